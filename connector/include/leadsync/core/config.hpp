@@ -1,0 +1,139 @@
+#pragma once
+// leadsync.toml loaded with toml++ into plain option structs. load_config() never stops at the first problem:
+// every unknown key, wrong type and bad value is collected with its key path and line, and validate() adds the
+// semantic checks. A literal secret in the file is refused with a message saying how to move it.
+
+#include "leadsync/core/result.hpp"
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace leadsync::config {
+
+struct SecretRef {
+  std::string file; // path to a file holding only the secret (mode 0600 recommended)
+  std::string env;  // name of an environment variable holding it
+  bool empty() const { return file.empty() && env.empty(); }
+};
+
+struct AuthOptions {
+  std::string mode = "static_token"; // "client_credentials" | "static_token" | "none"
+  std::string tenant;                // Entra tenant id or domain (client_credentials)
+  std::string client_id;
+  SecretRef client_secret;           // client_secret_file / client_secret_env
+  SecretRef token;                   // static_token: token_file / token_env
+  std::string authority = "https://login.microsoftonline.com";
+  std::string scope;                 // default "<crm.url>/.default"
+};
+
+struct TlsOptions {
+  std::string ca_file;               // extra CA bundle (PEM)
+  bool insecure_skip_verify = false; // never on by default; logged loudly when on
+};
+
+struct CrmOptions {
+  std::string url = "http://127.0.0.1:8765";
+  std::string api_version = "9.2";
+  std::string alternate_key = "leadsync_externalid";
+  std::string custom_prefix = "leadsync_";
+  int timeout_s = 120;
+  AuthOptions auth;
+  TlsOptions tls;
+};
+
+struct StoreOptions {
+  std::string url = "sqlite://state.db"; // relative paths are relative to the config file's folder
+};
+
+struct PushOptions {
+  std::string mode = "bulk";  // bulk | batch | single
+  int batch_size = 200;       // 1..1000
+  int max_parallel = 0;       // 0 = "auto" (from x-ms-dop-hint, adapted on 429); else 1..52
+};
+
+struct PullOptions {
+  std::vector<std::string> crm_owned_fields; // internal fields the CRM masters (never overwritten by push)
+};
+
+struct ImportOptions {
+  std::string default_region = "US";       // ISO 3166 region for phones without a country code
+  std::string unmapped_columns = "description"; // "description" | "custom" | "drop"
+};
+
+struct MappingOptions {
+  std::string lead = "mappings/lead.toml";
+  std::string import_columns = "mappings/import-columns.toml";
+};
+
+struct QualifyOptions {
+  std::string rules = "mappings/scoring.toml";
+};
+
+struct ScheduleOptions {
+  std::string pull = "*/5 * * * *";
+  std::string push = "* * * * *";
+  std::string enrich = "@every 30s";
+  std::string qualify = "0 * * * *";
+  std::string import_watch; // folder watched for new lists; empty = off
+};
+
+struct ServerOptions {
+  std::string listen = "127.0.0.1:8080";
+  std::string webhook_key_env = "LEADSYNC_WEBHOOK_KEY";
+};
+
+struct LogOptions {
+  std::string level = "info";  // trace | debug | info | warn | error | off
+  std::string format = "text"; // text | json
+  bool redact_pii = true;      // false only for local debugging: e-mails and phones then appear in logs
+};
+
+struct Config {
+  CrmOptions crm;
+  StoreOptions store;
+  PushOptions push;
+  PullOptions pull;
+  ImportOptions import;
+  MappingOptions mapping;
+  QualifyOptions qualify;
+  ScheduleOptions schedule;
+  ServerOptions server;
+  LogOptions log;
+  std::filesystem::path source_file; // the file it came from; empty for defaults
+  std::filesystem::path base_dir;    // folder relative paths are resolved against
+};
+
+struct Problem {
+  std::string key;   // dotted key path, e.g. "push.batch_size"; empty for file-level problems
+  int line = 0;      // 1-based line in the file; 0 when unknown (e.g. a missing key)
+  std::string message;
+  std::string describe() const; // "leadsync.toml:12: push.batch_size: must be between 1 and 1000 (got 5000)"
+  std::filesystem::path file;
+};
+
+struct LoadedConfig {
+  Config config;
+  std::vector<Problem> problems;        // collected while reading: syntax, unknown keys, wrong types, secrets
+  std::map<std::string, int> key_lines; // key path -> line, for validate()
+};
+
+// Reads and parses the file. Fails (category config) only when the file cannot be read at all; syntax errors
+// and everything else land in LoadedConfig::problems.
+Result<LoadedConfig> load_config(const std::filesystem::path& file);
+LoadedConfig load_config_text(const std::string& text, const std::filesystem::path& name);
+
+// Every problem at once: those found while loading plus semantic checks (URL forms, enum values, ranges,
+// auth mode needs its fields, https for non-loopback CRM URLs, plain-http token refusal).
+std::vector<Problem> validate(const LoadedConfig& loaded);
+
+// The commented leadsync.toml that `leadsync init` writes: every key, each explained, pointing at the local
+// emulator and a SQLite file next to the config.
+std::string default_config_text();
+
+// Resolves a path from the config against config.base_dir (absolute paths pass through).
+std::filesystem::path resolve_path(const Config& config, const std::string& path);
+
+} // namespace leadsync::config

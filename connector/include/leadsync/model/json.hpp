@@ -1,0 +1,37 @@
+#pragma once
+// JSON (de)serialization of the lead model in snake_case. Enums are written as their snake_case names
+// (LifecycleStage::new_lead as "new"); times as RFC 3339 UTC; dates as YYYY-MM-DD. Optional fields that are
+// empty are omitted. Parsing untrusted input never throws: lead_from_json returns a Result whose error names
+// the JSON path of the first bad element (e.g. "/person/phones/1/kind: unknown value 'fax'").
+
+#include "leadsync/core/result.hpp"
+#include "leadsync/model/lead.hpp"
+
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <string_view>
+
+namespace leadsync::model {
+
+nlohmann::json to_json(const Lead& lead);
+Result<Lead> lead_from_json(const nlohmann::json& document);
+Result<Lead> lead_from_json_text(std::string_view text); // parse + convert
+
+nlohmann::json to_json(const BehaviourEvent& event);
+Result<BehaviourEvent> behaviour_event_from_json(const nlohmann::json& document);
+
+// Enum names, shared with mappings and the CLI (e.g. `leads list --stage mql`).
+std::string_view to_string(LifecycleStage stage);
+Result<LifecycleStage> parse_lifecycle_stage(std::string_view text);
+std::string_view to_string(Channel channel);
+Result<Channel> parse_channel(std::string_view text);
+std::string_view to_string(ListAgeBucket bucket);
+std::string_view to_string(BehaviourKind kind);
+Result<BehaviourKind> parse_behaviour_kind(std::string_view text);
+
+std::string format_time(TimePoint time);          // "2026-11-22T20:00:00Z" (milliseconds when non-zero)
+Result<TimePoint> parse_time(std::string_view text); // RFC 3339 with Z or offset
+std::string format_date(Date date);               // "2026-11-22"
+Result<Date> parse_date(std::string_view text);
+
+} // namespace leadsync::model

@@ -1,0 +1,256 @@
+#pragma once
+// The internal lead model (design section 3): plain types, snake_case field names, no behaviour beyond small
+// derivations. JSON lives in model/json.hpp, invariants in model/validate.hpp.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace leadsync::model {
+
+using TimePoint = std::chrono::system_clock::time_point; // serialized as RFC 3339 UTC, "2026-11-22T20:00:00Z"
+using Date = std::chrono::year_month_day;                // serialized as "YYYY-MM-DD"
+
+// ---- identity -------------------------------------------------------------------------------------------
+struct Identity {
+  std::string id;     // internal UUID (lower-case, hyphenated); also the CRM alternate key value
+  std::string crm_id; // Dataverse leadid once known; empty before the first push
+  std::int64_t version = 0;             // our optimistic-concurrency version, bumped by the store
+  std::string crm_version;              // Dataverse versionnumber / etag of the last row we saw
+  std::optional<TimePoint> created_at;  // set by the store
+  std::optional<TimePoint> updated_at;  // set by the store
+};
+
+// ---- person ---------------------------------------------------------------------------------------------
+enum class PhoneKind { business, mobile, home, other };
+struct Phone {
+  PhoneKind kind = PhoneKind::business;
+  std::string raw;       // as received
+  std::string e164;      // normalized "+4930123456"; empty when it could not be normalized
+  std::string extension; // kept apart from the E.164 number
+  bool valid = false;    // libphonenumber said it is a valid number
+};
+
+enum class ContactMethod { any, email, phone, fax, mail };
+
+struct Person {
+  std::string first_name;
+  std::string middle_name;
+  std::string last_name;
+  std::string job_title;
+  std::vector<std::string> emails; // up to 3, normalized (domain lower-cased); the first is the primary
+  std::vector<Phone> phones;
+  std::optional<ContactMethod> preferred_contact_method;
+  std::string language; // BCP 47 tag, e.g. "ru", "ar-SA"
+};
+
+// ---- company --------------------------------------------------------------------------------------------
+struct Address {
+  std::string line1;
+  std::string line2;
+  std::string city;
+  std::string state_or_province;
+  std::string postal_code;
+  std::string country;
+};
+
+struct Company {
+  std::string name;
+  std::string website;
+  std::string domain;   // registrable domain (from the website or a non-free-mail e-mail host)
+  std::string industry; // label from the industry option set, e.g. "Consulting"
+  std::optional<std::int64_t> employee_count;
+  std::optional<double> annual_revenue; // in the org's base currency
+  Address address;
+};
+
+// ---- origin ---------------------------------------------------------------------------------------------
+enum class Channel {
+  advertisement,
+  trade_show,
+  seminar, // seminar or webinar
+  web,
+  employee_referral,
+  external_referral,
+  partner,
+  public_relations,
+  word_of_mouth,
+  social_campaign,
+  direct_mail,
+  cold_call,
+  purchased_list,
+  other
+};
+
+enum class ListAgeBucket { days_1_7, days_8_30, days_31_60, days_61_90, older, unknown };
+
+struct ListProvenance {
+  std::string vendor;
+  std::string list_id;
+  bool exclusive = false;               // exclusive list, or shared (resold)
+  std::optional<int> times_sold;        // how many times the vendor sold it, if known
+  std::optional<Date> acquired_on;      // acquisition date
+  std::optional<TimePoint> imported_at; // when this list delivered the lead to us
+};
+
+struct Origin {
+  Channel channel = Channel::other;
+  std::string campaign;    // campaign name (resolved to a CRM campaign by the mapping)
+  std::string lead_magnet; // incentive: trial, consultation, report, white paper, sample...
+  std::vector<ListProvenance> lists; // every purchased list the lead came on, oldest first
+};
+
+// Age of the newest list acquisition relative to `today`; unknown when no list has a date.
+ListAgeBucket list_age_bucket(const Origin& origin, Date today);
+// How many distinct lists (vendor + list id) the lead appeared on: a much-resold lead is worth less.
+int list_count(const Origin& origin);
+
+// ---- consent --------------------------------------------------------------------------------------------
+enum class LawfulBasis { none, consent, legitimate_interest, contract, other };
+
+struct Consent {
+  bool do_not_email = false;
+  bool do_not_phone = false;
+  bool do_not_bulk_email = false;
+  bool do_not_postal_mail = false;
+  LawfulBasis lawful_basis = LawfulBasis::none;
+  std::optional<TimePoint> given_at;
+  bool aware_of_sales_offer = false; // the person knew about the sales offer when responding
+};
+
+// ---- kind -----------------------------------------------------------------------------------------------
+enum class LeadKind { sales, marketing }; // sales: rich data; marketing: contact data only
+
+// ---- qualification --------------------------------------------------------------------------------------
+enum class LifecycleStage {
+  new_lead, // serialized "new"
+  cold,
+  mql,
+  pql,
+  service_qualified,
+  sql,
+  qualified,
+  disqualified
+};
+
+enum class BudgetStatus { no_committed_budget, may_buy, can_buy, will_buy };
+enum class Need { must_have, should_have, good_to_have, no_need };
+enum class PurchaseTimeframe { immediate, this_quarter, next_quarter, this_year, unknown };
+enum class PurchaseProcess { individual, committee, unknown };
+
+struct Bant {
+  std::optional<double> budget_amount;
+  std::optional<BudgetStatus> budget_status;
+  std::optional<bool> decision_maker; // authority
+  std::optional<Need> need;
+  std::optional<PurchaseTimeframe> purchase_timeframe;
+  std::optional<PurchaseProcess> purchase_process;
+};
+
+struct Scores {
+  double fit = 0;
+  double engagement = 0;
+  double data_quality = 0;
+  double total = 0;
+};
+
+enum class OutcomeKind { none, qualify, disqualify, reactivate };
+
+// A decision to push to the CRM (or one seen in the CRM by the pull side).
+struct Outcome {
+  OutcomeKind kind = OutcomeKind::none;
+  // qualify: which records QualifyLead creates
+  bool create_account = true;
+  bool create_contact = true;
+  bool create_opportunity = true;
+  int status_code = 0;   // Dataverse statuscode: 3 qualified; 4..7 disqualified reasons; 1 or 2 open
+  std::string reason;    // why, in words
+  std::string decided_by; // "leadsync:rules" or the CRM user who did it
+  std::optional<TimePoint> decided_at;
+  bool pushed = false;   // reached the CRM
+  std::optional<TimePoint> pushed_at;
+};
+
+struct Qualification {
+  LifecycleStage stage = LifecycleStage::new_lead;
+  Bant bant;
+  Scores scores;
+  std::vector<std::string> fired_rules;
+  Outcome outcome;
+};
+
+// ---- behaviour ------------------------------------------------------------------------------------------
+enum class BehaviourKind {
+  page_visit,
+  pricing_page_visit,
+  content_download,
+  webinar_attended,
+  demo_attended,
+  demo_requested,
+  trial_usage,
+  email_open,
+  email_click,
+  call
+};
+
+struct BehaviourEvent {
+  std::int64_t id = 0; // assigned by the store
+  std::string lead_id;
+  BehaviourKind kind = BehaviourKind::page_visit;
+  TimePoint occurred_at{};
+  std::string detail; // URL, content title, call note...
+  double weight = 1.0;
+};
+
+// ---- enrichment -----------------------------------------------------------------------------------------
+struct FieldProvenance {
+  std::string field;     // internal field path, e.g. "company.employee_count"
+  std::string provider;  // provider name from the config
+  double raw_confidence = 0;        // as the provider reported it, in its own scale
+  double confidence = 0;            // normalized 0..1
+  std::optional<TimePoint> fetched_at;
+};
+
+// ---- stakeholders, competitors, activities ---------------------------------------------------------------
+struct Stakeholder {
+  std::string name;
+  std::string role;
+  std::string email;
+};
+
+enum class ActivityKind { note, call, meeting, email, task };
+struct Activity {
+  ActivityKind kind = ActivityKind::note;
+  std::string subject;
+  std::string body;
+  std::optional<TimePoint> occurred_at;
+  std::string crm_id; // activity id once synced
+};
+
+// ---- the lead -------------------------------------------------------------------------------------------
+struct Lead {
+  Identity identity;
+  Person person;
+  Company company;
+  Origin origin;
+  Consent consent;
+  LeadKind kind = LeadKind::sales;
+  Qualification qualification;
+  std::vector<FieldProvenance> enrichment;
+  std::vector<Stakeholder> stakeholders;
+  std::vector<std::string> competitors;
+  std::vector<Activity> activities;
+  std::string subject;     // CRM "Topic"
+  std::string description; // free text; the importer keeps unmapped columns here
+  bool is_new = true;      // not yet seen by enrichment and scoring
+  bool deleted = false;    // tombstone: deleted in the CRM or locally
+};
+
+// Small derivations used across components.
+std::string primary_email(const Lead& lead);           // first e-mail or empty
+std::vector<std::string> phone_numbers_e164(const Lead& lead); // non-empty e164 values
+std::string display_name(const Lead& lead);            // "First Last" or company name
+
+} // namespace leadsync::model

@@ -1,0 +1,162 @@
+#pragma once
+// The Store: leadsync's own state. Leads (with tombstones), the outbox written in the same transaction as the
+// lead change it records, checkpoints, dead letters, run history and behaviour events. Implementations:
+// SQLite (store/sqlite_store.hpp) and, later, PostgreSQL. Nothing outside store/ speaks SQL.
+// All methods are safe to call from several threads of one process.
+
+#include "leadsync/core/result.hpp"
+#include "leadsync/model/lead.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace leadsync::store {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+// ---- leads ----------------------------------------------------------------------------------------------
+
+// What a lead write also records in the outbox.
+enum class OutboxOperation { upsert, qualify, disqualify, reactivate, remove };
+std::string_view to_string(OutboxOperation op);
+
+struct WriteOptions {
+  // Record the change in the outbox so push sends it (false for changes that came *from* the CRM).
+  bool enqueue = true;
+  OutboxOperation operation = OutboxOperation::upsert;
+};
+
+struct LeadFilter {
+  std::optional<model::LifecycleStage> stage;
+  std::optional<bool> is_new;           // only leads not yet enriched/scored
+  bool include_deleted = false;         // tombstones are hidden unless asked for
+  std::optional<TimePoint> updated_since;
+  std::string crm_id;                   // exact Dataverse leadid
+};
+
+struct PageRequest {
+  std::size_t limit = 100;  // at most 1000
+  std::string after;        // cursor from the previous page; empty for the first
+};
+
+struct LeadPage {
+  std::vector<model::Lead> leads;
+  std::string next; // cursor for the following page; empty when this was the last
+};
+
+// ---- outbox ---------------------------------------------------------------------------------------------
+struct OutboxEntry {
+  std::int64_t seq = 0;     // global, increasing: the order changes were made
+  std::string lead_id;
+  OutboxOperation operation = OutboxOperation::upsert;
+  std::int64_t lead_version = 0; // the lead version this change produced
+  TimePoint created_at{};
+  int attempts = 0;
+  std::string last_error;
+  std::optional<TimePoint> not_before; // retry not earlier than this
+  std::string lease_owner;             // worker that holds it; empty when free
+  std::optional<TimePoint> lease_until;
+};
+
+struct ClaimRequest {
+  std::string worker;                       // unique per worker (host:pid:thread)
+  std::size_t max_entries = 200;
+  std::chrono::seconds lease{60};           // the lease expires after this; another worker may then take it
+};
+
+// ---- dead letters ---------------------------------------------------------------------------------------
+struct DeadLetter {
+  std::int64_t id = 0;
+  std::string lead_id;
+  OutboxOperation operation = OutboxOperation::upsert;
+  std::int64_t outbox_seq = 0;
+  std::string error_category; // to_string(ErrorCategory)
+  int http_status = 0;
+  std::string service_code;   // e.g. "0x80044331"
+  std::string message;
+  int attempts = 0;
+  TimePoint created_at{};
+};
+
+// ---- runs -----------------------------------------------------------------------------------------------
+struct RunRecord {
+  std::int64_t id = 0;
+  std::string kind;   // "import", "push", "pull", "enrich", "qualify"
+  std::string status; // "running", "ok", "partial", "failed"
+  TimePoint started_at{};
+  std::optional<TimePoint> finished_at;
+  std::map<std::string, std::int64_t> counts; // e.g. {"read":120,"created":100,"rejected":2}
+  std::string message;
+};
+
+// ---- stats ----------------------------------------------------------------------------------------------
+struct StoreStats {
+  std::int64_t leads = 0;       // not deleted
+  std::int64_t tombstones = 0;
+  std::map<std::string, std::int64_t> leads_by_stage;
+  std::int64_t outbox_pending = 0;
+  std::int64_t outbox_leased = 0;
+  std::int64_t dead_letters = 0;
+  std::int64_t behaviour_events = 0;
+};
+
+class Store {
+public:
+  virtual ~Store() = default;
+
+  // Leads. create_lead assigns an id when empty (UUID v4), version 1, created/updated times; refuses an
+  // existing id (already_exists). update_lead requires lead.identity.version to equal the stored version
+  // (conflict otherwise) and bumps it. Both write the outbox entry, when asked, in the same transaction.
+  virtual Result<model::Lead> create_lead(model::Lead lead, const WriteOptions& options = {}) = 0;
+  virtual Result<model::Lead> update_lead(model::Lead lead, const WriteOptions& options = {}) = 0;
+  // Marks the lead deleted (kept as a tombstone with its history); options.enqueue records a remove.
+  virtual Result<model::Lead> tombstone_lead(const std::string& id, const WriteOptions& options = {}) = 0;
+  virtual Result<model::Lead> get_lead(const std::string& id) = 0; // not_found when missing
+  // Lookups for de-duplication; tombstones excluded. Inputs are already normalized by the caller.
+  virtual Result<std::vector<model::Lead>> find_by_email(const std::string& email) = 0;
+  virtual Result<std::vector<model::Lead>> find_by_phone(const std::string& e164) = 0;
+  virtual Result<std::vector<model::Lead>> find_by_domain(const std::string& domain) = 0;
+  virtual Result<std::vector<model::Lead>> find_by_crm_id(const std::string& crm_id) = 0;
+  virtual Result<LeadPage> list_leads(const LeadFilter& filter, const PageRequest& page) = 0;
+
+  // Outbox. claim_outbox leases the oldest free entries (or those whose lease expired), never an entry
+  // whose lead has an older entry leased by someone else, so changes of one lead go out in order.
+  virtual Result<std::vector<OutboxEntry>> claim_outbox(const ClaimRequest& request) = 0;
+  virtual Status complete_outbox(const std::vector<std::int64_t>& seqs, const std::string& worker) = 0;
+  // Gives the entry back for a later retry, counting the attempt and keeping the error text.
+  virtual Status release_outbox(std::int64_t seq, const std::string& worker, const std::string& error,
+                                std::optional<TimePoint> not_before) = 0;
+  // Moves the entry to the dead letters (one transaction).
+  virtual Result<DeadLetter> dead_letter_outbox(std::int64_t seq, const std::string& worker,
+                                                const Error& error) = 0;
+  virtual Result<std::vector<OutboxEntry>> pending_outbox(std::size_t limit) = 0; // for status / dry-run
+
+  // Checkpoints: named values such as delta links.
+  virtual Result<std::optional<std::string>> get_checkpoint(const std::string& name) = 0;
+  virtual Status put_checkpoint(const std::string& name, const std::string& value) = 0;
+  virtual Result<std::map<std::string, std::string>> list_checkpoints() = 0;
+
+  // Dead letters.
+  virtual Result<std::vector<DeadLetter>> list_dead_letters(std::size_t limit) = 0;
+  virtual Result<DeadLetter> get_dead_letter(std::int64_t id) = 0;
+  virtual Status drop_dead_letter(std::int64_t id) = 0;
+  // Puts the change back into the outbox (new seq) and removes the dead letter, in one transaction.
+  virtual Result<OutboxEntry> retry_dead_letter(std::int64_t id) = 0;
+
+  // Run history.
+  virtual Result<RunRecord> begin_run(const std::string& kind) = 0;
+  virtual Status finish_run(const RunRecord& run) = 0; // status, counts, message, finished_at
+  virtual Result<std::vector<RunRecord>> list_runs(std::size_t limit) = 0; // newest first
+
+  // Behaviour events.
+  virtual Result<model::BehaviourEvent> add_event(model::BehaviourEvent event) = 0;
+  virtual Result<std::vector<model::BehaviourEvent>> list_events(const std::string& lead_id) = 0;
+
+  virtual Result<StoreStats> stats() = 0;
+};
+
+} // namespace leadsync::store
