@@ -1,1 +1,192 @@
-// placeholder: being written
+// Drives the `leadsync` executable as a user would: exit codes, stdout and stderr as design section 4 fixes.
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Run {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+class CliTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("leadsync-cli-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // Runs leadsync with the arguments (already shell-quoted where needed).
+  Run leadsync(const std::string& args) {
+    const auto out = dir_ / "stdout.txt";
+    const auto err = dir_ / "stderr.txt";
+    const std::string command = std::string("env -u LEADSYNC_CONFIG ") + LEADSYNC_EXE + " " + args +
+                                " >" + out.string() + " 2>" + err.string() + " </dev/null";
+    const int status = std::system(command.c_str());
+    Run run;
+    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    run.out = read_file(out);
+    run.err = read_file(err);
+    return run;
+  }
+
+  std::string config() const { return (dir_ / "leadsync.toml").string(); }
+  Run init() { return leadsync("init " + dir_.string()); }
+  void write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name, std::ios::binary) << text;
+  }
+
+  fs::path dir_;
+};
+
+const std::string kSample = std::string(LEADSYNC_SOURCE_DIR) + "/tests/data/sample-leads.jsonl";
+
+TEST_F(CliTest, InitWritesAConfigThatChecksClean) {
+  const auto init_run = init();
+  ASSERT_EQ(init_run.exit_code, 0) << init_run.err;
+  EXPECT_TRUE(fs::exists(config()));
+  EXPECT_NE(init_run.out.find("leadsync.toml"), std::string::npos);
+
+  const auto check = leadsync("-c " + config() + " check");
+  EXPECT_EQ(check.exit_code, 0) << check.err;
+  EXPECT_NE(check.out.find("OK"), std::string::npos) << check.out;
+}
+
+TEST_F(CliTest, InitRefusesToOverwriteWithoutForce) {
+  ASSERT_EQ(init().exit_code, 0);
+  const auto again = init();
+  EXPECT_EQ(again.exit_code, 2);
+  EXPECT_NE(again.err.find("--force"), std::string::npos) << again.err;
+  EXPECT_EQ(leadsync("init --force " + dir_.string()).exit_code, 0);
+}
+
+TEST_F(CliTest, CheckNamesEveryMistakeWithItsLine) {
+  write("leadsync.toml", "[crm]\n"
+                         "url = \"http://127.0.0.1:8765\"\n"
+                         "api_versoin = \"9.2\"\n"    // line 3: unknown key (typo)
+                         "[push]\n"
+                         "mode = \"bulkk\"\n"         // line 5: bad value
+                         "batch_size = \"many\"\n"    // line 6: wrong type
+                         "[store]\n"
+                         "url = \"sqlite://state.db\"\n"
+                         "[crm.auth]\n"
+                         "mode = \"none\"\n");
+  const auto check = leadsync("-c " + config() + " check");
+  EXPECT_EQ(check.exit_code, 2);
+  EXPECT_NE(check.err.find(":3: crm.api_versoin"), std::string::npos) << check.err;
+  EXPECT_NE(check.err.find(":5: push.mode"), std::string::npos) << check.err;
+  EXPECT_NE(check.err.find(":6: push.batch_size"), std::string::npos) << check.err;
+  EXPECT_NE(check.err.find("3 problems"), std::string::npos) << check.err;
+}
+
+TEST_F(CliTest, LiteralSecretIsRefusedWithoutEchoingIt) {
+  write("leadsync.toml", "[crm.auth]\n"
+                         "mode = \"client_credentials\"\n"
+                         "tenant = \"contoso.onmicrosoft.com\"\n"
+                         "client_id = \"11111111-2222-3333-4444-555555555555\"\n"
+                         "client_secret = \"s3cr3t-Value-never-shown\"\n");
+  const auto check = leadsync("-c " + config() + " check");
+  EXPECT_EQ(check.exit_code, 2);
+  EXPECT_NE(check.err.find("client_secret_file"), std::string::npos) << check.err;
+  EXPECT_EQ(check.err.find("s3cr3t-Value-never-shown"), std::string::npos) << check.err;
+  EXPECT_EQ(check.out.find("s3cr3t-Value-never-shown"), std::string::npos);
+}
+
+TEST_F(CliTest, MissingConfigSaysHowToCreateOne) {
+  const auto run = leadsync("-c " + (dir_ / "nope.toml").string() + " status");
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("leadsync init"), std::string::npos) << run.err;
+}
+
+TEST_F(CliTest, ImportListShowAndStatusWorkTogether) {
+  ASSERT_EQ(init().exit_code, 0);
+  const auto imported = leadsync("-c " + config() + " import " + kSample);
+  // The sample has one line that cannot become a lead: exit 1 and the line named.
+  EXPECT_EQ(imported.exit_code, 1) << imported.err;
+  EXPECT_NE(imported.out.find("line 9:"), std::string::npos) << imported.out;
+
+  const auto listed = leadsync("-c " + config() + " leads list --json");
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  const auto leads = nlohmann::json::parse(listed.out).at("leads");
+  ASSERT_EQ(leads.size(), 8U); // 10 lines: one rejected, one a repeat of line 1
+  const auto table = leadsync("-c " + config() + " leads list");
+  EXPECT_NE(table.out.find("Соколов"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("الحداد"), std::string::npos) << table.out;
+
+  const std::string id = leads.at(0).at("identity").at("id");
+  const auto shown = leadsync("-c " + config() + " leads show " + id + " --json");
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_EQ(nlohmann::json::parse(shown.out).at("identity").at("id"), id);
+
+  const auto status = leadsync("-c " + config() + " status --json");
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  const auto document = nlohmann::json::parse(status.out);
+  EXPECT_EQ(document.at("leads").at("total"), 8);
+  EXPECT_EQ(document.at("outbox").at("pending"), 8);
+  ASSERT_FALSE(document.at("runs").empty());
+  EXPECT_EQ(document.at("runs").at(0).at("kind"), "import");
+  EXPECT_EQ(document.at("runs").at(0).at("counts").at("rejected"), 1);
+
+  const auto again = leadsync("-c " + config() + " import " + kSample + " --json");
+  EXPECT_EQ(nlohmann::json::parse(again.out).at("unchanged"), 8);
+  EXPECT_EQ(nlohmann::json::parse(again.out).at("created"), 0);
+}
+
+TEST_F(CliTest, ShowOfAnUnknownIdIsAUsageError) {
+  ASSERT_EQ(init().exit_code, 0);
+  const auto run =
+      leadsync("-c " + config() + " leads show 00000000-0000-4000-8000-000000000000");
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("no lead with id"), std::string::npos) << run.err;
+}
+
+TEST_F(CliTest, ExcelWorkbookGetsSaveAsAdvice) {
+  ASSERT_EQ(init().exit_code, 0);
+  write("list.xlsx", "PK");
+  const auto run = leadsync("-c " + config() + " import " + (dir_ / "list.xlsx").string());
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("CSV UTF-8"), std::string::npos) << run.err;
+}
+
+TEST_F(CliTest, UsageErrorsExitTwoAndHelpExitsZero) {
+  EXPECT_EQ(leadsync("no-such-command").exit_code, 2);
+  EXPECT_EQ(leadsync("").exit_code, 2);
+  for (const std::string command : {"", "init", "check", "import", "leads", "leads list",
+                                    "leads show", "status"}) {
+    const auto help = leadsync(command + " --help");
+    EXPECT_EQ(help.exit_code, 0) << command;
+    EXPECT_NE(help.out.find("Usage"), std::string::npos) << command << ": " << help.out;
+  }
+}
+
+TEST_F(CliTest, JsonOutputIsOneDocumentOnStdout) {
+  ASSERT_EQ(init().exit_code, 0);
+  const auto status = leadsync("-c " + config() + " --log-level debug status --json");
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_NO_THROW((void)nlohmann::json::parse(status.out)) << status.out;
+}
+
+} // namespace

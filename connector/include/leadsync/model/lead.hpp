@@ -1,6 +1,7 @@
 #pragma once
 // The internal lead model (design section 3): plain types, snake_case field names, no behaviour beyond small
-// derivations. JSON lives in model/json.hpp, invariants in model/validate.hpp.
+// derivations. JSON lives in model/json.hpp, invariants in model/validate.hpp. Every struct compares
+// member-wise (operator==), so a round trip through JSON or the store can be checked whole.
 
 #include <chrono>
 #include <cstdint>
@@ -21,6 +22,8 @@ struct Identity {
   std::string crm_version;              // Dataverse versionnumber / etag of the last row we saw
   std::optional<TimePoint> created_at;  // set by the store
   std::optional<TimePoint> updated_at;  // set by the store
+
+  friend bool operator==(const Identity&, const Identity&) = default;
 };
 
 // ---- person ---------------------------------------------------------------------------------------------
@@ -31,6 +34,8 @@ struct Phone {
   std::string e164;      // normalized "+4930123456"; empty when it could not be normalized
   std::string extension; // kept apart from the E.164 number
   bool valid = false;    // libphonenumber said it is a valid number
+
+  friend bool operator==(const Phone&, const Phone&) = default;
 };
 
 enum class ContactMethod { any, email, phone, fax, mail };
@@ -44,6 +49,8 @@ struct Person {
   std::vector<Phone> phones;
   std::optional<ContactMethod> preferred_contact_method;
   std::string language; // BCP 47 tag, e.g. "ru", "ar-SA"
+
+  friend bool operator==(const Person&, const Person&) = default;
 };
 
 // ---- company --------------------------------------------------------------------------------------------
@@ -54,6 +61,8 @@ struct Address {
   std::string state_or_province;
   std::string postal_code;
   std::string country;
+
+  friend bool operator==(const Address&, const Address&) = default;
 };
 
 struct Company {
@@ -64,6 +73,8 @@ struct Company {
   std::optional<std::int64_t> employee_count;
   std::optional<double> annual_revenue; // in the org's base currency
   Address address;
+
+  friend bool operator==(const Company&, const Company&) = default;
 };
 
 // ---- origin ---------------------------------------------------------------------------------------------
@@ -93,6 +104,8 @@ struct ListProvenance {
   std::optional<int> times_sold;        // how many times the vendor sold it, if known
   std::optional<Date> acquired_on;      // acquisition date
   std::optional<TimePoint> imported_at; // when this list delivered the lead to us
+
+  friend bool operator==(const ListProvenance&, const ListProvenance&) = default;
 };
 
 struct Origin {
@@ -100,6 +113,8 @@ struct Origin {
   std::string campaign;    // campaign name (resolved to a CRM campaign by the mapping)
   std::string lead_magnet; // incentive: trial, consultation, report, white paper, sample...
   std::vector<ListProvenance> lists; // every purchased list the lead came on, oldest first
+
+  friend bool operator==(const Origin&, const Origin&) = default;
 };
 
 // Age of the newest list acquisition relative to `today`; unknown when no list has a date.
@@ -118,6 +133,8 @@ struct Consent {
   LawfulBasis lawful_basis = LawfulBasis::none;
   std::optional<TimePoint> given_at;
   bool aware_of_sales_offer = false; // the person knew about the sales offer when responding
+
+  friend bool operator==(const Consent&, const Consent&) = default;
 };
 
 // ---- kind -----------------------------------------------------------------------------------------------
@@ -147,6 +164,8 @@ struct Bant {
   std::optional<Need> need;
   std::optional<PurchaseTimeframe> purchase_timeframe;
   std::optional<PurchaseProcess> purchase_process;
+
+  friend bool operator==(const Bant&, const Bant&) = default;
 };
 
 struct Scores {
@@ -154,6 +173,8 @@ struct Scores {
   double engagement = 0;
   double data_quality = 0;
   double total = 0;
+
+  friend bool operator==(const Scores&, const Scores&) = default;
 };
 
 enum class OutcomeKind { none, qualify, disqualify, reactivate };
@@ -171,6 +192,8 @@ struct Outcome {
   std::optional<TimePoint> decided_at;
   bool pushed = false;   // reached the CRM
   std::optional<TimePoint> pushed_at;
+
+  friend bool operator==(const Outcome&, const Outcome&) = default;
 };
 
 struct Qualification {
@@ -179,6 +202,8 @@ struct Qualification {
   Scores scores;
   std::vector<std::string> fired_rules;
   Outcome outcome;
+
+  friend bool operator==(const Qualification&, const Qualification&) = default;
 };
 
 // ---- behaviour ------------------------------------------------------------------------------------------
@@ -202,6 +227,8 @@ struct BehaviourEvent {
   TimePoint occurred_at{};
   std::string detail; // URL, content title, call note...
   double weight = 1.0;
+
+  friend bool operator==(const BehaviourEvent&, const BehaviourEvent&) = default;
 };
 
 // ---- enrichment -----------------------------------------------------------------------------------------
@@ -211,6 +238,8 @@ struct FieldProvenance {
   double raw_confidence = 0;        // as the provider reported it, in its own scale
   double confidence = 0;            // normalized 0..1
   std::optional<TimePoint> fetched_at;
+
+  friend bool operator==(const FieldProvenance&, const FieldProvenance&) = default;
 };
 
 // ---- stakeholders, competitors, activities ---------------------------------------------------------------
@@ -218,6 +247,8 @@ struct Stakeholder {
   std::string name;
   std::string role;
   std::string email;
+
+  friend bool operator==(const Stakeholder&, const Stakeholder&) = default;
 };
 
 enum class ActivityKind { note, call, meeting, email, task };
@@ -227,6 +258,8 @@ struct Activity {
   std::string body;
   std::optional<TimePoint> occurred_at;
   std::string crm_id; // activity id once synced
+
+  friend bool operator==(const Activity&, const Activity&) = default;
 };
 
 // ---- the lead -------------------------------------------------------------------------------------------
@@ -246,6 +279,8 @@ struct Lead {
   std::string description; // free text; the importer keeps unmapped columns here
   bool is_new = true;      // not yet seen by enrichment and scoring
   bool deleted = false;    // tombstone: deleted in the CRM or locally
+
+  friend bool operator==(const Lead&, const Lead&) = default;
 };
 
 // Small derivations used across components.

@@ -1,0 +1,48 @@
+#pragma once
+// What every command shares: global options, the loaded configuration, the store, output helpers.
+
+#include "leadsync/core/config.hpp"
+#include "leadsync/core/result.hpp"
+#include "leadsync/store/store.hpp"
+
+#include <filesystem>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace leadsync::cli {
+
+struct GlobalOptions {
+  std::string config_file; // -c/--config; default $LEADSYNC_CONFIG, else ./leadsync.toml
+  std::string log_level;   // --log-level overrides log.level
+  std::string log_format;  // --log-format overrides log.format
+};
+
+class Context {
+public:
+  // options is filled by the command-line parser after construction, so it is held by reference.
+  Context(const GlobalOptions& options, std::ostream& out, std::ostream& err);
+
+  std::filesystem::path config_path() const;
+  // Loads and validates the config once; on problems prints every one to stderr and returns false.
+  bool load_config();
+  const config::Config& config() const { return *config_; }
+  // Opens the store the config names (after load_config()).
+  Result<store::Store*> store();
+
+  std::ostream& out() { return out_; }
+  std::ostream& err() { return err_; }
+  // Prints "error: <message>" to stderr and returns the exit code for the error.
+  int report(const Error& error);
+  const GlobalOptions& options() const { return options_; }
+
+private:
+  const GlobalOptions& options_;
+  std::ostream& out_;
+  std::ostream& err_;
+  std::optional<config::Config> config_;
+  std::unique_ptr<store::Store> store_;
+};
+
+} // namespace leadsync::cli

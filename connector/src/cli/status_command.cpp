@@ -1,0 +1,118 @@
+#include "commands.hpp"
+#include "exit_codes.hpp"
+#include "output.hpp"
+
+#include "leadsync/model/json.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace leadsync::cli {
+
+namespace {
+
+struct StatusOptions {
+  bool json = false;
+  std::size_t runs = 5;
+};
+
+std::string counts_text(const std::map<std::string, std::int64_t>& counts) {
+  std::string text;
+  for (const auto& [name, value] : counts) {
+    text += (text.empty() ? "" : ", ") + name + " " + std::to_string(value);
+  }
+  return text;
+}
+
+int run_status(Context& context, const StatusOptions& options) {
+  if (!context.load_config()) {
+    return exit_usage;
+  }
+  auto store = context.store();
+  if (!store.ok()) {
+    return context.report(store.error());
+  }
+  auto stats = store.value()->stats();
+  auto runs = store.value()->list_runs(options.runs);
+  auto checkpoints = store.value()->list_checkpoints();
+  for (const Error* error : {stats.ok() ? nullptr : &stats.error(),
+                             runs.ok() ? nullptr : &runs.error(),
+                             checkpoints.ok() ? nullptr : &checkpoints.error()}) {
+    if (error != nullptr) {
+      return context.report(*error);
+    }
+  }
+  const auto& s = stats.value();
+  if (options.json) {
+    nlohmann::json document = {
+        {"config", context.config_path().string()},
+        {"crm", context.config().crm.url},
+        {"store", context.config().store.url},
+        {"leads", {{"total", s.leads}, {"tombstones", s.tombstones}, {"by_stage", s.leads_by_stage}}},
+        {"outbox", {{"pending", s.outbox_pending}, {"leased", s.outbox_leased}}},
+        {"dead_letters", s.dead_letters},
+        {"behaviour_events", s.behaviour_events},
+        {"checkpoints", checkpoints.value()},
+        {"runs", nlohmann::json::array()}};
+    for (const auto& run : runs.value()) {
+      nlohmann::json entry = {{"id", run.id},
+                              {"kind", run.kind},
+                              {"status", run.status},
+                              {"started_at", model::format_time(run.started_at)},
+                              {"counts", run.counts},
+                              {"message", run.message}};
+      if (run.finished_at) {
+        entry["finished_at"] = model::format_time(*run.finished_at);
+      }
+      document["runs"].push_back(std::move(entry));
+    }
+    context.out() << document.dump(2) << "\n";
+    return exit_ok;
+  }
+  auto& out = context.out();
+  out << "leadsync status (" << context.config_path().string() << ")\n";
+  out << "  CRM            " << context.config().crm.url << "\n";
+  out << "  store          " << context.config().store.url << "\n";
+  out << "  leads          " << s.leads << " (" << counts_text(s.leads_by_stage) << ")";
+  if (s.tombstones > 0) {
+    out << ", " << s.tombstones << " deleted";
+  }
+  out << "\n";
+  out << "  outbox         " << s.outbox_pending << " change(s) waiting to be pushed";
+  if (s.outbox_leased > 0) {
+    out << ", " << s.outbox_leased << " in flight";
+  }
+  out << "\n";
+  out << "  dead letters   " << s.dead_letters << "\n";
+  if (checkpoints->empty()) {
+    out << "  checkpoints    none (no pull has run yet)\n";
+  } else {
+    for (const auto& [name, value] : checkpoints.value()) {
+      out << "  checkpoint     " << name << " = " << truncate_display(value, 60) << "\n";
+    }
+  }
+  if (runs->empty()) {
+    out << "  last runs      none\n";
+    return exit_ok;
+  }
+  out << "  last runs:\n";
+  Table table({"    STARTED", "KIND", "STATUS", "COUNTS"});
+  for (const auto& run : runs.value()) {
+    table.add_row({"    " + format_time_local(run.started_at), run.kind, run.status,
+                   counts_text(run.counts)});
+  }
+  table.print(out);
+  return exit_ok;
+}
+
+} // namespace
+
+void add_status_command(CLI::App& app, Context& context, int& exit_code) {
+  auto options = std::make_shared<StatusOptions>();
+  auto* command = app.add_subcommand(
+      "status", "Show leads, outbox backlog, dead letters, checkpoints and the last runs");
+  command->add_flag("--json", options->json, "Print one JSON document");
+  command->add_option("--runs", options->runs, "How many recent runs to show")->capture_default_str();
+  command->callback([&context, &exit_code, options] { exit_code = run_status(context, *options); });
+}
+
+} // namespace leadsync::cli

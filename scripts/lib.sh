@@ -1,0 +1,17 @@
+# Shared by scripts/*.sh: install what is missing, configure and build. Source it; do not run it.
+# LEADSYNC_BUILD_DIR (default build/) and LEADSYNC_BUILD_TYPE (default RelWithDebInfo) may be set by the caller.
+
+LEADSYNC_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+LEADSYNC_BUILD_DIR="${LEADSYNC_BUILD_DIR:-$LEADSYNC_ROOT/build}"
+LEADSYNC_BUILD_TYPE="${LEADSYNC_BUILD_TYPE:-RelWithDebInfo}"
+
+leadsync_build() {
+  "$LEADSYNC_ROOT/scripts/install-deps.sh"
+  local generator=()
+  if command -v ninja >/dev/null 2>&1; then generator=(-G Ninja); fi
+  if [ ! -f "$LEADSYNC_BUILD_DIR/CMakeCache.txt" ]; then
+    cmake -S "$LEADSYNC_ROOT" -B "$LEADSYNC_BUILD_DIR" "${generator[@]}" \
+      -DCMAKE_BUILD_TYPE="$LEADSYNC_BUILD_TYPE" -DLEADSYNC_BUILD_TESTS=ON "$@"
+  fi
+  cmake --build "$LEADSYNC_BUILD_DIR" --parallel "$(nproc)"
+}
