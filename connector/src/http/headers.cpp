@@ -6,14 +6,16 @@ namespace leadsync::http {
 
 namespace {
 
-char ascii_lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char ascii_lower(char c) noexcept {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 } // namespace
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(),
-                    [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return ascii_lower(x) == ascii_lower(y);
+         });
 }
 
 Headers::Headers(std::initializer_list<Field> fields) : fields_(fields) {}
@@ -51,9 +53,10 @@ void Headers::set(std::string name, std::string value) {
   }
   first->first = std::move(name);
   first->second = std::move(value);
-  fields_.erase(std::remove_if(std::next(first), fields_.end(),
-                               [&](const Field& field) { return iequals(field.first, first->first); }),
-                fields_.end());
+  fields_.erase(
+      std::remove_if(std::next(first), fields_.end(),
+                     [&](const Field& field) { return iequals(field.first, first->first); }),
+      fields_.end());
 }
 
 void Headers::add(std::string name, std::string value) {

@@ -3,11 +3,10 @@
 #include "leadsync/http/headers.hpp"
 
 #include <algorithm>
+#include <arpa/inet.h>
 #include <array>
 #include <cctype>
 #include <charconv>
-
-#include <arpa/inet.h>
 #include <fmt/format.h>
 #include <netinet/in.h>
 
@@ -70,12 +69,15 @@ std::string Url::authority() const {
   return result;
 }
 
-std::string Url::target() const { return query.empty() ? path : path + "?" + query; }
+std::string Url::target() const {
+  return query.empty() ? path : path + "?" + query;
+}
 
 Result<Url> parse_url(std::string_view text) {
   for (unsigned char c : text) {
     if (c <= 0x20 || c >= 0x7f) {
-      return bad_url(text, "it contains a space, control or non-ASCII character; percent-encode it");
+      return bad_url(text,
+                     "it contains a space, control or non-ASCII character; percent-encode it");
     }
   }
   const auto scheme_end = text.find("://");
@@ -96,7 +98,8 @@ Result<Url> parse_url(std::string_view text) {
   rest = authority_end == std::string_view::npos ? std::string_view{} : rest.substr(authority_end);
 
   if (authority.find('@') != std::string_view::npos) {
-    return bad_url(text, "user credentials in a URL are not supported; configure authentication instead");
+    return bad_url(text,
+                   "user credentials in a URL are not supported; configure authentication instead");
   }
   std::string_view host;
   std::string_view port_text;
@@ -130,8 +133,10 @@ Result<Url> parse_url(std::string_view text) {
   url.port = default_port(url.scheme);
   if (!port_text.empty()) {
     unsigned value = 0;
-    const auto [end, error] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
-    if (error != std::errc{} || end != port_text.data() + port_text.size() || value == 0 || value > 65535) {
+    const auto [end, error] =
+        std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
+    if (error != std::errc{} || end != port_text.data() + port_text.size() || value == 0 ||
+        value > 65535) {
       return bad_url(text, "the port must be a number from 1 to 65535");
     }
     url.port = static_cast<std::uint16_t>(value);
@@ -148,7 +153,9 @@ Result<Url> parse_url(std::string_view text) {
   return url;
 }
 
-std::string to_string(const Url& url) { return url.scheme + "://" + url.authority() + url.target(); }
+std::string to_string(const Url& url) {
+  return url.scheme + "://" + url.authority() + url.target();
+}
 
 std::string percent_encode(std::string_view text, std::string_view keep_chars) {
   static constexpr std::array<char, 16> kHex{'0', '1', '2', '3', '4', '5', '6', '7',
@@ -179,10 +186,11 @@ Result<std::string> percent_decode(std::string_view text) {
     const int high = i + 1 < text.size() ? hex_value(text[i + 1]) : -1;
     const int low = i + 2 < text.size() ? hex_value(text[i + 2]) : -1;
     if (high < 0 || low < 0) {
-      return fail(ErrorCategory::invalid_argument,
-                  fmt::format("invalid percent-encoding at position {} of '{}': '%' must be followed by "
-                              "two hex digits (write a literal '%' as %25)",
-                              i, text));
+      return fail(
+          ErrorCategory::invalid_argument,
+          fmt::format("invalid percent-encoding at position {} of '{}': '%' must be followed by "
+                      "two hex digits (write a literal '%' as %25)",
+                      i, text));
     }
     result += static_cast<char>(high * 16 + low);
     i += 2;

@@ -1,6 +1,7 @@
 #pragma once
-// HTTP header fields as an ordered list of name/value pairs. Names compare case-insensitively (RFC 9110);
-// order and duplicates are kept, because some fields (Set-Cookie, Prefer) may legitimately repeat.
+// HTTP header fields as an ordered list of name/value pairs. Names compare case-insensitively (RFC
+// 9110); order and duplicates are kept, because some fields (Set-Cookie, Prefer) may legitimately
+// repeat.
 
 #include <cstddef>
 #include <initializer_list>
@@ -29,7 +30,8 @@ public:
   std::vector<std::string> get_all(std::string_view name) const;
   bool has(std::string_view name) const;
 
-  // Replaces every field with this name by one field (at the position of the first, else at the end).
+  // Replaces every field with this name by one field (at the position of the first, else at the
+  // end).
   void set(std::string name, std::string value);
   // Appends a field, keeping existing ones with the same name.
   void add(std::string name, std::string value);

@@ -1,6 +1,7 @@
 #pragma once
-// The request and response values shared by both sides of HTTP: the client Transport sends a Request and
-// receives a Response; the HttpServer hands a Request to its Handler and sends back the Response.
+// The request and response values shared by both sides of HTTP: the client Transport sends a
+// Request and receives a Response; the HttpServer hands a Request to its Handler and sends back the
+// Response.
 
 #include "leadsync/http/headers.hpp"
 
@@ -14,13 +15,15 @@ namespace leadsync::http {
 struct Request {
   std::string method = "GET";
   // Client side: an absolute URL ("https://org.crm.dynamics.com/api/data/v9.2/leads?$top=1").
-  // Server side: the request target as received, normally origin-form ("/api/data/v9.2/leads?$top=1").
+  // Server side: the request target as received, normally origin-form
+  // ("/api/data/v9.2/leads?$top=1").
   std::string url;
   Headers headers;
   std::string body;
   // Client side: when the whole exchange must be over. Unused by the server.
   std::optional<std::chrono::steady_clock::time_point> deadline;
-  // Server side: the peer as "address:port" ("127.0.0.1:54321", "[::1]:54321"). Empty on the client side.
+  // Server side: the peer as "address:port" ("127.0.0.1:54321", "[::1]:54321"). Empty on the client
+  // side.
   std::string remote_address;
 };
 
@@ -37,7 +40,8 @@ struct Response {
   static Response text(int status, std::string body);
 };
 
-// The standard reason phrase ("Not Found", "Too Many Requests"); for unknown codes a generic one by class
+// The standard reason phrase ("Not Found", "Too Many Requests"); for unknown codes a generic one by
+// class
 // ("Client Error" for 4xx, "Server Error" for 5xx, ...).
 std::string_view reason_phrase(int status) noexcept;
 

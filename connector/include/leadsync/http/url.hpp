@@ -27,20 +27,22 @@ struct Url {
   friend bool operator==(const Url&, const Url&) = default;
 };
 
-// Parses an absolute http or https URL. Fails (invalid_argument) on other schemes, a missing host, user
-// credentials in the URL, a bad port, or spaces/control characters. A "#fragment" is dropped.
+// Parses an absolute http or https URL. Fails (invalid_argument) on other schemes, a missing host,
+// user credentials in the URL, a bad port, or spaces/control characters. A "#fragment" is dropped.
 Result<Url> parse_url(std::string_view text);
 // "scheme://authority/path?query"; the port is left out when it is the scheme's default.
 std::string to_string(const Url& url);
 
-// Percent-encodes every byte except the unreserved characters (A-Z a-z 0-9 - . _ ~) and those in keep_chars.
-// Hex digits are upper case.
+// Percent-encodes every byte except the unreserved characters (A-Z a-z 0-9 - . _ ~) and those in
+// keep_chars. Hex digits are upper case.
 std::string percent_encode(std::string_view text, std::string_view keep_chars = {});
-// Decodes %XX sequences; '+' stays '+'. Fails (invalid_argument) on a '%' not followed by two hex digits.
+// Decodes %XX sequences; '+' stays '+'. Fails (invalid_argument) on a '%' not followed by two hex
+// digits.
 Result<std::string> percent_decode(std::string_view text);
 
 using QueryParams = std::vector<std::pair<std::string, std::string>>;
-// Splits "a=1&b=%20x" into decoded pairs, in order. A name without '=' gets an empty value; empty pieces
+// Splits "a=1&b=%20x" into decoded pairs, in order. A name without '=' gets an empty value; empty
+// pieces
 // ("a=1&&b=2") are skipped. Fails when a name or value has an invalid % sequence.
 Result<QueryParams> parse_query(std::string_view query);
 
@@ -51,8 +53,8 @@ struct Target {
 // Splits a request target "/p?q" at the first '?'.
 Target split_target(std::string_view target);
 
-// True for "localhost", 127.0.0.0/8, ::1 (also "[::1]") and IPv4-mapped loopback (::ffff:127.0.0.1).
-// Names other than "localhost" are not resolved, so they count as not loopback.
+// True for "localhost", 127.0.0.0/8, ::1 (also "[::1]") and IPv4-mapped loopback
+// (::ffff:127.0.0.1). Names other than "localhost" are not resolved, so they count as not loopback.
 bool is_loopback_host(std::string_view host);
 
 } // namespace leadsync::http

@@ -40,7 +40,7 @@ Advice advice_for(int code) {
 
 std::string quote_sql(std::string_view sql) {
   constexpr std::size_t shown = 80;
-  return "running \"" + std::string(sql.substr(0, shown)) + (sql.size() > shown ? "...\"" : "\"");
+  return "\"" + std::string(sql.substr(0, shown)) + (sql.size() > shown ? "...\"" : "\"");
 }
 
 } // namespace
@@ -112,7 +112,7 @@ Result<bool> Query::step() {
   if (rc == SQLITE_DONE) {
     return false;
   }
-  return database_->error(rc, quote_sql(sqlite3_sql(statement_)));
+  return database_->error(rc, "running " + quote_sql(sqlite3_sql(statement_)));
 }
 
 Status Query::run() {
@@ -177,7 +177,7 @@ Result<Database::CachedStatement*> Database::prepare(const std::string& sql) {
                                     SQLITE_PREPARE_PERSISTENT, &statement, nullptr);
   if (rc != SQLITE_OK) {
     sqlite3_finalize(statement);
-    return error(rc, "preparing " + quote_sql(sql).substr(std::string_view("running ").size()));
+    return error(rc, "preparing " + quote_sql(sql));
   }
   auto [inserted, _] = statements_.emplace(sql, CachedStatement{{statement, Finalizer{}}});
   return &inserted->second;
@@ -186,7 +186,7 @@ Result<Database::CachedStatement*> Database::prepare(const std::string& sql) {
 Status Database::execute(const std::string& sql) {
   const int rc = sqlite3_exec(connection_.get(), sql.c_str(), nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK) {
-    return error(rc, quote_sql(sql));
+    return error(rc, "running " + quote_sql(sql));
   }
   return ok_status();
 }
@@ -212,6 +212,8 @@ Result<std::int64_t> Database::query_integer(const std::string& sql) {
 std::int64_t Database::last_insert_rowid() const {
   return sqlite3_last_insert_rowid(connection_.get());
 }
+
+std::int64_t Database::changes() const { return sqlite3_changes64(connection_.get()); }
 
 Error Database::error(int code, std::string_view doing) const {
   std::string message = std::string(doing) + " failed on " + path_ + ": ";

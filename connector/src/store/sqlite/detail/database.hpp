@@ -90,6 +90,7 @@ public:
   Result<std::int64_t> query_integer(const std::string& sql);
 
   std::int64_t last_insert_rowid() const;
+  std::int64_t changes() const; // rows changed by the last INSERT, UPDATE or DELETE
   const std::string& path() const { return path_; }
 
   // The storage Error for a failed SQLite call: "<doing> failed on <path>: <SQLite message>; <advice>".

@@ -1,0 +1,146 @@
+#include "sqlite/migrations.hpp"
+
+#include <array>
+#include <chrono>
+#include <string>
+#include <string_view>
+
+namespace leadsync::store::sqlite {
+namespace {
+
+struct Migration {
+  int version;
+  std::string_view sql;
+};
+
+// Append new steps at the end; never edit a released one. Every time column holds milliseconds since the
+// Unix epoch (UTC) so that comparisons and ordering are numeric.
+constexpr std::array migrations{
+    Migration{1, R"sql(
+CREATE TABLE leads (
+  id             TEXT PRIMARY KEY,
+  crm_id         TEXT NOT NULL DEFAULT '',
+  version        INTEGER NOT NULL,
+  stage          TEXT NOT NULL,
+  is_new         INTEGER NOT NULL,
+  deleted        INTEGER NOT NULL DEFAULT 0,
+  company_domain TEXT NOT NULL DEFAULT '', -- lower-cased
+  created_at     INTEGER NOT NULL,
+  updated_at     INTEGER NOT NULL,
+  doc            TEXT NOT NULL            -- model::to_json(lead)
+);
+CREATE INDEX leads_by_crm_id ON leads (crm_id);
+CREATE INDEX leads_by_company_domain ON leads (company_domain);
+CREATE INDEX leads_by_stage ON leads (stage);
+CREATE INDEX leads_by_updated_at ON leads (updated_at);
+CREATE INDEX leads_by_created_at ON leads (created_at, id);
+
+-- Lookup tables for de-duplication, rewritten with every lead write.
+CREATE TABLE lead_emails (
+  lead_id TEXT NOT NULL REFERENCES leads (id),
+  email   TEXT NOT NULL, -- lower-cased
+  PRIMARY KEY (lead_id, email)
+) WITHOUT ROWID;
+CREATE INDEX lead_emails_by_email ON lead_emails (email);
+CREATE TABLE lead_phones (
+  lead_id TEXT NOT NULL REFERENCES leads (id),
+  e164    TEXT NOT NULL,
+  PRIMARY KEY (lead_id, e164)
+) WITHOUT ROWID;
+CREATE INDEX lead_phones_by_e164 ON lead_phones (e164);
+
+CREATE TABLE outbox (
+  seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+  lead_id      TEXT NOT NULL REFERENCES leads (id),
+  operation    TEXT NOT NULL,
+  lead_version INTEGER NOT NULL,
+  created_at   INTEGER NOT NULL,
+  attempts     INTEGER NOT NULL DEFAULT 0,
+  last_error   TEXT NOT NULL DEFAULT '',
+  not_before   INTEGER,
+  lease_owner  TEXT NOT NULL DEFAULT '',
+  lease_until  INTEGER
+);
+CREATE INDEX outbox_by_lead ON outbox (lead_id, seq);
+
+CREATE TABLE dead_letters (
+  id             INTEGER PRIMARY KEY AUTOINCREMENT,
+  lead_id        TEXT NOT NULL REFERENCES leads (id),
+  operation      TEXT NOT NULL,
+  lead_version   INTEGER NOT NULL,
+  outbox_seq     INTEGER NOT NULL,
+  error_category TEXT NOT NULL,
+  http_status    INTEGER NOT NULL,
+  service_code   TEXT NOT NULL,
+  message        TEXT NOT NULL,
+  attempts       INTEGER NOT NULL,
+  created_at     INTEGER NOT NULL
+);
+
+CREATE TABLE checkpoints (
+  name       TEXT PRIMARY KEY,
+  value      TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE runs (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind        TEXT NOT NULL,
+  status      TEXT NOT NULL,
+  started_at  INTEGER NOT NULL,
+  finished_at INTEGER,
+  counts      TEXT NOT NULL DEFAULT '{}', -- JSON object of integers
+  message     TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX runs_by_started_at ON runs (started_at);
+
+CREATE TABLE behaviour_events (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  lead_id     TEXT NOT NULL REFERENCES leads (id),
+  kind        TEXT NOT NULL,
+  occurred_at INTEGER NOT NULL,
+  doc         TEXT NOT NULL -- model::to_json(event)
+);
+CREATE INDEX behaviour_events_by_lead ON behaviour_events (lead_id, occurred_at);
+)sql"},
+};
+
+Result<std::int64_t> current_version(Database& database) {
+  return database.query_integer("SELECT coalesce(max(version), 0) FROM schema_migrations");
+}
+
+} // namespace
+
+int latest_schema_version() { return migrations.back().version; }
+
+Status migrate(Database& database, const Clock& clock) {
+  LEADSYNC_CHECK(database.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                                  "version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)"));
+  LEADSYNC_TRY(const std::int64_t found, current_version(database));
+  if (found > latest_schema_version()) {
+    return fail(ErrorCategory::storage,
+                "the database " + database.path() + " has schema version " + std::to_string(found) +
+                    " and was created by a newer leadsync (this build knows up to version " +
+                    std::to_string(latest_schema_version()) + "); upgrade leadsync");
+  }
+  for (const Migration& migration : migrations) {
+    LEADSYNC_TRY(auto transaction, Transaction::begin(database));
+    // Read again under the write lock: another process may have migrated meanwhile.
+    LEADSYNC_TRY(const std::int64_t version, current_version(database));
+    if (version >= migration.version) {
+      continue;
+    }
+    LEADSYNC_CHECK(database.execute(std::string(migration.sql)));
+    const auto applied_at = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                clock.now().time_since_epoch())
+                                .count();
+    LEADSYNC_TRY(auto record,
+                 database.query("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
+                                migration.version, std::int64_t{applied_at}));
+    LEADSYNC_CHECK(record.run());
+    LEADSYNC_CHECK(transaction.commit());
+  }
+  return ok_status();
+}
+
+} // namespace leadsync::store::sqlite
