@@ -1,1 +1,489 @@
-// placeholder: being written
+#include "leadsync/core/config.hpp"
+
+#include "detail/config_checks.hpp"
+#include "detail/default_config.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <fstream>
+#include <limits>
+#include <sstream>
+#include <system_error>
+#include <toml++/toml.h>
+#include <variant>
+
+// Debian's libtomlplusplus is built with exceptions (its symbols live in toml::v3::ex), so a syntax
+// error arrives as a toml::parse_error that load_config_text() catches.
+static_assert(TOML_EXCEPTIONS, "leadsync expects toml++ with exceptions enabled");
+
+namespace leadsync::config {
+namespace {
+
+// A field that takes "auto" (stored as 0) or an integer.
+struct AutoOrInteger {
+  int* value;
+};
+
+using Target = std::variant<std::string*, int*, bool*, std::vector<std::string>*, AutoOrInteger>;
+
+struct Field {
+  std::string_view name;
+  Target target;
+};
+
+struct Section {
+  std::string_view path; // dotted, e.g. "crm.auth"
+  std::vector<Field> fields;
+  std::vector<std::string_view> subsections;
+};
+
+// The file's schema, bound to the fields of `config` it fills. Keys map 1:1 to struct members.
+std::vector<Section> bind_schema(Config& config) {
+  auto& crm = config.crm;
+  auto& auth = crm.auth;
+  return {
+      {"crm",
+       {{"url", &crm.url},
+        {"api_version", &crm.api_version},
+        {"alternate_key", &crm.alternate_key},
+        {"custom_prefix", &crm.custom_prefix},
+        {"timeout_s", &crm.timeout_s}},
+       {"auth", "tls"}},
+      {"crm.auth",
+       {{"mode", &auth.mode},
+        {"tenant", &auth.tenant},
+        {"client_id", &auth.client_id},
+        {"client_secret_file", &auth.client_secret.file},
+        {"client_secret_env", &auth.client_secret.env},
+        {"token_file", &auth.token.file},
+        {"token_env", &auth.token.env},
+        {"authority", &auth.authority},
+        {"scope", &auth.scope}},
+       {}},
+      {"crm.tls",
+       {{"ca_file", &crm.tls.ca_file}, {"insecure_skip_verify", &crm.tls.insecure_skip_verify}},
+       {}},
+      {"store", {{"url", &config.store.url}}, {}},
+      {"push",
+       {{"mode", &config.push.mode},
+        {"batch_size", &config.push.batch_size},
+        {"max_parallel", AutoOrInteger{&config.push.max_parallel}}},
+       {}},
+      {"pull", {{"crm_owned_fields", &config.pull.crm_owned_fields}}, {}},
+      {"import",
+       {{"default_region", &config.import.default_region},
+        {"unmapped_columns", &config.import.unmapped_columns}},
+       {}},
+      {"mapping",
+       {{"lead", &config.mapping.lead}, {"import_columns", &config.mapping.import_columns}},
+       {}},
+      {"qualify", {{"rules", &config.qualify.rules}}, {}},
+      {"schedule",
+       {{"pull", &config.schedule.pull},
+        {"push", &config.schedule.push},
+        {"enrich", &config.schedule.enrich},
+        {"qualify", &config.schedule.qualify},
+        {"import_watch", &config.schedule.import_watch}},
+       {}},
+      {"server",
+       {{"listen", &config.server.listen}, {"webhook_key_env", &config.server.webhook_key_env}},
+       {}},
+      {"log",
+       {{"level", &config.log.level},
+        {"format", &config.log.format},
+        {"redact_pii", &config.log.redact_pii}},
+       {}},
+  };
+}
+
+std::string_view type_name(toml::node_type type) {
+  switch (type) {
+  case toml::node_type::table:
+    return "a table";
+  case toml::node_type::array:
+    return "an array";
+  case toml::node_type::string:
+    return "a string";
+  case toml::node_type::integer:
+    return "an integer";
+  case toml::node_type::floating_point:
+    return "a floating-point number";
+  case toml::node_type::boolean:
+    return "a boolean";
+  case toml::node_type::date:
+    return "a date";
+  case toml::node_type::time:
+    return "a time";
+  case toml::node_type::date_time:
+    return "a date-time";
+  case toml::node_type::none:
+    break;
+  }
+  return "nothing";
+}
+
+std::string to_lower(std::string_view text) {
+  std::string lower(text);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return lower;
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> previous(b.size() + 1);
+  std::vector<std::size_t> current(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) {
+    previous[j] = j;
+  }
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    current[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      current[j] = std::min({previous[j] + 1, current[j - 1] + 1, substitution});
+    }
+    std::swap(previous, current);
+  }
+  return previous[b.size()];
+}
+
+// " (did you mean 'x'?)" for the closest candidate within edit distance 2, else "; known keys: ...".
+std::string suggestion(std::string_view name, const std::vector<std::string_view>& candidates,
+                       std::string_view what) {
+  constexpr std::size_t max_distance = 2;
+  const std::string lower = to_lower(name);
+  std::string_view best;
+  std::size_t best_distance = max_distance + 1;
+  for (const auto candidate : candidates) {
+    const auto distance = edit_distance(lower, candidate);
+    if (distance < best_distance) {
+      best = candidate;
+      best_distance = distance;
+    }
+  }
+  if (best_distance <= max_distance) {
+    return " (did you mean '" + std::string(best) + "'?)";
+  }
+  std::string known = "; known " + std::string(what) + ": ";
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    known += (i == 0 ? "" : ", ") + std::string(candidates[i]);
+  }
+  return known;
+}
+
+bool is_literal_secret_key(std::string_view key) {
+  static constexpr std::string_view secret_keys[] = {
+      "client_secret", "token", "access_token", "password", "secret", "api_key", "webhook_key"};
+  const std::string lower = to_lower(key);
+  return std::find(std::begin(secret_keys), std::end(secret_keys), lower) != std::end(secret_keys);
+}
+
+constexpr std::string_view pgpass_advice =
+    "Put the PostgreSQL password in ~/.pgpass of the user leadsync runs as (a line "
+    "HOST:PORT:DB:USER:PASSWORD, chmod 600) or in a file named by the PGPASSFILE environment "
+    "variable.";
+
+std::string move_to_file_or_env(std::string_view ref, std::string_view file, std::string_view env) {
+  const std::string file_key = std::string(ref) + "_file";
+  const std::string env_key = std::string(ref) + "_env";
+  return "a secret may not be written in the config file. Put it in a file only leadsync can read "
+         "(printf '%s' 'VALUE' > " +
+         std::string(file) + " && chmod 600 " + std::string(file) + ") and set " + file_key +
+         " = \"" + std::string(file) + "\", or export " + std::string(env) + " and set " + env_key +
+         " = \"" + std::string(env) + "\".";
+}
+
+// How to move a secret written at `section`.`key` to where leadsync reads it. Never includes the value.
+std::string literal_secret_message(std::string_view section, std::string_view key) {
+  const std::string lower = to_lower(key);
+  if (section == "crm.auth" && (lower == "client_secret" || lower == "secret" || lower == "password")) {
+    return move_to_file_or_env("crm.auth.client_secret", "/etc/leadsync/client_secret",
+                               "LEADSYNC_CLIENT_SECRET");
+  }
+  if (section == "crm.auth") {
+    return move_to_file_or_env("crm.auth.token", "/etc/leadsync/crm_token", "LEADSYNC_CRM_TOKEN");
+  }
+  if (section == "server") {
+    return "a secret may not be written in the config file. Export LEADSYNC_WEBHOOK_KEY=VALUE in "
+           "the environment leadsync runs in and set server.webhook_key_env = "
+           "\"LEADSYNC_WEBHOOK_KEY\".";
+  }
+  if (section == "store") {
+    return "a secret may not be written in the config file. " + std::string(pgpass_advice);
+  }
+  return "a secret may not be written in the config file. Remove it: leadsync reads secrets only "
+         "from files or environment variables (crm.auth.client_secret_file / "
+         "crm.auth.client_secret_env, crm.auth.token_file / crm.auth.token_env, "
+         "server.webhook_key_env; ~/.pgpass for PostgreSQL).";
+}
+
+// postgresql://user:PASSWORD@host/db, or ?password=... which libpq also accepts.
+bool store_url_has_password(std::string_view url) {
+  if (to_lower(url.substr(0, 8)) != "postgres") {
+    return false;
+  }
+  const auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) {
+    return false;
+  }
+  const auto rest = url.substr(scheme_end + 3);
+  const auto authority = rest.substr(0, rest.find_first_of("/?#"));
+  const auto at = authority.rfind('@');
+  if (at != std::string_view::npos && authority.substr(0, at).find(':') != std::string_view::npos) {
+    return true;
+  }
+  const auto query = rest.find('?');
+  if (query == std::string_view::npos) {
+    return false;
+  }
+  const std::string parameters = "&" + to_lower(rest.substr(query + 1));
+  return parameters.find("&password=") != std::string::npos;
+}
+
+class Reader {
+public:
+  explicit Reader(LoadedConfig& loaded) : loaded_(loaded), schema_(bind_schema(loaded.config)) {}
+
+  void read_root(const toml::table& root) {
+    std::vector<std::string_view> top_level;
+    for (const auto& section : schema_) {
+      if (section.path.find('.') == std::string_view::npos) {
+        top_level.push_back(section.path);
+      }
+    }
+    for (const auto& [toml_key, node] : root) {
+      const std::string key(toml_key.str());
+      const int line = line_of(toml_key, node);
+      loaded_.key_lines[key] = line;
+      const Section* section = key.find('.') == std::string::npos ? find_section(key) : nullptr;
+      if (section != nullptr) {
+        read_table(*section, node, line);
+      } else if (!node.is_table() && is_literal_secret_key(key)) {
+        add(key, line, literal_secret_message("", key));
+      } else if (node.is_table()) {
+        add(key, line,
+            "unknown section [" + key + "]" + suggestion(key, top_level, "sections"));
+      } else {
+        add(key, line,
+            "unknown key '" + key + "' outside any section; keys belong in a section such as [crm]" +
+                suggestion(key, top_level, "sections"));
+      }
+    }
+  }
+
+private:
+  static int line_of(const toml::key& key, const toml::node& node) {
+    const auto line = key.source().begin.line != 0 ? key.source().begin.line
+                                                   : node.source().begin.line;
+    return static_cast<int>(line);
+  }
+
+  const Section* find_section(std::string_view path) const {
+    const auto found = std::find_if(schema_.begin(), schema_.end(),
+                                    [&](const Section& section) { return section.path == path; });
+    return found == schema_.end() ? nullptr : &*found;
+  }
+
+  void add(std::string key, int line, std::string message) {
+    loaded_.problems.push_back(
+        Problem{std::move(key), line, std::move(message), loaded_.config.source_file});
+  }
+
+  void read_table(const Section& section, const toml::node& node, int line) {
+    const toml::table* table = node.as_table();
+    if (table == nullptr) {
+      add(std::string(section.path), line,
+          "expected a table ([" + std::string(section.path) + "]), got " +
+              std::string(type_name(node.type())));
+      return;
+    }
+    for (const auto& [toml_key, child] : *table) {
+      const std::string name(toml_key.str());
+      const std::string key = std::string(section.path) + "." + name;
+      const int child_line = line_of(toml_key, child);
+      loaded_.key_lines[key] = child_line;
+      const auto field = std::find_if(section.fields.begin(), section.fields.end(),
+                                      [&](const Field& f) { return f.name == name; });
+      if (field != section.fields.end()) {
+        assign(key, child_line, child, field->target);
+      } else if (std::find(section.subsections.begin(), section.subsections.end(), name) !=
+                 section.subsections.end()) {
+        read_table(*find_section(key), child, child_line);
+      } else if (!child.is_table() && is_literal_secret_key(name)) {
+        add(key, child_line, literal_secret_message(section.path, name));
+      } else {
+        add(key, child_line, unknown_key_message(section, name));
+      }
+    }
+  }
+
+  static std::string unknown_key_message(const Section& section, std::string_view name) {
+    std::vector<std::string_view> known;
+    for (const auto& field : section.fields) {
+      known.push_back(field.name);
+    }
+    known.insert(known.end(), section.subsections.begin(), section.subsections.end());
+    return "unknown key '" + std::string(name) + "' in [" + std::string(section.path) + "]" +
+           suggestion(name, known, "keys");
+  }
+
+  void wrong_type(const std::string& key, int line, std::string_view expected,
+                  const toml::node& node) {
+    add(key, line,
+        "expected " + std::string(expected) + ", got " + std::string(type_name(node.type())));
+  }
+
+  void assign(const std::string& key, int line, const toml::node& node, const Target& target) {
+    if (const auto* text = std::get_if<std::string*>(&target)) {
+      if (const auto* value = node.as_string()) {
+        **text = value->get();
+        if (key == "store.url" && store_url_has_password(**text)) {
+          add(key, line,
+              "a password may not be written in the config file. Remove it from the URL "
+              "(postgresql://USER@HOST/DB). " +
+                  std::string(pgpass_advice));
+        }
+      } else {
+        wrong_type(key, line, "a string", node);
+      }
+    } else if (const auto* number = std::get_if<int*>(&target)) {
+      assign_integer(key, line, node, **number);
+    } else if (const auto* flag = std::get_if<bool*>(&target)) {
+      if (const auto* value = node.as_boolean()) {
+        **flag = value->get();
+      } else {
+        wrong_type(key, line, "a boolean (true or false)", node);
+      }
+    } else if (const auto* list = std::get_if<std::vector<std::string>*>(&target)) {
+      assign_string_list(key, line, node, **list);
+    } else {
+      assign_auto_or_integer(key, line, node, *std::get<AutoOrInteger>(target).value);
+    }
+  }
+
+  void assign_integer(const std::string& key, int line, const toml::node& node, int& out) {
+    const auto* value = node.as_integer();
+    if (value == nullptr) {
+      wrong_type(key, line, "an integer", node);
+      return;
+    }
+    if (value->get() < std::numeric_limits<int>::min() ||
+        value->get() > std::numeric_limits<int>::max()) {
+      add(key, line, "is far out of range (got " + std::to_string(value->get()) + ")");
+      return;
+    }
+    out = static_cast<int>(value->get());
+  }
+
+  void assign_auto_or_integer(const std::string& key, int line, const toml::node& node, int& out) {
+    if (const auto* text = node.as_string()) {
+      if (text->get() == "auto") {
+        out = 0;
+      } else {
+        add(key, line, "must be \"auto\" or an integer (got \"" + text->get() + "\")");
+      }
+    } else if (node.is_integer()) {
+      assign_integer(key, line, node, out);
+    } else {
+      wrong_type(key, line, "\"auto\" or an integer", node);
+    }
+  }
+
+  void assign_string_list(const std::string& key, int line, const toml::node& node,
+                          std::vector<std::string>& out) {
+    const auto* array = node.as_array();
+    if (array == nullptr) {
+      wrong_type(key, line, "an array of strings", node);
+      return;
+    }
+    out.clear();
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      const toml::node& element = *array->get(i);
+      if (const auto* value = element.as_string()) {
+        out.push_back(value->get());
+      } else {
+        const auto element_line = static_cast<int>(element.source().begin.line);
+        add(key, element_line != 0 ? element_line : line,
+            "element " + std::to_string(i + 1) + ": expected a string, got " +
+                std::string(type_name(element.type())));
+      }
+    }
+  }
+
+  LoadedConfig& loaded_;
+  std::vector<Section> schema_;
+};
+
+} // namespace
+
+std::string Problem::describe() const {
+  std::string text = file.string();
+  if (line > 0) {
+    text += text.empty() ? "line " + std::to_string(line) : ":" + std::to_string(line);
+  }
+  if (!text.empty()) {
+    text += ": ";
+  }
+  if (!key.empty()) {
+    text += key + ": ";
+  }
+  return text + message;
+}
+
+LoadedConfig load_config_text(const std::string& text, const std::filesystem::path& name) {
+  LoadedConfig loaded;
+  loaded.config.source_file = name;
+  loaded.config.base_dir = name.parent_path();
+  try {
+    const toml::table root = toml::parse(text, name.string());
+    Reader(loaded).read_root(root);
+  } catch (const toml::parse_error& error) {
+    loaded.problems.push_back(Problem{"", static_cast<int>(error.source().begin.line),
+                                      "syntax error: " + std::string(error.description()), name});
+  }
+  // toml++ iterates keys in name order; people read problems top to bottom.
+  std::stable_sort(loaded.problems.begin(), loaded.problems.end(),
+                   [](const Problem& a, const Problem& b) { return a.line < b.line; });
+  return loaded;
+}
+
+Result<LoadedConfig> load_config(const std::filesystem::path& file) {
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) {
+    return fail(ErrorCategory::config, "config file " + file.string() +
+                                           " does not exist; create one with `leadsync init` or "
+                                           "name another with --config FILE");
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in || std::filesystem::is_directory(file, ec)) {
+    const std::string reason = std::filesystem::is_directory(file, ec)
+                                   ? "it is a folder"
+                                   : std::error_code(errno, std::generic_category()).message();
+    return fail(ErrorCategory::config, "cannot read config file " + file.string() + " (" + reason +
+                                           "); name a readable file with --config FILE, or "
+                                           "create one with `leadsync init`");
+  }
+  std::ostringstream content;
+  content << in.rdbuf();
+  LoadedConfig loaded = load_config_text(std::move(content).str(), file);
+  loaded.config.base_dir = std::filesystem::absolute(file, ec).parent_path();
+  return loaded;
+}
+
+std::vector<Problem> validate(const LoadedConfig& loaded) {
+  std::vector<Problem> problems = loaded.problems;
+  detail::check_semantics(loaded, problems);
+  return problems;
+}
+
+std::string default_config_text() { return std::string(detail::default_config_template); }
+
+std::filesystem::path resolve_path(const Config& config, const std::string& path) {
+  const std::filesystem::path given(path);
+  if (given.empty() || given.is_absolute()) {
+    return given;
+  }
+  return config.base_dir / given;
+}
+
+} // namespace leadsync::config

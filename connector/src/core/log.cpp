@@ -1,1 +1,202 @@
-// placeholder: being written
+#include "leadsync/core/log.hpp"
+
+#include "detail/redaction.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <iostream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <shared_mutex>
+#include <spdlog/sinks/base_sink.h>
+#include <vector>
+
+namespace leadsync::log {
+namespace {
+
+constexpr std::string_view logger_name = "leadsync";
+
+// Shorter strings would mask ordinary words all over the log.
+constexpr std::size_t min_secret_length = 4;
+
+std::string_view level_name(spdlog::level::level_enum level) {
+  switch (level) {
+  case spdlog::level::trace:
+    return "trace";
+  case spdlog::level::debug:
+    return "debug";
+  case spdlog::level::info:
+    return "info";
+  case spdlog::level::warn:
+    return "warn";
+  case spdlog::level::err:
+    return "error";
+  case spdlog::level::critical:
+    return "critical";
+  case spdlog::level::off:
+  case spdlog::level::n_levels:
+    break;
+  }
+  return "off";
+}
+
+// "2026-11-22T20:00:00.123Z"
+std::string utc_timestamp(spdlog::log_clock::time_point time) {
+  using namespace std::chrono;
+  const auto day = floor<days>(time);
+  const year_month_day date{day};
+  const hh_mm_ss time_of_day{floor<milliseconds>(time - day)};
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", static_cast<int>(date.year()),
+                     static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                     time_of_day.hours().count(), time_of_day.minutes().count(),
+                     time_of_day.seconds().count(), time_of_day.subseconds().count());
+}
+
+class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
+public:
+  RedactingSink(Format format, std::ostream& out) : format_(format), out_(out) {}
+
+protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    // The message text is redacted before it is framed: the rules see the text as written, and no
+    // mask can break the JSON framing around it.
+    const std::string text =
+        Redactor::instance().redact(std::string_view(msg.payload.data(), msg.payload.size()));
+    const std::string timestamp = utc_timestamp(msg.time);
+    const std::string_view level = level_name(msg.level);
+    std::string line;
+    if (format_ == Format::json) {
+      nlohmann::ordered_json object;
+      object["ts"] = timestamp;
+      object["level"] = level;
+      object["logger"] = std::string_view(msg.logger_name.data(), msg.logger_name.size());
+      object["msg"] = text;
+      // Invalid UTF-8 (e.g. from a CSV in another encoding) becomes U+FFFD instead of throwing.
+      line = object.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+    } else {
+      line = fmt::format("{} [{}] {}", timestamp, level, text);
+    }
+    line += '\n';
+    out_.write(line.data(), static_cast<std::streamsize>(line.size()));
+  }
+
+  void flush_() override { out_.flush(); }
+
+private:
+  Format format_;
+  std::ostream& out_;
+};
+
+struct InstalledLogger {
+  std::mutex mutex;
+  std::shared_ptr<spdlog::logger> logger;
+};
+
+InstalledLogger& installed() {
+  static InstalledLogger state;
+  return state;
+}
+
+// Caller holds installed().mutex.
+void install(const Options& options, std::ostream& out) {
+  auto logger = std::make_shared<spdlog::logger>(std::string(logger_name),
+                                                 std::make_shared<RedactingSink>(options.format, out));
+  logger->set_level(options.level);
+  // Every line is flushed, as stderr is unbuffered: nothing is lost when the process dies.
+  logger->flush_on(spdlog::level::trace);
+  Redactor::instance().set_redact_pii(options.redact_pii);
+  installed().logger = logger;
+  spdlog::set_default_logger(std::move(logger));
+}
+
+} // namespace
+
+void init(const Options& options) { init(options, std::cerr); }
+
+void init(const Options& options, std::ostream& out) {
+  std::lock_guard lock(installed().mutex);
+  install(options, out);
+}
+
+std::shared_ptr<spdlog::logger> get() {
+  std::lock_guard lock(installed().mutex);
+  if (!installed().logger) {
+    install(Options{}, std::cerr);
+  }
+  return installed().logger;
+}
+
+bool parse_level(std::string_view text, spdlog::level::level_enum& level) {
+  static constexpr std::pair<std::string_view, spdlog::level::level_enum> levels[] = {
+      {"trace", spdlog::level::trace}, {"debug", spdlog::level::debug},
+      {"info", spdlog::level::info},   {"warn", spdlog::level::warn},
+      {"error", spdlog::level::err},   {"off", spdlog::level::off}};
+  for (const auto& [name, value] : levels) {
+    if (text == name) {
+      level = value;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool parse_format(std::string_view text, Format& format) {
+  if (text == "text") {
+    format = Format::text;
+    return true;
+  }
+  if (text == "json") {
+    format = Format::json;
+    return true;
+  }
+  return false;
+}
+
+struct Redactor::State {
+  mutable std::shared_mutex mutex;
+  std::vector<std::string> secrets; // longest first
+  std::atomic<bool> redact_pii{true};
+};
+
+Redactor::Redactor() : state_(std::make_shared<State>()) {}
+
+Redactor& Redactor::instance() {
+  static Redactor redactor;
+  return redactor;
+}
+
+void Redactor::add_secret(std::string secret) {
+  if (secret.size() < min_secret_length) {
+    return;
+  }
+  std::unique_lock lock(state_->mutex);
+  auto& secrets = state_->secrets;
+  if (std::find(secrets.begin(), secrets.end(), secret) != secrets.end()) {
+    return;
+  }
+  const auto shorter = std::find_if(secrets.begin(), secrets.end(), [&](const std::string& known) {
+    return known.size() < secret.size();
+  });
+  secrets.insert(shorter, std::move(secret));
+}
+
+void Redactor::set_redact_pii(bool on) { state_->redact_pii.store(on); }
+
+bool Redactor::redact_pii() const { return state_->redact_pii.load(); }
+
+std::string Redactor::redact(std::string_view text) const {
+  std::string result;
+  {
+    std::shared_lock lock(state_->mutex);
+    result = detail::mask_secrets(text, state_->secrets);
+  }
+  result = detail::mask_credentials(result);
+  if (redact_pii()) {
+    // E-mails first: the digits of an address are then gone before phone numbers are looked for.
+    result = detail::mask_phones(detail::mask_emails(result));
+  }
+  return result;
+}
+
+} // namespace leadsync::log

@@ -74,6 +74,9 @@ struct ServerState {
   std::uint64_t next_session_id = 0;
 };
 
+// Beast 1.74 speaks boost::string_view.
+beast::string_view to_beast(std::string_view text) { return {text.data(), text.size()}; }
+
 std::string endpoint_text(const tcp::endpoint& endpoint) {
   const auto address = endpoint.address();
   return address.is_v6() ? fmt::format("[{}]:{}", address.to_string(), endpoint.port())
@@ -97,7 +100,7 @@ bool valid_field_value(std::string_view value) {
 
 bool has_close_token(std::string_view connection) {
   for (const auto token :
-       bhttp::token_list{beast::string_view(connection.data(), connection.size())}) {
+       bhttp::token_list{to_beast(connection)}) {
     if (iequals(std::string_view(token.data(), token.size()), "close")) {
       return true;
     }
@@ -324,7 +327,7 @@ private:
     auto message = std::make_shared<bhttp::response<bhttp::string_body>>();
     message->version(version_);
     message->result(static_cast<unsigned>(response.status));
-    message->reason(reason_phrase(response.status));
+    message->reason(to_beast(reason_phrase(response.status)));
     for (const auto& [name, value] : response.headers) {
       if (!valid_field_name(name) || !valid_field_value(value)) {
         log::get()->error("HTTP handler set an invalid header field '{}'; answering 500", name);
@@ -342,7 +345,7 @@ private:
       message->insert(name, value);
     }
     if (message->count(bhttp::field::server) == 0) {
-      message->set(bhttp::field::server, kServerName);
+      message->set(bhttp::field::server, to_beast(kServerName));
     }
     if (message->count(bhttp::field::date) == 0) {
       message->set(bhttp::field::date, http_date(std::chrono::system_clock::now()));

@@ -19,7 +19,8 @@ namespace {
 using nlohmann::json;
 namespace chrono = std::chrono;
 
-// ---- enum names -------------------------------------------------------------------------------------------
+// ---- enum names
+// -------------------------------------------------------------------------------------------
 
 template <typename E> struct EnumNames;
 
@@ -204,11 +205,10 @@ template <typename E> Result<E> parse_enum(std::string_view text) {
               fmt::format("unknown value \"{}\" (expected one of {})", text, join(accepted)));
 }
 
-// ---- field lists: one description per record drives both writing and reading -------------------------------
+// ---- field lists: one description per record drives both writing and reading
+// -------------------------------
 
-template <typename T> struct Fields {
-  static constexpr bool is_record = false;
-};
+template <typename T> struct Fields { static constexpr bool is_record = false; };
 template <typename T>
 concept Record = Fields<T>::is_record;
 
@@ -422,30 +422,54 @@ template <> struct Fields<BehaviourEvent> {
   }
 };
 
-// ---- writing ----------------------------------------------------------------------------------------------
+// ---- writing
+// ----------------------------------------------------------------------------------------------
 
-template <typename T> bool omitted(const T&) { return false; }
-bool omitted(const std::string& text) { return text.empty(); }
-template <typename T> bool omitted(const std::vector<T>& values) { return values.empty(); }
-template <typename T> bool omitted(const std::optional<T>& value) { return !value.has_value(); }
+template <typename T> bool omitted(const T&) {
+  return false;
+}
+bool omitted(const std::string& text) {
+  return text.empty();
+}
+template <typename T> bool omitted(const std::vector<T>& values) {
+  return values.empty();
+}
+template <typename T> bool omitted(const std::optional<T>& value) {
+  return !value.has_value();
+}
 
-json encode(const std::string& text) { return text; }
-json encode(bool value) { return value; }
-json encode(int value) { return value; }
-json encode(std::int64_t value) { return value; }
-json encode(double value) { return value; }
-json encode(TimePoint time) { return format_time(time); }
-json encode(Date date) { return format_date(date); }
+json encode(const std::string& text) {
+  return text;
+}
+json encode(bool value) {
+  return value;
+}
+json encode(int value) {
+  return value;
+}
+json encode(std::int64_t value) {
+  return value;
+}
+json encode(double value) {
+  return value;
+}
+json encode(TimePoint time) {
+  return format_time(time);
+}
+json encode(Date date) {
+  return format_date(date);
+}
 template <typename E>
-  requires std::is_enum_v<E>
-json encode(E value) {
+requires std::is_enum_v<E> json encode(E value) {
   return std::string(enum_name(value));
 }
 template <typename T> json encode(const std::optional<T>& value);
 template <typename T> json encode(const std::vector<T>& values);
 template <Record T> json encode(const T& record);
 
-template <typename T> json encode(const std::optional<T>& value) { return encode(*value); }
+template <typename T> json encode(const std::optional<T>& value) {
+  return encode(*value);
+}
 
 template <typename T> json encode(const std::vector<T>& values) {
   json array = json::array();
@@ -465,7 +489,8 @@ template <Record T> json encode(const T& record) {
   return object;
 }
 
-// ---- reading ----------------------------------------------------------------------------------------------
+// ---- reading
+// ----------------------------------------------------------------------------------------------
 
 // JSON pointer (RFC 6901) of a member or an element.
 std::string pointer_child(const std::string& path, std::string_view key) {
@@ -526,10 +551,10 @@ void decode_integer(Decoder& decoder, const json& value, const std::string& path
   }
   constexpr auto lowest = std::numeric_limits<Integer>::min();
   constexpr auto highest = std::numeric_limits<Integer>::max();
-  const bool in_range = value.is_number_unsigned()
-                            ? value.get<std::uint64_t>() <= static_cast<std::uint64_t>(highest)
-                            : value.get<std::int64_t>() >= lowest &&
-                                  value.get<std::int64_t>() <= highest;
+  const bool in_range =
+      value.is_number_unsigned()
+          ? value.get<std::uint64_t>() <= static_cast<std::uint64_t>(highest)
+          : value.get<std::int64_t>() >= lowest && value.get<std::int64_t>() <= highest;
   if (!in_range) {
     return decoder.reject(
         path, fmt::format("{} is out of range (expected {}..{})", value.dump(), lowest, highest));
@@ -576,9 +601,10 @@ void decode(Decoder& decoder, const json& value, const std::string& path, Date& 
 }
 
 template <typename E>
-  requires std::is_enum_v<E>
+requires std::is_enum_v<E>
 void decode(Decoder& decoder, const json& value, const std::string& path, E& out) {
-  decode_parsed(decoder, value, path, out, [](std::string_view text) { return parse_enum<E>(text); });
+  decode_parsed(decoder, value, path, out,
+                [](std::string_view text) { return parse_enum<E>(text); });
 }
 
 template <typename T>
@@ -639,11 +665,13 @@ template <typename T> Result<T> decode_document(const json& document, std::strin
     }
     return decoded;
   } catch (const std::exception& error) {
-    return fail(ErrorCategory::validation, fmt::format("could not read the {}: {}", what, error.what()));
+    return fail(ErrorCategory::validation,
+                fmt::format("could not read the {}: {}", what, error.what()));
   }
 }
 
-// Finds where a document that failed to parse goes wrong (json::parse without exceptions does not say).
+// Finds where a document that failed to parse goes wrong (json::parse without exceptions does not
+// say).
 class SyntaxErrorLocator final : public nlohmann::json_sax<json> {
 public:
   bool null() override { return true; }
@@ -658,7 +686,8 @@ public:
   bool end_object() override { return true; }
   bool start_array(std::size_t) override { return true; }
   bool end_array() override { return true; }
-  bool parse_error(std::size_t position, const std::string&, const json::exception& error) override {
+  bool parse_error(std::size_t position, const std::string&,
+                   const json::exception& error) override {
     std::string_view what = error.what();
     // Drop nlohmann's "[json.exception.parse_error.101] " prefix; the rest says what and where.
     if (const auto prefix_end = what.find("] "); prefix_end != std::string_view::npos) {
@@ -680,7 +709,8 @@ std::string syntax_error_message(std::string_view text) {
   return locator.message();
 }
 
-// ---- time -------------------------------------------------------------------------------------------------
+// ---- time
+// -------------------------------------------------------------------------------------------------
 
 constexpr std::string_view time_example = "2026-11-22T20:00:00Z";
 constexpr std::string_view date_example = "2026-11-22";
@@ -822,9 +852,12 @@ Result<TimePoint> invalid_time(std::string_view text, std::string_view reason) {
 
 } // namespace
 
-// ---- public API -------------------------------------------------------------------------------------------
+// ---- public API
+// -------------------------------------------------------------------------------------------
 
-json to_json(const Lead& lead) { return encode(lead); }
+json to_json(const Lead& lead) {
+  return encode(lead);
+}
 
 Result<Lead> lead_from_json(const json& document) {
   return decode_document<Lead>(document, "lead");
@@ -838,31 +871,44 @@ Result<Lead> lead_from_json_text(std::string_view text) {
     }
     return lead_from_json(document);
   } catch (const std::exception& error) {
-    return fail(ErrorCategory::validation, fmt::format("could not read the lead: {}", error.what()));
+    return fail(ErrorCategory::validation,
+                fmt::format("could not read the lead: {}", error.what()));
   }
 }
 
-json to_json(const BehaviourEvent& event) { return encode(event); }
+json to_json(const BehaviourEvent& event) {
+  return encode(event);
+}
 
 Result<BehaviourEvent> behaviour_event_from_json(const json& document) {
   return decode_document<BehaviourEvent>(document, "behaviour event");
 }
 
-std::string_view to_string(LifecycleStage stage) { return enum_name(stage); }
+std::string_view to_string(LifecycleStage stage) {
+  return enum_name(stage);
+}
 Result<LifecycleStage> parse_lifecycle_stage(std::string_view text) {
   return parse_enum<LifecycleStage>(text);
 }
-std::string_view to_string(Channel channel) { return enum_name(channel); }
-Result<Channel> parse_channel(std::string_view text) { return parse_enum<Channel>(text); }
-std::string_view to_string(ListAgeBucket bucket) { return enum_name(bucket); }
-std::string_view to_string(BehaviourKind kind) { return enum_name(kind); }
+std::string_view to_string(Channel channel) {
+  return enum_name(channel);
+}
+Result<Channel> parse_channel(std::string_view text) {
+  return parse_enum<Channel>(text);
+}
+std::string_view to_string(ListAgeBucket bucket) {
+  return enum_name(bucket);
+}
+std::string_view to_string(BehaviourKind kind) {
+  return enum_name(kind);
+}
 Result<BehaviourKind> parse_behaviour_kind(std::string_view text) {
   return parse_enum<BehaviourKind>(text);
 }
 
 std::string format_time(TimePoint time) {
-  // Split into days and time of day with integer arithmetic: converting the day's midnight back into clock
-  // ticks would overflow near the ends of the clock's range.
+  // Split into days and time of day with integer arithmetic: converting the day's midnight back
+  // into clock ticks would overflow near the ends of the clock's range.
   using Ticks = TimePoint::duration;
   constexpr auto ticks_per_day = chrono::duration_cast<Ticks>(chrono::days{1}).count();
   auto day_count = time.time_since_epoch().count() / ticks_per_day;
@@ -907,14 +953,15 @@ Result<TimePoint> parse_time(std::string_view text) {
   if (auto problem = scan_zone(in, offset)) {
     return invalid_time(text, *problem);
   }
-  // Whole seconds first: they cannot overflow for any four-digit year, unlike the clock's own ticks.
+  // Whole seconds first: they cannot overflow for any four-digit year, unlike the clock's own
+  // ticks.
   const chrono::sys_seconds utc = chrono::sys_days{date} + time_of_day - offset;
   const auto earliest = chrono::floor<chrono::seconds>(TimePoint::min());
   const auto latest = chrono::floor<chrono::seconds>(TimePoint::max());
   if (utc <= earliest || utc >= latest) {
-    return invalid_time(text, fmt::format("outside the representable range {} .. {}",
-                                          format_time(TimePoint::min()),
-                                          format_time(TimePoint::max())));
+    return invalid_time(text,
+                        fmt::format("outside the representable range {} .. {}",
+                                    format_time(TimePoint::min()), format_time(TimePoint::max())));
   }
   return chrono::time_point_cast<TimePoint::duration>(utc) +
          chrono::duration_cast<TimePoint::duration>(fraction);

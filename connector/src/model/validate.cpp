@@ -17,10 +17,12 @@ constexpr int status_crm_chooses = -1;
 constexpr int first_disqualified_status = 4; // lost
 constexpr int last_disqualified_status = 7;  // cancelled
 
-bool blank(std::string_view text) { return detail::trim(text).empty(); }
+bool blank(std::string_view text) {
+  return detail::trim(text).empty();
+}
 
-// Plausible, not proven: one '@', a local part, a dotted domain, no whitespace. Full checks belong to the
-// importer's normalizer.
+// Plausible, not proven: one '@', a local part, a dotted domain, no whitespace. Full checks belong
+// to the importer's normalizer.
 bool plausible_email(std::string_view email) {
   if (std::any_of(email.begin(), email.end(), detail::is_ascii_space) ||
       std::count(email.begin(), email.end(), '@') != 1) {
@@ -41,7 +43,9 @@ bool e164_shaped(std::string_view number) {
          std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-bool within(double value, double low, double high) { return value >= low && value <= high; }
+bool within(double value, double low, double high) {
+  return value >= low && value <= high;
+}
 
 class Checker {
 public:
@@ -64,9 +68,8 @@ void check_name(const Lead& lead, Checker& checker) {
 
 void check_reachable(const Lead& lead, Checker& checker) {
   const auto& person = lead.person;
-  const bool has_email =
-      std::any_of(person.emails.begin(), person.emails.end(),
-                  [](const std::string& email) { return !blank(email); });
+  const bool has_email = std::any_of(person.emails.begin(), person.emails.end(),
+                                     [](const std::string& email) { return !blank(email); });
   const bool has_phone =
       std::any_of(person.phones.begin(), person.phones.end(),
                   [](const Phone& phone) { return phone.valid || !phone.e164.empty(); });
@@ -120,7 +123,8 @@ void check_guid(const std::string& value, const std::string& field, Checker& che
 void check_ids(const Lead& lead, Checker& checker) {
   const auto& id = lead.identity.id;
   if (!id.empty()) {
-    // The internal id is a key: "ABC…" and "abc…" must not become two leads, so only the canonical form.
+    // The internal id is a key: "ABC…" and "abc…" must not become two leads, so only the canonical
+    // form.
     const auto parsed = Uuid::parse(id);
     if (!parsed.ok() || parsed.value().to_string() != id) {
       checker.add("identity.id", "uuid_format",

@@ -11,7 +11,9 @@ using std::chrono::sys_days;
 
 constexpr Date today{2026y / std::chrono::November / 22d};
 
-Date days_before_today(int count) { return Date{sys_days{today} - days{count}}; }
+Date days_before_today(int count) {
+  return Date{sys_days{today} - days{count}};
+}
 
 ListProvenance list_acquired(std::optional<Date> acquired_on, std::string vendor = "Acme Lists",
                              std::string list_id = "L-1") {
@@ -47,8 +49,8 @@ TEST(ListAgeBucket, EachBoundaryDayBelongsToTheLowerBucket) {
 TEST(ListAgeBucket, CountsAcrossAMonthAndYearEnd) {
   Origin origin;
   origin.lists.push_back(list_acquired(2025y / std::chrono::December / 31d));
-  EXPECT_EQ(list_age_bucket(origin, 2026y / std::chrono::January / 8d), ListAgeBucket::days_1_7);
-  EXPECT_EQ(list_age_bucket(origin, 2026y / std::chrono::January / 9d), ListAgeBucket::days_8_30);
+  EXPECT_EQ(list_age_bucket(origin, 2026y / std::chrono::January / 7d), ListAgeBucket::days_1_7);
+  EXPECT_EQ(list_age_bucket(origin, 2026y / std::chrono::January / 8d), ListAgeBucket::days_8_30);
 }
 
 TEST(ListAgeBucket, AFutureAcquisitionDateCountsAsFresh) {
@@ -87,7 +89,9 @@ TEST(ListCount, TreatsListIdsAsCaseSensitive) {
   EXPECT_EQ(list_count(origin), 2);
 }
 
-TEST(ListCount, IsZeroWithoutLists) { EXPECT_EQ(list_count(Origin{}), 0); }
+TEST(ListCount, IsZeroWithoutLists) {
+  EXPECT_EQ(list_count(Origin{}), 0);
+}
 
 TEST(PrimaryEmail, IsTheFirstEmailOrEmpty) {
   Lead lead;
@@ -102,8 +106,7 @@ TEST(PhoneNumbersE164, SkipsUnnormalizedAndDuplicateNumbersKeepingOrder) {
   lead.person.phones.push_back({PhoneKind::business, "555-0100", "", "", false});
   lead.person.phones.push_back({PhoneKind::business, "+49 30 123456", "+4930123456", "12", true});
   lead.person.phones.push_back({PhoneKind::home, "01701234567", "+491701234567", "", true});
-  EXPECT_EQ(phone_numbers_e164(lead),
-            (std::vector<std::string>{"+491701234567", "+4930123456"}));
+  EXPECT_EQ(phone_numbers_e164(lead), (std::vector<std::string>{"+491701234567", "+4930123456"}));
 }
 
 TEST(DisplayName, JoinsFirstAndLastNameTrimmed) {

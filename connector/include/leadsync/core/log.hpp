@@ -3,6 +3,7 @@
 // first: registered secrets, bearer tokens, client secrets/passwords in query strings or JSON are always
 // masked; e-mail addresses and phone numbers are masked unless PII redaction is turned off for debugging.
 
+#include <iosfwd>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -21,6 +22,9 @@ struct Options {
 
 // Installs the default logger (idempotent; later calls replace the options).
 void init(const Options& options);
+// The same, writing to `out` instead of stderr (tests capture log lines this way). `out` must outlive
+// the logger, i.e. until the next init().
+void init(const Options& options, std::ostream& out);
 // Parses "trace|debug|info|warn|error|off" and "text|json"; false when unknown.
 bool parse_level(std::string_view text, spdlog::level::level_enum& level);
 bool parse_format(std::string_view text, Format& format);

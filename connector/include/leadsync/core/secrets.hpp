@@ -22,7 +22,8 @@ private:
 
 // Reads the secret named by ref (file first if both are set is a config error caught by validate()).
 // File: trailing newline(s) trimmed; a group- or world-readable file gets a warning in the log.
-// Errors (category config) say which file or variable, and what to do.
+// Errors (category config) say which file or variable, and what to do. `what` is the config key the
+// reference came from without its _file/_env suffix, e.g. "crm.auth.client_secret".
 Result<Secret> read_secret(const config::SecretRef& ref, const std::string& what);
 
 } // namespace leadsync

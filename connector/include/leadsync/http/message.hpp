@@ -31,6 +31,8 @@ struct Response {
   int status = 200;
   Headers headers;
   std::string body;
+  // Server side: drop the connection (TCP reset) instead of answering; fault injection uses it.
+  bool abort_connection = false;
 
   // A response with a body and its Content-Type.
   static Response with_body(int status, std::string body, std::string content_type);

@@ -1,1 +1,1028 @@
-// placeholder: being written
+// The SQLite Store.
+//
+// Concurrency: one connection, guarded by a mutex, serves all threads of the process; every method runs
+// under it, so a multi-statement transaction never interleaves with another thread's statements. Other
+// processes (a CLI run beside the daemon) are kept apart by SQLite's file locks: writes take the write lock
+// up front with BEGIN IMMEDIATE and wait up to the busy timeout for it.
+//
+// Durability: journal_mode=WAL with synchronous=NORMAL. A transaction is in the WAL file when COMMIT
+// returns, so every committed change survives the process being killed; only an operating-system crash or
+// power loss can lose the last few transactions (their WAL frames are synced at the next checkpoint). Since a
+// lead change and its outbox entry commit together, such a loss drops both and never leaves a change that
+// push would miss. synchronous=FULL would add an fsync to every commit for that last case.
+
+#include "leadsync/store/sqlite_store.hpp"
+
+#include "leadsync/core/uuid.hpp"
+#include "leadsync/model/json.hpp"
+#include "sqlite/detail/database.hpp"
+#include "sqlite/migrations.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <fcntl.h>
+#include <limits>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sys/stat.h>
+#include <system_error>
+#include <unistd.h>
+
+namespace leadsync::store {
+namespace {
+
+using sqlite::Database;
+using sqlite::Query;
+using sqlite::SqlValue;
+using sqlite::Transaction;
+
+constexpr std::size_t max_page_size = 1000;
+
+// Lead rows are always read with these columns, in this order (see read_lead).
+constexpr std::string_view lead_columns = "leads.id, leads.crm_id, leads.version, leads.is_new, "
+                                          "leads.deleted, leads.created_at, leads.updated_at, leads.doc";
+constexpr std::string_view outbox_columns = "seq, lead_id, operation, lead_version, created_at, attempts, "
+                                            "last_error, not_before, lease_owner, lease_until";
+constexpr std::string_view dead_letter_columns =
+    "id, lead_id, operation, outbox_seq, error_category, http_status, service_code, message, attempts, "
+    "created_at";
+
+std::string sql(std::initializer_list<std::string_view> parts) {
+  std::string text;
+  for (auto part : parts) {
+    text += part;
+  }
+  return text;
+}
+
+std::int64_t to_millis(TimePoint time) {
+  return std::chrono::floor<std::chrono::milliseconds>(time).time_since_epoch().count();
+}
+
+std::optional<std::int64_t> to_millis(const std::optional<TimePoint>& time) {
+  if (!time) {
+    return std::nullopt;
+  }
+  return to_millis(*time);
+}
+
+TimePoint from_millis(std::int64_t millis) { return TimePoint{std::chrono::milliseconds{millis}}; }
+
+std::optional<TimePoint> from_millis(std::optional<std::int64_t> millis) {
+  if (!millis) {
+    return std::nullopt;
+  }
+  return from_millis(*millis);
+}
+
+std::string ascii_lower(std::string_view text) {
+  std::string lowered(text);
+  std::transform(lowered.begin(), lowered.end(), lowered.begin(),
+                 [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; });
+  return lowered;
+}
+
+std::string join_numbers(const std::vector<std::int64_t>& numbers) {
+  std::string text;
+  for (auto number : numbers) {
+    text += (text.empty() ? "" : ", ") + std::to_string(number);
+  }
+  return text;
+}
+
+Result<OutboxOperation> parse_operation(std::string_view text) {
+  for (auto op : {OutboxOperation::upsert, OutboxOperation::qualify, OutboxOperation::disqualify,
+                  OutboxOperation::reactivate, OutboxOperation::remove}) {
+    if (to_string(op) == text) {
+      return op;
+    }
+  }
+  return fail(ErrorCategory::storage, "the outbox holds an unknown operation '" + std::string(text) +
+                                          "'; it was written by a newer leadsync: upgrade leadsync");
+}
+
+// The keyset cursor of list_leads: "<created_at millis>:<id>" of the last row of a page.
+std::string make_cursor(const model::Lead& lead) {
+  return std::to_string(to_millis(lead.identity.created_at.value_or(TimePoint{}))) + ":" +
+         lead.identity.id;
+}
+
+struct Cursor {
+  std::int64_t created_at = 0;
+  std::string id;
+};
+
+Result<Cursor> parse_cursor(std::string_view text) {
+  const auto colon = text.find(':');
+  Cursor cursor;
+  if (colon != std::string_view::npos && colon + 1 < text.size()) {
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + colon, cursor.created_at);
+    if (ec == std::errc() && end == text.data() + colon) {
+      cursor.id = std::string(text.substr(colon + 1));
+      return cursor;
+    }
+  }
+  return fail(ErrorCategory::invalid_argument,
+              "the page cursor '" + std::string(text) +
+                  "' is not one list_leads returned; pass the previous page's cursor unchanged, or "
+                  "none for the first page");
+}
+
+Result<model::Lead> read_lead(const Query& row) {
+  const std::string id = row.text(0);
+  auto parsed = model::lead_from_json_text(row.text(7));
+  if (!parsed) {
+    return fail(ErrorCategory::storage,
+                "the stored lead " + id + " cannot be read (" + parsed.error().message +
+                    "); it was changed outside leadsync: restore the database from a backup");
+  }
+  model::Lead lead = std::move(parsed).value();
+  // The columns are authoritative for the identity; the document carries the rest.
+  lead.identity.id = id;
+  lead.identity.crm_id = row.text(1);
+  lead.identity.version = row.integer(2);
+  lead.is_new = row.integer(3) != 0;
+  lead.deleted = row.integer(4) != 0;
+  lead.identity.created_at = from_millis(row.integer(5));
+  lead.identity.updated_at = from_millis(row.integer(6));
+  return lead;
+}
+
+Result<std::vector<model::Lead>> read_leads(Query& query) {
+  std::vector<model::Lead> leads;
+  for (;;) {
+    LEADSYNC_TRY(const bool has_row, query.step());
+    if (!has_row) {
+      return leads;
+    }
+    LEADSYNC_TRY(auto lead, read_lead(query));
+    leads.push_back(std::move(lead));
+  }
+}
+
+Result<OutboxEntry> read_outbox_entry(const Query& row) {
+  OutboxEntry entry;
+  entry.seq = row.integer(0);
+  entry.lead_id = row.text(1);
+  LEADSYNC_TRY(entry.operation, parse_operation(row.text(2)));
+  entry.lead_version = row.integer(3);
+  entry.created_at = from_millis(row.integer(4));
+  entry.attempts = static_cast<int>(row.integer(5));
+  entry.last_error = row.text(6);
+  entry.not_before = from_millis(row.optional_integer(7));
+  entry.lease_owner = row.text(8);
+  entry.lease_until = from_millis(row.optional_integer(9));
+  return entry;
+}
+
+Result<std::vector<OutboxEntry>> read_outbox_entries(Query& query) {
+  std::vector<OutboxEntry> entries;
+  for (;;) {
+    LEADSYNC_TRY(const bool has_row, query.step());
+    if (!has_row) {
+      return entries;
+    }
+    LEADSYNC_TRY(auto entry, read_outbox_entry(query));
+    entries.push_back(std::move(entry));
+  }
+}
+
+Result<DeadLetter> read_dead_letter(const Query& row) {
+  DeadLetter letter;
+  letter.id = row.integer(0);
+  letter.lead_id = row.text(1);
+  LEADSYNC_TRY(letter.operation, parse_operation(row.text(2)));
+  letter.outbox_seq = row.integer(3);
+  letter.error_category = row.text(4);
+  letter.http_status = static_cast<int>(row.integer(5));
+  letter.service_code = row.text(6);
+  letter.message = row.text(7);
+  letter.attempts = static_cast<int>(row.integer(8));
+  letter.created_at = from_millis(row.integer(9));
+  return letter;
+}
+
+Result<RunRecord> read_run(const Query& row) {
+  RunRecord run;
+  run.id = row.integer(0);
+  run.kind = row.text(1);
+  run.status = row.text(2);
+  run.started_at = from_millis(row.integer(3));
+  run.finished_at = from_millis(row.optional_integer(4));
+  const auto counts = nlohmann::json::parse(row.text(5), nullptr, false);
+  if (!counts.is_object()) {
+    return fail(ErrorCategory::storage, "the counts of run " + std::to_string(run.id) +
+                                            " are not a JSON object; the database was changed "
+                                            "outside leadsync");
+  }
+  for (const auto& [name, value] : counts.items()) {
+    if (!value.is_number_integer()) {
+      return fail(ErrorCategory::storage, "the count '" + name + "' of run " +
+                                              std::to_string(run.id) + " is not an integer");
+    }
+    run.counts[name] = value.get<std::int64_t>();
+  }
+  run.message = row.text(6);
+  return run;
+}
+
+// Serializes a document for a TEXT column. nlohmann::json refuses text that is not UTF-8.
+template <typename T> Result<std::string> to_document(const T& value, std::string_view what) {
+  try {
+    return model::to_json(value).dump();
+  } catch (const nlohmann::json::exception& error) {
+    return fail(ErrorCategory::invalid_argument,
+                std::string(what) + " cannot be stored: " + error.what() +
+                    "; convert its text to UTF-8 first");
+  }
+}
+
+Status create_private_directories(const std::filesystem::path& folder) {
+  std::filesystem::path current;
+  for (const auto& part : folder) {
+    current /= part;
+    std::error_code ignored;
+    if (std::filesystem::is_directory(current, ignored)) {
+      continue;
+    }
+    if (::mkdir(current.c_str(), 0700) != 0 && errno != EEXIST) {
+      return fail(ErrorCategory::storage, "cannot create the folder " + current.string() +
+                                              " for the database: " +
+                                              std::generic_category().message(errno) +
+                                              "; create it or choose another [store] url");
+    }
+  }
+  return ok_status();
+}
+
+// Creates the database file with mode 0600 before SQLite opens it, so it is never readable by others even
+// for a moment; SQLite gives the -wal and -shm files the mode of the database file.
+Status create_private_file(const std::filesystem::path& path) {
+  std::error_code ignored;
+  if (std::filesystem::exists(path, ignored)) {
+    return ok_status();
+  }
+  if (path.has_parent_path()) {
+    LEADSYNC_CHECK(create_private_directories(path.parent_path()));
+  }
+  const int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) {
+      return ok_status(); // another process created it meanwhile
+    }
+    return fail(ErrorCategory::storage, "cannot create the database file " + path.string() + ": " +
+                                            std::generic_category().message(errno) +
+                                            "; check that leadsync may write to its folder");
+  }
+  ::close(fd);
+  return ok_status();
+}
+
+Status configure(Database& database, bool in_memory) {
+  if (!in_memory) {
+    LEADSYNC_TRY(const auto mode, database.query_text("PRAGMA journal_mode = WAL"));
+    if (mode != "wal") {
+      return fail(ErrorCategory::storage,
+                  "cannot switch " + database.path() + " to write-ahead logging (journal mode is '" +
+                      mode + "'); put the database on a local file system");
+    }
+  }
+  return database.execute("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON");
+}
+
+Error lease_lost(std::int64_t seq, const std::string& worker) {
+  return Error::make(ErrorCategory::conflict,
+                     "outbox entry " + std::to_string(seq) + " is not leased by worker '" + worker +
+                         "' (its lease expired and another worker took it, or it was never "
+                         "claimed); leave it to its holder");
+}
+
+Error entry_gone(std::int64_t seq) {
+  return Error::make(ErrorCategory::not_found,
+                     "outbox entry " + std::to_string(seq) +
+                         " does not exist (it was completed or dead-lettered already)");
+}
+
+class SqliteStore final : public Store {
+public:
+  SqliteStore(Database database, Clock& clock, Random& random)
+      : database_(std::move(database)), clock_(clock), random_(random) {}
+
+  Result<model::Lead> create_lead(model::Lead lead, const WriteOptions& options) override {
+    if (lead.identity.id.empty()) {
+      lead.identity.id = Uuid::generate_v4(random_).to_string();
+    } else {
+      auto id = Uuid::parse(lead.identity.id);
+      if (!id) {
+        return fail(ErrorCategory::invalid_argument,
+                    "lead id '" + lead.identity.id + "' is " + id.error().message +
+                        "; leave the id empty to have one assigned");
+      }
+      lead.identity.id = id->to_string();
+    }
+    std::lock_guard lock(mutex_);
+    const TimePoint now = this->now();
+    lead.identity.version = 1;
+    lead.identity.created_at = now;
+    lead.identity.updated_at = now;
+    LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
+    LEADSYNC_TRY(const auto stored_version, find_version(lead.identity.id));
+    if (stored_version) {
+      return fail(ErrorCategory::already_exists,
+                  "a lead with id " + lead.identity.id + " already exists; update it instead");
+    }
+    LEADSYNC_CHECK(save_lead(lead, options.enqueue ? std::optional(options.operation) : std::nullopt));
+    LEADSYNC_CHECK(transaction.commit());
+    return lead;
+  }
+
+  Result<model::Lead> update_lead(model::Lead lead, const WriteOptions& options) override {
+    LEADSYNC_TRY(lead.identity.id, canonical_id(lead.identity.id));
+    std::lock_guard lock(mutex_);
+    LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
+    LEADSYNC_TRY(const auto stored, find_version(lead.identity.id));
+    if (!stored) {
+      return not_found(lead.identity.id);
+    }
+    if (stored->version != lead.identity.version) {
+      return fail(ErrorCategory::conflict,
+                  "lead " + lead.identity.id + " was changed since it was read: stored version " +
+                      std::to_string(stored->version) + ", given version " +
+                      std::to_string(lead.identity.version) + "; read it again and reapply the change");
+    }
+    lead.identity.version = stored->version + 1;
+    lead.identity.created_at = from_millis(stored->created_at);
+    lead.identity.updated_at = now();
+    LEADSYNC_CHECK(save_lead(lead, options.enqueue ? std::optional(options.operation) : std::nullopt));
+    LEADSYNC_CHECK(transaction.commit());
+    return lead;
+  }
+
+  // Tombstoning a tombstone changes nothing and records nothing.
+  Result<model::Lead> tombstone_lead(const std::string& id, const WriteOptions& options) override {
+    LEADSYNC_TRY(const auto canonical, canonical_id(id));
+    std::lock_guard lock(mutex_);
+    LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
+    LEADSYNC_TRY(auto lead, load_lead(canonical));
+    if (lead.deleted) {
+      return lead;
+    }
+    lead.deleted = true;
+    lead.identity.version += 1;
+    lead.identity.updated_at = now();
+    LEADSYNC_CHECK(
+        save_lead(lead, options.enqueue ? std::optional(OutboxOperation::remove) : std::nullopt));
+    LEADSYNC_CHECK(transaction.commit());
+    return lead;
+  }
+
+  Result<model::Lead> get_lead(const std::string& id) override {
+    LEADSYNC_TRY(const auto canonical, canonical_id(id));
+    std::lock_guard lock(mutex_);
+    return load_lead(canonical);
+  }
+
+  Result<std::vector<model::Lead>> find_by_email(const std::string& email) override {
+    return find_live_leads("JOIN lead_emails ON lead_emails.lead_id = leads.id "
+                           "WHERE lead_emails.email = ?",
+                           ascii_lower(email));
+  }
+
+  Result<std::vector<model::Lead>> find_by_phone(const std::string& e164) override {
+    return find_live_leads("JOIN lead_phones ON lead_phones.lead_id = leads.id "
+                           "WHERE lead_phones.e164 = ?",
+                           e164);
+  }
+
+  Result<std::vector<model::Lead>> find_by_domain(const std::string& domain) override {
+    return find_live_leads("WHERE leads.company_domain = ?", ascii_lower(domain));
+  }
+
+  Result<std::vector<model::Lead>> find_by_crm_id(const std::string& crm_id) override {
+    return find_live_leads("WHERE leads.crm_id = ?", crm_id);
+  }
+
+  Result<LeadPage> list_leads(const LeadFilter& filter, const PageRequest& page) override {
+    if (page.limit == 0) {
+      return fail(ErrorCategory::invalid_argument, "the page limit must be at least 1");
+    }
+    const std::size_t limit = std::min(page.limit, max_page_size);
+    std::string text = sql({"SELECT ", lead_columns, " FROM leads WHERE 1 = 1"});
+    std::vector<SqlValue> parameters;
+    if (!filter.include_deleted) {
+      text += " AND deleted = 0";
+    }
+    if (filter.stage) {
+      text += " AND stage = ?";
+      parameters.emplace_back(std::string(model::to_string(*filter.stage)));
+    }
+    if (filter.is_new) {
+      text += " AND is_new = ?";
+      parameters.emplace_back(std::int64_t{*filter.is_new});
+    }
+    if (filter.updated_since) {
+      text += " AND updated_at >= ?";
+      parameters.emplace_back(to_millis(*filter.updated_since));
+    }
+    if (!filter.crm_id.empty()) {
+      text += " AND crm_id = ?";
+      parameters.emplace_back(filter.crm_id);
+    }
+    if (!page.after.empty()) {
+      LEADSYNC_TRY(const auto cursor, parse_cursor(page.after));
+      text += " AND (created_at, id) > (?, ?)";
+      parameters.emplace_back(cursor.created_at);
+      parameters.emplace_back(cursor.id);
+    }
+    text += " ORDER BY created_at, id LIMIT ?";
+    // One row more than asked tells whether another page follows.
+    parameters.emplace_back(static_cast<std::int64_t>(limit + 1));
+
+    std::lock_guard lock(mutex_);
+    LEADSYNC_TRY(auto query, database_.query(text));
+    for (std::size_t i = 0; i < parameters.size(); ++i) {
+      query.bind(static_cast<int>(i + 1), parameters[i]);
+    }
+    LeadPage result;
+    LEADSYNC_TRY(result.leads, read_leads(query));
+    if (result.leads.size() > limit) {
+      result.leads.pop_back();
+      result.next = make_cursor(result.leads.back());
+    }
+    return result;
+  }
+
+  // Only the oldest entry of each lead is claimable: a lead's next change goes out only after the previous
+  // one was completed or dead-lettered, so changes of one lead reach the CRM in order and at most one worker
+  // holds a lead's changes at a time.
+  Result<std::vector<OutboxEntry>> claim_outbox(const ClaimRequest& request) override {
+    if (request.worker.empty()) {
+      return fail(ErrorCategory::invalid_argument,
+                  "claim_outbox needs a worker name, unique per worker (host:pid:thread)");
+    }
+    if (request.lease.count() <= 0) {
+      return fail(ErrorCategory::invalid_argument, "the outbox lease must be at least one second");
+    }
+    if (request.max_entries == 0) {
+      return std::vector<OutboxEntry>{};
+    }
+    std::lock_guard lock(mutex_);
+    const std::int64_t now = to_millis(clock_.now());
+    const std::int64_t lease_until =
+        now + std::chrono::duration_cast<std::chrono::milliseconds>(request.lease).count();
+    LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
+    std::vector<OutboxEntry> claimed;
+    {
+      LEADSYNC_TRY(auto query,
+                   database_.query(sql({"UPDATE outbox SET lease_owner = ?1, lease_until = ?2 "
+                                        "WHERE seq IN (SELECT entry.seq FROM outbox AS entry "
+                                        "WHERE (entry.lease_owner = '' OR entry.lease_until < ?3) "
+                                        "AND coalesce(entry.not_before, ?3) <= ?3 "
+                                        "AND NOT EXISTS (SELECT 1 FROM outbox AS older "
+                                        "WHERE older.lead_id = entry.lead_id AND older.seq < entry.seq) "
+                                        "ORDER BY entry.seq LIMIT ?4) RETURNING ",
+                                        outbox_columns}),
+                                   request.worker, lease_until, now,
+                                   static_cast<std::int64_t>(std::min<std::size_t>(
+                                       request.max_entries, std::numeric_limits<std::int64_t>::max()))));
+      LEADSYNC_TRY(claimed, read_outbox_entries(query));
+    }
+    LEADSYNC_CHECK(transaction.commit());
+    std::sort(claimed.begin(), claimed.end(),
+              [](const OutboxEntry& a, const OutboxEntry& b) { return a.seq < b.seq; });
+    return claimed;
+  }
+
+  // Deletes every listed entry the worker still holds (even when its lease expired unnoticed). Entries it
+  // no longer holds are left for their new holder and reported in the error.
+  Status complete_outbox(const std::vector<std::int64_t>& seqs, const std::string& worker) override {
+    std::lock_guard lock(mutex_);
+    LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
+    std::vector<std::int64_t> lost;
+    std::vector<std::int64_t> missing;
+    for (const auto seq : seqs) {
+      LEADSYNC_TRY(const auto owner, lease_owner(seq));
+      if (!owner) {
+        missing.push_back(seq);
+      } else if (*owner != worker || worker.empty()) {
+        lost.push_back(seq);
+      } else {
+        LEADSYNC_TRY(auto remove, database_.query("DELETE FROM outbox WHERE seq = ?", seq));
+        LEADSYNC_CHECK(remove.run());
+      }
+    }
+    LEADSYNC_CHECK(transaction.commit());
+    std::string problems;
+    if (!lost.empty()) {
+      problems = "outbox entries " + join_numbers(lost) + " are not leased by worker '" + worker +
+                 "' (their lease expired and another worker took them, or they were never claimed)";
+    }
+    if (!missing.empty()) {
+      problems += (problems.empty() ? "" : "; ") + std::string("outbox entries ") +
+                  join_numbers(missing) + " do not exist (completed or dead-lettered already)";
+    }
+    if (!problems.empty()) {
+      return fail(lost.empty() ? ErrorCategory::not_found : ErrorCategory::conflict,
+                  problems + "; they were not completed, the others were");
+    }
+    return ok_status();
+  }
+
+  Status release_outbox(std::int64_t seq, const std::string& worker, const std::string& error,
+                        std::optional<TimePoint> not_before) override {
+    std::lock_guard lock(mutex_);
+    LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
+    LEADSYNC_CHECK(require_lease(seq, worker));
+    {
+      LEADSYNC_TRY(auto update,
+                   database_.query("UPDATE outbox SET attempts = attempts + 1, last_error = ?, "
+                                   "not_before = ?, lease_owner = '', lease_until = NULL "
+                                   "WHERE seq = ?",
+                                   error, to_millis(not_before), seq));
+      LEADSYNC_CHECK(update.run());
+    }
+    return transaction.commit();
+  }
+
+  Result<DeadLetter> dead_letter_outbox(std::int64_t seq, const std::string& worker,
+                                        const Error& error) override {
+    std::lock_guard lock(mutex_);
+    LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
+    LEADSYNC_CHECK(require_lease(seq, worker));
+    OutboxEntry entry;
+    {
+      LEADSYNC_TRY(auto query, database_.query(sql({"SELECT ", outbox_columns,
+                                                    " FROM outbox WHERE seq = ?"}),
+                                               seq));
+      LEADSYNC_TRY(auto entries, read_outbox_entries(query));
+      entry = std::move(entries.front()); // require_lease found it
+    }
+    DeadLetter letter;
+    letter.lead_id = entry.lead_id;
+    letter.operation = entry.operation;
+    letter.outbox_seq = entry.seq;
+    letter.error_category = std::string(leadsync::to_string(error.category));
+    letter.http_status = error.http_status;
+    letter.service_code = error.service_code;
+    letter.message = error.message;
+    letter.attempts = entry.attempts + 1; // the attempt that failed for good counts too
+    letter.created_at = now();
+    {
+      LEADSYNC_TRY(auto insert,
+                   database_.query("INSERT INTO dead_letters (lead_id, operation, lead_version, "
+                                   "outbox_seq, error_category, http_status, service_code, message, "
+                                   "attempts, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                   letter.lead_id, to_string(letter.operation), entry.lead_version,
+                                   letter.outbox_seq, letter.error_category, letter.http_status,
+                                   letter.service_code, letter.message, letter.attempts,
+                                   to_millis(letter.created_at)));
+      LEADSYNC_CHECK(insert.run());
+      letter.id = database_.last_insert_rowid();
+    }
+    {
+      LEADSYNC_TRY(auto remove, database_.query("DELETE FROM outbox WHERE seq = ?", seq));
+      LEADSYNC_CHECK(remove.run());
+    }
+    LEADSYNC_CHECK(transaction.commit());
+    return letter;
+  }
+
+  Result<std::vector<OutboxEntry>> pending_outbox(std::size_t limit) override {
+    std::lock_guard lock(mutex_);
+    LEADSYNC_TRY(auto query,
+                 database_.query(sql({"SELECT ", outbox_columns, " FROM outbox ORDER BY seq LIMIT ?"}),
+                                 sql_limit(limit)));
+    return read_outbox_entries(query);
+  }
+
+  Result<std::optional<std::string>> get_checkpoint(const std::string& name) override {
+    std::lock_guard lock(mutex_);
+    LEADSYNC_TRY(auto query, database_.query("SELECT value FROM checkpoints WHERE name = ?", name));
+    LEADSYNC_TRY(const bool found, query.step());
+    if (!found) {
+      return std::optional<std::string>();
+    }
+    return std::optional(query.text(0));
+  }
+
+  Status put_checkpoint(const std::string& name, const std::string& value) override {
+    if (name.empty()) {
+      return fail(ErrorCategory::invalid_argument, "a checkpoint needs a name");
+    }
+    std::lock_guard lock(mutex_);
+    LEADSYNC_TRY(auto query,
+                 database_.query("INSERT INTO checkpoints (name, value, updated_at) VALUES (?, ?, ?) "
+                                 "ON CONFLICT (name) DO UPDATE SET value = excluded.value, "
+                                 "updated_at = excluded.updated_at",
+                                 name, value, to_millis(clock_.now())));
+    return query.run();
+  }
+
+  Result<std::map<std::string, std::string>> list_checkpoints() override {
+    std::lock_guard lock(mutex_);
+    LEADSYNC_TRY(auto query, database_.query("SELECT name, value FROM checkpoints"));
+    std::map<std::string, std::string> checkpoints;
+    for (;;) {
+      LEADSYNC_TRY(const bool has_row, query.step());
+      if (!has_row) {
+        return checkpoints;
+      }
+      checkpoints.emplace(query.text(0), query.text(1));
+    }
+  }
+
+  Result<std::vector<DeadLetter>> list_dead_letters(std::size_t limit) override {
+    std::lock_guard lock(mutex_);
+    LEADSYNC_TRY(auto query, database_.query(sql({"SELECT ", dead_letter_columns,
+                                                  " FROM dead_letters ORDER BY id LIMIT ?"}),
+                                             sql_limit(limit)));
+    std::vector<DeadLetter> letters;
+    for (;;) {
+      LEADSYNC_TRY(const bool has_row, query.step());
+      if (!has_row) {
+        return letters;
+      }
+      LEADSYNC_TRY(auto letter, read_dead_letter(query));
+      letters.push_back(std::move(letter));
+    }
+  }
+
+  Result<DeadLetter> get_dead_letter(std::int64_t id) override {
+    std::lock_guard lock(mutex_);
+    LEADSYNC_TRY(auto query, database_.query(sql({"SELECT ", dead_letter_columns,
+                                                  " FROM dead_letters WHERE id = ?"}),
+                                             id));
+    LEADSYNC_TRY(const bool found, query.step());
+    if (!found) {
+      return dead_letter_not_found(id);
+    }
+    return read_dead_letter(query);
+  }
+
+  Status drop_dead_letter(std::int64_t id) override {
+    std::lock_guard lock(mutex_);
+    LEADSYNC_TRY(auto query, database_.query("DELETE FROM dead_letters WHERE id = ?", id));
+    LEADSYNC_CHECK(query.run());
+    if (database_.changes() == 0) {
+      return dead_letter_not_found(id);
+    }
+    return ok_status();
+  }
+
+  Result<OutboxEntry> retry_dead_letter(std::int64_t id) override {
+    std::lock_guard lock(mutex_);
+    LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
+    OutboxEntry entry;
+    {
+      LEADSYNC_TRY(auto query, database_.query("SELECT lead_id, operation, lead_version "
+                                               "FROM dead_letters WHERE id = ?",
+                                               id));
+      LEADSYNC_TRY(const bool found, query.step());
+      if (!found) {
+        return dead_letter_not_found(id);
+      }
+      entry.lead_id = query.text(0);
+      LEADSYNC_TRY(entry.operation, parse_operation(query.text(1)));
+      entry.lead_version = query.integer(2);
+    }
+    entry.created_at = now();
+    LEADSYNC_CHECK(enqueue(entry.lead_id, entry.operation, entry.lead_version, entry.created_at));
+    entry.seq = database_.last_insert_rowid();
+    {
+      LEADSYNC_TRY(auto remove, database_.query("DELETE FROM dead_letters WHERE id = ?", id));
+      LEADSYNC_CHECK(remove.run());
+    }
+    LEADSYNC_CHECK(transaction.commit());
+    return entry;
+  }
+
+  Result<RunRecord> begin_run(const std::string& kind) override {
+    if (kind.empty()) {
+      return fail(ErrorCategory::invalid_argument, "a run needs a kind (import, push, pull, ...)");
+    }
+    RunRecord run;
+    run.kind = kind;
+    run.status = "running";
+    std::lock_guard lock(mutex_);
+    run.started_at = now();
+    LEADSYNC_TRY(auto insert, database_.query("INSERT INTO runs (kind, status, started_at) "
+                                              "VALUES (?, ?, ?)",
+                                              run.kind, run.status, to_millis(run.started_at)));
+    LEADSYNC_CHECK(insert.run());
+    run.id = database_.last_insert_rowid();
+    return run;
+  }
+
+  Status finish_run(const RunRecord& run) override {
+    if (run.status.empty()) {
+      return fail(ErrorCategory::invalid_argument,
+                  "finishing run " + std::to_string(run.id) + " needs a status (ok, partial, failed)");
+    }
+    std::lock_guard lock(mutex_);
+    const auto finished_at = to_millis(run.finished_at.value_or(clock_.now()));
+    LEADSYNC_TRY(auto update,
+                 database_.query("UPDATE runs SET status = ?, finished_at = ?, counts = ?, "
+                                 "message = ? WHERE id = ?",
+                                 run.status, finished_at, nlohmann::json(run.counts).dump(),
+                                 run.message, run.id));
+    LEADSYNC_CHECK(update.run());
+    if (database_.changes() == 0) {
+      return fail(ErrorCategory::not_found,
+                  "there is no run " + std::to_string(run.id) + "; start runs with begin_run");
+    }
+    return ok_status();
+  }
+
+  Result<std::vector<RunRecord>> list_runs(std::size_t limit) override {
+    std::lock_guard lock(mutex_);
+    LEADSYNC_TRY(auto query,
+                 database_.query("SELECT id, kind, status, started_at, finished_at, counts, message "
+                                 "FROM runs ORDER BY started_at DESC, id DESC LIMIT ?",
+                                 sql_limit(limit)));
+    std::vector<RunRecord> runs;
+    for (;;) {
+      LEADSYNC_TRY(const bool has_row, query.step());
+      if (!has_row) {
+        return runs;
+      }
+      LEADSYNC_TRY(auto run, read_run(query));
+      runs.push_back(std::move(run));
+    }
+  }
+
+  Result<model::BehaviourEvent> add_event(model::BehaviourEvent event) override {
+    LEADSYNC_TRY(event.lead_id, canonical_id(event.lead_id));
+    event.occurred_at = from_millis(to_millis(event.occurred_at));
+    event.id = 0;
+    LEADSYNC_TRY(const auto document, to_document(event, "the behaviour event"));
+    std::lock_guard lock(mutex_);
+    LEADSYNC_TRY(const auto lead, find_version(event.lead_id));
+    if (!lead) {
+      return fail(ErrorCategory::not_found, "there is no lead " + event.lead_id +
+                                                "; store the lead before its behaviour events");
+    }
+    LEADSYNC_TRY(auto insert,
+                 database_.query("INSERT INTO behaviour_events (lead_id, kind, occurred_at, doc) "
+                                 "VALUES (?, ?, ?, ?)",
+                                 event.lead_id, model::to_string(event.kind),
+                                 to_millis(event.occurred_at), document));
+    LEADSYNC_CHECK(insert.run());
+    event.id = database_.last_insert_rowid();
+    return event;
+  }
+
+  Result<std::vector<model::BehaviourEvent>> list_events(const std::string& lead_id) override {
+    LEADSYNC_TRY(const auto canonical, canonical_id(lead_id));
+    std::lock_guard lock(mutex_);
+    LEADSYNC_TRY(auto query, database_.query("SELECT id, occurred_at, doc FROM behaviour_events "
+                                             "WHERE lead_id = ? ORDER BY occurred_at, id",
+                                             canonical));
+    std::vector<model::BehaviourEvent> events;
+    for (;;) {
+      LEADSYNC_TRY(const bool has_row, query.step());
+      if (!has_row) {
+        return events;
+      }
+      const auto id = query.integer(0);
+      auto parsed = model::behaviour_event_from_json(
+          nlohmann::json::parse(query.text(2), nullptr, false));
+      if (!parsed) {
+        return fail(ErrorCategory::storage,
+                    "the stored behaviour event " + std::to_string(id) + " cannot be read (" +
+                        parsed.error().message + "); it was changed outside leadsync");
+      }
+      parsed->id = id;
+      parsed->lead_id = canonical;
+      parsed->occurred_at = from_millis(query.integer(1));
+      events.push_back(std::move(parsed).value());
+    }
+  }
+
+  Result<StoreStats> stats() override {
+    std::lock_guard lock(mutex_);
+    StoreStats stats;
+    LEADSYNC_TRY(auto transaction, Transaction::begin(database_, Transaction::Mode::read));
+    {
+      LEADSYNC_TRY(auto query, database_.query("SELECT coalesce(sum(deleted = 0), 0), "
+                                               "coalesce(sum(deleted <> 0), 0) FROM leads"));
+      LEADSYNC_CHECK(query.step());
+      stats.leads = query.integer(0);
+      stats.tombstones = query.integer(1);
+    }
+    {
+      LEADSYNC_TRY(auto query, database_.query("SELECT stage, count(*) FROM leads "
+                                               "WHERE deleted = 0 GROUP BY stage"));
+      for (;;) {
+        LEADSYNC_TRY(const bool has_row, query.step());
+        if (!has_row) {
+          break;
+        }
+        stats.leads_by_stage[query.text(0)] = query.integer(1);
+      }
+    }
+    {
+      LEADSYNC_TRY(auto query,
+                   database_.query("SELECT count(*), coalesce(sum(lease_owner <> '' AND "
+                                   "lease_until >= ?), 0) FROM outbox",
+                                   to_millis(clock_.now())));
+      LEADSYNC_CHECK(query.step());
+      stats.outbox_leased = query.integer(1);
+      stats.outbox_pending = query.integer(0) - stats.outbox_leased;
+    }
+    LEADSYNC_TRY(stats.dead_letters, database_.query_integer("SELECT count(*) FROM dead_letters"));
+    LEADSYNC_TRY(stats.behaviour_events,
+                 database_.query_integer("SELECT count(*) FROM behaviour_events"));
+    LEADSYNC_CHECK(transaction.commit());
+    return stats;
+  }
+
+private:
+  struct StoredVersion {
+    std::int64_t version = 0;
+    std::int64_t created_at = 0;
+  };
+
+  // What the database keeps: wall time at millisecond precision.
+  TimePoint now() const { return from_millis(to_millis(clock_.now())); }
+
+  static std::int64_t sql_limit(std::size_t limit) {
+    return static_cast<std::int64_t>(
+        std::min<std::size_t>(limit, std::numeric_limits<std::int64_t>::max()));
+  }
+
+  static Result<std::string> canonical_id(const std::string& id) {
+    if (id.empty()) {
+      return fail(ErrorCategory::invalid_argument, "a lead id is required");
+    }
+    auto parsed = Uuid::parse(id);
+    if (!parsed) {
+      return fail(ErrorCategory::invalid_argument, "lead id '" + id + "' is " +
+                                                       parsed.error().message);
+    }
+    return parsed->to_string();
+  }
+
+  static Error not_found(const std::string& id) {
+    return Error::make(ErrorCategory::not_found, "there is no lead " + id);
+  }
+
+  static Error dead_letter_not_found(std::int64_t id) {
+    return Error::make(ErrorCategory::not_found, "there is no dead letter " + std::to_string(id) +
+                                                     "; `leadsync dlq list` shows the existing ones");
+  }
+
+  Result<std::optional<StoredVersion>> find_version(const std::string& id) {
+    LEADSYNC_TRY(auto query,
+                 database_.query("SELECT version, created_at FROM leads WHERE id = ?", id));
+    LEADSYNC_TRY(const bool found, query.step());
+    if (!found) {
+      return std::optional<StoredVersion>();
+    }
+    return std::optional(StoredVersion{query.integer(0), query.integer(1)});
+  }
+
+  Result<model::Lead> load_lead(const std::string& id) {
+    LEADSYNC_TRY(auto query,
+                 database_.query(sql({"SELECT ", lead_columns, " FROM leads WHERE id = ?"}), id));
+    LEADSYNC_TRY(const bool found, query.step());
+    if (!found) {
+      return not_found(id);
+    }
+    return read_lead(query);
+  }
+
+  // Non-deleted leads matching `condition` (which follows "FROM leads" and has one parameter).
+  Result<std::vector<model::Lead>> find_live_leads(std::string_view condition,
+                                                   const std::string& value) {
+    if (value.empty()) {
+      return std::vector<model::Lead>{};
+    }
+    std::lock_guard lock(mutex_);
+    LEADSYNC_TRY(auto query,
+                 database_.query(sql({"SELECT ", lead_columns, " FROM leads ", condition,
+                                      " AND leads.deleted = 0 ORDER BY leads.created_at, leads.id"}),
+                                 value));
+    return read_leads(query);
+  }
+
+  // Writes the lead row, rewrites its lookup rows and, when `operation` is set, records the outbox entry.
+  // Runs inside the caller's transaction.
+  Status save_lead(const model::Lead& lead, std::optional<OutboxOperation> operation) {
+    LEADSYNC_TRY(const auto document, to_document(lead, "lead " + lead.identity.id));
+    {
+      LEADSYNC_TRY(
+          auto upsert,
+          database_.query(
+              "INSERT INTO leads (id, crm_id, version, stage, is_new, deleted, company_domain, "
+              "created_at, updated_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+              "ON CONFLICT (id) DO UPDATE SET crm_id = excluded.crm_id, version = excluded.version, "
+              "stage = excluded.stage, is_new = excluded.is_new, deleted = excluded.deleted, "
+              "company_domain = excluded.company_domain, updated_at = excluded.updated_at, "
+              "doc = excluded.doc",
+              lead.identity.id, lead.identity.crm_id, lead.identity.version,
+              model::to_string(lead.qualification.stage), lead.is_new, lead.deleted,
+              ascii_lower(lead.company.domain), to_millis(lead.identity.created_at.value()),
+              to_millis(lead.identity.updated_at.value()), document));
+      LEADSYNC_CHECK(upsert.run());
+    }
+    LEADSYNC_CHECK(write_lookups(lead));
+    if (operation) {
+      LEADSYNC_CHECK(enqueue(lead.identity.id, *operation, lead.identity.version,
+                             lead.identity.updated_at.value()));
+    }
+    return ok_status();
+  }
+
+  Status write_lookups(const model::Lead& lead) {
+    const std::string& id = lead.identity.id;
+    std::set<std::string> emails;
+    for (const auto& email : lead.person.emails) {
+      if (!email.empty()) {
+        emails.insert(ascii_lower(email));
+      }
+    }
+    std::set<std::string> phones;
+    for (const auto& phone : lead.person.phones) {
+      if (!phone.e164.empty()) {
+        phones.insert(phone.e164);
+      }
+    }
+    LEADSYNC_CHECK(replace_rows("lead_emails", "email", id, emails));
+    return replace_rows("lead_phones", "e164", id, phones);
+  }
+
+  Status replace_rows(std::string_view table, std::string_view column, const std::string& lead_id,
+                      const std::set<std::string>& values) {
+    {
+      LEADSYNC_TRY(auto remove,
+                   database_.query(sql({"DELETE FROM ", table, " WHERE lead_id = ?"}), lead_id));
+      LEADSYNC_CHECK(remove.run());
+    }
+    const std::string insert_sql =
+        sql({"INSERT INTO ", table, " (lead_id, ", column, ") VALUES (?, ?)"});
+    for (const auto& value : values) {
+      LEADSYNC_TRY(auto insert, database_.query(insert_sql, lead_id, value));
+      LEADSYNC_CHECK(insert.run());
+    }
+    return ok_status();
+  }
+
+  Status enqueue(const std::string& lead_id, OutboxOperation operation, std::int64_t lead_version,
+                 TimePoint created_at) {
+    LEADSYNC_TRY(auto insert,
+                 database_.query("INSERT INTO outbox (lead_id, operation, lead_version, created_at) "
+                                 "VALUES (?, ?, ?, ?)",
+                                 lead_id, to_string(operation), lead_version, to_millis(created_at)));
+    return insert.run();
+  }
+
+  // The worker holding the entry, or nullopt when the entry does not exist.
+  Result<std::optional<std::string>> lease_owner(std::int64_t seq) {
+    LEADSYNC_TRY(auto query, database_.query("SELECT lease_owner FROM outbox WHERE seq = ?", seq));
+    LEADSYNC_TRY(const bool found, query.step());
+    if (!found) {
+      return std::optional<std::string>();
+    }
+    return std::optional(query.text(0));
+  }
+
+  Status require_lease(std::int64_t seq, const std::string& worker) {
+    LEADSYNC_TRY(const auto owner, lease_owner(seq));
+    if (!owner) {
+      return entry_gone(seq);
+    }
+    if (worker.empty() || *owner != worker) {
+      return lease_lost(seq, worker);
+    }
+    return ok_status();
+  }
+
+  std::mutex mutex_;
+  Database database_;
+  Clock& clock_;
+  Random& random_;
+};
+
+} // namespace
+
+int sqlite_schema_version() { return sqlite::latest_schema_version(); }
+
+Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options, Clock& clock,
+                                                 Random& random) {
+  if (options.path.empty()) {
+    return fail(ErrorCategory::invalid_argument,
+                "no database path given; use \":memory:\" for a database that lives in memory");
+  }
+  const bool in_memory = options.path == ":memory:";
+  if (!in_memory) {
+    LEADSYNC_CHECK(create_private_file(options.path));
+  }
+  LEADSYNC_TRY(auto database, Database::open(options.path.string(), options.busy_timeout));
+  LEADSYNC_CHECK(configure(database, in_memory));
+  LEADSYNC_CHECK(sqlite::migrate(database, clock));
+  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(std::move(database), clock, random));
+}
+
+} // namespace leadsync::store

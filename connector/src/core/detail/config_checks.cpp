@@ -1,0 +1,503 @@
+#include "detail/config_checks.hpp"
+
+#include "leadsync/core/log.hpp"
+#include "leadsync/core/uuid.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <fmt/format.h>
+#include <initializer_list>
+#include <optional>
+#include <span>
+#include <system_error>
+
+namespace leadsync::config::detail {
+namespace {
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+char to_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool equals_ignoring_case(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return to_lower(x) == to_lower(y); });
+}
+
+// Letters, digits and _, not starting with a digit.
+bool is_identifier(std::string_view text) {
+  if (text.empty() || is_digit(text.front())) {
+    return false;
+  }
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return is_digit(c) || is_alpha(c) || c == '_'; });
+}
+
+// A decimal number of at most `max_digits` digits and nothing else.
+std::optional<int> parse_number(std::string_view text, std::size_t max_digits = 5) {
+  if (text.empty() || text.size() > max_digits ||
+      !std::all_of(text.begin(), text.end(), is_digit)) {
+    return std::nullopt;
+  }
+  int value = 0;
+  std::from_chars(text.data(), text.data() + text.size(), value);
+  return value;
+}
+
+bool is_port(std::string_view text) {
+  const auto port = parse_number(text);
+  return port && *port <= 65535;
+}
+
+bool is_ipv4(std::string_view text, int* first_octet = nullptr) {
+  std::array<int, 4> octets{};
+  for (std::size_t i = 0; i < octets.size(); ++i) {
+    const auto dot = text.find('.');
+    if ((i < 3) == (dot == std::string_view::npos)) {
+      return false;
+    }
+    const auto octet = parse_number(text.substr(0, dot), 3);
+    if (!octet || *octet > 255) {
+      return false;
+    }
+    octets[i] = *octet;
+    text = dot == std::string_view::npos ? std::string_view() : text.substr(dot + 1);
+  }
+  if (first_octet != nullptr) {
+    *first_octet = octets[0];
+  }
+  return true;
+}
+
+// 127.0.0.0/8, localhost, ::1
+bool is_loopback_host(std::string_view host) {
+  int first_octet = 0;
+  return equals_ignoring_case(host, "localhost") || host == "::1" ||
+         (is_ipv4(host, &first_octet) && first_octet == 127);
+}
+
+struct HostPort {
+  std::string_view host; // without the brackets of an IPv6 literal
+  std::string_view port; // empty when absent
+  bool has_port = false;
+};
+
+// "host", "host:port", "[v6]" or "[v6]:port", with a syntactically valid host and port.
+std::optional<HostPort> parse_host_port(std::string_view text) {
+  HostPort result;
+  std::string_view rest;
+  if (!text.empty() && text.front() == '[') {
+    const auto close = text.find(']');
+    if (close == std::string_view::npos) {
+      return std::nullopt;
+    }
+    result.host = text.substr(1, close - 1);
+    rest = text.substr(close + 1);
+    const bool v6_chars = std::all_of(result.host.begin(), result.host.end(), [](char c) {
+      return is_digit(c) || (to_lower(c) >= 'a' && to_lower(c) <= 'f') || c == ':' || c == '.';
+    });
+    if (!v6_chars || result.host.find(':') == std::string_view::npos) {
+      return std::nullopt;
+    }
+  } else {
+    const auto colon = text.find(':');
+    result.host = text.substr(0, colon);
+    rest = colon == std::string_view::npos ? std::string_view() : text.substr(colon);
+    const bool host_chars = std::all_of(result.host.begin(), result.host.end(), [](char c) {
+      return is_digit(c) || is_alpha(c) || c == '.' || c == '-';
+    });
+    if (!host_chars) {
+      return std::nullopt;
+    }
+  }
+  if (result.host.empty()) {
+    return std::nullopt;
+  }
+  if (!rest.empty()) {
+    if (rest.front() != ':' || !is_port(rest.substr(1))) {
+      return std::nullopt;
+    }
+    result.port = rest.substr(1);
+    result.has_port = true;
+  }
+  return result;
+}
+
+struct HttpUrl {
+  bool https = false;
+  std::string_view host;
+  std::string_view path; // from the first '/', '?' or '#' on; empty when none
+  bool has_user_info = false;
+};
+
+std::optional<HttpUrl> parse_http_url(std::string_view url) {
+  const auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) {
+    return std::nullopt;
+  }
+  HttpUrl result;
+  const auto scheme = url.substr(0, scheme_end);
+  if (equals_ignoring_case(scheme, "https")) {
+    result.https = true;
+  } else if (!equals_ignoring_case(scheme, "http")) {
+    return std::nullopt;
+  }
+  const auto rest = url.substr(scheme_end + 3);
+  const auto authority_end = std::min(rest.find_first_of("/?#"), rest.size());
+  auto authority = rest.substr(0, authority_end);
+  result.path = rest.substr(authority_end);
+  if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
+    result.has_user_info = true;
+    authority = authority.substr(at + 1);
+  }
+  const auto host_port = parse_host_port(authority);
+  if (!host_port) {
+    return std::nullopt;
+  }
+  result.host = host_port->host;
+  return result;
+}
+
+struct CronField {
+  int min;
+  int max;
+  std::span<const std::string_view> names; // names[i] stands for min + i
+};
+
+constexpr std::string_view month_names[] = {"jan", "feb", "mar", "apr", "may", "jun",
+                                            "jul", "aug", "sep", "oct", "nov", "dec"};
+constexpr std::string_view weekday_names[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+
+std::optional<int> cron_value(std::string_view text, const CronField& field) {
+  if (const auto number = parse_number(text, 2)) {
+    return *number;
+  }
+  int value = field.min;
+  for (const auto name : field.names) {
+    if (equals_ignoring_case(text, name)) {
+      return value;
+    }
+    ++value;
+  }
+  return std::nullopt;
+}
+
+// "*", "5", "mon", "1-5", "*/15", "0-30/5"
+bool is_valid_cron_item(std::string_view item, const CronField& field) {
+  if (const auto slash = item.find('/'); slash != std::string_view::npos) {
+    const auto step = parse_number(item.substr(slash + 1), 2);
+    if (!step || *step == 0) {
+      return false;
+    }
+    item = item.substr(0, slash);
+  }
+  if (item == "*") {
+    return true;
+  }
+  const auto dash = item.find('-');
+  const auto low = cron_value(item.substr(0, dash), field);
+  const auto high = dash == std::string_view::npos ? low : cron_value(item.substr(dash + 1), field);
+  return low && high && field.min <= *low && *low <= *high && *high <= field.max;
+}
+
+bool is_valid_cron_field(std::string_view text, const CronField& field) {
+  while (true) {
+    const auto comma = text.find(',');
+    if (!is_valid_cron_item(text.substr(0, comma), field)) {
+      return false;
+    }
+    if (comma == std::string_view::npos) {
+      return true;
+    }
+    text = text.substr(comma + 1);
+  }
+}
+
+bool is_valid_cron(std::string_view text) {
+  static constexpr std::array<CronField, 5> fields = {
+      CronField{0, 59, {}}, CronField{0, 23, {}}, CronField{1, 31, {}},
+      CronField{1, 12, month_names}, CronField{0, 7, weekday_names}};
+  std::size_t index = 0;
+  std::size_t pos = 0;
+  while (true) {
+    pos = text.find_first_not_of(" \t", pos);
+    if (pos == std::string_view::npos) {
+      return index == fields.size();
+    }
+    const auto end = std::min(text.find_first_of(" \t", pos), text.size());
+    if (index == fields.size() || !is_valid_cron_field(text.substr(pos, end - pos), fields[index])) {
+      return false;
+    }
+    ++index;
+    pos = end;
+  }
+}
+
+// "@every 30s", "@every 5m", "@every 1h"
+bool is_valid_every(std::string_view text) {
+  constexpr std::string_view prefix = "@every ";
+  if (!text.starts_with(prefix) || text.size() < prefix.size() + 2) {
+    return false;
+  }
+  const auto unit = text.back();
+  const auto amount = parse_number(text.substr(prefix.size(), text.size() - prefix.size() - 1), 6);
+  return amount && *amount > 0 && (unit == 's' || unit == 'm' || unit == 'h');
+}
+
+std::string in_quotes(std::string_view text) { return "\"" + std::string(text) + "\""; }
+
+std::string joined(std::initializer_list<std::string_view> values) {
+  std::string text;
+  for (const auto value : values) {
+    text += (text.empty() ? "" : ", ") + std::string(value);
+  }
+  return text;
+}
+
+class Checker {
+public:
+  Checker(const LoadedConfig& loaded, std::vector<Problem>& problems)
+      : loaded_(loaded), config_(loaded.config), problems_(problems) {}
+
+  void run() {
+    check_crm();
+    check_auth();
+    check_store();
+    check_push();
+    check_import();
+    check_schedule();
+    check_server();
+    check_log();
+  }
+
+private:
+  void add(const std::string& key, std::string message) {
+    const auto line = loaded_.key_lines.find(key);
+    problems_.push_back(Problem{key, line == loaded_.key_lines.end() ? 0 : line->second,
+                                std::move(message), config_.source_file});
+  }
+
+  void one_of(const std::string& key, const std::string& value,
+              std::initializer_list<std::string_view> allowed) {
+    if (std::find(allowed.begin(), allowed.end(), value) == allowed.end()) {
+      add(key, fmt::format("must be one of {} (got {})", joined(allowed), in_quotes(value)));
+    }
+  }
+
+  void in_range(const std::string& key, int value, int min, int max, std::string_view unit = "") {
+    if (value < min || value > max) {
+      add(key, fmt::format("must be between {} and {}{} (got {})", min, max, unit, value));
+    }
+  }
+
+  // Plain http is accepted only to loopback addresses: anything else would carry tokens in clear.
+  void https_url(const std::string& key, const std::string& value, std::string_view example) {
+    const auto url = parse_http_url(value);
+    if (!url) {
+      add(key, fmt::format("must be an http(s) URL with a host, like \"{}\" (got {})", example,
+                           in_quotes(value)));
+    } else if (url->has_user_info) {
+      add(key, "must not contain a user name or password (user:password@); credentials belong in "
+               "[crm.auth]");
+    } else if (!url->https && !is_loopback_host(url->host)) {
+      add(key, fmt::format("must use https: plain http is allowed only to a loopback address "
+                           "(127.0.0.0/8, localhost, ::1), as the access token would cross the "
+                           "network unencrypted (got {})",
+                           in_quotes(value)));
+    }
+  }
+
+  // The value of an *_env key might be the secret itself pasted by mistake: it is never echoed.
+  void env_name(const std::string& key, const std::string& value) {
+    if (!value.empty() && !is_identifier(value)) {
+      add(key, "must be the name of an environment variable (letters, digits and _, like "
+               "LEADSYNC_CRM_TOKEN), not the secret itself");
+    }
+  }
+
+  // Exactly one of <ref>_file / <ref>_env.
+  void secret_ref(const std::string& ref, const SecretRef& value, std::string_view mode,
+                  std::string_view needs, std::string_view example_file,
+                  std::string_view example_env) {
+    if (!value.file.empty() && !value.env.empty()) {
+      add(ref + "_env", fmt::format("set only one of {}_file or {}_env", ref, ref));
+    } else if (value.empty()) {
+      add(ref + "_file",
+          fmt::format("crm.auth.mode = \"{}\" needs {}: set {}_file = \"{}\" (a file only leadsync "
+                      "can read, chmod 600) or {}_env = \"{}\"",
+                      mode, needs, ref, example_file, ref, example_env));
+    }
+  }
+
+  void check_crm() {
+    const auto& crm = config_.crm;
+    https_url("crm.url", crm.url, "https://<org>.crm.dynamics.com");
+    if (const auto url = parse_http_url(crm.url);
+        url && !url->has_user_info && !url->path.empty() && url->path != "/") {
+      add("crm.url", fmt::format("must be the organization's root URL without a path, like "
+                                 "\"https://<org>.crm.dynamics.com\"; the client adds /api/data/v{} "
+                                 "itself (got {})",
+                                 crm.api_version, in_quotes(crm.url)));
+    }
+    const auto dot = crm.api_version.find('.');
+    if (dot == std::string::npos || !parse_number(crm.api_version.substr(0, dot)) ||
+        !parse_number(crm.api_version.substr(dot + 1))) {
+      add("crm.api_version",
+          fmt::format("must be a Web API version like \"9.2\" (got {})", in_quotes(crm.api_version)));
+    }
+    if (!is_identifier(crm.alternate_key)) {
+      add("crm.alternate_key",
+          fmt::format("must be the logical name of a column: letters, digits and _, not starting "
+                      "with a digit, like \"leadsync_externalid\" (got {})",
+                      in_quotes(crm.alternate_key)));
+    }
+    if (!is_identifier(crm.custom_prefix) || crm.custom_prefix.back() != '_') {
+      add("crm.custom_prefix",
+          fmt::format("must be a publisher prefix of letters, digits and _ that ends with _, like "
+                      "\"leadsync_\" (got {})",
+                      in_quotes(crm.custom_prefix)));
+    }
+    in_range("crm.timeout_s", crm.timeout_s, 1, 600, " seconds");
+    if (!crm.tls.ca_file.empty()) {
+      const auto ca_file = resolve_path(config_, crm.tls.ca_file);
+      std::error_code ec;
+      if (!std::filesystem::is_regular_file(ca_file, ec)) {
+        add("crm.tls.ca_file",
+            fmt::format("the CA bundle {} does not exist; set crm.tls.ca_file to a PEM file, or to "
+                        "\"\" to trust only the system CAs",
+                        ca_file.string()));
+      }
+    }
+  }
+
+  void check_auth() {
+    const auto& auth = config_.crm.auth;
+    env_name("crm.auth.client_secret_env", auth.client_secret.env);
+    env_name("crm.auth.token_env", auth.token.env);
+    https_url("crm.auth.authority", auth.authority, "https://login.microsoftonline.com");
+    if (auth.mode == "client_credentials") {
+      if (auth.tenant.empty()) {
+        add("crm.auth.tenant", "is required when crm.auth.mode = \"client_credentials\": the "
+                               "Microsoft Entra tenant id or domain, like "
+                               "\"contoso.onmicrosoft.com\"");
+      }
+      if (auth.client_id.empty()) {
+        add("crm.auth.client_id", "is required when crm.auth.mode = \"client_credentials\": the "
+                                  "application (client) id of the app registration, a GUID");
+      } else if (!Uuid::is_valid(auth.client_id)) {
+        add("crm.auth.client_id",
+            fmt::format("must be the application (client) id of the app registration, a GUID like "
+                        "00000000-0000-0000-0000-000000000000 (got {})",
+                        in_quotes(auth.client_id)));
+      }
+      secret_ref("crm.auth.client_secret", auth.client_secret, auth.mode, "the client secret",
+                 "/etc/leadsync/client_secret", "LEADSYNC_CLIENT_SECRET");
+    } else if (auth.mode == "static_token") {
+      secret_ref("crm.auth.token", auth.token, auth.mode, "the token", "/etc/leadsync/crm_token",
+                 "LEADSYNC_CRM_TOKEN");
+    } else {
+      one_of("crm.auth.mode", auth.mode, {"client_credentials", "static_token", "none"});
+    }
+  }
+
+  void check_store() {
+    const std::string& url = config_.store.url;
+    if (url == "sqlite::memory:" || url.starts_with("postgresql://")) {
+      return;
+    }
+    if (url.starts_with("sqlite://")) {
+      if (url.size() == std::string_view("sqlite://").size()) {
+        add("store.url", "needs a file after sqlite://, like \"sqlite://state.db\" (relative to "
+                         "the config file's folder) or \"sqlite:///var/lib/leadsync/state.db\"");
+      }
+      return;
+    }
+    // Only the scheme is echoed: a mistyped URL may still carry a password.
+    const auto scheme_end = url.find("://");
+    const std::string got =
+        scheme_end == std::string::npos ? std::string("no scheme")
+                                        : "scheme " + in_quotes(url.substr(0, scheme_end));
+    add("store.url", fmt::format("must be \"sqlite://PATH\" (relative to the config file's folder, "
+                                 "or sqlite:///absolute/path), \"sqlite::memory:\" or "
+                                 "\"postgresql://USER@HOST/DB\" (got {})",
+                                 got));
+  }
+
+  void check_push() {
+    const auto& push = config_.push;
+    one_of("push.mode", push.mode, {"bulk", "batch", "single"});
+    in_range("push.batch_size", push.batch_size, 1, 1000);
+    if (push.max_parallel < 0 || push.max_parallel > 52) {
+      add("push.max_parallel",
+          fmt::format("must be \"auto\" or between 1 and 52 (got {})", push.max_parallel));
+    }
+  }
+
+  void check_import() {
+    const auto& region = config_.import.default_region;
+    if (region.size() != 2 || !std::all_of(region.begin(), region.end(),
+                                           [](char c) { return c >= 'A' && c <= 'Z'; })) {
+      add("import.default_region",
+          fmt::format("must be a two-letter ISO 3166 region code in upper case, like \"US\" or "
+                      "\"DE\" (got {})",
+                      in_quotes(region)));
+    }
+    one_of("import.unmapped_columns", config_.import.unmapped_columns,
+           {"description", "custom", "drop"});
+  }
+
+  void check_schedule() {
+    const auto& schedule = config_.schedule;
+    const std::pair<std::string_view, const std::string*> entries[] = {
+        {"pull", &schedule.pull},
+        {"push", &schedule.push},
+        {"enrich", &schedule.enrich},
+        {"qualify", &schedule.qualify}};
+    for (const auto& [name, value] : entries) {
+      if (!value->empty() && !is_valid_cron(*value) && !is_valid_every(*value)) {
+        add("schedule." + std::string(name),
+            fmt::format("must be a 5-field cron expression (minute hour day-of-month month "
+                        "day-of-week) like \"*/5 * * * *\", \"@every <n>s\", \"@every <n>m\", "
+                        "\"@every <n>h\", or \"\" to turn the job off (got {})",
+                        in_quotes(*value)));
+      }
+    }
+  }
+
+  void check_server() {
+    const auto& listen = config_.server.listen;
+    const auto host_port = parse_host_port(listen);
+    if (!host_port || !host_port->has_port) {
+      add("server.listen", fmt::format("must be HOST:PORT with a port from 0 to 65535, like "
+                                       "\"127.0.0.1:8080\" or \"[::1]:8080\" (got {})",
+                                       in_quotes(listen)));
+    }
+    env_name("server.webhook_key_env", config_.server.webhook_key_env);
+  }
+
+  void check_log() {
+    spdlog::level::level_enum level{};
+    if (!log::parse_level(config_.log.level, level)) {
+      add("log.level", fmt::format("must be one of trace, debug, info, warn, error, off (got {})",
+                                   in_quotes(config_.log.level)));
+    }
+    log::Format format{};
+    if (!log::parse_format(config_.log.format, format)) {
+      add("log.format",
+          fmt::format("must be one of text, json (got {})", in_quotes(config_.log.format)));
+    }
+  }
+
+  const LoadedConfig& loaded_;
+  const Config& config_;
+  std::vector<Problem>& problems_;
+};
+
+} // namespace
+
+void check_semantics(const LoadedConfig& loaded, std::vector<Problem>& problems) {
+  Checker(loaded, problems).run();
+}
+
+} // namespace leadsync::config::detail

@@ -1,0 +1,856 @@
+#pragma once
+// The contract every Store implementation keeps, as a value-parameterized suite. An implementation joins it
+// with one line:
+//   INSTANTIATE_TEST_SUITE_P(Name, StoreContract, ::testing::Values(StoreImplementation{...}), name_of);
+// Include this file from exactly one translation unit per test executable (it defines the tests).
+
+#include "leadsync/core/clock.hpp"
+#include "leadsync/core/random.hpp"
+#include "leadsync/core/uuid.hpp"
+#include "leadsync/store/store.hpp"
+#include "store_test_support.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <gtest/gtest.h>
+#include <memory>
+#include <ostream>
+#include <set>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <vector>
+
+namespace leadsync::store::testing {
+
+// What an implementation gets to open a fresh, empty store for one test.
+struct StoreTestEnvironment {
+  Clock& clock;
+  Random& random;
+  std::filesystem::path scratch_dir; // empty folder of this test, removed after it
+};
+
+struct StoreImplementation {
+  std::string name; // becomes the test name suffix
+  std::function<std::unique_ptr<Store>(StoreTestEnvironment&)> open;
+};
+
+inline void PrintTo(const StoreImplementation& implementation, std::ostream* out) {
+  *out << implementation.name;
+}
+
+inline std::string name_of(const ::testing::TestParamInfo<StoreImplementation>& info) {
+  return info.param.name;
+}
+
+inline model::Lead lead_named(std::string first_name, std::string last_name = "Tester") {
+  model::Lead lead;
+  lead.person.first_name = std::move(first_name);
+  lead.person.last_name = std::move(last_name);
+  return lead;
+}
+
+inline std::vector<std::string> ids_of(const std::vector<model::Lead>& leads) {
+  std::vector<std::string> ids;
+  for (const auto& lead : leads) {
+    ids.push_back(lead.identity.id);
+  }
+  return ids;
+}
+
+inline std::vector<std::int64_t> seqs_of(const std::vector<OutboxEntry>& entries) {
+  std::vector<std::int64_t> seqs;
+  for (const auto& entry : entries) {
+    seqs.push_back(entry.seq);
+  }
+  return seqs;
+}
+
+class StoreContract : public ::testing::TestWithParam<StoreImplementation> {
+protected:
+  void SetUp() override {
+    std::string pattern = (std::filesystem::path(::testing::TempDir()) / "leadsync-store-XXXXXX");
+    ASSERT_NE(::mkdtemp(pattern.data()), nullptr) << "cannot create a scratch folder";
+    scratch_dir_ = pattern;
+    StoreTestEnvironment environment{clock_, random_, scratch_dir_};
+    store_ = GetParam().open(environment);
+    ASSERT_NE(store_, nullptr);
+  }
+
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(scratch_dir_);
+  }
+
+  Store& store() { return *store_; }
+
+  model::Lead create(model::Lead lead, const WriteOptions& options = {}) {
+    return store().create_lead(std::move(lead), options).value();
+  }
+
+  std::vector<OutboxEntry> claim(const std::string& worker, std::size_t max_entries = 200,
+                                 std::chrono::seconds lease = std::chrono::seconds{60}) {
+    return store().claim_outbox(ClaimRequest{worker, max_entries, lease}).value();
+  }
+
+  std::vector<OutboxEntry> pending() { return store().pending_outbox(10'000).value(); }
+
+  ManualClock clock_;
+  SeededRandom random_{20240611};
+  std::filesystem::path scratch_dir_;
+  std::unique_ptr<Store> store_;
+};
+
+// ---- leads ----------------------------------------------------------------------------------------------
+
+TEST_P(StoreContract, CreateAssignsAUuidVersionOneAndTheClockTime) {
+  const auto created = create(lead_named("Ada", "Lovelace"));
+
+  const auto id = Uuid::parse(created.identity.id);
+  ASSERT_TRUE(id.ok()) << created.identity.id;
+  EXPECT_EQ(id->version(), 4);
+  EXPECT_EQ(created.identity.id, id->to_string());
+  EXPECT_EQ(created.identity.version, 1);
+  EXPECT_EQ(created.identity.created_at, clock_.now());
+  EXPECT_EQ(created.identity.updated_at, clock_.now());
+
+  const auto loaded = store().get_lead(created.identity.id).value();
+  EXPECT_EQ(loaded.person.first_name, "Ada");
+  EXPECT_EQ(loaded.person.last_name, "Lovelace");
+  EXPECT_EQ(loaded.identity.version, 1);
+  EXPECT_EQ(loaded.identity.created_at, clock_.now());
+  EXPECT_EQ(loaded.identity.updated_at, clock_.now());
+}
+
+TEST_P(StoreContract, CreateKeepsAGivenIdInLowerCase) {
+  auto lead = lead_named("Grace");
+  lead.identity.id = "1B4E28BA-2FA1-4D2B-883F-0016D3CCA427";
+
+  const auto created = create(lead);
+
+  EXPECT_EQ(created.identity.id, "1b4e28ba-2fa1-4d2b-883f-0016d3cca427");
+  EXPECT_EQ(store().get_lead(lead.identity.id).value().person.first_name, "Grace");
+}
+
+TEST_P(StoreContract, CreateRefusesAnIdThatIsNotAUuid) {
+  auto lead = lead_named("Grace");
+  lead.identity.id = "lead-42";
+
+  const auto error = error_of(store().create_lead(lead));
+
+  EXPECT_EQ(error.category, ErrorCategory::invalid_argument);
+  EXPECT_NE(error.message.find("lead-42"), std::string::npos) << error.message;
+  EXPECT_TRUE(pending().empty());
+}
+
+TEST_P(StoreContract, CreateRefusesADuplicateIdAndRecordsNothing) {
+  const auto first = create(lead_named("First"));
+  auto second = lead_named("Second");
+  second.identity.id = first.identity.id;
+
+  const auto error = error_of(store().create_lead(second));
+
+  EXPECT_EQ(error.category, ErrorCategory::already_exists);
+  EXPECT_EQ(store().get_lead(first.identity.id).value().person.first_name, "First");
+  EXPECT_EQ(pending().size(), 1U);
+}
+
+TEST_P(StoreContract, GetOfAMissingLeadIsNotFound) {
+  const auto missing = Uuid::generate_v4(random_).to_string();
+
+  const auto error = error_of(store().get_lead(missing));
+
+  EXPECT_EQ(error.category, ErrorCategory::not_found);
+  EXPECT_NE(error.message.find(missing), std::string::npos) << error.message;
+}
+
+TEST_P(StoreContract, UpdateBumpsVersionAndUpdateTimeButKeepsCreationTime) {
+  const auto created = create(lead_named("Ada"));
+  const auto created_at = clock_.now();
+  clock_.advance(std::chrono::seconds{5});
+  auto changed = created;
+  changed.person.job_title = "Analyst";
+
+  const auto updated = store().update_lead(changed).value();
+
+  EXPECT_EQ(updated.identity.version, 2);
+  EXPECT_EQ(updated.identity.created_at, created_at);
+  EXPECT_EQ(updated.identity.updated_at, clock_.now());
+  const auto loaded = store().get_lead(created.identity.id).value();
+  EXPECT_EQ(loaded.person.job_title, "Analyst");
+  EXPECT_EQ(loaded.identity.version, 2);
+  EXPECT_EQ(loaded.identity.created_at, created_at);
+  EXPECT_EQ(loaded.identity.updated_at, clock_.now());
+}
+
+TEST_P(StoreContract, UpdateWithAStaleVersionIsAConflictNamingBothVersions) {
+  const auto created = create(lead_named("Ada"));
+  auto first_change = created;
+  first_change.person.job_title = "Analyst";
+  ASSERT_TRUE(store().update_lead(first_change).ok());
+  auto stale_change = created; // still version 1
+  stale_change.person.job_title = "Engineer";
+
+  const auto error = error_of(store().update_lead(stale_change));
+
+  EXPECT_EQ(error.category, ErrorCategory::conflict);
+  EXPECT_NE(error.message.find("stored version 2"), std::string::npos) << error.message;
+  EXPECT_NE(error.message.find("given version 1"), std::string::npos) << error.message;
+  const auto loaded = store().get_lead(created.identity.id).value();
+  EXPECT_EQ(loaded.person.job_title, "Analyst");
+  EXPECT_EQ(loaded.identity.version, 2);
+}
+
+TEST_P(StoreContract, UpdateOfAMissingLeadIsNotFound) {
+  auto lead = lead_named("Nobody");
+  lead.identity.id = Uuid::generate_v4(random_).to_string();
+  lead.identity.version = 1;
+
+  EXPECT_EQ(error_of(store().update_lead(lead)).category, ErrorCategory::not_found);
+  EXPECT_TRUE(pending().empty());
+}
+
+TEST_P(StoreContract, UpdateWithoutAnIdIsAnInvalidArgument) {
+  EXPECT_EQ(error_of(store().update_lead(lead_named("Nobody"))).category,
+            ErrorCategory::invalid_argument);
+}
+
+inline model::Lead findable_lead() {
+  auto lead = lead_named("Ada", "Lovelace");
+  lead.person.emails = {"Ada.Lovelace@Example.COM"};
+  model::Phone phone;
+  phone.raw = "030 1234567";
+  phone.e164 = "+49301234567";
+  lead.person.phones = {phone};
+  lead.company.domain = "Example.com";
+  lead.identity.crm_id = "5d8f0a4e-0000-0000-0000-000000000001";
+  return lead;
+}
+
+TEST_P(StoreContract, TombstoneHidesTheLeadFromListsAndLookups) {
+  const auto created = create(findable_lead());
+  clock_.advance(std::chrono::seconds{1});
+
+  const auto tombstone = store().tombstone_lead(created.identity.id).value();
+
+  EXPECT_TRUE(tombstone.deleted);
+  EXPECT_EQ(tombstone.identity.version, 2);
+  EXPECT_EQ(tombstone.identity.updated_at, clock_.now());
+  EXPECT_TRUE(store().get_lead(created.identity.id).value().deleted);
+  EXPECT_TRUE(store().find_by_email("ada.lovelace@example.com").value().empty());
+  EXPECT_TRUE(store().find_by_phone("+49301234567").value().empty());
+  EXPECT_TRUE(store().find_by_domain("example.com").value().empty());
+  EXPECT_TRUE(store().find_by_crm_id(created.identity.crm_id).value().empty());
+  EXPECT_TRUE(store().list_leads({}, {}).value().leads.empty());
+  LeadFilter with_tombstones;
+  with_tombstones.include_deleted = true;
+  EXPECT_EQ(ids_of(store().list_leads(with_tombstones, {}).value().leads),
+            std::vector{created.identity.id});
+}
+
+TEST_P(StoreContract, TombstoneRecordsARemoveInTheOutbox) {
+  const auto created = create(lead_named("Ada"));
+
+  ASSERT_TRUE(store().tombstone_lead(created.identity.id).ok());
+
+  const auto entries = pending();
+  ASSERT_EQ(entries.size(), 2U);
+  EXPECT_EQ(entries[1].operation, OutboxOperation::remove);
+  EXPECT_EQ(entries[1].lead_version, 2);
+}
+
+TEST_P(StoreContract, TombstoningATombstoneChangesNothing) {
+  const auto created = create(lead_named("Ada"));
+  ASSERT_TRUE(store().tombstone_lead(created.identity.id).ok());
+
+  const auto again = store().tombstone_lead(created.identity.id).value();
+
+  EXPECT_EQ(again.identity.version, 2);
+  EXPECT_EQ(pending().size(), 2U);
+}
+
+TEST_P(StoreContract, TombstoneOfAMissingLeadIsNotFound) {
+  EXPECT_EQ(error_of(store().tombstone_lead(Uuid::generate_v4(random_).to_string())).category,
+            ErrorCategory::not_found);
+}
+
+TEST_P(StoreContract, FindByEmailIgnoresCase) {
+  const auto ada = create(findable_lead());
+  auto other = lead_named("Other");
+  other.person.emails = {"other@example.com"};
+  create(other);
+
+  EXPECT_EQ(ids_of(store().find_by_email("ada.lovelace@example.com").value()),
+            std::vector{ada.identity.id});
+  EXPECT_EQ(ids_of(store().find_by_email("ADA.LOVELACE@EXAMPLE.COM").value()),
+            std::vector{ada.identity.id});
+  EXPECT_TRUE(store().find_by_email("lovelace@example.com").value().empty());
+}
+
+TEST_P(StoreContract, FindByPhoneDomainAndCrmIdReturnOnlyTheMatchingLead) {
+  const auto ada = create(findable_lead());
+  auto other = lead_named("Other");
+  other.company.domain = "other.org";
+  other.identity.crm_id = "5d8f0a4e-0000-0000-0000-000000000002";
+  create(other);
+
+  EXPECT_EQ(ids_of(store().find_by_phone("+49301234567").value()), std::vector{ada.identity.id});
+  EXPECT_EQ(ids_of(store().find_by_domain("EXAMPLE.com").value()), std::vector{ada.identity.id});
+  EXPECT_EQ(ids_of(store().find_by_crm_id("5d8f0a4e-0000-0000-0000-000000000001").value()),
+            std::vector{ada.identity.id});
+  EXPECT_TRUE(store().find_by_phone("+49301234568").value().empty());
+}
+
+TEST_P(StoreContract, FindWithAnEmptyValueMatchesNothing) {
+  create(lead_named("No CRM id yet"));
+
+  EXPECT_TRUE(store().find_by_crm_id("").value().empty());
+  EXPECT_TRUE(store().find_by_domain("").value().empty());
+}
+
+TEST_P(StoreContract, FindReturnsEveryLeadSharingTheValue) {
+  auto first = create(findable_lead());
+  auto second_lead = findable_lead();
+  second_lead.identity.crm_id.clear();
+  auto second = create(second_lead);
+
+  const auto found = ids_of(store().find_by_email("ada.lovelace@example.com").value());
+
+  EXPECT_EQ(std::set<std::string>(found.begin(), found.end()),
+            (std::set{first.identity.id, second.identity.id}));
+}
+
+TEST_P(StoreContract, UpdateReplacesTheLookupEntries) {
+  auto lead = create(findable_lead());
+  lead.person.emails = {"ada@newmail.example"};
+  lead.person.phones.clear();
+
+  ASSERT_TRUE(store().update_lead(lead).ok());
+
+  EXPECT_TRUE(store().find_by_email("ada.lovelace@example.com").value().empty());
+  EXPECT_TRUE(store().find_by_phone("+49301234567").value().empty());
+  EXPECT_EQ(ids_of(store().find_by_email("ada@newmail.example").value()),
+            std::vector{lead.identity.id});
+}
+
+TEST_P(StoreContract, ListFiltersByStageNewnessCrmIdAndUpdateTime) {
+  auto mql = lead_named("Mql");
+  mql.qualification.stage = model::LifecycleStage::mql;
+  mql.is_new = false;
+  mql = create(mql);
+  clock_.advance(std::chrono::minutes{1});
+  const auto since = clock_.now();
+  auto fresh = lead_named("Fresh");
+  fresh.identity.crm_id = "5d8f0a4e-0000-0000-0000-000000000003";
+  fresh = create(fresh);
+
+  LeadFilter by_stage;
+  by_stage.stage = model::LifecycleStage::mql;
+  EXPECT_EQ(ids_of(store().list_leads(by_stage, {}).value().leads), std::vector{mql.identity.id});
+  LeadFilter only_new;
+  only_new.is_new = true;
+  EXPECT_EQ(ids_of(store().list_leads(only_new, {}).value().leads), std::vector{fresh.identity.id});
+  LeadFilter by_crm_id;
+  by_crm_id.crm_id = fresh.identity.crm_id;
+  EXPECT_EQ(ids_of(store().list_leads(by_crm_id, {}).value().leads),
+            std::vector{fresh.identity.id});
+  LeadFilter recent;
+  recent.updated_since = since;
+  EXPECT_EQ(ids_of(store().list_leads(recent, {}).value().leads), std::vector{fresh.identity.id});
+}
+
+TEST_P(StoreContract, ListPagesInCreationOrderWithoutRepeatsOrGaps) {
+  std::vector<model::Lead> created;
+  for (int i = 0; i < 25; ++i) {
+    created.push_back(create(lead_named("Lead " + std::to_string(i))));
+    if (i % 2 == 1) {
+      clock_.advance(std::chrono::milliseconds{1}); // pairs share a creation time: ids break the tie
+    }
+  }
+  std::sort(created.begin(), created.end(), [](const auto& a, const auto& b) {
+    return std::tie(*a.identity.created_at, a.identity.id) <
+           std::tie(*b.identity.created_at, b.identity.id);
+  });
+
+  std::vector<std::string> listed;
+  std::vector<std::size_t> page_sizes;
+  PageRequest page{10, ""};
+  do {
+    const auto result = store().list_leads({}, page).value();
+    page_sizes.push_back(result.leads.size());
+    for (const auto& id : ids_of(result.leads)) {
+      listed.push_back(id);
+    }
+    page.after = result.next;
+  } while (!page.after.empty() && page_sizes.size() < 10);
+
+  EXPECT_EQ(page_sizes, (std::vector<std::size_t>{10, 10, 5}));
+  EXPECT_EQ(listed, ids_of(created));
+}
+
+TEST_P(StoreContract, ListStopsWithoutACursorWhenTheLastPageIsFull) {
+  create(lead_named("One"));
+  create(lead_named("Two"));
+
+  const auto page = store().list_leads({}, PageRequest{2, ""}).value();
+
+  EXPECT_EQ(page.leads.size(), 2U);
+  EXPECT_TRUE(page.next.empty());
+}
+
+TEST_P(StoreContract, ListCapsThePageAtOneThousand) {
+  WriteOptions quiet;
+  quiet.enqueue = false;
+  for (int i = 0; i < 1001; ++i) {
+    create(lead_named("Lead " + std::to_string(i)), quiet);
+  }
+
+  const auto page = store().list_leads({}, PageRequest{5000, ""}).value();
+
+  EXPECT_EQ(page.leads.size(), 1000U);
+  EXPECT_FALSE(page.next.empty());
+  EXPECT_EQ(store().list_leads({}, PageRequest{5000, page.next}).value().leads.size(), 1U);
+}
+
+TEST_P(StoreContract, ListRejectsACursorItDidNotIssueAndAZeroLimit) {
+  EXPECT_EQ(error_of(store().list_leads({}, PageRequest{10, "not-a-cursor"})).category,
+            ErrorCategory::invalid_argument);
+  EXPECT_EQ(error_of(store().list_leads({}, PageRequest{0, ""})).category,
+            ErrorCategory::invalid_argument);
+}
+
+// ---- outbox ---------------------------------------------------------------------------------------------
+
+TEST_P(StoreContract, EveryLeadWriteRecordsItsOutboxEntry) {
+  auto lead = create(lead_named("Ada"));
+  WriteOptions qualify;
+  qualify.operation = OutboxOperation::qualify;
+  clock_.advance(std::chrono::seconds{1});
+  lead = store().update_lead(lead, qualify).value();
+  ASSERT_TRUE(store().tombstone_lead(lead.identity.id).ok());
+
+  const auto entries = pending();
+
+  ASSERT_EQ(entries.size(), 3U);
+  EXPECT_LT(entries[0].seq, entries[1].seq);
+  EXPECT_LT(entries[1].seq, entries[2].seq);
+  EXPECT_EQ(entries[0].operation, OutboxOperation::upsert);
+  EXPECT_EQ(entries[1].operation, OutboxOperation::qualify);
+  EXPECT_EQ(entries[2].operation, OutboxOperation::remove);
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    EXPECT_EQ(entries[i].lead_id, lead.identity.id);
+    EXPECT_EQ(entries[i].lead_version, static_cast<std::int64_t>(i + 1));
+    EXPECT_EQ(entries[i].attempts, 0);
+    EXPECT_TRUE(entries[i].lease_owner.empty());
+  }
+  EXPECT_EQ(entries[1].created_at, clock_.now());
+}
+
+TEST_P(StoreContract, WritesWithoutEnqueueRecordNoOutboxEntry) {
+  WriteOptions from_crm;
+  from_crm.enqueue = false;
+  auto lead = create(lead_named("Ada"), from_crm);
+  lead = store().update_lead(lead, from_crm).value();
+  ASSERT_TRUE(store().tombstone_lead(lead.identity.id, from_crm).ok());
+
+  EXPECT_TRUE(pending().empty());
+  EXPECT_EQ(store().get_lead(lead.identity.id).value().identity.version, 3);
+}
+
+TEST_P(StoreContract, ClaimLeasesTheOldestEntriesInOrder) {
+  const auto first = create(lead_named("First"));
+  const auto second = create(lead_named("Second"));
+  const auto third = create(lead_named("Third"));
+
+  const auto claimed = claim("worker-a", 2, std::chrono::seconds{30});
+
+  ASSERT_EQ(claimed.size(), 2U);
+  EXPECT_EQ(claimed[0].lead_id, first.identity.id);
+  EXPECT_EQ(claimed[1].lead_id, second.identity.id);
+  EXPECT_LT(claimed[0].seq, claimed[1].seq);
+  for (const auto& entry : claimed) {
+    EXPECT_EQ(entry.lease_owner, "worker-a");
+    EXPECT_EQ(entry.lease_until, clock_.now() + std::chrono::seconds{30});
+  }
+  const auto rest = claim("worker-b");
+  ASSERT_EQ(rest.size(), 1U);
+  EXPECT_EQ(rest[0].lead_id, third.identity.id);
+  EXPECT_TRUE(claim("worker-c").empty());
+}
+
+TEST_P(StoreContract, AnExpiredLeaseLetsAnotherWorkerTakeTheEntry) {
+  create(lead_named("Ada"));
+  const auto held = claim("worker-a", 10, std::chrono::seconds{60});
+  ASSERT_EQ(held.size(), 1U);
+
+  clock_.advance(std::chrono::seconds{60});
+  EXPECT_TRUE(claim("worker-b").empty()) << "the lease is valid up to and including lease_until";
+  clock_.advance(std::chrono::milliseconds{1});
+  const auto taken = claim("worker-b");
+
+  EXPECT_EQ(seqs_of(taken), seqs_of(held));
+  ASSERT_EQ(taken.size(), 1U);
+  EXPECT_EQ(taken[0].lease_owner, "worker-b");
+}
+
+TEST_P(StoreContract, ALeadsLaterChangeWaitsWhileItsEarlierChangeIsLeased) {
+  auto x = create(lead_named("X"));
+  x = store().update_lead(x).value();
+  const auto y = create(lead_named("Y"));
+  const auto by_a = claim("worker-a", 1);
+  ASSERT_EQ(by_a.size(), 1U);
+  ASSERT_EQ(by_a[0].lead_id, x.identity.id);
+
+  const auto by_b = claim("worker-b");
+
+  ASSERT_EQ(by_b.size(), 1U) << "X's second change must wait for its first";
+  EXPECT_EQ(by_b[0].lead_id, y.identity.id);
+  ASSERT_TRUE(store().complete_outbox(seqs_of(by_a), "worker-a").ok());
+  const auto next = claim("worker-b");
+  ASSERT_EQ(next.size(), 1U);
+  EXPECT_EQ(next[0].lead_id, x.identity.id);
+  EXPECT_EQ(next[0].lead_version, 2);
+}
+
+TEST_P(StoreContract, ALeadsLaterChangeWaitsWhileItsEarlierChangeIsDelayed) {
+  auto x = create(lead_named("X"));
+  x = store().update_lead(x).value();
+  const auto first = claim("worker-a", 1);
+  ASSERT_EQ(first.size(), 1U);
+  ASSERT_TRUE(store()
+                  .release_outbox(first[0].seq, "worker-a", "HTTP 503",
+                                  clock_.now() + std::chrono::seconds{30})
+                  .ok());
+
+  EXPECT_TRUE(claim("worker-b").empty());
+  clock_.advance(std::chrono::seconds{30});
+  const auto retried = claim("worker-b");
+
+  EXPECT_EQ(seqs_of(retried), seqs_of(first));
+}
+
+TEST_P(StoreContract, ClaimTakesAtMostTheLeadsOldestEntry) {
+  auto x = create(lead_named("X"));
+  x = store().update_lead(x).value();
+  x = store().update_lead(x).value();
+
+  const auto claimed = claim("worker-a");
+
+  ASSERT_EQ(claimed.size(), 1U);
+  EXPECT_EQ(claimed[0].lead_version, 1);
+}
+
+TEST_P(StoreContract, ClaimNeedsAWorkerNameAndAPositiveLease) {
+  create(lead_named("Ada"));
+
+  EXPECT_EQ(error_of(store().claim_outbox(ClaimRequest{"", 10, std::chrono::seconds{60}})).category,
+            ErrorCategory::invalid_argument);
+  EXPECT_EQ(error_of(store().claim_outbox(ClaimRequest{"w", 10, std::chrono::seconds{0}})).category,
+            ErrorCategory::invalid_argument);
+  EXPECT_EQ(store().stats().value().outbox_leased, 0);
+}
+
+TEST_P(StoreContract, CompleteByAWorkerThatLostTheLeaseFailsAndLeavesTheEntry) {
+  create(lead_named("Ada"));
+  const auto held = claim("worker-a", 10, std::chrono::seconds{10});
+  clock_.advance(std::chrono::seconds{11});
+  const auto taken = claim("worker-b", 10, std::chrono::seconds{10});
+  ASSERT_EQ(seqs_of(taken), seqs_of(held));
+
+  const auto late = store().complete_outbox(seqs_of(held), "worker-a");
+
+  EXPECT_EQ(error_of(late).category, ErrorCategory::conflict);
+  const auto entries = pending();
+  ASSERT_EQ(entries.size(), 1U);
+  EXPECT_EQ(entries[0].lease_owner, "worker-b");
+  EXPECT_TRUE(store().complete_outbox(seqs_of(taken), "worker-b").ok());
+  EXPECT_TRUE(pending().empty());
+}
+
+TEST_P(StoreContract, CompleteByTheHolderSucceedsAfterItsLeaseExpiredUntaken) {
+  create(lead_named("Ada"));
+  const auto held = claim("worker-a", 10, std::chrono::seconds{10});
+  clock_.advance(std::chrono::seconds{11});
+
+  EXPECT_TRUE(store().complete_outbox(seqs_of(held), "worker-a").ok());
+  EXPECT_TRUE(pending().empty());
+}
+
+TEST_P(StoreContract, CompleteDeletesTheHeldEntriesAndReportsTheOthers) {
+  create(lead_named("Ada"));
+  create(lead_named("Grace"));
+  const auto held = claim("worker-a", 1);
+  const auto others = claim("worker-b", 1);
+  ASSERT_EQ(held.size(), 1U);
+  ASSERT_EQ(others.size(), 1U);
+
+  const auto error = error_of(store().complete_outbox({held[0].seq, others[0].seq}, "worker-a"));
+
+  EXPECT_EQ(error.category, ErrorCategory::conflict);
+  EXPECT_NE(error.message.find(std::to_string(others[0].seq)), std::string::npos) << error.message;
+  EXPECT_EQ(seqs_of(pending()), seqs_of(others));
+}
+
+TEST_P(StoreContract, CompleteOfAnUnknownEntryIsNotFound) {
+  EXPECT_EQ(error_of(store().complete_outbox({4242}, "worker-a")).category,
+            ErrorCategory::not_found);
+}
+
+TEST_P(StoreContract, ReleaseCountsTheAttemptKeepsTheErrorAndDelaysTheEntry) {
+  create(lead_named("Ada"));
+  const auto held = claim("worker-a");
+  ASSERT_EQ(held.size(), 1U);
+  const auto retry_at = clock_.now() + std::chrono::seconds{90};
+
+  ASSERT_TRUE(store().release_outbox(held[0].seq, "worker-a", "HTTP 429 throttled", retry_at).ok());
+
+  const auto entries = pending();
+  ASSERT_EQ(entries.size(), 1U);
+  EXPECT_EQ(entries[0].attempts, 1);
+  EXPECT_EQ(entries[0].last_error, "HTTP 429 throttled");
+  EXPECT_EQ(entries[0].not_before, retry_at);
+  EXPECT_TRUE(entries[0].lease_owner.empty());
+  EXPECT_FALSE(entries[0].lease_until.has_value());
+  clock_.advance(std::chrono::seconds{89});
+  EXPECT_TRUE(claim("worker-b").empty());
+  clock_.advance(std::chrono::seconds{1});
+  const auto again = claim("worker-b");
+  ASSERT_EQ(again.size(), 1U);
+  ASSERT_TRUE(store().release_outbox(again[0].seq, "worker-b", "HTTP 500", std::nullopt).ok());
+  EXPECT_EQ(pending()[0].attempts, 2);
+  EXPECT_EQ(pending()[0].last_error, "HTTP 500");
+}
+
+TEST_P(StoreContract, ReleaseByAWorkerThatDoesNotHoldTheEntryIsAConflict) {
+  create(lead_named("Ada"));
+  const auto held = claim("worker-a");
+  ASSERT_EQ(held.size(), 1U);
+
+  const auto error = error_of(store().release_outbox(held[0].seq, "worker-b", "x", std::nullopt));
+
+  EXPECT_EQ(error.category, ErrorCategory::conflict);
+  EXPECT_EQ(pending()[0].lease_owner, "worker-a");
+  EXPECT_EQ(pending()[0].attempts, 0);
+}
+
+TEST_P(StoreContract, DeadLetteringMovesTheEntryAndRetryPutsItBackWithANewSeq) {
+  const auto lead = create(lead_named("Ada"));
+  const auto held = claim("worker-a");
+  ASSERT_EQ(held.size(), 1U);
+  auto error = Error::make(ErrorCategory::validation, "lastname is required");
+  error.http_status = 400;
+  error.service_code = "0x80040203";
+  clock_.advance(std::chrono::seconds{3});
+
+  const auto letter = store().dead_letter_outbox(held[0].seq, "worker-a", error).value();
+
+  EXPECT_TRUE(pending().empty());
+  EXPECT_EQ(letter.lead_id, lead.identity.id);
+  EXPECT_EQ(letter.outbox_seq, held[0].seq);
+  EXPECT_EQ(letter.operation, OutboxOperation::upsert);
+  EXPECT_EQ(letter.error_category, "validation");
+  EXPECT_EQ(letter.http_status, 400);
+  EXPECT_EQ(letter.service_code, "0x80040203");
+  EXPECT_EQ(letter.message, "lastname is required");
+  EXPECT_EQ(letter.attempts, 1);
+  EXPECT_EQ(letter.created_at, clock_.now());
+  const auto listed = store().list_dead_letters(10).value();
+  ASSERT_EQ(listed.size(), 1U);
+  EXPECT_EQ(listed[0].id, letter.id);
+  EXPECT_EQ(store().get_dead_letter(letter.id).value().message, "lastname is required");
+
+  const auto requeued = store().retry_dead_letter(letter.id).value();
+
+  EXPECT_GT(requeued.seq, held[0].seq);
+  EXPECT_EQ(requeued.lead_id, lead.identity.id);
+  EXPECT_EQ(requeued.lead_version, 1);
+  EXPECT_EQ(requeued.attempts, 0);
+  EXPECT_EQ(seqs_of(pending()), std::vector{requeued.seq});
+  EXPECT_TRUE(store().list_dead_letters(10).value().empty());
+  EXPECT_EQ(error_of(store().retry_dead_letter(letter.id)).category, ErrorCategory::not_found);
+}
+
+TEST_P(StoreContract, DeadLetteringByAWorkerThatDoesNotHoldTheEntryChangesNothing) {
+  create(lead_named("Ada"));
+  const auto held = claim("worker-a");
+  ASSERT_EQ(held.size(), 1U);
+
+  const auto result =
+      store().dead_letter_outbox(held[0].seq, "worker-b", Error::make(ErrorCategory::internal, "x"));
+
+  EXPECT_EQ(error_of(result).category, ErrorCategory::conflict);
+  EXPECT_EQ(pending().size(), 1U);
+  EXPECT_TRUE(store().list_dead_letters(10).value().empty());
+}
+
+TEST_P(StoreContract, DroppedDeadLettersAreGoneAndUnknownOnesAreNotFound) {
+  create(lead_named("Ada"));
+  const auto held = claim("worker-a");
+  ASSERT_EQ(held.size(), 1U);
+  const auto letter =
+      store()
+          .dead_letter_outbox(held[0].seq, "worker-a", Error::make(ErrorCategory::protocol, "bad"))
+          .value();
+
+  ASSERT_TRUE(store().drop_dead_letter(letter.id).ok());
+
+  EXPECT_EQ(error_of(store().get_dead_letter(letter.id)).category, ErrorCategory::not_found);
+  EXPECT_EQ(error_of(store().drop_dead_letter(letter.id)).category, ErrorCategory::not_found);
+  EXPECT_TRUE(pending().empty());
+}
+
+// ---- checkpoints, runs, events, stats ---------------------------------------------------------------------
+
+TEST_P(StoreContract, CheckpointsAreUpsertedAndListed) {
+  EXPECT_FALSE(store().get_checkpoint("pull.delta").value().has_value());
+
+  ASSERT_TRUE(store().put_checkpoint("pull.delta", "https://crm/leads?$deltatoken=1").ok());
+  ASSERT_TRUE(store().put_checkpoint("pull.delta", "https://crm/leads?$deltatoken=2").ok());
+  ASSERT_TRUE(store().put_checkpoint("import.resume", "row 120").ok());
+
+  EXPECT_EQ(store().get_checkpoint("pull.delta").value(),
+            std::optional<std::string>("https://crm/leads?$deltatoken=2"));
+  EXPECT_EQ(store().list_checkpoints().value(),
+            (std::map<std::string, std::string>{{"import.resume", "row 120"},
+                                                {"pull.delta", "https://crm/leads?$deltatoken=2"}}));
+}
+
+TEST_P(StoreContract, RunsAreRecordedAndListedNewestFirst) {
+  const auto import = store().begin_run("import").value();
+  EXPECT_EQ(import.status, "running");
+  EXPECT_EQ(import.started_at, clock_.now());
+  clock_.advance(std::chrono::seconds{2});
+  auto finished = import;
+  finished.status = "partial";
+  finished.counts = {{"read", 120}, {"created", 100}, {"rejected", 2}};
+  finished.message = "2 rows rejected, see errors.csv";
+  ASSERT_TRUE(store().finish_run(finished).ok());
+  const auto push = store().begin_run("push").value();
+
+  const auto runs = store().list_runs(10).value();
+
+  ASSERT_EQ(runs.size(), 2U);
+  EXPECT_EQ(runs[0].id, push.id);
+  EXPECT_EQ(runs[0].status, "running");
+  EXPECT_FALSE(runs[0].finished_at.has_value());
+  EXPECT_EQ(runs[1].id, import.id);
+  EXPECT_EQ(runs[1].kind, "import");
+  EXPECT_EQ(runs[1].status, "partial");
+  EXPECT_EQ(runs[1].finished_at, clock_.now());
+  EXPECT_EQ(runs[1].counts, finished.counts);
+  EXPECT_EQ(runs[1].message, finished.message);
+  EXPECT_EQ(store().list_runs(1).value().size(), 1U);
+}
+
+TEST_P(StoreContract, FinishingAnUnknownRunIsNotFound) {
+  RunRecord run;
+  run.id = 999;
+  run.status = "ok";
+
+  EXPECT_EQ(error_of(store().finish_run(run)).category, ErrorCategory::not_found);
+}
+
+TEST_P(StoreContract, BehaviourEventsAreListedPerLeadInTimeOrder) {
+  const auto ada = create(lead_named("Ada"));
+  const auto grace = create(lead_named("Grace"));
+  model::BehaviourEvent later;
+  later.lead_id = ada.identity.id;
+  later.kind = model::BehaviourKind::pricing_page_visit;
+  later.occurred_at = clock_.now() - std::chrono::hours{1};
+  later.detail = "https://example.com/pricing";
+  later.weight = 2.5;
+  model::BehaviourEvent earlier = later;
+  earlier.kind = model::BehaviourKind::content_download;
+  earlier.occurred_at = clock_.now() - std::chrono::hours{2};
+  model::BehaviourEvent elsewhere = later;
+  elsewhere.lead_id = grace.identity.id;
+
+  const auto stored_later = store().add_event(later).value();
+  const auto stored_earlier = store().add_event(earlier).value();
+  ASSERT_TRUE(store().add_event(elsewhere).ok());
+
+  EXPECT_NE(stored_later.id, stored_earlier.id);
+  const auto events = store().list_events(ada.identity.id).value();
+  ASSERT_EQ(events.size(), 2U);
+  EXPECT_EQ(events[0].id, stored_earlier.id);
+  EXPECT_EQ(events[0].kind, model::BehaviourKind::content_download);
+  EXPECT_EQ(events[0].occurred_at, earlier.occurred_at);
+  EXPECT_EQ(events[1].id, stored_later.id);
+  EXPECT_EQ(events[1].kind, model::BehaviourKind::pricing_page_visit);
+  EXPECT_EQ(events[1].lead_id, ada.identity.id);
+  EXPECT_EQ(events[1].detail, "https://example.com/pricing");
+  EXPECT_DOUBLE_EQ(events[1].weight, 2.5);
+}
+
+TEST_P(StoreContract, AnEventForAnUnknownLeadIsNotFound) {
+  model::BehaviourEvent event;
+  event.lead_id = Uuid::generate_v4(random_).to_string();
+  event.occurred_at = clock_.now();
+
+  EXPECT_EQ(error_of(store().add_event(event)).category, ErrorCategory::not_found);
+}
+
+TEST_P(StoreContract, StatsCountLeadsOutboxDeadLettersAndEvents) {
+  auto mql = lead_named("Mql");
+  mql.qualification.stage = model::LifecycleStage::mql;
+  const auto first = create(mql);
+  create(lead_named("New one"));
+  const auto gone = create(lead_named("Gone"));
+  ASSERT_TRUE(store().tombstone_lead(gone.identity.id).ok());
+  const auto held = claim("worker-a", 1);
+  ASSERT_EQ(held.size(), 1U);
+  ASSERT_TRUE(store()
+                  .dead_letter_outbox(held[0].seq, "worker-a",
+                                      Error::make(ErrorCategory::validation, "bad"))
+                  .ok());
+  ASSERT_EQ(claim("worker-a", 1).size(), 1U);
+  model::BehaviourEvent event;
+  event.lead_id = first.identity.id;
+  event.occurred_at = clock_.now();
+  ASSERT_TRUE(store().add_event(event).ok());
+
+  const auto stats = store().stats().value();
+
+  EXPECT_EQ(stats.leads, 2);
+  EXPECT_EQ(stats.tombstones, 1);
+  EXPECT_EQ(stats.leads_by_stage, (std::map<std::string, std::int64_t>{{"mql", 1}, {"new", 1}}));
+  EXPECT_EQ(stats.outbox_leased, 1);
+  EXPECT_EQ(stats.outbox_pending, 2);
+  EXPECT_EQ(stats.dead_letters, 1);
+  EXPECT_EQ(stats.behaviour_events, 1);
+}
+
+TEST_P(StoreContract, FourConcurrentWritersCreate400LeadsWith400OutboxEntries) {
+  constexpr int writers = 4;
+  constexpr int leads_per_writer = 100;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int writer = 0; writer < writers; ++writer) {
+    threads.emplace_back([&, writer] {
+      for (int i = 0; i < leads_per_writer; ++i) {
+        auto lead = lead_named("Writer " + std::to_string(writer), "Lead " + std::to_string(i));
+        if (!store().create_lead(lead).ok()) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) {
+    thread.join();
+  }
+
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(store().stats().value().leads, writers * leads_per_writer);
+  const auto entries = pending();
+  ASSERT_EQ(entries.size(), static_cast<std::size_t>(writers * leads_per_writer));
+  std::set<std::string> lead_ids;
+  for (const auto& entry : entries) {
+    lead_ids.insert(entry.lead_id);
+  }
+  EXPECT_EQ(lead_ids.size(), entries.size());
+}
+
+} // namespace leadsync::store::testing
