@@ -15,7 +15,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Run {
+struct CliRun {
   int exit_code = -1;
   std::string out;
   std::string err;
@@ -40,13 +40,13 @@ protected:
   void TearDown() override { fs::remove_all(dir_); }
 
   // Runs leadsync with the arguments (already shell-quoted where needed).
-  Run leadsync(const std::string& args) {
+  CliRun leadsync(const std::string& args) {
     const auto out = dir_ / "stdout.txt";
     const auto err = dir_ / "stderr.txt";
     const std::string command = std::string("env -u LEADSYNC_CONFIG ") + LEADSYNC_EXE + " " + args +
                                 " >" + out.string() + " 2>" + err.string() + " </dev/null";
     const int status = std::system(command.c_str());
-    Run run;
+    CliRun run;
     run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     run.out = read_file(out);
     run.err = read_file(err);
@@ -54,7 +54,7 @@ protected:
   }
 
   std::string config() const { return (dir_ / "leadsync.toml").string(); }
-  Run init() { return leadsync("init " + dir_.string()); }
+  CliRun init() { return leadsync("init " + dir_.string()); }
   void write(const std::string& name, const std::string& text) {
     std::ofstream(dir_ / name, std::ios::binary) << text;
   }
@@ -140,6 +140,10 @@ TEST_F(CliTest, ImportListShowAndStatusWorkTogether) {
   const auto shown = leadsync("-c " + config() + " leads show " + id + " --json");
   ASSERT_EQ(shown.exit_code, 0) << shown.err;
   EXPECT_EQ(nlohmann::json::parse(shown.out).at("identity").at("id"), id);
+  // The short id that `leads list` prints is enough.
+  const auto by_prefix = leadsync("-c " + config() + " leads show " + id.substr(0, 8));
+  ASSERT_EQ(by_prefix.exit_code, 0) << by_prefix.err;
+  EXPECT_NE(by_prefix.out.find(id), std::string::npos) << by_prefix.out;
 
   const auto status = leadsync("-c " + config() + " status --json");
   ASSERT_EQ(status.exit_code, 0) << status.err;
@@ -151,7 +155,8 @@ TEST_F(CliTest, ImportListShowAndStatusWorkTogether) {
   EXPECT_EQ(document.at("runs").at(0).at("counts").at("rejected"), 1);
 
   const auto again = leadsync("-c " + config() + " import " + kSample + " --json");
-  EXPECT_EQ(nlohmann::json::parse(again.out).at("unchanged"), 8);
+  // Nine good lines (one repeats line 1), all already stored as they are.
+  EXPECT_EQ(nlohmann::json::parse(again.out).at("unchanged"), 9);
   EXPECT_EQ(nlohmann::json::parse(again.out).at("created"), 0);
 }
 

@@ -113,15 +113,25 @@ int run_show(Context& context, const ShowOptions& options) {
   if (!store.ok()) {
     return context.report(store.error());
   }
-  auto lead = store.value()->get_lead(options.id);
-  if (!lead.ok()) {
-    if (lead.error().category == ErrorCategory::not_found) {
-      context.err() << "error: no lead with id " << options.id
-                    << " (ids are the full UUIDs shown by `leadsync leads list --json`)\n";
-      return exit_usage;
-    }
-    return context.report(lead.error());
+  // The id as `leads list` shows it (its first 8 characters) or whole.
+  store::LeadFilter by_prefix;
+  by_prefix.id_prefix = options.id;
+  by_prefix.include_deleted = true;
+  auto matches = store.value()->list_leads(by_prefix, {.limit = 2});
+  if (!matches.ok()) {
+    return context.report(matches.error());
   }
+  if (matches->leads.empty()) {
+    context.err() << "error: no lead with id " << options.id
+                  << " (use an id from `leadsync leads list`)\n";
+    return exit_usage;
+  }
+  if (matches->leads.size() > 1) {
+    context.err() << "error: more than one lead has an id starting with " << options.id
+                  << "; give more of the id\n";
+    return exit_usage;
+  }
+  Result<model::Lead> lead = std::move(matches->leads.front());
   if (options.json) {
     context.out() << model::to_json(*lead).dump(2) << "\n";
     return exit_ok;
@@ -178,7 +188,7 @@ void add_leads_command(CLI::App& app, Context& context, int& exit_code) {
 
   auto show_options = std::make_shared<ShowOptions>();
   auto* show = leads->add_subcommand("show", "Show one lead");
-  show->add_option("ID", show_options->id, "The lead's id (UUID)")->required();
+  show->add_option("ID", show_options->id, "The lead's id, whole or its first characters")->required();
   show->add_flag("--json", show_options->json, "Print the lead in leadsync's JSON form");
   show->callback(
       [&context, &exit_code, show_options] { exit_code = run_show(context, *show_options); });

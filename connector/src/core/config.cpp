@@ -11,6 +11,7 @@
 #include <sstream>
 #include <system_error>
 #include <toml++/toml.h>
+#include <utility>
 #include <variant>
 
 // Debian's libtomlplusplus is built with exceptions (its symbols live in toml::v3::ex), so a syntax
@@ -147,7 +148,8 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   return previous[b.size()];
 }
 
-// " (did you mean 'x'?)" for the closest candidate within edit distance 2, else "; known keys: ...".
+// " (did you mean 'x'?)" for the closest candidate within edit distance 2, else "; known keys:
+// ...".
 std::string suggestion(std::string_view name, const std::vector<std::string_view>& candidates,
                        std::string_view what) {
   constexpr std::size_t max_distance = 2;
@@ -193,10 +195,12 @@ std::string move_to_file_or_env(std::string_view ref, std::string_view file, std
          " = \"" + std::string(env) + "\".";
 }
 
-// How to move a secret written at `section`.`key` to where leadsync reads it. Never includes the value.
+// How to move a secret written at `section`.`key` to where leadsync reads it. Never includes the
+// value.
 std::string literal_secret_message(std::string_view section, std::string_view key) {
   const std::string lower = to_lower(key);
-  if (section == "crm.auth" && (lower == "client_secret" || lower == "secret" || lower == "password")) {
+  if (section == "crm.auth" &&
+      (lower == "client_secret" || lower == "secret" || lower == "password")) {
     return move_to_file_or_env("crm.auth.client_secret", "/etc/leadsync/client_secret",
                                "LEADSYNC_CLIENT_SECRET");
   }
@@ -261,21 +265,32 @@ public:
       } else if (!node.is_table() && is_literal_secret_key(key)) {
         add(key, line, literal_secret_message("", key));
       } else if (node.is_table()) {
-        add(key, line,
-            "unknown section [" + key + "]" + suggestion(key, top_level, "sections"));
+        add(key, line, "unknown section [" + key + "]" + suggestion(key, top_level, "sections"));
       } else {
-        add(key, line,
-            "unknown key '" + key + "' outside any section; keys belong in a section such as [crm]" +
-                suggestion(key, top_level, "sections"));
+        add(key, line, "unknown key '" + key + "' outside any section; " + sections_holding(key));
       }
     }
   }
 
 private:
   static int line_of(const toml::key& key, const toml::node& node) {
-    const auto line = key.source().begin.line != 0 ? key.source().begin.line
-                                                   : node.source().begin.line;
+    const auto line =
+        key.source().begin.line != 0 ? key.source().begin.line : node.source().begin.line;
     return static_cast<int>(line);
+  }
+
+  // Where a key written outside any section probably belongs.
+  std::string sections_holding(std::string_view name) const {
+    std::string holders;
+    for (const auto& section : schema_) {
+      const bool holds = std::any_of(section.fields.begin(), section.fields.end(),
+                                     [&](const Field& field) { return field.name == name; });
+      if (holds) {
+        holders += (holders.empty() ? "[" : " or [") + std::string(section.path) + "]";
+      }
+    }
+    return holders.empty() ? "keys belong in a section such as [crm]"
+                           : "did you mean to put it under " + holders + "?";
   }
 
   const Section* find_section(std::string_view path) const {
@@ -312,17 +327,20 @@ private:
       } else if (!child.is_table() && is_literal_secret_key(name)) {
         add(key, child_line, literal_secret_message(section.path, name));
       } else {
-        add(key, child_line, unknown_key_message(section, name));
+        add(key, child_line, unknown_key_message(section, name, child.is_table()));
       }
     }
   }
 
-  static std::string unknown_key_message(const Section& section, std::string_view name) {
+  // Candidates of the same kind come first, so a misspelt table is matched to a table on a tie.
+  static std::string unknown_key_message(const Section& section, std::string_view name,
+                                         bool is_table) {
     std::vector<std::string_view> known;
     for (const auto& field : section.fields) {
       known.push_back(field.name);
     }
-    known.insert(known.end(), section.subsections.begin(), section.subsections.end());
+    known.insert(is_table ? known.begin() : known.end(), section.subsections.begin(),
+                 section.subsections.end());
     return "unknown key '" + std::string(name) + "' in [" + std::string(section.path) + "]" +
            suggestion(name, known, "keys");
   }
@@ -472,11 +490,23 @@ Result<LoadedConfig> load_config(const std::filesystem::path& file) {
 
 std::vector<Problem> validate(const LoadedConfig& loaded) {
   std::vector<Problem> problems = loaded.problems;
-  detail::check_semantics(loaded, problems);
+  // A syntax error (the only problem recorded without a key) leaves nothing of the file to check:
+  // semantic problems of the defaults would only mislead.
+  const bool syntax_error = std::any_of(problems.begin(), problems.end(),
+                                        [](const Problem& problem) { return problem.key.empty(); });
+  if (!syntax_error) {
+    detail::check_semantics(loaded, problems);
+  }
+  // Top to bottom through the file; problems of keys that are missing (line 0) last.
+  std::stable_sort(problems.begin(), problems.end(), [](const Problem& a, const Problem& b) {
+    return std::pair(a.line == 0, a.line) < std::pair(b.line == 0, b.line);
+  });
   return problems;
 }
 
-std::string default_config_text() { return std::string(detail::default_config_template); }
+std::string default_config_text() {
+  return std::string(detail::default_config_template);
+}
 
 std::filesystem::path resolve_path(const Config& config, const std::string& path) {
   const std::filesystem::path given(path);

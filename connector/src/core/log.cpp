@@ -100,8 +100,8 @@ InstalledLogger& installed() {
 
 // Caller holds installed().mutex.
 void install(const Options& options, std::ostream& out) {
-  auto logger = std::make_shared<spdlog::logger>(std::string(logger_name),
-                                                 std::make_shared<RedactingSink>(options.format, out));
+  auto logger = std::make_shared<spdlog::logger>(
+      std::string(logger_name), std::make_shared<RedactingSink>(options.format, out));
   logger->set_level(options.level);
   // Every line is flushed, as stderr is unbuffered: nothing is lost when the process dies.
   logger->flush_on(spdlog::level::trace);
@@ -112,7 +112,9 @@ void install(const Options& options, std::ostream& out) {
 
 } // namespace
 
-void init(const Options& options) { init(options, std::cerr); }
+void init(const Options& options) {
+  init(options, std::cerr);
+}
 
 void init(const Options& options, std::ostream& out) {
   std::lock_guard lock(installed().mutex);
@@ -181,9 +183,13 @@ void Redactor::add_secret(std::string secret) {
   secrets.insert(shorter, std::move(secret));
 }
 
-void Redactor::set_redact_pii(bool on) { state_->redact_pii.store(on); }
+void Redactor::set_redact_pii(bool on) {
+  state_->redact_pii.store(on);
+}
 
-bool Redactor::redact_pii() const { return state_->redact_pii.load(); }
+bool Redactor::redact_pii() const {
+  return state_->redact_pii.load();
+}
 
 std::string Redactor::redact(std::string_view text) const {
   std::string result;

@@ -15,8 +15,8 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string trim_trailing_whitespace(std::string text) {
-  while (!text.empty() &&
-         (text.back() == '\n' || text.back() == '\r' || text.back() == ' ' || text.back() == '\t')) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ' ||
+                           text.back() == '\t')) {
     text.pop_back();
   }
   return text;
@@ -24,8 +24,9 @@ std::string trim_trailing_whitespace(std::string text) {
 
 Result<std::string> read_secret_file(const std::string& path, const std::string& what) {
   const std::string key = what + "_file";
-  const std::string how_to_create = "create it with the secret and chmod 600 (printf '%s' 'SECRET' > " +
-                                    path + " && chmod 600 " + path + ")";
+  const std::string how_to_create =
+      "create it with the secret and chmod 600 (printf '%s' 'SECRET' > " + path + " && chmod 600 " +
+      path + ")";
   std::error_code ec;
   const auto status = fs::status(path, ec);
   if (!fs::exists(status)) {
@@ -48,10 +49,10 @@ Result<std::string> read_secret_file(const std::string& path, const std::string&
   content << in.rdbuf();
   std::string value = trim_trailing_whitespace(std::move(content).str());
   if (value.empty()) {
-    return fail(ErrorCategory::config,
-                key + ": secret file " + path + " is empty; write the secret into it (printf '%s' "
-                                                "'SECRET' > " +
-                    path + ")");
+    return fail(ErrorCategory::config, key + ": secret file " + path +
+                                           " is empty; write the secret into it (printf '%s' "
+                                           "'SECRET' > " +
+                                           path + ")");
   }
   constexpr auto readable_by_others = fs::perms::group_read | fs::perms::others_read;
   if ((status.permissions() & readable_by_others) != fs::perms::none) {
@@ -90,8 +91,8 @@ Result<Secret> read_secret(const config::SecretRef& ref, const std::string& what
                     "_file to a file holding it (chmod 600) or " + what +
                     "_env to the name of an environment variable holding it");
   }
-  LEADSYNC_TRY(std::string value,
-               ref.file.empty() ? read_secret_env(ref.env, what) : read_secret_file(ref.file, what));
+  LEADSYNC_TRY(std::string value, ref.file.empty() ? read_secret_env(ref.env, what)
+                                                   : read_secret_file(ref.file, what));
   log::Redactor::instance().add_secret(value);
   return Secret(std::move(value));
 }

@@ -4,10 +4,8 @@
 //
 // Lifetime rules, because a Respond may be called from any thread at any time, even after stop():
 // - a Respond holds only a weak_ptr to its Session and a shared_ptr to ServerState (no io objects);
-// - it posts into the io_context only while holding ServerState::mutex and only if !stopped, and
-// stop()
-//   sets `stopped` under that mutex before it stops and joins the threads, so no post can race the
-//   shutdown.
+// - it posts into the io_context only under ServerState::mutex and only while !stopped; stop() sets
+//   `stopped` under that mutex before stopping and joining the threads: no post races the shutdown.
 
 #include "leadsync/core/log.hpp"
 #include "leadsync/http/headers.hpp"
@@ -27,6 +25,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cctype>
 #include <fmt/format.h>
 #include <limits>
 #include <mutex>
@@ -69,13 +68,17 @@ struct ServerState {
   std::mutex mutex;     // guards `stopped`; held while a Respond posts into the io_context
   bool stopped = false; // no post into the io_context once set
 
+  // The open connections. The registry owns them while they are open, also while no operation is
+  // pending (a handler holding its Respond); a session leaves it when it closes, stop() empties it.
   std::mutex sessions_mutex; // guards `sessions` and `next_session_id`
-  std::unordered_map<std::uint64_t, std::weak_ptr<Session>> sessions;
+  std::unordered_map<std::uint64_t, std::shared_ptr<Session>> sessions;
   std::uint64_t next_session_id = 0;
 };
 
 // Beast 1.74 speaks boost::string_view.
-beast::string_view to_beast(std::string_view text) { return {text.data(), text.size()}; }
+beast::string_view to_beast(std::string_view text) {
+  return {text.data(), text.size()};
+}
 
 std::string endpoint_text(const tcp::endpoint& endpoint) {
   const auto address = endpoint.address();
@@ -99,8 +102,7 @@ bool valid_field_value(std::string_view value) {
 }
 
 bool has_close_token(std::string_view connection) {
-  for (const auto token :
-       bhttp::token_list{to_beast(connection)}) {
+  for (const auto token : bhttp::token_list{to_beast(connection)}) {
     if (iequals(std::string_view(token.data(), token.size()), "close")) {
       return true;
     }
@@ -129,7 +131,7 @@ public:
   ResponseSlot& operator=(const ResponseSlot&) = delete;
 
   ~ResponseSlot() {
-    if (!answered_.exchange(true)) {
+    if (!answered_.exchange(true) && !server_stopped()) {
       log::get()->error("HTTP handler for {} dropped its Respond without calling it; answering 500",
                         label_);
       post(Response::text(500, "internal error: the request was not answered\n"));
@@ -150,6 +152,10 @@ public:
 
 private:
   void post(Response response);
+  bool server_stopped() const {
+    std::lock_guard lock(state_->mutex);
+    return state_->stopped;
+  }
 
   std::weak_ptr<Session> session_;
   std::shared_ptr<ServerState> state_;
@@ -166,11 +172,6 @@ public:
 
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
-
-  ~Session() {
-    std::lock_guard lock(state_->sessions_mutex);
-    state_->sessions.erase(id_);
-  }
 
   void start() {
     net::dispatch(stream_.get_executor(),
@@ -232,10 +233,6 @@ private:
       return;
     }
     const auto& header = parser_->get();
-    if (header.version() != 10 && header.version() != 11) {
-      send_error(505, "HTTP version not supported: use HTTP/1.1");
-      return;
-    }
     if (header.count(bhttp::field::transfer_encoding) > 0 && !parser_->chunked()) {
       send_error(400, "unsupported Transfer-Encoding: only chunked is accepted");
       return;
@@ -370,7 +367,7 @@ private:
       close();
     } else if (linger) {
       linger_close();
-    } else if (keep_alive && !stopping()) {
+    } else if (keep_alive) {
       read_request(false);
     } else {
       error_code ignored;
@@ -405,11 +402,14 @@ private:
     });
   }
 
-  void close() { stream_.close(); }
-
-  bool stopping() const {
-    std::lock_guard lock(state_->mutex);
-    return state_->stopped;
+  void close() {
+    stream_.close();
+    std::shared_ptr<Session> registered; // released after the lock, in case it is the last owner
+    std::lock_guard lock(state_->sessions_mutex);
+    if (const auto entry = state_->sessions.find(id_); entry != state_->sessions.end()) {
+      registered = std::move(entry->second);
+      state_->sessions.erase(entry);
+    }
   }
 
   beast::tcp_stream stream_;
@@ -528,7 +528,7 @@ public:
     error_code ignored;
     acceptor_.close(ignored);
     retry_timer_.cancel();
-    for (const auto& session : live_sessions()) {
+    for (const auto& session : take_sessions()) {
       session->close_now();
     }
     state_->handler = nullptr;
@@ -647,14 +647,13 @@ private:
     socket.close(ignored);
   }
 
-  std::vector<std::shared_ptr<Session>> live_sessions() {
+  std::vector<std::shared_ptr<Session>> take_sessions() {
     std::vector<std::shared_ptr<Session>> sessions;
     std::lock_guard lock(state_->sessions_mutex);
-    for (const auto& [id, weak] : state_->sessions) {
-      if (auto session = weak.lock()) {
-        sessions.push_back(std::move(session));
-      }
+    for (auto& [id, session] : state_->sessions) {
+      sessions.push_back(std::move(session));
     }
+    state_->sessions.clear();
     return sessions;
   }
 

@@ -29,8 +29,8 @@ Result<std::unique_ptr<Store>> open_store(const std::string& url,
   if (text.starts_with(sqlite_prefix)) {
     const std::filesystem::path path(text.substr(sqlite_prefix.size()));
     if (path.empty() || !path.has_filename()) {
-      return fail(ErrorCategory::config,
-                  "the store URL '" + url + "' names no database file; " + std::string(accepted_forms));
+      return fail(ErrorCategory::config, "the store URL '" + url + "' names no database file; " +
+                                             std::string(accepted_forms));
     }
     return open_sqlite_store(SqliteOptions{path.is_absolute() ? path : base_dir / path}, clock);
   }
@@ -40,8 +40,9 @@ Result<std::unique_ptr<Store>> open_store(const std::string& url,
                                        "-DLEADSYNC_WITH_POSTGRES=ON or use a sqlite:// URL");
   }
   return fail(ErrorCategory::config,
-              (scheme.empty() ? std::string("the store URL has no scheme")
-                              : "the store URL scheme '" + std::string(scheme) + "' is not supported") +
+              (scheme.empty()
+                   ? std::string("the store URL has no scheme")
+                   : "the store URL scheme '" + std::string(scheme) + "' is not supported") +
                   "; " + std::string(accepted_forms));
 }
 

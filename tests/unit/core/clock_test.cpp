@@ -79,7 +79,9 @@ TEST(SystemClockTest, SteadyTimeNeverGoesBack) {
   }
 }
 
-TEST(SystemClockTest, InstanceIsOneObject) { EXPECT_EQ(&SystemClock::instance(), &SystemClock::instance()); }
+TEST(SystemClockTest, InstanceIsOneObject) {
+  EXPECT_EQ(&SystemClock::instance(), &SystemClock::instance());
+}
 
 } // namespace
 } // namespace leadsync

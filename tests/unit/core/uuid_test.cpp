@@ -56,17 +56,16 @@ TEST_P(UuidInvalidTest, IsRejectedAsInvalidArgument) {
   EXPECT_FALSE(Uuid::is_valid(GetParam()));
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Forms, UuidInvalidTest,
-    testing::Values("", "1b4e28ba2fa14d2b883f0016d3cca427",     // no hyphens
-                    "1b4e28ba-2fa1-4d2b-883f-0016d3cca42",      // one digit short
-                    "1b4e28ba-2fa1-4d2b-883f-0016d3cca4277",    // one digit long
-                    "1b4e28ba-2fa1-4d2b-883f_0016d3cca427",     // wrong separator
-                    "1b4e28b-a2fa1-4d2b-883f-0016d3cca427",     // hyphen misplaced
-                    "1b4e28ba-2fa1-4d2b-883f-0016d3cca42g",     // not hex
-                    "{1b4e28ba-2fa1-4d2b-883f-0016d3cca427",    // unclosed brace
-                    "(1b4e28ba-2fa1-4d2b-883f-0016d3cca427)",   // wrong brackets
-                    " 1b4e28ba-2fa1-4d2b-883f-0016d3cca427"));  // leading space
+INSTANTIATE_TEST_SUITE_P(Forms, UuidInvalidTest,
+                         testing::Values("", "1b4e28ba2fa14d2b883f0016d3cca427",  // no hyphens
+                                         "1b4e28ba-2fa1-4d2b-883f-0016d3cca42",   // one digit short
+                                         "1b4e28ba-2fa1-4d2b-883f-0016d3cca4277", // one digit long
+                                         "1b4e28ba-2fa1-4d2b-883f_0016d3cca427",  // wrong separator
+                                         "1b4e28b-a2fa1-4d2b-883f-0016d3cca427", // hyphen misplaced
+                                         "1b4e28ba-2fa1-4d2b-883f-0016d3cca42g", // not hex
+                                         "{1b4e28ba-2fa1-4d2b-883f-0016d3cca427",  // unclosed brace
+                                         "(1b4e28ba-2fa1-4d2b-883f-0016d3cca427)", // wrong brackets
+                                         " 1b4e28ba-2fa1-4d2b-883f-0016d3cca427")); // leading space
 
 TEST(UuidTest, RoundTripsThroughText) {
   SeededRandom random(99);

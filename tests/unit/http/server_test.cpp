@@ -8,7 +8,9 @@
 #include <arpa/inet.h>
 #include <atomic>
 #include <charconv>
+#include <condition_variable>
 #include <future>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <mutex>
 #include <netinet/in.h>
@@ -504,23 +506,19 @@ TEST_F(HttpServerTest, ARespondAfterTheClientLeftIsHarmless) {
 
 TEST_F(HttpServerTest, ARespondAfterStopOrDestructionIsHarmless) {
   std::mutex mutex;
+  std::condition_variable arrived;
   std::vector<Respond> pending;
   const auto port = start([&](Request, Respond respond) {
     std::lock_guard lock(mutex);
     pending.push_back(std::move(respond));
+    arrived.notify_all();
   });
   RawClient first(port);
   RawClient second(port);
   ASSERT_TRUE(first.send(get_request("/1")));
   ASSERT_TRUE(second.send(get_request("/2")));
-  for (const auto deadline = Clock::now() + 5s; Clock::now() < deadline;) {
-    std::lock_guard lock(mutex);
-    if (pending.size() == 2) {
-      break;
-    }
-  }
-  std::lock_guard lock(mutex);
-  ASSERT_EQ(pending.size(), 2U);
+  std::unique_lock lock(mutex);
+  ASSERT_TRUE(arrived.wait_for(lock, 5s, [&] { return pending.size() == 2; }));
   server_->stop();
   pending[0](Response::text(200, "after stop"));
   server_.reset();
@@ -630,13 +628,19 @@ TEST_F(HttpServerTest, RefusesStopFromAHandlerInsteadOfDeadlocking) {
   EXPECT_EQ(response->status, 500);
 }
 
-// Malformed input: each case is answered with the expected status (0: closed without an answer)
-// within ~2 s, the connection is closed, and a new connection is still served.
+// Malformed input: each case ends within ~2 s in one of its accepted outcomes (an error status, or
+// closed without an answer), the connection is closed, and a new connection is still served.
+constexpr int kClosed = 0; // closed without an answer
+
 struct MalformedCase {
   std::string name;
   std::string bytes;
-  int expected_status;
+  std::vector<int> accepted; // the outcomes that pass
 };
+
+void PrintTo(const MalformedCase& malformed, std::ostream* out) {
+  *out << malformed.name;
+}
 
 ServerOptions strict_options() {
   ServerOptions options;
@@ -662,38 +666,46 @@ std::vector<MalformedCase> malformed_cases() {
   const std::string huge_header =
       "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(100 * 1024, 'a') + "\r\n\r\n";
   return {
-      {"NegativeContentLength", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\nabc", 400},
-      {"NonNumericContentLength", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\nabc",
-       400},
-      {"ShortBodyThenSilence", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc", 0},
-      {"HeaderOf100KiB", huge_header, 431},
+      {"NegativeContentLength",
+       "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\nabc",
+       {400}},
+      {"NonNumericContentLength",
+       "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\nabc",
+       {400}},
+      {"ShortBodyThenSilence",
+       "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc",
+       {kClosed}},
+      {"HeaderOf100KiB", huge_header, {431}},
       {"BodyOverTheLimit",
-       "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4096\r\n\r\n" + std::string(4096, 'b'), 413},
+       "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4096\r\n\r\n" + std::string(4096, 'b'),
+       {413}},
       {"ChunkedBodyOverTheLimit",
        "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n800\r\n" +
            std::string(2048, 'b') + "\r\n0\r\n\r\n",
-       413},
-      {"RandomGarbage", seeded_garbage(512) + "\r\n\r\n", 400},
-      {"RandomGarbageWithoutLineEnd", without_line_breaks(seeded_garbage(512)), 0},
-      {"IncompleteRequestLineThenSilence", "GET /inde", 0},
+       {413}},
+      {"RandomGarbage", seeded_garbage(512) + "\r\n\r\n", {400, kClosed}},
+      {"RandomGarbageWithoutLineEnd", without_line_breaks(seeded_garbage(512)), {400, kClosed}},
+      {"IncompleteRequestLineThenSilence", "GET /inde", {kClosed}},
       {"BadChunkSize",
        "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
-       400},
+       {400}},
       {"ContentLengthAndChunked",
-       "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: "
-       "chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
-       400},
+       "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
+       "5\r\nhello\r\n0\r\n\r\n",
+       {400}},
       {"ChunkedThenContentLength",
-       "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: "
-       "5\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
-       400},
+       "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n"
+       "5\r\nhello\r\n0\r\n\r\n",
+       {400}},
       {"UnsupportedTransferEncoding",
-       "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\nxxxx", 400},
+       "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\nxxxx",
+       {400}},
       {"ConflictingContentLengths",
-       "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", 400},
-      {"HeaderLineWithoutColon", "GET / HTTP/1.1\r\nHost x\r\n\r\n", 400},
-      {"SpaceInTarget", "GET /a b HTTP/1.1\r\nHost: x\r\n\r\n", 400},
-      {"UnknownHttpVersion", "GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505},
+       "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
+       {400}},
+      {"HeaderLineWithoutColon", "GET / HTTP/1.1\r\nHost x\r\n\r\n", {400}},
+      {"SpaceInTarget", "GET /a b HTTP/1.1\r\nHost: x\r\n\r\n", {400}},
+      {"UnsupportedHttpVersion", "GET / HTTP/2.0\r\nHost: x\r\n\r\n", {400}},
   };
 }
 
@@ -707,11 +719,10 @@ TEST_P(HttpServerMalformedTest, IsRejectedOrClosedAndTheServerKeepsServing) {
     const auto started = Clock::now();
     client.send(GetParam().bytes); // the server may close before taking every byte
     const auto response = client.read_response(false, 2000ms);
-    if (GetParam().expected_status == 0) {
-      EXPECT_FALSE(response.has_value()) << "answered " << response->status;
-    } else {
-      ASSERT_TRUE(response.has_value()) << "no answer";
-      EXPECT_EQ(response->status, GetParam().expected_status) << response->body;
+    const int outcome = response ? response->status : kClosed;
+    EXPECT_THAT(GetParam().accepted, ::testing::Contains(outcome))
+        << (response ? response->body : std::string("closed without an answer"));
+    if (response) {
       EXPECT_EQ(response->headers.get("Connection"), "close");
     }
     EXPECT_TRUE(client.wait_closed(2000ms));

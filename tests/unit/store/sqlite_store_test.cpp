@@ -1,5 +1,5 @@
-// What is particular to the SQLite store: the file on disk, its journal mode, migrations, error reporting,
-// and the store URLs open_store understands.
+// What is particular to the SQLite store: the file on disk, its journal mode, migrations, error
+// reporting, and the store URLs open_store understands.
 
 #include "leadsync/core/clock.hpp"
 #include "leadsync/core/random.hpp"
@@ -154,7 +154,7 @@ TEST_F(SqliteStoreTest, DatabaseFromANewerLeadsyncIsRefused) {
 
   const auto error = error_of(open_sqlite_store(SqliteOptions{path}, clock_, random_));
 
-  EXPECT_EQ(error.category, ErrorCategory::storage);
+  EXPECT_EQ(error.category, ErrorCategory::config);
   EXPECT_TRUE(contains(error.message, "created by a newer leadsync")) << error.message;
   EXPECT_TRUE(contains(error.message, "upgrade leadsync")) << error.message;
   EXPECT_TRUE(contains(error.message, std::to_string(newer))) << error.message;
@@ -178,8 +178,8 @@ TEST_F(SqliteStoreTest, EmptyPathIsAnInvalidArgument) {
 
 TEST_F(SqliteStoreTest, LockedDatabaseIsARetryableStorageError) {
   const auto path = dir_ / "state.db";
-  auto store = open_sqlite_store(SqliteOptions{path, std::chrono::milliseconds{0}}, clock_, random_)
-                   .value();
+  auto store =
+      open_sqlite_store(SqliteOptions{path, std::chrono::milliseconds{0}}, clock_, random_).value();
   RawDatabase other_process(path);
   other_process.execute("BEGIN EXCLUSIVE");
 
@@ -207,7 +207,8 @@ TEST_F(SqliteStoreTest, StoredLeadThatCannotBeReadIsAStorageErrorNamingIt) {
 TEST_F(SqliteStoreTest, TextThatIsNotUtf8IsRefusedAndNothingIsStored) {
   auto store = open(":memory:");
   auto lead = sample_lead();
-  lead.person.last_name = "Lovel\xE1""ce"; // windows-1252, not converted
+  lead.person.last_name = "Lovel\xE1"
+                          "ce"; // windows-1252, not converted
 
   const auto error = error_of(store->create_lead(lead));
 
@@ -217,7 +218,8 @@ TEST_F(SqliteStoreTest, TextThatIsNotUtf8IsRefusedAndNothingIsStored) {
   EXPECT_TRUE(store->pending_outbox(10).value().empty());
 }
 
-// ---- open_store -----------------------------------------------------------------------------------------
+// ---- open_store
+// -----------------------------------------------------------------------------------------
 
 TEST_F(SqliteStoreTest, OpenStoreTakesAnAbsoluteSqliteUrl) {
   const auto path = dir_ / "absolute" / "state.db";

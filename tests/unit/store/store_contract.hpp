@@ -1,7 +1,8 @@
 #pragma once
-// The contract every Store implementation keeps, as a value-parameterized suite. An implementation joins it
-// with one line:
-//   INSTANTIATE_TEST_SUITE_P(Name, StoreContract, ::testing::Values(StoreImplementation{...}), name_of);
+// The contract every Store implementation keeps, as a value-parameterized suite. An implementation
+// joins it with one line:
+//   INSTANTIATE_TEST_SUITE_P(Name, StoreContract, ::testing::Values(StoreImplementation{...}),
+//   name_of);
 // Include this file from exactly one translation unit per test executable (it defines the tests).
 
 #include "leadsync/core/clock.hpp"
@@ -104,7 +105,8 @@ protected:
   std::unique_ptr<Store> store_;
 };
 
-// ---- leads ----------------------------------------------------------------------------------------------
+// ---- leads
+// ----------------------------------------------------------------------------------------------
 
 TEST_P(StoreContract, CreateAssignsAUuidVersionOneAndTheClockTime) {
   const auto created = create(lead_named("Ada", "Lovelace"));
@@ -362,12 +364,30 @@ TEST_P(StoreContract, ListFiltersByStageNewnessCrmIdAndUpdateTime) {
   EXPECT_EQ(ids_of(store().list_leads(recent, {}).value().leads), std::vector{fresh.identity.id});
 }
 
+TEST_P(StoreContract, ListFindsLeadsByIdPrefix) {
+  const auto first = create(lead_named("First"));
+  const auto second = create(lead_named("Second"));
+  LeadFilter by_prefix;
+  by_prefix.id_prefix = first.identity.id.substr(0, 8);
+  const auto found = store().list_leads(by_prefix, {}).value().leads;
+  ASSERT_FALSE(found.empty());
+  EXPECT_EQ(found.front().identity.id, first.identity.id);
+  by_prefix.id_prefix = second.identity.id; // a whole id is a prefix of itself
+  EXPECT_EQ(ids_of(store().list_leads(by_prefix, {}).value().leads),
+            std::vector{second.identity.id});
+  by_prefix.id_prefix = "zz%";
+  const auto refused = store().list_leads(by_prefix, {});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().category, ErrorCategory::invalid_argument);
+}
+
 TEST_P(StoreContract, ListPagesInCreationOrderWithoutRepeatsOrGaps) {
   std::vector<model::Lead> created;
   for (int i = 0; i < 25; ++i) {
     created.push_back(create(lead_named("Lead " + std::to_string(i))));
     if (i % 2 == 1) {
-      clock_.advance(std::chrono::milliseconds{1}); // pairs share a creation time: ids break the tie
+      clock_.advance(
+          std::chrono::milliseconds{1}); // pairs share a creation time: ids break the tie
     }
   }
   std::sort(created.begin(), created.end(), [](const auto& a, const auto& b) {
@@ -422,7 +442,8 @@ TEST_P(StoreContract, ListRejectsACursorItDidNotIssueAndAZeroLimit) {
             ErrorCategory::invalid_argument);
 }
 
-// ---- outbox ---------------------------------------------------------------------------------------------
+// ---- outbox
+// ---------------------------------------------------------------------------------------------
 
 TEST_P(StoreContract, EveryLeadWriteRecordsItsOutboxEntry) {
   auto lead = create(lead_named("Ada"));
@@ -678,8 +699,8 @@ TEST_P(StoreContract, DeadLetteringByAWorkerThatDoesNotHoldTheEntryChangesNothin
   const auto held = claim("worker-a");
   ASSERT_EQ(held.size(), 1U);
 
-  const auto result =
-      store().dead_letter_outbox(held[0].seq, "worker-b", Error::make(ErrorCategory::internal, "x"));
+  const auto result = store().dead_letter_outbox(held[0].seq, "worker-b",
+                                                 Error::make(ErrorCategory::internal, "x"));
 
   EXPECT_EQ(error_of(result).category, ErrorCategory::conflict);
   EXPECT_EQ(pending().size(), 1U);
@@ -702,7 +723,8 @@ TEST_P(StoreContract, DroppedDeadLettersAreGoneAndUnknownOnesAreNotFound) {
   EXPECT_TRUE(pending().empty());
 }
 
-// ---- checkpoints, runs, events, stats ---------------------------------------------------------------------
+// ---- checkpoints, runs, events, stats
+// ---------------------------------------------------------------------
 
 TEST_P(StoreContract, CheckpointsAreUpsertedAndListed) {
   EXPECT_FALSE(store().get_checkpoint("pull.delta").value().has_value());
@@ -714,8 +736,8 @@ TEST_P(StoreContract, CheckpointsAreUpsertedAndListed) {
   EXPECT_EQ(store().get_checkpoint("pull.delta").value(),
             std::optional<std::string>("https://crm/leads?$deltatoken=2"));
   EXPECT_EQ(store().list_checkpoints().value(),
-            (std::map<std::string, std::string>{{"import.resume", "row 120"},
-                                                {"pull.delta", "https://crm/leads?$deltatoken=2"}}));
+            (std::map<std::string, std::string>{
+                {"import.resume", "row 120"}, {"pull.delta", "https://crm/leads?$deltatoken=2"}}));
 }
 
 TEST_P(StoreContract, RunsAreRecordedAndListedNewestFirst) {

@@ -1,8 +1,7 @@
 // Runs the Store contract (store_contract.hpp) against the SQLite store, in memory and on disk.
 
-#include "store_contract.hpp"
-
 #include "leadsync/store/sqlite_store.hpp"
+#include "store_contract.hpp"
 
 namespace leadsync::store::testing {
 namespace {
@@ -13,13 +12,14 @@ std::unique_ptr<Store> open_sqlite(const std::filesystem::path& path, StoreTestE
 
 INSTANTIATE_TEST_SUITE_P(
     Sqlite, StoreContract,
-    ::testing::Values(
-        StoreImplementation{"InMemory",
-                            [](StoreTestEnvironment& env) { return open_sqlite(":memory:", env); }},
-        StoreImplementation{"File",
-                            [](StoreTestEnvironment& env) {
-                              return open_sqlite(env.scratch_dir / "state.db", env);
-                            }}),
+    ::testing::Values(StoreImplementation{"InMemory",
+                                          [](StoreTestEnvironment& env) {
+                                            return open_sqlite(":memory:", env);
+                                          }},
+                      StoreImplementation{"File",
+                                          [](StoreTestEnvironment& env) {
+                                            return open_sqlite(env.scratch_dir / "state.db", env);
+                                          }}),
     name_of);
 
 } // namespace

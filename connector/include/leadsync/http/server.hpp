@@ -21,9 +21,10 @@ namespace leadsync::http {
 // harmless. If every copy of a Respond is destroyed without being called, the server answers 500,
 // so a forgotten answer cannot hold a connection forever.
 using Respond = std::function<void(Response)>;
-// Handles one request. It runs on a server thread: answer inline for quick work, or keep the
-// Respond and answer later. An exception thrown by the handler before it answers becomes a 500 and
-// is logged.
+// Handles one request. It runs on a server thread, concurrently for different connections (so it
+// must be thread-safe): answer inline for quick work, or keep the Respond and answer later. A
+// connection's next request is read only after its answer is sent. An exception thrown by the
+// handler before it answers becomes a 500 and is logged.
 using Handler = std::function<void(Request, Respond)>;
 
 // A Handler that computes the response inline.
@@ -51,16 +52,18 @@ public:
   // Binds and starts serving; returns the bound port. Fails (invalid_argument) on bad options or a
   // second start, (unavailable) when the address cannot be bound.
   virtual Result<std::uint16_t> start(Handler handler) = 0;
-  // Closes the listener and every connection, then joins the threads. Prompt (does not wait for
-  // pending handlers), idempotent; the destructor calls it. Must not be called from a handler
-  // thread.
+  // Closes the listener and every connection, then joins the threads. Prompt: it waits for handler
+  // calls running on server threads to return, not for outstanding Responds (those become no-ops).
+  // Idempotent; the destructor calls it. Calling it from a handler throws std::logic_error.
   virtual void stop() = 0;
   // The bound port; 0 before start().
   virtual std::uint16_t port() const = 0;
 };
 
 // HTTP/1.1 server on Boost.Beast: keep-alive, pipelining (answered in order), chunked request
-// bodies, Expect: 100-continue; adds Content-Length, Date and "Server: leadsync" to every response.
+// bodies, Expect: 100-continue. It frames every response itself (Content-Length, except for 204 and
+// 304; HEAD gets the length without the body) and adds Date and "Server: leadsync" unless the
+// handler set them; a handler's "Connection: close" closes the connection after the response.
 std::unique_ptr<HttpServer> make_beast_server(ServerOptions options);
 
 } // namespace leadsync::http

@@ -36,6 +36,7 @@ struct LeadFilter {
   bool include_deleted = false;         // tombstones are hidden unless asked for
   std::optional<TimePoint> updated_since;
   std::string crm_id;                   // exact Dataverse leadid
+  std::string id_prefix;                // leads whose id starts with this (hex digits and '-' only)
 };
 
 struct PageRequest {
@@ -98,8 +99,8 @@ struct StoreStats {
   std::int64_t leads = 0;       // not deleted
   std::int64_t tombstones = 0;
   std::map<std::string, std::int64_t> leads_by_stage;
-  std::int64_t outbox_pending = 0;
-  std::int64_t outbox_leased = 0;
+  std::int64_t outbox_pending = 0; // not under a valid lease (including those waiting to retry)
+  std::int64_t outbox_leased = 0;  // held by a worker under a lease that has not expired
   std::int64_t dead_letters = 0;
   std::int64_t behaviour_events = 0;
 };
@@ -114,6 +115,7 @@ public:
   virtual Result<model::Lead> create_lead(model::Lead lead, const WriteOptions& options = {}) = 0;
   virtual Result<model::Lead> update_lead(model::Lead lead, const WriteOptions& options = {}) = 0;
   // Marks the lead deleted (kept as a tombstone with its history); options.enqueue records a remove.
+  // Tombstoning a tombstone changes and records nothing.
   virtual Result<model::Lead> tombstone_lead(const std::string& id, const WriteOptions& options = {}) = 0;
   virtual Result<model::Lead> get_lead(const std::string& id) = 0; // not_found when missing
   // Lookups for de-duplication; tombstones excluded. Inputs are already normalized by the caller.
@@ -125,7 +127,12 @@ public:
 
   // Outbox. claim_outbox leases the oldest free entries (or those whose lease expired), never an entry
   // whose lead has an older entry leased by someone else, so changes of one lead go out in order.
+  // Only the oldest entry of each lead is claimable at all (one waiting for its not_before holds
+  // back the lead's later ones); the result is ordered by seq.
   virtual Result<std::vector<OutboxEntry>> claim_outbox(const ClaimRequest& request) = 0;
+  // Deletes the entries the worker still holds (also after its lease expired, if nobody took them).
+  // Entries it no longer holds are left alone and named in the error: conflict when another worker
+  // holds them, not_found when they are gone; the held ones are completed all the same.
   virtual Status complete_outbox(const std::vector<std::int64_t>& seqs, const std::string& worker) = 0;
   // Gives the entry back for a later retry, counting the attempt and keeping the error text.
   virtual Status release_outbox(std::int64_t seq, const std::string& worker, const std::string& error,

@@ -15,14 +15,21 @@
 namespace leadsync::config::detail {
 namespace {
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_alpha(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
 
-char to_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char to_lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 bool equals_ignoring_case(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return to_lower(x) == to_lower(y); });
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return to_lower(x) == to_lower(y);
+         });
 }
 
 // Letters, digits and _, not starting with a digit.
@@ -226,7 +233,8 @@ bool is_valid_cron(std::string_view text) {
       return index == fields.size();
     }
     const auto end = std::min(text.find_first_of(" \t", pos), text.size());
-    if (index == fields.size() || !is_valid_cron_field(text.substr(pos, end - pos), fields[index])) {
+    if (index == fields.size() ||
+        !is_valid_cron_field(text.substr(pos, end - pos), fields[index])) {
       return false;
     }
     ++index;
@@ -245,7 +253,9 @@ bool is_valid_every(std::string_view text) {
   return amount && *amount > 0 && (unit == 's' || unit == 'm' || unit == 'h');
 }
 
-std::string in_quotes(std::string_view text) { return "\"" + std::string(text) + "\""; }
+std::string in_quotes(std::string_view text) {
+  return "\"" + std::string(text) + "\"";
+}
 
 std::string joined(std::initializer_list<std::string_view> values) {
   std::string text;
@@ -335,16 +345,17 @@ private:
     https_url("crm.url", crm.url, "https://<org>.crm.dynamics.com");
     if (const auto url = parse_http_url(crm.url);
         url && !url->has_user_info && !url->path.empty() && url->path != "/") {
-      add("crm.url", fmt::format("must be the organization's root URL without a path, like "
-                                 "\"https://<org>.crm.dynamics.com\"; the client adds /api/data/v{} "
-                                 "itself (got {})",
-                                 crm.api_version, in_quotes(crm.url)));
+      add("crm.url",
+          fmt::format("must be the organization's root URL without a path, like "
+                      "\"https://<org>.crm.dynamics.com\"; the client adds /api/data/v{} "
+                      "itself (got {})",
+                      crm.api_version, in_quotes(crm.url)));
     }
     const auto dot = crm.api_version.find('.');
     if (dot == std::string::npos || !parse_number(crm.api_version.substr(0, dot)) ||
         !parse_number(crm.api_version.substr(dot + 1))) {
-      add("crm.api_version",
-          fmt::format("must be a Web API version like \"9.2\" (got {})", in_quotes(crm.api_version)));
+      add("crm.api_version", fmt::format("must be a Web API version like \"9.2\" (got {})",
+                                         in_quotes(crm.api_version)));
     }
     if (!is_identifier(crm.alternate_key)) {
       add("crm.alternate_key",
@@ -415,9 +426,9 @@ private:
     }
     // Only the scheme is echoed: a mistyped URL may still carry a password.
     const auto scheme_end = url.find("://");
-    const std::string got =
-        scheme_end == std::string::npos ? std::string("no scheme")
-                                        : "scheme " + in_quotes(url.substr(0, scheme_end));
+    const std::string got = scheme_end == std::string::npos
+                                ? std::string("no scheme")
+                                : "scheme " + in_quotes(url.substr(0, scheme_end));
     add("store.url", fmt::format("must be \"sqlite://PATH\" (relative to the config file's folder, "
                                  "or sqlite:///absolute/path), \"sqlite::memory:\" or "
                                  "\"postgresql://USER@HOST/DB\" (got {})",
@@ -436,8 +447,8 @@ private:
 
   void check_import() {
     const auto& region = config_.import.default_region;
-    if (region.size() != 2 || !std::all_of(region.begin(), region.end(),
-                                           [](char c) { return c >= 'A' && c <= 'Z'; })) {
+    if (region.size() != 2 ||
+        !std::all_of(region.begin(), region.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
       add("import.default_region",
           fmt::format("must be a two-letter ISO 3166 region code in upper case, like \"US\" or "
                       "\"DE\" (got {})",

@@ -1,6 +1,6 @@
 #pragma once
-// The semantic checks behind config::validate(): URL forms, enum values, ranges, what each auth mode
-// needs, https for non-loopback CRM URLs, cron syntax.
+// The semantic checks behind config::validate(): URL forms, enum values, ranges, what each auth
+// mode needs, https for non-loopback CRM URLs, cron syntax.
 
 #include "leadsync/core/config.hpp"
 

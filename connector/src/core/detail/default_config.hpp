@@ -5,7 +5,8 @@
 
 namespace leadsync::config::detail {
 
-inline constexpr std::string_view default_config_template = R"toml(# leadsync configuration, written by `leadsync init`. Check it with `leadsync check`.
+inline constexpr std::string_view default_config_template =
+    R"toml(# leadsync configuration, written by `leadsync init`. Check it with `leadsync check`.
 # Every key is listed with its default value. Relative paths are relative to the folder of this file.
 # Secrets never go in this file: leadsync reads them from a file only it can read (chmod 600) or from
 # an environment variable, and refuses a secret written here.

@@ -10,11 +10,21 @@ namespace leadsync::log {
 namespace detail {
 namespace {
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool is_word_char(char c) { return is_digit(c) || is_alpha(c) || c == '_'; }
-bool is_blank(char c) { return c == ' ' || c == '\t'; }
-char to_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_alpha(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+bool is_word_char(char c) {
+  return is_digit(c) || is_alpha(c) || c == '_';
+}
+bool is_blank(char c) {
+  return c == ' ' || c == '\t';
+}
+char to_lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 // True when the lower-case `word` stands at `pos` as a whole word, compared case-insensitively.
 bool word_at(std::string_view text, std::size_t pos, std::string_view word) {
@@ -64,7 +74,8 @@ struct Span {
 };
 
 bool is_bearer_token_char(char c) {
-  return is_digit(c) || is_alpha(c) || std::string_view("-._~+/=").find(c) != std::string_view::npos;
+  return is_digit(c) || is_alpha(c) ||
+         std::string_view("-._~+/=").find(c) != std::string_view::npos;
 }
 
 // "Bearer <token>": the token.
@@ -87,8 +98,8 @@ enum class KeyKind { header, credential };
 //   header form      Authorization: <value to end of line>
 //   query/form       password=<value up to & or whitespace or quote>
 //   JSON or dict     "password": "<value>"   (the key is quoted; the value may be unquoted)
-std::optional<Span> assigned_value(std::string_view text, std::size_t key_pos, std::size_t key_length,
-                                   KeyKind kind) {
+std::optional<Span> assigned_value(std::string_view text, std::size_t key_pos,
+                                   std::size_t key_length, KeyKind kind) {
   const char before = key_pos > 0 ? text[key_pos - 1] : '\0';
   const bool quoted_key = before == '"' || before == '\'';
   std::size_t pos = key_pos + key_length;
@@ -103,7 +114,7 @@ std::optional<Span> assigned_value(std::string_view text, std::size_t key_pos, s
     return std::nullopt;
   }
   const char op = text[pos];
-  const bool accepted = quoted_key ? op == ':'
+  const bool accepted = quoted_key                ? op == ':'
                         : kind == KeyKind::header ? (op == ':' || op == '=')
                                                   : op == '=';
   if (!accepted) {
@@ -150,9 +161,12 @@ std::optional<Span> credential_value_at(std::string_view text, std::size_t pos) 
 bool is_email_local_char(char c) {
   return is_word_char(c) || c == '.' || c == '%' || c == '+' || c == '-';
 }
-bool is_domain_char(char c) { return is_digit(c) || is_alpha(c) || c == '.' || c == '-'; }
+bool is_domain_char(char c) {
+  return is_digit(c) || is_alpha(c) || c == '.' || c == '-';
+}
 
-// A host name with at least one dot, ending in an alphabetic top-level label of two or more letters.
+// A host name with at least one dot, ending in an alphabetic top-level label of two or more
+// letters.
 bool is_plausible_domain(std::string_view domain) {
   const auto last_dot = domain.rfind('.');
   if (domain.empty() || !is_word_char(domain.front()) || last_dot == std::string_view::npos) {
@@ -170,7 +184,9 @@ bool is_plausible_domain(std::string_view domain) {
   return true;
 }
 
-bool is_phone_separator(char c) { return c == ' ' || c == '-' || c == '.' || c == '(' || c == ')'; }
+bool is_phone_separator(char c) {
+  return c == ' ' || c == '-' || c == '.' || c == '(' || c == ')';
+}
 
 // Whether the text just before `begin` belongs to a word: a letter, digit or _, or one '-' / '.'
 // directly after one (the inner groups of UUIDs, ids, versions, host names), or ':' after a digit
@@ -346,14 +362,15 @@ std::string mask_phones(std::string_view text) {
   std::size_t copied = 0;
   std::size_t pos = 0;
   while (pos < text.size()) {
-    const bool starts =
-        is_digit(text[pos]) || (text[pos] == '+' && pos + 1 < text.size() && is_digit(text[pos + 1]));
+    const bool starts = is_digit(text[pos]) ||
+                        (text[pos] == '+' && pos + 1 < text.size() && is_digit(text[pos + 1]));
     if (!starts) {
       ++pos;
       continue;
     }
     std::size_t run_end = pos + 1;
-    while (run_end < text.size() && (is_digit(text[run_end]) || is_phone_separator(text[run_end]))) {
+    while (run_end < text.size() &&
+           (is_digit(text[run_end]) || is_phone_separator(text[run_end]))) {
       ++run_end;
     }
     std::size_t end = run_end;

@@ -9,8 +9,8 @@ namespace leadsync::log::detail {
 
 inline constexpr std::string_view redacted_marker = "[REDACTED]";
 
-// Replaces every occurrence of each secret; `secrets` must be ordered longest first so that a secret
-// containing another one is masked whole.
+// Replaces every occurrence of each secret; `secrets` must be ordered longest first so that a
+// secret containing another one is masked whole.
 std::string mask_secrets(std::string_view text, const std::vector<std::string>& secrets);
 
 // Bearer tokens, Authorization header values, and client_secret / password / access_token /

@@ -13,8 +13,8 @@ struct Migration {
   std::string_view sql;
 };
 
-// Append new steps at the end; never edit a released one. Every time column holds milliseconds since the
-// Unix epoch (UTC) so that comparisons and ordering are numeric.
+// Append new steps at the end; never edit a released one. Every time column holds milliseconds
+// since the Unix epoch (UTC) so that comparisons and ordering are numeric.
 constexpr std::array migrations{
     Migration{1, R"sql(
 CREATE TABLE leads (
@@ -111,14 +111,16 @@ Result<std::int64_t> current_version(Database& database) {
 
 } // namespace
 
-int latest_schema_version() { return migrations.back().version; }
+int latest_schema_version() {
+  return migrations.back().version;
+}
 
 Status migrate(Database& database, const Clock& clock) {
   LEADSYNC_CHECK(database.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
                                   "version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)"));
   LEADSYNC_TRY(const std::int64_t found, current_version(database));
   if (found > latest_schema_version()) {
-    return fail(ErrorCategory::storage,
+    return fail(ErrorCategory::config,
                 "the database " + database.path() + " has schema version " + std::to_string(found) +
                     " and was created by a newer leadsync (this build knows up to version " +
                     std::to_string(latest_schema_version()) + "); upgrade leadsync");
@@ -131,9 +133,9 @@ Status migrate(Database& database, const Clock& clock) {
       continue;
     }
     LEADSYNC_CHECK(database.execute(std::string(migration.sql)));
-    const auto applied_at = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                clock.now().time_since_epoch())
-                                .count();
+    const auto applied_at =
+        std::chrono::duration_cast<std::chrono::milliseconds>(clock.now().time_since_epoch())
+            .count();
     LEADSYNC_TRY(auto record,
                  database.query("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
                                 migration.version, std::int64_t{applied_at}));

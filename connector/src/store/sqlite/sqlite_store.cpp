@@ -1,15 +1,16 @@
 // The SQLite Store.
 //
-// Concurrency: one connection, guarded by a mutex, serves all threads of the process; every method runs
-// under it, so a multi-statement transaction never interleaves with another thread's statements. Other
-// processes (a CLI run beside the daemon) are kept apart by SQLite's file locks: writes take the write lock
-// up front with BEGIN IMMEDIATE and wait up to the busy timeout for it.
+// Concurrency: one connection, guarded by a mutex, serves all threads of the process; every method
+// runs under it, so a multi-statement transaction never interleaves with another thread's
+// statements. Other processes (a CLI run beside the daemon) are kept apart by SQLite's file locks:
+// writes take the write lock up front with BEGIN IMMEDIATE and wait up to the busy timeout for it.
 //
-// Durability: journal_mode=WAL with synchronous=NORMAL. A transaction is in the WAL file when COMMIT
-// returns, so every committed change survives the process being killed; only an operating-system crash or
-// power loss can lose the last few transactions (their WAL frames are synced at the next checkpoint). Since a
-// lead change and its outbox entry commit together, such a loss drops both and never leaves a change that
-// push would miss. synchronous=FULL would add an fsync to every commit for that last case.
+// Durability: journal_mode=WAL with synchronous=NORMAL. A transaction is in the WAL file when
+// COMMIT returns, so every committed change survives the process being killed; only an
+// operating-system crash or power loss can lose the last few transactions (their WAL frames are
+// synced at the next checkpoint). Since a lead change and its outbox entry commit together, such a
+// loss drops both and never leaves a change that push would miss. synchronous=FULL would add an
+// fsync to every commit for that last case.
 
 #include "leadsync/store/sqlite_store.hpp"
 
@@ -41,12 +42,15 @@ using sqlite::Transaction;
 constexpr std::size_t max_page_size = 1000;
 
 // Lead rows are always read with these columns, in this order (see read_lead).
-constexpr std::string_view lead_columns = "leads.id, leads.crm_id, leads.version, leads.is_new, "
-                                          "leads.deleted, leads.created_at, leads.updated_at, leads.doc";
-constexpr std::string_view outbox_columns = "seq, lead_id, operation, lead_version, created_at, attempts, "
-                                            "last_error, not_before, lease_owner, lease_until";
+constexpr std::string_view lead_columns =
+    "leads.id, leads.crm_id, leads.version, leads.is_new, "
+    "leads.deleted, leads.created_at, leads.updated_at, leads.doc";
+constexpr std::string_view outbox_columns =
+    "seq, lead_id, operation, lead_version, created_at, attempts, "
+    "last_error, not_before, lease_owner, lease_until";
 constexpr std::string_view dead_letter_columns =
-    "id, lead_id, operation, outbox_seq, error_category, http_status, service_code, message, attempts, "
+    "id, lead_id, operation, outbox_seq, error_category, http_status, service_code, message, "
+    "attempts, "
     "created_at";
 
 std::string sql(std::initializer_list<std::string_view> parts) {
@@ -68,7 +72,9 @@ std::optional<std::int64_t> to_millis(const std::optional<TimePoint>& time) {
   return to_millis(*time);
 }
 
-TimePoint from_millis(std::int64_t millis) { return TimePoint{std::chrono::milliseconds{millis}}; }
+TimePoint from_millis(std::int64_t millis) {
+  return TimePoint{std::chrono::milliseconds{millis}};
+}
 
 std::optional<TimePoint> from_millis(std::optional<std::int64_t> millis) {
   if (!millis) {
@@ -79,8 +85,9 @@ std::optional<TimePoint> from_millis(std::optional<std::int64_t> millis) {
 
 std::string ascii_lower(std::string_view text) {
   std::string lowered(text);
-  std::transform(lowered.begin(), lowered.end(), lowered.begin(),
-                 [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; });
+  std::transform(lowered.begin(), lowered.end(), lowered.begin(), [](char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  });
   return lowered;
 }
 
@@ -99,8 +106,9 @@ Result<OutboxOperation> parse_operation(std::string_view text) {
       return op;
     }
   }
-  return fail(ErrorCategory::storage, "the outbox holds an unknown operation '" + std::string(text) +
-                                          "'; it was written by a newer leadsync: upgrade leadsync");
+  return fail(ErrorCategory::storage,
+              "the outbox holds an unknown operation '" + std::string(text) +
+                  "'; it was written by a newer leadsync: upgrade leadsync");
 }
 
 // The keyset cursor of list_leads: "<created_at millis>:<id>" of the last row of a page.
@@ -233,9 +241,9 @@ template <typename T> Result<std::string> to_document(const T& value, std::strin
   try {
     return model::to_json(value).dump();
   } catch (const nlohmann::json::exception& error) {
-    return fail(ErrorCategory::invalid_argument,
-                std::string(what) + " cannot be stored: " + error.what() +
-                    "; convert its text to UTF-8 first");
+    return fail(ErrorCategory::invalid_argument, std::string(what) +
+                                                     " cannot be stored: " + error.what() +
+                                                     "; convert its text to UTF-8 first");
   }
 }
 
@@ -248,17 +256,17 @@ Status create_private_directories(const std::filesystem::path& folder) {
       continue;
     }
     if (::mkdir(current.c_str(), 0700) != 0 && errno != EEXIST) {
-      return fail(ErrorCategory::storage, "cannot create the folder " + current.string() +
-                                              " for the database: " +
-                                              std::generic_category().message(errno) +
-                                              "; create it or choose another [store] url");
+      return fail(ErrorCategory::storage,
+                  "cannot create the folder " + current.string() +
+                      " for the database: " + std::generic_category().message(errno) +
+                      "; create it or choose another [store] url");
     }
   }
   return ok_status();
 }
 
-// Creates the database file with mode 0600 before SQLite opens it, so it is never readable by others even
-// for a moment; SQLite gives the -wal and -shm files the mode of the database file.
+// Creates the database file with mode 0600 before SQLite opens it, so it is never readable by
+// others even for a moment; SQLite gives the -wal and -shm files the mode of the database file.
 Status create_private_file(const std::filesystem::path& path) {
   std::error_code ignored;
   if (std::filesystem::exists(path, ignored)) {
@@ -284,9 +292,9 @@ Status configure(Database& database, bool in_memory) {
   if (!in_memory) {
     LEADSYNC_TRY(const auto mode, database.query_text("PRAGMA journal_mode = WAL"));
     if (mode != "wal") {
-      return fail(ErrorCategory::storage,
-                  "cannot switch " + database.path() + " to write-ahead logging (journal mode is '" +
-                      mode + "'); put the database on a local file system");
+      return fail(ErrorCategory::storage, "cannot switch " + database.path() +
+                                              " to write-ahead logging (journal mode is '" + mode +
+                                              "'); put the database on a local file system");
     }
   }
   return database.execute("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON");
@@ -333,7 +341,8 @@ public:
       return fail(ErrorCategory::already_exists,
                   "a lead with id " + lead.identity.id + " already exists; update it instead");
     }
-    LEADSYNC_CHECK(save_lead(lead, options.enqueue ? std::optional(options.operation) : std::nullopt));
+    LEADSYNC_CHECK(
+        save_lead(lead, options.enqueue ? std::optional(options.operation) : std::nullopt));
     LEADSYNC_CHECK(transaction.commit());
     return lead;
   }
@@ -350,12 +359,14 @@ public:
       return fail(ErrorCategory::conflict,
                   "lead " + lead.identity.id + " was changed since it was read: stored version " +
                       std::to_string(stored->version) + ", given version " +
-                      std::to_string(lead.identity.version) + "; read it again and reapply the change");
+                      std::to_string(lead.identity.version) +
+                      "; read it again and reapply the change");
     }
     lead.identity.version = stored->version + 1;
     lead.identity.created_at = from_millis(stored->created_at);
     lead.identity.updated_at = now();
-    LEADSYNC_CHECK(save_lead(lead, options.enqueue ? std::optional(options.operation) : std::nullopt));
+    LEADSYNC_CHECK(
+        save_lead(lead, options.enqueue ? std::optional(options.operation) : std::nullopt));
     LEADSYNC_CHECK(transaction.commit());
     return lead;
   }
@@ -430,6 +441,17 @@ public:
       text += " AND crm_id = ?";
       parameters.emplace_back(filter.crm_id);
     }
+    if (!filter.id_prefix.empty()) {
+      const bool plain = std::all_of(filter.id_prefix.begin(), filter.id_prefix.end(),
+                                     [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) || c == '-'; });
+      if (!plain) {
+        return fail(ErrorCategory::invalid_argument,
+                    "an id prefix holds only hex digits and '-' (got \"" + filter.id_prefix + "\")");
+      }
+      // Ids are stored lower-case; the prefix has no LIKE wildcards (checked above).
+      text += " AND id LIKE ?";
+      parameters.emplace_back(ascii_lower(filter.id_prefix) + "%");
+    }
     if (!page.after.empty()) {
       LEADSYNC_TRY(const auto cursor, parse_cursor(page.after));
       text += " AND (created_at, id) > (?, ?)";
@@ -454,9 +476,9 @@ public:
     return result;
   }
 
-  // Only the oldest entry of each lead is claimable: a lead's next change goes out only after the previous
-  // one was completed or dead-lettered, so changes of one lead reach the CRM in order and at most one worker
-  // holds a lead's changes at a time.
+  // Only the oldest entry of each lead is claimable: a lead's next change goes out only after the
+  // previous one was completed or dead-lettered, so changes of one lead reach the CRM in order and
+  // at most one worker holds a lead's changes at a time.
   Result<std::vector<OutboxEntry>> claim_outbox(const ClaimRequest& request) override {
     if (request.worker.empty()) {
       return fail(ErrorCategory::invalid_argument,
@@ -475,18 +497,17 @@ public:
     LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
     std::vector<OutboxEntry> claimed;
     {
-      LEADSYNC_TRY(auto query,
-                   database_.query(sql({"UPDATE outbox SET lease_owner = ?1, lease_until = ?2 "
-                                        "WHERE seq IN (SELECT entry.seq FROM outbox AS entry "
-                                        "WHERE (entry.lease_owner = '' OR entry.lease_until < ?3) "
-                                        "AND coalesce(entry.not_before, ?3) <= ?3 "
-                                        "AND NOT EXISTS (SELECT 1 FROM outbox AS older "
-                                        "WHERE older.lead_id = entry.lead_id AND older.seq < entry.seq) "
-                                        "ORDER BY entry.seq LIMIT ?4) RETURNING ",
-                                        outbox_columns}),
-                                   request.worker, lease_until, now,
-                                   static_cast<std::int64_t>(std::min<std::size_t>(
-                                       request.max_entries, std::numeric_limits<std::int64_t>::max()))));
+      LEADSYNC_TRY(
+          auto query,
+          database_.query(sql({"UPDATE outbox SET lease_owner = ?1, lease_until = ?2 "
+                               "WHERE seq IN (SELECT entry.seq FROM outbox AS entry "
+                               "WHERE (entry.lease_owner = '' OR entry.lease_until < ?3) "
+                               "AND coalesce(entry.not_before, ?3) <= ?3 "
+                               "AND NOT EXISTS (SELECT 1 FROM outbox AS older "
+                               "WHERE older.lead_id = entry.lead_id AND older.seq < entry.seq) "
+                               "ORDER BY entry.seq LIMIT ?4) RETURNING ",
+                               outbox_columns}),
+                          request.worker, lease_until, now, sql_limit(request.max_entries)));
       LEADSYNC_TRY(claimed, read_outbox_entries(query));
     }
     LEADSYNC_CHECK(transaction.commit());
@@ -495,9 +516,10 @@ public:
     return claimed;
   }
 
-  // Deletes every listed entry the worker still holds (even when its lease expired unnoticed). Entries it
-  // no longer holds are left for their new holder and reported in the error.
-  Status complete_outbox(const std::vector<std::int64_t>& seqs, const std::string& worker) override {
+  // Deletes every listed entry the worker still holds (even when its lease expired unnoticed).
+  // Entries it no longer holds are left for their new holder and reported in the error.
+  Status complete_outbox(const std::vector<std::int64_t>& seqs,
+                         const std::string& worker) override {
     std::lock_guard lock(mutex_);
     LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
     std::vector<std::int64_t> lost;
@@ -553,9 +575,9 @@ public:
     LEADSYNC_CHECK(require_lease(seq, worker));
     OutboxEntry entry;
     {
-      LEADSYNC_TRY(auto query, database_.query(sql({"SELECT ", outbox_columns,
-                                                    " FROM outbox WHERE seq = ?"}),
-                                               seq));
+      LEADSYNC_TRY(
+          auto query,
+          database_.query(sql({"SELECT ", outbox_columns, " FROM outbox WHERE seq = ?"}), seq));
       LEADSYNC_TRY(auto entries, read_outbox_entries(query));
       entry = std::move(entries.front()); // require_lease found it
     }
@@ -570,14 +592,15 @@ public:
     letter.attempts = entry.attempts + 1; // the attempt that failed for good counts too
     letter.created_at = now();
     {
-      LEADSYNC_TRY(auto insert,
-                   database_.query("INSERT INTO dead_letters (lead_id, operation, lead_version, "
-                                   "outbox_seq, error_category, http_status, service_code, message, "
-                                   "attempts, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                   letter.lead_id, to_string(letter.operation), entry.lead_version,
-                                   letter.outbox_seq, letter.error_category, letter.http_status,
-                                   letter.service_code, letter.message, letter.attempts,
-                                   to_millis(letter.created_at)));
+      LEADSYNC_TRY(
+          auto insert,
+          database_.query("INSERT INTO dead_letters (lead_id, operation, lead_version, "
+                          "outbox_seq, error_category, http_status, service_code, message, "
+                          "attempts, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                          letter.lead_id, to_string(letter.operation), entry.lead_version,
+                          letter.outbox_seq, letter.error_category, letter.http_status,
+                          letter.service_code, letter.message, letter.attempts,
+                          to_millis(letter.created_at)));
       LEADSYNC_CHECK(insert.run());
       letter.id = database_.last_insert_rowid();
     }
@@ -591,9 +614,9 @@ public:
 
   Result<std::vector<OutboxEntry>> pending_outbox(std::size_t limit) override {
     std::lock_guard lock(mutex_);
-    LEADSYNC_TRY(auto query,
-                 database_.query(sql({"SELECT ", outbox_columns, " FROM outbox ORDER BY seq LIMIT ?"}),
-                                 sql_limit(limit)));
+    LEADSYNC_TRY(auto query, database_.query(sql({"SELECT ", outbox_columns,
+                                                  " FROM outbox ORDER BY seq LIMIT ?"}),
+                                             sql_limit(limit)));
     return read_outbox_entries(query);
   }
 
@@ -612,11 +635,12 @@ public:
       return fail(ErrorCategory::invalid_argument, "a checkpoint needs a name");
     }
     std::lock_guard lock(mutex_);
-    LEADSYNC_TRY(auto query,
-                 database_.query("INSERT INTO checkpoints (name, value, updated_at) VALUES (?, ?, ?) "
-                                 "ON CONFLICT (name) DO UPDATE SET value = excluded.value, "
-                                 "updated_at = excluded.updated_at",
-                                 name, value, to_millis(clock_.now())));
+    LEADSYNC_TRY(
+        auto query,
+        database_.query("INSERT INTO checkpoints (name, value, updated_at) VALUES (?, ?, ?) "
+                        "ON CONFLICT (name) DO UPDATE SET value = excluded.value, "
+                        "updated_at = excluded.updated_at",
+                        name, value, to_millis(clock_.now())));
     return query.run();
   }
 
@@ -651,9 +675,9 @@ public:
 
   Result<DeadLetter> get_dead_letter(std::int64_t id) override {
     std::lock_guard lock(mutex_);
-    LEADSYNC_TRY(auto query, database_.query(sql({"SELECT ", dead_letter_columns,
-                                                  " FROM dead_letters WHERE id = ?"}),
-                                             id));
+    LEADSYNC_TRY(auto query,
+                 database_.query(
+                     sql({"SELECT ", dead_letter_columns, " FROM dead_letters WHERE id = ?"}), id));
     LEADSYNC_TRY(const bool found, query.step());
     if (!found) {
       return dead_letter_not_found(id);
@@ -717,8 +741,8 @@ public:
 
   Status finish_run(const RunRecord& run) override {
     if (run.status.empty()) {
-      return fail(ErrorCategory::invalid_argument,
-                  "finishing run " + std::to_string(run.id) + " needs a status (ok, partial, failed)");
+      return fail(ErrorCategory::invalid_argument, "finishing run " + std::to_string(run.id) +
+                                                       " needs a status (ok, partial, failed)");
     }
     std::lock_guard lock(mutex_);
     const auto finished_at = to_millis(run.finished_at.value_or(clock_.now()));
@@ -737,10 +761,11 @@ public:
 
   Result<std::vector<RunRecord>> list_runs(std::size_t limit) override {
     std::lock_guard lock(mutex_);
-    LEADSYNC_TRY(auto query,
-                 database_.query("SELECT id, kind, status, started_at, finished_at, counts, message "
-                                 "FROM runs ORDER BY started_at DESC, id DESC LIMIT ?",
-                                 sql_limit(limit)));
+    LEADSYNC_TRY(
+        auto query,
+        database_.query("SELECT id, kind, status, started_at, finished_at, counts, message "
+                        "FROM runs ORDER BY started_at DESC, id DESC LIMIT ?",
+                        sql_limit(limit)));
     std::vector<RunRecord> runs;
     for (;;) {
       LEADSYNC_TRY(const bool has_row, query.step());
@@ -786,12 +811,12 @@ public:
         return events;
       }
       const auto id = query.integer(0);
-      auto parsed = model::behaviour_event_from_json(
-          nlohmann::json::parse(query.text(2), nullptr, false));
+      auto parsed =
+          model::behaviour_event_from_json(nlohmann::json::parse(query.text(2), nullptr, false));
       if (!parsed) {
-        return fail(ErrorCategory::storage,
-                    "the stored behaviour event " + std::to_string(id) + " cannot be read (" +
-                        parsed.error().message + "); it was changed outside leadsync");
+        return fail(ErrorCategory::storage, "the stored behaviour event " + std::to_string(id) +
+                                                " cannot be read (" + parsed.error().message +
+                                                "); it was changed outside leadsync");
       }
       parsed->id = id;
       parsed->lead_id = canonical;
@@ -858,8 +883,8 @@ private:
     }
     auto parsed = Uuid::parse(id);
     if (!parsed) {
-      return fail(ErrorCategory::invalid_argument, "lead id '" + id + "' is " +
-                                                       parsed.error().message);
+      return fail(ErrorCategory::invalid_argument,
+                  "lead id '" + id + "' is " + parsed.error().message);
     }
     return parsed->to_string();
   }
@@ -869,8 +894,9 @@ private:
   }
 
   static Error dead_letter_not_found(std::int64_t id) {
-    return Error::make(ErrorCategory::not_found, "there is no dead letter " + std::to_string(id) +
-                                                     "; `leadsync dlq list` shows the existing ones");
+    return Error::make(ErrorCategory::not_found,
+                       "there is no dead letter " + std::to_string(id) +
+                           "; `leadsync dlq list` shows the existing ones");
   }
 
   Result<std::optional<StoredVersion>> find_version(const std::string& id) {
@@ -900,15 +926,16 @@ private:
       return std::vector<model::Lead>{};
     }
     std::lock_guard lock(mutex_);
-    LEADSYNC_TRY(auto query,
-                 database_.query(sql({"SELECT ", lead_columns, " FROM leads ", condition,
-                                      " AND leads.deleted = 0 ORDER BY leads.created_at, leads.id"}),
-                                 value));
+    LEADSYNC_TRY(
+        auto query,
+        database_.query(sql({"SELECT ", lead_columns, " FROM leads ", condition,
+                             " AND leads.deleted = 0 ORDER BY leads.created_at, leads.id"}),
+                        value));
     return read_leads(query);
   }
 
-  // Writes the lead row, rewrites its lookup rows and, when `operation` is set, records the outbox entry.
-  // Runs inside the caller's transaction.
+  // Writes the lead row, rewrites its lookup rows and, when `operation` is set, records the outbox
+  // entry. Runs inside the caller's transaction.
   Status save_lead(const model::Lead& lead, std::optional<OutboxOperation> operation) {
     LEADSYNC_TRY(const auto document, to_document(lead, "lead " + lead.identity.id));
     {
@@ -917,7 +944,8 @@ private:
           database_.query(
               "INSERT INTO leads (id, crm_id, version, stage, is_new, deleted, company_domain, "
               "created_at, updated_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-              "ON CONFLICT (id) DO UPDATE SET crm_id = excluded.crm_id, version = excluded.version, "
+              "ON CONFLICT (id) DO UPDATE SET crm_id = excluded.crm_id, version = "
+              "excluded.version, "
               "stage = excluded.stage, is_new = excluded.is_new, deleted = excluded.deleted, "
               "company_domain = excluded.company_domain, updated_at = excluded.updated_at, "
               "doc = excluded.doc",
@@ -971,10 +999,11 @@ private:
 
   Status enqueue(const std::string& lead_id, OutboxOperation operation, std::int64_t lead_version,
                  TimePoint created_at) {
-    LEADSYNC_TRY(auto insert,
-                 database_.query("INSERT INTO outbox (lead_id, operation, lead_version, created_at) "
-                                 "VALUES (?, ?, ?, ?)",
-                                 lead_id, to_string(operation), lead_version, to_millis(created_at)));
+    LEADSYNC_TRY(
+        auto insert,
+        database_.query("INSERT INTO outbox (lead_id, operation, lead_version, created_at) "
+                        "VALUES (?, ?, ?, ?)",
+                        lead_id, to_string(operation), lead_version, to_millis(created_at)));
     return insert.run();
   }
 
@@ -1007,7 +1036,9 @@ private:
 
 } // namespace
 
-int sqlite_schema_version() { return sqlite::latest_schema_version(); }
+int sqlite_schema_version() {
+  return sqlite::latest_schema_version();
+}
 
 Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options, Clock& clock,
                                                  Random& random) {

@@ -16,14 +16,16 @@ Advice advice_for(int code) {
   switch (code & 0xFF) {
   case SQLITE_BUSY:
   case SQLITE_LOCKED:
-    return {"another process holds the database lock; retry later, or stop the other leadsync process "
-            "using this database",
-            true};
+    return {
+        "another process holds the database lock; retry later, or stop the other leadsync process "
+        "using this database",
+        true};
   case SQLITE_FULL:
     return {"the disk is full; free space on the disk that holds the database and retry", true};
   case SQLITE_READONLY:
-    return {"the database file or its folder is read-only; give the leadsync user write permission on "
-            "both (SQLite creates -wal and -shm files next to the database)"};
+    return {
+        "the database file or its folder is read-only; give the leadsync user write permission on "
+        "both (SQLite creates -wal and -shm files next to the database)"};
   case SQLITE_CANTOPEN:
   case SQLITE_PERM:
     return {"check that the folder exists and that the leadsync user may read and write it"};
@@ -77,7 +79,8 @@ Query& Query::bind(int index, std::int64_t value) {
 Query& Query::bind(int index, std::string_view value) {
   // An empty string_view may have a null data(), which SQLite would store as NULL.
   const char* data = value.empty() ? "" : value.data();
-  const int rc = sqlite3_bind_text64(statement_, index, data, value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  const int rc =
+      sqlite3_bind_text64(statement_, index, data, value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   if (rc != SQLITE_OK && bind_error_ == SQLITE_OK) {
     bind_error_ = rc;
   }
@@ -128,7 +131,9 @@ bool Query::is_null(int column) const {
   return sqlite3_column_type(statement_, column) == SQLITE_NULL;
 }
 
-std::int64_t Query::integer(int column) const { return sqlite3_column_int64(statement_, column); }
+std::int64_t Query::integer(int column) const {
+  return sqlite3_column_int64(statement_, column);
+}
 
 std::string Query::text(int column) const {
   const auto* data = sqlite3_column_text(statement_, column);
@@ -143,9 +148,13 @@ std::optional<std::int64_t> Query::optional_integer(int column) const {
   return integer(column);
 }
 
-void Database::Closer::operator()(sqlite3* connection) const { sqlite3_close_v2(connection); }
+void Database::Closer::operator()(sqlite3* connection) const {
+  sqlite3_close_v2(connection);
+}
 
-void Database::Finalizer::operator()(sqlite3_stmt* statement) const { sqlite3_finalize(statement); }
+void Database::Finalizer::operator()(sqlite3_stmt* statement) const {
+  sqlite3_finalize(statement);
+}
 
 Database::Database(sqlite3* connection, std::string path)
     : connection_(connection), path_(std::move(path)) {}
@@ -154,11 +163,11 @@ Database::~Database() = default;
 
 Result<Database> Database::open(const std::string& path, std::chrono::milliseconds busy_timeout) {
   sqlite3* raw = nullptr;
-  // NOMUTEX: SQLite's own per-call locking would not make multi-statement transactions safe anyway; the
-  // owner serializes all use of the connection.
-  const int rc = sqlite3_open_v2(path.c_str(), &raw,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+  // NOMUTEX: SQLite's own per-call locking would not make multi-statement transactions safe anyway;
+  // the owner serializes all use of the connection.
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   Database database(raw, path);
   if (rc != SQLITE_OK) {
     return database.error(rc, "opening the database");
@@ -213,7 +222,9 @@ std::int64_t Database::last_insert_rowid() const {
   return sqlite3_last_insert_rowid(connection_.get());
 }
 
-std::int64_t Database::changes() const { return sqlite3_changes64(connection_.get()); }
+std::int64_t Database::changes() const {
+  return sqlite3_changes64(connection_.get());
+}
 
 Error Database::error(int code, std::string_view doing) const {
   std::string message = std::string(doing) + " failed on " + path_ + ": ";

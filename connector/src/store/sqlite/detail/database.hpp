@@ -1,8 +1,8 @@
 #pragma once
 // Thin RAII layer over the sqlite3 C API: a connection with a statement cache, queries that reset
-// themselves when they go out of scope, and transactions that roll back unless committed. Every SQLite
-// failure becomes an ErrorCategory::storage Error that names the file and, where it is obvious, what to do.
-// Not thread-safe: the owner serializes access (SqliteStore holds a mutex).
+// themselves when they go out of scope, and transactions that roll back unless committed. Every
+// SQLite failure becomes an ErrorCategory::storage Error that names the file and, where it is
+// obvious, what to do. Not thread-safe: the owner serializes access (SqliteStore holds a mutex).
 
 #include "leadsync/core/result.hpp"
 
@@ -25,8 +25,8 @@ using SqlValue = std::variant<std::nullptr_t, std::int64_t, std::string>;
 
 class Database;
 
-// A prepared statement in use: bind, step, read columns. Resets and clears its bindings on destruction,
-// so the cached statement is ready for the next user.
+// A prepared statement in use: bind, step, read columns. Resets and clears its bindings on
+// destruction, so the cached statement is ready for the next user.
 class Query {
 public:
   Query(sqlite3_stmt* statement, Database& database, bool& in_use);
@@ -66,7 +66,8 @@ private:
 
 class Database {
 public:
-  // Opens the connection (creating the file when missing) with extended result codes and the busy timeout.
+  // Opens the connection (creating the file when missing) with extended result codes and the busy
+  // timeout.
   static Result<Database> open(const std::string& path, std::chrono::milliseconds busy_timeout);
 
   Database(Database&&) noexcept = default;
@@ -93,7 +94,8 @@ public:
   std::int64_t changes() const; // rows changed by the last INSERT, UPDATE or DELETE
   const std::string& path() const { return path_; }
 
-  // The storage Error for a failed SQLite call: "<doing> failed on <path>: <SQLite message>; <advice>".
+  // The storage Error for a failed SQLite call: "<doing> failed on <path>: <SQLite message>;
+  // <advice>".
   Error error(int code, std::string_view doing) const;
 
 private:
@@ -118,8 +120,8 @@ private:
   std::unordered_map<std::string, CachedStatement> statements_;
 };
 
-// BEGIN IMMEDIATE (takes the write lock up front, waiting up to the busy timeout) or a deferred BEGIN for
-// consistent reads. Rolls back on destruction unless committed.
+// BEGIN IMMEDIATE (takes the write lock up front, waiting up to the busy timeout) or a deferred
+// BEGIN for consistent reads. Rolls back on destruction unless committed.
 class Transaction {
 public:
   enum class Mode { write, read };

@@ -1,17 +1,19 @@
 #pragma once
-// The whole emulator as one object: HTTP server, Entra-style token endpoint, authentication, service-
-// protection limits, latency model, seeded faults, webhooks, admin endpoints under /_emulator/, request log.
-// Used by main.cpp and, in-process, by tests that want it without a child process.
+// The whole emulator as one object: HTTP server, Entra-style token endpoint, authentication,
+// service- protection limits, latency model, seeded faults, webhooks, admin endpoints under
+// /_emulator/, request log. Used by main.cpp and, in-process, by tests that want it without a child
+// process.
 
 #include "dvemu/options.hpp"
 
-#include <leadsync/core/result.hpp>
-
-#include <nlohmann/json.hpp>
-
+#include <chrono>
 #include <cstdint>
+#include <leadsync/core/result.hpp>
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace dvemu {
 
@@ -19,15 +21,44 @@ class Emulator {
 public:
   explicit Emulator(EmulatorOptions options);
   ~Emulator();
+  Emulator(const Emulator&) = delete;
+  Emulator& operator=(const Emulator&) = delete;
   // Binds, writes the port file when asked, starts serving. Returns the port.
   leadsync::Result<std::uint16_t> start();
   void stop();
-  std::string base_url() const;      // "http://127.0.0.1:<port>"
-  nlohmann::json stats() const;      // what GET /_emulator/stats returns
+  std::string base_url() const; // "http://127.0.0.1:<port>"
+  nlohmann::json stats() const; // what GET /_emulator/stats returns
 
 private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// The documented service-protection limits (dataverse-notes section 8: 6,000 requests and 1,200,000
+// ms of execution time per 300 s) scaled to a shorter window so throttling shows within seconds.
+// The concurrency limit is not scaled: it is not measured over a window.
+LimitOptions scaled_limits(std::chrono::milliseconds window);
+
+// Parses a fault plan such as "500=0.05,503=0.05,reset=0.02,slow=0.01:2000,revoke=0.001" on top of
+// `base` (its seed and slow delay are kept unless the spec sets them). Rates are probabilities per
+// data request; together they may not exceed 1.
+leadsync::Result<FaultOptions> parse_fault_spec(std::string_view spec, FaultOptions base = {});
+
+// The theoretical bulk-write ceiling that limits and latency allow, for bulk requests of
+// `batch_size` records each costing c = base + batch_size * per_record ms of execution time (W =
+// window in s):
+//   by requests:       batch_size * max_requests / W
+//   by execution time: (max_execution_ms / c) * batch_size / W
+//   by concurrency:    max_concurrency * batch_size * 1000 / c
+// The ceiling is the smallest; a term with a zero cost or with limits off is unbounded.
+struct BulkCeiling {
+  int batch_size = 0;
+  std::optional<double> by_requests; // records per second; empty = unbounded
+  std::optional<double> by_execution_time;
+  std::optional<double> by_concurrency;
+  std::optional<double> records_per_second; // the minimum; empty when nothing bounds it
+  std::string binding_limit; // "requests" | "execution_time" | "concurrency" | "none"
+};
+BulkCeiling bulk_ceiling(const LimitOptions& limits, const LatencyOptions& latency, int batch_size);
 
 } // namespace dvemu

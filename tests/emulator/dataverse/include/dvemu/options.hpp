@@ -64,6 +64,9 @@ struct EmulatorOptions {
   std::vector<std::string> extra_alternate_keys; // "entity:keyname:col1+col2"
   std::vector<std::string> extra_columns;        // "lead:leadsync_foo:String:100"
   std::size_t threads = 2;
+  // A request must arrive whole within this (slowloris guard); a kept-alive connection idle longer is closed.
+  std::chrono::milliseconds read_timeout{5000};
+  std::chrono::milliseconds idle_timeout{60000};
   bool log_requests = true; // one line per request on stderr
 };
 

@@ -35,8 +35,10 @@ struct Expand {
   std::vector<std::string> select; // $expand=parentaccountid($select=name)
 };
 
+// Column names below are logical names: a lookup written _parentaccountid_value in the query appears as
+// parentaccountid.
 struct QueryOptions {
-  std::vector<std::string> select;
+  std::vector<std::string> select; // empty = every column
   std::optional<Filter> filter;
   std::vector<OrderBy> orderby;
   std::optional<int> top;
@@ -53,7 +55,8 @@ std::variant<QueryOptions, ServiceError>
 parse_query_options(const EntityDef& entity, const Schema& schema,
                     const std::vector<std::pair<std::string, std::string>>& parameters);
 
-// Sorts rows by orderby, then by primary key so paging is stable.
+// Sorts rows by orderby (nulls first when ascending, as SQL Server does), then by primary key so paging
+// is stable. Lookups sort by the referenced id (Dataverse sorts them by the referenced row's name).
 void sort_records(const EntityDef& entity, const std::vector<OrderBy>& orderby,
                   std::vector<const StoredRecord*>& rows);
 
@@ -66,5 +69,12 @@ struct PagingCookie {
 };
 std::string encode_paging_cookie(const PagingCookie& cookie);
 std::optional<PagingCookie> decode_paging_cookie(const std::string& skiptoken);
+
+// The values a paging cookie remembers of a row: one per orderby column (lookups as their id).
+std::vector<Json> sort_values(const EntityDef& entity, const std::vector<OrderBy>& orderby,
+                              const StoredRecord& record);
+// True when the row comes after the cookie's last row in sort_records order: where the next page starts.
+bool sorts_after(const EntityDef& entity, const std::vector<OrderBy>& orderby,
+                 const StoredRecord& record, const PagingCookie& cookie);
 
 } // namespace dvemu

@@ -1,0 +1,153 @@
+#pragma once
+// DataverseClient: the Dataverse Web API operations leadsync needs, over the HTTP pipeline.
+// Every call returns a Result whose Error carries category, HTTP status, Dataverse code and message, and
+// whether a retry could help (the pipeline has already retried what it could).
+
+#include "leadsync/core/cancel.hpp"
+#include "leadsync/core/random.hpp"
+#include "leadsync/core/result.hpp"
+#include "leadsync/http/pipeline.hpp"
+#include "leadsync/http/policies.hpp"
+#include "leadsync/odata/batch.hpp"
+#include "leadsync/odata/query.hpp"
+#include "leadsync/odata/response.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace leadsync::dataverse {
+
+using Json = nlohmann::json;
+
+struct ClientOptions {
+  std::string url;                 // organization URL, "https://contoso.crm.dynamics.com"
+  std::string api_version = "9.2";
+  int max_page_size = 5000;        // Prefer: odata.maxpagesize for reads (<= 5000)
+};
+
+struct WhoAmIResult {
+  std::string user_id;
+  std::string business_unit_id;
+  std::string organization_id;
+  int dop_hint = 0; // x-ms-dop-hint; 0 when absent
+};
+
+enum class UpsertMode {
+  create_or_update, // plain PATCH to a key URL
+  update_only,      // If-Match: *  (not_found when missing)
+  create_only,      // If-None-Match: *  (already_exists when present)
+};
+
+struct QualifyOptions {
+  bool create_account = true;
+  bool create_contact = true;
+  bool create_opportunity = true;
+  int status = 3;                    // lead statuscode after qualification (3 Qualified; -1 = let Dataverse pick)
+  std::string currency_id;           // transactioncurrency id for the opportunity (optional)
+  std::string customer_entity;       // "account" or "contact" for OpportunityCustomerId (optional)
+  std::string customer_id;
+  std::string source_campaign_id;    // optional
+};
+
+struct CreatedReference {
+  std::string entity; // logical name: account, contact, opportunity
+  std::string id;
+};
+
+struct ChangeBatch {
+  std::vector<Json> changed;              // new or updated rows
+  std::vector<odata::DeletedEntity> deleted;
+  std::string delta_link;                 // keep it: the next call reads only what changed since
+};
+
+enum class KeyIndexStatus { missing, pending, in_progress, active, failed };
+
+struct WebhookRegistration {
+  std::string service_endpoint_id;
+  std::string step_id;
+};
+
+enum class WebhookAuth { http_header, webhook_key, http_query_string };
+
+class DataverseClient {
+public:
+  DataverseClient(ClientOptions options, std::shared_ptr<http::Pipeline> pipeline,
+                  std::shared_ptr<http::ConcurrencyLimiter> limiter,
+                  Random& random = SecureRandom::instance());
+
+  // GET WhoAmI; keeps the x-ms-dop-hint in the concurrency limiter.
+  Result<WhoAmIResult> who_am_i(const CancellationToken& cancel = {});
+
+  Result<std::string> create(const std::string& entity_set, const Json& row); // the new id
+  Result<Json> create_and_return(const std::string& entity_set, const Json& row,
+                                 const std::vector<std::string>& select);
+  // key: from odata::key_by_id / key_by_alternate, e.g. "(leadsync_externalid='x')".
+  Result<Json> retrieve(const std::string& entity_set, const std::string& key,
+                        const odata::Query& query = {});
+  // One page; pass the previous page's next_link to continue (empty for the first).
+  Result<odata::CollectionPage> retrieve_page(const std::string& entity_set, const odata::Query& query,
+                                              const std::string& next_link = {});
+  // Every page, following @odata.nextLink.
+  Result<std::vector<Json>> retrieve_all(const std::string& entity_set, const odata::Query& query);
+  Status update(const std::string& entity_set, const std::string& key, const Json& changes,
+                const std::string& if_match_etag = {});
+  Status upsert(const std::string& entity_set, const std::string& key, const Json& row,
+                UpsertMode mode = UpsertMode::create_or_update);
+  Status remove(const std::string& entity_set, const std::string& key,
+                const std::string& if_match_etag = {});
+
+  // Bulk messages (all-or-nothing on standard tables). Every target gets "@odata.type" here.
+  Result<std::vector<std::string>> create_multiple(const std::string& entity_set,
+                                                   const std::string& logical_name,
+                                                   std::vector<Json> targets);
+  Status update_multiple(const std::string& entity_set, const std::string& logical_name,
+                         std::vector<Json> targets);
+  // Targets identified by primary key or by "@odata.id": "<set>(<alternate key>)" (see alternate_key_id()).
+  Status upsert_multiple(const std::string& entity_set, const std::string& logical_name,
+                         std::vector<Json> targets);
+  // "leads(leadsync_externalid='x')" for an UpsertMultiple target.
+  static Result<std::string> alternate_key_id(const std::string& entity_set,
+                                              const std::string& key_column,
+                                              const std::string& value);
+
+  Result<std::vector<odata::OperationResult>> batch(const odata::BatchRequest& request);
+
+  // POST leads(<id>)/Microsoft.Dynamics.CRM.QualifyLead.
+  Result<std::vector<CreatedReference>> qualify_lead(const std::string& lead_id,
+                                                     const QualifyOptions& options);
+  // PATCH statecode 2 + statuscode 4..7 (checked before sending), or back to 0/1.
+  Status disqualify_lead(const std::string& lead_id, int status_code);
+  Status reactivate_lead(const std::string& lead_id);
+
+  // Change tracking. delta_link empty: the initial full read (all pages) with Prefer: odata.track-changes.
+  // An expired delta token is an Error for which is_expired_delta_token() is true: read everything again.
+  Result<ChangeBatch> track_changes(const std::string& entity_set,
+                                    const std::vector<std::string>& select,
+                                    const std::string& delta_link = {});
+  static bool is_expired_delta_token(const Error& error);
+
+  // Metadata checks through EntityDefinitions.
+  Result<bool> column_exists(const std::string& logical_name, const std::string& column);
+  Result<KeyIndexStatus> alternate_key_status(const std::string& logical_name,
+                                              const std::string& key_name);
+
+  // A serviceendpoint (contract 8, webhook) and a step on Create of lead, asynchronous, post-operation.
+  Result<WebhookRegistration> register_webhook(const std::string& name, const std::string& url,
+                                               WebhookAuth auth, const std::string& auth_value);
+  Status unregister_webhook(const WebhookRegistration& registration);
+
+  std::string service_root() const; // "<url>/api/data/v<version>/"
+
+private:
+  Result<http::Response> send(http::Request request, bool idempotent);
+  ClientOptions options_;
+  std::shared_ptr<http::Pipeline> pipeline_;
+  std::shared_ptr<http::ConcurrencyLimiter> limiter_;
+  Random& random_;
+};
+
+} // namespace leadsync::dataverse

@@ -1,0 +1,160 @@
+#pragma once
+// The pipeline's policies. Each is small, thread-safe, and unit-tested on its own with a fake next
+// step.
+
+#include "leadsync/core/clock.hpp"
+#include "leadsync/core/random.hpp"
+#include "leadsync/http/pipeline.hpp"
+#include "leadsync/http/token_provider.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+namespace leadsync::http {
+
+// Sets x-ms-client-request-id (a UUID v4) unless the caller set one; copies it into the context.
+class RequestIdPolicy final : public Policy {
+public:
+  explicit RequestIdPolicy(Random& random = SecureRandom::instance()) : random_(random) {}
+  Result<Response> send(Request& request, CallContext& context, const NextPolicy& next) override;
+
+private:
+  Random& random_;
+};
+
+// Sets User-Agent: "leadsync/<version> (<suffix>)".
+class UserAgentPolicy final : public Policy {
+public:
+  explicit UserAgentPolicy(std::string suffix = {});
+  Result<Response> send(Request& request, CallContext& context, const NextPolicy& next) override;
+
+private:
+  std::string value_;
+};
+
+struct RetryOptions {
+  int max_attempts = 6;                        // first try included
+  std::chrono::milliseconds base_delay{500};   // first backoff, doubled each attempt
+  std::chrono::milliseconds max_delay{30'000}; // backoff cap (Retry-After may ask for longer)
+  std::chrono::milliseconds max_retry_after{
+      300'000}; // a Retry-After beyond this fails the call instead
+  // Retry budget (token bucket): each retry spends one token, each first-try success earns
+  // `refill`; when the bucket is empty, failures are returned at once instead of retried. Retries
+  // after a 429 are free: the service said when to come back, and the throttle policy already slows
+  // down.
+  double budget_capacity = 100;
+  double budget_refill = 0.2;
+};
+
+// Retries 408, 429, 500, 502, 503, 504 and retryable transport failures. Honours Retry-After
+// (seconds or HTTP-date); otherwise capped exponential backoff with full jitter from the injected
+// Random. Waits through the injected Sleeper with the call's cancellation token. A request that is
+// not idempotent is retried only after 429 (the service refused it before running it). Counts what
+// it saw for `status`. Giving up returns the last response as is (callers see the real status and
+// body; a warning names the attempts made) or the last transport error with the attempts in its
+// message. It also gives up when the wait would pass the request's deadline, and fails (throttled)
+// when Retry-After exceeds max_retry_after. On return, context.attempt is the number of attempts
+// made.
+class RetryPolicy final : public Policy {
+public:
+  RetryPolicy(RetryOptions options, Clock& clock, Sleeper& sleeper, Random& random);
+  Result<Response> send(Request& request, CallContext& context, const NextPolicy& next) override;
+
+  struct Stats {
+    std::int64_t retries = 0;
+    std::int64_t throttled = 0; // 429 responses seen
+    std::chrono::milliseconds waited{0};
+    std::int64_t budget_exhausted = 0;
+  };
+  Stats stats() const;
+
+private:
+  bool spend_retry_token(); // false (and counted) when the budget is empty
+  RetryOptions options_;
+  Clock& clock_;
+  Sleeper& sleeper_;
+  Random& random_;
+  mutable std::mutex mutex_;
+  double budget_;
+  Stats stats_;
+};
+
+// Adds Authorization: Bearer <token>. Refuses (config error, before sending) a token over plain
+// http to a host that is not loopback. After a 401 it forces one token refresh and sends once more.
+class BearerTokenPolicy final : public Policy {
+public:
+  explicit BearerTokenPolicy(std::shared_ptr<TokenProvider> provider);
+  Result<Response> send(Request& request, CallContext& context, const NextPolicy& next) override;
+
+private:
+  std::shared_ptr<TokenProvider> provider_;
+};
+
+// An adaptive concurrency limit: starts from the x-ms-dop-hint (WhoAmI), halves on 429, grows by
+// one after `grow_after` successes in a row, never exceeds `ceiling` (the documented 52 concurrent
+// requests per user) nor goes below 1. acquire() waits (interruptibly) for a free slot.
+// Thread-safe.
+class ConcurrencyLimiter {
+public:
+  // How the request that held a slot ended: a failure (transport error, 5xx) neither halves the
+  // limit nor counts as a success.
+  enum class Outcome { success, throttled, failure };
+
+  // initial is clamped to [1, ceiling]; ceiling and grow_after must be at least 1.
+  explicit ConcurrencyLimiter(int initial = 4, int ceiling = 52, int grow_after = 20);
+  bool acquire(const CancellationToken& cancel); // false when cancelled while waiting
+  void release(Outcome outcome);
+  void release(bool throttled) { release(throttled ? Outcome::throttled : Outcome::success); }
+  // From WhoAmI's x-ms-dop-hint, clamped to [1, ceiling]; a hint below 1 (header absent) changes
+  // nothing.
+  void set_hint(int dop_hint);
+  int limit() const;
+  int in_flight() const;
+  int ceiling() const { return ceiling_; }
+
+private:
+  mutable std::mutex mutex_;
+  std::condition_variable freed_;
+  int limit_;
+  int ceiling_;
+  int grow_after_;
+  int in_flight_ = 0;
+  int successes_ = 0;
+};
+
+// Holds a limiter slot for the duration of each attempt; a 429 releases it as throttled, a
+// transport error or 5xx as a failure. Fails (cancelled) when the call is cancelled while waiting
+// for a slot.
+class ThrottlePolicy final : public Policy {
+public:
+  explicit ThrottlePolicy(std::shared_ptr<ConcurrencyLimiter> limiter);
+  Result<Response> send(Request& request, CallContext& context, const NextPolicy& next) override;
+
+private:
+  std::shared_ptr<ConcurrencyLimiter> limiter_;
+};
+
+// One log line per attempt: method, path (no query string: filters can hold e-mails), status,
+// duration, attempt, client request id. Never headers or bodies. Level: debug below 400, info for
+// other 4xx, warn for 429, 5xx and transport errors.
+class LogPolicy final : public Policy {
+public:
+  explicit LogPolicy(Clock& clock = SystemClock::instance()) : clock_(clock) {}
+  Result<Response> send(Request& request, CallContext& context, const NextPolicy& next) override;
+
+private:
+  Clock& clock_;
+};
+
+// Parses Retry-After: delta-seconds or an HTTP-date (IMF-fixdate, RFC 850 or asctime form) relative
+// to now; a date in the past gives 0. nullopt when absent or malformed.
+std::optional<std::chrono::milliseconds> parse_retry_after(const Response& response,
+                                                           Clock::WallTime now);
+
+} // namespace leadsync::http

@@ -1,0 +1,351 @@
+// The cpprestsdk adapter behind Transport: the only file in leadsync that includes cpprestsdk headers.
+// cpprestsdk completes with any HTTP status and throws only when no response was had; its tasks crash
+// the process when an exception is never observed, so every task ends in a continuation that catches
+// everything and hands the outcome to the waiting caller.
+
+#include "leadsync/http/cpprest_transport.hpp"
+
+#include "leadsync/core/log.hpp"
+#include "leadsync/http/url.hpp"
+
+#include <condition_variable>
+#include <cpprest/http_client.h>
+#include <fmt/format.h>
+#include <map>
+#include <mutex>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <optional>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+namespace leadsync::http {
+
+namespace {
+
+using CpprestClient = web::http::client::http_client;
+using ReceivedMessage = std::pair<web::http::http_response, std::vector<unsigned char>>;
+
+std::string seconds_text(std::chrono::milliseconds duration) {
+  return fmt::format("{:g} s", static_cast<double>(duration.count()) / 1000.0);
+}
+
+// "host:port" for messages, always with the port so a person can check it.
+std::string host_port(const Url& url) {
+  if (url.host.find(':') != std::string::npos) {
+    return fmt::format("[{}]:{}", url.host, url.port);
+  }
+  return fmt::format("{}:{}", url.host, url.port);
+}
+
+Error make_error(ErrorCategory category, std::string message, bool retryable) {
+  return Error::make(category, std::move(message), retryable);
+}
+
+// cpprestsdk reports OpenSSL's packed error code (library and reason) in the generic category, where
+// message() says "Unknown error": decode it with OpenSSL.
+std::optional<Error> tls_error(int code, const std::string& endpoint) {
+  const auto packed = static_cast<unsigned long>(code);
+  if (code <= 0 || ERR_GET_LIB(packed) == 0) {
+    return std::nullopt;
+  }
+  const char* reason = ERR_reason_error_string(packed);
+  if (reason == nullptr) {
+    return std::nullopt;
+  }
+  std::string message = fmt::format("TLS with {} failed: {}", endpoint, reason);
+  if (ERR_GET_LIB(packed) == ERR_LIB_SSL) {
+    switch (ERR_GET_REASON(packed)) {
+    case SSL_R_CERTIFICATE_VERIFY_FAILED:
+      message += ": the server's certificate is not trusted; if a private CA signed it, add that CA "
+                 "(PEM) with crm.tls.ca_file";
+      break;
+    case SSL_R_WRONG_VERSION_NUMBER:
+      message += ": the server does not speak TLS on this port; check https vs http in the URL";
+      break;
+    default:
+      break;
+    }
+  }
+  return make_error(ErrorCategory::unavailable, std::move(message), false);
+}
+
+bool starts_with(std::string_view text, std::string_view prefix) {
+  return text.substr(0, prefix.size()) == prefix;
+}
+
+Error transport_error(const std::error_code& code, const std::string& what,
+                      const std::string& endpoint, std::chrono::milliseconds timeout) {
+  // cpprestsdk's fixed texts are the only trace of a failed name lookup: the resolver's own code
+  // arrives renumbered into the generic category.
+  if (starts_with(what, "Error resolving") || starts_with(what, "Failed to resolve")) {
+    return make_error(ErrorCategory::unavailable,
+                      fmt::format("cannot resolve the host name of {}; check the URL", endpoint),
+                      false);
+  }
+  if (auto error = tls_error(code.value(), endpoint)) {
+    return *error;
+  }
+  if (code == std::errc::timed_out) {
+    return make_error(ErrorCategory::timeout,
+                      fmt::format("no response from {} within {}", endpoint, seconds_text(timeout)),
+                      true);
+  }
+  if (code == std::errc::connection_refused || code == std::errc::host_unreachable ||
+      code == std::errc::network_unreachable) {
+    return make_error(ErrorCategory::unavailable,
+                      fmt::format("cannot connect to {}: connection refused or host unreachable; "
+                                  "check the URL and that the service is running",
+                                  endpoint),
+                      true);
+  }
+  // ENOENT is how Boost.Asio's end-of-file arrives after cpprestsdk renumbers it.
+  if (code == std::errc::connection_reset || code == std::errc::connection_aborted ||
+      code == std::errc::broken_pipe || code == std::errc::not_connected ||
+      code == std::errc::no_such_file_or_directory) {
+    return make_error(ErrorCategory::unavailable,
+                      fmt::format("connection to {} was closed or reset before the response was "
+                                  "complete ({})",
+                                  endpoint, what),
+                      true);
+  }
+  if (code == std::errc::operation_canceled) {
+    return make_error(ErrorCategory::cancelled,
+                      fmt::format("request to {} was cancelled", endpoint), false);
+  }
+  if (!code) {
+    return make_error(ErrorCategory::protocol,
+                      fmt::format("{} sent a response that is not valid HTTP ({})", endpoint, what),
+                      false);
+  }
+  if (what.find("SSL") != std::string::npos) {
+    return make_error(
+        ErrorCategory::unavailable,
+        fmt::format("TLS with {} failed ({}: {})", endpoint, what, code.message()), false);
+  }
+  return make_error(ErrorCategory::unavailable,
+                    fmt::format("request to {} failed: {} ({})", endpoint, what, code.message()),
+                    true);
+}
+
+Response to_response(const ReceivedMessage& received) {
+  const auto& [message, body] = received;
+  Response response;
+  response.status = message.status_code();
+  for (const auto& [name, value] : message.headers()) {
+    response.headers.add(name, value);
+  }
+  response.body.assign(body.begin(), body.end());
+  return response;
+}
+
+// The hand-over between cpprestsdk's threads and the caller waiting in send().
+struct Exchange {
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::optional<Result<Response>> outcome;
+  bool cancelled = false;
+
+  void finish(Result<Response> result) {
+    {
+      std::lock_guard lock(mutex);
+      outcome.emplace(std::move(result));
+    }
+    changed.notify_all();
+  }
+  void cancel() {
+    {
+      std::lock_guard lock(mutex);
+      cancelled = true;
+    }
+    changed.notify_all();
+  }
+};
+
+// Headers cpprestsdk writes itself from the message.
+bool managed_by_cpprest(std::string_view name) {
+  return iequals(name, "Content-Length") || iequals(name, "Connection") || iequals(name, "Host");
+}
+
+bool sends_body(const Request& request) {
+  return !request.body.empty() || request.method == "POST" || request.method == "PUT" ||
+         request.method == "PATCH";
+}
+
+web::http::http_request to_cpprest(const Request& request, const Url& url) {
+  web::http::http_request message(request.method);
+  // Always a path starting with '/': cpprestsdk rejects a relative URI whose query holds ':'
+  // otherwise, and every OData timestamp filter does.
+  message.set_request_uri(web::uri(url.target()));
+  for (const auto& [name, value] : request.headers) {
+    if (!managed_by_cpprest(name)) {
+      message.headers().add(name, value);
+    }
+  }
+  if (sends_body(request)) {
+    // The request's own Content-Type, copied above, wins over this fallback.
+    message.set_body(request.body, "application/octet-stream");
+  }
+  return message;
+}
+
+class CpprestTransport final : public Transport {
+public:
+  explicit CpprestTransport(TransportOptions options) : options_(std::move(options)) {}
+
+  Result<Response> send(const Request& request, const CallContext& context) override {
+    LEADSYNC_TRY(const Url url, parse_url(request.url));
+    const std::string endpoint = host_port(url);
+    if (context.cancel.cancelled()) {
+      return fail(ErrorCategory::cancelled,
+                  fmt::format("cancelled before sending {} to {}", request.method, endpoint));
+    }
+    const auto started = std::chrono::steady_clock::now();
+    auto deadline = started + options_.timeout;
+    if (request.deadline && *request.deadline < deadline) {
+      deadline = *request.deadline;
+    }
+    if (deadline <= started) {
+      return fail(ErrorCategory::timeout,
+                  fmt::format("the deadline for {} to {} passed before it was sent",
+                              request.method, endpoint),
+                  true);
+    }
+    const auto timeout = std::chrono::ceil<std::chrono::milliseconds>(deadline - started);
+    LEADSYNC_TRY(const auto client, client_for(url));
+
+    auto exchange = std::make_shared<Exchange>();
+    pplx::cancellation_token_source abort;
+    if (auto started_ok = start(*client, request, url, abort.get_token(), exchange, endpoint);
+        !started_ok.ok()) {
+      return started_ok.error();
+    }
+    // Declared before the lock: the callback takes the exchange's mutex.
+    const auto registration = context.cancel.on_cancel([exchange, abort] {
+      abort.cancel();
+      exchange->cancel();
+    });
+    std::unique_lock lock(exchange->mutex);
+    exchange->changed.wait_until(lock, deadline,
+                                 [&] { return exchange->outcome || exchange->cancelled; });
+    if (exchange->outcome) {
+      return std::move(*exchange->outcome);
+    }
+    if (exchange->cancelled) {
+      return fail(ErrorCategory::cancelled,
+                  fmt::format("{} to {} was cancelled", request.method, endpoint));
+    }
+    lock.unlock();
+    abort.cancel(); // the continuation still runs, and observes the cancellation
+    return fail(ErrorCategory::timeout,
+                fmt::format("no complete response from {} within {}", endpoint,
+                            seconds_text(timeout)),
+                true);
+  }
+
+private:
+  Status start(CpprestClient& client, const Request& request, const Url& url,
+               const pplx::cancellation_token& abort, std::shared_ptr<Exchange> exchange,
+               const std::string& endpoint) const {
+    try {
+      client.request(to_cpprest(request, url), abort)
+          .then([](web::http::http_response message) {
+            return message.extract_vector().then([message](std::vector<unsigned char> body) {
+              return ReceivedMessage{message, std::move(body)};
+            });
+          })
+          .then([exchange, endpoint, timeout = options_.timeout](pplx::task<ReceivedMessage> task) {
+            exchange->finish(outcome_of(task, endpoint, timeout));
+          });
+    } catch (const web::uri_exception& e) {
+      return fail(ErrorCategory::invalid_argument,
+                  fmt::format("cannot send {} {}: {}", request.method, url.path, e.what()));
+    } catch (const std::exception& e) {
+      return fail(ErrorCategory::internal, fmt::format("cannot send {} to {}: {}", request.method,
+                                                       endpoint, e.what()));
+    }
+    return ok_status();
+  }
+
+  static Result<Response> outcome_of(pplx::task<ReceivedMessage>& task, const std::string& endpoint,
+                                     std::chrono::milliseconds timeout) noexcept {
+    try {
+      try {
+        return to_response(task.get());
+      } catch (const web::http::http_exception& e) {
+        return transport_error(e.error_code(), e.what(), endpoint, timeout);
+      } catch (const pplx::task_canceled&) {
+        return make_error(ErrorCategory::cancelled,
+                          fmt::format("request to {} was cancelled", endpoint), false);
+      } catch (const std::exception& e) {
+        return make_error(ErrorCategory::unavailable,
+                          fmt::format("request to {} failed: {}", endpoint, e.what()), true);
+      }
+    } catch (...) {
+      // Out of memory while building the message: the caller still gets an answer.
+      return make_error(ErrorCategory::internal, "request failed: out of memory", false);
+    }
+  }
+
+  Result<std::shared_ptr<CpprestClient>> client_for(const Url& url) {
+    const std::string key = url.scheme + "://" + url.authority();
+    std::lock_guard lock(mutex_);
+    if (const auto found = clients_.find(key); found != clients_.end()) {
+      return found->second;
+    }
+    web::http::client::http_client_config config;
+    config.set_timeout(options_.timeout);
+    if (url.scheme == "https") {
+      LEADSYNC_CHECK(configure_tls(config, key));
+    }
+    auto client = std::make_shared<CpprestClient>(web::uri(key), config);
+    clients_.emplace(key, client);
+    return client;
+  }
+
+  Status configure_tls(web::http::client::http_client_config& config,
+                       const std::string& origin) const {
+    if (options_.insecure_skip_verify) {
+      config.set_validate_certificates(false);
+      log::get()->warn("TLS certificate verification is OFF for {} (crm.tls.insecure_skip_verify): "
+                       "anyone on the network path can read and change this traffic",
+                       origin);
+    }
+    if (options_.ca_file.empty()) {
+      return ok_status();
+    }
+    // Check the bundle once here, where a bad one can be reported; cpprestsdk calls the callback
+    // below for every new connection, where an exception would be lost.
+    boost::asio::ssl::context probe(boost::asio::ssl::context::tls_client);
+    boost::system::error_code error;
+    probe.load_verify_file(options_.ca_file, error);
+    if (error) {
+      return fail(ErrorCategory::config,
+                  fmt::format("cannot load the CA bundle {} (crm.tls.ca_file): {}; it must be a "
+                              "readable PEM file",
+                              options_.ca_file, error.message()));
+    }
+    config.set_ssl_context_callback([ca_file = options_.ca_file](boost::asio::ssl::context& context) {
+      boost::system::error_code load_error;
+      context.load_verify_file(ca_file, load_error);
+      if (load_error) {
+        log::get()->error("cannot load the CA bundle {} (crm.tls.ca_file): {}", ca_file,
+                          load_error.message());
+      }
+    });
+    return ok_status();
+  }
+
+  TransportOptions options_;
+  std::mutex mutex_;
+  std::map<std::string, std::shared_ptr<CpprestClient>> clients_;
+};
+
+} // namespace
+
+std::unique_ptr<Transport> make_cpprest_transport(const TransportOptions& options) {
+  return std::make_unique<CpprestTransport>(options);
+}
+
+} // namespace leadsync::http

@@ -1,0 +1,99 @@
+#include "odata_text.hpp"
+
+#include "leadsync/http/url.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace leadsync::odata {
+
+namespace {
+
+bool is_ascii_letter(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+bool is_ascii_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_hex_digit(char c) {
+  return is_ascii_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+// Grammar characters kept as they are outside string literals; the @odata/parser grammar needs
+// '/' in navigation paths and ':' in timestamps unencoded.
+constexpr std::string_view kSyntaxCharacters = "(),/:";
+
+} // namespace
+
+bool is_identifier(std::string_view text) {
+  if (text.empty() || !(is_ascii_letter(text.front()) || text.front() == '_')) {
+    return false;
+  }
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return is_ascii_letter(c) || is_ascii_digit(c) || c == '_'; });
+}
+
+bool is_column_path(std::string_view text) {
+  while (true) {
+    const auto slash = text.find('/');
+    if (!is_identifier(text.substr(0, slash))) {
+      return false;
+    }
+    if (slash == std::string_view::npos) {
+      return true;
+    }
+    text.remove_prefix(slash + 1);
+  }
+}
+
+bool is_guid(std::string_view text) {
+  static constexpr std::string_view kShape = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+  if (text.size() != kShape.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < kShape.size(); ++i) {
+    const bool matches = kShape[i] == '-' ? text[i] == '-' : is_hex_digit(text[i]);
+    if (!matches) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string lower_ascii(std::string_view text) {
+  std::string lowered(text);
+  std::transform(lowered.begin(), lowered.end(), lowered.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return lowered;
+}
+
+std::string encode_for_url(std::string_view odata_text) {
+  std::string encoded;
+  std::size_t position = 0;
+  while (position < odata_text.size()) {
+    const auto quote = odata_text.find('\'', position);
+    encoded +=
+        http::percent_encode(odata_text.substr(position, quote - position), kSyntaxCharacters);
+    if (quote == std::string_view::npos) {
+      break;
+    }
+    // The literal ends at the first quote that is not doubled.
+    std::size_t end = quote + 1;
+    while (end < odata_text.size()) {
+      if (odata_text[end] == '\'') {
+        if (end + 1 < odata_text.size() && odata_text[end + 1] == '\'') {
+          end += 2;
+          continue;
+        }
+        break;
+      }
+      ++end;
+    }
+    const std::size_t literal_end = std::min(end + 1, odata_text.size());
+    encoded += http::percent_encode(odata_text.substr(quote, literal_end - quote));
+    position = literal_end;
+  }
+  return encoded;
+}
+
+} // namespace leadsync::odata

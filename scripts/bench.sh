@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Builds (Release) and runs every benchmark program under tests/bench/, printing their figures.
+# Usage: scripts/bench.sh [NAME...]   e.g. scripts/bench.sh emulator_bench
+set -euo pipefail
+export LEADSYNC_BUILD_DIR="${LEADSYNC_BUILD_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build-release}"
+export LEADSYNC_BUILD_TYPE=Release
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+leadsync_build >/dev/null
+benches=("$@")
+if [ ${#benches[@]} -eq 0 ]; then
+  mapfile -t benches < <(find "$LEADSYNC_BUILD_DIR/tests/bench" -maxdepth 1 -type f -executable -printf '%f\n' | sort)
+fi
+for bench in "${benches[@]}"; do
+  echo "== $bench"
+  "$LEADSYNC_BUILD_DIR/tests/bench/$bench"
+done
