@@ -5,6 +5,7 @@
 #include "leadsync/importer/jsonl_import.hpp"
 
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -109,7 +110,9 @@ int run_import(Context& context, const ImportOptions& options) {
     for (const auto& rejected : report.rejected) {
       out << "    line " << rejected.line << ": " << rejected.reason << "\n";
     }
-    out << "  elapsed      " << elapsed.count() << " s\n";
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%.3f", elapsed.count());
+    out << "  elapsed      " << seconds << " s\n";
   }
   return report.rejected.empty() ? exit_ok : exit_rejected;
 }

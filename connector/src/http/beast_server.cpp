@@ -184,6 +184,13 @@ public:
       return;
     }
     awaiting_response_ = false;
+    if (response.abort_connection) {
+      // Linger 0 makes close() send a TCP reset instead of a FIN: the peer sees a dropped connection.
+      error_code ignored;
+      stream_.socket().set_option(net::socket_base::linger(true, 0), ignored);
+      close();
+      return;
+    }
     write_response(std::move(response), keep_alive_, false);
   }
 

@@ -28,21 +28,22 @@ bool has_line_break(std::string_view text) {
   return text.find_first_of("\r\n") != text.npos;
 }
 
-// The Content-ID a "$n" or "$n/..." URL refers to, or nullopt when the URL is not a reference.
-Result<std::optional<int>> referenced_content_id(std::string_view url) {
-  if (!url.starts_with('$')) {
-    return std::optional<int>{};
-  }
+// "$1" or "$1/lastname": a URL that starts from the row created by the operation with Content-ID 1.
+// Other URLs starting with '$' ($metadata) are ordinary service-root-relative URLs.
+bool is_content_id_reference(std::string_view url) {
+  return url.size() > 1 && url[0] == '$' && url[1] >= '0' && url[1] <= '9';
+}
+
+Result<int> referenced_content_id(std::string_view url) {
   const std::string_view digits = url.substr(1, url.find('/') - 1);
   int id = 0;
   const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
   if (ec != std::errc{} || end != digits.data() + digits.size()) {
-    return fail(ErrorCategory::invalid_argument,
-                fmt::format("the URL '{}' starts with '$' but is not a Content-ID reference such "
-                            "as $1 or $1/lastname",
-                            url));
+    return fail(
+        ErrorCategory::invalid_argument,
+        fmt::format("the URL '{}' is not a Content-ID reference such as $1 or $1/lastname", url));
   }
-  return std::optional<int>{id};
+  return id;
 }
 
 Status check_operation(const BatchOperation& operation, std::size_t number, bool in_changeset,
@@ -80,12 +81,15 @@ Status check_operation(const BatchOperation& operation, std::size_t number, bool
                 fmt::format("{} has Content-ID {}: use a positive number",
                             describe(operation, number), *operation.content_id));
   }
-  LEADSYNC_TRY(const std::optional<int> reference, referenced_content_id(operation.url));
-  if (reference && !declared_in_changeset.contains(*reference)) {
+  if (!is_content_id_reference(operation.url)) {
+    return ok_status();
+  }
+  LEADSYNC_TRY(const int reference, referenced_content_id(operation.url));
+  if (!declared_in_changeset.contains(reference)) {
     return fail(ErrorCategory::invalid_argument,
                 fmt::format("{} refers to ${}, but no earlier operation in its changeset has "
                             "Content-ID {}: declare it before referring to it",
-                            describe(operation, number), *reference, *reference));
+                            describe(operation, number), reference, reference));
   }
   return ok_status();
 }
@@ -131,7 +135,7 @@ Status check_batch(const BatchRequest& request) {
 }
 
 std::string request_target(const std::string& url, const std::string& service_path) {
-  if (url.starts_with('$')) {
+  if (is_content_id_reference(url)) {
     return url;
   }
   const bool path_has_slash = service_path.ends_with('/');

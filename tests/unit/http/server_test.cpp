@@ -373,6 +373,22 @@ TEST_F(HttpServerTest, ClosesWhenTheHandlerAsksForConnectionClose) {
   EXPECT_TRUE(client.wait_closed());
 }
 
+TEST_F(HttpServerTest, DropsTheConnectionWithoutAnAnswerWhenTheHandlerAborts) {
+  const auto port = start(sync_handler([](const Request& request) {
+    if (request.url == "/drop") {
+      Response response;
+      response.abort_connection = true;
+      return response;
+    }
+    return Response::text(200, "ok");
+  }));
+  RawClient client(port);
+  ASSERT_TRUE(client.send(get_request("/drop")));
+  EXPECT_FALSE(client.read_response().has_value()) << "an aborted request must get no response";
+  EXPECT_TRUE(client.wait_closed());
+  expect_server_still_serves(port);
+}
+
 TEST_F(HttpServerTest, AnswersHeadWithTheContentLengthButNoBody) {
   const auto port =
       start(sync_handler([](const Request&) { return Response::text(200, "hello"); }));

@@ -210,7 +210,17 @@ TEST(EncodeBatch, RefusesAReferenceToAContentIdNotDeclaredEarlierInItsChangeset)
   expect_refused(BatchRequest{{BatchPart{{operation("POST", "leads", "{}", 1)}, true},
                                BatchPart{{operation("PUT", "$1/lastname", "{}")}, true}}},
                  "refers to $1");
-  expect_refused(single(operation("GET", "$metadata")), "is not a Content-ID reference");
+  expect_refused(
+      BatchRequest{{BatchPart{
+          {operation("POST", "leads", "{}", 1), operation("PATCH", "$1x", "{}")}, true}}},
+      "'$1x' is not a Content-ID reference");
+}
+
+TEST(EncodeBatch, TreatsOtherDollarUrlsAsServiceRootRelative) {
+  SeededRandom random(1);
+  const std::string body =
+      encode_batch(single(operation("GET", "$metadata")), kServicePath, random).value().body;
+  EXPECT_NE(body.find("\r\nGET /api/data/v9.2/$metadata HTTP/1.1\r\n"), std::string::npos);
 }
 
 TEST(EncodeBatch, AcceptsAReferenceWithAPropertyPath) {

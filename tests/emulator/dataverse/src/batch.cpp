@@ -2,18 +2,18 @@
 
 #include "dvemu/multipart.hpp"
 
-#include <leadsync/core/uuid.hpp>
-#include <leadsync/http/url.hpp>
-
 #include <algorithm>
 #include <cctype>
+#include <leadsync/core/uuid.hpp>
+#include <leadsync/http/url.hpp>
 #include <map>
 #include <optional>
 #include <set>
 #include <string_view>
 #include <variant>
 
-// $batch as https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/execute-batch-operations-using-web-api
+// $batch as
+// https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/execute-batch-operations-using-web-api
 // describes it (dataverse-notes section 5, [BATCH]).
 
 namespace dvemu {
@@ -24,10 +24,11 @@ namespace http = leadsync::http;
 using http::Request;
 using http::Response;
 
-// "Batch requests can contain up to 1000 individual requests" [BATCH]; changeset members count one by one.
+// "Batch requests can contain up to 1000 individual requests" [BATCH]; changeset members count one
+// by one.
 constexpr std::size_t max_requests = 1000;
-// Errors of the batch structure come from the OData batch reader; Dataverse answers OData errors with
-// this code.
+// Errors of the batch structure come from the OData batch reader; Dataverse answers OData errors
+// with this code.
 constexpr const char* batch_error_code = "0x80060888";
 
 ServiceError batch_error(std::string message) {
@@ -73,11 +74,12 @@ std::optional<std::pair<std::string, std::string>> split_reference(std::string_v
   const auto end = text.find_first_of("/?", 1);
   const std::size_t length = end == std::string_view::npos ? text.size() : end;
   return std::pair<std::string, std::string>(std::string(text.substr(1, length - 1)),
-                                              std::string(text.substr(length)));
+                                             std::string(text.substr(length)));
 }
 
 ServiceError undeclared_reference(const std::string& content_id) {
-  return batch_error("Content-ID Reference: '$" + content_id + "' does not exist in the batch context.");
+  return batch_error("Content-ID Reference: '$" + content_id +
+                     "' does not exist in the batch context.");
 }
 
 // Calls visit(value) for every string in the body that may hold a $n reference: the values of
@@ -168,10 +170,11 @@ public:
     }
     if (request_count > max_requests) {
       // Wording reported by users (https://github.com/MicrosoftDocs/powerapps-docs/issues/1890).
-      return batch_error("The current batch message contains too many parts. Only batch messages with "
-                         "a maximum number of '1000' query operations, including changeset "
-                         "operations, are allowed. Split the work into batches of at most 1000 "
-                         "requests.");
+      return batch_error(
+          "The current batch message contains too many parts. Only batch messages with "
+          "a maximum number of '1000' query operations, including changeset "
+          "operations, are allowed. Split the work into batches of at most 1000 "
+          "requests.");
     }
     return items;
   }
@@ -184,8 +187,8 @@ private:
       return std::move(*error);
     }
     Member member{std::get<EmbeddedRequest>(std::move(request)), {}};
-    member.content_id =
-        part.headers.get("Content-ID").value_or(member.request.headers.get("Content-ID").value_or(""));
+    member.content_id = part.headers.get("Content-ID")
+                            .value_or(member.request.headers.get("Content-ID").value_or(""));
     if (auto error = check_references(member.request, declared)) {
       return std::move(*error);
     }
@@ -210,7 +213,8 @@ private:
     return error;
   }
 
-  static std::optional<ServiceError> read_changeset(const MimePart& part, std::vector<Member>& members) {
+  static std::optional<ServiceError> read_changeset(const MimePart& part,
+                                                    std::vector<Member>& members) {
     const std::string boundary = multipart_boundary(part.headers.get("Content-Type").value_or(""));
     if (boundary.empty()) {
       return batch_error("A change set part needs a boundary: Content-Type: multipart/mixed; "
@@ -293,8 +297,8 @@ public:
     return {response_part(member, std::move(response)), failed, status};
   }
 
-  // All members in one transaction: on the first failure it is rolled back and the change set answers
-  // with that member's response alone [BATCH][I2843].
+  // All members in one transaction: on the first failure it is rolled back and the change set
+  // answers with that member's response alone [BATCH][I2843].
   Outcome run_changeset(const Item& item) {
     std::vector<PendingEvent> created;
     std::vector<MimePart> responses;
@@ -332,8 +336,8 @@ private:
     return api_.execute(std::get<Request>(request), context_, txn);
   }
 
-  std::variant<Request, ServiceError> inner_request(const EmbeddedRequest& embedded,
-                                                    const std::map<std::string, std::string>& uris) {
+  std::variant<Request, ServiceError>
+  inner_request(const EmbeddedRequest& embedded, const std::map<std::string, std::string>& uris) {
     std::string target = embedded.target;
     if (const auto reference = split_reference(target)) {
       const auto uri = uris.find(reference->first);
@@ -366,14 +370,14 @@ private:
     return request;
   }
 
-  // Inner request lines carry absolute URLs (dynamics-web-api writes them), origin-form paths or paths
-  // relative to the service root; the Web API takes origin-form.
+  // Inner request lines carry absolute URLs (dynamics-web-api writes them), origin-form paths or
+  // paths relative to the service root; the Web API takes origin-form.
   std::variant<std::string, ServiceError> origin_form(const std::string& target) const {
     if (target.starts_with("http://") || target.starts_with("https://")) {
       auto url = http::parse_url(target);
       if (!url.ok()) {
-        return batch_error("The URL '" + target + "' of a request in the $batch is not valid: " +
-                           url.error().describe());
+        return batch_error("The URL '" + target +
+                           "' of a request in the $batch is not valid: " + url.error().describe());
       }
       return url.value().target();
     }
@@ -383,8 +387,9 @@ private:
     return base_path_ + target;
   }
 
-  // The URI a $n reference stands for: the created or upserted row's OData-EntityId, or for a create
-  // with return=representation (201, no OData-EntityId [CREATE]) the row's URL built from the body.
+  // The URI a $n reference stands for: the created or upserted row's OData-EntityId, or for a
+  // create with return=representation (201, no OData-EntityId [CREATE]) the row's URL built from
+  // the body.
   std::optional<std::string> entity_uri(const Member& member, const Response& response) const {
     if (auto id = response.headers.get("OData-EntityId")) {
       return id;
@@ -397,18 +402,20 @@ private:
     if (path == nullptr || !path->starts_with(base_path_)) {
       return std::nullopt;
     }
-    const std::string entity_set = path->substr(base_path_.size(), path->find_first_of("(/?", base_path_.size()) - base_path_.size());
+    const std::string entity_set = path->substr(
+        base_path_.size(), path->find_first_of("(/?", base_path_.size()) - base_path_.size());
     const EntityDef* entity = api_.schema().by_entity_set(entity_set);
     const Json body = Json::parse(response.body, nullptr, false);
     if (entity == nullptr || !body.is_object() || !body.contains(entity->primary_id) ||
         !body[entity->primary_id].is_string()) {
       return std::nullopt;
     }
-    return api_.service_root() + entity_set + "(" + body[entity->primary_id].get<std::string>() + ")";
+    return api_.service_root() + entity_set + "(" + body[entity->primary_id].get<std::string>() +
+           ")";
   }
 
-  // As Dataverse writes them inside a batch [BATCH]: Location next to OData-EntityId, and a REQ_ID on
-  // errors.
+  // As Dataverse writes them inside a batch [BATCH]: Location next to OData-EntityId, and a REQ_ID
+  // on errors.
   static Response decorated(Response response) {
     http::Headers headers;
     if (response.status >= 400 && !response.headers.has("REQ_ID")) {
@@ -501,14 +508,14 @@ Response handle_batch(WebApi& api, const Request& request, CallContext& context,
   std::vector<MimePart> parts;
   std::optional<int> stopped_with;
   for (const Item& item : std::get<std::vector<Item>>(planned)) {
-    Outcome outcome = item.changeset ? runner.run_changeset(item) : runner.run_request(item.members[0]);
+    Outcome outcome =
+        item.changeset ? runner.run_changeset(item) : runner.run_request(item.members[0]);
     parts.push_back(std::move(outcome.part));
     if (!outcome.failed) {
       continue;
     }
-    const bool stop =
-        !continue_on_error ||
-        (item.changeset && !options.compat.continue_on_error_past_failed_changeset);
+    const bool stop = !continue_on_error ||
+                      (item.changeset && !options.compat.continue_on_error_past_failed_changeset);
     if (stop) {
       stopped_with = outcome.status;
       break;

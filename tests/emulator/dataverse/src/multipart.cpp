@@ -42,10 +42,11 @@ Line line_at(std::string_view text, std::size_t start) {
 }
 
 // Reads "Name: value" lines from text[position] up to the first empty line, which it consumes.
-// Lines starting with a space or tab continue the previous field. Returns the error message, if any.
+// Lines starting with a space or tab continue the previous field. Returns the error message, if
+// any.
 std::optional<std::string> read_header_block(std::string_view text, std::size_t& position,
-                                             leadsync::http::Headers& headers, bool require_blank_line,
-                                             std::string_view what) {
+                                             leadsync::http::Headers& headers,
+                                             bool require_blank_line, std::string_view what) {
   std::vector<leadsync::http::Headers::Field> fields;
   while (true) {
     if (position >= text.size()) {
@@ -93,11 +94,13 @@ std::string multipart_boundary(const std::string& content_type) {
     ++position;
     const auto equals = content_type.find('=', position);
     const auto next_separator = content_type.find(';', position);
-    if (equals == std::string::npos || (next_separator != std::string::npos && next_separator < equals)) {
+    if (equals == std::string::npos ||
+        (next_separator != std::string::npos && next_separator < equals)) {
       position = next_separator;
       continue;
     }
-    const std::string name = trim(std::string_view(content_type).substr(position, equals - position));
+    const std::string name =
+        trim(std::string_view(content_type).substr(position, equals - position));
     std::size_t value_start = equals + 1;
     while (value_start < content_type.size() && content_type[value_start] == ' ') {
       ++value_start;
@@ -114,9 +117,10 @@ std::string multipart_boundary(const std::string& content_type) {
       }
     } else {
       value_end = content_type.find(';', value_start);
-      value = trim(std::string_view(content_type)
-                       .substr(value_start, value_end == std::string::npos ? std::string::npos
-                                                                           : value_end - value_start));
+      value =
+          trim(std::string_view(content_type)
+                   .substr(value_start, value_end == std::string::npos ? std::string::npos
+                                                                       : value_end - value_start));
     }
     if (leadsync::http::iequals(name, "boundary")) {
       return value;
@@ -127,7 +131,7 @@ std::string multipart_boundary(const std::string& content_type) {
 }
 
 std::variant<std::vector<MimePart>, ServiceError> parse_multipart(const std::string& body,
-                                                                 const std::string& boundary) {
+                                                                  const std::string& boundary) {
   if (boundary.empty()) {
     return malformed("The multipart body has no boundary: send Content-Type multipart/mixed; "
                      "boundary=<id> and separate the parts with --<id> lines.");
@@ -135,8 +139,8 @@ std::variant<std::vector<MimePart>, ServiceError> parse_multipart(const std::str
   const std::string delimiter = "--" + boundary;
   const std::string_view text(body);
 
-  // A delimiter line: "--boundary" (or "--boundary--" to close) at the start of a line, then optional
-  // transport padding (spaces, tabs) and the line break (CRLF or a bare LF).
+  // A delimiter line: "--boundary" (or "--boundary--" to close) at the start of a line, then
+  // optional transport padding (spaces, tabs) and the line break (CRLF or a bare LF).
   struct Delimiter {
     std::size_t line_start = 0;
     std::size_t content_start = 0; // where the next part begins
@@ -163,13 +167,14 @@ std::variant<std::vector<MimePart>, ServiceError> parse_multipart(const std::str
     line_start = line.next;
   }
   if (delimiters.empty() || delimiters.front().closing) {
-    return malformed("The multipart body has no part: each part must start with a line '" + delimiter +
-                     "' and the body must end with '" + delimiter + "--'.");
+    return malformed("The multipart body has no part: each part must start with a line '" +
+                     delimiter + "' and the body must end with '" + delimiter + "--'.");
   }
   if (!delimiters.back().closing) {
-    return malformed("Unexpected end of MIME multipart stream. MIME multipart message is not complete: "
-                     "end the body with the line '" +
-                     delimiter + "--'.");
+    return malformed(
+        "Unexpected end of MIME multipart stream. MIME multipart message is not complete: "
+        "end the body with the line '" +
+        delimiter + "--'.");
   }
 
   std::vector<MimePart> parts;

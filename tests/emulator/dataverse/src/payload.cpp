@@ -623,7 +623,8 @@ Outcome<Json> convert_body(const EntityDef& entity, const Schema& schema, const 
     if (at == std::string::npos) {
       const ColumnDef* column = entity.column(key);
       std::string target;
-      const bool navigation = entity.column_for_navigation(key, target) != nullptr;
+      const bool navigation = (column == nullptr || column->type == ColumnType::lookup) &&
+                              entity.column_for_navigation(key, target) != nullptr;
       if (navigation && value.is_object()) {
         return make_error(501, odata_error,
                           "Deep insert through '" + key +

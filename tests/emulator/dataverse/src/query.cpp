@@ -1,11 +1,10 @@
 #include "dvemu/query.hpp"
 
-#include <leadsync/http/url.hpp>
-
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cstdint>
+#include <leadsync/http/url.hpp>
 #include <map>
 #include <optional>
 #include <set>
@@ -17,9 +16,10 @@ namespace dvemu {
 
 namespace filter_detail {
 
-// Dataverse answers OData syntax and binding errors with this code. Learn's troubleshooting page shows
-// "Could not find a property named 'Name' on type 'Microsoft.Dynamics.CRM.account'." with code 0x0
-// (page of 2022, https://learn.microsoft.com/en-us/troubleshoot/power-platform/power-apps/dataverse/
+// Dataverse answers OData syntax and binding errors with this code. Learn's troubleshooting page
+// shows "Could not find a property named 'Name' on type 'Microsoft.Dynamics.CRM.account'." with
+// code 0x0 (page of 2022,
+// https://learn.microsoft.com/en-us/troubleshoot/power-platform/power-apps/dataverse/
 // web-api-client-errors); responses reported since then carry 0x80060888 for the same message.
 constexpr const char* odata_error_code = "0x80060888";
 
@@ -38,8 +38,8 @@ ServiceError unknown_property(const EntityDef& entity, std::string_view property
 
 // ---------------------------------------------------------------------------------------------
 // Text: Dataverse compares strings case-insensitively (SQL Server collation). Folding covers ASCII,
-// Latin-1, Latin Extended-A, Greek and Cyrillic capitals; accents are kept (the default collation is
-// also accent-insensitive, which the emulator does not model).
+// Latin-1, Latin Extended-A, Greek and Cyrillic capitals; accents are kept (the default collation
+// is also accent-insensitive, which the emulator does not model).
 
 char32_t fold(char32_t c) {
   if (c >= U'A' && c <= U'Z') {
@@ -222,7 +222,8 @@ std::int64_t days_from_civil(std::int64_t year, int month, int day) {
   const std::int64_t era = (year >= 0 ? year : year - 399) / 400;
   const std::int64_t year_of_era = year - era * 400;
   const std::int64_t day_of_year = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
-  const std::int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+  const std::int64_t day_of_era =
+      year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
   return era * 146097 + day_of_era - 719468;
 }
 
@@ -311,7 +312,18 @@ std::optional<Instant> parse_instant(std::string_view text, bool require_zone = 
 // ---------------------------------------------------------------------------------------------
 // Columns and values.
 
-enum class Edm { null, string, int32, int64, decimal, double_, boolean, date_time_offset, date, guid };
+enum class Edm {
+  null,
+  string,
+  int32,
+  int64,
+  decimal,
+  double_,
+  boolean,
+  date_time_offset,
+  date,
+  guid
+};
 
 const char* edm_name(Edm type) {
   switch (type) {
@@ -373,7 +385,9 @@ bool is_numeric(Edm type) {
   return type == Edm::int32 || type == Edm::int64 || type == Edm::decimal || type == Edm::double_;
 }
 
-bool is_temporal(Edm type) { return type == Edm::date_time_offset || type == Edm::date; }
+bool is_temporal(Edm type) {
+  return type == Edm::date_time_offset || type == Edm::date;
+}
 
 bool comparable(Edm a, Edm b) {
   return a == Edm::null || b == Edm::null || a == b || (is_numeric(a) && is_numeric(b)) ||
@@ -437,7 +451,9 @@ std::string lower_ascii(std::string text) {
   return text;
 }
 
-template <typename T> int three_way(const T& a, const T& b) { return a < b ? -1 : (b < a ? 1 : 0); }
+template <typename T> int three_way(const T& a, const T& b) {
+  return a < b ? -1 : (b < a ? 1 : 0);
+}
 
 // Orders two non-null values of the given type; nullopt when they cannot be compared.
 std::optional<int> order(Edm type, const Json& a, const Json& b) {
@@ -502,7 +518,20 @@ int compare_sort_values(Edm type, const Json& a, const Json& b) {
 // ---------------------------------------------------------------------------------------------
 // $filter: tokens, parse tree, binding against the entity.
 
-enum class TokenKind { identifier, string, number, guid, date_time, date, alias, open, close, comma, slash, end };
+enum class TokenKind {
+  identifier,
+  string,
+  number,
+  guid,
+  date_time,
+  date,
+  alias,
+  open,
+  close,
+  comma,
+  slash,
+  end
+};
 
 struct Token {
   TokenKind kind = TokenKind::end;
@@ -519,7 +548,9 @@ bool is_identifier_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '.';
 }
 
-bool is_hex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
+bool is_hex(char c) {
+  return std::isxdigit(static_cast<unsigned char>(c)) != 0;
+}
 
 bool guid_at(std::string_view text, std::size_t position) {
   constexpr std::size_t length = 36;
@@ -544,8 +575,8 @@ bool date_at(std::string_view text, std::size_t position) {
          text[position + 7] == '-' && read_digits(text, position + 8, 2, ignored);
 }
 
-std::string unrecognized_literal(std::string_view type, std::string_view literal, std::size_t position,
-                                 std::string_view text) {
+std::string unrecognized_literal(std::string_view type, std::string_view literal,
+                                 std::size_t position, std::string_view text) {
   return "Unrecognized '" + std::string(type) + "' literal '" + std::string(literal) + "' at '" +
          std::to_string(position) + "' in '" + std::string(text) + "'.";
 }
@@ -561,7 +592,7 @@ std::variant<std::vector<Token>, ServiceError> tokenize(std::string_view text) {
       continue;
     }
     if (c == '(' || c == ')' || c == ',' || c == '/') {
-      const TokenKind kind = c == '(' ? TokenKind::open
+      const TokenKind kind = c == '('   ? TokenKind::open
                              : c == ')' ? TokenKind::close
                              : c == ',' ? TokenKind::comma
                                         : TokenKind::slash;
@@ -610,21 +641,23 @@ std::variant<std::vector<Token>, ServiceError> tokenize(std::string_view text) {
       continue;
     }
     if (date_at(text, i)) {
-      while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) != 0 ||
-                                 std::string_view("-:.+TZtz").find(text[i]) != std::string_view::npos)) {
+      while (i < text.size() &&
+             (std::isdigit(static_cast<unsigned char>(text[i])) != 0 ||
+              std::string_view("-:.+TZtz").find(text[i]) != std::string_view::npos)) {
         ++i;
       }
       const std::string literal(text.substr(start, i - start));
       const bool date_only = literal.size() == 10;
       if (!parse_instant(literal, !date_only)) {
-        return bad_query(unrecognized_literal(date_only ? "Edm.Date" : "Edm.DateTimeOffset", literal,
-                                              start, text));
+        return bad_query(unrecognized_literal(date_only ? "Edm.Date" : "Edm.DateTimeOffset",
+                                              literal, start, text));
       }
       tokens.push_back({date_only ? TokenKind::date : TokenKind::date_time, literal, start});
       continue;
     }
     if (std::isdigit(static_cast<unsigned char>(c)) != 0 ||
-        (c == '-' && i + 1 < text.size() && std::isdigit(static_cast<unsigned char>(text[i + 1])) != 0)) {
+        (c == '-' && i + 1 < text.size() &&
+         std::isdigit(static_cast<unsigned char>(text[i + 1])) != 0)) {
       bool integral = true;
       ++i;
       const auto skip_digits = [&] {
@@ -644,7 +677,8 @@ std::variant<std::vector<Token>, ServiceError> tokenize(std::string_view text) {
         if (exponent < text.size() && (text[exponent] == '+' || text[exponent] == '-')) {
           ++exponent;
         }
-        if (exponent < text.size() && std::isdigit(static_cast<unsigned char>(text[exponent])) != 0) {
+        if (exponent < text.size() &&
+            std::isdigit(static_cast<unsigned char>(text[exponent])) != 0) {
           integral = false;
           i = exponent;
           skip_digits();
@@ -661,7 +695,8 @@ std::variant<std::vector<Token>, ServiceError> tokenize(std::string_view text) {
       }
       std::string name(text.substr(start, i - start));
       const auto next = text.find_first_not_of(" \t", i);
-      if (name.find('.') != std::string::npos && next != std::string_view::npos && text[next] == '(') {
+      if (name.find('.') != std::string::npos && next != std::string_view::npos &&
+          text[next] == '(') {
         // Microsoft.Dynamics.CRM.In(PropertyName='x',PropertyValues=["a"]) and the other query
         // functions: their named arguments are not OData expressions, so they are refused here.
         return bad_query("The dataverse-emulator does not implement the query function '" + name +
@@ -671,8 +706,9 @@ std::variant<std::vector<Token>, ServiceError> tokenize(std::string_view text) {
       tokens.push_back({TokenKind::identifier, std::move(name), start});
       continue;
     }
-    return bad_query("Syntax error: character '" + std::string(1, c) + "' is not valid at position " +
-                     std::to_string(start) + " in '" + std::string(text) + "'.");
+    return bad_query("Syntax error: character '" + std::string(1, c) +
+                     "' is not valid at position " + std::to_string(start) + " in '" +
+                     std::string(text) + "'.");
   }
   tokens.push_back({TokenKind::end, "", text.size()});
   return tokens;
@@ -687,11 +723,11 @@ enum class StringFunction { contains, startswith, endswith };
 struct FilterNode {
   filter_detail::NodeKind kind = filter_detail::NodeKind::literal;
   filter_detail::Edm type = filter_detail::Edm::null; // of the value the node yields
-  Json literal;                                      // literal
-  filter_detail::ColumnRef column;                   // property
+  Json literal;                                       // literal
+  filter_detail::ColumnRef column;                    // property
   filter_detail::CompareOp op = filter_detail::CompareOp::eq;
   filter_detail::StringFunction function = filter_detail::StringFunction::contains;
-  std::shared_ptr<const FilterNode> left;  // operands (logical_not and literal-free nodes use left)
+  std::shared_ptr<const FilterNode> left; // operands (logical_not and literal-free nodes use left)
   std::shared_ptr<const FilterNode> right;
 };
 
@@ -772,15 +808,18 @@ private:
   }
 
   ServiceError syntax_error(std::size_t position) const {
-    return bad_query("Syntax error at position " + std::to_string(position) + " in '" + text_ + "'.");
-  }
-
-  ServiceError positioned(std::string_view what, std::size_t position) const {
-    return bad_query(std::string(what) + " at position " + std::to_string(position) + " in '" + text_ +
+    return bad_query("Syntax error at position " + std::to_string(position) + " in '" + text_ +
                      "'.");
   }
 
-  static NodePtr make(FilterNode node) { return std::make_shared<const FilterNode>(std::move(node)); }
+  ServiceError positioned(std::string_view what, std::size_t position) const {
+    return bad_query(std::string(what) + " at position " + std::to_string(position) + " in '" +
+                     text_ + "'.");
+  }
+
+  static NodePtr make(FilterNode node) {
+    return std::make_shared<const FilterNode>(std::move(node));
+  }
 
   NodePtr logical(NodeKind kind, NodePtr left, NodePtr right) {
     if (left->type != Edm::boolean || right->type != Edm::boolean) {
@@ -950,10 +989,10 @@ private:
       return parse_function(name);
     }
     if (peek().kind == TokenKind::slash) {
-      return fail(bad_query("The dataverse-emulator does not filter through navigation properties ('" +
-                            name.text + "/...' in '" + text_ +
-                            "'): filter on this table's columns, or on _" + name.text +
-                            "_value for a lookup."));
+      return fail(bad_query(
+          "The dataverse-emulator does not filter through navigation properties ('" + name.text +
+          "/...' in '" + text_ + "'): filter on this table's columns, or on _" + name.text +
+          "_value for a lookup."));
     }
     const auto column = resolve_property(entity_, name.text);
     if (!column) {
@@ -966,8 +1005,8 @@ private:
     return make(std::move(node));
   }
 
-  // @p1 in the filter takes its value from the query string (@p1='x'); an alias without a value is null,
-  // as OData specifies.
+  // @p1 in the filter takes its value from the query string (@p1='x'); an alias without a value is
+  // null, as OData specifies.
   NodePtr parse_alias(const Token& alias) {
     const auto found = aliases_.find(alias.text);
     if (found == aliases_.end()) {
@@ -1021,10 +1060,11 @@ private:
                             "' was found. This may also be a function import or a key lookup on a "
                             "navigation property, which is not allowed."));
     }
-    const bool strings = arguments.size() == 2 &&
-                         std::all_of(arguments.begin(), arguments.end(), [](const NodePtr& argument) {
-                           return argument->type == Edm::string || argument->type == Edm::null;
-                         });
+    const bool strings =
+        arguments.size() == 2 &&
+        std::all_of(arguments.begin(), arguments.end(), [](const NodePtr& argument) {
+          return argument->type == Edm::string || argument->type == Edm::null;
+        });
     if (!strings) {
       return fail(bad_query("No function signature for the function with name '" + name.text +
                             "' matches the specified arguments. The function signatures considered "
@@ -1055,7 +1095,9 @@ private:
 
 enum class Truth { no, yes, unknown };
 
-Truth truth(bool value) { return value ? Truth::yes : Truth::no; }
+Truth truth(bool value) {
+  return value ? Truth::yes : Truth::no;
+}
 
 Truth evaluate(const FilterNode& node, const EntityDef& entity, const StoredRecord& record);
 
@@ -1072,8 +1114,8 @@ Json operand_value(const FilterNode& node, const EntityDef& entity, const Stored
   }
 }
 
-// The type two operands are compared as: a column's own type wins over a literal's; a date against a
-// DateTimeOffset compares instants (the date as midnight UTC).
+// The type two operands are compared as: a column's own type wins over a literal's; a date against
+// a DateTimeOffset compares instants (the date as midnight UTC).
 Edm comparison_type(const FilterNode& left, const FilterNode& right) {
   if (is_temporal(left.type) && is_temporal(right.type)) {
     return left.type == Edm::date_time_offset || right.type == Edm::date_time_offset
@@ -1089,11 +1131,13 @@ Edm comparison_type(const FilterNode& left, const FilterNode& right) {
   return left.type != Edm::null ? left.type : right.type;
 }
 
-Truth evaluate_compare(const FilterNode& node, const EntityDef& entity, const StoredRecord& record) {
+Truth evaluate_compare(const FilterNode& node, const EntityDef& entity,
+                       const StoredRecord& record) {
   const Json left = operand_value(*node.left, entity, record);
   const Json right = operand_value(*node.right, entity, record);
-  const bool null_literal = (node.left->kind == NodeKind::literal && node.left->literal.is_null()) ||
-                            (node.right->kind == NodeKind::literal && node.right->literal.is_null());
+  const bool null_literal =
+      (node.left->kind == NodeKind::literal && node.left->literal.is_null()) ||
+      (node.right->kind == NodeKind::literal && node.right->literal.is_null());
   if (null_literal && (node.op == CompareOp::eq || node.op == CompareOp::ne)) {
     const bool both_null = left.is_null() && right.is_null();
     return truth(node.op == CompareOp::eq ? both_null : !both_null);
@@ -1122,7 +1166,8 @@ Truth evaluate_compare(const FilterNode& node, const EntityDef& entity, const St
   return Truth::unknown;
 }
 
-Truth evaluate_function(const FilterNode& node, const EntityDef& entity, const StoredRecord& record) {
+Truth evaluate_function(const FilterNode& node, const EntityDef& entity,
+                        const StoredRecord& record) {
   const Json subject = operand_value(*node.left, entity, record);
   const Json argument = operand_value(*node.right, entity, record);
   if (!subject.is_string() || !argument.is_string()) {
@@ -1258,9 +1303,8 @@ parse_orderby(const EntityDef& entity, const std::map<std::string, std::string>&
     if (property.front() == '@') {
       const auto found = aliases.find(property);
       if (found == aliases.end()) {
-        return bad_query("The parameter alias " + property +
-                         " in $orderby has no value: add " + property +
-                         "=<column> to the query string.");
+        return bad_query("The parameter alias " + property + " in $orderby has no value: add " +
+                         property + "=<column> to the query string.");
       }
       property = trim(found->second);
     }
@@ -1326,8 +1370,9 @@ std::variant<int, ServiceError> parse_top(const std::string& value) {
                      "non-negative integer value.");
   }
   if (top == 0) {
-    return bad_query("Invalid value '0' for $top query option found: the dataverse-emulator needs a "
-                     "positive $top; leave $top out to get every row.");
+    return bad_query(
+        "Invalid value '0' for $top query option found: the dataverse-emulator needs a "
+        "positive $top; leave $top out to get every row.");
   }
   return top;
 }
@@ -1335,9 +1380,10 @@ std::variant<int, ServiceError> parse_top(const std::string& value) {
 // ---------------------------------------------------------------------------------------------
 // Paging cookie, in the shape of Learn's example (https://learn.microsoft.com/en-us/power-apps/
 // developer/data-platform/webapi/query/page-results): $skiptoken=<cookie pagenumber="2"
-// pagingcookie="%3ccookie%20page%3d%221%22%3e...%3c%2fcookie%3e" istracking="False" />, the inner cookie
-// URL-encoded (lower-case hex) so only unreserved characters and % remain inside the attribute.
-// Inner cookie: <cookie page="1"><sort last="<JSON value, XML-escaped>" />...<id last="{<id>}" /></cookie>
+// pagingcookie="%3ccookie%20page%3d%221%22%3e...%3c%2fcookie%3e" istracking="False" />, the inner
+// cookie URL-encoded (lower-case hex) so only unreserved characters and % remain inside the
+// attribute. Inner cookie: <cookie page="1"><sort last="<JSON value, XML-escaped>" />...<id
+// last="{<id>}" /></cookie>
 
 std::string xml_escape(std::string_view text) {
   std::string out;
@@ -1575,7 +1621,8 @@ parse_query_options(const EntityDef& entity, const Schema& schema,
       options.top = std::get<int>(top);
     } else if (name == "$count") {
       if (value != "true" && value != "false") {
-        return bad_query("'" + value + "' is not a valid count option: use $count=true or $count=false.");
+        return bad_query("'" + value +
+                         "' is not a valid count option: use $count=true or $count=false.");
       }
       options.count = value == "true";
     } else if (name == "$expand") {
@@ -1589,11 +1636,12 @@ parse_query_options(const EntityDef& entity, const Schema& schema,
     } else if (name == "$deltatoken") {
       options.deltatoken = value;
     } else if (name == "$apply") {
-      return bad_query("The dataverse-emulator does not implement $apply (aggregation); query the rows "
-                       "and aggregate them in the client.");
+      return bad_query(
+          "The dataverse-emulator does not implement $apply (aggregation); query the rows "
+          "and aggregate them in the client.");
     } else {
-      // Dataverse does not support $skip, $search or $format (dataverse-notes section 4); the wording
-      // is the one reported for $skip (UNCONFIRMED by a Microsoft page).
+      // Dataverse does not support $skip, $search or $format (dataverse-notes section 4); the
+      // wording is the one reported for $skip (UNCONFIRMED by a Microsoft page).
       return bad_query("The query parameter " + name + " is not supported");
     }
   }
@@ -1664,8 +1712,7 @@ std::string encode_paging_cookie(const PagingCookie& cookie) {
 std::optional<PagingCookie> decode_paging_cookie(const std::string& skiptoken) {
   std::size_t position = 0;
   const auto outer = read_tag(skiptoken, position);
-  if (!outer || outer->name != "cookie" || !outer->self_closing ||
-      position != skiptoken.size()) {
+  if (!outer || outer->name != "cookie" || !outer->self_closing || position != skiptoken.size()) {
     return std::nullopt;
   }
   const auto page = outer->attributes.find("pagenumber");

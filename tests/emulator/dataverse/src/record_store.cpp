@@ -95,15 +95,22 @@ std::string key_part(const Json& value) {
 }
 
 // The index text of a row for a key, or nullopt when a key column is empty (such rows are not
-// indexed, as Dataverse's key indexes leave out rows with null key values).
-std::optional<std::string> key_text(const AlternateKeyDef& key, const Json& attributes) {
+// indexed, as Dataverse's key indexes leave out rows with null key values). `changes`, when given,
+// override the row's attributes (a null change clears the column).
+std::optional<std::string> key_text(const AlternateKeyDef& key, const Json& attributes,
+                                    const Json* changes = nullptr) {
   std::string text;
   for (const auto& column : key.columns) {
-    auto it = attributes.find(column);
-    if (it == attributes.end() || it->is_null()) {
+    const Json* value = nullptr;
+    if (changes != nullptr && changes->contains(column)) {
+      value = &(*changes)[column];
+    } else if (auto it = attributes.find(column); it != attributes.end()) {
+      value = &*it;
+    }
+    if (value == nullptr || value->is_null()) {
       return std::nullopt;
     }
-    text += key_part(*it);
+    text += key_part(*value);
     text += key_separator;
   }
   return text;
@@ -510,10 +517,11 @@ const AlternateKeyDef* RecordStore::Txn::key_conflict(const EntityDef& entity,
   }
   const std::string row_id = lower_ascii(id);
   const StoredRecord* existing = table->find(row_id);
-  Json attributes = existing != nullptr ? existing->attributes : Json::object();
-  apply_changes(attributes, changes, entity.primary_id);
+  static const Json no_attributes = Json::object();
+  const Json& attributes = existing != nullptr ? existing->attributes : no_attributes;
+  const Json* overrides = changes.is_object() ? &changes : nullptr;
   for (const auto& key : entity.alternate_keys) {
-    auto text = key_text(key, attributes);
+    auto text = key_text(key, attributes, overrides);
     auto index = table->key_index.find(key.name);
     if (!text || index == table->key_index.end()) {
       continue;

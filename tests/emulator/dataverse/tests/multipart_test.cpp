@@ -30,7 +30,7 @@ std::string crlf(const std::string& text) {
 }
 
 // The change-set example of the batch page: a change set of three creates, then a GET outside it.
-const std::string docs_batch = R"(--batch_22975cad-7f57-410d-be15-6363209367ea
+const std::string docs_batch = R"docs(--batch_22975cad-7f57-410d-be15-6363209367ea
 Content-Type: multipart/mixed; boundary="changeset_246e6bfe-89a4-4c77-b293-7a433f082e8a"
 
 --changeset_246e6bfe-89a4-4c77-b293-7a433f082e8a
@@ -75,7 +75,7 @@ GET /api/data/v9.2/accounts(00000000-0000-0000-0000-000000000001)/Account_Tasks?
 
 
 --batch_22975cad-7f57-410d-be15-6363209367ea--
-)";
+)docs";
 
 constexpr const char* batch_boundary = "batch_22975cad-7f57-410d-be15-6363209367ea";
 
