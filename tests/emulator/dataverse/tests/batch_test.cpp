@@ -7,12 +7,10 @@
 #include "dvemu/schema.hpp"
 #include "dvemu/web_api.hpp"
 
-#include <leadsync/core/clock.hpp>
-#include <leadsync/core/random.hpp>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
+#include <leadsync/core/clock.hpp>
+#include <leadsync/core/random.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -52,8 +50,12 @@ struct Item {
   bool changeset = false;
 };
 
-Item request(Part part) { return Item{{std::move(part)}, false}; }
-Item changeset(std::vector<Part> parts) { return Item{std::move(parts), true}; }
+Item request(Part part) {
+  return Item{{std::move(part)}, false};
+}
+Item changeset(std::vector<Part> parts) {
+  return Item{std::move(parts), true};
+}
 
 std::string embedded(const Part& part) {
   std::string text = part.method + " " + part.url + " HTTP/1.1\r\n";
@@ -172,7 +174,8 @@ protected:
     result.status = response.status;
     result.headers = response.headers;
     const std::string content_type = response.headers.get("Content-Type").value_or("");
-    EXPECT_THAT(content_type, StartsWith("multipart/mixed; boundary=batchresponse_")) << response.body;
+    EXPECT_THAT(content_type, StartsWith("multipart/mixed; boundary=batchresponse_"))
+        << response.body;
     for (const MimePart& part : parse_parts(response.body, multipart_boundary(content_type))) {
       const std::string type = part.headers.get("Content-Type").value_or("");
       std::vector<InnerResponse> responses;
@@ -214,12 +217,16 @@ protected:
   }
 
   static Part create_lead(const std::string& lastname, const std::string& content_id = "") {
-    return Part{"POST", "/api/data/v9.2/leads", nlohmann::json{{"lastname", lastname}}.dump(), {},
+    return Part{"POST",
+                "/api/data/v9.2/leads",
+                nlohmann::json{{"lastname", lastname}}.dump(),
+                {},
                 content_id};
   }
 
   static Part invalid_lead(const std::string& content_id = "") {
-    return Part{"POST", "/api/data/v9.2/leads",
+    return Part{"POST",
+                "/api/data/v9.2/leads",
                 nlohmann::json{{"lastname", "Bad"}, {"firstname", std::string(51, 'x')}}.dump(),
                 {},
                 content_id};
@@ -243,7 +250,8 @@ protected:
 TEST_F(BatchTest, ChangeSetWithContentIdReferenceAndAGetOutsideIt) {
   const BatchResult result = send({
       changeset({create_lead("Lead in batch", "1"),
-                 Part{"POST", "/api/data/v9.2/contacts",
+                 Part{"POST",
+                      "/api/data/v9.2/contacts",
                       R"({"lastname":"Contact","originatingleadid@odata.bind":"$1"})",
                       {},
                       "2"}}),
@@ -276,8 +284,7 @@ TEST_F(BatchTest, ChangeSetWithContentIdReferenceAndAGetOutsideIt) {
   EXPECT_EQ(listed["value"][0]["lastname"], "Lead in batch");
 
   // Creates inside the change set are announced once it has committed.
-  EXPECT_THAT(sink_.created, ElementsAre("lead:" + id_in(lead_url),
-                                         "contact:" + contacts[0]->id));
+  EXPECT_THAT(sink_.created, ElementsAre("lead:" + id_in(lead_url), "contact:" + contacts[0]->id));
   EXPECT_GE(context_.records_processed, 3);
 }
 
@@ -312,7 +319,8 @@ TEST_F(BatchTest, ReferenceToACreateReturningItsRepresentationPointsAtTheNewRow)
 }
 
 TEST_F(BatchTest, AFailingChangeSetIsRolledBackAndAnswersWithTheFailingRequestOnly) {
-  const BatchResult result = send({changeset({create_lead("Rolled back", "1"), invalid_lead("2")})});
+  const BatchResult result =
+      send({changeset({create_lead("Rolled back", "1"), invalid_lead("2")})});
   EXPECT_EQ(result.status, 400);
   ASSERT_EQ(result.items.size(), 1u);
   ASSERT_TRUE(result.is_changeset[0]);
@@ -340,8 +348,8 @@ TEST_F(BatchTest, ContinueOnErrorRunsEveryRequestAndReportsEachStatus) {
 }
 
 TEST_F(BatchTest, WithoutContinueOnErrorTheFirstFailureEndsTheBatchWithItsStatus) {
-  const BatchResult result =
-      send({request(invalid_lead()), request(create_lead("Never")), request(create_lead("Never2"))});
+  const BatchResult result = send(
+      {request(invalid_lead()), request(create_lead("Never")), request(create_lead("Never2"))});
   EXPECT_EQ(result.status, 400);
   EXPECT_FALSE(result.headers.has("Preference-Applied"));
   ASSERT_EQ(result.items.size(), 1u);
@@ -381,12 +389,18 @@ TEST_F(BatchTest, ContinueOnErrorGoesPastAFailedChangeSetWhenTheSwitchSaysSo) {
 
 TEST_F(BatchTest, InnerRequestsMayUseAbsoluteOriginFormOrRelativeUrls) {
   const BatchResult result = send({
-      request(Part{"POST", std::string(org_url) + "/api/data/v9.2/leads", R"({"lastname":"Absolute"})",
-                   {}, ""}),
+      request(Part{"POST",
+                   std::string(org_url) + "/api/data/v9.2/leads",
+                   R"({"lastname":"Absolute"})",
+                   {},
+                   ""}),
       request(Part{"POST", "/api/data/v9.2/leads", R"({"lastname":"Origin"})", {}, ""}),
       request(Part{"POST", "leads", R"({"lastname":"Relative"})", {}, ""}),
-      changeset({Part{"POST", std::string(org_url) + "/api/data/v9.2/leads",
-                      R"({"lastname":"Absolute in changeset"})", {}, "1"}}),
+      changeset({Part{"POST",
+                      std::string(org_url) + "/api/data/v9.2/leads",
+                      R"({"lastname":"Absolute in changeset"})",
+                      {},
+                      "1"}}),
   });
   EXPECT_EQ(result.status, 200);
   EXPECT_THAT(lastnames("leads"),
@@ -398,8 +412,8 @@ TEST_F(BatchTest, InnerRequestsCarryTheirOwnHeaders) {
   duplicate_check.body = R"({"lastname":"Second","emailaddress1":"same@example.com"})";
   duplicate_check.headers = {{"MSCRM.SuppressDuplicateDetection", "false"}};
   const BatchResult result = send(
-      {request(Part{"POST", "leads", R"({"lastname":"First","emailaddress1":"same@example.com"})",
-                    {}, ""}),
+      {request(Part{
+           "POST", "leads", R"({"lastname":"First","emailaddress1":"same@example.com"})", {}, ""}),
        request(duplicate_check)},
       {{"Prefer", "odata.continue-on-error"}});
   ASSERT_EQ(result.items.size(), 2u);
@@ -452,9 +466,12 @@ TEST_F(BatchTest, GetInsideAChangeSetIsRefused) {
 TEST_F(BatchTest, AReferenceToAnUndeclaredContentIdIsRefused) {
   // The docs' example: Content-ID 2 uses $1 before Content-ID 1 declares it.
   const http::Response response = send_raw(
-      batch_body({changeset(
-          {Part{"POST", "contacts", R"({"lastname":"x","originatingleadid@odata.bind":"$1"})", {}, "2"},
-           create_lead("Declared too late", "1")})}),
+      batch_body({changeset({Part{"POST",
+                                  "contacts",
+                                  R"({"lastname":"x","originatingleadid@odata.bind":"$1"})",
+                                  {},
+                                  "2"},
+                             create_lead("Declared too late", "1")})}),
       "multipart/mixed; boundary=batch_AAA123");
   EXPECT_EQ(response.status, 400);
   EXPECT_EQ(error_of(response).message,
@@ -471,9 +488,9 @@ TEST_F(BatchTest, AReferenceInAUrlOutsideAChangeSetIsRefused) {
 }
 
 TEST_F(BatchTest, DuplicateContentIdsInAChangeSetAreRefused) {
-  const http::Response response = send_raw(
-      batch_body({changeset({create_lead("a", "1"), create_lead("b", "1")})}),
-      "multipart/mixed; boundary=batch_AAA123");
+  const http::Response response =
+      send_raw(batch_body({changeset({create_lead("a", "1"), create_lead("b", "1")})}),
+               "multipart/mixed; boundary=batch_AAA123");
   EXPECT_EQ(response.status, 400);
   EXPECT_THAT(error_of(response).message, HasSubstr("The content ID '1' was found more than once"));
   EXPECT_TRUE(rows("leads").empty());
@@ -511,9 +528,9 @@ TEST_F(BatchTest, AMalformedBodyIsRefusedWithTheReason) {
   EXPECT_EQ(unclosed.status, 400);
   EXPECT_THAT(error_of(unclosed).message, HasSubstr("not complete"));
 
-  const http::Response wrong_part = send_raw(
-      "--batch_AAA123\r\nContent-Type: text/plain\r\n\r\nhello\r\n--batch_AAA123--\r\n",
-      "multipart/mixed; boundary=batch_AAA123");
+  const http::Response wrong_part =
+      send_raw("--batch_AAA123\r\nContent-Type: text/plain\r\n\r\nhello\r\n--batch_AAA123--\r\n",
+               "multipart/mixed; boundary=batch_AAA123");
   EXPECT_THAT(error_of(wrong_part).message, HasSubstr("application/http"));
   EXPECT_TRUE(rows("leads").empty());
 }

@@ -1,14 +1,13 @@
-// multipart/mixed as $batch uses it (dataverse-notes section 5): boundaries, parts, change sets nested in
-// a batch, requests embedded in parts, and the response side, checked against the examples of
+// multipart/mixed as $batch uses it (dataverse-notes section 5): boundaries, parts, change sets
+// nested in a batch, requests embedded in parts, and the response side, checked against the
+// examples of
 // https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/execute-batch-operations-using-web-api
 
 #include "dvemu/multipart.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
 #include <nlohmann/json.hpp>
-
 #include <string>
 #include <vector>
 
@@ -132,8 +131,8 @@ TEST_P(DocsExampleTest, SplitsTheBatchIntoAChangeSetAndARequest) {
 
   const EmbeddedRequest get = request_of(parts[1].body);
   EXPECT_EQ(get.method, "GET");
-  EXPECT_EQ(get.target,
-            "/api/data/v9.2/accounts(00000000-0000-0000-0000-000000000001)/Account_Tasks?$select=subject");
+  EXPECT_EQ(get.target, "/api/data/v9.2/accounts(00000000-0000-0000-0000-000000000001)/"
+                        "Account_Tasks?$select=subject");
   EXPECT_TRUE(get.headers.empty());
   EXPECT_EQ(get.body.find_first_not_of("\r\n"), std::string::npos);
 }
@@ -164,8 +163,9 @@ INSTANTIATE_TEST_SUITE_P(LineEnds, DocsExampleTest, ::testing::Values(true, fals
                          [](const auto& info) { return info.param ? "Crlf" : "BareLf"; });
 
 TEST(MultipartTest, IgnoresPreambleEpilogueAndTransportPadding) {
-  const std::string body = "This is a preamble.\r\n--b1  \t\r\nContent-Type: text/plain\r\n\r\nhello"
-                           "\r\n--b1--   \r\nepilogue --b1\r\n";
+  const std::string body =
+      "This is a preamble.\r\n--b1  \t\r\nContent-Type: text/plain\r\n\r\nhello"
+      "\r\n--b1--   \r\nepilogue --b1\r\n";
   const std::vector<MimePart> parts = parts_of(body, "b1");
   ASSERT_EQ(parts.size(), 1u);
   EXPECT_EQ(parts[0].body, "hello");
@@ -208,7 +208,8 @@ TEST(MultipartTest, RefusesAPartWithoutABlankLineAfterItsHeaders) {
 
 TEST(MultipartTest, RefusesAMalformedHeaderLine) {
   const ServiceError error = refusal(
-      "--b\r\nContent-Type: application/http\r\nPOST http://x/leads HTTP/1.1\r\n\r\n{}\r\n--b--", "b");
+      "--b\r\nContent-Type: application/http\r\nPOST http://x/leads HTTP/1.1\r\n\r\n{}\r\n--b--",
+      "b");
   EXPECT_THAT(error.message, HasSubstr("malformed header line 'POST http://x/leads HTTP/1.1'"));
 }
 

@@ -1,15 +1,13 @@
-// OData query options as the emulated Web API reads them (dataverse-notes section 4): $filter parsing and
-// evaluation against stored rows, $select/$orderby/$top/$count/$expand, unsupported options, sorting and
-// the paging cookie carried in $skiptoken.
+// OData query options as the emulated Web API reads them (dataverse-notes section 4): $filter
+// parsing and evaluation against stored rows, $select/$orderby/$top/$count/$expand, unsupported
+// options, sorting and the paging cookie carried in $skiptoken.
 
 #include "dvemu/query.hpp"
 
-#include <leadsync/http/url.hpp>
-
+#include <algorithm>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include <algorithm>
+#include <leadsync/http/url.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -203,11 +201,13 @@ TEST_F(QueryTest, UnterminatedLiteralReportsTheDocumentedPositionAndText) {
   const ServiceError refused = error({{"$filter", "lastname eq 'O'Bryan'"}});
   EXPECT_EQ(refused.status, 400);
   EXPECT_EQ(refused.code, "0x80060888");
-  EXPECT_EQ(refused.message, "There is an unterminated literal at position 21 in 'lastname eq 'O'Bryan''.");
+  EXPECT_EQ(refused.message,
+            "There is an unterminated literal at position 21 in 'lastname eq 'O'Bryan''.");
 }
 
 TEST_F(QueryTest, UnknownColumnsAreRefusedWithTheDataverseMessage) {
-  const std::string expected = "Could not find a property named 'foo' on type 'Microsoft.Dynamics.CRM.lead'.";
+  const std::string expected =
+      "Could not find a property named 'foo' on type 'Microsoft.Dynamics.CRM.lead'.";
   EXPECT_EQ(error({{"$filter", "foo eq 1"}}).message, expected);
   EXPECT_EQ(error({{"$select", "firstname,foo"}}).message, expected);
   EXPECT_EQ(error({{"$orderby", "foo desc"}}).message, expected);
@@ -215,7 +215,8 @@ TEST_F(QueryTest, UnknownColumnsAreRefusedWithTheDataverseMessage) {
   // Property names are case-sensitive, and a lookup is only known as _<name>_value.
   EXPECT_THAT(error({{"$select", "FirstName"}}).message, HasSubstr("'FirstName'"));
   EXPECT_THAT(error({{"$select", "parentaccountid"}}).message, HasSubstr("'parentaccountid'"));
-  EXPECT_THAT(error({{"$filter", "_firstname_value eq null"}}).message, HasSubstr("'_firstname_value'"));
+  EXPECT_THAT(error({{"$filter", "_firstname_value eq null"}}).message,
+              HasSubstr("'_firstname_value'"));
 }
 
 struct ErrorCase {
@@ -229,27 +230,29 @@ TEST_F(QueryTest, MalformedFiltersGetODataSyntaxAndTypeErrors) {
       {"(lastname eq 'x'", "')' or operator expected at position 16 in '(lastname eq 'x''."},
       {"lastname eq", "Expression expected at position 11 in 'lastname eq'."},
       {"contains(lastname 'x')", "')' or ',' expected at position 18 in 'contains(lastname 'x')'."},
-      {"lastname eq #", "Syntax error: character '#' is not valid at position 12 in 'lastname eq #'."},
-      {"lastname eq 5",
-       "A binary operator with incompatible types was detected. Found operand types 'Edm.String' and "
-       "'Edm.Int32' for operator kind 'Equal'."},
+      {"lastname eq #",
+       "Syntax error: character '#' is not valid at position 12 in 'lastname eq #'."},
+      {"lastname eq 5", "A binary operator with incompatible types was detected. Found operand "
+                        "types 'Edm.String' and "
+                        "'Edm.Int32' for operator kind 'Equal'."},
       {"leadid eq 'abc'",
        "A binary operator with incompatible types was detected. Found operand types 'Edm.Guid' and "
        "'Edm.String' for operator kind 'Equal'."},
-      {"lastname eq 'a' and numberofemployees",
-       "A binary operator with incompatible types was detected. Found operand types 'Edm.Boolean' and "
-       "'Edm.Int32' for operator kind 'And'."},
-      {"not lastname eq 'Smith'",
-       "A unary operator with an incompatible type was detected. Found operand type 'Edm.String' for "
-       "operator kind 'Not'."},
+      {"lastname eq 'a' and numberofemployees", "A binary operator with incompatible types was "
+                                                "detected. Found operand types 'Edm.Boolean' and "
+                                                "'Edm.Int32' for operator kind 'And'."},
+      {"not lastname eq 'Smith'", "A unary operator with an incompatible type was detected. Found "
+                                  "operand type 'Edm.String' for "
+                                  "operator kind 'Not'."},
       {"lastname", "The $filter expression must evaluate to a single boolean value."},
       {"contains(numberofemployees,'1')",
-       "No function signature for the function with name 'contains' matches the specified arguments. "
+       "No function signature for the function with name 'contains' matches the specified "
+       "arguments. "
        "The function signatures considered are: contains(Edm.String Nullable=true, Edm.String "
        "Nullable=true)."},
-      {"substringof('a',lastname)",
-       "An unknown function with name 'substringof' was found. This may also be a function import or a "
-       "key lookup on a navigation property, which is not allowed."},
+      {"substringof('a',lastname)", "An unknown function with name 'substringof' was found. This "
+                                    "may also be a function import or a "
+                                    "key lookup on a navigation property, which is not allowed."},
       {"createdon gt 2026-13-01T00:00:00Z",
        "Unrecognized 'Edm.DateTimeOffset' literal '2026-13-01T00:00:00Z' at '13' in 'createdon gt "
        "2026-13-01T00:00:00Z'."},
@@ -267,8 +270,8 @@ TEST_F(QueryTest, MalformedFiltersGetODataSyntaxAndTypeErrors) {
 }
 
 TEST_F(QueryTest, FiltersTheEmulatorDoesNotImplementSayWhatToUseInstead) {
-  const ServiceError function =
-      error({{"$filter", "Microsoft.Dynamics.CRM.In(PropertyName='lastname',PropertyValues=['a'])"}});
+  const ServiceError function = error(
+      {{"$filter", "Microsoft.Dynamics.CRM.In(PropertyName='lastname',PropertyValues=['a'])"}});
   EXPECT_THAT(function.message, HasSubstr("does not implement the query function"));
   const ServiceError navigation = error({{"$filter", "parentaccountid/name eq 'x'"}});
   EXPECT_THAT(navigation.message, HasSubstr("_parentaccountid_value"));
@@ -295,8 +298,9 @@ TEST_F(QueryTest, UnsupportedAndUnknownOptionsAreRefused) {
     EXPECT_EQ(refused.message, std::string("The query parameter ") + option + " is not supported");
   }
   EXPECT_THAT(error({{"$apply", "aggregate($count as n)"}}).message, HasSubstr("$apply"));
-  EXPECT_EQ(error({{"$top", "1"}, {"$top", "2"}}).message,
-            "Query option '$top' was specified more than once, but it must be specified at most once.");
+  EXPECT_EQ(
+      error({{"$top", "1"}, {"$top", "2"}}).message,
+      "Query option '$top' was specified more than once, but it must be specified at most once.");
 }
 
 TEST_F(QueryTest, CustomParametersAndAliasesAreNotQueryOptions) {
@@ -331,14 +335,15 @@ TEST_F(QueryTest, CountTakesTrueOrFalse) {
 }
 
 TEST_F(QueryTest, SkipTokenAndDeltaTokenAreKeptRaw) {
-  const QueryOptions parsed = options({{"$skiptoken", "<cookie a=\"1\" />"}, {"$deltatoken", "9!x"}});
+  const QueryOptions parsed =
+      options({{"$skiptoken", "<cookie a=\"1\" />"}, {"$deltatoken", "9!x"}});
   EXPECT_EQ(parsed.skiptoken, "<cookie a=\"1\" />");
   EXPECT_EQ(parsed.deltatoken, "9!x");
 }
 
 TEST_F(QueryTest, OrderByReadsColumnsDirectionsAndAliases) {
-  const QueryOptions parsed = options({{"$orderby", "lastname asc, numberofemployees desc,@p"},
-                                       {"@p", "_parentaccountid_value"}});
+  const QueryOptions parsed = options(
+      {{"$orderby", "lastname asc, numberofemployees desc,@p"}, {"@p", "_parentaccountid_value"}});
   ASSERT_EQ(parsed.orderby.size(), 3u);
   EXPECT_EQ(parsed.orderby[0].column, "lastname");
   EXPECT_FALSE(parsed.orderby[0].descending);
@@ -433,17 +438,19 @@ TEST_F(SortTest, SortsAfterFindsWhereTheNextPageStarts) {
 
 TEST(PagingCookieTest, HasDataverseShape) {
   const std::string token = encode_paging_cookie({2, {}, "49b0be2e-d01c-ed11-b83e-000d3a572421"});
-  EXPECT_EQ(token,
-            "<cookie pagenumber=\"2\" pagingcookie=\"%3ccookie%20page%3d%221%22%3e%3cid%20last%3d%22%7b"
-            "49b0be2e-d01c-ed11-b83e-000d3a572421%7d%22%20%2f%3e%3c%2fcookie%3e\" istracking=\"False\" />");
+  EXPECT_EQ(
+      token,
+      "<cookie pagenumber=\"2\" pagingcookie=\"%3ccookie%20page%3d%221%22%3e%3cid%20last%3d%22%7b"
+      "49b0be2e-d01c-ed11-b83e-000d3a572421%7d%22%20%2f%3e%3c%2fcookie%3e\" istracking=\"False\" "
+      "/>");
 }
 
 TEST(PagingCookieTest, RoundTripsHostileValuesThroughANextLink) {
-  const PagingCookie cookie{
-      7,
-      {Json("O'Brien \"the <boss> & co\" %25 %zz"), Json("Zoë 東京 🙂\n\ttab"), Json(42),
-       Json(-1.25), Json(true), Json(nullptr), Json("")},
-      "70bf4d48-34cb-ed11-b596-0022481d68cd"};
+  const PagingCookie cookie{7,
+                            {Json("O'Brien \"the <boss> & co\" %25 %zz"),
+                             Json("Zoë 東京 🙂\n\ttab"), Json(42), Json(-1.25), Json(true),
+                             Json(nullptr), Json("")},
+                            "70bf4d48-34cb-ed11-b596-0022481d68cd"};
   const std::string token = encode_paging_cookie(cookie);
   // The Web API percent-encodes the token into @odata.nextLink; the next request decodes it once.
   auto decoded_once = leadsync::http::percent_decode(leadsync::http::percent_encode(token));
@@ -462,11 +469,13 @@ TEST(PagingCookieTest, RefusesTokensItDidNotWrite) {
   const std::vector<std::string> bad = {
       "",
       "garbage",
-      "<cookie pagenumber=\"0\" pagingcookie=\"%3ccookie%20page%3d%221%22%3e%3cid%20last%3d%22%7bx%7d"
+      "<cookie pagenumber=\"0\" "
+      "pagingcookie=\"%3ccookie%20page%3d%221%22%3e%3cid%20last%3d%22%7bx%7d"
       "%22%20%2f%3e%3c%2fcookie%3e\" istracking=\"False\" />",
       "<cookie pagenumber=\"2\" pagingcookie=\"%zz\" istracking=\"False\" />",
       "<cookie pagenumber=\"2\" istracking=\"False\" />",
-      "<cookie pagenumber=\"2\" pagingcookie=\"%3ccookie%3e%3c%2fcookie%3e\" istracking=\"False\" />",
+      "<cookie pagenumber=\"2\" pagingcookie=\"%3ccookie%3e%3c%2fcookie%3e\" istracking=\"False\" "
+      "/>",
       good.substr(0, good.size() - 3),
       good + "x",
   };
