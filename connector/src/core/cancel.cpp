@@ -53,7 +53,9 @@ CancellationRegistration::operator=(CancellationRegistration&& other) noexcept {
   return *this;
 }
 
-CancellationRegistration::~CancellationRegistration() { unregister(); }
+CancellationRegistration::~CancellationRegistration() {
+  unregister();
+}
 
 void CancellationRegistration::unregister() noexcept {
   if (!state_) {
@@ -79,8 +81,9 @@ void CancellationSource::cancel() {
   state_->cancelled = true;
   state_->cancelling_thread = std::this_thread::get_id();
   state_->changed.notify_all();
-  // Each callback runs without the lock, so it may take other locks or read the token; running_callback_id
-  // lets a registration destroyed meanwhile wait until its callback has returned.
+  // Each callback runs without the lock, so it may take other locks or read the token;
+  // running_callback_id lets a registration destroyed meanwhile wait until its callback has
+  // returned.
   while (!state_->callbacks.empty()) {
     auto node = state_->callbacks.extract(state_->callbacks.begin());
     state_->running_callback_id = node.key();

@@ -1,7 +1,7 @@
 #pragma once
-// Cancellation that travels with each call, and waits that a cancellation interrupts at once, so shutdown
-// is prompt. Sleeper is the injected way to wait: production waits on the token, tests record the wait and
-// advance a ManualClock instead of sleeping.
+// Cancellation that travels with each call, and waits that a cancellation interrupts at once, so
+// shutdown is prompt. Sleeper is the injected way to wait: production waits on the token, tests
+// record the wait and advance a ManualClock instead of sleeping.
 
 #include <chrono>
 #include <condition_variable>
@@ -20,12 +20,13 @@ class CancellationToken {
 public:
   CancellationToken() = default; // never cancelled
   bool cancelled() const;
-  // Waits up to `duration`; returns false as soon as the token is cancelled, true when the time passed.
+  // Waits up to `duration`; returns false as soon as the token is cancelled, true when the time
+  // passed.
   bool wait_for(std::chrono::nanoseconds duration) const;
-  // Runs `callback` once when the token is cancelled: at once on this thread if it already is, else on
-  // the thread that cancels. Lets a wait on another condition (a free slot, a network reply) end at
-  // once on cancellation. The callback must not throw and must not destroy its own registration.
-  // Nothing is registered on a token that can never be cancelled.
+  // Runs `callback` once when the token is cancelled: at once on this thread if it already is, else
+  // on the thread that cancels. Lets a wait on another condition (a free slot, a network reply) end
+  // at once on cancellation. The callback must not throw. Nothing is registered on a token that can
+  // never be cancelled.
   [[nodiscard]] CancellationRegistration on_cancel(std::function<void()> callback) const;
 
 private:
@@ -44,9 +45,9 @@ private:
   std::shared_ptr<State> state_;
 };
 
-// Keeps an on_cancel callback registered. Destroying it unregisters the callback; if the callback is
-// running on another thread at that moment, the destructor waits for it to finish, so whatever the
-// callback refers to may be destroyed right after.
+// Keeps an on_cancel callback registered. Destroying it unregisters the callback; if the callback
+// is running on another thread at that moment, the destructor waits for it to finish, so whatever
+// the callback refers to may be destroyed right after.
 class CancellationRegistration {
 public:
   CancellationRegistration() = default;

@@ -28,8 +28,8 @@ Result<Response> BearerTokenPolicy::send(Request& request, CallContext& context,
                                          const NextPolicy& next) {
   LEADSYNC_TRY(const Url url, parse_url(request.url));
   if (url.scheme == "http" && !is_loopback_host(url.host)) {
-    return fail(ErrorCategory::config, "refusing to send a bearer token over plain http to " +
-                                           url.host + "; use https");
+    return fail(ErrorCategory::config,
+                "refusing to send a bearer token over plain http to " + url.host + "; use https");
   }
   LEADSYNC_CHECK(authorize(request, *provider_, false));
   auto result = next(request, context);

@@ -1,13 +1,14 @@
-// The cpprestsdk adapter behind Transport: the only file in leadsync that includes cpprestsdk headers.
-// cpprestsdk completes with any HTTP status and throws only when no response was had; its tasks crash
-// the process when an exception is never observed, so every task ends in a continuation that catches
-// everything and hands the outcome to the waiting caller.
+// The cpprestsdk adapter behind Transport: the only file in leadsync that includes cpprestsdk
+// headers. cpprestsdk completes with any HTTP status and throws only when no response was had; its
+// tasks crash the process when an exception is never observed, so every task ends in a continuation
+// that catches everything and hands the outcome to the waiting caller.
 
 #include "leadsync/http/cpprest_transport.hpp"
 
 #include "leadsync/core/log.hpp"
 #include "leadsync/http/url.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <cpprest/http_client.h>
 #include <fmt/format.h>
@@ -43,8 +44,8 @@ Error make_error(ErrorCategory category, std::string message, bool retryable) {
   return Error::make(category, std::move(message), retryable);
 }
 
-// cpprestsdk reports OpenSSL's packed error code (library and reason) in the generic category, where
-// message() says "Unknown error": decode it with OpenSSL.
+// cpprestsdk reports OpenSSL's packed error code (library and reason) in the generic category,
+// where message() says "Unknown error": decode it with OpenSSL.
 std::optional<Error> tls_error(int code, const std::string& endpoint) {
   const auto packed = static_cast<unsigned long>(code);
   if (code <= 0 || ERR_GET_LIB(packed) == 0) {
@@ -58,8 +59,9 @@ std::optional<Error> tls_error(int code, const std::string& endpoint) {
   if (ERR_GET_LIB(packed) == ERR_LIB_SSL) {
     switch (ERR_GET_REASON(packed)) {
     case SSL_R_CERTIFICATE_VERIFY_FAILED:
-      message += ": the server's certificate is not trusted; if a private CA signed it, add that CA "
-                 "(PEM) with crm.tls.ca_file";
+      message +=
+          ": the server's certificate is not trusted; if a private CA signed it, add that CA "
+          "(PEM) with crm.tls.ca_file";
       break;
     case SSL_R_WRONG_VERSION_NUMBER:
       message += ": the server does not speak TLS on this port; check https vs http in the URL";
@@ -120,9 +122,9 @@ Error transport_error(const std::error_code& code, const std::string& what,
                       false);
   }
   if (what.find("SSL") != std::string::npos) {
-    return make_error(
-        ErrorCategory::unavailable,
-        fmt::format("TLS with {} failed ({}: {})", endpoint, what, code.message()), false);
+    return make_error(ErrorCategory::unavailable,
+                      fmt::format("TLS with {} failed ({}: {})", endpoint, what, code.message()),
+                      false);
   }
   return make_error(ErrorCategory::unavailable,
                     fmt::format("request to {} failed: {} ({})", endpoint, what, code.message()),
@@ -163,6 +165,16 @@ struct Exchange {
   }
 };
 
+// RFC 9110 token characters: cpprestsdk refuses anything else, with an error that reads like a
+// network failure.
+bool is_method_token(std::string_view method) {
+  constexpr std::string_view symbols = "!#$%&'*+-.^_`|~";
+  return !method.empty() && std::all_of(method.begin(), method.end(), [&](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           symbols.find(c) != std::string_view::npos;
+  });
+}
+
 // Headers cpprestsdk writes itself from the message.
 bool managed_by_cpprest(std::string_view name) {
   return iequals(name, "Content-Length") || iequals(name, "Connection") || iequals(name, "Host");
@@ -196,6 +208,10 @@ public:
 
   Result<Response> send(const Request& request, const CallContext& context) override {
     LEADSYNC_TRY(const Url url, parse_url(request.url));
+    if (!is_method_token(request.method)) {
+      return fail(ErrorCategory::invalid_argument,
+                  fmt::format("invalid HTTP method \"{}\"", request.method));
+    }
     const std::string endpoint = host_port(url);
     if (context.cancel.cancelled()) {
       return fail(ErrorCategory::cancelled,
@@ -208,8 +224,8 @@ public:
     }
     if (deadline <= started) {
       return fail(ErrorCategory::timeout,
-                  fmt::format("the deadline for {} to {} passed before it was sent",
-                              request.method, endpoint),
+                  fmt::format("the deadline for {} to {} passed before it was sent", request.method,
+                              endpoint),
                   true);
     }
     const auto timeout = std::chrono::ceil<std::chrono::milliseconds>(deadline - started);
@@ -238,10 +254,10 @@ public:
     }
     lock.unlock();
     abort.cancel(); // the continuation still runs, and observes the cancellation
-    return fail(ErrorCategory::timeout,
-                fmt::format("no complete response from {} within {}", endpoint,
-                            seconds_text(timeout)),
-                true);
+    return fail(
+        ErrorCategory::timeout,
+        fmt::format("no complete response from {} within {}", endpoint, seconds_text(timeout)),
+        true);
   }
 
 private:
@@ -262,8 +278,8 @@ private:
       return fail(ErrorCategory::invalid_argument,
                   fmt::format("cannot send {} {}: {}", request.method, url.path, e.what()));
     } catch (const std::exception& e) {
-      return fail(ErrorCategory::internal, fmt::format("cannot send {} to {}: {}", request.method,
-                                                       endpoint, e.what()));
+      return fail(ErrorCategory::internal,
+                  fmt::format("cannot send {} to {}: {}", request.method, endpoint, e.what()));
     }
     return ok_status();
   }
@@ -326,14 +342,15 @@ private:
                               "readable PEM file",
                               options_.ca_file, error.message()));
     }
-    config.set_ssl_context_callback([ca_file = options_.ca_file](boost::asio::ssl::context& context) {
-      boost::system::error_code load_error;
-      context.load_verify_file(ca_file, load_error);
-      if (load_error) {
-        log::get()->error("cannot load the CA bundle {} (crm.tls.ca_file): {}", ca_file,
-                          load_error.message());
-      }
-    });
+    config.set_ssl_context_callback(
+        [ca_file = options_.ca_file](boost::asio::ssl::context& context) {
+          boost::system::error_code load_error;
+          context.load_verify_file(ca_file, load_error);
+          if (load_error) {
+            log::get()->error("cannot load the CA bundle {} (crm.tls.ca_file): {}", ca_file,
+                              load_error.message());
+          }
+        });
     return ok_status();
   }
 

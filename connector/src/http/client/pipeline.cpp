@@ -5,7 +5,8 @@
 
 namespace leadsync::http {
 
-Pipeline::Pipeline(std::vector<std::shared_ptr<Policy>> policies, std::shared_ptr<Transport> transport)
+Pipeline::Pipeline(std::vector<std::shared_ptr<Policy>> policies,
+                   std::shared_ptr<Transport> transport)
     : policies_(std::move(policies)), transport_(std::move(transport)) {
   if (!transport_) {
     throw std::invalid_argument("Pipeline needs a transport");

@@ -1,5 +1,6 @@
-// Retry-After (RFC 9110 10.2.3): delta-seconds, or an HTTP-date in any of the three forms a recipient
-// must accept (5.6.7): IMF-fixdate, the obsolete RFC 850 form and ANSI C's asctime() form.
+// Retry-After (RFC 9110 10.2.3): delta-seconds, or an HTTP-date in any of the three forms a
+// recipient must accept (5.6.7): IMF-fixdate, the obsolete RFC 850 form and ANSI C's asctime()
+// form.
 
 #include "leadsync/http/policies.hpp"
 
@@ -13,7 +14,8 @@ namespace {
 
 using std::chrono::sys_seconds;
 
-constexpr std::int64_t max_delta_seconds = 1'000'000'000; // ~31 years: any larger is as good as never
+constexpr std::int64_t max_delta_seconds =
+    1'000'000'000; // ~31 years: any larger is as good as never
 
 class Cursor {
 public:

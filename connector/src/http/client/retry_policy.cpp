@@ -30,7 +30,8 @@ bool is_retryable_status(int status) {
 enum class Verdict {
   done,   // a success, or a failure that repeating cannot fix
   retry,  // a transient failure, safe to repeat
-  unsafe, // a transient failure, but the service may have run the request: repeating could do it twice
+  unsafe, // a transient failure, but the service may have run the request: repeating could do it
+          // twice
 };
 
 Verdict verdict_for(const Result<Response>& result, bool idempotent) {
@@ -97,8 +98,7 @@ RetryPolicy::Stats RetryPolicy::stats() const {
   return stats_;
 }
 
-Result<Response> RetryPolicy::send(Request& request, CallContext& context,
-                                   const NextPolicy& next) {
+Result<Response> RetryPolicy::send(Request& request, CallContext& context, const NextPolicy& next) {
   const auto give_up = [&](Result<Response> last, int attempts,
                            std::string_view reason) -> Result<Response> {
     if (last.ok()) {
@@ -109,6 +109,9 @@ Result<Response> RetryPolicy::send(Request& request, CallContext& context,
     }
     Error error = last.error();
     error.message += fmt::format(" (gave up after {}: {})", attempts_text(attempts), reason);
+    if (error.request_id.empty()) {
+      error.request_id = context.client_request_id;
+    }
     return error;
   };
 
@@ -139,8 +142,7 @@ Result<Response> RetryPolicy::send(Request& request, CallContext& context,
       return give_up(std::move(result), attempt, "retry.max_attempts reached");
     }
 
-    const auto retry_after =
-        result.ok() ? parse_retry_after(*result, clock_.now()) : std::nullopt;
+    const auto retry_after = result.ok() ? parse_retry_after(*result, clock_.now()) : std::nullopt;
     if (retry_after && *retry_after > options_.max_retry_after) {
       Error error = Error::make(
           throttled ? ErrorCategory::throttled : ErrorCategory::unavailable,
@@ -165,10 +167,10 @@ Result<Response> RetryPolicy::send(Request& request, CallContext& context,
 
     if (context.cancel.cancelled() ||
         (wait.count() > 0 && !sleeper_.sleep_for(wait, context.cancel))) {
-      Error error = Error::make(ErrorCategory::cancelled,
-                                fmt::format("cancelled while waiting to retry {} {} after {}",
-                                            request.method, detail::path_for_log(request.url),
-                                            attempts_text(attempt)));
+      Error error =
+          Error::make(ErrorCategory::cancelled,
+                      fmt::format("cancelled while waiting to retry {} {} after {}", request.method,
+                                  detail::path_for_log(request.url), attempts_text(attempt)));
       error.request_id = context.client_request_id;
       return error;
     }

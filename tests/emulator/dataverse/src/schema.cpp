@@ -4,7 +4,6 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
-#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <utility>

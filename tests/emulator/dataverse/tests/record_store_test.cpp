@@ -6,6 +6,7 @@
 #include <leadsync/core/clock.hpp>
 #include <leadsync/core/random.hpp>
 #include <leadsync/core/uuid.hpp>
+#include <sqlite3.h>
 #include <stdexcept>
 #include <string>
 
@@ -347,6 +348,32 @@ TEST_F(RecordStoreTest, AStateFileWithRowsReplacesWhatIsInMemory) {
   EXPECT_EQ(txn.find(lead, in_memory), nullptr);
   ASSERT_EQ(txn.scan(lead).size(), 1u);
   EXPECT_EQ(txn.scan(lead)[0]->attributes["lastname"], "FromFile");
+}
+
+TEST_F(RecordStoreTest, ACommitTheStateFileRefusesIsUndoneAndSaysWhy) {
+  const std::string path = temp_file("locked");
+  ASSERT_TRUE(store.attach_state_file(path).ok());
+  const std::string kept = insert_lead(store, {{"lastname", "Kept"}});
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr), SQLITE_OK);
+  {
+    auto txn = store.begin();
+    txn.update(lead, kept, {{"lastname", "Lost"}});
+    txn.insert(lead, {{"lastname", "Unacknowledged"}});
+    try {
+      txn.commit();
+      ADD_FAILURE() << "commit succeeded while another connection held the write lock";
+    } catch (const std::runtime_error& error) {
+      EXPECT_NE(std::string(error.what()).find("could not write its state file"),
+                std::string::npos);
+    }
+  }
+  sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(other);
+  auto txn = store.begin();
+  ASSERT_EQ(txn.scan(lead).size(), 1u);
+  EXPECT_EQ(txn.find(lead, kept)->attributes["lastname"], "Kept");
 }
 
 TEST_F(RecordStoreTest, AttachingAnUnusablePathSaysWhichFileAndWhatToCheck) {

@@ -37,7 +37,9 @@ TEST(CancellationRegistrationTest, CallbackRunsAtOnceOnAnAlreadyCancelledToken) 
 TEST(CancellationRegistrationTest, DestroyedRegistrationIsNeverCalled) {
   CancellationSource source;
   bool ran = false;
-  { const auto registration = source.token().on_cancel([&ran] { ran = true; }); }
+  {
+    const auto registration = source.token().on_cancel([&ran] { ran = true; });
+  }
   source.cancel();
   EXPECT_FALSE(ran);
 }

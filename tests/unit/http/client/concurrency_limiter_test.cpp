@@ -158,9 +158,8 @@ protected:
 
 TEST_F(ThrottlePolicyTest, HoldsASlotWhileTheRequestIsInFlight) {
   int in_flight_during_send = -1;
-  transport.on_send([&](const Request&, const CallContext&) {
-    in_flight_during_send = limiter->in_flight();
-  });
+  transport.on_send(
+      [&](const Request&, const CallContext&) { in_flight_during_send = limiter->in_flight(); });
   transport.then_respond(200);
 
   ASSERT_TRUE(send().ok());

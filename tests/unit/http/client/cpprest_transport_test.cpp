@@ -31,14 +31,14 @@ constexpr auto hang_guard = 10s;
 class RecordingServer {
 public:
   explicit RecordingServer(Handler handler) : server_(make_beast_server(ServerOptions{})) {
-    auto port = server_->start([this, handler = std::move(handler)](Request request,
-                                                                    Respond respond) {
-      {
-        std::lock_guard lock(mutex_);
-        received_.push_back(request);
-      }
-      handler(std::move(request), std::move(respond));
-    });
+    auto port =
+        server_->start([this, handler = std::move(handler)](Request request, Respond respond) {
+          {
+            std::lock_guard lock(mutex_);
+            received_.push_back(request);
+          }
+          handler(std::move(request), std::move(respond));
+        });
     if (!port.ok()) {
       throw std::runtime_error(port.error().describe());
     }
@@ -258,7 +258,8 @@ TEST(CpprestTransportTest, ConnectionRefusedIsUnavailableRetryableAndNamesTheEnd
   const auto transport = make_cpprest_transport({});
   const auto endpoint = "127.0.0.1:" + std::to_string(closed.port());
 
-  const auto result = transport->send(make("GET", "http://" + endpoint + "/api/data/v9.2/WhoAmI"), {});
+  const auto result =
+      transport->send(make("GET", "http://" + endpoint + "/api/data/v9.2/WhoAmI"), {});
 
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().category, ErrorCategory::unavailable);
@@ -338,8 +339,9 @@ TEST(CpprestTransportTest, CancellingWhileWaitingForTheResponseEndsTheCall) {
   CallContext context;
   context.cancel = shutdown.token();
 
-  auto call = std::async(std::launch::async,
-                         [&] { return transport->send(make("GET", server.url("/slow")), context); });
+  auto call = std::async(std::launch::async, [&] {
+    return transport->send(make("GET", server.url("/slow")), context);
+  });
   arrived.wait();
   shutdown.cancel();
 
@@ -364,19 +366,23 @@ TEST(CpprestTransportTest, AlreadyCancelledCallSendsNothing) {
   EXPECT_TRUE(server.received().empty());
 }
 
-TEST(CpprestTransportTest, MalformedUrlIsAnInvalidArgument) {
+TEST(CpprestTransportTest, MalformedUrlOrMethodIsAnInvalidArgument) {
   const auto transport = make_cpprest_transport({});
-  const auto result = transport->send(make("GET", "ftp://example.com/file"), {});
-  ASSERT_FALSE(result.ok());
-  EXPECT_EQ(result.error().category, ErrorCategory::invalid_argument);
+  const auto bad_url = transport->send(make("GET", "ftp://example.com/file"), {});
+  const auto bad_method = transport->send(make("GET /x HTTP/1.1\r\nX:", "http://127.0.0.1:1/"), {});
+  ASSERT_FALSE(bad_url.ok());
+  EXPECT_EQ(bad_url.error().category, ErrorCategory::invalid_argument);
+  ASSERT_FALSE(bad_method.ok());
+  EXPECT_EQ(bad_method.error().category, ErrorCategory::invalid_argument);
+  EXPECT_NE(bad_method.error().message.find("invalid HTTP method"), std::string::npos);
 }
 
 TEST(CpprestTransportTest, TlsToAPlainHttpPortIsDecodedFromOpenSsl) {
   RecordingServer server(echo_handler());
   const auto transport = make_cpprest_transport({});
 
-  const auto result = transport->send(
-      make("GET", "https://127.0.0.1:" + std::to_string(server.port()) + "/"), {});
+  const auto result =
+      transport->send(make("GET", "https://127.0.0.1:" + std::to_string(server.port()) + "/"), {});
 
   ASSERT_FALSE(result.ok());
   const auto& message = result.error().message;

@@ -1,7 +1,7 @@
 #pragma once
-// Test doubles for the client pipeline: a Transport that records requests and answers from a script,
-// a Sleeper that records waits and moves a ManualClock instead of sleeping, and a TokenProvider that
-// hands out scripted tokens.
+// Test doubles for the client pipeline: a Transport that records requests and answers from a
+// script, a Sleeper that records waits and moves a ManualClock instead of sleeping, and a
+// TokenProvider that hands out scripted tokens.
 
 #include "leadsync/core/clock.hpp"
 #include "leadsync/http/pipeline.hpp"
@@ -104,8 +104,8 @@ inline NextPolicy next_to(Transport& transport) {
   };
 }
 
-// Records each wait and advances the clock by it instead of sleeping. A hook can act during the wait
-// (cancel the call, for instance); a cancelled token ends the wait as a real Sleeper would.
+// Records each wait and advances the clock by it instead of sleeping. A hook can act during the
+// wait (cancel the call, for instance); a cancelled token ends the wait as a real Sleeper would.
 class RecordingSleeper final : public Sleeper {
 public:
   explicit RecordingSleeper(ManualClock& clock) : clock_(clock) {}

@@ -16,9 +16,8 @@ class LogPolicyTest : public ::testing::Test {
 protected:
   // Sends through the log policy; the transport takes `duration` on the manual clock.
   Result<Response> send(Request request, std::chrono::milliseconds duration) {
-    transport.on_send([this, duration](const Request&, const CallContext&) {
-      clock.advance(duration);
-    });
+    transport.on_send(
+        [this, duration](const Request&, const CallContext&) { clock.advance(duration); });
     CallContext context;
     context.attempt = 2;
     context.client_request_id = "rid-123";
@@ -27,9 +26,8 @@ protected:
   }
 
   Request patch_request() {
-    auto request = make_request(
-        "PATCH",
-        "https://crm.example.com/api/data/v9.2/leads(leadsync_externalid='k1')?$select=emailaddress1");
+    auto request = make_request("PATCH", "https://crm.example.com/api/data/v9.2/"
+                                         "leads(leadsync_externalid='k1')?$select=emailaddress1");
     request.headers.set("Authorization", "Bearer secret-token-value");
     request.headers.set("Content-Type", "application/json");
     request.body = R"({"emailaddress1":"jane.roe@example.com"})";
@@ -72,7 +70,8 @@ TEST_F(LogPolicyTest, TransportFailureIsAWarningWithTheError) {
   const LogCapture log(spdlog::level::info);
   transport.then_fail(ErrorCategory::unavailable, "cannot connect to crm.example.com:443", true);
 
-  const auto result = send(make_request("GET", "https://crm.example.com/api/data/v9.2/WhoAmI"), 3ms);
+  const auto result =
+      send(make_request("GET", "https://crm.example.com/api/data/v9.2/WhoAmI"), 3ms);
 
   ASSERT_FALSE(result.ok());
   const auto lines = log.lines();

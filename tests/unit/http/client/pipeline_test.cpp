@@ -35,13 +35,15 @@ TEST(PipelineTest, RunsPoliciesInOrderAndTheTransportLast) {
   std::vector<std::string> trace;
   auto transport = std::make_shared<RecordingTransport>();
   transport->then_respond(204);
-  transport->on_send([&trace](const Request&, const CallContext&) { trace.push_back("transport"); });
+  transport->on_send(
+      [&trace](const Request&, const CallContext&) { trace.push_back("transport"); });
   const Pipeline pipeline({std::make_shared<TracingPolicy>("a", trace),
                            std::make_shared<TracingPolicy>("b", trace),
                            std::make_shared<TracingPolicy>("c", trace)},
                           transport);
 
-  const auto result = pipeline.send(make_request("GET", "https://crm.example.com/api/data/v9.2/leads"));
+  const auto result =
+      pipeline.send(make_request("GET", "https://crm.example.com/api/data/v9.2/leads"));
 
   ASSERT_TRUE(result.ok()) << result.error().describe();
   EXPECT_EQ(result->status, 204);
@@ -99,7 +101,8 @@ TEST(PipelineTest, FullChainRetriesA429WithTheSameRequestId) {
        std::make_shared<ThrottlePolicy>(limiter), std::make_shared<LogPolicy>(clock)},
       transport);
 
-  const auto result = pipeline.send(make_request("POST", "https://crm.example.com/api/data/v9.2/leads"));
+  const auto result =
+      pipeline.send(make_request("POST", "https://crm.example.com/api/data/v9.2/leads"));
 
   ASSERT_TRUE(result.ok()) << result.error().describe();
   EXPECT_EQ(result->status, 201);

@@ -33,16 +33,16 @@ RetryOptions test_options() {
 
 class RetryPolicyTest : public ::testing::Test {
 protected:
-  Result<Response> send(RetryPolicy& policy, std::string method = "GET",
-                        bool idempotent = true) {
-    auto request = make_request(std::move(method), "https://crm.example.com/api/data/v9.2/leads?$top=1");
+  Result<Response> send(RetryPolicy& policy, std::string method = "GET", bool idempotent = true) {
+    auto request =
+        make_request(std::move(method), "https://crm.example.com/api/data/v9.2/leads?$top=1");
     context.idempotent = idempotent;
     return policy.send(request, context, next_to(transport));
   }
 
-  ManualClock clock{Clock::WallTime{std::chrono::sys_days{std::chrono::year{2026} /
-                                                         std::chrono::November / 22}} +
-                    20h};
+  ManualClock clock{
+      Clock::WallTime{std::chrono::sys_days{std::chrono::year{2026} / std::chrono::November / 22}} +
+      20h};
   RecordingSleeper sleeper{clock};
   SeededRandom random{99};
   RecordingTransport transport;
@@ -166,6 +166,7 @@ TEST_F(RetryPolicyTest, ExhaustingTransportErrorsSaysHowManyAttemptsWereMade) {
     transport.then_fail(ErrorCategory::unavailable, "connection to crm.example.com:443 was reset",
                         true);
   }
+  context.client_request_id = "rid-9";
 
   const auto result = send(policy);
 
@@ -173,6 +174,7 @@ TEST_F(RetryPolicyTest, ExhaustingTransportErrorsSaysHowManyAttemptsWereMade) {
   EXPECT_EQ(result.error().category, ErrorCategory::unavailable);
   EXPECT_EQ(result.error().message, "connection to crm.example.com:443 was reset (gave up after 4 "
                                     "attempts: retry.max_attempts reached)");
+  EXPECT_EQ(result.error().request_id, "rid-9");
   EXPECT_EQ(transport.call_count(), 4U);
 }
 
@@ -199,8 +201,8 @@ TEST_F(RetryPolicyTest, TimeoutIsRetried) {
 
 TEST_F(RetryPolicyTest, ErrorsMarkedNotRetryableAreReturnedUnchanged) {
   RetryPolicy policy(test_options(), clock, sleeper, random);
-  transport.then_fail(ErrorCategory::unavailable, "TLS with x:443 failed: certificate verify failed",
-                      false);
+  transport.then_fail(ErrorCategory::unavailable,
+                      "TLS with x:443 failed: certificate verify failed", false);
 
   const auto result = send(policy);
 

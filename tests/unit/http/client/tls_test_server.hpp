@@ -60,8 +60,7 @@ inline SelfSignedCertificate make_self_signed_certificate() {
     return std::string(data, static_cast<std::size_t>(size));
   };
   return SelfSignedCertificate{
-      to_pem([&](BIO* bio) { PEM_write_bio_X509(bio, cert); }),
-      to_pem([&](BIO* bio) {
+      to_pem([&](BIO* bio) { PEM_write_bio_X509(bio, cert); }), to_pem([&](BIO* bio) {
         PEM_write_bio_PrivateKey(bio, key.get(), nullptr, nullptr, 0, nullptr, nullptr);
       })};
 }
@@ -126,8 +125,7 @@ private:
 
   boost::asio::io_context io_;
   boost::asio::ssl::context tls_{boost::asio::ssl::context::tls_server};
-  boost::asio::ip::tcp::acceptor acceptor_{
-      io_, {boost::asio::ip::address_v4::loopback(), 0}};
+  boost::asio::ip::tcp::acceptor acceptor_{io_, {boost::asio::ip::address_v4::loopback(), 0}};
   std::thread thread_;
 };
 

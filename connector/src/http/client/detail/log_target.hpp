@@ -1,6 +1,6 @@
 #pragma once
-// What the client side may log about a request URL: the path only. Query strings are left out because
-// OData filters and alternate keys can hold e-mail addresses and other personal data.
+// What the client side may log about a request URL: the path only. Query strings are left out
+// because OData filters and alternate keys can hold e-mail addresses and other personal data.
 
 #include <string>
 #include <string_view>
