@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace leadsync::dataverse {
@@ -143,7 +144,20 @@ public:
   std::string service_root() const; // "<url>/api/data/v<version>/"
 
 private:
-  Result<http::Response> send(http::Request request, bool idempotent);
+  http::Request make_request(std::string method, std::string url) const;
+  static Status set_json_body(http::Request& request, const Json& body);
+  std::string assign_request_id(http::Request& request); // x-ms-client-request-id, kept for errors
+  // Any HTTP status is returned as a response; only transport failures are errors.
+  Result<http::Response> send_any_status(http::Request request, bool idempotent,
+                                         const CancellationToken& cancel = {});
+  // A non-2xx status becomes an Error carrying the client request id.
+  Result<http::Response> send(http::Request request, bool idempotent,
+                              const CancellationToken& cancel = {});
+  Status check_service_link(const std::string& link, std::string_view what) const;
+  Result<odata::CollectionPage> read_page(std::string url, std::string prefer);
+  Result<std::string> first_id(const std::string& entity_set, const std::string& id_column,
+                               const odata::Filter& filter, std::string_view what);
+  Status set_lead_state(const std::string& lead_id, int state_code, int status_code);
   ClientOptions options_;
   std::shared_ptr<http::Pipeline> pipeline_;
   std::shared_ptr<http::ConcurrencyLimiter> limiter_;

@@ -34,12 +34,16 @@ public:
   // what to check (client id, secret, tenant); unavailable when the endpoint cannot be reached.
   Result<http::AccessToken> get_token(bool force_refresh) override;
 
+  std::string token_url() const; // {authority}/{tenant}/oauth2/v2.0/token
+
 private:
+  Result<http::AccessToken> fetch_token(); // with mutex_ held
   ClientCredentialsOptions options_;
   std::shared_ptr<http::Transport> transport_;
   Clock& clock_;
   std::mutex mutex_;
   std::optional<http::AccessToken> cached_;
+  Clock::WallTime refresh_at_{}; // when the cached token is due for renewal
 };
 
 } // namespace leadsync::dataverse

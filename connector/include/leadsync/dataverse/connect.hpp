@@ -6,6 +6,7 @@
 #include "leadsync/core/config.hpp"
 #include "leadsync/dataverse/client.hpp"
 
+#include <functional>
 #include <memory>
 
 namespace leadsync::dataverse {
@@ -18,5 +19,14 @@ struct Connection {
 
 // Errors: config (missing secret file/env, token over plain http to a non-loopback host).
 Result<Connection> connect(const config::Config& config);
+
+struct ConnectOptions {
+  http::RetryOptions retry; // `check` retries less: a person is waiting for its answer
+  // Wraps the cpprestsdk transport that every request (token requests included) ends in; tests
+  // record the requests this way. Unset: the transport is used as it is.
+  std::function<std::shared_ptr<http::Transport>(std::shared_ptr<http::Transport>)>
+      wrap_transport;
+};
+Result<Connection> connect(const config::Config& config, const ConnectOptions& options);
 
 } // namespace leadsync::dataverse

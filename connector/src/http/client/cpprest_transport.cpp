@@ -165,8 +165,8 @@ struct Exchange {
   }
 };
 
-// RFC 9110 token characters: cpprestsdk refuses anything else, with an error that reads like a
-// network failure.
+// RFC 9110 token characters. cpprestsdk refuses anything else only once the request is under way,
+// with an exception that carries no error code.
 bool is_method_token(std::string_view method) {
   constexpr std::string_view symbols = "!#$%&'*+-.^_`|~";
   return !method.empty() && std::all_of(method.begin(), method.end(), [&](char c) {
@@ -233,9 +233,9 @@ public:
 
     auto exchange = std::make_shared<Exchange>();
     pplx::cancellation_token_source abort;
-    if (auto started_ok = start(*client, request, url, abort.get_token(), exchange, endpoint);
-        !started_ok.ok()) {
-      return started_ok.error();
+    if (auto launched = launch(*client, request, url, abort.get_token(), exchange, endpoint);
+        !launched.ok()) {
+      return launched.error();
     }
     // Declared before the lock: the callback takes the exchange's mutex.
     const auto registration = context.cancel.on_cancel([exchange, abort] {
@@ -261,9 +261,10 @@ public:
   }
 
 private:
-  Status start(CpprestClient& client, const Request& request, const Url& url,
-               const pplx::cancellation_token& abort, std::shared_ptr<Exchange> exchange,
-               const std::string& endpoint) const {
+  // Starts the exchange; its outcome arrives in `exchange` from a cpprestsdk thread.
+  Status launch(CpprestClient& client, const Request& request, const Url& url,
+                const pplx::cancellation_token& abort, std::shared_ptr<Exchange> exchange,
+                const std::string& endpoint) const {
     try {
       client.request(to_cpprest(request, url), abort)
           .then([](web::http::http_response message) {

@@ -139,15 +139,15 @@ Result<Response> RetryPolicy::send(Request& request, CallContext& context, const
     }
 
     if (attempt >= options_.max_attempts) {
-      return give_up(std::move(result), attempt, "retry.max_attempts reached");
+      return give_up(std::move(result), attempt, "every allowed attempt failed");
     }
 
     const auto retry_after = result.ok() ? parse_retry_after(*result, clock_.now()) : std::nullopt;
     if (retry_after && *retry_after > options_.max_retry_after) {
       Error error = Error::make(
           throttled ? ErrorCategory::throttled : ErrorCategory::unavailable,
-          fmt::format("the service asked to wait {} before retrying (Retry-After), more than the "
-                      "{} allowed (retry max_retry_after); try again later",
+          fmt::format("the service asked to wait {} before retrying (Retry-After), longer than "
+                      "the {} leadsync waits at most; try again later",
                       seconds_text(*retry_after), seconds_text(options_.max_retry_after)),
           true);
       error.http_status = result->status;

@@ -493,6 +493,10 @@ Response handle_batch(WebApi& api, const Request& request, CallContext& context,
         "'multipart/mixed; boundary=\"batch_<id>\"'; got '" +
         content_type.value_or("") + "'."));
   }
+  if (options.compat.batch_requires_crlf && request.body.find('\n') != std::string::npos &&
+      request.body.find("\r\n") == std::string::npos) {
+    return error_response(ServiceError{400, "0x80048d19", "Stream was not readable."});
+  }
   auto planned = BatchPlanner().plan(request.body, boundary);
   if (auto* error = std::get_if<ServiceError>(&planned)) {
     return error_response(*error);

@@ -1,10 +1,9 @@
 // The emulator's front end: every request passes, in order, through the request log, the admin
-// endpoints
-// (/_emulator/*), the Entra-style token endpoint, authentication, the service-protection limits,
-// the seeded fault plan and the Web API, whose answer is then held back by the latency model before
-// it is sent. Creates of rows with a registered webhook step are posted to the webhook's URL by a
-// worker thread. Behaviour follows /work/shared/dataverse-notes.md; the README next to this file
-// documents it.
+// endpoints (/_emulator/*), the Entra-style token endpoint, authentication, the service-protection
+// limits, the seeded fault plan and the Web API, whose answer is then held back by the latency
+// model before it is sent. Creates of rows with a registered webhook step are posted to the
+// webhook's URL by a worker thread. Behaviour follows shared/dataverse-notes.md; the README next to
+// this file documents it.
 
 #include "dvemu/emulator.hpp"
 
@@ -16,7 +15,6 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -38,7 +36,6 @@
 #include <leadsync/core/uuid.hpp>
 #include <leadsync/http/server.hpp>
 #include <leadsync/http/url.hpp>
-#include <limits>
 #include <map>
 #include <mutex>
 #include <queue>
@@ -53,7 +50,6 @@ namespace {
 
 using leadsync::ErrorCategory;
 using leadsync::fail;
-using leadsync::http::Headers;
 using leadsync::http::iequals;
 using leadsync::http::Request;
 using leadsync::http::Respond;
@@ -84,11 +80,9 @@ constexpr const char* kDataPrefix = "/api/data/v9.2";
 constexpr const char* kAdminPrefix = "/_emulator/";
 constexpr const char* kDataContentType = "application/json; odata.metadata=minimal";
 constexpr int kDefaultCeilingBatch = 1000;
-// Dataverse posts to a webhook with a 60 s timeout and tries once more on 502/503/504 (notes
-// section 11).
+// Dataverse posts to a webhook with a 60 s timeout, once more on 502/503/504 (notes section 11).
 constexpr std::chrono::seconds kWebhookTimeout{60};
-// Larger webhook bodies lose their InputParameters and images (use-webhooks page, notes section
-// 11).
+// Larger webhook bodies lose their InputParameters and images (notes section 11).
 constexpr std::size_t kWebhookSizeLimit = 256 * 1024;
 constexpr const char* kXrmContracts = "http://schemas.microsoft.com/xrm/2011/Contracts";
 
@@ -166,8 +160,7 @@ std::int64_t unix_ms(WallTime time) {
   return std::chrono::duration_cast<milliseconds>(time.time_since_epoch()).count();
 }
 
-// "2026-11-22T20:00:00Z", "2026-11-22T20:00:00.123Z" or "2026-11-22" -> milliseconds since the
-// epoch.
+// "2026-11-22T20:00:00Z", "2026-11-22T20:00:00.123Z" or "2026-11-22" -> ms since the epoch.
 std::optional<std::int64_t> parse_iso_ms(const std::string& text) {
   int year = 0;
   unsigned month = 0;
@@ -405,8 +398,7 @@ Response service_error_response(const ServiceError& error) {
   return response;
 }
 
-// ---------------------------------------------------------------------------------------------------
-// Time
+// --- Time
 
 // The emulator's clock: system time plus an offset that POST /_emulator/clock moves forward, so
 // tests can expire tokens and change-tracking tokens without waiting.
@@ -495,8 +487,7 @@ private:
   std::thread worker_;
 };
 
-// ---------------------------------------------------------------------------------------------------
-// Service-protection limits (dataverse-notes section 8), per user over a sliding window.
+// --- Service-protection limits (dataverse-notes section 8), per user over a sliding window.
 
 struct Throttle {
   ServiceError error;
@@ -522,9 +513,8 @@ public:
     limits_ = limits;
   }
 
-  // Takes a concurrency slot and counts the request, or says why the request is refused.
-  // Concurrency is checked first: it errors immediately, the other two only once the window holds
-  // too much.
+  // Takes a concurrency slot and counts the request, or says why it is refused. Concurrency is
+  // checked first: it errors immediately, the other two once the window holds too much.
   std::optional<Throttle> admit(const std::string& user, SteadyTime now) {
     std::lock_guard lock(mutex_);
     auto& window = users_[user];
@@ -651,8 +641,7 @@ private:
   std::int64_t max_in_flight_seen_ = 0;
 };
 
-// ---------------------------------------------------------------------------------------------------
-// Seeded fault plan
+// --- Seeded fault plan
 
 enum class Fault { none, error_500, error_503, reset, slow, revoke };
 
@@ -723,8 +712,7 @@ private:
       std::make_unique<leadsync::SeededRandom>(options_.seed);
 };
 
-// ---------------------------------------------------------------------------------------------------
-// Access tokens
+// --- Access tokens
 
 enum class TokenState { valid, unknown, expired, revoked };
 
@@ -780,8 +768,7 @@ private:
   std::set<std::string> revoked_;
 };
 
-// ---------------------------------------------------------------------------------------------------
-// Counters for GET /_emulator/stats
+// --- Counters for GET /_emulator/stats
 
 class Counters {
 public:
@@ -828,8 +815,7 @@ private:
   std::map<std::string, std::int64_t> faults_;
 };
 
-// ---------------------------------------------------------------------------------------------------
-// Webhooks (dataverse-notes section 11;
+// --- Webhooks (dataverse-notes section 11;
 // https://learn.microsoft.com/en-us/power-apps/developer/data-platform/use-webhooks)
 
 namespace net = boost::asio;
@@ -1129,8 +1115,7 @@ private:
   }
 
   // DataContractJsonSerializer escapes every '/' as "\/" (the sample's "\/Date(...)\/" and
-  // "http:\/\/schemas..."). '/' can only occur inside JSON strings, so escaping all of them is
-  // safe.
+  // "http:\/\/schemas..."). '/' occurs only inside JSON strings, so escaping all of them is safe.
   static std::string wcf_json(const nlohmann::ordered_json& body) {
     const auto text = body.dump();
     std::string out;
@@ -1299,8 +1284,7 @@ private:
   std::atomic<std::int64_t> attempts_{0};
 };
 
-// ---------------------------------------------------------------------------------------------------
-// Options
+// --- Options
 
 struct ListenAddress {
   std::string host;
@@ -1424,8 +1408,6 @@ Json optional_number(const std::optional<double>& value) {
 
 } // namespace
 
-// -----------------------------------------------------------------------------------------------------
-
 LimitOptions scaled_limits(milliseconds window) {
   const LimitOptions documented;
   LimitOptions limits = documented;
@@ -1533,8 +1515,6 @@ BulkCeiling bulk_ceiling(const LimitOptions& limits, const LatencyOptions& laten
   }
   return ceiling;
 }
-
-// -----------------------------------------------------------------------------------------------------
 
 struct Emulator::Impl {
   explicit Impl(EmulatorOptions emulator_options)
@@ -2341,8 +2321,6 @@ Json Emulator::Impl::stats_json(int batch_size) const {
                       {"by_concurrency", optional_number(ceiling.by_concurrency)}};
   return stats;
 }
-
-// -----------------------------------------------------------------------------------------------------
 
 Emulator::Emulator(EmulatorOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 

@@ -17,10 +17,10 @@ namespace dvemu {
 namespace filter_detail {
 
 // Dataverse answers OData syntax and binding errors with this code. Learn's troubleshooting page
-// shows "Could not find a property named 'Name' on type 'Microsoft.Dynamics.CRM.account'." with
-// code 0x0 (page of 2022,
-// https://learn.microsoft.com/en-us/troubleshoot/power-platform/power-apps/dataverse/
-// web-api-client-errors); responses reported since then carry 0x80060888 for the same message.
+// (of 2022) shows "Could not find a property named 'Name' on type
+// 'Microsoft.Dynamics.CRM.account'." with code 0x0; responses reported since then carry 0x80060888
+// for the same message:
+// https://learn.microsoft.com/en-us/troubleshoot/power-platform/power-apps/dataverse/web-api-client-errors
 constexpr const char* odata_error_code = "0x80060888";
 
 ServiceError bad_query(std::string message) {
@@ -1378,12 +1378,13 @@ std::variant<int, ServiceError> parse_top(const std::string& value) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Paging cookie, in the shape of Learn's example (https://learn.microsoft.com/en-us/power-apps/
-// developer/data-platform/webapi/query/page-results): $skiptoken=<cookie pagenumber="2"
-// pagingcookie="%3ccookie%20page%3d%221%22%3e...%3c%2fcookie%3e" istracking="False" />, the inner
-// cookie URL-encoded (lower-case hex) so only unreserved characters and % remain inside the
-// attribute. Inner cookie: <cookie page="1"><sort last="<JSON value, XML-escaped>" />...<id
-// last="{<id>}" /></cookie>
+// Paging cookie, in the shape of the example on
+// https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/query/page-results
+//   <cookie pagenumber="2" pagingcookie="%3ccookie%20page%3d%221%22%3e...%3c%2fcookie%3e"
+//   istracking="False" />
+// The inner cookie is URL-encoded (lower-case hex), so only unreserved characters and % remain
+// inside the attribute. Inner cookie:
+//   <cookie page="1"><sort last="JSON value, XML-escaped" />...<id last="{id}" /></cookie>
 
 std::string xml_escape(std::string_view text) {
   std::string out;

@@ -288,6 +288,22 @@ TEST_F(BatchTest, ChangeSetWithContentIdReferenceAndAGetOutsideIt) {
   EXPECT_GE(context_.records_processed, 3);
 }
 
+TEST_F(BatchTest, BareLineFeedsAreRefusedAsDataverseDoes) {
+  std::string body = batch_body({request(Part{"GET", "/api/data/v9.2/leads", "", {}, ""})});
+  std::string lf_only;
+  for (char c : body) {
+    if (c != '\r') {
+      lf_only.push_back(c);
+    }
+  }
+  const auto refused = send_raw(lf_only, "multipart/mixed; boundary=\"batch_AAA123\"");
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_THAT(refused.body, HasSubstr("0x80048d19"));
+
+  options_.compat.batch_requires_crlf = false;
+  EXPECT_EQ(send_raw(lf_only, "multipart/mixed; boundary=\"batch_AAA123\"").status, 200);
+}
+
 TEST_F(BatchTest, ReferencesWorkInTheUrlOfALaterRequest) {
   const BatchResult result = send({changeset({
       create_lead("Before", "1"),
@@ -509,6 +525,14 @@ TEST_F(BatchTest, NestedChangeSetsAreRefused) {
   const http::Response response = send_raw(body, "multipart/mixed; boundary=batch_AAA123");
   EXPECT_EQ(response.status, 400);
   EXPECT_THAT(error_of(response).message, HasSubstr("cannot be nested"));
+}
+
+TEST_F(BatchTest, ABatchRequestInsideABatchIsRefused) {
+  const BatchResult result = send({request(Part{"POST", "$batch", "", {}, ""})});
+  EXPECT_EQ(result.status, 400);
+  ASSERT_EQ(result.items.size(), 1u);
+  EXPECT_EQ(result.items[0][0].status, 400);
+  EXPECT_THAT(result.items[0][0].body, HasSubstr("cannot be nested"));
 }
 
 TEST_F(BatchTest, ABatchWithoutAMultipartContentTypeIsRefused) {

@@ -223,7 +223,6 @@ protected:
 };
 
 // --- token endpoint
-// --------------------------------------------------------------------------------
 
 TEST_F(EmulatorTest, TokenEndpointIssuesABearerTokenThatTheWebApiAccepts) {
   start();
@@ -320,7 +319,6 @@ TEST_F(EmulatorTest, TokenEndpointAnswersOnlyPost) {
 }
 
 // --- authentication
-// --------------------------------------------------------------------------------
 
 TEST_F(EmulatorTest, DataRequestWithoutTokenGets401WithBearerChallenge) {
   start();
@@ -384,7 +382,6 @@ TEST_F(EmulatorTest, WhoAmICarriesTheDopHintAndRateLimitHeaders) {
 }
 
 // --- service-protection limits
-// ---------------------------------------------------------------------
 
 TEST_F(EmulatorTest, RequestOverTheRequestLimitGets429WithRetryAfter) {
   auto options = base_options();
@@ -468,7 +465,6 @@ TEST(ScaledLimits, ScaleRequestsAndExecutionTimeWithTheWindowButNotConcurrency) 
 }
 
 // --- latency
-// -----------------------------------------------------------------------------------------
 
 TEST_F(EmulatorTest, AnswerIsDelayedByTheBaseLatency) {
   auto options = base_options();
@@ -497,7 +493,6 @@ TEST_F(EmulatorTest, BulkRequestIsDelayedPerRecord) {
 }
 
 // --- fault plan
-// ---------------------------------------------------------------------------------------
 
 TEST_F(EmulatorTest, FaultPlanOfOnly503AnswersServiceUnavailableAndWritesNothing) {
   auto options = base_options();
@@ -592,7 +587,6 @@ TEST(FaultSpec, RefusesUnknownFaultsBadRatesAndATotalAboveOne) {
 }
 
 // --- admin endpoints
-// ------------------------------------------------------------------------------------
 
 TEST_F(EmulatorTest, StatsReportCountsRowsAndTheBulkCeiling) {
   auto options = base_options();
@@ -705,7 +699,6 @@ TEST_F(EmulatorTest, UnknownPathsGet404) {
 }
 
 // --- start-up and persistence
-// ---------------------------------------------------------------------------
 
 TEST_F(EmulatorTest, PortFileHoldsTheBoundPort) {
   const auto dir = scratch_dir();
@@ -746,7 +739,6 @@ TEST_F(EmulatorTest, StateFileKeepsRowsAcrossRestarts) {
 }
 
 // --- webhooks
-// ----------------------------------------------------------------------------------------------
 
 // A loopback HTTP server that records what it receives and answers with the statuses it is given.
 class WebhookReceiver {
@@ -969,7 +961,6 @@ TEST_F(WebhookTest, CreateWithoutARegisteredStepPostsNothing) {
 }
 
 // --- the executable
-// --------------------------------------------------------------------------------------
 
 struct Process {
   pid_t pid = -1;

@@ -154,7 +154,7 @@ TEST_F(RetryPolicyTest, Exhausting500sReturnsTheLast500AndLogsTheAttemptCount) {
   EXPECT_EQ(transport.call_count(), 4U);
   EXPECT_EQ(context.attempt, 4);
   EXPECT_EQ(sleeper.waits().size(), 3U);
-  EXPECT_NE(log.text().find("giving up after 4 attempts (retry.max_attempts reached)"),
+  EXPECT_NE(log.text().find("giving up after 4 attempts (every allowed attempt failed)"),
             std::string::npos)
       << log.text();
   EXPECT_EQ(log.text().find("$top"), std::string::npos) << "query strings stay out of logs";
@@ -173,7 +173,7 @@ TEST_F(RetryPolicyTest, ExhaustingTransportErrorsSaysHowManyAttemptsWereMade) {
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().category, ErrorCategory::unavailable);
   EXPECT_EQ(result.error().message, "connection to crm.example.com:443 was reset (gave up after 4 "
-                                    "attempts: retry.max_attempts reached)");
+                                    "attempts: every allowed attempt failed)");
   EXPECT_EQ(result.error().request_id, "rid-9");
   EXPECT_EQ(transport.call_count(), 4U);
 }
@@ -390,7 +390,7 @@ TEST_F(RetryPolicyTest, RetryAfterLongerThanAllowedFailsNamingTheWait) {
   EXPECT_EQ(result.error().http_status, 429);
   EXPECT_TRUE(result.error().retryable);
   EXPECT_NE(result.error().message.find("wait 600 s"), std::string::npos) << result.error().message;
-  EXPECT_NE(result.error().message.find("60 s allowed"), std::string::npos)
+  EXPECT_NE(result.error().message.find("the 60 s leadsync waits at most"), std::string::npos)
       << result.error().message;
   EXPECT_TRUE(sleeper.waits().empty());
 }

@@ -1,7 +1,7 @@
 #pragma once
-// POST $batch (dataverse-notes section 5): multipart/mixed with changesets (atomic), Content-ID and $n
-// references in URLs and bodies, Prefer: odata.continue-on-error, inner request lines with absolute or
-// relative URLs, at most 1,000 requests, GET refused inside a changeset.
+// POST $batch (dataverse-notes section 5): multipart/mixed with changesets (atomic), Content-ID and
+// $n references in URLs and bodies, Prefer: odata.continue-on-error, inner request lines with
+// absolute or relative URLs, at most 1,000 requests, GET refused inside a changeset.
 
 #include "dvemu/web_api.hpp"
 

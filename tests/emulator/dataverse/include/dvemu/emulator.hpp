@@ -1,8 +1,7 @@
 #pragma once
 // The whole emulator as one object: HTTP server, Entra-style token endpoint, authentication,
-// service- protection limits, latency model, seeded faults, webhooks, admin endpoints under
-// /_emulator/, request log. Used by main.cpp and, in-process, by tests that want it without a child
-// process.
+// service-protection limits, latency model, seeded faults, webhooks, admin endpoints under
+// /_emulator/, request log. Used by main.cpp and, in process, by tests that want no child process.
 
 #include "dvemu/options.hpp"
 
@@ -45,8 +44,8 @@ LimitOptions scaled_limits(std::chrono::milliseconds window);
 leadsync::Result<FaultOptions> parse_fault_spec(std::string_view spec, FaultOptions base = {});
 
 // The theoretical bulk-write ceiling that limits and latency allow, for bulk requests of
-// `batch_size` records each costing c = base + batch_size * per_record ms of execution time (W =
-// window in s):
+// `batch_size` records, each costing c = base + batch_size * per_record ms of execution time
+// (W = the window in seconds):
 //   by requests:       batch_size * max_requests / W
 //   by execution time: (max_execution_ms / c) * batch_size / W
 //   by concurrency:    max_concurrency * batch_size * 1000 / c

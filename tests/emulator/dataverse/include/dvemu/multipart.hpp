@@ -1,12 +1,12 @@
 #pragma once
-// multipart/mixed bodies as $batch uses them (dataverse-notes section 5): parts with their headers, HTTP
-// requests embedded in parts (request line with absolute or relative URL), and the response side.
+// multipart/mixed bodies as $batch uses them (dataverse-notes section 5): parts with their headers,
+// HTTP requests embedded in parts (request line with absolute or relative URL), and the response
+// side.
 
 #include "dvemu/service_error.hpp"
 
 #include <leadsync/http/headers.hpp>
 #include <leadsync/http/message.hpp>
-
 #include <optional>
 #include <string>
 #include <variant>
@@ -21,9 +21,10 @@ struct MimePart {
 
 // boundary="batch_x" (quoted or not) from a Content-Type; empty when absent.
 std::string multipart_boundary(const std::string& content_type);
-// Splits a multipart body (CRLF or LF line ends) into parts; missing closing delimiter or junk is a 400.
+// Splits a multipart body (CRLF or LF line ends) into parts; missing closing delimiter or junk is a
+// 400.
 std::variant<std::vector<MimePart>, ServiceError> parse_multipart(const std::string& body,
-                                                                 const std::string& boundary);
+                                                                  const std::string& boundary);
 
 struct EmbeddedRequest {
   std::string method;

@@ -40,6 +40,9 @@ struct CompatOptions {
   int change_token_days = 7;    // CONFLICT: 7 (current doc), 30 or 90
   bool continue_on_error_past_failed_changeset = false; // UNCONFIRMED: users report it stops
   int qualify_closed_status = 400; // UNCONFIRMED status for QualifyLead on a closed lead
+  // Dataverse refuses a $batch body with bare LF line ends: 400 0x80048d19 "Stream was not readable."
+  // (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/web-api-client-errors).
+  bool batch_requires_crlf = true;
 };
 
 struct AuthOptions {

@@ -1,0 +1,179 @@
+#include "leadsync/dataverse/client_credentials.hpp"
+
+#include "leadsync/core/log.hpp"
+#include "leadsync/http/url.hpp"
+#include "leadsync/odata/response.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <charconv>
+#include <optional>
+#include <stdexcept>
+
+namespace leadsync::dataverse {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view kWhatToCheck =
+    "check crm.auth.client_id, the client secret (crm.auth.client_secret_file or "
+    "crm.auth.client_secret_env) and crm.auth.tenant";
+
+std::string trim_trailing_slashes(std::string text) {
+  while (!text.empty() && text.back() == '/') {
+    text.pop_back();
+  }
+  return text;
+}
+
+// A server could echo what it was sent; the secret must never reach an error message.
+std::string without_secret(std::string text, const std::string& secret) {
+  if (secret.empty()) {
+    return text;
+  }
+  for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {
+    text.replace(at, secret.size(), "***");
+  }
+  return text;
+}
+
+Failure token_protocol_error(const std::string& token_url, std::string_view problem) {
+  return fail(ErrorCategory::protocol,
+              fmt::format("the token endpoint {} answered with {}", token_url, problem));
+}
+
+// expires_in is a number in the v2.0 endpoint's answer; older endpoints send it as a string.
+std::optional<std::int64_t> expires_in_seconds(const json& body) {
+  const auto member = body.find("expires_in");
+  if (member == body.end()) {
+    return std::nullopt;
+  }
+  if (member->is_number_integer()) {
+    return member->get<std::int64_t>();
+  }
+  if (member->is_string()) {
+    const auto& text = member->get_ref<const std::string&>();
+    std::int64_t value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec == std::errc{} && end == text.data() + text.size()) {
+      return value;
+    }
+  }
+  return std::nullopt;
+}
+
+} // namespace
+
+ClientCredentialsProvider::ClientCredentialsProvider(ClientCredentialsOptions options,
+                                                     std::shared_ptr<http::Transport> transport,
+                                                     Clock& clock)
+    : options_(std::move(options)), transport_(std::move(transport)), clock_(clock) {
+  if (!transport_) {
+    throw std::invalid_argument("ClientCredentialsProvider needs a transport");
+  }
+  options_.authority = trim_trailing_slashes(options_.authority);
+  log::Redactor::instance().add_secret(options_.client_secret.reveal());
+}
+
+std::string ClientCredentialsProvider::token_url() const {
+  return options_.authority + "/" + options_.tenant + "/oauth2/v2.0/token";
+}
+
+Result<http::AccessToken> ClientCredentialsProvider::get_token(bool force_refresh) {
+  // One request at a time: threads that find the token due for refresh wait for the one that
+  // fetches it instead of all asking the endpoint.
+  std::lock_guard lock(mutex_);
+  if (!force_refresh && cached_ && clock_.now() < refresh_at_) {
+    return *cached_;
+  }
+  return fetch_token();
+}
+
+Result<http::AccessToken> ClientCredentialsProvider::fetch_token() {
+  const std::string url = token_url();
+  const auto parsed = http::parse_url(url);
+  if (!parsed.ok()) {
+    return fail(ErrorCategory::config,
+                fmt::format("the token URL {} built from crm.auth.authority and crm.auth.tenant is "
+                            "not valid: {}",
+                            url, parsed.error().message));
+  }
+  if (parsed->scheme == "http" && !http::is_loopback_host(parsed->host)) {
+    return fail(ErrorCategory::config,
+                fmt::format("refusing to send the client secret over plain http to {}; use an "
+                            "https crm.auth.authority",
+                            parsed->host));
+  }
+
+  // Section 10 of the notes: form-encoded client_id, client_secret, scope, grant_type.
+  http::Request request;
+  request.method = "POST";
+  request.url = url;
+  request.headers.set("Accept", "application/json");
+  request.headers.set("Content-Type", "application/x-www-form-urlencoded");
+  request.body = "client_id=" + http::percent_encode(options_.client_id) +
+                 "&client_secret=" + http::percent_encode(options_.client_secret.reveal()) +
+                 "&scope=" + http::percent_encode(options_.scope) +
+                 "&grant_type=client_credentials";
+  http::CallContext context;
+  context.idempotent = true;
+  const auto requested_at = clock_.now();
+  auto result = transport_->send(request, context);
+  const std::string& secret = options_.client_secret.reveal();
+  if (!result.ok()) {
+    Error error = result.error();
+    error.message = without_secret(
+        fmt::format("cannot get an access token from {}: {}", url, error.message), secret);
+    if (error.category != ErrorCategory::cancelled && error.category != ErrorCategory::timeout) {
+      error.category = ErrorCategory::unavailable;
+    }
+    return error;
+  }
+  const http::Response& response = *result;
+  if (response.status < 200 || response.status >= 300) {
+    Error error = odata::error_from_response(response);
+    if (error.service_code == "invalid_scope") {
+      error.message = fmt::format("{}; check crm.auth.scope (by default <crm.url>/.default)",
+                                  error.message);
+    } else if (error.category == ErrorCategory::unauthorized) {
+      error.message = fmt::format("{}; {}", error.message, kWhatToCheck);
+    } else {
+      error.message = fmt::format("the token endpoint {} answered HTTP {}: {}", url,
+                                  response.status, error.message);
+    }
+    error.message = without_secret(std::move(error.message), secret);
+    return error;
+  }
+
+  const json body = json::parse(response.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) {
+    return token_protocol_error(url, "a body that is not a JSON object");
+  }
+  const auto access_token = body.find("access_token");
+  if (access_token == body.end() || !access_token->is_string() ||
+      access_token->get_ref<const std::string&>().empty()) {
+    return token_protocol_error(url, "no \"access_token\"");
+  }
+  if (const auto type = body.find("token_type");
+      type != body.end() && !(type->is_string() && http::iequals(type->get<std::string>(), "Bearer"))) {
+    return token_protocol_error(url, "a token_type other than Bearer");
+  }
+  const auto lifetime_s = expires_in_seconds(body);
+  if (!lifetime_s || *lifetime_s <= 0) {
+    return token_protocol_error(url, "no positive \"expires_in\"");
+  }
+
+  const std::chrono::seconds lifetime{*lifetime_s};
+  // Refresh refresh_ahead before expiry; a token too short-lived for that is refreshed at half
+  // its life, so it is still used for a while.
+  const auto ahead = lifetime < 2 * options_.refresh_ahead ? lifetime / 2 : options_.refresh_ahead;
+  http::AccessToken token{Secret(access_token->get<std::string>()), requested_at + lifetime};
+  log::Redactor::instance().add_secret(token.token.reveal());
+  refresh_at_ = token.expires_at - ahead;
+  cached_ = token;
+  return token;
+}
+
+} // namespace leadsync::dataverse

@@ -1,0 +1,117 @@
+#include "leadsync/dataverse/connect.hpp"
+
+#include "leadsync/core/secrets.hpp"
+#include "leadsync/dataverse/client_credentials.hpp"
+#include "leadsync/http/cpprest_transport.hpp"
+#include "leadsync/http/url.hpp"
+
+#include <fmt/format.h>
+
+namespace leadsync::dataverse {
+
+namespace {
+
+constexpr int kDefaultParallelism = 4; // until WhoAmI's x-ms-dop-hint says otherwise
+constexpr int kDocumentedConcurrencyLimit = 52;
+
+std::string without_trailing_slashes(std::string text) {
+  while (!text.empty() && text.back() == '/') {
+    text.pop_back();
+  }
+  return text;
+}
+
+Result<std::shared_ptr<http::TokenProvider>>
+token_provider(const config::Config& config, std::shared_ptr<http::Transport> transport) {
+  const auto& auth = config.crm.auth;
+  if (auth.mode == "static_token") {
+    LEADSYNC_TRY(Secret token, read_secret(auth.token, "crm.auth.token"));
+    return std::shared_ptr<http::TokenProvider>(
+        std::make_shared<http::StaticTokenProvider>(std::move(token)));
+  }
+  if (auth.mode == "client_credentials") {
+    ClientCredentialsOptions options;
+    options.authority = auth.authority;
+    options.tenant = auth.tenant;
+    options.client_id = auth.client_id;
+    LEADSYNC_TRY(options.client_secret, read_secret(auth.client_secret, "crm.auth.client_secret"));
+    options.scope =
+        auth.scope.empty() ? without_trailing_slashes(config.crm.url) + "/.default" : auth.scope;
+    return std::shared_ptr<http::TokenProvider>(
+        std::make_shared<ClientCredentialsProvider>(std::move(options), std::move(transport)));
+  }
+  if (auth.mode == "none") {
+    return std::shared_ptr<http::TokenProvider>();
+  }
+  return fail(ErrorCategory::config,
+              fmt::format("crm.auth.mode \"{}\" is not known: use \"client_credentials\", "
+                          "\"static_token\" or \"none\"",
+                          auth.mode));
+}
+
+} // namespace
+
+Result<Connection> connect(const config::Config& config) {
+  return connect(config, ConnectOptions{});
+}
+
+Result<Connection> connect(const config::Config& config, const ConnectOptions& options) {
+  const auto& crm = config.crm;
+  const auto url = http::parse_url(crm.url);
+  if (!url.ok()) {
+    return fail(ErrorCategory::config,
+                fmt::format("crm.url \"{}\" is not usable: {}", crm.url, url.error().message));
+  }
+
+  http::TransportOptions transport_options;
+  transport_options.timeout = std::chrono::seconds(crm.timeout_s);
+  if (!crm.tls.ca_file.empty()) {
+    transport_options.ca_file = config::resolve_path(config, crm.tls.ca_file).string();
+  }
+  transport_options.insecure_skip_verify = crm.tls.insecure_skip_verify;
+  std::shared_ptr<http::Transport> transport = http::make_cpprest_transport(transport_options);
+  if (options.wrap_transport) {
+    transport = options.wrap_transport(std::move(transport));
+  }
+
+  LEADSYNC_TRY(auto provider, token_provider(config, transport));
+  if (provider && url->scheme == "http" && !http::is_loopback_host(url->host)) {
+    return fail(ErrorCategory::config,
+                fmt::format("refusing to send a bearer token over plain http to {}: use an https "
+                            "crm.url",
+                            url->host));
+  }
+
+  const int ceiling =
+      config.push.max_parallel > 0 ? config.push.max_parallel : kDocumentedConcurrencyLimit;
+  auto limiter = std::make_shared<http::ConcurrencyLimiter>(
+      config.push.max_parallel > 0 ? config.push.max_parallel : kDefaultParallelism, ceiling);
+  auto retry = std::make_shared<http::RetryPolicy>(options.retry, SystemClock::instance(),
+                                                   RealSleeper::instance(),
+                                                   SecureRandom::instance());
+
+  // The fixed order of design section 2: request id, user agent, retry, bearer token, throttle,
+  // log, transport.
+  std::vector<std::shared_ptr<http::Policy>> policies;
+  policies.push_back(std::make_shared<http::RequestIdPolicy>());
+  policies.push_back(std::make_shared<http::UserAgentPolicy>());
+  policies.push_back(retry);
+  if (provider) {
+    policies.push_back(std::make_shared<http::BearerTokenPolicy>(std::move(provider)));
+  }
+  policies.push_back(std::make_shared<http::ThrottlePolicy>(limiter));
+  policies.push_back(std::make_shared<http::LogPolicy>());
+  auto pipeline = std::make_shared<http::Pipeline>(std::move(policies), std::move(transport));
+
+  ClientOptions client_options;
+  client_options.url = crm.url;
+  client_options.api_version = crm.api_version;
+  Connection connection;
+  connection.client = std::make_shared<DataverseClient>(std::move(client_options),
+                                                        std::move(pipeline), limiter);
+  connection.retry = std::move(retry);
+  connection.limiter = std::move(limiter);
+  return connection;
+}
+
+} // namespace leadsync::dataverse

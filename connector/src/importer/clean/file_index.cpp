@@ -1,0 +1,248 @@
+// FileIndex: compact key tables for finding duplicates within one import file.
+
+#include "clean/detail/match_rules.hpp"
+#include "leadsync/importer/dedupe.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <stdexcept>
+
+namespace leadsync::importer {
+namespace {
+
+constexpr std::uint32_t no_entry = std::numeric_limits<std::uint32_t>::max();
+constexpr std::size_t max_name_bytes = 255; // a longer folded name is compared by its first 255 bytes
+
+std::uint64_t spread(std::uint64_t key) {
+  key ^= key >> 33;
+  key *= 0xff51afd7ed558ccdULL;
+  key ^= key >> 33;
+  return key;
+}
+
+// Open addressing with linear probing: 64-bit keys (0 = empty slot) -> 32-bit values, kept in two arrays
+// so a slot costs 12 bytes with no padding. Grows by doubling past 3/4 full.
+class KeyTable {
+public:
+  void reserve(std::size_t keys) {
+    const std::size_t wanted = keys + keys / 3 + 1;
+    if (wanted > keys_.size()) {
+      rehash(wanted);
+    }
+  }
+
+  std::optional<std::uint32_t> find(std::uint64_t key) const {
+    if (keys_.empty()) {
+      return std::nullopt;
+    }
+    for (std::size_t slot = slot_of(key);; slot = next(slot)) {
+      if (keys_[slot] == key) {
+        return values_[slot];
+      }
+      if (keys_[slot] == 0) {
+        return std::nullopt;
+      }
+    }
+  }
+
+  // Sets the value of a new key; an existing key keeps its value unless `overwrite`.
+  void put(std::uint64_t key, std::uint32_t value, bool overwrite) {
+    if ((size_ + 1) * 4 > keys_.size() * 3) {
+      rehash(std::max<std::size_t>(16, keys_.size() * 2));
+    }
+    std::size_t slot = slot_of(key);
+    while (keys_[slot] != 0 && keys_[slot] != key) {
+      slot = next(slot);
+    }
+    if (keys_[slot] == 0) {
+      keys_[slot] = key;
+      values_[slot] = value;
+      ++size_;
+    } else if (overwrite) {
+      values_[slot] = value;
+    }
+  }
+
+  std::size_t memory_bytes() const {
+    return keys_.capacity() * sizeof(std::uint64_t) + values_.capacity() * sizeof(std::uint32_t);
+  }
+
+private:
+  std::size_t slot_of(std::uint64_t key) const { return spread(key) % keys_.size(); }
+  std::size_t next(std::size_t slot) const { return slot + 1 == keys_.size() ? 0 : slot + 1; }
+
+  void rehash(std::size_t capacity) {
+    std::vector<std::uint64_t> old_keys(capacity, 0);
+    std::vector<std::uint32_t> old_values(capacity, 0);
+    old_keys.swap(keys_);
+    old_values.swap(values_);
+    size_ = 0;
+    for (std::size_t i = 0; i < old_keys.size(); ++i) {
+      if (old_keys[i] != 0) {
+        put(old_keys[i], old_values[i], false);
+      }
+    }
+  }
+
+  std::vector<std::uint64_t> keys_;
+  std::vector<std::uint32_t> values_;
+  std::size_t size_ = 0;
+};
+
+struct LeadRecord {
+  Uuid id;
+  std::uint32_t name_offset = 0; // into Tables::names: the folded first name, then the last name
+  std::uint8_t first_length = 0;
+  std::uint8_t last_length = 0;
+};
+
+struct DomainEntry {
+  FileIndex::Ref ref = 0;
+  std::uint32_t next = no_entry; // the next lead at the same domain
+};
+
+// Cuts at a code point boundary.
+std::string_view clip(std::string_view name) {
+  if (name.size() <= max_name_bytes) {
+    return name;
+  }
+  std::size_t end = max_name_bytes;
+  while (end > 0 && (static_cast<unsigned char>(name[end]) & 0xC0) == 0x80) {
+    --end;
+  }
+  return name.substr(0, end);
+}
+
+} // namespace
+
+struct FileIndex::Tables {
+  KeyTable emails;
+  KeyTable phones;
+  KeyTable domain_heads; // domain hash -> first DomainEntry
+  std::vector<DomainEntry> domain_entries;
+  std::vector<LeadRecord> leads;
+  std::string names;
+
+  std::string_view first(Ref ref) const {
+    const auto& lead = leads[ref];
+    return std::string_view(names).substr(lead.name_offset, lead.first_length);
+  }
+  std::string_view last(Ref ref) const {
+    const auto& lead = leads[ref];
+    return std::string_view(names).substr(lead.name_offset + lead.first_length, lead.last_length);
+  }
+
+  void set_names(Ref ref, const MatchKeys& keys) {
+    const auto first_name = clip(keys.first);
+    const auto last_name = clip(keys.last);
+    auto& lead = leads[ref];
+    lead.name_offset = static_cast<std::uint32_t>(names.size());
+    lead.first_length = static_cast<std::uint8_t>(first_name.size());
+    lead.last_length = static_cast<std::uint8_t>(last_name.size());
+    names.append(first_name);
+    names.append(last_name);
+  }
+
+  bool at_domain(std::uint64_t domain, Ref ref) const {
+    const auto head = domain_heads.find(domain);
+    for (auto entry = head.value_or(no_entry); entry != no_entry;
+         entry = domain_entries[entry].next) {
+      if (domain_entries[entry].ref == ref) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  void register_keys(Ref ref, const MatchKeys& keys) {
+    for (const auto& email : keys.emails) {
+      emails.put(email.hash, ref, false);
+    }
+    for (const auto phone : keys.phones) {
+      phones.put(phone, ref, false);
+    }
+    if (keys.domain != 0 && !at_domain(keys.domain, ref)) {
+      const auto head = domain_heads.find(keys.domain);
+      domain_entries.push_back({ref, head.value_or(no_entry)});
+      domain_heads.put(keys.domain, static_cast<std::uint32_t>(domain_entries.size() - 1), true);
+    }
+  }
+};
+
+FileIndex::FileIndex(std::size_t expected_leads) : tables_(std::make_unique<Tables>()) {
+  if (expected_leads > 0) {
+    tables_->emails.reserve(expected_leads);
+    tables_->phones.reserve(expected_leads);
+    tables_->domain_heads.reserve(expected_leads / 2);
+    tables_->leads.reserve(expected_leads);
+  }
+}
+
+FileIndex::~FileIndex() = default;
+FileIndex::FileIndex(FileIndex&&) noexcept = default;
+FileIndex& FileIndex::operator=(FileIndex&&) noexcept = default;
+
+std::optional<FileIndex::Match> FileIndex::find(const MatchKeys& keys) const {
+  const auto& t = *tables_;
+  const auto first_name = clip(keys.first);
+  const auto last_name = clip(keys.last);
+  auto conflicts = [&](Ref ref) {
+    return detail::names_conflict(first_name, last_name, t.first(ref), t.last(ref));
+  };
+  for (const auto& email : keys.emails) {
+    if (const auto ref = t.emails.find(email.hash); ref && (!email.role || !conflicts(*ref))) {
+      return Match{*ref, MatchReason::email};
+    }
+  }
+  for (const auto phone : keys.phones) {
+    if (const auto ref = t.phones.find(phone); ref && !conflicts(*ref)) {
+      return Match{*ref, MatchReason::phone};
+    }
+  }
+  if (keys.domain == 0 || keys.first.empty() || keys.last.empty()) {
+    return std::nullopt;
+  }
+  const auto head = t.domain_heads.find(keys.domain);
+  for (auto entry = head.value_or(no_entry); entry != no_entry;
+       entry = t.domain_entries[entry].next) {
+    const auto ref = t.domain_entries[entry].ref;
+    if (same_person_name(first_name, last_name, t.first(ref), t.last(ref))) {
+      return Match{ref, MatchReason::name_at_domain};
+    }
+  }
+  return std::nullopt;
+}
+
+FileIndex::Ref FileIndex::add(const Uuid& lead_id, const MatchKeys& keys) {
+  auto& t = *tables_;
+  if (t.leads.size() >= no_entry) {
+    throw std::length_error("FileIndex holds at most 4294967294 leads");
+  }
+  const auto ref = static_cast<Ref>(t.leads.size());
+  t.leads.push_back({lead_id});
+  t.set_names(ref, keys);
+  t.register_keys(ref, keys);
+  return ref;
+}
+
+void FileIndex::extend(Ref ref, const MatchKeys& keys) {
+  auto& t = *tables_;
+  const auto& lead = t.leads.at(ref);
+  if (lead.first_length == 0 && lead.last_length == 0) {
+    t.set_names(ref, keys);
+  }
+  t.register_keys(ref, keys);
+}
+
+const Uuid& FileIndex::lead_id(Ref ref) const { return tables_->leads.at(ref).id; }
+
+std::size_t FileIndex::size() const { return tables_->leads.size(); }
+
+std::size_t FileIndex::memory_bytes() const {
+  const auto& t = *tables_;
+  return sizeof(Tables) + t.emails.memory_bytes() + t.phones.memory_bytes() +
+         t.domain_heads.memory_bytes() + t.domain_entries.capacity() * sizeof(DomainEntry) +
+         t.leads.capacity() * sizeof(LeadRecord) + t.names.capacity();
+}
+
+} // namespace leadsync::importer

@@ -1,0 +1,159 @@
+#include "leadsync/importer/encoding.hpp"
+
+#include "unit/importer/csv/csv_test_support.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace leadsync::importer {
+namespace {
+
+using testing::encode;
+using ::testing::HasSubstr;
+
+const std::string russian_list = "Имя;Фамилия;Компания;Телефон\n"
+                                 "Иван;Петров;ООО Ромашка;+7 495 123-45-67\n"
+                                 "Мария;Сидорова;АО \"Вектор\";8 (812) 555-01-02\n";
+const std::string arabic_list = "الاسم الأول,اسم العائلة,الشركة,الهاتف\n"
+                                "محمد,العتيبي,شركة النور للتجارة,0501234567\n"
+                                "فاطمة,الزهراني,مؤسسة الأفق,+966 11 234 5678\n";
+const std::string western_list = "First Name,Last Name,Company,City\n"
+                                 "José,Müller,Société Générale,Zürich\n"
+                                 "François,Ångström,Café Crème,Besançon\n";
+
+TEST(DetectEncoding, Utf8ByteOrderMarkIsSkipped) {
+  const auto choice = detect_encoding("\xEF\xBB\xBF" + russian_list);
+  EXPECT_EQ(choice.name, "UTF-8");
+  EXPECT_EQ(choice.bom_length, 3u);
+  EXPECT_THAT(choice.reason, HasSubstr("byte order mark"));
+}
+
+TEST(DetectEncoding, Utf16LittleEndianByteOrderMark) {
+  const auto choice = detect_encoding("\xFF\xFE" + encode(arabic_list, "UTF-16LE"));
+  EXPECT_EQ(choice.name, "UTF-16LE");
+  EXPECT_EQ(choice.bom_length, 2u);
+}
+
+TEST(DetectEncoding, Utf16BigEndianByteOrderMark) {
+  const auto choice = detect_encoding("\xFE\xFF" + encode(russian_list, "UTF-16BE"));
+  EXPECT_EQ(choice.name, "UTF-16BE");
+  EXPECT_EQ(choice.bom_length, 2u);
+}
+
+TEST(DetectEncoding, Utf16WithoutByteOrderMarkByItsZeroBytes) {
+  EXPECT_EQ(detect_encoding(encode(western_list, "UTF-16LE")).name, "UTF-16LE");
+  EXPECT_EQ(detect_encoding(encode(russian_list, "UTF-16BE")).name, "UTF-16BE");
+  EXPECT_EQ(detect_encoding(encode(western_list, "UTF-16LE")).bom_length, 0u);
+}
+
+TEST(DetectEncoding, ValidUtf8WithoutBomIsUtf8) {
+  for (const auto& text : {russian_list, arabic_list, western_list}) {
+    const auto choice = detect_encoding(text);
+    EXPECT_EQ(choice.name, "UTF-8");
+    EXPECT_EQ(choice.bom_length, 0u);
+    EXPECT_EQ(choice.reason, "valid UTF-8");
+  }
+}
+
+TEST(DetectEncoding, AsciiIsReadAsUtf8) {
+  const auto choice = detect_encoding("email,phone\na@example.com,555\n");
+  EXPECT_EQ(choice.name, "UTF-8");
+  EXPECT_THAT(choice.reason, HasSubstr("ASCII"));
+}
+
+TEST(DetectEncoding, Utf8SampleCutInsideACharacterIsStillUtf8) {
+  const std::string text = "name\nИван";
+  EXPECT_EQ(detect_encoding(text.substr(0, text.size() - 1)).name, "UTF-8");
+}
+
+TEST(DetectEncoding, InvalidUtf8InTheMiddleIsNotUtf8) {
+  EXPECT_NE(detect_encoding("name\nJos\xE9 Garc\xED" "a\n").name, "UTF-8");
+}
+
+TEST(DetectEncoding, RussianInWindows1251) {
+  const auto choice = detect_encoding(encode(russian_list, "WINDOWS-1251"));
+  EXPECT_EQ(choice.name, "WINDOWS-1251");
+  EXPECT_THAT(choice.reason, HasSubstr("Cyrillic"));
+}
+
+TEST(DetectEncoding, UpperCaseRussianInWindows1251) {
+  const std::string shouting = "ФАМИЛИЯ;ИМЯ\nПЕТРОВ;ИВАН\nСИДОРОВА;МАРИЯ\n";
+  EXPECT_EQ(detect_encoding(encode(shouting, "WINDOWS-1251")).name, "WINDOWS-1251");
+}
+
+TEST(DetectEncoding, ArabicInWindows1256) {
+  const auto choice = detect_encoding(encode(arabic_list, "WINDOWS-1256"));
+  EXPECT_EQ(choice.name, "WINDOWS-1256");
+  EXPECT_THAT(choice.reason, HasSubstr("Arabic"));
+}
+
+TEST(DetectEncoding, WesternAccentsInIso8859_1) {
+  const auto choice = detect_encoding(encode(western_list, "ISO-8859-1"));
+  EXPECT_EQ(choice.name, "ISO-8859-1");
+  EXPECT_THAT(choice.reason, HasSubstr("Latin"));
+}
+
+TEST(DetectEncoding, WesternTextWithTypographicQuotesIsWindows1252) {
+  const std::string text = western_list + "Seán,O’Brien,“Best” Ltd,Dublin\n";
+  EXPECT_EQ(detect_encoding(encode(text, "WINDOWS-1252")).name, "WINDOWS-1252");
+}
+
+TEST(ChooseEncoding, AutoDetects) {
+  const auto choice = choose_encoding("auto", encode(russian_list, "WINDOWS-1251"));
+  ASSERT_TRUE(choice.ok()) << choice.error().describe();
+  EXPECT_EQ(choice->name, "WINDOWS-1251");
+}
+
+TEST(ChooseEncoding, DocumentedNamesOverrideDetection) {
+  const std::string cyrillic_bytes = encode(russian_list, "WINDOWS-1251");
+  const auto latin = choose_encoding("iso-8859-1", cyrillic_bytes);
+  ASSERT_TRUE(latin.ok());
+  EXPECT_EQ(latin->name, "ISO-8859-1");
+  EXPECT_EQ(latin->reason, "--encoding iso-8859-1");
+  EXPECT_EQ(choose_encoding("Windows-1256", cyrillic_bytes)->name, "WINDOWS-1256");
+  EXPECT_EQ(choose_encoding(" windows-1251 ", cyrillic_bytes)->name, "WINDOWS-1251");
+  EXPECT_EQ(choose_encoding("utf-16be", cyrillic_bytes)->name, "UTF-16BE");
+}
+
+TEST(ChooseEncoding, Utf8OverrideSkipsAByteOrderMark) {
+  const auto choice = choose_encoding("utf-8", "\xEF\xBB\xBF" "a,b\n");
+  ASSERT_TRUE(choice.ok());
+  EXPECT_EQ(choice->bom_length, 3u);
+  EXPECT_EQ(choose_encoding("utf-8", "a,b\n")->bom_length, 0u);
+}
+
+TEST(ChooseEncoding, Utf16TakesItsByteOrderFromTheBomAndIsLittleEndianWithout) {
+  const auto big = choose_encoding("utf-16", "\xFE\xFF" + encode("a,b\n", "UTF-16BE"));
+  ASSERT_TRUE(big.ok());
+  EXPECT_EQ(big->name, "UTF-16BE");
+  EXPECT_EQ(big->bom_length, 2u);
+  const auto little = choose_encoding("UTF-16", encode("a,b\n", "UTF-16LE"));
+  ASSERT_TRUE(little.ok());
+  EXPECT_EQ(little->name, "UTF-16LE");
+  EXPECT_EQ(little->bom_length, 0u);
+}
+
+TEST(ChooseEncoding, OtherAsciiCompatibleIconvNamesAreAccepted) {
+  const auto choice = choose_encoding("KOI8-R", "a,b\n");
+  ASSERT_TRUE(choice.ok()) << choice.error().describe();
+  EXPECT_EQ(choice->name, "KOI8-R");
+}
+
+TEST(ChooseEncoding, UnknownNameFailsListingTheSupportedNames) {
+  const auto choice = choose_encoding("klingon-1", "a,b\n");
+  ASSERT_FALSE(choice.ok());
+  EXPECT_EQ(choice.error().category, ErrorCategory::invalid_argument);
+  EXPECT_THAT(choice.error().message, HasSubstr("klingon-1"));
+  for (const auto name : supported_encoding_options()) {
+    EXPECT_THAT(choice.error().message, HasSubstr(std::string(name)));
+  }
+}
+
+TEST(ChooseEncoding, EncodingsThatDoNotWriteAsciiAsAsciiAreRefused) {
+  const auto choice = choose_encoding("UTF-32LE", "a,b\n");
+  ASSERT_FALSE(choice.ok());
+  EXPECT_THAT(choice.error().message, HasSubstr("ASCII"));
+}
+
+} // namespace
+} // namespace leadsync::importer
