@@ -37,7 +37,8 @@ private:
 
 class ClientFixture : public ::testing::Test {
 protected:
-  explicit ClientFixture(int max_page_size = 5000) {
+  explicit ClientFixture(http::RetryOptions retry_options = {}) {
+    retry_ = std::make_shared<http::RetryPolicy>(retry_options, clock_, sleeper_, random_);
     std::vector<std::shared_ptr<http::Policy>> policies{
         std::make_shared<http::RequestIdPolicy>(random_),
         std::make_shared<http::UserAgentPolicy>(),
@@ -47,7 +48,6 @@ protected:
         std::make_shared<http::LogPolicy>(clock_)};
     ClientOptions options;
     options.url = kOrg;
-    options.max_page_size = max_page_size;
     client_ = std::make_unique<DataverseClient>(
         options, std::make_shared<http::Pipeline>(std::move(policies), transport_), limiter_,
         random_);
@@ -71,8 +71,7 @@ protected:
       std::make_shared<fakes::RecordingTransport>();
   std::shared_ptr<RotatingTokenProvider> tokens_ = std::make_shared<RotatingTokenProvider>();
   std::shared_ptr<http::ConcurrencyLimiter> limiter_ = std::make_shared<http::ConcurrencyLimiter>(4);
-  std::shared_ptr<http::RetryPolicy> retry_ =
-      std::make_shared<http::RetryPolicy>(http::RetryOptions{}, clock_, sleeper_, random_);
+  std::shared_ptr<http::RetryPolicy> retry_;
   std::unique_ptr<DataverseClient> client_;
 };
 

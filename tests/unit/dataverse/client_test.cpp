@@ -285,7 +285,7 @@ TEST_F(ClientTest, UpdateAndUpsertMultiplePostTheirMessages) {
   EXPECT_EQ(wire(1), "POST " + kRoot + "leads/Microsoft.Dynamics.CRM.UpsertMultiple\n" +
                          odata_headers() + "Content-Type: application/json; charset=utf-8\n" +
                          pipeline_headers() + "\n" +
-                         R"({"Targets":[{"@odata.id":"leads(leadsync_externalid='O''Neil')",)"
+                         R"j({"Targets":[{"@odata.id":"leads(leadsync_externalid='O''Neil')",)j"
                          R"("@odata.type":"Microsoft.Dynamics.CRM.lead","lastname":"Q"}]})");
   EXPECT_TRUE(call(0).context.idempotent);
   EXPECT_TRUE(call(1).context.idempotent);
@@ -684,11 +684,11 @@ TEST_F(WebhookTest, RegisterFindsTheMessageAndFilterThenCreatesEndpointAndStep) 
                          R"({"authtype":4,"authvalue":"key-123","contract":8,"messageformat":2,)"
                          R"("name":"leadsync","url":"https://hooks.example.com/lead"})");
   EXPECT_EQ(wire(3), "POST " + kRoot + "sdkmessageprocessingsteps\n" + write_head +
-                         R"({"eventhandler_serviceendpoint@odata.bind":"/serviceendpoints()" +
-                         kEndpoint + R"()","mode":1,"name":"leadsync: Create of lead","rank":1,)"
-                         R"("sdkmessagefilterid@odata.bind":"/sdkmessagefilters()" +
-                         kFilter + R"()","sdkmessageid@odata.bind":"/sdkmessages()" + kMessage +
-                         R"()","stage":40,"supporteddeployment":0})");
+                         R"j({"eventhandler_serviceendpoint@odata.bind":"/serviceendpoints()j" +
+                         kEndpoint + R"j()","mode":1,"name":"leadsync: Create of lead","rank":1,)j"
+                         R"j("sdkmessagefilterid@odata.bind":"/sdkmessagefilters()j" + kFilter +
+                         R"j()","sdkmessageid@odata.bind":"/sdkmessages()j" + kMessage +
+                         R"j()","stage":40,"supporteddeployment":0})j");
 }
 
 TEST_F(WebhookTest, AFailedStepRemovesTheEndpointItLeftBehind) {

@@ -1,9 +1,10 @@
 #pragma once
-// Which CSV column holds which lead field. mappings/import-columns.toml lists, for each internal import
-// field, the header texts that mean it (English, Russian, Arabic, ...); `--map "Header=field"` overrides.
-// Headers are compared by their normalized form (normalize_header), so "E-mail", "email", "E mail" and
-// "EMAIL:" are the same header. Columns that map to no field are kept as unmapped: the pipeline puts them
-// in the lead's description or a custom field, never drops them.
+// Which CSV column holds which lead field. mappings/import-columns.toml lists, for each internal
+// import field, the header texts that mean it (English, Russian, Arabic, ...); `--map
+// "Header=field"` overrides. Headers are compared by their normalized form (normalize_header), so
+// "E-mail", "email", "E mail" and "EMAIL:" are the same header. Columns that map to no field are
+// kept as unmapped: the pipeline puts them in the lead's description or a custom field, never drops
+// them.
 //
 // The TOML file has one table:
 //   [fields]
@@ -22,24 +23,24 @@
 namespace leadsync::importer {
 
 // The internal field names a column can map to (the importer maps them onto the lead model):
-// first_name, middle_name, last_name, full_name, email, email2, phone_business, phone_mobile, phone_home,
-// company, job_title, website, industry, employee_count, annual_revenue, address_line1, city, state,
-// postal_code, country, language, notes.
+// first_name, middle_name, last_name, full_name, email, email2, phone_business, phone_mobile,
+// phone_home, company, job_title, website, industry, employee_count, annual_revenue, address_line1,
+// city, state, postal_code, country, language, notes.
 const std::vector<std::string_view>& import_field_names();
 bool is_import_field(std::string_view name);
 
 // The comparison form of a header: Unicode NFKC with case folding (ICU, so "ИМЯ" = "имя"), without
-// whitespace, dashes, '_', '.', ':' and '*' (required-field marks). Letters people write either way are
-// made equal, as Arabic search does: tatweel and vowel marks removed, أ إ آ read as ا (hamza is often left
-// out), ى and Persian ی as ي, ة as ه, Persian ک as ك; and Russian ё as е.
+// whitespace, dashes, '_', '.', ':' and '*' (required-field marks). Letters people write either way
+// are made equal, as Arabic search does: tatweel and vowel marks removed, أ إ آ read as ا (hamza is
+// often left out), ى and Persian ی as ي, ة as ه, Persian ک as ك; and Russian ё as е.
 std::string normalize_header(std::string_view header);
 
 // The header variants of mappings/import-columns.toml, by normalized form.
 class ColumnDictionary {
 public:
-  // Fails with every problem of the file, each with its line: TOML syntax, a missing [fields] table,
-  // unknown keys or field names (the message lists the valid ones), values that are not lists of non-empty
-  // strings, and a header listed under two different fields.
+  // Fails with every problem of the file, each with its line: TOML syntax, a missing [fields]
+  // table, unknown keys or field names (the message lists the valid ones), values that are not
+  // lists of non-empty strings, and a header listed under two different fields.
   static Result<ColumnDictionary> load_file(const std::string& path);
   // `source_name` names the text in messages.
   static Result<ColumnDictionary> load_text(std::string_view toml_text,
@@ -59,8 +60,8 @@ struct ColumnOverride {
   std::string field;
 };
 
-// Parses "Header=field" (split at the last '='; both sides trimmed). Fails on a missing '=', an empty
-// header, or a field that is not an import field (the message lists them).
+// Parses "Header=field" (split at the last '='; both sides trimmed). Fails on a missing '=', an
+// empty header, or a field that is not an import field (the message lists them).
 Result<ColumnOverride> parse_column_override(std::string_view option);
 
 enum class MappingSource {
@@ -70,9 +71,9 @@ enum class MappingSource {
 };
 
 struct MappedColumn {
-  std::size_t index = 0;  // 0-based position in the header row
-  std::string header;     // as written in the file
-  std::string field;      // import field; empty when unmapped
+  std::size_t index = 0; // 0-based position in the header row
+  std::string header;    // as written in the file
+  std::string field;     // import field; empty when unmapped
   MappingSource source = MappingSource::none;
 };
 
@@ -86,10 +87,10 @@ struct ColumnMapping {
   std::string describe() const;
 };
 
-// Maps each header column: --map overrides first, then the dictionary. When two columns mean the same
-// field, the first one gets it and the later one stays unmapped with a warning. Fails, listing every
-// problem, when an override names a header the file does not have (compared normalized; the message lists
-// the file's columns) or two overrides give the same field to different columns.
+// Maps each header column: --map overrides first, then the dictionary. When two columns mean the
+// same field, the first one gets it and the later one stays unmapped with a warning. Fails, listing
+// every problem, when an override names a header the file does not have (compared normalized; the
+// message lists the file's columns) or two overrides give the same field to different columns.
 Result<ColumnMapping> map_columns(const std::vector<std::string>& header,
                                   const ColumnDictionary& dictionary,
                                   const std::vector<ColumnOverride>& overrides = {});

@@ -12,6 +12,7 @@ namespace {
 
 constexpr std::uint32_t no_entry = std::numeric_limits<std::uint32_t>::max();
 constexpr std::size_t max_name_bytes = 255; // a longer folded name is compared by its first 255 bytes
+constexpr std::size_t typical_name_bytes = 14; // folded first + last name, e.g. "ivan" + "petrov"
 
 std::uint64_t spread(std::uint64_t key) {
   key ^= key >> 33;
@@ -175,6 +176,8 @@ FileIndex::FileIndex(std::size_t expected_leads) : tables_(std::make_unique<Tabl
     tables_->phones.reserve(expected_leads);
     tables_->domain_heads.reserve(expected_leads / 2);
     tables_->leads.reserve(expected_leads);
+    tables_->domain_entries.reserve(expected_leads);
+    tables_->names.reserve(expected_leads * typical_name_bytes);
   }
 }
 

@@ -23,6 +23,16 @@ bool similar_name(std::string_view a, std::string_view b) {
   return a == b || jaro_winkler(a, b) >= name_match_threshold;
 }
 
+// "s" (from "S.") for "sergey": an initial does not contradict the name it abbreviates.
+bool is_initial_of(std::string_view initial, std::string_view name) {
+  if (initial.empty()) {
+    return false;
+  }
+  std::int32_t length = 0;
+  detail::next_code_point(initial, length);
+  return static_cast<std::size_t>(length) == initial.size() && name.starts_with(initial);
+}
+
 std::optional<std::uint64_t> e164_key(const model::Phone& phone) {
   if (!phone.valid || phone.e164.size() < 2 || phone.e164.front() != '+') {
     return std::nullopt;
@@ -54,7 +64,8 @@ std::string_view to_string(MatchReason reason) {
 bool detail::names_conflict(std::string_view first_a, std::string_view last_a,
                             std::string_view first_b, std::string_view last_b) {
   return (!last_a.empty() && !last_b.empty() && !similar_name(last_a, last_b)) ||
-         (!first_a.empty() && !first_b.empty() && !similar_name(first_a, first_b));
+         (!first_a.empty() && !first_b.empty() && !similar_name(first_a, first_b) &&
+          !is_initial_of(first_a, first_b) && !is_initial_of(first_b, first_a));
 }
 
 bool same_person_name(std::string_view first_a, std::string_view last_a, std::string_view first_b,

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -11,7 +12,8 @@
 #include <unicode/uchar.h>
 #include <unicode/unistr.h>
 
-// Debian's libtomlplusplus is built with exceptions, so a syntax error arrives as a toml::parse_error.
+// Debian's libtomlplusplus is built with exceptions, so a syntax error arrives as a
+// toml::parse_error.
 static_assert(TOML_EXCEPTIONS, "leadsync expects toml++ with exceptions enabled");
 
 namespace leadsync::importer {
@@ -48,7 +50,9 @@ std::string field_list() {
   return join(names, ", ");
 }
 
-std::string quoted(std::string_view text) { return "\"" + std::string(text) + "\""; }
+std::string quoted(std::string_view text) {
+  return "\"" + std::string(text) + "\"";
+}
 
 bool ignored_in_headers(UChar32 c) {
   const auto type = u_charType(c);
@@ -60,12 +64,12 @@ bool ignored_in_headers(UChar32 c) {
 
 UChar32 unify_variant_letters(UChar32 c) {
   switch (c) {
-  case 0x0622: // آ
-  case 0x0623: // أ
-  case 0x0625: // إ
+  case 0x0622:     // آ
+  case 0x0623:     // أ
+  case 0x0625:     // إ
     return 0x0627; // ا
-  case 0x0649: // ى
-  case 0x06CC: // ی
+  case 0x0649:     // ى
+  case 0x06CC:     // ی
     return 0x064A; // ي
   case 0x0629:     // ة
     return 0x0647; // ه
@@ -87,11 +91,10 @@ std::string where(std::string_view source_name, const toml::source_region& regio
 
 const std::vector<std::string_view>& import_field_names() {
   static const std::vector<std::string_view> names{
-      "first_name",     "middle_name",    "last_name",   "full_name",     "email",
-      "email2",         "phone_business", "phone_mobile", "phone_home",   "company",
-      "job_title",      "website",        "industry",    "employee_count", "annual_revenue",
-      "address_line1",  "city",           "state",       "postal_code",   "country",
-      "language",       "notes"};
+      "first_name",     "middle_name",    "last_name",      "full_name",     "email",     "email2",
+      "phone_business", "phone_mobile",   "phone_home",     "company",       "job_title", "website",
+      "industry",       "employee_count", "annual_revenue", "address_line1", "city",      "state",
+      "postal_code",    "country",        "language",       "notes"};
   return names;
 }
 
@@ -101,8 +104,8 @@ bool is_import_field(std::string_view name) {
 }
 
 std::string normalize_header(std::string_view header) {
-  const auto source =
-      icu::UnicodeString::fromUTF8(icu::StringPiece(header.data(), static_cast<int32_t>(header.size())));
+  const auto source = icu::UnicodeString::fromUTF8(
+      icu::StringPiece(header.data(), static_cast<int32_t>(header.size())));
   UErrorCode status = U_ZERO_ERROR;
   const icu::Normalizer2* nfkc_casefold = icu::Normalizer2::getNFKCCasefoldInstance(status);
   icu::UnicodeString folded;
@@ -235,8 +238,9 @@ Result<ColumnOverride> parse_column_override(std::string_view option) {
 }
 
 const MappedColumn* ColumnMapping::find(std::string_view field) const {
-  const auto found = std::find_if(columns.begin(), columns.end(),
-                                  [&](const MappedColumn& column) { return column.field == field; });
+  const auto found = std::find_if(columns.begin(), columns.end(), [&](const MappedColumn& column) {
+    return column.field == field;
+  });
   return found == columns.end() || field.empty() ? nullptr : &*found;
 }
 

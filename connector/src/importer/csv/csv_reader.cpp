@@ -34,8 +34,8 @@ bool blank_row(const std::vector<std::string>& fields) {
                      [](const std::string& field) { return trim(field).empty(); });
 }
 
-// The fields of one record, built from its decoded lines (a state machine over RFC 4180 plus Excel's
-// leniency: text after a closing quote and quotes inside unquoted fields are kept).
+// The fields of one record, built from its decoded lines (a state machine over RFC 4180 plus
+// Excel's leniency: text after a closing quote and quotes inside unquoted fields are kept).
 class RecordBuilder {
 public:
   void reset() {
@@ -44,8 +44,8 @@ public:
     state_ = State::field_start;
   }
 
-  // Adds one line. Returns true when a quoted field is still open, so the record goes on with the next
-  // line; the line break then belongs to the field.
+  // Adds one line. Returns true when a quoted field is still open, so the record goes on with the
+  // next line; the line break then belongs to the field.
   bool add_line(std::string_view text, std::string_view terminator, char delimiter) {
     std::size_t i = 0;
     while (i < text.size()) {
@@ -94,9 +94,10 @@ public:
     return false;
   }
 
-  // Ends the record where it is, even inside an open quoted field.
+  // The record's fields; a quoted field still open (a missing closing quote) ends where its text
+  // ends.
   std::vector<std::string> take_fields() {
-    if (state_ != State::field_start || fields_.empty()) {
+    if (state_ == State::quoted) {
       end_field();
     }
     return std::exchange(fields_, {});
@@ -125,7 +126,8 @@ private:
 };
 
 Result<std::string> read_sample(const std::string& path) {
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
+                                                       &std::fclose);
   if (!file) {
     const bool missing = errno == ENOENT;
     return fail(missing ? ErrorCategory::not_found : ErrorCategory::invalid_argument,
@@ -159,10 +161,11 @@ Status refuse_workbooks(const std::string& path, std::string_view sample) {
   } else {
     return ok_status();
   }
-  return fail(ErrorCategory::invalid_argument,
-              path + " is " + what +
-                  ": open it in Excel, choose File > Save As, pick the file type \"CSV UTF-8 (Comma "
-                  "delimited) (*.csv)\", save, and import the .csv file");
+  return fail(
+      ErrorCategory::invalid_argument,
+      path + " is " + what +
+          ": open it in Excel, choose File > Save As, pick the file type \"CSV UTF-8 (Comma "
+          "delimited) (*.csv)\", save, and import the .csv file");
 }
 
 // Excel reads and writes a first line "sep=;" that names the delimiter.
@@ -195,9 +198,8 @@ Result<std::optional<char>> parse_delimiter_option(std::string_view option) {
   if (value == "|" || value == "pipe") {
     return std::optional<char>('|');
   }
-  return fail(ErrorCategory::invalid_argument,
-              "unknown delimiter \"" + std::string(option) +
-                  "\": use auto, \",\", \";\", tab or \"|\"");
+  return fail(ErrorCategory::invalid_argument, "unknown delimiter \"" + std::string(option) +
+                                                   "\": use auto, \",\", \";\", tab or \"|\"");
 }
 
 struct CsvReader::Impl {
@@ -227,7 +229,8 @@ struct CsvReader::Impl {
   std::int64_t next_index = 0;
   std::int64_t empty_rows = 0;
   detail::PhysicalLine line;
-  std::string first_line_text; // kept while a quoted field spans lines, to recover from a missing quote
+  std::string
+      first_line_text; // kept while a quoted field spans lines, to recover from a missing quote
   RecordBuilder builder;
 };
 
@@ -263,14 +266,11 @@ Result<bool> CsvReader::Impl::read_record(char separator, CsvRecord& record) {
       record.line_count = 1;
       record.end_offset = first_line_end;
       record.fields = builder.take_fields();
-      problem_line = record.line;
-      problem = !more ? "a quoted field opened on this line is never closed (a stray double "
-                        "quote?); the row was read up to the end of the line"
-                      : "a quoted field opened on this line is not closed within " +
-                            std::to_string(max_record_bytes) +
-                            " bytes (a stray double quote?); the row was read up to the end of "
-                            "the line";
-      record.error = "line " + std::to_string(problem_line) + ": " + problem;
+      record.error = "line " + std::to_string(record.line) + ": " +
+                     (!more ? std::string("a quoted field opened on this line is never closed")
+                            : "a quoted field opened on this line is not closed within " +
+                                  std::to_string(max_record_bytes) + " bytes") +
+                     " (a stray double quote?); the row was read up to the end of the line";
       return true;
     }
     ++next_line;
@@ -289,9 +289,10 @@ Result<bool> CsvReader::Impl::read_record(char separator, CsvRecord& record) {
   return true;
 }
 
-// Each candidate splits the first rows (up to sniff_max_records or the detection sample); the winner gives
-// the header more than one column and the most rows with the header's column count; ties go to the one
-// with more columns, then to the order , ; TAB |. When no candidate gives two columns, ',' is used.
+// Each candidate splits the first rows (up to sniff_max_records or the detection sample); the
+// winner gives the header more than one column and the most rows with the header's column count;
+// ties go to the one with more columns, then to the order , ; TAB |. When no candidate gives two
+// columns, ',' is used.
 Result<char> CsvReader::Impl::sniff_delimiter() {
   char best = ',';
   std::size_t best_consistent = 0;
@@ -367,7 +368,8 @@ Result<CsvReader> CsvReader::open(const std::string& path, const ReadOptions& op
   }
   LEADSYNC_TRY(auto encoding, choose_encoding(options.encoding, sample));
   LEADSYNC_TRY(auto source, detail::LineSource::open(path, encoding, options.max_record_bytes));
-  auto impl = std::make_unique<Impl>(std::move(source), std::move(encoding), options.max_record_bytes);
+  auto impl =
+      std::make_unique<Impl>(std::move(source), std::move(encoding), options.max_record_bytes);
 
   LEADSYNC_CHECK(impl->rewind());
   LEADSYNC_TRY(const bool has_line, impl->source.next(impl->line));
@@ -396,13 +398,27 @@ CsvReader::CsvReader(CsvReader&&) noexcept = default;
 CsvReader& CsvReader::operator=(CsvReader&&) noexcept = default;
 CsvReader::~CsvReader() = default;
 
-const std::vector<std::string>& CsvReader::header() const { return impl_->header; }
-std::int64_t CsvReader::header_line() const { return impl_->header_line; }
-const EncodingChoice& CsvReader::encoding() const { return impl_->encoding; }
-char CsvReader::delimiter() const { return impl_->delimiter; }
-const std::string& CsvReader::delimiter_reason() const { return impl_->delimiter_reason; }
-ResumePoint CsvReader::first_record() const { return impl_->data_start; }
-std::int64_t CsvReader::empty_rows_skipped() const { return impl_->empty_rows; }
+const std::vector<std::string>& CsvReader::header() const {
+  return impl_->header;
+}
+std::int64_t CsvReader::header_line() const {
+  return impl_->header_line;
+}
+const EncodingChoice& CsvReader::encoding() const {
+  return impl_->encoding;
+}
+char CsvReader::delimiter() const {
+  return impl_->delimiter;
+}
+const std::string& CsvReader::delimiter_reason() const {
+  return impl_->delimiter_reason;
+}
+ResumePoint CsvReader::first_record() const {
+  return impl_->data_start;
+}
+std::int64_t CsvReader::empty_rows_skipped() const {
+  return impl_->empty_rows;
+}
 
 std::size_t CsvReader::buffer_capacity() const {
   return impl_->source.buffer_capacity() + impl_->line.text.capacity() +
@@ -429,8 +445,8 @@ Result<std::optional<CsvRecord>> CsvReader::next() {
     record.error = "line " + std::to_string(record.line) + ": " +
                    std::to_string(record.fields.size()) + " fields, but the header has " +
                    std::to_string(columns) + " columns" +
-                   (more ? " (a value containing the delimiter " + delimiter_name(reader.delimiter) +
-                               " must be in double quotes)"
+                   (more ? " (a value containing the delimiter " +
+                               delimiter_name(reader.delimiter) + " must be in double quotes)"
                          : " (a row cut short?)");
   }
   return std::optional<CsvRecord>(std::move(record));
@@ -438,7 +454,8 @@ Result<std::optional<CsvRecord>> CsvReader::next() {
 
 Status CsvReader::seek(const ResumePoint& point) {
   Impl& reader = *impl_;
-  const bool aligned = (point.offset - reader.encoding.bom_length) % reader.source.unit_width() == 0;
+  const bool aligned =
+      (point.offset - reader.encoding.bom_length) % reader.source.unit_width() == 0;
   if (point.offset < reader.data_start.offset || !aligned || point.line < reader.data_start.line ||
       point.index < 0) {
     return fail(ErrorCategory::invalid_argument,

@@ -58,7 +58,9 @@ bool is_mark(UChar32 c) {
   return type == U_NON_SPACING_MARK || type == U_COMBINING_SPACING_MARK;
 }
 
-bool is_word_character(UChar32 c) { return u_isalpha(c) || is_mark(c) || c == arabic_tatweel; }
+bool is_word_character(UChar32 c) {
+  return u_isalpha(c) || is_mark(c) || c == arabic_tatweel;
+}
 
 // One word of the sample as decoded by a code page.
 struct Word {
@@ -83,8 +85,8 @@ bool arabic_word(const Word& word) {
   for (std::size_t i = 0; i < word.characters.size(); ++i) {
     const UChar32 c = word.characters[i];
     const UScriptCode script = script_of(c);
-    const bool arabic = script == USCRIPT_ARABIC ||
-                        (is_mark(c) && script == USCRIPT_INHERITED) || c == arabic_tatweel;
+    const bool arabic = script == USCRIPT_ARABIC || (is_mark(c) && script == USCRIPT_INHERITED) ||
+                        c == arabic_tatweel;
     if (word.from_ascii_byte[i] || !arabic) {
       return false;
     }
@@ -210,8 +212,8 @@ EncodingChoice guess_code_page(std::string_view sample) {
   }
   static constexpr std::array<std::string_view, 3> script_names{"Cyrillic", "Arabic", "Latin"};
   return {best->name, 0,
-          "not UTF-8; its words read as " + std::string(script_names[static_cast<int>(best->script)]) +
-              " in " + best->name};
+          "not UTF-8; its words read as " +
+              std::string(script_names[static_cast<int>(best->script)]) + " in " + best->name};
 }
 
 std::string_view trimmed(std::string_view text) {
@@ -244,9 +246,9 @@ std::size_t bom_if(std::string_view sample, std::string_view bom) {
 } // namespace
 
 const std::vector<std::string_view>& supported_encoding_options() {
-  static const std::vector<std::string_view> options{
-      "auto",     "utf-8",        "utf-16",       "utf-16le",
-      "utf-16be", "windows-1251", "windows-1256", "iso-8859-1"};
+  static const std::vector<std::string_view> options{"auto",         "utf-8",     "utf-16",
+                                                     "utf-16le",     "utf-16be",  "windows-1251",
+                                                     "windows-1256", "iso-8859-1"};
   return options;
 }
 
@@ -305,9 +307,9 @@ Result<EncodingChoice> choose_encoding(std::string_view option, std::string_view
   const std::string iconv_name(option);
   auto decoder = detail::TextDecoder::open(iconv_name);
   if (!decoder.ok()) {
-    return fail(ErrorCategory::invalid_argument,
-                "unknown encoding \"" + std::string(option) + "\": use one of " + options_list() +
-                    ", or another name that `iconv -l` lists");
+    return fail(ErrorCategory::invalid_argument, "unknown encoding \"" + std::string(option) +
+                                                     "\": use one of " + options_list() +
+                                                     ", or another name that `iconv -l` lists");
   }
   if (!decoder->ascii_compatible()) {
     return fail(ErrorCategory::invalid_argument,

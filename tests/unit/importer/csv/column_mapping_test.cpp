@@ -2,7 +2,6 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
 #include <map>
 
 namespace leadsync::importer {
@@ -11,7 +10,8 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-const std::string shipped_mapping = std::string(LEADSYNC_SOURCE_DIR) + "/mappings/import-columns.toml";
+const std::string shipped_mapping =
+    std::string(LEADSYNC_SOURCE_DIR) + "/mappings/import-columns.toml";
 
 class ShippedColumnMapping : public ::testing::Test {
 protected:
@@ -26,8 +26,9 @@ protected:
   }
 
   // header -> field ("" when unmapped), after mapping `headers` together.
-  static std::map<std::string, std::string> fields_of(const std::vector<std::string>& headers,
-                                                      const std::vector<ColumnOverride>& overrides = {}) {
+  static std::map<std::string, std::string>
+  fields_of(const std::vector<std::string>& headers,
+            const std::vector<ColumnOverride>& overrides = {}) {
     auto mapping = map_columns(headers, *dictionary_, overrides);
     EXPECT_TRUE(mapping.ok()) << mapping.error().describe();
     std::map<std::string, std::string> result;
@@ -45,9 +46,9 @@ protected:
 ColumnDictionary* ShippedColumnMapping::dictionary_ = nullptr;
 
 TEST_F(ShippedColumnMapping, EnglishHeadersAndTheirVariants) {
-  const auto fields = fields_of({"First Name", "SURNAME", "e-mail", "Work Phone", "Cell",
-                                 "Company Name", "job_title", "Web Site", "ZIP", "Employees",
-                                 "Country", "Postal Code"});
+  const auto fields =
+      fields_of({"First Name", "SURNAME", "e-mail", "Work Phone", "Cell", "Company Name",
+                 "job_title", "Web Site", "ZIP", "Employees", "Country", "Postal Code"});
   EXPECT_EQ(fields.at("First Name"), "first_name");
   EXPECT_EQ(fields.at("SURNAME"), "last_name");
   EXPECT_EQ(fields.at("e-mail"), "email");
@@ -84,8 +85,8 @@ TEST_F(ShippedColumnMapping, RussianHeadersInAnyCase) {
 }
 
 TEST_F(ShippedColumnMapping, ArabicHeadersAndCommonSpellingVariants) {
-  const auto fields = fields_of({"الاسم الأول", "اسم العائلة", "البريد الإلكتروني", "الهاتف", "الجوال",
-                                 "الشركة", "المسمى الوظيفي", "المدينة", "الدولة"});
+  const auto fields = fields_of({"الاسم الأول", "اسم العائلة", "البريد الإلكتروني", "الهاتف",
+                                 "الجوال", "الشركة", "المسمى الوظيفي", "المدينة", "الدولة"});
   EXPECT_EQ(fields.at("الاسم الأول"), "first_name");
   EXPECT_EQ(fields.at("اسم العائلة"), "last_name");
   EXPECT_EQ(fields.at("البريد الإلكتروني"), "email");
@@ -241,8 +242,9 @@ TEST(ColumnDictionary, EverySemanticProblemIsReportedWithItsLine) {
   EXPECT_THAT(message, HasSubstr("phone_business")) << "lists the valid fields";
   EXPECT_THAT(message, HasSubstr("columns.toml:5: company must be a list"));
   EXPECT_THAT(message, HasSubstr("columns.toml:6: city"));
-  EXPECT_THAT(message, HasSubstr("columns.toml:7: \"e mail\" is listed under email2 and under email "
-                                 "(line 3)"));
+  EXPECT_THAT(message,
+              HasSubstr("columns.toml:7: \"e mail\" is listed under email2 and under email "
+                        "(line 3)"));
 }
 
 TEST(ColumnDictionary, MissingFieldsTableIsReported) {

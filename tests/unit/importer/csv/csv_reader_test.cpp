@@ -1,20 +1,18 @@
 #include "leadsync/importer/csv_reader.hpp"
-
 #include "unit/importer/csv/csv_test_support.hpp"
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <fstream>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 
 namespace leadsync::importer {
 namespace {
 
-using testing::encode;
-using testing::TempDir;
 using ::testing::ElementsAre;
+using testing::encode;
 using ::testing::HasSubstr;
+using testing::TempDir;
 using Fields = std::vector<std::string>;
 
 std::vector<CsvRecord> read_all(CsvReader& reader) {
@@ -50,7 +48,8 @@ protected:
   TempDir dir;
 };
 
-// --- encodings -----------------------------------------------------------------------------------------
+// --- encodings
+// -----------------------------------------------------------------------------------------
 
 const std::string russian_csv = "Имя,Фамилия,Компания\n"
                                 "Иван,Петров,\"ООО \"\"Ромашка\"\"\"\n"
@@ -84,8 +83,7 @@ protected:
       return {&arabic_csv, "\xFF\xFE" + encode(arabic_csv, "UTF-16LE"), "utf-16", "UTF-16LE"};
     }
     if (which == "utf-16be-bom") {
-      return {&russian_csv, "\xFE\xFF" + encode(russian_csv, "UTF-16BE"), "utf-16be",
-              "UTF-16BE"};
+      return {&russian_csv, "\xFE\xFF" + encode(russian_csv, "UTF-16BE"), "utf-16be", "UTF-16BE"};
     }
     if (which == "windows-1251") {
       return {&russian_csv, encode(russian_csv, "WINDOWS-1251"), "windows-1251", "WINDOWS-1251"};
@@ -204,7 +202,8 @@ TEST_F(CsvReaderTest, InvalidUtf8AfterTheDetectionSampleIsARowError) {
   EXPECT_EQ(reader.encoding().name, "UTF-8");
   const auto records = read_all(reader);
   ASSERT_EQ(records.size(), static_cast<std::size_t>(rows + 2));
-  EXPECT_EQ(std::count_if(records.begin(), records.end(), [](const auto& r) { return !r.ok(); }), 1);
+  EXPECT_EQ(std::count_if(records.begin(), records.end(), [](const auto& r) { return !r.ok(); }),
+            1);
   EXPECT_THAT(records[rows].error, HasSubstr("line " + std::to_string(rows + 2) + ":"));
   EXPECT_THAT(records[rows].error, HasSubstr("0xE9"));
   EXPECT_THAT(records.back().fields, ElementsAre("Cleo", "Nice"));
@@ -249,16 +248,17 @@ TEST_F(CsvReaderTest, NulCharactersMakeARowError) {
 }
 
 TEST_F(CsvReaderTest, AnUnsupportedHeaderRowFailsOpen) {
-  const auto reader = CsvReader::open(dir.write("a.csv", "na\xFFme,city\n1,2\n"), {.encoding = "utf-8"});
+  const auto reader =
+      CsvReader::open(dir.write("a.csv", "na\xFFme,city\n1,2\n"), {.encoding = "utf-8"});
   ASSERT_FALSE(reader.ok());
   EXPECT_THAT(reader.error().message, HasSubstr("header row"));
   EXPECT_THAT(reader.error().message, HasSubstr("line 1"));
 }
 
-// --- dialect -------------------------------------------------------------------------------------------
+// --- dialect
+// -------------------------------------------------------------------------------------------
 
-class CsvReaderDelimiterTest : public CsvReaderTest,
-                               public ::testing::WithParamInterface<char> {};
+class CsvReaderDelimiterTest : public CsvReaderTest, public ::testing::WithParamInterface<char> {};
 
 TEST_P(CsvReaderDelimiterTest, SniffsTheDelimiterEvenWithOthersInsideQuotedValues) {
   const char d = GetParam();
@@ -448,7 +448,8 @@ TEST_F(CsvReaderTest, HeaderOnlyFileHasNoRecords) {
   EXPECT_TRUE(read_all(reader).empty());
 }
 
-// --- files that are not CSV ----------------------------------------------------------------------------
+// --- files that are not CSV
+// ----------------------------------------------------------------------------
 
 TEST_F(CsvReaderTest, EmptyFileFailsOpen) {
   const auto reader = CsvReader::open(dir.write("empty.csv", ""));
@@ -494,7 +495,8 @@ TEST_F(CsvReaderTest, WorkbookExtensionIsRefusedEvenWithTextInside) {
   EXPECT_THAT(reader.error().message, HasSubstr("rename it to .csv"));
 }
 
-// --- resume --------------------------------------------------------------------------------------------
+// --- resume
+// --------------------------------------------------------------------------------------------
 
 void expect_resume_gives_the_same_records(const std::string& path, const ReadOptions& options) {
   auto reader = CsvReader::open(path, options);
@@ -552,7 +554,8 @@ TEST_F(CsvReaderTest, ResumePointInsideTheHeaderIsRefused) {
   EXPECT_THAT(status.error().message, HasSubstr("byte 2"));
 }
 
-// --- memory --------------------------------------------------------------------------------------------
+// --- memory
+// --------------------------------------------------------------------------------------------
 
 TEST_F(CsvReaderTest, BuffersStayBoundedReadingALargeFile) {
   const std::string path = (dir.path() / "large.csv").string();

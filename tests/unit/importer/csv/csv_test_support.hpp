@@ -1,6 +1,7 @@
 #pragma once
-// Helpers for the CSV reader tests: a private temporary directory and text in other encodings, made with
-// glibc iconv (the same converter a user's `iconv` command or Excel export would be checked against).
+// Helpers for the CSV reader tests: a private temporary directory and text in other encodings, made
+// with glibc iconv (the same converter a user's `iconv` command or Excel export would be checked
+// against).
 
 #include <cerrno>
 #include <cstdlib>
@@ -46,7 +47,8 @@ private:
   std::filesystem::path path_;
 };
 
-// `text` converted from the iconv encoding `from` to `to`; throws if it cannot be represented there.
+// `text` converted from the iconv encoding `from` to `to`; throws if it cannot be represented
+// there.
 inline std::string convert(std::string_view text, const char* from, const char* to) {
   iconv_t descriptor = iconv_open(to, from);
   if (descriptor == reinterpret_cast<iconv_t>(-1)) {
@@ -67,6 +69,8 @@ inline std::string convert(std::string_view text, const char* from, const char* 
 }
 
 // UTF-8 text in the iconv encoding `to`.
-inline std::string encode(std::string_view utf8, const char* to) { return convert(utf8, "UTF-8", to); }
+inline std::string encode(std::string_view utf8, const char* to) {
+  return convert(utf8, "UTF-8", to);
+}
 
 } // namespace leadsync::importer::testing

@@ -1,5 +1,4 @@
 #include "leadsync/importer/encoding.hpp"
-
 #include "unit/importer/csv/csv_test_support.hpp"
 
 #include <gmock/gmock.h>
@@ -67,7 +66,10 @@ TEST(DetectEncoding, Utf8SampleCutInsideACharacterIsStillUtf8) {
 }
 
 TEST(DetectEncoding, InvalidUtf8InTheMiddleIsNotUtf8) {
-  EXPECT_NE(detect_encoding("name\nJos\xE9 Garc\xED" "a\n").name, "UTF-8");
+  EXPECT_NE(detect_encoding("name\nJos\xE9 Garc\xED"
+                            "a\n")
+                .name,
+            "UTF-8");
 }
 
 TEST(DetectEncoding, RussianInWindows1251) {
@@ -116,7 +118,8 @@ TEST(ChooseEncoding, DocumentedNamesOverrideDetection) {
 }
 
 TEST(ChooseEncoding, Utf8OverrideSkipsAByteOrderMark) {
-  const auto choice = choose_encoding("utf-8", "\xEF\xBB\xBF" "a,b\n");
+  const auto choice = choose_encoding("utf-8", "\xEF\xBB\xBF"
+                                               "a,b\n");
   ASSERT_TRUE(choice.ok());
   EXPECT_EQ(choice->bom_length, 3u);
   EXPECT_EQ(choose_encoding("utf-8", "a,b\n")->bom_length, 0u);

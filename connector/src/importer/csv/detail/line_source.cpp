@@ -11,7 +11,9 @@ namespace {
 
 constexpr std::size_t file_buffer_bytes = 64 * 1024;
 
-std::string system_error_text() { return std::strerror(errno); }
+std::string system_error_text() {
+  return std::strerror(errno);
+}
 
 } // namespace
 
@@ -38,9 +40,8 @@ LineSource::LineSource(std::unique_ptr<std::FILE, FileCloser> file, std::string 
 
 Status LineSource::seek(std::uint64_t offset) {
   if (fseeko(file_.get(), static_cast<off_t>(offset), SEEK_SET) != 0) {
-    return fail(ErrorCategory::storage,
-                "cannot seek to byte " + std::to_string(offset) + " of " + path_ + ": " +
-                    system_error_text());
+    return fail(ErrorCategory::storage, "cannot seek to byte " + std::to_string(offset) + " of " +
+                                            path_ + ": " + system_error_text());
   }
   begin_ = 0;
   end_ = 0;

@@ -1,7 +1,8 @@
 #pragma once
-// The physical lines of a file, decoded to UTF-8, read through one fixed-size buffer. Line breaks are found
-// in the source encoding (LF, CRLF or CR alone; 16-bit code units for UTF-16), so a line's bytes are known
-// before decoding and bytes invalid in the encoding stay within the line they are in.
+// The physical lines of a file, decoded to UTF-8, read through one fixed-size buffer. Line breaks
+// are found in the source encoding (LF, CRLF or CR alone; 16-bit code units for UTF-16), so a
+// line's bytes are known before decoding and bytes invalid in the encoding stay within the line
+// they are in.
 
 #include "csv/detail/text_decoder.hpp"
 #include "leadsync/core/result.hpp"
@@ -17,11 +18,11 @@
 namespace leadsync::importer::detail {
 
 struct PhysicalLine {
-  std::string text;            // UTF-8, without the line break
-  std::string_view terminator; // "\n", "\r\n", "\r", or "" for a last line without a break
-  std::uint64_t offset = 0;    // byte offset of the line in the file
+  std::string text;             // UTF-8, without the line break
+  std::string_view terminator;  // "\n", "\r\n", "\r", or "" for a last line without a break
+  std::uint64_t offset = 0;     // byte offset of the line in the file
   std::uint64_t end_offset = 0; // byte offset just past its line break
-  std::string problem;         // why the line's bytes are unusable; empty when they are fine
+  std::string problem;          // why the line's bytes are unusable; empty when they are fine
 };
 
 class LineSource {
@@ -60,11 +61,11 @@ private:
   bool big_endian_;
   std::size_t max_line_bytes_;
   std::vector<char> buffer_;
-  std::size_t begin_ = 0; // first unread byte in buffer_
-  std::size_t end_ = 0;   // end of the bytes read into buffer_
+  std::size_t begin_ = 0;           // first unread byte in buffer_
+  std::size_t end_ = 0;             // end of the bytes read into buffer_
   std::uint64_t buffer_offset_ = 0; // file offset of buffer_[0]
   bool at_eof_ = false;
-  std::string raw_;       // the current line's bytes, in the source encoding
+  std::string raw_; // the current line's bytes, in the source encoding
   bool truncated_ = false;
 };
 

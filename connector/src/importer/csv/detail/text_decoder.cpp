@@ -67,7 +67,9 @@ TextDecoder& TextDecoder::operator=(TextDecoder&& other) noexcept {
   return *this;
 }
 
-TextDecoder::~TextDecoder() { close(); }
+TextDecoder::~TextDecoder() {
+  close();
+}
 
 void TextDecoder::close() noexcept {
   if (descriptor_ != invalid_descriptor) {
@@ -112,7 +114,8 @@ std::optional<InvalidBytes> TextDecoder::decode(std::string_view input, std::str
     }
     output.replace(used, replacement_character.size(), replacement_character);
     used += replacement_character.size();
-    const std::size_t skipped = conversion_error == EINVAL ? in_left : std::min(unit_width_, in_left);
+    const std::size_t skipped =
+        conversion_error == EINVAL ? in_left : std::min(unit_width_, in_left);
     in += skipped;
     in_left -= skipped;
     iconv(descriptor_, nullptr, nullptr, nullptr, nullptr);

@@ -1,6 +1,7 @@
 #pragma once
-// Conversion of text in a source encoding to UTF-8 with glibc iconv. Each call converts one piece of text
-// (one physical line) from the initial shift state, so invalid bytes are attributed to the piece they are in.
+// Conversion of text in a source encoding to UTF-8 with glibc iconv. Each call converts one piece
+// of text (one physical line) from the initial shift state, so invalid bytes are attributed to the
+// piece they are in.
 
 #include "leadsync/core/result.hpp"
 
@@ -32,7 +33,8 @@ public:
   // conversion goes on after it; the first one is returned.
   std::optional<InvalidBytes> decode(std::string_view input, std::string& output);
 
-  // True when the encoding writes the ASCII characters as the same single bytes (UTF-8, the code pages).
+  // True when the encoding writes the ASCII characters as the same single bytes (UTF-8, the code
+  // pages).
   bool ascii_compatible() const noexcept { return ascii_compatible_; }
   // Bytes per code unit: 2 for UTF-16, else 1. Invalid bytes are skipped one unit at a time.
   std::size_t unit_width() const noexcept { return unit_width_; }
