@@ -229,8 +229,8 @@ struct CsvReader::Impl {
   std::int64_t next_index = 0;
   std::int64_t empty_rows = 0;
   detail::PhysicalLine line;
-  std::string
-      first_line_text; // kept while a quoted field spans lines, to recover from a missing quote
+  // The first line of a record whose quoted field goes on, to recover from a missing closing quote.
+  std::string first_line_text;
   RecordBuilder builder;
 };
 

@@ -374,6 +374,28 @@ TEST_F(CsvReaderTest, LineEndingsLfCrlfAndCrAloneGiveTheSameRecordsAndLines) {
   }
 }
 
+TEST_F(CsvReaderTest, CrLfSplitByTheEndOfTheReadBufferIsOneLineBreak) {
+  constexpr std::size_t read_buffer_bytes = 64 * 1024;
+  // The CR of the first data row is the last byte the first read brings in; its LF comes with the
+  // next.
+  const std::string long_value(read_buffer_bytes - std::string("h\r\n").size() - 1, 'x');
+  const std::string text = "h\r\n" + long_value + "\r\nshort\r\n";
+  ASSERT_EQ(text.find('\r', 3), read_buffer_bytes - 1);
+  const auto records = read(text);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].fields[0].size(), long_value.size());
+  EXPECT_EQ(records[1].line, 3);
+  EXPECT_THAT(records[1].fields, ElementsAre("short"));
+  // In UTF-16 the CR is the last code unit of the first read.
+  const std::string wide_value((read_buffer_bytes - 2 - 6) / 2 - 1, 'x');
+  const std::string utf16 = "\xFF\xFE" + encode("h\r\n" + wide_value + "\r\nshort\r\n", "UTF-16LE");
+  ASSERT_EQ(utf16.substr(read_buffer_bytes - 2, 2), std::string("\r\0", 2));
+  const auto wide_records = read(utf16);
+  ASSERT_EQ(wide_records.size(), 2u);
+  EXPECT_EQ(wide_records[1].line, 3);
+  EXPECT_THAT(wide_records[1].fields, ElementsAre("short"));
+}
+
 TEST_F(CsvReaderTest, LastLineWithoutLineBreakIsRead) {
   const auto records = read("name,city\nAnna,Oslo");
   ASSERT_EQ(records.size(), 1u);
