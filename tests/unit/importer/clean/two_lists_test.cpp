@@ -107,7 +107,7 @@ TEST_F(TwoListsTest, TheSamePeopleOnTwoListsBecomeOneLeadEachWithBothProvenances
 
   const std::vector<MappedRow> vendor = {
       // Ivan again: e-mail in another case, a new job title.
-      {{{"full_name", "Petrov Ivan"}, {"email", "IVAN.PETROV@ACME.RU"}, {"job_title", "CTO"}}, {}},
+      {{{"full_name", "Ivan Petrov"}, {"email", "IVAN.PETROV@ACME.RU"}, {"job_title", "CTO"}}, {}},
       // Anna again: the same mobile written the Russian domestic way, now with an e-mail.
       {{{"full_name", "ИВАНОВА АННА"},
         {"phone", "8 (916) 765-43-21"},
@@ -151,13 +151,13 @@ TEST(WithinOneFile, DuplicateRowsMergeIntoTheFirstByEachKey) {
   const auto context = list_context("Expo Leads", "GITEX-2026", 1);
   const std::vector<MappedRow> rows = {
       {{{"first_name", "Sergey"}, {"last_name", "Ivanov"}, {"website", "www.acme.com"},
-        {"phone", "+7 495 111-22-33"}},
+        {"phone", "+7 495 765-43-21"}},
        {}},
       {{{"first_name", "SERGEI"}, {"last_name", "IVANOV"}, {"website", "https://acme.com/team"},
         {"email", "s.ivanov@acme.com"}}, // by name at acme.com
        {}},
       {{{"last_name", "Ivanov"}, {"email", "S.Ivanov@acme.com"}, {"job_title", "CEO"}}, {}},
-      {{{"company", "Acme"}, {"phone", "8 495 111 22 33"}, {"city", "Moscow"}}, {}}, // by phone
+      {{{"company", "Acme"}, {"phone", "8 495 765 43 21"}, {"city", "Moscow"}}, {}}, // by phone
       {{{"first_name", "Maria"}, {"last_name", "Ivanova"}, {"website", "acme.com"},
         {"phone", "+7 916 000-00-01"}}, // another person at the same company
        {}},

@@ -128,7 +128,7 @@ Result<bool> LineSource::next(PhysicalLine& line) {
       line.terminator = "\n";
       break;
     }
-    const bool after_cr = end_ - begin_ >= unit_width();
+    LEADSYNC_TRY(const bool after_cr, unit_available());
     if (after_cr && unit_at(begin_) == '\n') {
       begin_ += width;
       line.terminator = "\r\n";
