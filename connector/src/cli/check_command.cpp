@@ -1,9 +1,232 @@
 #include "commands.hpp"
 #include "exit_codes.hpp"
 
+#include "leadsync/dataverse/connect.hpp"
+#include "leadsync/http/url.hpp"
+
+#include <fmt/format.h>
+
+#include <optional>
+
 namespace leadsync::cli {
 
 namespace {
+
+constexpr const char* kLeadTable = "lead";
+constexpr std::string_view kTokenEndpointFailure = "cannot get an access token from ";
+
+// No HTTP answer at all: the network, DNS or TLS failed.
+bool is_transport_failure(const Error& error) {
+  return error.http_status == 0 &&
+         (error.category == ErrorCategory::unavailable || error.category == ErrorCategory::timeout);
+}
+
+std::string host_of(const std::string& url) {
+  const auto parsed = http::parse_url(url);
+  return parsed.ok() ? parsed->host : url;
+}
+
+// The OpenSSL reason in the transport's "TLS with host:port failed: <reason>[: hint]" or
+// "TLS with host:port failed (<what>: <detail>)".
+std::string tls_reason(const std::string& message) {
+  for (const std::string_view marker : {"failed: ", "failed ("}) {
+    if (const auto at = message.find(marker); at != std::string::npos) {
+      std::string reason = message.substr(at + marker.size());
+      if (marker.back() == '(' && !reason.empty() && reason.back() == ')') {
+        reason.pop_back();
+      }
+      return reason.substr(0, reason.find(": "));
+    }
+  }
+  return message;
+}
+
+// A message that is about to be followed by another sentence, without its final period.
+std::string without_period(std::string text) {
+  while (!text.empty() && (text.back() == '.' || text.back() == ' ')) {
+    text.pop_back();
+  }
+  return text;
+}
+
+std::string unreachable_reason(const Error& error, const config::Config& config) {
+  if (error.category == ErrorCategory::timeout) {
+    return fmt::format("no answer within {} s (crm.timeout_s)", config.crm.timeout_s);
+  }
+  if (error.message.find("connection refused") != std::string::npos) {
+    return "connection refused";
+  }
+  if (error.message.find("cannot resolve") != std::string::npos) {
+    return "the host name does not resolve";
+  }
+  return without_period(error.message);
+}
+
+std::string what_to_check(const config::Config& config) {
+  const auto& mode = config.crm.auth.mode;
+  if (mode == "client_credentials") {
+    return "crm.auth.client_id, the client secret and crm.auth.tenant, and that the app "
+           "registration is an application user of this org with a security role";
+  }
+  if (mode == "none") {
+    return "crm.auth.mode is \"none\" but this CRM wants a sign-in: use static_token or "
+           "client_credentials";
+  }
+  return "the token in crm.auth.token_file or crm.auth.token_env: it may be wrong or expired";
+}
+
+// A message a person can act on, for a failed call to the CRM.
+std::string explain_crm_failure(const Error& error, const config::Config& config) {
+  const std::string& url = config.crm.url;
+  if (error.message.starts_with(kTokenEndpointFailure)) {
+    return without_period(error.message) +
+           ". Check crm.auth.authority and that this machine can reach it";
+  }
+  if (is_transport_failure(error)) {
+    if (error.message.starts_with("TLS")) {
+      return fmt::format("TLS handshake with {} failed: {}. If a proxy re-signs TLS, add its CA "
+                         "with crm.tls.ca_file",
+                         host_of(url), tls_reason(error.message));
+    }
+    return fmt::format("cannot reach {}: {}. Is the URL right (crm.url) and the org reachable "
+                       "from this machine?",
+                       url, unreachable_reason(error, config));
+  }
+  // The sign-in service's codes are words (invalid_client); Dataverse's are hexadecimal.
+  const bool refused_by_sign_in = error.category == ErrorCategory::unauthorized &&
+                                  !error.service_code.empty() &&
+                                  !error.service_code.starts_with("0x");
+  if (refused_by_sign_in) {
+    return "the sign-in service refused the client credentials: " + error.message;
+  }
+  switch (error.http_status) {
+  case 401:
+    return fmt::format("the CRM refused the credentials (HTTP 401): {}. Check {}",
+                       without_period(error.message), what_to_check(config));
+  case 403:
+    return fmt::format("the CRM accepted the credentials but refused access (HTTP 403): {}. Give "
+                       "the user a security role that can read leads and table definitions",
+                       without_period(error.message));
+  case 429:
+    return fmt::format("the CRM is throttling requests (HTTP 429): {}. Try again in a few minutes",
+                       without_period(error.message));
+  default:
+    break;
+  }
+  if (error.category == ErrorCategory::unavailable && error.http_status >= 500) {
+    return fmt::format("the CRM at {} is unavailable (HTTP {}): {}. Try again later", url,
+                       error.http_status, without_period(error.message));
+  }
+  return error.describe();
+}
+
+std::string create_key_steps(const config::Config& config) {
+  const std::string& column = config.crm.alternate_key;
+  return fmt::format(
+      "  1. In Power Apps (make.powerapps.com) open Tables > Lead > Columns > New column: a "
+      "Single line of text with maximum length 100, whose logical name is {} (create it in a "
+      "solution whose publisher prefix gives that name, or set crm.alternate_key to the logical "
+      "name you get).\n"
+      "  2. Tables > Lead > Keys > New key: display name \"leadsync external id\", column {}.\n"
+      "  3. Dataverse then builds the key's index; the key is usable when its status is Active. "
+      "Run leadsync check again to see it.\n",
+      column, column);
+}
+
+// Exit code of the key check: 0 when the alternate key is there and Active.
+int check_alternate_key(dataverse::DataverseClient& client, Context& context) {
+  const auto& config = context.config();
+  const std::string& key = config.crm.alternate_key;
+  auto column = client.column_exists(kLeadTable, key);
+  if (!column.ok()) {
+    context.err() << "error: " << explain_crm_failure(column.error(), config) << "\n";
+    return exit_code_for(column.error());
+  }
+  if (!*column) {
+    context.out() << "key      " << key << " on lead: missing (no such column)\n";
+    context.err() << "error: the lead table has no column " << key
+                  << ", so leadsync cannot match its leads to the CRM's. Create the column and "
+                     "an alternate key on it:\n"
+                  << create_key_steps(config);
+    return exit_usage;
+  }
+  auto status = client.alternate_key_status(kLeadTable, key);
+  if (!status.ok()) {
+    context.err() << "error: " << explain_crm_failure(status.error(), config) << "\n";
+    return exit_code_for(status.error());
+  }
+  switch (*status) {
+  case dataverse::KeyIndexStatus::active:
+    context.out() << "key      " << key << " on lead: Active\n";
+    return exit_ok;
+  case dataverse::KeyIndexStatus::missing:
+    context.out() << "key      " << key << " on lead: missing\n";
+    context.err() << "error: the column " << key
+                  << " exists but no alternate key uses it, so upserts by our id cannot work. "
+                     "Create the key:\n"
+                  << create_key_steps(config);
+    return exit_usage;
+  case dataverse::KeyIndexStatus::pending:
+  case dataverse::KeyIndexStatus::in_progress:
+    context.out() << "key      " << key << " on lead: "
+                  << (*status == dataverse::KeyIndexStatus::pending ? "Pending" : "InProgress")
+                  << "\n";
+    context.err() << "error: Dataverse is still building the index of the alternate key " << key
+                  << "; wait a few minutes (longer for many leads) and run leadsync check "
+                     "again\n";
+    return exit_usage;
+  case dataverse::KeyIndexStatus::failed:
+    context.out() << "key      " << key << " on lead: Failed\n";
+    context.err() << "error: Dataverse could not build the index of the alternate key " << key
+                  << ", most often because some leads share a value in " << key
+                  << ". Clear the duplicates, delete the key in Power Apps (Tables > Lead > "
+                     "Keys) and create it again\n";
+    return exit_usage;
+  }
+  return exit_internal;
+}
+
+int check_crm(Context& context) {
+  const auto& config = context.config();
+  dataverse::ConnectOptions options;
+  options.retry.max_attempts = 2; // a person is waiting: one retry, then say what is wrong
+  auto connection = dataverse::connect(config, options);
+  // Without usable credentials, still find out whether the CRM can be reached at all, so both
+  // problems are told at once.
+  std::optional<Error> credentials_problem;
+  if (!connection.ok() && connection.error().category == ErrorCategory::config) {
+    credentials_problem = connection.error();
+    config::Config without_sign_in = config;
+    without_sign_in.crm.auth.mode = "none";
+    connection = dataverse::connect(without_sign_in, options);
+  }
+  if (!connection.ok()) {
+    return context.report(credentials_problem.value_or(connection.error()));
+  }
+
+  auto& client = *connection->client;
+  const auto who = client.who_am_i();
+  if (!who.ok() && is_transport_failure(who.error())) {
+    context.err() << "error: " << explain_crm_failure(who.error(), config) << "\n";
+    if (credentials_problem) {
+      context.err() << "error: " << credentials_problem->describe() << "\n";
+    }
+    return exit_code_for(who.error());
+  }
+  if (credentials_problem) {
+    return context.report(*credentials_problem);
+  }
+  if (!who.ok()) {
+    context.err() << "error: " << explain_crm_failure(who.error(), config) << "\n";
+    return exit_code_for(who.error());
+  }
+  context.out() << "crm      " << config.crm.url << ": OK (organization " << who->organization_id
+                << ", user " << who->user_id << ", "
+                << (who->dop_hint > 0 ? "x-ms-dop-hint " + std::to_string(who->dop_hint)
+                                      : std::string("no x-ms-dop-hint"))
+                << ")\n";
+  return check_alternate_key(client, context);
+}
 
 int run_check(Context& context) {
   if (!context.load_config()) {
@@ -22,16 +245,18 @@ int run_check(Context& context) {
   if (!stats.ok()) {
     return context.report(stats.error());
   }
-  out << "store    " << config.store.url << ": OK (" << stats->leads << " leads, " << stats->outbox_pending << " changes waiting)\n";
-  out << "network  not checked: the Dataverse client (WhoAmI) is not part of this build yet\n";
-  return exit_ok;
+  out << "store    " << config.store.url << ": OK (" << stats->leads << " leads, "
+      << stats->outbox_pending << " changes waiting)\n";
+  return check_crm(context);
 }
 
 } // namespace
 
 void add_check_command(CLI::App& app, Context& context, int& exit_code) {
   auto* command = app.add_subcommand(
-      "check", "Validate the configuration and open the store; exit 2 naming every problem");
+      "check", "Validate the configuration, open the store, call the CRM's WhoAmI and check the "
+               "alternate key; exit 2 naming every problem, 3 when the CRM cannot be reached or "
+               "refuses the credentials");
   command->callback([&context, &exit_code] { exit_code = run_check(context); });
 }
 

@@ -691,7 +691,13 @@ Result<KeyIndexStatus> DataverseClient::alternate_key_status(const std::string& 
   for (const Json& key : keys.rows) {
     const auto schema_name = key.value("SchemaName", std::string());
     const auto key_logical_name = key.value("LogicalName", std::string());
-    if (iequals(schema_name, key_name) || iequals(key_logical_name, key_name)) {
+    // Power Apps names a key after its display name and the publisher prefix, so a key whose one
+    // column has the name asked for counts too: leadsync names its key after its column.
+    const auto columns = key.find("KeyAttributes");
+    const bool on_that_column = columns != key.end() && columns->is_array() &&
+                                columns->size() == 1 && columns->front().is_string() &&
+                                iequals(columns->front().get<std::string>(), key_name);
+    if (iequals(schema_name, key_name) || iequals(key_logical_name, key_name) || on_that_column) {
       LEADSYNC_TRY(const std::string status, string_member(key, "EntityKeyIndexStatus",
                                                            "alternate key", response.status));
       return key_index_status(status, response.status);

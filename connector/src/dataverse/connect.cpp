@@ -57,6 +57,10 @@ Result<Connection> connect(const config::Config& config) {
 
 Result<Connection> connect(const config::Config& config, const ConnectOptions& options) {
   const auto& crm = config.crm;
+  if (options.max_page_size < 1 || options.max_page_size > 5000) {
+    return fail(ErrorCategory::invalid_argument,
+                fmt::format("a page holds 1 to 5000 rows (asked for {})", options.max_page_size));
+  }
   const auto url = http::parse_url(crm.url);
   if (!url.ok()) {
     return fail(ErrorCategory::config,
@@ -106,6 +110,7 @@ Result<Connection> connect(const config::Config& config, const ConnectOptions& o
   ClientOptions client_options;
   client_options.url = crm.url;
   client_options.api_version = crm.api_version;
+  client_options.max_page_size = options.max_page_size;
   Connection connection;
   connection.client = std::make_shared<DataverseClient>(std::move(client_options),
                                                         std::move(pipeline), limiter);

@@ -614,6 +614,18 @@ TEST_F(ClientTest, AlternateKeyStatusMatchesTheKeyByNameAndReadsItsIndexStatus) 
                          odata_headers() + "If-None-Match: null\n" + pipeline_headers());
 }
 
+TEST_F(ClientTest, AKeyNamedByPowerAppsIsFoundByItsOnlyColumn) {
+  transport_->then_json(
+      200, R"({"value":[{"SchemaName":"cr8a2_LeadsyncExternalId","LogicalName":)"
+           R"("cr8a2_leadsyncexternalid","KeyAttributes":["leadsync_externalid"],)"
+           R"("EntityKeyIndexStatus":"Active"}]})");
+
+  const auto status = client_->alternate_key_status("lead", "leadsync_externalid");
+
+  ASSERT_TRUE(status.ok()) << status.error().describe();
+  EXPECT_EQ(*status, KeyIndexStatus::active);
+}
+
 TEST_F(ClientTest, AlternateKeyStatusMapsEveryIndexStatusAndAMissingKey) {
   const auto keys = [](const std::string& status) {
     return R"({"value":[{"SchemaName":"k","EntityKeyIndexStatus":")" + status + R"("}]})";

@@ -20,12 +20,13 @@
 
 namespace leadsync::dataverse::fakes {
 
-// Appends a URL to the file named by LEADSYNC_URL_LOG, when set. Each test runs in its own process
-// under ctest, so lines are appended, never truncated.
+// Appends a Web API URL to the file named by LEADSYNC_URL_LOG, when set. Each test runs in its own
+// process under ctest, so lines are appended, never truncated. Token endpoint URLs are not OData
+// and are left out.
 inline void log_url(const std::string& url) {
   static std::mutex mutex;
   const char* path = std::getenv("LEADSYNC_URL_LOG");
-  if (path == nullptr || *path == '\0') {
+  if (path == nullptr || *path == '\0' || url.find("/api/data/v") == std::string::npos) {
     return;
   }
   std::lock_guard lock(mutex);

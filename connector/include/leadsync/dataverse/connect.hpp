@@ -22,6 +22,7 @@ Result<Connection> connect(const config::Config& config);
 
 struct ConnectOptions {
   http::RetryOptions retry; // `check` retries less: a person is waiting for its answer
+  int max_page_size = 5000; // Prefer: odata.maxpagesize for reads (1..5000)
   // Wraps the cpprestsdk transport that every request (token requests included) ends in; tests
   // record the requests this way. Unset: the transport is used as it is.
   std::function<std::shared_ptr<http::Transport>(std::shared_ptr<http::Transport>)>

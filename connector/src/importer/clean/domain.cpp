@@ -1,13 +1,13 @@
-// Host names to IDNA ASCII (ICU UTS #46) and registrable domains (libpsl's built-in Public Suffix List).
+// Host names to IDNA ASCII (ICU UTS #46) and registrable domains (libpsl's built-in Public Suffix
+// List).
 
 #include "clean/detail/text.hpp"
 #include "leadsync/importer/normalize.hpp"
 
-#include <libpsl.h>
-#include <unicode/uidna.h>
-
 #include <algorithm>
+#include <libpsl.h>
 #include <memory>
+#include <unicode/uidna.h>
 
 namespace leadsync::importer {
 namespace {
@@ -59,8 +59,8 @@ bool is_ldh_host(std::string_view host) {
   return labels >= 2 && !numeric_top_label;
 }
 
-// Plain lower-case ASCII needs no IDNA mapping unless a label looks like punycode ("xn--") or otherwise
-// has hyphens in positions 3-4, which UTS #46 must validate.
+// Plain lower-case ASCII needs no IDNA mapping unless a label looks like punycode ("xn--") or
+// otherwise has hyphens in positions 3-4, which UTS #46 must validate.
 bool needs_idna(std::string_view host) {
   if (!detail::is_ascii(host)) {
     return true;
@@ -85,9 +85,9 @@ std::optional<std::string> idna_to_ascii(std::string_view host) {
   std::string ascii(host.size() * 4 + 16, '\0');
   UIDNAInfo info = UIDNA_INFO_INITIALIZER;
   UErrorCode status = U_ZERO_ERROR;
-  const auto length = uidna_nameToASCII_UTF8(idna, host.data(), static_cast<std::int32_t>(host.size()),
-                                             ascii.data(), static_cast<std::int32_t>(ascii.size()),
-                                             &info, &status);
+  const auto length =
+      uidna_nameToASCII_UTF8(idna, host.data(), static_cast<std::int32_t>(host.size()),
+                             ascii.data(), static_cast<std::int32_t>(ascii.size()), &info, &status);
   if (U_FAILURE(status) || info.errors != 0) {
     return std::nullopt;
   }
@@ -96,12 +96,12 @@ std::optional<std::string> idna_to_ascii(std::string_view host) {
 }
 
 bool is_ipv4(std::string_view host) {
-  return !host.empty() && std::all_of(host.begin(), host.end(), [](char c) {
-    return detail::is_ascii_digit(c) || c == '.';
-  });
+  return !host.empty() && std::all_of(host.begin(), host.end(),
+                                      [](char c) { return detail::is_ascii_digit(c) || c == '.'; });
 }
 
-// The host of a URL or of a bare host name, without scheme, user info, port, path, query or fragment.
+// The host of a URL or of a bare host name, without scheme, user info, port, path, query or
+// fragment.
 std::optional<std::string_view> url_host(std::string_view url) {
   if (const auto scheme_end = url.find("://"); scheme_end != std::string_view::npos) {
     const auto scheme = url.substr(0, scheme_end);

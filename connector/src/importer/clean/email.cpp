@@ -1,8 +1,9 @@
 // E-mail syntax, normalization, role mailboxes and free-mail providers.
 //
-// The role and free-mail lists are compiled in rather than read from mappings/: they change rarely, every
-// deployment needs the same ones, and keeping them in code keeps normalize_email a pure function with no
-// file to load, no load error to report and nothing to lock when rows are cleaned in parallel.
+// The role and free-mail lists are compiled in rather than read from mappings/: they change rarely,
+// every deployment needs the same ones, and keeping them in code keeps normalize_email a pure
+// function with no file to load, no load error to report and nothing to lock when rows are cleaned
+// in parallel.
 
 #include "clean/detail/text.hpp"
 #include "leadsync/importer/normalize.hpp"
@@ -17,44 +18,54 @@ namespace {
 constexpr std::size_t max_local_part_length = 64;
 constexpr std::size_t max_address_length = 254;
 
-const std::unordered_set<std::string_view>& role_local_parts() {
-  static const std::unordered_set<std::string_view> parts = {
-      "abuse", "accounting", "accounts", "admin", "administrator", "billing", "booking", "buh",
-      "buhgalteria", "bukhgalteriya", "careers", "compliance", "contact", "contacts", "contactus",
-      "customerservice", "do-not-reply", "donotreply", "email", "enquiries", "enquiry", "events",
-      "feedback", "finance", "general", "hello", "help", "helpdesk", "hi", "hostmaster", "hr", "info",
-      "inquiries", "inquiry", "it", "jobs", "kadry", "legal", "mail", "mailbox", "marketing", "media",
-      "news", "newsletter", "no-reply", "no_reply", "noreply", "notifications", "office", "order",
-      "orders", "partners", "postmaster", "pr", "press", "priem", "priemnaya", "privacy",
-      "procurement", "purchasing", "reception", "recruitment", "reservations", "root", "sales",
-      "secretary", "security", "service", "services", "shop", "store", "support", "team",
-      "webmaster", "zakaz", "zakupki"};
-  return parts;
-}
+// Local parts of shared mailboxes (compared without a "+tag"), space-separated.
+constexpr std::string_view role_mailboxes =
+    "abuse accounting accounts admin administrator billing booking buh buhgalteria bukhgalteriya "
+    "careers compliance contact contacts contactus customerservice do-not-reply donotreply email "
+    "enquiries enquiry events feedback finance general hello help helpdesk hi hostmaster hr info "
+    "inquiries inquiry it jobs kadry legal mail mailbox marketing media news newsletter no-reply "
+    "no_reply noreply notifications office order orders partners postmaster pr press priem "
+    "priemnaya privacy procurement purchasing reception recruitment reservations root sales "
+    "secretary security service services shop store support team webmaster zakaz zakupki";
 
 // Providers whose domain says nothing about the sender's employer. Any subdomain counts.
-const std::unordered_set<std::string_view>& free_mail_domains() {
-  static const std::unordered_set<std::string_view> domains = {
-      "126.com",      "139.com",       "163.com",        "aim.com",         "bk.ru",
-      "daum.net",     "email.com",     "fastmail.com",   "free.fr",         "freenet.de",
-      "gmail.com",    "googlemail.com", "hanmail.net",   "hey.com",         "hushmail.com",
-      "i.ua",         "icloud.com",    "inbox.lv",       "inbox.ru",        "interia.pl",
-      "internet.ru",  "laposte.net",   "libero.it",      "list.ru",         "mac.com",
-      "mail.com",     "mail.ru",       "mail.ua",        "maktoob.com",     "me.com",
-      "meta.ua",      "msn.com",       "naver.com",      "o2.pl",           "onet.pl",
-      "orange.fr",    "pm.me",         "proton.me",      "qq.com",          "rambler.ru",
-      "rediffmail.com", "ro.ru",       "rocketmail.com", "seznam.cz",       "sina.com",
-      "sohu.com",     "t-online.de",   "tut.by",         "tuta.io",         "tutanota.com",
-      "ukr.net",      "virgilio.it",   "wanadoo.fr",     "web.de",          "wp.pl",
-      "ya.ru",        "yeah.net",      "ymail.com",      "zoho.com",        "zohomail.com"};
-  return domains;
-}
+constexpr std::string_view free_mail_providers =
+    "126.com 139.com 163.com aim.com bk.ru daum.net email.com fastmail.com free.fr freenet.de "
+    "gmail.com googlemail.com hanmail.net hey.com hushmail.com i.ua icloud.com inbox.lv inbox.ru "
+    "interia.pl internet.ru laposte.net libero.it list.ru mac.com mail.com mail.ru mail.ua "
+    "maktoob.com me.com meta.ua msn.com naver.com o2.pl onet.pl orange.fr pm.me proton.me qq.com "
+    "rambler.ru rediffmail.com ro.ru rocketmail.com seznam.cz sina.com sohu.com t-online.de "
+    "tut.by tuta.io tutanota.com ukr.net virgilio.it wanadoo.fr web.de wp.pl ya.ru yeah.net "
+    "ymail.com zoho.com zohomail.com";
 
 // Providers registered under many public suffixes: yahoo.co.uk, hotmail.fr, gmx.de, yandex.kz...
-const std::unordered_set<std::string_view>& free_mail_families() {
-  static const std::unordered_set<std::string_view> families = {
-      "aol", "gmx", "hotmail", "live", "outlook", "protonmail", "rambler", "yahoo", "yandex"};
-  return families;
+constexpr std::string_view free_mail_brands =
+    "aol gmx hotmail live outlook protonmail rambler yahoo yandex";
+
+using NameSet = std::unordered_set<std::string_view>;
+
+NameSet word_set(std::string_view words) {
+  NameSet set;
+  for (std::size_t start = 0; start < words.size();) {
+    const auto end = std::min(words.find(' ', start), words.size());
+    set.insert(words.substr(start, end - start));
+    start = end + 1;
+  }
+  return set;
+}
+
+// Built on first use; static initialization is thread-safe and the sets are never changed after.
+const NameSet& role_set() {
+  static const NameSet set = word_set(role_mailboxes);
+  return set;
+}
+const NameSet& provider_set() {
+  static const NameSet set = word_set(free_mail_providers);
+  return set;
+}
+const NameSet& brand_set() {
+  static const NameSet set = word_set(free_mail_brands);
+  return set;
 }
 
 bool is_atext(char c) {
@@ -85,27 +96,15 @@ std::string quoted_problem(std::string_view local) {
   for (std::size_t i = 1; i + 1 < local.size(); ++i) {
     const auto c = static_cast<unsigned char>(local[i]);
     if (c == '\\') {
+      if (i + 2 >= local.size()) {
+        return "the quoted name before '@' is not closed (its last quote is escaped)";
+      }
       ++i;
     } else if (c == '"' || c < 0x20 || c == 0x7F) {
       return "the quoted name before '@' holds an unescaped quote or control character";
     }
   }
   return {};
-}
-
-// Index of the '@' that ends the local part, honouring a quoted local part; npos when there is none.
-std::size_t separator_at(std::string_view address) {
-  if (address.starts_with('"')) {
-    for (std::size_t i = 1; i < address.size(); ++i) {
-      if (address[i] == '\\') {
-        ++i;
-      } else if (address[i] == '"') {
-        return i + 1 < address.size() && address[i + 1] == '@' ? i + 1 : std::string_view::npos;
-      }
-    }
-    return std::string_view::npos;
-  }
-  return address.find('@');
 }
 
 // "mailto:x@y", "Name <x@y>", "<x@y>" -> "x@y".
@@ -130,13 +129,13 @@ EmailCheck invalid(std::string problem) {
 
 bool is_role_local_part(std::string_view local_part) {
   const auto base = local_part.substr(0, local_part.find('+'));
-  return role_local_parts().contains(detail::ascii_lower(base));
+  return role_set().contains(detail::ascii_lower(base));
 }
 
 bool is_free_mail_domain(std::string_view ascii_domain) {
   const auto domain = detail::ascii_lower(ascii_domain);
   for (std::string_view suffix = domain;;) {
-    if (free_mail_domains().contains(suffix)) {
+    if (provider_set().contains(suffix)) {
       return true;
     }
     const auto dot = suffix.find('.');
@@ -150,7 +149,7 @@ bool is_free_mail_domain(std::string_view ascii_domain) {
     return false;
   }
   const std::string_view brand = std::string_view(*registrable).substr(0, registrable->find('.'));
-  return free_mail_families().contains(brand);
+  return brand_set().contains(brand);
 }
 
 EmailCheck normalize_email(std::string_view raw) {
@@ -159,14 +158,19 @@ EmailCheck normalize_email(std::string_view raw) {
   if (address.empty()) {
     return invalid("empty");
   }
+  // Even inside quotes: the lead model (model::validate) refuses addresses with white space.
   if (address.find(' ') != std::string_view::npos) {
     return invalid("contains a space");
   }
-  const auto at = separator_at(address);
-  if (at == std::string_view::npos) {
-    return invalid(address.starts_with('"') ? "the quoted name before '@' is not closed"
-                                            : "no '@'");
+  // Even inside quotes: the lead model refuses an address with more than one '@'.
+  const auto ats = std::count(address.begin(), address.end(), '@');
+  if (ats == 0) {
+    return invalid("no '@'");
   }
+  if (ats > 1) {
+    return invalid("more than one '@'");
+  }
+  const auto at = address.find('@');
   const auto local = address.substr(0, at);
   const auto domain = address.substr(at + 1);
   if (local.empty()) {
@@ -175,13 +179,14 @@ EmailCheck normalize_email(std::string_view raw) {
   if (domain.empty()) {
     return invalid("nothing after '@'");
   }
-  if (domain.find('@') != std::string_view::npos) {
-    return invalid("more than one '@'");
+  const bool quoted = local.front() == '"';
+  if (quoted && (local.size() < 2 || local.back() != '"')) {
+    return invalid("the quoted name before '@' is not closed");
   }
   if (local.size() > max_local_part_length) {
     return invalid("the name before '@' is longer than 64 characters");
   }
-  const auto local_problem = local.front() == '"' ? quoted_problem(local) : dot_atom_problem(local);
+  const auto local_problem = quoted ? quoted_problem(local) : dot_atom_problem(local);
   if (!local_problem.empty()) {
     return invalid(local_problem);
   }

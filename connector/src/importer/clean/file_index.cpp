@@ -5,14 +5,15 @@
 
 #include <algorithm>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 
 namespace leadsync::importer {
 namespace {
 
 constexpr std::uint32_t no_entry = std::numeric_limits<std::uint32_t>::max();
-constexpr std::size_t max_name_bytes = 255; // a longer folded name is compared by its first 255 bytes
-constexpr std::size_t typical_name_bytes = 14; // folded first + last name, e.g. "ivan" + "petrov"
+constexpr std::size_t max_name_bytes =
+    255; // a longer folded name is compared by its first 255 bytes
 
 std::uint64_t spread(std::uint64_t key) {
   key ^= key >> 33;
@@ -21,8 +22,8 @@ std::uint64_t spread(std::uint64_t key) {
   return key;
 }
 
-// Open addressing with linear probing: 64-bit keys (0 = empty slot) -> 32-bit values, kept in two arrays
-// so a slot costs 12 bytes with no padding. Grows by doubling past 3/4 full.
+// Open addressing with linear probing: 64-bit keys (0 = empty slot) -> 32-bit values, kept in two
+// arrays so a slot costs 12 bytes with no padding. Grows by doubling past 3/4 full.
 class KeyTable {
 public:
   void reserve(std::size_t keys) {
@@ -90,9 +91,44 @@ private:
   std::size_t size_ = 0;
 };
 
+// Folded names, packed end to end in fixed 1 MiB blocks: no reallocation copies, no doubling slack.
+class NameArena {
+public:
+  // Stores `a` then `b` contiguously; returns where they start.
+  std::uint32_t add(std::string_view a, std::string_view b) {
+    const auto length = a.size() + b.size();
+    if (blocks_.empty() || used_ + length > block_size) {
+      if ((blocks_.size() + 1) * block_size > no_entry) {
+        throw std::length_error("FileIndex name arena is full (4 GiB)");
+      }
+      blocks_.push_back(std::make_unique<char[]>(block_size));
+      used_ = 0;
+    }
+    char* at = blocks_.back().get() + used_;
+    std::copy(a.begin(), a.end(), at);
+    std::copy(b.begin(), b.end(), at + a.size());
+    const auto offset = (blocks_.size() - 1) * block_size + used_;
+    used_ += length;
+    return static_cast<std::uint32_t>(offset);
+  }
+
+  std::string_view view(std::uint32_t offset, std::size_t length) const {
+    return {blocks_[offset / block_size].get() + offset % block_size, length};
+  }
+
+  std::size_t memory_bytes() const {
+    return blocks_.size() * block_size + blocks_.capacity() * sizeof(blocks_.front());
+  }
+
+private:
+  static constexpr std::size_t block_size = std::size_t{1} << 20;
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  std::size_t used_ = 0;
+};
+
 struct LeadRecord {
   Uuid id;
-  std::uint32_t name_offset = 0; // into Tables::names: the folded first name, then the last name
+  std::uint32_t name_offset = 0; // into the name arena: the folded first name, then the last name
   std::uint8_t first_length = 0;
   std::uint8_t last_length = 0;
 };
@@ -122,26 +158,24 @@ struct FileIndex::Tables {
   KeyTable domain_heads; // domain hash -> first DomainEntry
   std::vector<DomainEntry> domain_entries;
   std::vector<LeadRecord> leads;
-  std::string names;
+  NameArena names;
 
   std::string_view first(Ref ref) const {
     const auto& lead = leads[ref];
-    return std::string_view(names).substr(lead.name_offset, lead.first_length);
+    return names.view(lead.name_offset, lead.first_length);
   }
   std::string_view last(Ref ref) const {
     const auto& lead = leads[ref];
-    return std::string_view(names).substr(lead.name_offset + lead.first_length, lead.last_length);
+    return names.view(lead.name_offset + lead.first_length, lead.last_length);
   }
 
   void set_names(Ref ref, const MatchKeys& keys) {
     const auto first_name = clip(keys.first);
     const auto last_name = clip(keys.last);
     auto& lead = leads[ref];
-    lead.name_offset = static_cast<std::uint32_t>(names.size());
+    lead.name_offset = names.add(first_name, last_name);
     lead.first_length = static_cast<std::uint8_t>(first_name.size());
     lead.last_length = static_cast<std::uint8_t>(last_name.size());
-    names.append(first_name);
-    names.append(last_name);
   }
 
   bool at_domain(std::uint64_t domain, Ref ref) const {
@@ -177,7 +211,6 @@ FileIndex::FileIndex(std::size_t expected_leads) : tables_(std::make_unique<Tabl
     tables_->domain_heads.reserve(expected_leads / 2);
     tables_->leads.reserve(expected_leads);
     tables_->domain_entries.reserve(expected_leads);
-    tables_->names.reserve(expected_leads * typical_name_bytes);
   }
 }
 
@@ -237,15 +270,19 @@ void FileIndex::extend(Ref ref, const MatchKeys& keys) {
   t.register_keys(ref, keys);
 }
 
-const Uuid& FileIndex::lead_id(Ref ref) const { return tables_->leads.at(ref).id; }
+const Uuid& FileIndex::lead_id(Ref ref) const {
+  return tables_->leads.at(ref).id;
+}
 
-std::size_t FileIndex::size() const { return tables_->leads.size(); }
+std::size_t FileIndex::size() const {
+  return tables_->leads.size();
+}
 
 std::size_t FileIndex::memory_bytes() const {
   const auto& t = *tables_;
   return sizeof(Tables) + t.emails.memory_bytes() + t.phones.memory_bytes() +
          t.domain_heads.memory_bytes() + t.domain_entries.capacity() * sizeof(DomainEntry) +
-         t.leads.capacity() * sizeof(LeadRecord) + t.names.capacity();
+         t.leads.capacity() * sizeof(LeadRecord) + t.names.memory_bytes();
 }
 
 } // namespace leadsync::importer

@@ -3,10 +3,9 @@
 #include "clean/detail/text.hpp"
 #include "leadsync/importer/normalize.hpp"
 
+#include <algorithm>
 #include <unicode/locid.h>
 #include <unicode/unistr.h>
-
-#include <algorithm>
 #include <unordered_map>
 #include <vector>
 
@@ -41,13 +40,22 @@ const NameIndex& countries() {
       }
     }
     // Short forms lists use that ICU does not spell.
-    const std::pair<const char*, const char*> aliases[] = {
-        {"USA", "US"},          {"United States of America", "US"}, {"UK", "GB"},
-        {"England", "GB"},      {"Great Britain", "GB"},            {"UAE", "AE"},
-        {"Emirates", "AE"},     {"Russian Federation", "RU"},       {"РФ", "RU"},
-        {"США", "US"},          {"ОАЭ", "AE"},                      {"Англия", "GB"},
-        {"الإمارات", "AE"},     {"السعودية", "SA"},                 {"أمريكا", "US"},
-        {"روسيا الاتحادية", "RU"}};
+    const std::pair<const char*, const char*> aliases[] = {{"USA", "US"},
+                                                           {"United States of America", "US"},
+                                                           {"UK", "GB"},
+                                                           {"England", "GB"},
+                                                           {"Great Britain", "GB"},
+                                                           {"UAE", "AE"},
+                                                           {"Emirates", "AE"},
+                                                           {"Russian Federation", "RU"},
+                                                           {"РФ", "RU"},
+                                                           {"США", "US"},
+                                                           {"ОАЭ", "AE"},
+                                                           {"Англия", "GB"},
+                                                           {"الإمارات", "AE"},
+                                                           {"السعودية", "SA"},
+                                                           {"أمريكا", "US"},
+                                                           {"روسيا الاتحادية", "RU"}};
     for (const auto& [name, region] : aliases) {
       built.emplace(fold_for_matching(name), region);
     }

@@ -10,8 +10,9 @@
 namespace leadsync::importer {
 namespace {
 
-// Russian and many other languages mark the feminine form of a name with a final a/я: Ivanov/Ivanova,
-// Aleksandr/Aleksandra, Petrovskii/Petrovskaya. Those pairs are near-identical strings but two people.
+// Russian and many other languages mark the feminine form of a name with a final a/я:
+// Ivanov/Ivanova, Aleksandr/Aleksandra, Petrovskii/Petrovskaya. Those pairs are near-identical
+// strings but two people.
 bool has_feminine_ending(std::string_view folded) {
   return folded.ends_with("a") || folded.ends_with("\u0430") || folded.ends_with("\u044F");
 }
@@ -102,10 +103,9 @@ std::optional<MatchReason> match_reason(const MatchKeys& candidate, const MatchK
   const bool conflict =
       detail::names_conflict(candidate.first, candidate.last, existing.first, existing.last);
   for (const auto& email : candidate.emails) {
-    const bool shared = std::any_of(existing.emails.begin(), existing.emails.end(),
-                                    [&](const MatchKeys::Email& other) {
-                                      return other.hash == email.hash;
-                                    });
+    const bool shared =
+        std::any_of(existing.emails.begin(), existing.emails.end(),
+                    [&](const MatchKeys::Email& other) { return other.hash == email.hash; });
     if (shared && (!email.role || !conflict)) {
       return MatchReason::email;
     }
@@ -159,10 +159,9 @@ std::optional<StoredMatch> match_stored(const model::Lead& candidate,
     if (!reason) {
       continue;
     }
-    const bool better =
-        !best || *reason < best->reason ||
-        (*reason == best->reason &&
-         stored[i].identity.updated_at > stored[best->index].identity.updated_at);
+    const bool better = !best || *reason < best->reason ||
+                        (*reason == best->reason &&
+                         stored[i].identity.updated_at > stored[best->index].identity.updated_at);
     if (better) {
       best = StoredMatch{i, *reason};
     }

@@ -86,10 +86,9 @@ private:
     optional(person.preferred_contact_method, incoming.preferred_contact_method,
              "person.preferred_contact_method");
     for (const auto& email : incoming.emails) {
-      const bool known = std::any_of(person.emails.begin(), person.emails.end(),
-                                     [&](const std::string& kept) {
-                                       return detail::iequals(kept, email);
-                                     });
+      const bool known =
+          std::any_of(person.emails.begin(), person.emails.end(),
+                      [&](const std::string& kept) { return detail::iequals(kept, email); });
       if (!known && person.emails.size() < max_emails_per_lead) {
         person.emails.push_back(email);
         changed("person.emails");
@@ -111,7 +110,8 @@ private:
   void merge_company(const model::Company& incoming) {
     auto& company = lead_.company;
     text(company.name, incoming.name, "company.name");
-    // The domain follows the website it came from; one derived from an e-mail host only fills a gap.
+    // The domain follows the website it came from; one derived from an e-mail host only fills a
+    // gap.
     if (!incoming.website.empty()) {
       const bool take = company.website.empty() || !stored_wins_;
       if (take && company.website != incoming.website) {

@@ -5,7 +5,6 @@
 
 #include <unicode/uchar.h>
 #include <unicode/uscript.h>
-
 #include <vector>
 
 namespace leadsync::importer {
@@ -62,10 +61,12 @@ bool ends_with_any(std::string_view word, std::initializer_list<std::string_view
 
 // Folded forms: "й" folds to "и", so "ский" is matched as "скии".
 bool is_patronymic(std::string_view word) {
-  return ends_with_any(word, {"ович", "евич", "ьич", "овна", "евна", "ична", "оглы", "кызы", "улы"});
+  return ends_with_any(word,
+                       {"ович", "евич", "ьич", "овна", "евна", "ична", "оглы", "кызы", "улы"});
 }
 
-// 2 for endings that are almost only family names, 1 for endings shared with given names (Ирина, Марина).
+// 2 for endings that are almost only family names, 1 for endings shared with given names (Ирина,
+// Марина).
 int surname_likeness(std::string_view word) {
   if (ends_with_any(word, {"ов", "ова", "ев", "ева", "скии", "ская", "цкии", "цкая", "енко"})) {
     return 2;

@@ -19,8 +19,8 @@ constexpr std::size_t min_international_digits = 10;
 struct Parsed {
   PhoneNumber number;
   PhoneNumberUtil::ErrorType error = PhoneNumberUtil::NOT_A_NUMBER;
-  // GetNumberType returns UNKNOWN exactly when IsValidNumber is false (both test the national number
-  // against the same metadata patterns), so one call gives validity and kind.
+  // GetNumberType returns UNKNOWN exactly when IsValidNumber is false (both test the national
+  // number against the same metadata patterns), so one call gives validity and kind.
   PhoneNumberUtil::PhoneNumberType type = PhoneNumberUtil::UNKNOWN;
   bool valid() const { return type != PhoneNumberUtil::UNKNOWN; }
 };
@@ -43,8 +43,9 @@ std::size_t count_digits(std::string_view text) {
   return digits;
 }
 
-// How the number reads when taken as international: "00 971..." (the IDD prefix most of the world uses,
-// whatever the list's region) and "79161234567" (a '+' a spreadsheet dropped). Empty when neither applies.
+// How the number reads when taken as international: "00 971..." (the IDD prefix most of the world
+// uses, whatever the list's region) and "79161234567" (a '+' a spreadsheet dropped). Empty when
+// neither applies.
 std::string international_reading(std::string_view text) {
   if (text.starts_with("00")) {
     return "+" + std::string(text.substr(2));
@@ -126,7 +127,8 @@ PhoneCheck normalize_phone(std::string_view raw, std::string_view default_region
   const auto digits = e164.size() - 1;
   if (util->IsPossibleNumber(parsed.number) && digits >= min_e164_digits &&
       digits <= max_e164_digits) {
-    check.phone.e164 = std::move(e164); // kept for a person to look at; valid=false says not to trust it
+    // Kept for a person to look at; valid=false says not to trust it.
+    check.phone.e164 = std::move(e164);
   }
   check.problem = "phone '" + check.phone.raw + "' is not a valid number";
   if (!check.phone.raw.starts_with('+')) {

@@ -4,12 +4,11 @@
 
 #include "clean/detail/text.hpp"
 
-#include <fmt/format.h>
-#include <unicode/uchar.h>
-
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <fmt/format.h>
+#include <unicode/uchar.h>
 
 namespace leadsync::importer {
 namespace {
@@ -42,10 +41,11 @@ enum class Field {
 
 // In the order of Field.
 constexpr std::array<std::string_view, 23> field_names = {
-    "first_name",     "middle_name",  "last_name",     "full_name", "email",     "email2",
-    "phone_business", "phone_mobile", "phone_home",    "phone",     "company",   "job_title",
-    "website",        "industry",     "employee_count", "annual_revenue", "address_line1", "city",
-    "state",          "postal_code",  "country",       "language",  "notes"};
+    "first_name",     "middle_name",    "last_name",    "full_name",  "email",
+    "email2",         "phone_business", "phone_mobile", "phone_home", "phone",
+    "company",        "job_title",      "website",      "industry",   "employee_count",
+    "annual_revenue", "address_line1",  "city",         "state",      "postal_code",
+    "country",        "language",       "notes"};
 
 std::optional<Field> find_field(std::string_view name) {
   const auto found = std::find(field_names.begin(), field_names.end(), name);
@@ -76,7 +76,8 @@ std::string_view trim_spaces(std::string_view text) {
   return text;
 }
 
-// Digits with optional thousands groups ("1,200", "1 200", "1.200", "1'200") from text[pos]; advances pos.
+// Digits with optional thousands groups ("1,200", "1 200", "1.200", "1'200") from text[pos];
+// advances pos.
 std::optional<std::int64_t> read_grouped_integer(std::string_view text, std::size_t& pos) {
   auto is_group_at = [&](std::size_t at) {
     return at + 3 <= text.size() && detail::is_ascii_digit(text[at]) &&
@@ -166,7 +167,8 @@ std::optional<double> parse_decimal(std::string_view number, bool multiplier_fol
   return value;
 }
 
-// The multiplier word right after a number: K, M, MM, B, thousand, million, тыс, млн, млрд, ألف, مليون...
+// The multiplier word right after a number: K, M, MM, B, thousand, million, тыс, млн, млрд, ألف,
+// مليون...
 double multiplier_of(std::string_view suffix) {
   const auto folded = fold_for_matching(suffix);
   std::string word;
@@ -178,13 +180,14 @@ double multiplier_of(std::string_view suffix) {
       }
       break;
     }
-    word.append(folded.substr(static_cast<std::size_t>(start), static_cast<std::size_t>(i - start)));
+    word.append(
+        folded.substr(static_cast<std::size_t>(start), static_cast<std::size_t>(i - start)));
   }
   static const std::pair<std::string_view, double> multipliers[] = {
-      {"k", 1e3},       {"thousand", 1e3}, {"тыс", 1e3},      {"тысяч", 1e3},
-      {"الف", 1e3},     {"m", 1e6},        {"mm", 1e6},       {"mn", 1e6},     {"mln", 1e6},
-      {"million", 1e6}, {"млн", 1e6},      {"миллион", 1e6},  {"مليون", 1e6},  {"b", 1e9},
-      {"bn", 1e9},      {"billion", 1e9},  {"млрд", 1e9},     {"миллиард", 1e9}, {"مليار", 1e9}};
+      {"k", 1e3},       {"thousand", 1e3}, {"тыс", 1e3},      {"тысяч", 1e3}, {"الف", 1e3},
+      {"m", 1e6},       {"mm", 1e6},       {"mn", 1e6},       {"mln", 1e6},   {"million", 1e6},
+      {"млн", 1e6},     {"миллион", 1e6},  {"مليون", 1e6},    {"b", 1e9},     {"bn", 1e9},
+      {"billion", 1e9}, {"млрд", 1e9},     {"миллиард", 1e9}, {"مليار", 1e9}};
   for (const auto& [name, factor] : multipliers) {
     if (word == name) {
       return factor;
@@ -196,7 +199,8 @@ double multiplier_of(std::string_view suffix) {
 // "$1.5M", "1 500 000 руб.", "USD 2,000,000", "1,5 млн".
 std::optional<double> parse_revenue(std::string_view text) {
   const auto first = text.find_first_of("0123456789");
-  if (first == std::string_view::npos || text.substr(0, first).find('-') != std::string_view::npos) {
+  if (first == std::string_view::npos ||
+      text.substr(0, first).find('-') != std::string_view::npos) {
     return std::nullopt;
   }
   const auto last = text.find_last_of("0123456789");
@@ -382,9 +386,8 @@ private:
     if (const auto revenue = parse_revenue(value)) {
       result_.lead.company.annual_revenue = revenue;
     } else {
-      result_.problems.push_back(
-          fmt::format("annual revenue '{}' is not an amount like 1,500,000 or 1.5M; left empty",
-                      value));
+      result_.problems.push_back(fmt::format(
+          "annual revenue '{}' is not an amount like 1,500,000 or 1.5M; left empty", value));
     }
   }
 
@@ -392,9 +395,9 @@ private:
     if (auto tag = language_tag(value)) {
       result_.lead.person.language = std::move(*tag);
     } else {
-      result_.problems.push_back(fmt::format(
-          "language '{}' is neither a language tag like ru or ar-SA nor a language name; left empty",
-          value));
+      result_.problems.push_back(fmt::format("language '{}' is neither a language tag like ru or "
+                                             "ar-SA nor a language name; left empty",
+                                             value));
     }
   }
 
@@ -417,16 +420,17 @@ private:
       for (const auto& raw : split_email_cell(cell)) {
         auto check = normalize_email(raw);
         if (!check.valid) {
-          contact_problems_.push_back(fmt::format("e-mail '{}' is not valid ({})", raw, check.problem));
+          contact_problems_.push_back(
+              fmt::format("e-mail '{}' is not valid ({})", raw, check.problem));
         } else if (std::none_of(emails.begin(), emails.end(), [&](const std::string& kept) {
                      return detail::iequals(kept, check.address);
                    })) {
           if (emails.size() < max_emails_per_lead) {
             emails.push_back(check.address);
           } else {
-            result_.problems.push_back(fmt::format(
-                "more than {} e-mail addresses: '{}' was left out", max_emails_per_lead,
-                check.address));
+            result_.problems.push_back(
+                fmt::format("more than {} e-mail addresses: '{}' was left out", max_emails_per_lead,
+                            check.address));
           }
         }
         result_.emails.push_back(std::move(check));
@@ -445,10 +449,11 @@ private:
       if (!check.phone.valid) {
         contact_problems_.push_back(std::move(check.problem));
       }
-      const bool duplicate = std::any_of(phones.begin(), phones.end(), [&](const model::Phone& kept) {
-        return check.phone.e164.empty() ? kept.raw == check.phone.raw
-                                        : kept.e164 == check.phone.e164;
-      });
+      const bool duplicate =
+          std::any_of(phones.begin(), phones.end(), [&](const model::Phone& kept) {
+            return check.phone.e164.empty() ? kept.raw == check.phone.raw
+                                            : kept.e164 == check.phone.e164;
+          });
       if (!duplicate) {
         phones.push_back(std::move(check.phone));
       }
@@ -492,10 +497,9 @@ private:
     if (lead.person.last_name.empty() && lead.company.name.empty()) {
       reasons.emplace_back("no last name or company");
     }
-    const bool reachable =
-        !lead.person.emails.empty() ||
-        std::any_of(lead.person.phones.begin(), lead.person.phones.end(),
-                    [](const model::Phone& phone) { return phone.valid; });
+    const bool reachable = !lead.person.emails.empty() ||
+                           std::any_of(lead.person.phones.begin(), lead.person.phones.end(),
+                                       [](const model::Phone& phone) { return phone.valid; });
     if (!reachable) {
       reasons.push_back(contact_problems_.empty()
                             ? std::string("no valid e-mail or phone: none given")
@@ -519,9 +523,13 @@ private:
 
 } // namespace
 
-std::span<const std::string_view> lead_field_names() { return field_names; }
+std::span<const std::string_view> lead_field_names() {
+  return field_names;
+}
 
-bool is_lead_field(std::string_view name) { return find_field(name).has_value(); }
+bool is_lead_field(std::string_view name) {
+  return find_field(name).has_value();
+}
 
 Result<UnmappedColumns> parse_unmapped_columns(std::string_view text) {
   if (text == "description") {
@@ -533,8 +541,9 @@ Result<UnmappedColumns> parse_unmapped_columns(std::string_view text) {
   if (text == "drop") {
     return UnmappedColumns::drop;
   }
-  return fail(ErrorCategory::invalid_argument,
-              fmt::format("import.unmapped_columns is '{}': use description, custom or drop", text));
+  return fail(
+      ErrorCategory::invalid_argument,
+      fmt::format("import.unmapped_columns is '{}': use description, custom or drop", text));
 }
 
 RowResult build_lead(const MappedRow& row, const RowContext& context) {

@@ -1,14 +1,14 @@
 // Text cleaning, name casing, folding for comparison and Jaro-Winkler similarity.
 
 #include "clean/detail/text.hpp"
+
 #include "leadsync/importer/normalize.hpp"
 
+#include <algorithm>
 #include <unicode/locid.h>
 #include <unicode/normalizer2.h>
 #include <unicode/uchar.h>
 #include <unicode/unistr.h>
-
-#include <algorithm>
 
 namespace leadsync::importer {
 namespace {
@@ -29,8 +29,12 @@ bool is_invisible(UChar32 c) {
          c == 0xFEFF /* BOM */ || c == 0x00AD /* soft hyphen */;
 }
 
-bool is_hyphen(UChar32 c) { return c == '-' || c == 0x2010 || c == 0x2011; }
-bool is_apostrophe(UChar32 c) { return c == '\'' || c == 0x2019 || c == 0x02BC; }
+bool is_hyphen(UChar32 c) {
+  return c == '-' || c == 0x2010 || c == 0x2011;
+}
+bool is_apostrophe(UChar32 c) {
+  return c == '\'' || c == 0x2019 || c == 0x02BC;
+}
 
 icu::UnicodeString to_unicode(std::string_view text) {
   return icu::UnicodeString::fromUTF8(
@@ -57,15 +61,14 @@ std::string to_utf8(const std::vector<UChar32>& points) {
   return out;
 }
 
-// Title-cases one space-free word of an all-lower-cased name in place: its first letter, the letter after
-// a hyphen, after a one-letter prefix and an apostrophe (O'Brien, D'Angelo; not Ukrainian Дем'ян), and
-// after "Mc" in Latin names.
+// Title-cases one space-free word of an all-lower-cased name in place: its first letter, the letter
+// after a hyphen, after a one-letter prefix and an apostrophe (O'Brien, D'Angelo; not Ukrainian
+// Дем'ян), and after "Mc" in Latin names.
 void title_case_word(std::vector<UChar32>& word) {
   std::size_t segment_start = 0;
   for (std::size_t i = 0; i < word.size(); ++i) {
     const bool starts_segment =
-        i == segment_start ||
-        (i > 0 && is_apostrophe(word[i - 1]) && i - 1 == segment_start + 1);
+        i == segment_start || (i > 0 && is_apostrophe(word[i - 1]) && i - 1 == segment_start + 1);
     if (starts_segment && u_isalpha(word[i])) {
       word[i] = u_totitle(word[i]);
       const bool mc_prefix = i == segment_start && i + 3 < word.size() && word[i] == 'M' &&

@@ -13,7 +13,8 @@ model::ListProvenance list(std::string vendor, std::string id, int day_of_month)
   model::ListProvenance provenance;
   provenance.vendor = std::move(vendor);
   provenance.list_id = std::move(id);
-  provenance.acquired_on = model::Date{year{2026}, month{10}, day{static_cast<unsigned>(day_of_month)}};
+  provenance.acquired_on =
+      model::Date{year{2026}, month{10}, day{static_cast<unsigned>(day_of_month)}};
   return provenance;
 }
 

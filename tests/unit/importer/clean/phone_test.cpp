@@ -90,8 +90,7 @@ TEST(NormalizePhone, ExplainsWhatCannotBeParsed) {
             "phone '+999 1234 5678' has an unknown country code");
   const auto no_region = normalize_phone("(212) 555-0100", "XX");
   EXPECT_FALSE(no_region.phone.valid);
-  EXPECT_NE(no_region.problem.find("default region 'XX' is not a known region"),
-            std::string::npos)
+  EXPECT_NE(no_region.problem.find("default region 'XX' is not a known region"), std::string::npos)
       << no_region.problem;
   EXPECT_NE(no_region.problem.find("--region"), std::string::npos);
 }
@@ -115,12 +114,24 @@ TEST(SupportedRegion, KnowsIsoRegionsInAnyCase) {
 
 TEST(RegionForCountry, ReadsCodesAndNamesInEnglishRussianAndArabic) {
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"RU", "RU"},          {"rus", "RU"},         {"Russia", "RU"},
-      {"Россия", "RU"},      {"روسيا", "RU"},       {"Russian Federation", "RU"},
-      {"USA", "US"},         {"United States", "US"}, {"США", "US"},
-      {"UAE", "AE"},         {"ОАЭ", "AE"},         {"United Arab Emirates", "AE"},
-      {"الإمارات العربية المتحدة", "AE"}, {"مصر", "EG"}, {"egypt", "EG"},
-      {"  GERMANY ", "DE"},  {"Германия", "DE"},    {"UK", "GB"},
+      {"RU", "RU"},
+      {"rus", "RU"},
+      {"Russia", "RU"},
+      {"Россия", "RU"},
+      {"روسيا", "RU"},
+      {"Russian Federation", "RU"},
+      {"USA", "US"},
+      {"United States", "US"},
+      {"США", "US"},
+      {"UAE", "AE"},
+      {"ОАЭ", "AE"},
+      {"United Arab Emirates", "AE"},
+      {"الإمارات العربية المتحدة", "AE"},
+      {"مصر", "EG"},
+      {"egypt", "EG"},
+      {"  GERMANY ", "DE"},
+      {"Германия", "DE"},
+      {"UK", "GB"},
   };
   for (const auto& [country, region] : cases) {
     EXPECT_EQ(region_for_country(country), region) << country;
@@ -131,9 +142,9 @@ TEST(RegionForCountry, ReadsCodesAndNamesInEnglishRussianAndArabic) {
 
 TEST(LanguageTag, ReadsTagsCodesAndLanguageNames) {
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"EN", "en"},        {"ar_sa", "ar-SA"},  {"zh-hant-tw", "zh-Hant-TW"},
-      {"rus", "ru"},       {"Russian", "ru"},   {"русский", "ru"},
-      {"العربية", "ar"},   {"Arabic", "ar"},    {"английский", "en"},
+      {"EN", "en"},      {"ar_sa", "ar-SA"}, {"zh-hant-tw", "zh-Hant-TW"},
+      {"rus", "ru"},     {"Russian", "ru"},  {"русский", "ru"},
+      {"العربية", "ar"}, {"Arabic", "ar"},   {"английский", "en"},
   };
   for (const auto& [text, tag] : cases) {
     EXPECT_EQ(language_tag(text), tag) << text;

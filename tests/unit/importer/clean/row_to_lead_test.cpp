@@ -237,10 +237,18 @@ TEST(BuildLead, ReadsEmployeeCountsAndRevenuesAsListsWriteThem) {
                         {}};
     EXPECT_EQ(build_lead(row, context()).lead.company.employee_count, expected) << text;
   }
-  const std::vector<std::pair<std::string, double>> revenues = {
-      {"1,500,000", 1.5e6}, {"1.500.000", 1.5e6}, {"1 500 000 руб.", 1.5e6}, {"$1.5M", 1.5e6},
-      {"USD 2,000,000.50", 2000000.5}, {"1,5", 1.5}, {"2.5 bn", 2.5e9},     {"750K", 7.5e5},
-      {"3 млрд", 3e9},      {"1.500", 1500},      {"€1.500,25", 1500.25},  {"5 مليون", 5e6}};
+  const std::vector<std::pair<std::string, double>> revenues = {{"1,500,000", 1.5e6},
+                                                                {"1.500.000", 1.5e6},
+                                                                {"1 500 000 руб.", 1.5e6},
+                                                                {"$1.5M", 1.5e6},
+                                                                {"USD 2,000,000.50", 2000000.5},
+                                                                {"1,5", 1.5},
+                                                                {"2.5 bn", 2.5e9},
+                                                                {"750K", 7.5e5},
+                                                                {"3 млрд", 3e9},
+                                                                {"1.500", 1500},
+                                                                {"€1.500,25", 1500.25},
+                                                                {"5 مليون", 5e6}};
   for (const auto& [text, expected] : revenues) {
     const MappedRow row{{{"company", "Acme"}, {"email", "a@acme.com"}, {"annual_revenue", text}},
                         {}};

@@ -150,15 +150,21 @@ TEST_F(TwoListsTest, TheSamePeopleOnTwoListsBecomeOneLeadEachWithBothProvenances
 TEST(WithinOneFile, DuplicateRowsMergeIntoTheFirstByEachKey) {
   const auto context = list_context("Expo Leads", "GITEX-2026", 1);
   const std::vector<MappedRow> rows = {
-      {{{"first_name", "Sergey"}, {"last_name", "Ivanov"}, {"website", "www.acme.com"},
+      {{{"first_name", "Sergey"},
+        {"last_name", "Ivanov"},
+        {"website", "www.acme.com"},
         {"phone", "+7 495 765-43-21"}},
        {}},
-      {{{"first_name", "SERGEI"}, {"last_name", "IVANOV"}, {"website", "https://acme.com/team"},
+      {{{"first_name", "SERGEI"},
+        {"last_name", "IVANOV"},
+        {"website", "https://acme.com/team"},
         {"email", "s.ivanov@acme.com"}}, // by name at acme.com
        {}},
       {{{"last_name", "Ivanov"}, {"email", "S.Ivanov@acme.com"}, {"job_title", "CEO"}}, {}},
       {{{"company", "Acme"}, {"phone", "8 495 765 43 21"}, {"city", "Moscow"}}, {}}, // by phone
-      {{{"first_name", "Maria"}, {"last_name", "Ivanova"}, {"website", "acme.com"},
+      {{{"first_name", "Maria"},
+        {"last_name", "Ivanova"},
+        {"website", "acme.com"},
         {"phone", "+7 916 000-00-01"}}, // another person at the same company
        {}},
   };

@@ -1,12 +1,11 @@
 #pragma once
 // Small helpers shared by the cleaning sources: UTF-8 decoding, ASCII case, stable 64-bit hashing.
 
-#include <unicode/umachine.h>
-#include <unicode/utf8.h>
-
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unicode/umachine.h>
+#include <unicode/utf8.h>
 #include <vector>
 
 namespace leadsync::importer::detail {
@@ -73,8 +72,12 @@ inline std::string ascii_upper(std::string_view text) {
   return upper;
 }
 
-inline bool is_ascii_digit(char c) { return c >= '0' && c <= '9'; }
-inline bool is_ascii_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+inline bool is_ascii_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+inline bool is_ascii_alpha(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
 
 inline bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) {
@@ -92,8 +95,8 @@ inline bool istarts_with(std::string_view text, std::string_view prefix) {
   return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);
 }
 
-// Words that join a family name after the given name ("Jean de la Fontaine", "Ludwig van Beethoven"),
-// compared case-insensitively.
+// Words that join a family name after the given name ("Jean de la Fontaine", "Ludwig van
+// Beethoven"), compared case-insensitively.
 inline bool is_name_particle(std::string_view word) {
   static constexpr std::string_view particles[] = {"da",  "das", "de",  "del", "della", "den",
                                                    "der", "di",  "do",  "dos", "du",    "la",

@@ -1,0 +1,196 @@
+// `leadsync check` against the emulator in process: what it prints when all is well, and the exit
+// code and advice for each CRM-side problem (design section 4: 2 configuration, 3 unreachable or
+// refused credentials).
+
+#include <utility> // before Boost.Asio: its awaitable.hpp uses std::exchange without it
+
+#include "unit/http/client/tls_test_server.hpp"
+
+#include <dvemu/emulator.hpp>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+constexpr const char* kToken = "check-static-token";
+constexpr const char* kClientId = "0c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5";
+constexpr const char* kSecret = "check-client-secret";
+
+struct CheckRun {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+class CheckCommandTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("leadsync-check-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    dvemu::EmulatorOptions options;
+    options.profile = "fast";
+    options.auth.static_token = kToken;
+    options.auth.client_id = kClientId;
+    options.auth.client_secret = kSecret;
+    options.log_requests = false;
+    emulator_ = std::make_unique<dvemu::Emulator>(options);
+    ASSERT_TRUE(emulator_->start().ok());
+  }
+  void TearDown() override {
+    emulator_->stop();
+    fs::remove_all(dir_);
+  }
+
+  // A config pointing at the emulator; `auth` is the [crm.auth] table's body.
+  void write_config(const std::string& auth, const std::string& alternate_key = "leadsync_externalid") {
+    std::ofstream(dir_ / "leadsync.toml")
+        << "[crm]\nurl = \"" << emulator_->base_url() << "\"\nalternate_key = \"" << alternate_key
+        << "\"\n[crm.auth]\n"
+        << auth << "\n[store]\nurl = \"sqlite://state.db\"\n";
+  }
+  static std::string static_token_auth() {
+    return "mode = \"static_token\"\ntoken_env = \"LEADSYNC_CHECK_TOKEN\"";
+  }
+
+  CheckRun check(const std::string& environment) {
+    const auto out = dir_ / "out.txt";
+    const auto err = dir_ / "err.txt";
+    const std::string command = "env -u LEADSYNC_CONFIG " + environment + " " + LEADSYNC_EXE +
+                                " -c " + (dir_ / "leadsync.toml").string() + " check >" +
+                                out.string() + " 2>" + err.string() + " </dev/null";
+    const int status = std::system(command.c_str());
+    return CheckRun{WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_file(out), read_file(err)};
+  }
+
+  fs::path dir_;
+  std::unique_ptr<dvemu::Emulator> emulator_;
+};
+
+TEST_F(CheckCommandTest, ReportsOrganizationUserDopHintAndAnActiveKey) {
+  write_config(static_token_auth());
+
+  const auto run = check(std::string("LEADSYNC_CHECK_TOKEN=") + kToken);
+
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.out, HasSubstr("crm      " + emulator_->base_url() +
+                                 ": OK (organization 7c1a3f2e-5b8d-4e61-9a0c-2d4f6b8e1a01, user "
+                                 "7c1a3f2e-5b8d-4e61-9a0c-2d4f6b8e1a03, x-ms-dop-hint 4)\n"));
+  EXPECT_THAT(run.out, HasSubstr("key      leadsync_externalid on lead: Active\n"));
+}
+
+TEST_F(CheckCommandTest, SignsInWithClientCredentialsThroughTheTokenEndpoint) {
+  write_config("mode = \"client_credentials\"\ntenant = \"contoso.onmicrosoft.com\"\nclient_id = \"" +
+               std::string(kClientId) + "\"\nclient_secret_env = \"LEADSYNC_CHECK_SECRET\"\n"
+               "authority = \"" + emulator_->base_url() + "\"");
+
+  const auto run = check(std::string("LEADSYNC_CHECK_SECRET=") + kSecret);
+
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.out, HasSubstr(": OK (organization "));
+}
+
+TEST_F(CheckCommandTest, AWrongClientSecretExitsThreeSayingWhatToCheck) {
+  write_config("mode = \"client_credentials\"\ntenant = \"contoso.onmicrosoft.com\"\nclient_id = \"" +
+               std::string(kClientId) + "\"\nclient_secret_env = \"LEADSYNC_CHECK_SECRET\"\n"
+               "authority = \"" + emulator_->base_url() + "\"");
+
+  const auto run = check("LEADSYNC_CHECK_SECRET=wrong-secret-value");
+
+  EXPECT_EQ(run.exit_code, 3);
+  EXPECT_THAT(run.err, HasSubstr("the sign-in service refused the client credentials: "
+                                 "invalid_client: AADSTS7000215"));
+  EXPECT_THAT(run.err, HasSubstr("check crm.auth.client_id"));
+  EXPECT_THAT(run.err + run.out, ::testing::Not(HasSubstr("wrong-secret-value")));
+}
+
+TEST_F(CheckCommandTest, ARefusedTokenExitsThreeNamingTheSetting) {
+  write_config(static_token_auth());
+
+  const auto run = check("LEADSYNC_CHECK_TOKEN=not-the-token");
+
+  EXPECT_EQ(run.exit_code, 3);
+  EXPECT_THAT(run.err, HasSubstr("error: the CRM refused the credentials (HTTP 401): "));
+  EXPECT_THAT(run.err, HasSubstr("crm.auth.token_env"));
+}
+
+TEST_F(CheckCommandTest, AMissingKeyColumnExitsTwoWithTheStepsToCreateIt) {
+  write_config(static_token_auth(), "leadsync_other");
+
+  const auto run = check(std::string("LEADSYNC_CHECK_TOKEN=") + kToken);
+
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.out, HasSubstr("key      leadsync_other on lead: missing"));
+  EXPECT_THAT(run.err, HasSubstr("Tables > Lead > Columns > New column"));
+  EXPECT_THAT(run.err, HasSubstr("Tables > Lead > Keys > New key: display name \"leadsync "
+                                 "external id\", column leadsync_other"));
+  EXPECT_THAT(run.err, HasSubstr("status is Active"));
+}
+
+TEST_F(CheckCommandTest, AStoppedCrmExitsThreeAsUnreachable) {
+  write_config(static_token_auth());
+  emulator_->stop();
+
+  const auto run = check(std::string("LEADSYNC_CHECK_TOKEN=") + kToken);
+
+  EXPECT_EQ(run.exit_code, 3);
+  EXPECT_THAT(run.err, HasSubstr("error: cannot reach " + emulator_->base_url() +
+                                 ": connection refused. Is the URL right (crm.url) and the org "
+                                 "reachable from this machine?"));
+}
+
+TEST_F(CheckCommandTest, WithoutTheTokenAnUnreachableCrmIsStillTold) {
+  write_config(static_token_auth());
+  emulator_->stop();
+
+  const auto run = check("-u LEADSYNC_CHECK_TOKEN");
+
+  EXPECT_EQ(run.exit_code, 3);
+  EXPECT_THAT(run.err, HasSubstr("cannot reach "));
+  EXPECT_THAT(run.err, HasSubstr("LEADSYNC_CHECK_TOKEN is not set"));
+}
+
+TEST_F(CheckCommandTest, WithoutTheTokenAReachableCrmIsAConfigurationError) {
+  write_config(static_token_auth());
+
+  const auto run = check("-u LEADSYNC_CHECK_TOKEN");
+
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.err, HasSubstr("LEADSYNC_CHECK_TOKEN is not set"));
+}
+
+TEST_F(CheckCommandTest, AnUntrustedCertificateExitsThreePointingAtTheCaSetting) {
+  const leadsync::http::fakes::TlsTestServer server(
+      leadsync::http::fakes::make_self_signed_certificate());
+  std::ofstream(dir_ / "leadsync.toml")
+      << "[crm]\nurl = \"https://127.0.0.1:" << server.port() << "\"\n[crm.auth]\n"
+      << static_token_auth() << "\n[store]\nurl = \"sqlite://state.db\"\n";
+
+  const auto run = check(std::string("LEADSYNC_CHECK_TOKEN=") + kToken);
+
+  EXPECT_EQ(run.exit_code, 3);
+  EXPECT_THAT(run.err, HasSubstr("error: TLS handshake with 127.0.0.1 failed: certificate verify "
+                                 "failed. If a proxy re-signs TLS, add its CA with "
+                                 "crm.tls.ca_file"));
+}
+
+} // namespace
