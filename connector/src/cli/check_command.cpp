@@ -1,11 +1,9 @@
 #include "commands.hpp"
 #include "exit_codes.hpp"
-
 #include "leadsync/dataverse/connect.hpp"
 #include "leadsync/http/url.hpp"
 
 #include <fmt/format.h>
-
 #include <optional>
 
 namespace leadsync::cli {

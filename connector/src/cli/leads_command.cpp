@@ -117,7 +117,7 @@ int run_show(Context& context, const ShowOptions& options) {
   store::LeadFilter by_prefix;
   by_prefix.id_prefix = options.id;
   by_prefix.include_deleted = true;
-  auto matches = store.value()->list_leads(by_prefix, {.limit = 2});
+  auto matches = store.value()->list_leads(by_prefix, {.limit = 2, .after = {}});
   if (!matches.ok()) {
     return context.report(matches.error());
   }

@@ -1,16 +1,16 @@
-// DataverseClient: each operation is one Web API request (or a short series of them) built exactly as
-// /work/shared/dataverse-notes.md describes; section numbers below refer to the notes.
+// DataverseClient: each operation is one Web API request (or a short series of them) built exactly
+// as /work/shared/dataverse-notes.md describes; section numbers below refer to the notes.
 
 #include "leadsync/dataverse/client.hpp"
 
 #include "leadsync/core/uuid.hpp"
 #include "leadsync/http/url.hpp"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <fmt/format.h>
+#include <iterator>
 #include <stdexcept>
 #include <utility>
 
@@ -209,14 +209,13 @@ int webhook_auth_type(WebhookAuth auth) {
 // Only reads, and writes addressed by key, can be repeated without doing the work twice.
 bool batch_is_idempotent(const odata::BatchRequest& request) {
   return std::all_of(request.parts.begin(), request.parts.end(), [](const odata::BatchPart& part) {
-    return std::all_of(part.operations.begin(), part.operations.end(),
-                       [](const odata::BatchOperation& operation) {
-                         const bool keyed_write = operation.method == "PATCH" ||
-                                                  operation.method == "PUT" ||
-                                                  operation.method == "DELETE";
-                         const bool by_reference = operation.url.starts_with('$');
-                         return operation.method == "GET" || (keyed_write && !by_reference);
-                       });
+    return std::all_of(
+        part.operations.begin(), part.operations.end(), [](const odata::BatchOperation& operation) {
+          const bool keyed_write = operation.method == "PATCH" || operation.method == "PUT" ||
+                                   operation.method == "DELETE";
+          const bool by_reference = operation.url.starts_with('$');
+          return operation.method == "GET" || (keyed_write && !by_reference);
+        });
   });
 }
 
@@ -579,8 +578,8 @@ Result<std::vector<CreatedReference>> DataverseClient::qualify_lead(const std::s
                  string_member(row, "@odata.type", "QualifyLead", response.status));
     CreatedReference reference;
     reference.entity = entity_from_type(type);
-    LEADSYNC_TRY(reference.id, string_member(row, (reference.entity + "id").c_str(),
-                                             "QualifyLead", response.status));
+    LEADSYNC_TRY(reference.id, string_member(row, (reference.entity + "id").c_str(), "QualifyLead",
+                                             response.status));
     references.push_back(std::move(reference));
   }
   return references;
@@ -666,9 +665,9 @@ Result<bool> DataverseClient::column_exists(const std::string& logical_name,
                                             const std::string& column) {
   LEADSYNC_CHECK(check_name(logical_name, "table logical name"));
   LEADSYNC_CHECK(check_name(column, "column logical name"));
-  auto request = make_request("GET", service_root() + "EntityDefinitions(LogicalName='" +
-                                         logical_name + "')/Attributes(LogicalName='" + column +
-                                         "')?$select=LogicalName");
+  auto request =
+      make_request("GET", service_root() + "EntityDefinitions(LogicalName='" + logical_name +
+                              "')/Attributes(LogicalName='" + column + "')?$select=LogicalName");
   auto response = send(std::move(request), true);
   if (!response.ok()) {
     if (response.error().http_status == 404) {
@@ -698,8 +697,8 @@ Result<KeyIndexStatus> DataverseClient::alternate_key_status(const std::string& 
                                 columns->size() == 1 && columns->front().is_string() &&
                                 iequals(columns->front().get<std::string>(), key_name);
     if (iequals(schema_name, key_name) || iequals(key_logical_name, key_name) || on_that_column) {
-      LEADSYNC_TRY(const std::string status, string_member(key, "EntityKeyIndexStatus",
-                                                           "alternate key", response.status));
+      LEADSYNC_TRY(const std::string status,
+                   string_member(key, "EntityKeyIndexStatus", "alternate key", response.status));
       return key_index_status(status, response.status);
     }
   }
@@ -708,8 +707,7 @@ Result<KeyIndexStatus> DataverseClient::alternate_key_status(const std::string& 
 
 Result<std::string> DataverseClient::first_id(const std::string& entity_set,
                                               const std::string& id_column,
-                                              const odata::Filter& filter,
-                                              std::string_view what) {
+                                              const odata::Filter& filter, std::string_view what) {
   odata::Query query;
   query.select = {id_column};
   query.filter = filter;
@@ -752,17 +750,17 @@ Result<WebhookRegistration> DataverseClient::register_webhook(const std::string&
                                                {"authtype", webhook_auth_type(auth)},
                                                {"authvalue", auth_value},
                                                {"messageformat", 2}}));
-  auto step_id = create(
-      "sdkmessageprocessingsteps",
-      Json{{"name", name + ": Create of lead"},
-           {"eventhandler_serviceendpoint@odata.bind",
-            "/serviceendpoints(" + registration.service_endpoint_id + ")"},
-           {"sdkmessageid@odata.bind", "/sdkmessages(" + message_id + ")"},
-           {"sdkmessagefilterid@odata.bind", "/sdkmessagefilters(" + filter_id + ")"},
-           {"stage", 40},
-           {"mode", 1},
-           {"rank", 1},
-           {"supporteddeployment", 0}});
+  auto step_id =
+      create("sdkmessageprocessingsteps",
+             Json{{"name", name + ": Create of lead"},
+                  {"eventhandler_serviceendpoint@odata.bind",
+                   "/serviceendpoints(" + registration.service_endpoint_id + ")"},
+                  {"sdkmessageid@odata.bind", "/sdkmessages(" + message_id + ")"},
+                  {"sdkmessagefilterid@odata.bind", "/sdkmessagefilters(" + filter_id + ")"},
+                  {"stage", 40},
+                  {"mode", 1},
+                  {"rank", 1},
+                  {"supporteddeployment", 0}});
   if (!step_id.ok()) {
     // Leave no endpoint behind that nothing triggers; the step's error is the one to report.
     (void)remove("serviceendpoints", "(" + registration.service_endpoint_id + ")");

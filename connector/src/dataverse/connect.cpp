@@ -90,9 +90,8 @@ Result<Connection> connect(const config::Config& config, const ConnectOptions& o
       config.push.max_parallel > 0 ? config.push.max_parallel : kDocumentedConcurrencyLimit;
   auto limiter = std::make_shared<http::ConcurrencyLimiter>(
       config.push.max_parallel > 0 ? config.push.max_parallel : kDefaultParallelism, ceiling);
-  auto retry = std::make_shared<http::RetryPolicy>(options.retry, SystemClock::instance(),
-                                                   RealSleeper::instance(),
-                                                   SecureRandom::instance());
+  auto retry = std::make_shared<http::RetryPolicy>(
+      options.retry, SystemClock::instance(), RealSleeper::instance(), SecureRandom::instance());
 
   // The fixed order of design section 2: request id, user agent, retry, bearer token, throttle,
   // log, transport.
@@ -112,8 +111,8 @@ Result<Connection> connect(const config::Config& config, const ConnectOptions& o
   client_options.api_version = crm.api_version;
   client_options.max_page_size = options.max_page_size;
   Connection connection;
-  connection.client = std::make_shared<DataverseClient>(std::move(client_options),
-                                                        std::move(pipeline), limiter);
+  connection.client =
+      std::make_shared<DataverseClient>(std::move(client_options), std::move(pipeline), limiter);
   connection.retry = std::move(retry);
   connection.limiter = std::move(limiter);
   return connection;

@@ -8,6 +8,7 @@
 #include <limits>
 #include <sstream>
 #include <stdexcept>
+#include <tuple>
 #include <toml++/toml.h>
 #include <utility>
 
@@ -162,8 +163,6 @@ public:
       return;
     }
     read_fields(*fields);
-    std::sort(mapping().fields.begin(), mapping().fields.end(),
-              [](const FieldMapping& a, const FieldMapping& b) { return a.line < b.line; });
     if (mapping().find_field("identity.id") == nullptr) {
       add("fields", 0,
           "no entry for identity.id: it names the alternate key column (\"{prefix}externalid\") "
@@ -351,10 +350,15 @@ private:
       wrong_type("fields", node, "tables [fields.\"<internal field>\"]");
       return;
     }
+    // In file order, so a duplicate column is reported at its second use.
+    std::vector<std::tuple<int, std::string, const toml::node*>> entries;
     for (const auto& [key, entry_node] : *fields) {
-      const std::string path(key.str());
+      entries.emplace_back(line_of(key, entry_node), std::string(key.str()), &entry_node);
+    }
+    std::sort(entries.begin(), entries.end());
+    for (const auto& [line, path, entry_node_ptr] : entries) {
+      const toml::node& entry_node = *entry_node_ptr;
       const std::string entry_key = quoted_field_key(path);
-      const int line = line_of(key, entry_node);
       const auto* entry = entry_node.as_table();
       if (entry == nullptr) {
         wrong_type(entry_key, entry_node, "a table ([" + entry_key + "])");

@@ -2,16 +2,16 @@
 // code and advice for each CRM-side problem (design section 4: 2 configuration, 3 unreachable or
 // refused credentials).
 
-#include <utility> // before Boost.Asio: its awaitable.hpp uses std::exchange without it
-
+// clang-format off
+#include <utility> // first: Boost 1.74's asio/awaitable.hpp uses std::exchange without including it
 #include "unit/http/client/tls_test_server.hpp"
+// clang-format on
 
 #include <dvemu/emulator.hpp>
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <fstream>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <sstream>
 #include <string>
 #include <sys/wait.h>
@@ -62,7 +62,8 @@ protected:
   }
 
   // A config pointing at the emulator; `auth` is the [crm.auth] table's body.
-  void write_config(const std::string& auth, const std::string& alternate_key = "leadsync_externalid") {
+  void write_config(const std::string& auth,
+                    const std::string& alternate_key = "leadsync_externalid") {
     std::ofstream(dir_ / "leadsync.toml")
         << "[crm]\nurl = \"" << emulator_->base_url() << "\"\nalternate_key = \"" << alternate_key
         << "\"\n[crm.auth]\n"
@@ -99,9 +100,12 @@ TEST_F(CheckCommandTest, ReportsOrganizationUserDopHintAndAnActiveKey) {
 }
 
 TEST_F(CheckCommandTest, SignsInWithClientCredentialsThroughTheTokenEndpoint) {
-  write_config("mode = \"client_credentials\"\ntenant = \"contoso.onmicrosoft.com\"\nclient_id = \"" +
-               std::string(kClientId) + "\"\nclient_secret_env = \"LEADSYNC_CHECK_SECRET\"\n"
-               "authority = \"" + emulator_->base_url() + "\"");
+  write_config(
+      "mode = \"client_credentials\"\ntenant = \"contoso.onmicrosoft.com\"\nclient_id = \"" +
+      std::string(kClientId) +
+      "\"\nclient_secret_env = \"LEADSYNC_CHECK_SECRET\"\n"
+      "authority = \"" +
+      emulator_->base_url() + "\"");
 
   const auto run = check(std::string("LEADSYNC_CHECK_SECRET=") + kSecret);
 
@@ -110,9 +114,12 @@ TEST_F(CheckCommandTest, SignsInWithClientCredentialsThroughTheTokenEndpoint) {
 }
 
 TEST_F(CheckCommandTest, AWrongClientSecretExitsThreeSayingWhatToCheck) {
-  write_config("mode = \"client_credentials\"\ntenant = \"contoso.onmicrosoft.com\"\nclient_id = \"" +
-               std::string(kClientId) + "\"\nclient_secret_env = \"LEADSYNC_CHECK_SECRET\"\n"
-               "authority = \"" + emulator_->base_url() + "\"");
+  write_config(
+      "mode = \"client_credentials\"\ntenant = \"contoso.onmicrosoft.com\"\nclient_id = \"" +
+      std::string(kClientId) +
+      "\"\nclient_secret_env = \"LEADSYNC_CHECK_SECRET\"\n"
+      "authority = \"" +
+      emulator_->base_url() + "\"");
 
   const auto run = check("LEADSYNC_CHECK_SECRET=wrong-secret-value");
 

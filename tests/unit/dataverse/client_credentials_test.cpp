@@ -5,7 +5,6 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
 #include <thread>
 #include <vector>
 
@@ -27,8 +26,8 @@ std::string token_body(const std::string& token, int expires_in) {
 
 class ClientCredentialsTest : public ::testing::Test {
 protected:
-  ClientCredentialsProvider make_provider(std::string authority =
-                                              "https://login.microsoftonline.com/") {
+  ClientCredentialsProvider
+  make_provider(std::string authority = "https://login.microsoftonline.com/") {
     ClientCredentialsOptions options;
     options.authority = std::move(authority);
     options.tenant = "contoso.onmicrosoft.com";
@@ -178,7 +177,8 @@ TEST_F(ClientCredentialsTest, AWrongScopePointsAtTheScopeSetting) {
 
 TEST_F(ClientCredentialsTest, AnUnreachableEndpointIsUnavailableNamingTheTokenUrl) {
   transport_->then_fail(ErrorCategory::unavailable,
-                        "cannot connect to login.microsoftonline.com:443: connection refused", true);
+                        "cannot connect to login.microsoftonline.com:443: connection refused",
+                        true);
   auto provider = make_provider();
 
   const auto token = provider.get_token(false);

@@ -41,9 +41,8 @@ TEST_F(ClientErrorsTest, After401TheTokenIsRefreshedOnceAndTheRequestSucceeds) {
 
 TEST_F(ClientErrorsTest, ASecond401IsUnauthorizedWithTheChallengeReason) {
   const http::Headers challenge{
-      {"WWW-Authenticate",
-       R"(Bearer authorization_uri=https://login/x, error="invalid_token", )"
-       R"(error_description="the token was revoked; get a new one")"}};
+      {"WWW-Authenticate", R"(Bearer authorization_uri=https://login/x, error="invalid_token", )"
+                           R"(error_description="the token was revoked; get a new one")"}};
   transport_->then_respond(401, challenge).then_respond(401, challenge);
 
   const auto who = client_->who_am_i();
@@ -145,8 +144,8 @@ TEST_F(ClientErrorsTest, AConnectionResetIsRetried) {
 
 TEST_F(ClientErrorsTest, ATimeoutIsRetried) {
   transport_
-      ->then_fail(ErrorCategory::timeout, "no response from contoso.crm.dynamics.com:443 within 120 s",
-                  true)
+      ->then_fail(ErrorCategory::timeout,
+                  "no response from contoso.crm.dynamics.com:443 within 120 s", true)
       .then_json(200, kWhoAmIBody);
 
   const auto who = client_->who_am_i();

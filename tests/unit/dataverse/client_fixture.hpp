@@ -6,9 +6,8 @@
 #include "leadsync/dataverse/client.hpp"
 #include "leadsync/http/policies.hpp"
 
-#include <gtest/gtest.h>
-
 #include <atomic>
+#include <gtest/gtest.h>
 #include <memory>
 #include <string>
 
@@ -70,7 +69,8 @@ protected:
   std::shared_ptr<fakes::RecordingTransport> transport_ =
       std::make_shared<fakes::RecordingTransport>();
   std::shared_ptr<RotatingTokenProvider> tokens_ = std::make_shared<RotatingTokenProvider>();
-  std::shared_ptr<http::ConcurrencyLimiter> limiter_ = std::make_shared<http::ConcurrencyLimiter>(4);
+  std::shared_ptr<http::ConcurrencyLimiter> limiter_ =
+      std::make_shared<http::ConcurrencyLimiter>(4);
   std::shared_ptr<http::RetryPolicy> retry_;
   std::unique_ptr<DataverseClient> client_;
 };

@@ -8,13 +8,12 @@
 #include "leadsync/odata/filter.hpp"
 #include "leadsync/odata/query.hpp"
 
-#include <dvemu/emulator.hpp>
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <cstdlib>
+#include <dvemu/emulator.hpp>
 #include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <set>
 #include <thread>
 
@@ -197,8 +196,8 @@ TEST_F(EmulatorTest, CreateRetrieveUpdateAndRemove) {
   start();
   auto client = connect_client().client;
 
-  const auto id = client->create("leads", {{"firstname", "Ada"}, {"lastname", "Lovelace"},
-                                           {"leadsync_externalid", "crud-1"}});
+  const auto id = client->create(
+      "leads", {{"firstname", "Ada"}, {"lastname", "Lovelace"}, {"leadsync_externalid", "crud-1"}});
   ASSERT_TRUE(id.ok()) << id.error().describe();
   odata::Query query;
   query.select = {"firstname", "lastname", "jobtitle"};
@@ -236,8 +235,8 @@ TEST_F(EmulatorTest, CreateAndReturnGivesTheSelectedColumns) {
   start();
   auto client = connect_client().client;
 
-  const auto row = client->create_and_return("leads", {{"firstname", "Grace"}, {"lastname", "Hopper"}},
-                                             {"leadid", "fullname"});
+  const auto row = client->create_and_return(
+      "leads", {{"firstname", "Grace"}, {"lastname", "Hopper"}}, {"leadid", "fullname"});
 
   ASSERT_TRUE(row.ok()) << row.error().describe();
   EXPECT_TRUE(row->contains("leadid"));
@@ -251,7 +250,8 @@ TEST_F(EmulatorTest, UpsertByAnAlternateKeyHoldingAQuoteCreatesThenUpdatesOneRow
 
   ASSERT_TRUE(client->upsert("leads", key, {{"lastname", "O'Brien"}}).ok());
   ASSERT_TRUE(client->upsert("leads", key, {{"jobtitle", "Buyer"}}).ok());
-  const auto create_again = client->upsert("leads", key, {{"lastname", "x"}}, UpsertMode::create_only);
+  const auto create_again =
+      client->upsert("leads", key, {{"lastname", "x"}}, UpsertMode::create_only);
 
   const auto row = client->retrieve("leads", key);
   ASSERT_TRUE(row.ok()) << row.error().describe();
@@ -355,10 +355,10 @@ TEST_F(EmulatorTest, BulkCreateUpdateAndUpsert) {
   start();
   auto client = connect_client().client;
 
-  const auto ids = client->create_multiple(
-      "leads", "lead",
-      {{{"lastname", "A"}, {"leadsync_externalid", "bulk-a"}},
-       {{"lastname", "B"}, {"leadsync_externalid", "bulk-b"}}});
+  const auto ids =
+      client->create_multiple("leads", "lead",
+                              {{{"lastname", "A"}, {"leadsync_externalid", "bulk-a"}},
+                               {{"lastname", "B"}, {"leadsync_externalid", "bulk-b"}}});
   ASSERT_TRUE(ids.ok()) << ids.error().describe();
   ASSERT_EQ(ids->size(), 2U);
   ASSERT_TRUE(
@@ -367,9 +367,10 @@ TEST_F(EmulatorTest, BulkCreateUpdateAndUpsert) {
   const auto existing = DataverseClient::alternate_key_id("leads", "leadsync_externalid", "bulk-b");
   const auto fresh = DataverseClient::alternate_key_id("leads", "leadsync_externalid", "bulk-'c");
   ASSERT_TRUE(existing.ok() && fresh.ok());
-  const auto upserted = client->upsert_multiple(
-      "leads", "lead",
-      {{{"@odata.id", *existing}, {"jobtitle", "Upserted"}}, {{"@odata.id", *fresh}, {"lastname", "C"}}});
+  const auto upserted =
+      client->upsert_multiple("leads", "lead",
+                              {{{"@odata.id", *existing}, {"jobtitle", "Upserted"}},
+                               {{"@odata.id", *fresh}, {"lastname", "C"}}});
   ASSERT_TRUE(upserted.ok()) << upserted.error().describe();
 
   EXPECT_EQ(client->retrieve("leads", id_key((*ids)[0]))->at("jobtitle"), "Updated");
@@ -383,8 +384,8 @@ TEST_F(EmulatorTest, APoisonedItemRollsBackTheWholeBulkRequest) {
   auto client = connect_client().client;
   std::vector<Json> targets;
   for (int i = 0; i < 5; ++i) {
-    const auto id =
-        DataverseClient::alternate_key_id("leads", "leadsync_externalid", fmt::format("poison-{}", i));
+    const auto id = DataverseClient::alternate_key_id("leads", "leadsync_externalid",
+                                                      fmt::format("poison-{}", i));
     targets.push_back({{"@odata.id", *id}, {"lastname", "Fine"}});
   }
   targets[3]["firstname"] = std::string(51, 'x'); // firstname holds at most 50 characters

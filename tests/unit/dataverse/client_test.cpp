@@ -7,6 +7,8 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <regex>
+#include <string_view>
 
 namespace leadsync::dataverse {
 namespace {
@@ -87,8 +89,8 @@ TEST_F(ClientTest, CreateAndReturnAsksForTheRepresentationOfTheSelectedColumns) 
   transport_->then_json(201, R"({"@odata.etag":"W/\"5\"","leadid":")" + kLeadId +
                                  R"(","fullname":"Ada Lovelace"})");
 
-  const auto row = client_->create_and_return("leads", {{"firstname", "Ada"}, {"lastname", "Lovelace"}},
-                                               {"leadid", "fullname"});
+  const auto row = client_->create_and_return(
+      "leads", {{"firstname", "Ada"}, {"lastname", "Lovelace"}}, {"leadid", "fullname"});
 
   ASSERT_TRUE(row.ok()) << row.error().describe();
   EXPECT_EQ((*row)["fullname"], "Ada Lovelace");
@@ -125,10 +127,13 @@ TEST_F(ClientTest, RetrieveRefusesAKeyThatIsNotAPredicate) {
 }
 
 TEST_F(ClientTest, RetrieveAllFollowsEveryNextLinkAsGivenWithTheSamePageSize) {
-  const std::string page2 = kRoot + "leads?$select=leadid&$skiptoken=%3Ccookie%20pagenumber=%222%22%20/%3E";
-  const std::string page3 = kRoot + "leads?$select=leadid&$skiptoken=%3Ccookie%20pagenumber=%223%22%20/%3E";
-  transport_->then_json(200, R"({"value":[{"leadid":"1"},{"leadid":"2"}],"@odata.nextLink":")" +
-                                 page2 + R"("})")
+  const std::string page2 =
+      kRoot + "leads?$select=leadid&$skiptoken=%3Ccookie%20pagenumber=%222%22%20/%3E";
+  const std::string page3 =
+      kRoot + "leads?$select=leadid&$skiptoken=%3Ccookie%20pagenumber=%223%22%20/%3E";
+  transport_
+      ->then_json(200, R"({"value":[{"leadid":"1"},{"leadid":"2"}],"@odata.nextLink":")" + page2 +
+                           R"("})")
       .then_json(200, R"({"value":[{"leadid":"3"},{"leadid":"4"}],"@odata.nextLink":")" + page3 +
                           R"("})")
       .then_json(200, R"({"value":[{"leadid":"5"}]})");
@@ -148,8 +153,9 @@ TEST_F(ClientTest, RetrieveAllFollowsEveryNextLinkAsGivenWithTheSamePageSize) {
 }
 
 TEST_F(ClientTest, RetrievePageRefusesANextLinkOutsideTheOrganization) {
-  const auto page = client_->retrieve_page("leads", {}, "https://evil.example.com/api/data/v9.2/"
-                                                        "leads?$skiptoken=1");
+  const auto page = client_->retrieve_page("leads", {},
+                                           "https://evil.example.com/api/data/v9.2/"
+                                           "leads?$skiptoken=1");
 
   ASSERT_FALSE(page.ok());
   EXPECT_EQ(page.error().category, ErrorCategory::protocol);
@@ -189,8 +195,9 @@ TEST_F(ClientTest, UpdateWithAnETagSendsItInIfMatch) {
 }
 
 TEST_F(ClientTest, UpdateOfAStaleVersionIsAConflict) {
-  transport_->then_json(412, R"({"error":{"code":"0x80060882","message":"The version of the )"
-                             R"(existing record doesn't match the RowVersion property provided."}})");
+  transport_->then_json(412,
+                        R"({"error":{"code":"0x80060882","message":"The version of the )"
+                        R"(existing record doesn't match the RowVersion property provided."}})");
 
   const auto updated = client_->update("leads", lead_key(), {{"jobtitle", "CTO"}}, "W/\"1\"");
 
@@ -257,15 +264,16 @@ TEST_F(ClientTest, RemoveOfAMissingRowIsNotFound) {
 TEST_F(ClientTest, CreateMultipleTypesEveryTargetAndReturnsTheIds) {
   transport_->then_json(200, R"({"@odata.context":"x","Ids":["id-1","id-2"]})");
 
-  const auto ids = client_->create_multiple("leads", "lead", {{{"lastname", "A"}}, {{"lastname", "B"}}});
+  const auto ids =
+      client_->create_multiple("leads", "lead", {{{"lastname", "A"}}, {{"lastname", "B"}}});
 
   ASSERT_TRUE(ids.ok()) << ids.error().describe();
   EXPECT_THAT(*ids, ElementsAre("id-1", "id-2"));
-  EXPECT_EQ(wire(0), "POST " + kRoot + "leads/Microsoft.Dynamics.CRM.CreateMultiple\n" +
-                         odata_headers() + "Content-Type: application/json; charset=utf-8\n" +
-                         pipeline_headers() + "\n" +
-                         R"({"Targets":[{"@odata.type":"Microsoft.Dynamics.CRM.lead","lastname":"A"},)"
-                         R"({"@odata.type":"Microsoft.Dynamics.CRM.lead","lastname":"B"}]})");
+  EXPECT_EQ(wire(0),
+            "POST " + kRoot + "leads/Microsoft.Dynamics.CRM.CreateMultiple\n" + odata_headers() +
+                "Content-Type: application/json; charset=utf-8\n" + pipeline_headers() + "\n" +
+                R"({"Targets":[{"@odata.type":"Microsoft.Dynamics.CRM.lead","lastname":"A"},)"
+                R"({"@odata.type":"Microsoft.Dynamics.CRM.lead","lastname":"B"}]})");
   EXPECT_FALSE(call(0).context.idempotent);
 }
 
@@ -274,14 +282,17 @@ TEST_F(ClientTest, UpdateAndUpsertMultiplePostTheirMessages) {
   const std::string id =
       DataverseClient::alternate_key_id("leads", "leadsync_externalid", "O'Neil").value();
 
-  ASSERT_TRUE(client_->update_multiple("leads", "lead", {{{"leadid", kLeadId}, {"jobtitle", "CEO"}}}).ok());
-  ASSERT_TRUE(client_->upsert_multiple("leads", "lead", {{{"@odata.id", id}, {"lastname", "Q"}}}).ok());
+  ASSERT_TRUE(
+      client_->update_multiple("leads", "lead", {{{"leadid", kLeadId}, {"jobtitle", "CEO"}}}).ok());
+  ASSERT_TRUE(
+      client_->upsert_multiple("leads", "lead", {{{"@odata.id", id}, {"lastname", "Q"}}}).ok());
 
-  EXPECT_EQ(wire(0), "POST " + kRoot + "leads/Microsoft.Dynamics.CRM.UpdateMultiple\n" +
-                         odata_headers() + "Content-Type: application/json; charset=utf-8\n" +
-                         pipeline_headers() + "\n" +
-                         R"({"Targets":[{"@odata.type":"Microsoft.Dynamics.CRM.lead","jobtitle":"CEO",)"
-                         R"("leadid":")" + kLeadId + R"("}]})");
+  EXPECT_EQ(wire(0),
+            "POST " + kRoot + "leads/Microsoft.Dynamics.CRM.UpdateMultiple\n" + odata_headers() +
+                "Content-Type: application/json; charset=utf-8\n" + pipeline_headers() + "\n" +
+                R"({"Targets":[{"@odata.type":"Microsoft.Dynamics.CRM.lead","jobtitle":"CEO",)"
+                R"("leadid":")" +
+                kLeadId + R"("}]})");
   EXPECT_EQ(wire(1), "POST " + kRoot + "leads/Microsoft.Dynamics.CRM.UpsertMultiple\n" +
                          odata_headers() + "Content-Type: application/json; charset=utf-8\n" +
                          pipeline_headers() + "\n" +
@@ -356,9 +367,25 @@ odata::BatchRequest keyed_batch() {
   return request;
 }
 
+// The multipart boundaries are random: name them by their kind so the body can be pinned.
+std::string with_fixed_boundaries(const std::string& text) {
+  static const std::regex boundary("(batch|changeset)_[0-9a-f-]{36}");
+  return std::regex_replace(text, boundary, "$1_X");
+}
+
+std::string crlf(std::string_view text) {
+  std::string converted;
+  for (const char c : text) {
+    if (c == '\n') {
+      converted += '\r';
+    }
+    converted += c;
+  }
+  return converted;
+}
+
 TEST_F(ClientTest, BatchPostsTheEncodedMultipartAndDecodesEveryResult) {
-  transport_->then_respond(200,
-                           {{"Content-Type", "multipart/mixed; boundary=batchresponse_1"}},
+  transport_->then_respond(200, {{"Content-Type", "multipart/mixed; boundary=batchresponse_1"}},
                            batch_response_body());
 
   const auto results = client_->batch(keyed_batch());
@@ -368,21 +395,37 @@ TEST_F(ClientTest, BatchPostsTheEncodedMultipartAndDecodesEveryResult) {
   EXPECT_EQ((*results)[0].status, 204);
   EXPECT_EQ((*results)[0].content_id, 1);
   EXPECT_EQ((*results)[1].status, 200);
-  const auto sent = call(0).request;
-  EXPECT_EQ(sent.method, "POST");
-  EXPECT_EQ(sent.url, kRoot + "$batch");
-  EXPECT_THAT(sent.headers.get("Content-Type").value_or(""),
-              StartsWith("multipart/mixed; boundary=batch_"));
-  EXPECT_EQ(sent.headers.get("Prefer"), "odata.continue-on-error");
-  EXPECT_EQ(sent.headers.get("Accept"), "application/json");
-  EXPECT_THAT(sent.body,
-              HasSubstr("PATCH /api/data/v9.2/leads(leadsync_externalid=%27A-1%27) HTTP/1.1\r\n"));
+  const std::string expected_body = crlf(R"(--batch_X
+Content-Type: multipart/mixed; boundary=changeset_X
+
+--changeset_X
+Content-Type: application/http
+Content-Transfer-Encoding: binary
+Content-ID: 1
+
+PATCH /api/data/v9.2/leads(leadsync_externalid=%27A-1%27) HTTP/1.1
+Content-Type: application/json; type=entry
+
+{"lastname":"A"}
+--changeset_X--
+--batch_X
+Content-Type: application/http
+Content-Transfer-Encoding: binary
+
+GET /api/data/v9.2/leads(leadsync_externalid=%27A-1%27)?$select=leadid HTTP/1.1
+
+
+--batch_X--
+)");
+  EXPECT_EQ(with_fixed_boundaries(wire(0)), "POST " + kRoot + "$batch\n" + odata_headers() +
+                                                "Content-Type: multipart/mixed; boundary=batch_X\n"
+                                                "Prefer: odata.continue-on-error\n" +
+                                                pipeline_headers() + "\n" + expected_body);
   EXPECT_TRUE(call(0).context.idempotent) << "keyed upserts and reads only";
 }
 
 TEST_F(ClientTest, BatchWithACreateIsNotRepeatable) {
-  transport_->then_respond(200,
-                           {{"Content-Type", "multipart/mixed; boundary=batchresponse_1"}},
+  transport_->then_respond(200, {{"Content-Type", "multipart/mixed; boundary=batchresponse_1"}},
                            batch_response_body());
   odata::BatchRequest request = keyed_batch();
   request.parts[0].operations[0].method = "POST";
@@ -425,15 +468,18 @@ TEST_F(ClientTest, BatchRejectedAsAWholeIsAnError) {
 TEST_F(ClientTest, QualifyLeadSendsTheParametersAndReadsTheCreatedRecords) {
   const std::string currency = "7c1a3f2e-5b8d-4e61-9a0c-2d4f6b8e1d01";
   const std::string account = "11111111-2222-4333-8444-555555555555";
-  transport_->then_json(200, R"({"value":[)"
-                             R"({"@odata.type":"#Microsoft.Dynamics.CRM.account","accountid":"a-1"},)"
-                             R"({"@odata.type":"#Microsoft.Dynamics.CRM.contact","contactid":"c-1"},)"
-                             R"({"@odata.type":"#Microsoft.Dynamics.CRM.opportunity",)"
-                             R"("opportunityid":"o-1"}]})");
+  const std::string campaign = "99999999-8888-4777-8666-555555555555";
+  transport_->then_json(200,
+                        R"({"value":[)"
+                        R"({"@odata.type":"#Microsoft.Dynamics.CRM.account","accountid":"a-1"},)"
+                        R"({"@odata.type":"#Microsoft.Dynamics.CRM.contact","contactid":"c-1"},)"
+                        R"({"@odata.type":"#Microsoft.Dynamics.CRM.opportunity",)"
+                        R"("opportunityid":"o-1"}]})");
   QualifyOptions options;
   options.currency_id = currency;
   options.customer_entity = "account";
   options.customer_id = account;
+  options.source_campaign_id = campaign;
 
   const auto created = client_->qualify_lead(kLeadId, options);
 
@@ -443,17 +489,21 @@ TEST_F(ClientTest, QualifyLeadSendsTheParametersAndReadsTheCreatedRecords) {
   EXPECT_EQ((*created)[0].id, "a-1");
   EXPECT_EQ((*created)[2].entity, "opportunity");
   EXPECT_EQ((*created)[2].id, "o-1");
-  EXPECT_EQ(wire(0),
-            "POST " + kRoot + "leads(" + kLeadId + ")/Microsoft.Dynamics.CRM.QualifyLead\n" +
-                odata_headers() + "Content-Type: application/json; charset=utf-8\n" +
-                pipeline_headers() + "\n" +
-                R"({"CreateAccount":true,"CreateContact":true,"CreateOpportunity":true,)"
-                R"("OpportunityCurrencyId":{"@odata.type":"Microsoft.Dynamics.CRM.transactioncurrency",)"
-                R"("transactioncurrencyid":")" +
-                currency +
-                R"("},"OpportunityCustomerId":{"@odata.type":"Microsoft.Dynamics.CRM.account",)"
-                R"("accountid":")" +
-                account + R"("},"Status":3})");
+  EXPECT_EQ(
+      wire(0),
+      "POST " + kRoot + "leads(" + kLeadId + ")/Microsoft.Dynamics.CRM.QualifyLead\n" +
+          odata_headers() + "Content-Type: application/json; charset=utf-8\n" + pipeline_headers() +
+          "\n" +
+          R"({"CreateAccount":true,"CreateContact":true,"CreateOpportunity":true,)"
+          R"("OpportunityCurrencyId":{"@odata.type":"Microsoft.Dynamics.CRM.transactioncurrency",)"
+          R"("transactioncurrencyid":")" +
+          currency +
+          R"("},"OpportunityCustomerId":{"@odata.type":"Microsoft.Dynamics.CRM.account",)"
+          R"("accountid":")" +
+          account +
+          R"("},"SourceCampaignId":{"@odata.type":"Microsoft.Dynamics.CRM.campaign",)"
+          R"("campaignid":")" +
+          campaign + R"("},"Status":3})");
   EXPECT_FALSE(call(0).context.idempotent);
 }
 
@@ -496,9 +546,10 @@ TEST_F(ClientTest, ReactivateReopensTheLeadAsNew) {
 
   ASSERT_TRUE(client_->reactivate_lead(kLeadId).ok());
 
-  EXPECT_EQ(call(0).request.method, "PATCH");
-  EXPECT_EQ(call(0).request.body, R"({"statecode":0,"statuscode":1})");
-  EXPECT_EQ(call(0).request.headers.get("If-Match"), "*");
+  EXPECT_EQ(wire(0), "PATCH " + kRoot + "leads(" + kLeadId + ")\n" + odata_headers() +
+                         "If-Match: *\n"
+                         "Content-Type: application/json; charset=utf-8\n" +
+                         pipeline_headers() + "\n" + R"({"statecode":0,"statuscode":1})");
 }
 
 TEST_F(ClientTest, TrackChangesReadsEveryPageAndKeepsTheDeltaLink) {
@@ -524,10 +575,11 @@ TEST_F(ClientTest, TrackChangesFromADeltaLinkCollectsDeletedRows) {
   const std::string delta = kRoot + "leads?$select=leadid&$deltatoken=1%212";
   const std::string next_delta = kRoot + "leads?$select=leadid&$deltatoken=3%214";
   transport_->then_json(
-      200, R"({"value":[{"leadid":"9","lastname":"New"},)"
-           R"({"@odata.context":"x/$metadata#leads/$deletedEntity","id":"d-1","reason":"deleted"}],)"
-           R"("@odata.deltaLink":")" +
-               next_delta + R"("})");
+      200,
+      R"({"value":[{"leadid":"9","lastname":"New"},)"
+      R"({"@odata.context":"x/$metadata#leads/$deletedEntity","id":"d-1","reason":"deleted"}],)"
+      R"("@odata.deltaLink":")" +
+          next_delta + R"("})");
 
   const auto changes = client_->track_changes("leads", {"leadid"}, delta);
 
@@ -600,9 +652,10 @@ TEST_F(ClientTest, AMissingColumnIsFalseButOtherFailuresAreErrors) {
 
 TEST_F(ClientTest, AlternateKeyStatusMatchesTheKeyByNameAndReadsItsIndexStatus) {
   transport_->then_json(
-      200, R"({"value":[{"SchemaName":"other","LogicalName":"other","EntityKeyIndexStatus":"Failed"},)"
-           R"({"SchemaName":"leadsync_ExternalId","LogicalName":"leadsync_externalid",)"
-           R"("KeyAttributes":["leadsync_externalid"],"EntityKeyIndexStatus":"InProgress"}]})");
+      200,
+      R"({"value":[{"SchemaName":"other","LogicalName":"other","EntityKeyIndexStatus":"Failed"},)"
+      R"({"SchemaName":"leadsync_ExternalId","LogicalName":"leadsync_externalid",)"
+      R"("KeyAttributes":["leadsync_externalid"],"EntityKeyIndexStatus":"InProgress"}]})");
 
   const auto status = client_->alternate_key_status("lead", "leadsync_externalid");
 
@@ -615,10 +668,10 @@ TEST_F(ClientTest, AlternateKeyStatusMatchesTheKeyByNameAndReadsItsIndexStatus) 
 }
 
 TEST_F(ClientTest, AKeyNamedByPowerAppsIsFoundByItsOnlyColumn) {
-  transport_->then_json(
-      200, R"({"value":[{"SchemaName":"cr8a2_LeadsyncExternalId","LogicalName":)"
-           R"("cr8a2_leadsyncexternalid","KeyAttributes":["leadsync_externalid"],)"
-           R"("EntityKeyIndexStatus":"Active"}]})");
+  transport_->then_json(200,
+                        R"({"value":[{"SchemaName":"cr8a2_LeadsyncExternalId","LogicalName":)"
+                        R"("cr8a2_leadsyncexternalid","KeyAttributes":["leadsync_externalid"],)"
+                        R"("EntityKeyIndexStatus":"Active"}]})");
 
   const auto status = client_->alternate_key_status("lead", "leadsync_externalid");
 
@@ -663,16 +716,15 @@ protected:
 
   void script_lookups() {
     transport_->then_json(200, std::string(R"({"value":[{"sdkmessageid":")") + kMessage + R"("}]})")
-        .then_json(200,
-                   std::string(R"({"value":[{"sdkmessagefilterid":")") + kFilter + R"("}]})")
+        .then_json(200, std::string(R"({"value":[{"sdkmessagefilterid":")") + kFilter + R"("}]})")
         .then_respond(204, {{"OData-EntityId", kRoot + "serviceendpoints(" + kEndpoint + ")"}});
   }
 };
 
 TEST_F(WebhookTest, RegisterFindsTheMessageAndFilterThenCreatesEndpointAndStep) {
   script_lookups();
-  transport_->then_respond(204,
-                           {{"OData-EntityId", kRoot + "sdkmessageprocessingsteps(" + kStep + ")"}});
+  transport_->then_respond(
+      204, {{"OData-EntityId", kRoot + "sdkmessageprocessingsteps(" + kStep + ")"}});
 
   const auto registration = client_->register_webhook("leadsync", "https://hooks.example.com/lead",
                                                       WebhookAuth::webhook_key, "key-123");
@@ -682,24 +734,27 @@ TEST_F(WebhookTest, RegisterFindsTheMessageAndFilterThenCreatesEndpointAndStep) 
   EXPECT_EQ(registration->step_id, kStep);
   const std::string read_tail = odata_headers() + "If-None-Match: null\n" +
                                 "Prefer: odata.maxpagesize=5000\n" + pipeline_headers();
-  EXPECT_EQ(wire(0), "GET " + kRoot +
-                         "sdkmessages?$select=sdkmessageid&$filter=name%20eq%20%27Create%27&$top=1\n" +
-                         read_tail);
+  EXPECT_EQ(wire(0),
+            "GET " + kRoot +
+                "sdkmessages?$select=sdkmessageid&$filter=name%20eq%20%27Create%27&$top=1\n" +
+                read_tail);
   EXPECT_EQ(wire(1), "GET " + kRoot +
                          "sdkmessagefilters?$select=sdkmessagefilterid&$filter="
                          "primaryobjecttypecode%20eq%20%27lead%27%20and%20_sdkmessageid_value%20eq%"
                          "20" +
                          kMessage + "&$top=1\n" + read_tail);
-  const std::string write_head = odata_headers() + "Content-Type: application/json; charset=utf-8\n" +
+  const std::string write_head = odata_headers() +
+                                 "Content-Type: application/json; charset=utf-8\n" +
                                  pipeline_headers() + "\n";
   EXPECT_EQ(wire(2), "POST " + kRoot + "serviceendpoints\n" + write_head +
                          R"({"authtype":4,"authvalue":"key-123","contract":8,"messageformat":2,)"
                          R"("name":"leadsync","url":"https://hooks.example.com/lead"})");
   EXPECT_EQ(wire(3), "POST " + kRoot + "sdkmessageprocessingsteps\n" + write_head +
                          R"j({"eventhandler_serviceendpoint@odata.bind":"/serviceendpoints()j" +
-                         kEndpoint + R"j()","mode":1,"name":"leadsync: Create of lead","rank":1,)j"
-                         R"j("sdkmessagefilterid@odata.bind":"/sdkmessagefilters()j" + kFilter +
-                         R"j()","sdkmessageid@odata.bind":"/sdkmessages()j" + kMessage +
+                         kEndpoint +
+                         R"j()","mode":1,"name":"leadsync: Create of lead","rank":1,)j"
+                         R"j("sdkmessagefilterid@odata.bind":"/sdkmessagefilters()j" +
+                         kFilter + R"j()","sdkmessageid@odata.bind":"/sdkmessages()j" + kMessage +
                          R"j()","stage":40,"supporteddeployment":0})j");
 }
 
@@ -737,8 +792,8 @@ TEST_F(WebhookTest, UnregisterDeletesStepThenEndpointAndToleratesRowsAlreadyGone
   ASSERT_TRUE(removed.ok()) << removed.error().describe();
   EXPECT_EQ(wire(0), "DELETE " + kRoot + "sdkmessageprocessingsteps(" + kStep + ")\n" +
                          odata_headers() + pipeline_headers());
-  EXPECT_EQ(wire(1), "DELETE " + kRoot + "serviceendpoints(" + kEndpoint + ")\n" +
-                         odata_headers() + pipeline_headers());
+  EXPECT_EQ(wire(1), "DELETE " + kRoot + "serviceendpoints(" + kEndpoint + ")\n" + odata_headers() +
+                         pipeline_headers());
 }
 
 } // namespace

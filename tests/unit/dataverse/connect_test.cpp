@@ -1,13 +1,12 @@
-// connect(): what the configuration turns into, and the configuration mistakes it refuses before any
-// request is sent.
+// connect(): what the configuration turns into, and the configuration mistakes it refuses before
+// any request is sent.
 
 #include "fakes.hpp"
 #include "leadsync/dataverse/connect.hpp"
 
+#include <cstdlib>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include <cstdlib>
 
 namespace leadsync::dataverse {
 namespace {

@@ -79,9 +79,9 @@ public:
     std::lock_guard lock(mutex_);
     calls_.push_back(Call{request, context});
     if (script_.empty()) {
-      return fail(ErrorCategory::internal,
-                  "RecordingTransport: no scripted answer for call " + std::to_string(calls_.size()) +
-                      " (" + request.method + " " + request.url + ")");
+      return fail(ErrorCategory::internal, "RecordingTransport: no scripted answer for call " +
+                                               std::to_string(calls_.size()) + " (" +
+                                               request.method + " " + request.url + ")");
     }
     auto answer = std::move(script_.front());
     script_.pop_front();

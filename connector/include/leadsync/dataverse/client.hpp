@@ -1,7 +1,7 @@
 #pragma once
 // DataverseClient: the Dataverse Web API operations leadsync needs, over the HTTP pipeline.
-// Every call returns a Result whose Error carries category, HTTP status, Dataverse code and message, and
-// whether a retry could help (the pipeline has already retried what it could).
+// Every call returns a Result whose Error carries category, HTTP status, Dataverse code and
+// message, and whether a retry could help (the pipeline has already retried what it could).
 
 #include "leadsync/core/cancel.hpp"
 #include "leadsync/core/random.hpp"
@@ -12,9 +12,8 @@
 #include "leadsync/odata/query.hpp"
 #include "leadsync/odata/response.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,9 +24,9 @@ namespace leadsync::dataverse {
 using Json = nlohmann::json;
 
 struct ClientOptions {
-  std::string url;                 // organization URL, "https://contoso.crm.dynamics.com"
+  std::string url; // organization URL, "https://contoso.crm.dynamics.com"
   std::string api_version = "9.2";
-  int max_page_size = 5000;        // Prefer: odata.maxpagesize for reads (<= 5000)
+  int max_page_size = 5000; // Prefer: odata.maxpagesize for reads (<= 5000)
 };
 
 struct WhoAmIResult {
@@ -47,11 +46,11 @@ struct QualifyOptions {
   bool create_account = true;
   bool create_contact = true;
   bool create_opportunity = true;
-  int status = 3;                    // lead statuscode after qualification (3 Qualified; -1 = let Dataverse pick)
-  std::string currency_id;           // transactioncurrency id for the opportunity (optional)
-  std::string customer_entity;       // "account" or "contact" for OpportunityCustomerId (optional)
+  int status = 3; // lead statuscode after qualification (3 Qualified; -1 = let Dataverse pick)
+  std::string currency_id;     // transactioncurrency id for the opportunity (optional)
+  std::string customer_entity; // "account" or "contact" for OpportunityCustomerId (optional)
   std::string customer_id;
-  std::string source_campaign_id;    // optional
+  std::string source_campaign_id; // optional
 };
 
 struct CreatedReference {
@@ -60,9 +59,9 @@ struct CreatedReference {
 };
 
 struct ChangeBatch {
-  std::vector<Json> changed;              // new or updated rows
+  std::vector<Json> changed; // new or updated rows
   std::vector<odata::DeletedEntity> deleted;
-  std::string delta_link;                 // keep it: the next call reads only what changed since
+  std::string delta_link; // keep it: the next call reads only what changed since
 };
 
 enum class KeyIndexStatus { missing, pending, in_progress, active, failed };
@@ -90,7 +89,8 @@ public:
   Result<Json> retrieve(const std::string& entity_set, const std::string& key,
                         const odata::Query& query = {});
   // One page; pass the previous page's next_link to continue (empty for the first).
-  Result<odata::CollectionPage> retrieve_page(const std::string& entity_set, const odata::Query& query,
+  Result<odata::CollectionPage> retrieve_page(const std::string& entity_set,
+                                              const odata::Query& query,
                                               const std::string& next_link = {});
   // Every page, following @odata.nextLink.
   Result<std::vector<Json>> retrieve_all(const std::string& entity_set, const odata::Query& query);
@@ -107,7 +107,8 @@ public:
                                                    std::vector<Json> targets);
   Status update_multiple(const std::string& entity_set, const std::string& logical_name,
                          std::vector<Json> targets);
-  // Targets identified by primary key or by "@odata.id": "<set>(<alternate key>)" (see alternate_key_id()).
+  // Targets identified by primary key or by "@odata.id": "<set>(<alternate key>)" (see
+  // alternate_key_id()).
   Status upsert_multiple(const std::string& entity_set, const std::string& logical_name,
                          std::vector<Json> targets);
   // "leads(leadsync_externalid='x')" for an UpsertMultiple target.
@@ -124,8 +125,9 @@ public:
   Status disqualify_lead(const std::string& lead_id, int status_code);
   Status reactivate_lead(const std::string& lead_id);
 
-  // Change tracking. delta_link empty: the initial full read (all pages) with Prefer: odata.track-changes.
-  // An expired delta token is an Error for which is_expired_delta_token() is true: read everything again.
+  // Change tracking. delta_link empty: the initial full read (all pages) with Prefer:
+  // odata.track-changes. An expired delta token is an Error for which is_expired_delta_token() is
+  // true: read everything again.
   Result<ChangeBatch> track_changes(const std::string& entity_set,
                                     const std::vector<std::string>& select,
                                     const std::string& delta_link = {});
@@ -136,7 +138,9 @@ public:
   Result<KeyIndexStatus> alternate_key_status(const std::string& logical_name,
                                               const std::string& key_name);
 
-  // A serviceendpoint (contract 8, webhook) and a step on Create of lead, asynchronous, post-operation.
+  // A serviceendpoint (contract 8, webhook) and a step on Create of lead, asynchronous,
+  // post-operation. auth_value: the key for webhook_key (sent as ?code=); for http_header and
+  // http_query_string Dataverse's stored form <settings><setting name="k" value="v" /></settings>.
   Result<WebhookRegistration> register_webhook(const std::string& name, const std::string& url,
                                                WebhookAuth auth, const std::string& auth_value);
   Status unregister_webhook(const WebhookRegistration& registration);

@@ -1,7 +1,8 @@
 #pragma once
-// OAuth2 client-credentials tokens from an Entra-style endpoint: POST {authority}/{tenant}/oauth2/v2.0/token
-// with client_id, client_secret, scope "<org url>/.default", grant_type=client_credentials
-// (dataverse-notes section 10). Caches the token and refreshes it ahead of expiry.
+// OAuth2 client-credentials tokens from an Entra-style endpoint: POST
+// {authority}/{tenant}/oauth2/v2.0/token with client_id, client_secret, scope "<org url>/.default",
+// grant_type=client_credentials (dataverse-notes section 10). Caches the token and refreshes it
+// ahead of expiry.
 
 #include "leadsync/core/clock.hpp"
 #include "leadsync/core/secrets.hpp"
@@ -21,17 +22,18 @@ struct ClientCredentialsOptions {
   std::string tenant;
   std::string client_id;
   Secret client_secret;
-  std::string scope;                            // "<org url>/.default"
-  std::chrono::seconds refresh_ahead{300};      // refresh when less than this remains
+  std::string scope;                       // "<org url>/.default"
+  std::chrono::seconds refresh_ahead{300}; // refresh when less than this remains
 };
 
 class ClientCredentialsProvider final : public http::TokenProvider {
 public:
   // transport: a plain transport (the token request does not go through the bearer policy).
-  ClientCredentialsProvider(ClientCredentialsOptions options, std::shared_ptr<http::Transport> transport,
+  ClientCredentialsProvider(ClientCredentialsOptions options,
+                            std::shared_ptr<http::Transport> transport,
                             Clock& clock = SystemClock::instance());
-  // Errors: unauthorized with the Entra error and description ("invalid_client: AADSTS7000215 ...") and
-  // what to check (client id, secret, tenant); unavailable when the endpoint cannot be reached.
+  // Errors: unauthorized with the Entra error and description ("invalid_client: AADSTS7000215 ...")
+  // and what to check (client id, secret, tenant); unavailable when the endpoint cannot be reached.
   Result<http::AccessToken> get_token(bool force_refresh) override;
 
   std::string token_url() const; // {authority}/{tenant}/oauth2/v2.0/token

@@ -1,7 +1,7 @@
 #pragma once
-// Builds a ready DataverseClient from the configuration: transport (cpprestsdk), the pipeline in its fixed
-// order, the token provider for crm.auth.mode, the concurrency limiter. The one place the CLI and the daemon
-// go through, so pointing leadsync at a real org is a config change only.
+// Builds a ready DataverseClient from the configuration: transport (cpprestsdk), the pipeline in
+// its fixed order, the token provider for crm.auth.mode, the concurrency limiter. The one place the
+// CLI and the daemon go through, so pointing leadsync at a real org is a config change only.
 
 #include "leadsync/core/config.hpp"
 #include "leadsync/dataverse/client.hpp"
@@ -25,8 +25,7 @@ struct ConnectOptions {
   int max_page_size = 5000; // Prefer: odata.maxpagesize for reads (1..5000)
   // Wraps the cpprestsdk transport that every request (token requests included) ends in; tests
   // record the requests this way. Unset: the transport is used as it is.
-  std::function<std::shared_ptr<http::Transport>(std::shared_ptr<http::Transport>)>
-      wrap_transport;
+  std::function<std::shared_ptr<http::Transport>(std::shared_ptr<http::Transport>)> wrap_transport;
 };
 Result<Connection> connect(const config::Config& config, const ConnectOptions& options);
 

@@ -18,9 +18,11 @@ constexpr std::string_view formatted_value = "@OData.Community.Display.V1.Format
 constexpr int earliest_year = 1753;
 constexpr int latest_year = 9999;
 
+// The shortest exact text in plain notation: 1000000 rather than 1e+06.
 std::string format_number(double number) {
-  char buffer[64];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, number);
+  char buffer[512];
+  const auto result =
+      std::to_chars(buffer, buffer + sizeof buffer, number, std::chars_format::fixed);
   return std::string(buffer, result.ptr);
 }
 
