@@ -191,7 +191,9 @@ web::http::http_request to_cpprest(const Request& request, const Url& url) {
   // otherwise, and every OData timestamp filter does.
   message.set_request_uri(web::uri(url.target()));
   for (const auto& [name, value] : request.headers) {
-    if (!managed_by_cpprest(name)) {
+    // "Connection: close" is ours to send (see send()); any other Connection value is cpprestsdk's.
+    const bool close_connection = iequals(name, "Connection") && iequals(value, "close");
+    if (!managed_by_cpprest(name) || close_connection) {
       message.headers().add(name, value);
     }
   }
@@ -229,11 +231,20 @@ public:
                   true);
     }
     const auto timeout = std::chrono::ceil<std::chrono::milliseconds>(deadline - started);
-    LEADSYNC_TRY(const auto client, client_for(url));
+    // cpprestsdk silently sends a request again when a kept-alive connection it reused turns out to be
+    // reset, whatever the method: a create could then run twice below our retry policy. A request that
+    // is not idempotent therefore goes on a connection of its own (a client whose connections are
+    // never reused: Connection: close), so a reset reaches the caller as an error instead.
+    const bool own_connection = !context.idempotent;
+    LEADSYNC_TRY(const auto client, client_for(url, own_connection));
 
     auto exchange = std::make_shared<Exchange>();
     pplx::cancellation_token_source abort;
-    if (auto launched = launch(*client, request, url, abort.get_token(), exchange, endpoint);
+    Request outgoing = request;
+    if (own_connection) {
+      outgoing.headers.set("Connection", "close");
+    }
+    if (auto launched = launch(*client, outgoing, url, abort.get_token(), exchange, endpoint);
         !launched.ok()) {
       return launched.error();
     }
@@ -305,8 +316,9 @@ private:
     }
   }
 
-  Result<std::shared_ptr<CpprestClient>> client_for(const Url& url) {
-    const std::string key = url.scheme + "://" + url.authority();
+  Result<std::shared_ptr<CpprestClient>> client_for(const Url& url, bool own_connection) {
+    const std::string origin = url.scheme + "://" + url.authority();
+    const std::string key = own_connection ? origin + " (connection per request)" : origin;
     std::lock_guard lock(mutex_);
     if (const auto found = clients_.find(key); found != clients_.end()) {
       return found->second;
@@ -314,9 +326,9 @@ private:
     web::http::client::http_client_config config;
     config.set_timeout(options_.timeout);
     if (url.scheme == "https") {
-      LEADSYNC_CHECK(configure_tls(config, key));
+      LEADSYNC_CHECK(configure_tls(config, origin));
     }
-    auto client = std::make_shared<CpprestClient>(web::uri(key), config);
+    auto client = std::make_shared<CpprestClient>(web::uri(origin), config);
     clients_.emplace(key, client);
     return client;
   }

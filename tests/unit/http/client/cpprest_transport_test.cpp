@@ -11,6 +11,8 @@
 #include <fstream>
 #include <future>
 #include <gtest/gtest.h>
+
+#include <algorithm>
 #include <latch>
 #include <mutex>
 #include <netinet/in.h>
@@ -284,6 +286,38 @@ TEST(CpprestTransportTest, ConnectionDroppedByTheServerIsUnavailableAndRetryable
   EXPECT_NE(result.error().message.find("127.0.0.1:" + std::to_string(server.port())),
             std::string::npos)
       << result.error().message;
+}
+
+// cpprestsdk re-sends a request on its own when a reused kept-alive connection was reset; for a
+// request that is not idempotent (a create) that could run it twice, so such a request must reach the
+// server once and come back as an error.
+TEST(CpprestTransportTest, ACreateIsSentOnceEvenWhenItsConnectionIsReset) {
+  RecordingServer server(sync_handler([](const Request& request) {
+    if (request.method == "POST") {
+      Response response;
+      response.abort_connection = true;
+      return response;
+    }
+    return Response::text(200, "ok");
+  }));
+  const auto transport = make_cpprest_transport({});
+  // Warm the connection pool so a reused connection would be at hand.
+  ASSERT_TRUE(transport->send(make("GET", server.url("/api/data/v9.2/WhoAmI")), {}).ok());
+  ASSERT_TRUE(transport->send(make("GET", server.url("/api/data/v9.2/WhoAmI")), {}).ok());
+
+  CallContext create;
+  create.idempotent = false;
+  auto post = make("POST", server.url("/api/data/v9.2/leads"));
+  post.body = R"({"lastname":"Once"})";
+  post.headers.set("Content-Type", "application/json");
+  const auto result = transport->send(post, create);
+
+  ASSERT_FALSE(result.ok()) << result->status;
+  EXPECT_EQ(result.error().category, ErrorCategory::unavailable) << result.error().describe();
+  const auto received = server.received();
+  const auto posts = std::count_if(received.begin(), received.end(),
+                                   [](const Request& request) { return request.method == "POST"; });
+  EXPECT_EQ(posts, 1) << "the create reached the server more than once";
 }
 
 TEST(CpprestTransportTest, ServerThatNeverAnswersTimesOut) {
