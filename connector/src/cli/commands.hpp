@@ -12,5 +12,9 @@ void add_check_command(CLI::App& app, Context& context, int& exit_code);
 void add_import_command(CLI::App& app, Context& context, int& exit_code);
 void add_leads_command(CLI::App& app, Context& context, int& exit_code);
 void add_status_command(CLI::App& app, Context& context, int& exit_code);
+void add_push_command(CLI::App& app, Context& context, int& exit_code);
+void add_pull_command(CLI::App& app, Context& context, int& exit_code);
+void add_sync_command(CLI::App& app, Context& context, int& exit_code);
+void add_dlq_command(CLI::App& app, Context& context, int& exit_code);
 
 } // namespace leadsync::cli

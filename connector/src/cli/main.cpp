@@ -32,6 +32,10 @@ int main(int argc, char** argv) {
   add_import_command(app, context, exit_code);
   add_leads_command(app, context, exit_code);
   add_status_command(app, context, exit_code);
+  add_push_command(app, context, exit_code);
+  add_pull_command(app, context, exit_code);
+  add_sync_command(app, context, exit_code);
+  add_dlq_command(app, context, exit_code);
 
   try {
     // Warnings before the config is read (e.g. a bad config) still go to stderr in the default format.

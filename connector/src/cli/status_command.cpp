@@ -5,6 +5,7 @@
 #include "leadsync/model/json.hpp"
 
 #include <nlohmann/json.hpp>
+#include <optional>
 
 namespace leadsync::cli {
 
@@ -21,6 +22,28 @@ std::string counts_text(const std::map<std::string, std::int64_t>& counts) {
     text += (text.empty() ? "" : ", ") + name + " " + std::to_string(value);
   }
   return text;
+}
+
+// How far back `status` looks for the last push run.
+constexpr std::size_t kRunsSearchedForPush = 100;
+
+// The 429s and the time waited in the last push run, the throttling a user sees.
+std::optional<store::RunRecord> last_push(store::Store& store) {
+  auto runs = store.list_runs(kRunsSearchedForPush);
+  if (!runs.ok()) {
+    return std::nullopt;
+  }
+  for (auto& run : *runs) {
+    if (run.kind == "push") {
+      return std::move(run);
+    }
+  }
+  return std::nullopt;
+}
+
+std::int64_t count_of(const store::RunRecord& run, const std::string& name) {
+  const auto found = run.counts.find(name);
+  return found == run.counts.end() ? 0 : found->second;
 }
 
 int run_status(Context& context, const StatusOptions& options) {
@@ -42,6 +65,7 @@ int run_status(Context& context, const StatusOptions& options) {
     }
   }
   const auto& s = stats.value();
+  const auto push = last_push(*store.value());
   if (options.json) {
     nlohmann::json document = {
         {"config", context.config_path().string()},
@@ -50,6 +74,9 @@ int run_status(Context& context, const StatusOptions& options) {
         {"leads", {{"total", s.leads}, {"tombstones", s.tombstones}, {"by_stage", s.leads_by_stage}}},
         {"outbox", {{"pending", s.outbox_pending}, {"leased", s.outbox_leased}}},
         {"dead_letters", s.dead_letters},
+        {"throttling", push ? nlohmann::json{{"http_429", count_of(*push, "throttled")},
+                                             {"waited_ms", count_of(*push, "waited_ms")}}
+                            : nlohmann::json(nullptr)},
         {"behaviour_events", s.behaviour_events},
         {"checkpoints", checkpoints.value()},
         {"runs", nlohmann::json::array()}};
@@ -82,7 +109,17 @@ int run_status(Context& context, const StatusOptions& options) {
     out << ", " << s.outbox_leased << " in flight";
   }
   out << "\n";
-  out << "  dead letters   " << s.dead_letters << "\n";
+  out << "  dead letters   " << s.dead_letters;
+  if (s.dead_letters > 0) {
+    out << " (leadsync dlq list)";
+  }
+  out << "\n";
+  if (push) {
+    out << "  throttling     last push saw " << count_of(*push, "throttled") << " HTTP 429, waited "
+        << count_of(*push, "waited_ms") << " ms\n";
+  } else {
+    out << "  throttling     no push has run yet\n";
+  }
   if (checkpoints->empty()) {
     out << "  checkpoints    none (no pull has run yet)\n";
   } else {

@@ -78,7 +78,8 @@ Result<MappedRow> to_dataverse(const model::Lead& lead, const LeadMapping& mappi
   }
   if (!rejections.empty()) {
     return fail(ErrorCategory::validation,
-                "lead " + (lead.identity.id.empty() ? std::string("without id") : lead.identity.id) +
+                "lead " +
+                    (lead.identity.id.empty() ? std::string("without id") : lead.identity.id) +
                     " cannot be written to the CRM:\n  " + detail::join(rejections, "\n  "));
   }
   return row;
@@ -86,7 +87,8 @@ Result<MappedRow> to_dataverse(const model::Lead& lead, const LeadMapping& mappi
 
 namespace {
 
-// Whether our value and the CRM's would be written identically, so taking the CRM's changes nothing.
+// Whether our value and the CRM's would be written identically, so taking the CRM's changes
+// nothing.
 Result<bool> same_in_crm(const FieldDef& def, const FieldMapping& entry, const MaybeValue& ours,
                          const MaybeValue& theirs, const LeadMapping& mapping,
                          LookupResolver& lookups) {
@@ -145,8 +147,8 @@ Result<std::optional<CrmState>> read_state(const Json& row, const LeadMapping& m
   state.state = std::get<std::string>(*state_value);
   const FieldMapping* status_entry = mapping.find_field("qualification.crm_status");
   if (status_entry != nullptr && row.contains(status_entry->column)) {
-    LEADSYNC_TRY(const auto status_value, detail::decode_field(def_of(*status_entry),
-                                                               *status_entry, row, mapping, lookups));
+    LEADSYNC_TRY(const auto status_value,
+                 detail::decode_field(def_of(*status_entry), *status_entry, row, mapping, lookups));
     if (status_value) {
       state.status = static_cast<int>(std::get<std::int64_t>(*status_value));
       const OptionSet* statuses = mapping.find_option_set(status_entry->option_set);
@@ -157,8 +159,8 @@ Result<std::optional<CrmState>> read_state(const Json& row, const LeadMapping& m
 }
 
 std::string modified_by(const Json& row) {
-  for (const auto& property :
-       {std::string("_modifiedby_value") + std::string(formatted_value), std::string("_modifiedby_value")}) {
+  for (const auto& property : {std::string("_modifiedby_value") + std::string(formatted_value),
+                               std::string("_modifiedby_value")}) {
     if (const auto found = row.find(property); found != row.end() && found->is_string()) {
       return "crm:" + found->get<std::string>();
     }
@@ -204,8 +206,8 @@ Status apply_state(model::Lead& lead, const CrmState& crm, const Json& row) {
   }
   LEADSYNC_TRY(const auto when, modified_on(row));
   auto& outcome = qualification.outcome;
-  const bool ours = outcome.kind == seen &&
-                    (outcome.status_code <= 0 || crm.status == 0 || outcome.status_code == crm.status);
+  const bool ours = outcome.kind == seen && (outcome.status_code <= 0 || crm.status == 0 ||
+                                             outcome.status_code == crm.status);
   if (ours) {
     outcome.pushed = true;
     if (!outcome.pushed_at) {

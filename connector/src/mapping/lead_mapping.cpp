@@ -8,8 +8,8 @@
 #include <limits>
 #include <sstream>
 #include <stdexcept>
-#include <tuple>
 #include <toml++/toml.h>
+#include <tuple>
 #include <utility>
 
 static_assert(TOML_EXCEPTIONS, "leadsync expects toml++ with exceptions enabled");
@@ -23,8 +23,8 @@ using detail::ValueKind;
 
 constexpr std::string_view prefix_placeholder = "{prefix}";
 
-const std::vector<std::string_view> entry_keys = {"column",      "type", "max_length",
-                                                  "on_too_long", "min",  "max",
+const std::vector<std::string_view> entry_keys = {"column",      "type",       "max_length",
+                                                  "on_too_long", "min",        "max",
                                                   "direction",   "navigation", "score_bands"};
 const std::vector<std::string_view> option_keys = {"value", "label", "internal", "synonyms"};
 
@@ -47,7 +47,9 @@ std::string_view node_type_name(const toml::node& node) {
   }
 }
 
-int line_of(const toml::node& node) { return static_cast<int>(node.source().begin.line); }
+int line_of(const toml::node& node) {
+  return static_cast<int>(node.source().begin.line);
+}
 
 int line_of(const toml::key& key, const toml::node& node) {
   return key.source().begin.line != 0 ? static_cast<int>(key.source().begin.line) : line_of(node);
@@ -66,11 +68,13 @@ constexpr SimpleType simple_types[] = {
 };
 
 bool is_numeric(ColumnType type) {
-  return type == ColumnType::integer || type == ColumnType::money ||
-         type == ColumnType::decimal || type == ColumnType::double_;
+  return type == ColumnType::integer || type == ColumnType::money || type == ColumnType::decimal ||
+         type == ColumnType::double_;
 }
 
-bool is_text(ColumnType type) { return type == ColumnType::string || type == ColumnType::memo; }
+bool is_text(ColumnType type) {
+  return type == ColumnType::string || type == ColumnType::memo;
+}
 
 // Column types that can hold a field of each kind, and how to say so.
 bool compatible(ValueKind kind, ColumnType type) {
@@ -183,7 +187,8 @@ private:
         "expected " + std::string(expected) + ", got " + std::string(node_type_name(node)));
   }
 
-  // ---- option sets ----------------------------------------------------------------------------------
+  // ---- option sets
+  // ----------------------------------------------------------------------------------
 
   void read_option_sets(const toml::node& node) {
     const auto* sets = node.as_table();
@@ -318,7 +323,8 @@ private:
     return texts;
   }
 
-  // A text (label, synonym or internal name) may name one option only, or matching would be ambiguous.
+  // A text (label, synonym or internal name) may name one option only, or matching would be
+  // ambiguous.
   void check_option_texts(const std::string& key, const std::vector<Option>& options) {
     std::map<std::string, const Option*> owner;
     for (const auto& option : options) {
@@ -342,7 +348,8 @@ private:
     }
   }
 
-  // ---- fields ---------------------------------------------------------------------------------------
+  // ---- fields
+  // ---------------------------------------------------------------------------------------
 
   void read_fields(const toml::node& node) {
     const auto* fields = node.as_table();
@@ -405,16 +412,18 @@ private:
         max_length = &child;
       } else if (name == "on_too_long") {
         has_on_too_long = true;
-        read_choice(child_path, child, {{"truncate", TooLong::truncate}, {"reject", TooLong::reject}},
+        read_choice(child_path, child,
+                    {{"truncate", TooLong::truncate}, {"reject", TooLong::reject}},
                     field.on_too_long);
       } else if (name == "min") {
         min = &child;
       } else if (name == "max") {
         max = &child;
       } else if (name == "direction") {
-        read_choice(child_path, child,
-                    {{"both", Direction::both}, {"push", Direction::push}, {"pull", Direction::pull}},
-                    field.direction);
+        read_choice(
+            child_path, child,
+            {{"both", Direction::both}, {"push", Direction::push}, {"pull", Direction::pull}},
+            field.direction);
       } else if (name == "navigation") {
         navigation = &child;
       } else if (name == "score_bands") {
@@ -466,8 +475,8 @@ private:
     const auto previous = columns_.find(column);
     if (previous != columns_.end()) {
       add(key, line_of(node),
-          "column '" + column + "' is already mapped from " + previous->second.first +
-              " (line " + std::to_string(previous->second.second) +
+          "column '" + column + "' is already mapped from " + previous->second.first + " (line " +
+              std::to_string(previous->second.second) +
               "); each column may be written from one field only");
       return false;
     }
@@ -499,8 +508,8 @@ private:
           defined.push_back(name);
         }
         add(key, line_of(node),
-            "unknown option set '" + field.option_set + "' (defined: " +
-                (defined.empty() ? std::string("none") : detail::join(defined)) +
+            "unknown option set '" + field.option_set +
+                "' (defined: " + (defined.empty() ? std::string("none") : detail::join(defined)) +
                 "); add [option_sets." + field.option_set + "] or correct the name");
         return false;
       }
@@ -564,8 +573,8 @@ private:
       }
       if (has_on_too_long) {
         add(key + ".on_too_long", field.line,
-            "on_too_long applies to string and memo columns only (this one is " +
-                field.type_text + ")");
+            "on_too_long applies to string and memo columns only (this one is " + field.type_text +
+                ")");
       }
       return;
     }
@@ -654,7 +663,8 @@ private:
     }
   }
 
-  // ---- the entry as a whole against its internal field ----------------------------------------------
+  // ---- the entry as a whole against its internal field
+  // ----------------------------------------------
 
   void check_entry(const std::string& key, const FieldDef& def, const FieldMapping& field) {
     if (!compatible(def.kind, field.type)) {
@@ -779,46 +789,6 @@ Result<std::string> read_file(const std::filesystem::path& file) {
 }
 
 } // namespace
-
-std::string_view to_string(ColumnType type) {
-  switch (type) {
-  case ColumnType::string:
-    return "string";
-  case ColumnType::memo:
-    return "memo";
-  case ColumnType::integer:
-    return "integer";
-  case ColumnType::money:
-    return "money";
-  case ColumnType::decimal:
-    return "decimal";
-  case ColumnType::double_:
-    return "double";
-  case ColumnType::boolean:
-    return "boolean";
-  case ColumnType::date_only:
-    return "date_only";
-  case ColumnType::date_time:
-    return "date_time";
-  case ColumnType::option_set:
-    return "optionset";
-  case ColumnType::lookup:
-    return "lookup";
-  }
-  return "unknown";
-}
-
-std::string_view to_string(Direction direction) {
-  switch (direction) {
-  case Direction::both:
-    return "both";
-  case Direction::push:
-    return "push";
-  case Direction::pull:
-    return "pull";
-  }
-  return "unknown";
-}
 
 std::string FieldMapping::read_property() const {
   return type == ColumnType::lookup ? "_" + column + "_value" : column;

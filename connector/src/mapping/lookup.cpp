@@ -3,7 +3,7 @@
 namespace leadsync::mapping {
 
 std::shared_ptr<CachingLookupResolver::Entry> CachingLookupResolver::entry(Cache& cache,
-                                                                          const Key& key) {
+                                                                           const Key& key) {
   std::lock_guard lock(mutex_);
   auto& slot = cache[key];
   if (!slot) {

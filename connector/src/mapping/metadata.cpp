@@ -9,8 +9,8 @@ namespace {
 
 constexpr std::string_view lead_entity = "lead";
 
-// The AttributeType names a column of each mapping type may have in the CRM; the first is the one to
-// create.
+// The AttributeType names a column of each mapping type may have in the CRM; the first is the one
+// to create.
 std::vector<std::string_view> crm_types(const FieldMapping& field) {
   switch (field.type) {
   case ColumnType::string:
@@ -117,10 +117,9 @@ Result<std::vector<Problem>> compare_with_metadata(const LeadMapping& mapping, M
       problems.push_back(problem_at(
           mapping, field,
           "lead column '" + field.column + "' holds " + std::to_string(*attribute->max_length) +
-              " characters in the CRM but the mapping allows " +
-              std::to_string(*field.max_length) + ": set max_length = " +
-              std::to_string(*attribute->max_length) + " at " + mapping.where(field) +
-              " (longer values would be refused by the CRM)"));
+              " characters in the CRM but the mapping allows " + std::to_string(*field.max_length) +
+              ": set max_length = " + std::to_string(*attribute->max_length) + " at " +
+              mapping.where(field) + " (longer values would be refused by the CRM)"));
     }
   }
 
@@ -135,13 +134,12 @@ Result<std::vector<Problem>> compare_with_metadata(const LeadMapping& mapping, M
   case KeyStatus::active:
     break;
   case KeyStatus::missing:
-    key_problem("alternate key " + alternate_key + " is missing on the lead table: " +
-                key_advice(alternate_key, key_column));
+    key_problem("alternate key " + alternate_key +
+                " is missing on the lead table: " + key_advice(alternate_key, key_column));
     break;
   case KeyStatus::pending:
   case KeyStatus::in_progress:
-    key_problem("alternate key " + alternate_key +
-                " is still being built by the CRM (index " +
+    key_problem("alternate key " + alternate_key + " is still being built by the CRM (index " +
                 (status == KeyStatus::pending ? "Pending" : "In Progress") +
                 "): wait until Power Apps shows it Active, then run `leadsync check` again");
     break;

@@ -92,10 +92,10 @@ Result<std::string> option_label(const OptionSet& set, int value) {
   if (const Option* option = set.find_value(value)) {
     return option->label;
   }
-  return fail(ErrorCategory::validation,
-              std::to_string(value) + " is not a value of option set " + set.name() +
-                  " in the mapping file (it lists " + set.accepted_labels() +
-                  "); add the CRM's option to the mapping file");
+  return fail(ErrorCategory::validation, std::to_string(value) + " is not a value of option set " +
+                                             set.name() + " in the mapping file (it lists " +
+                                             set.accepted_labels() +
+                                             "); add the CRM's option to the mapping file");
 }
 
 } // namespace leadsync::mapping

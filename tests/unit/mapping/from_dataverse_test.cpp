@@ -1,10 +1,9 @@
 #include "leadsync/mapping/convert.hpp"
 #include "mapping_test_support.hpp"
 
+#include <algorithm>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include <algorithm>
 
 namespace leadsync::mapping {
 namespace {
@@ -48,8 +47,7 @@ Json crm_row(const Json& body) {
     }
     const auto text = value.get<std::string>();
     const auto open = text.find('(');
-    row["_" + property.substr(0, bind) + "_value"] =
-        text.substr(open + 1, text.size() - open - 2);
+    row["_" + property.substr(0, bind) + "_value"] = text.substr(open + 1, text.size() - open - 2);
   }
   row["@odata.etag"] = "W/\"1234\"";
   row["leadid"] = crm_lead_id;
@@ -77,15 +75,15 @@ TEST(FromDataverse, RowOfAPushedLeadReadsBackToTheSameMappedValues) {
   const Json again = body_of(*lead);
   int compared = 0;
   for (const auto& entry : shipped_mapping().fields) {
-    if (!entry.pulled() || !entry.pushed()) {
-      continue;
+    if (!entry.pulled() || !entry.pushed() || &entry == &shipped_mapping().key()) {
+      continue; // read-only or write-only columns, and the key, which is never in a body
     }
     const std::string property =
         entry.type == ColumnType::lookup ? entry.navigation + "@odata.bind" : entry.column;
     EXPECT_EQ(again.at(property), pushed.at(property)) << property;
     ++compared;
   }
-  EXPECT_GE(compared, 40);
+  EXPECT_GE(compared, 35);
   EXPECT_EQ(lead->identity.id, lead_id);
   EXPECT_EQ(lead->identity.crm_id, crm_lead_id);
   EXPECT_EQ(lead->identity.crm_version, "1234");
@@ -103,9 +101,9 @@ TEST(FromDataverse, RowOfAPushedLeadReadsBackToTheSameMappedValues) {
 
 TEST(FromDataverse, SelectsEveryPulledColumnAndTheSystemColumnsItReads) {
   const auto columns = select_columns(shipped_mapping());
-  for (const char* column : {"leadid", "versionnumber", "leadsync_externalid", "firstname",
-                             "_campaignid_value", "statecode", "statuscode", "modifiedon",
-                             "_modifiedby_value", "industrycode"}) {
+  for (const char* column :
+       {"leadid", "versionnumber", "leadsync_externalid", "firstname", "_campaignid_value",
+        "statecode", "statuscode", "modifiedon", "_modifiedby_value", "industrycode"}) {
     EXPECT_THAT(columns, Contains(column));
   }
   EXPECT_THAT(columns, Not(Contains("campaignid")));
@@ -114,7 +112,8 @@ TEST(FromDataverse, SelectsEveryPulledColumnAndTheSystemColumnsItReads) {
 }
 
 TEST(FromDataverse, MergeKeepsFieldsWeMasterAndTakesThoseTheCrmOwns) {
-  const auto existing = full_lead();
+  auto existing = full_lead();
+  existing.is_new = false;
   Json row = crm_row(body_of(existing));
   row["firstname"] = "Anne";
   row["jobtitle"] = "CTO";
@@ -275,8 +274,10 @@ TEST(FromDataverse, OptionValueTheMappingDoesNotListSaysToAddIt) {
   auto lead = pull(row);
   ASSERT_FALSE(lead.ok());
   EXPECT_EQ(lead.error().category, ErrorCategory::validation);
-  EXPECT_THAT(lead.error().message, HasSubstr("the CRM has value 100000001 in column leadsourcecode"));
-  EXPECT_THAT(lead.error().message, HasSubstr("add the CRM's option to [option_sets.leadsourcecode]"));
+  EXPECT_THAT(lead.error().message,
+              HasSubstr("the CRM has value 100000001 in column leadsourcecode"));
+  EXPECT_THAT(lead.error().message,
+              HasSubstr("add the CRM's option to [option_sets.leadsourcecode]"));
 }
 
 TEST(FromDataverse, RefusesToMergeARowOntoAnotherLead) {

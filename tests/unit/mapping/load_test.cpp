@@ -1,10 +1,9 @@
 #include "leadsync/mapping/lead_mapping.hpp"
 #include "mapping_test_support.hpp"
 
+#include <fstream>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include <fstream>
 
 namespace leadsync::mapping {
 namespace {
@@ -39,17 +38,44 @@ TEST(ShippedMapping, LoadsWithoutAnyProblem) {
 
 TEST(ShippedMapping, MapsEveryLeadColumnTheDesignLists) {
   const auto& mapping = shipped_mapping();
-  for (const char* column :
-       {"firstname",        "lastname",         "middlename",      "jobtitle",
-        "emailaddress1",    "emailaddress2",    "emailaddress3",   "telephone1",
-        "mobilephone",      "telephone2",       "companyname",     "websiteurl",
-        "industrycode",     "numberofemployees", "revenue",        "address1_line1",
-        "address1_city",    "address1_stateorprovince", "address1_postalcode", "address1_country",
-        "leadsourcecode",   "campaignid",       "budgetamount",    "budgetstatus",
-        "decisionmaker",    "need",             "purchasetimeframe", "purchaseprocess",
-        "leadqualitycode",  "donotemail",       "donotphone",      "donotbulkemail",
-        "donotpostalmail",  "preferredcontactmethodcode", "subject", "description",
-        "statecode",        "statuscode"}) {
+  for (const char* column : {"firstname",
+                             "lastname",
+                             "middlename",
+                             "jobtitle",
+                             "emailaddress1",
+                             "emailaddress2",
+                             "emailaddress3",
+                             "telephone1",
+                             "mobilephone",
+                             "telephone2",
+                             "companyname",
+                             "websiteurl",
+                             "industrycode",
+                             "numberofemployees",
+                             "revenue",
+                             "address1_line1",
+                             "address1_city",
+                             "address1_stateorprovince",
+                             "address1_postalcode",
+                             "address1_country",
+                             "leadsourcecode",
+                             "campaignid",
+                             "budgetamount",
+                             "budgetstatus",
+                             "decisionmaker",
+                             "need",
+                             "purchasetimeframe",
+                             "purchaseprocess",
+                             "leadqualitycode",
+                             "donotemail",
+                             "donotphone",
+                             "donotbulkemail",
+                             "donotpostalmail",
+                             "preferredcontactmethodcode",
+                             "subject",
+                             "description",
+                             "statecode",
+                             "statuscode"}) {
     EXPECT_NE(mapping.find_column(column), nullptr) << column;
   }
 }
@@ -57,13 +83,13 @@ TEST(ShippedMapping, MapsEveryLeadColumnTheDesignLists) {
 // Lengths from the lead table reference (dataverse-notes section 1): the CRM refuses longer text.
 TEST(ShippedMapping, TextLimitsAreTheCrmColumnLengths) {
   const std::map<std::string, int> lengths = {
-      {"firstname", 50},          {"lastname", 50},        {"middlename", 50},
-      {"companyname", 100},       {"jobtitle", 100},       {"subject", 300},
-      {"description", 2000},      {"emailaddress1", 100},  {"emailaddress2", 100},
-      {"emailaddress3", 100},     {"telephone1", 50},      {"mobilephone", 20},
-      {"telephone2", 50},         {"telephone3", 50},      {"websiteurl", 200},
-      {"address1_city", 80},      {"address1_country", 80}, {"address1_stateorprovince", 50},
-      {"address1_postalcode", 20}, {"address1_line1", 250}, {"address1_line2", 250}};
+      {"firstname", 50},           {"lastname", 50},         {"middlename", 50},
+      {"companyname", 100},        {"jobtitle", 100},        {"subject", 300},
+      {"description", 2000},       {"emailaddress1", 100},   {"emailaddress2", 100},
+      {"emailaddress3", 100},      {"telephone1", 50},       {"mobilephone", 20},
+      {"telephone2", 50},          {"telephone3", 50},       {"websiteurl", 200},
+      {"address1_city", 80},       {"address1_country", 80}, {"address1_stateorprovince", 50},
+      {"address1_postalcode", 20}, {"address1_line1", 250},  {"address1_line2", 250}};
   const auto& mapping = shipped_mapping();
   for (const auto& [column, length] : lengths) {
     const auto* field = mapping.find_column(column);
@@ -220,9 +246,8 @@ TEST(MappingLoader, LoadFailsWithAMessageListingEveryProblem) {
 }
 
 TEST(MappingLoader, ReportsASyntaxErrorWithItsLine) {
-  const auto report =
-      check_lead_mapping_text("[fields.\"subject\"]\ncolumn = \ntype = \"string\"\n", "x.toml",
-                              "leadsync_");
+  const auto report = check_lead_mapping_text(
+      "[fields.\"subject\"]\ncolumn = \ntype = \"string\"\n", "x.toml", "leadsync_");
   ASSERT_EQ(report.problems.size(), 1u) << describe(report.problems);
   EXPECT_EQ(report.problems[0].line, 2);
   EXPECT_THAT(report.problems[0].message, HasSubstr("syntax error"));
@@ -245,7 +270,8 @@ max_lenght = 100
                                               "x.toml", "leadsync_");
   const Problem* misspelt = at_line(report.problems, 4);
   ASSERT_NE(misspelt, nullptr) << describe(report.problems);
-  EXPECT_THAT(misspelt->message, HasSubstr("unknown key 'max_lenght' (did you mean 'max_length'?)"));
+  EXPECT_THAT(misspelt->message,
+              HasSubstr("unknown key 'max_lenght' (did you mean 'max_length'?)"));
   EXPECT_NE(at_line(report.problems, 1), nullptr) << "the missing max_length is reported too";
 }
 

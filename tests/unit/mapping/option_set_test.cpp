@@ -21,8 +21,8 @@ const OptionSet& set(std::string_view name) {
 
 TEST(OptionSet, FindsLabelsSynonymsAndInternalNamesIgnoringCaseAndSeparators) {
   const auto& sources = set("leadsourcecode");
-  for (const char* text : {"Trade Show", "TRADE SHOW", "trade_show", "trade-show", "  Trade   show ",
-                           "Expo", "exhibition", "выставка"}) {
+  for (const char* text : {"Trade Show", "TRADE SHOW", "trade_show", "trade-show",
+                           "  Trade   show ", "Expo", "exhibition", "выставка"}) {
     auto value = option_value(sources, text);
     ASSERT_TRUE(value.ok()) << text << ": " << value.error().message;
     EXPECT_EQ(*value, 7) << text;
@@ -52,7 +52,8 @@ TEST(OptionSet, GivesTheLabelOfAValueAndRefusesAnUnlistedValue) {
   EXPECT_EQ(option_label(set("statuscode"), 6).value_or(""), "No Longer Interested");
   auto missing = option_label(set("statuscode"), 100000000);
   ASSERT_FALSE(missing.ok());
-  EXPECT_THAT(missing.error().message, HasSubstr("100000000 is not a value of option set statuscode"));
+  EXPECT_THAT(missing.error().message,
+              HasSubstr("100000000 is not a value of option set statuscode"));
 }
 
 TEST(OptionSet, IndustryTableHasAllThirtyThreeStandardValues) {
@@ -65,13 +66,13 @@ TEST(OptionSet, IndustryTableHasAllThirtyThreeStandardValues) {
 
 TEST(OptionSet, EveryModelChannelHasALeadSourceValue) {
   const std::vector<std::pair<model::Channel, int>> expected = {
-      {model::Channel::advertisement, 1},   {model::Channel::employee_referral, 2},
+      {model::Channel::advertisement, 1},     {model::Channel::employee_referral, 2},
       {model::Channel::external_referral, 3}, {model::Channel::partner, 4},
-      {model::Channel::public_relations, 5}, {model::Channel::seminar, 6},
-      {model::Channel::trade_show, 7},      {model::Channel::web, 8},
-      {model::Channel::word_of_mouth, 9},   {model::Channel::other, 10},
-      {model::Channel::social_campaign, 10}, {model::Channel::direct_mail, 10},
-      {model::Channel::cold_call, 10},      {model::Channel::purchased_list, 10},
+      {model::Channel::public_relations, 5},  {model::Channel::seminar, 6},
+      {model::Channel::trade_show, 7},        {model::Channel::web, 8},
+      {model::Channel::word_of_mouth, 9},     {model::Channel::other, 10},
+      {model::Channel::social_campaign, 10},  {model::Channel::direct_mail, 10},
+      {model::Channel::cold_call, 10},        {model::Channel::purchased_list, 10},
   };
   const auto& sources = set("leadsourcecode");
   for (const auto& [channel, value] : expected) {

@@ -144,7 +144,8 @@ TEST(ToDataverse, RejectsNumbersOutsideTheColumnRange) {
   auto row = push(lead);
   ASSERT_FALSE(row.ok());
   const auto& message = row.error().message;
-  EXPECT_THAT(message, HasSubstr("numberofemployees: 2000000 is outside the column's range 0..1000000"));
+  EXPECT_THAT(message,
+              HasSubstr("numberofemployees: 2000000 is outside the column's range 0..1000000"));
   EXPECT_THAT(message, HasSubstr("leadsync_fitscore: 101 is outside the column's range 0..100"));
   EXPECT_THAT(message, HasSubstr("revenue: -5 is outside"));
 }
@@ -166,9 +167,10 @@ TEST(ToDataverse, UnknownOptionLabelRejectsTheLeadListingTheAcceptedLabels) {
   auto row = push(lead);
   ASSERT_FALSE(row.ok());
   EXPECT_EQ(row.error().category, ErrorCategory::validation);
-  EXPECT_THAT(row.error().message,
-              HasSubstr("company.industry -> industrycode: 'Space Tourism' is not a value of option "
-                        "set industrycode; accepted: 1 Accounting, 2 Agriculture"));
+  EXPECT_THAT(
+      row.error().message,
+      HasSubstr("company.industry -> industrycode: 'Space Tourism' is not a value of option "
+                "set industrycode; accepted: 1 Accounting, 2 Agriculture"));
   EXPECT_THAT(row.error().message, HasSubstr("33 Wholesale"));
 }
 
@@ -203,9 +205,9 @@ TEST(ToDataverse, RefusesTextThatIsNotUtf8) {
 }
 
 TEST(ToDataverse, NeverWritesFieldsTheCrmOwns) {
-  auto row = push(full_lead(), rules_for(date(2026, 3, 20),
-                                         {"consent.do_not_email", "person.job_title",
-                                          "origin.campaign"}));
+  auto row =
+      push(full_lead(), rules_for(date(2026, 3, 20),
+                                  {"consent.do_not_email", "person.job_title", "origin.campaign"}));
   ASSERT_TRUE(row.ok()) << row.error().message;
   EXPECT_FALSE(row->body.contains("donotemail"));
   EXPECT_FALSE(row->body.contains("jobtitle"));
@@ -219,7 +221,8 @@ TEST(ToDataverse, ResolvesACampaignOnceAcrossLeadsThroughTheCache) {
   for (int i = 0; i < 3; ++i) {
     auto row = to_dataverse(full_lead(), shipped_mapping(), cache, rules_for());
     ASSERT_TRUE(row.ok()) << row.error().message;
-    EXPECT_EQ(row->body.at("campaignid@odata.bind"), std::string("/campaigns(") + campaign_id + ")");
+    EXPECT_EQ(row->body.at("campaignid@odata.bind"),
+              std::string("/campaigns(") + campaign_id + ")");
   }
   EXPECT_EQ(crm.resolve_calls, 1);
 }

@@ -723,6 +723,135 @@ TEST_P(StoreContract, DroppedDeadLettersAreGoneAndUnknownOnesAreNotFound) {
   EXPECT_TRUE(pending().empty());
 }
 
+// ---- batches and batched lookups
+// ---------------------------------------------------------------------
+
+TEST_P(StoreContract, WriteBatchStoresEveryWriteItsOutboxEntryAndTheCheckpointTogether) {
+  const auto existing = create(lead_named("Ada", "Lovelace"));
+  clock_.advance(std::chrono::seconds{3});
+  auto changed = existing;
+  changed.person.job_title = "Analyst";
+  std::vector<LeadWrite> writes;
+  writes.push_back({WriteKind::create, lead_named("Grace", "Hopper"), {}});
+  writes.push_back({WriteKind::update, changed, {}});
+  writes.push_back({WriteKind::create, lead_named("Quiet", "Import"), {.enqueue = false}});
+
+  const auto written =
+      store().write_batch(writes, CheckpointValue{"import:abc", "{\"line\":120}"}).value();
+
+  ASSERT_EQ(written.size(), 3U);
+  EXPECT_EQ(written[0].person.first_name, "Grace");
+  EXPECT_EQ(written[0].identity.version, 1);
+  EXPECT_EQ(written[0].identity.created_at, clock_.now());
+  EXPECT_EQ(written[1].identity.id, existing.identity.id);
+  EXPECT_EQ(written[1].identity.version, 2);
+  EXPECT_EQ(store().get_lead(written[0].identity.id).value().person.last_name, "Hopper");
+  EXPECT_EQ(store().get_lead(existing.identity.id).value().person.job_title, "Analyst");
+  EXPECT_EQ(store().get_lead(written[2].identity.id).value().person.first_name, "Quiet");
+  EXPECT_EQ(store().get_checkpoint("import:abc").value(),
+            std::optional<std::string>("{\"line\":120}"));
+  const auto entries = pending();
+  ASSERT_EQ(entries.size(), 3U); // the first create, then the batch's create and update
+  EXPECT_EQ(entries[1].lead_id, written[0].identity.id);
+  EXPECT_EQ(entries[2].lead_id, existing.identity.id);
+  EXPECT_EQ(entries[2].lead_version, 2);
+}
+
+TEST_P(StoreContract, AFailingWriteFailsTheWholeBatchAndStoresNothingOfIt) {
+  const auto existing = create(lead_named("Ada"));
+  auto changed = existing;
+  changed.person.job_title = "Analyst";
+  ASSERT_TRUE(store().update_lead(changed).ok());
+  auto stale = existing; // still version 1
+  stale.person.job_title = "Engineer";
+  std::vector<LeadWrite> writes;
+  writes.push_back({WriteKind::create, lead_named("Grace", "Hopper"), {}});
+  writes.push_back({WriteKind::update, stale, {}});
+
+  const auto error = error_of(store().write_batch(writes, CheckpointValue{"import:abc", "1"}));
+
+  EXPECT_EQ(error.category, ErrorCategory::conflict);
+  EXPECT_NE(error.message.find("write 2 of 2"), std::string::npos) << error.message;
+  EXPECT_EQ(store().stats().value().leads, 1);
+  EXPECT_EQ(pending().size(), 2U);
+  EXPECT_FALSE(store().get_checkpoint("import:abc").value().has_value());
+}
+
+TEST_P(StoreContract, WriteBatchRefusesTheSameLeadTwiceAndAnEmptyCheckpointName) {
+  const auto existing = create(lead_named("Ada"));
+  std::vector<LeadWrite> twice{{WriteKind::update, existing, {}}, {WriteKind::update, existing, {}}};
+
+  const auto error = error_of(store().write_batch(twice, std::nullopt));
+
+  EXPECT_EQ(error.category, ErrorCategory::invalid_argument);
+  EXPECT_NE(error.message.find("twice"), std::string::npos) << error.message;
+  EXPECT_EQ(error_of(store().write_batch({}, CheckpointValue{"", "x"})).category,
+            ErrorCategory::invalid_argument);
+  EXPECT_EQ(store().get_lead(existing.identity.id).value().identity.version, 1);
+}
+
+TEST_P(StoreContract, AnEmptyBatchStillStoresItsCheckpoint) {
+  EXPECT_TRUE(store().write_batch({}, CheckpointValue{"import:abc", "done"}).value().empty());
+
+  EXPECT_EQ(store().get_checkpoint("import:abc").value(), std::optional<std::string>("done"));
+}
+
+TEST_P(StoreContract, FindLeadsReturnsEachLeadHoldingAnyKeyOnceOldestFirst) {
+  auto by_email = lead_named("Ada", "Lovelace");
+  by_email.person.emails = {"Ada@Example.com"};
+  by_email.company.domain = "example.com";
+  auto by_phone = lead_named("Grace", "Hopper");
+  model::Phone phone;
+  phone.e164 = "+14155550100";
+  by_phone.person.phones = {phone};
+  auto by_domain = lead_named("Alan", "Turing");
+  by_domain.company.domain = "Bletchley.org";
+  auto unrelated = lead_named("Other", "Person");
+  unrelated.person.emails = {"other@elsewhere.com"};
+  const auto first = create(by_email);
+  clock_.advance(std::chrono::seconds{1});
+  const auto second = create(by_phone);
+  clock_.advance(std::chrono::seconds{1});
+  const auto third = create(by_domain);
+  create(unrelated);
+
+  LeadLookup lookup;
+  lookup.emails = {"ADA@example.COM", "nobody@example.com"};
+  lookup.phones = {"+14155550100"};
+  lookup.domains = {"bletchley.org", "example.com"}; // Ada again, by her domain
+  const auto found = store().find_leads(lookup).value();
+
+  EXPECT_EQ(ids_of(found), (std::vector<std::string>{first.identity.id, second.identity.id,
+                                                     third.identity.id}));
+  EXPECT_EQ(found[0].person.emails, by_email.person.emails);
+}
+
+TEST_P(StoreContract, FindLeadsLeavesOutTombstonesAndDomainMatchesCreatedLater) {
+  auto early = lead_named("Early", "Bird");
+  early.company.domain = "acme.com";
+  auto gone = lead_named("Gone", "Away");
+  gone.company.domain = "acme.com";
+  const auto early_lead = create(early);
+  ASSERT_TRUE(store().tombstone_lead(create(gone).identity.id).ok());
+  clock_.advance(std::chrono::seconds{1});
+  const auto import_started = clock_.now();
+  auto late = lead_named("Late", "Comer");
+  late.company.domain = "acme.com";
+  late.person.emails = {"late@acme.com"};
+  const auto late_lead = create(late);
+
+  LeadLookup by_domain;
+  by_domain.domains = {"acme.com"};
+  by_domain.domain_created_before = import_started;
+  EXPECT_EQ(ids_of(store().find_leads(by_domain).value()),
+            std::vector<std::string>{early_lead.identity.id});
+
+  by_domain.emails = {"late@acme.com"}; // the cut-off applies to domains only
+  EXPECT_EQ(ids_of(store().find_leads(by_domain).value()),
+            (std::vector<std::string>{early_lead.identity.id, late_lead.identity.id}));
+  EXPECT_TRUE(store().find_leads(LeadLookup{}).value().empty());
+}
+
 // ---- checkpoints, runs, events, stats
 // ---------------------------------------------------------------------
 

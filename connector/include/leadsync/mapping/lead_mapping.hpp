@@ -1,22 +1,23 @@
 #pragma once
-// mappings/lead.toml loaded: which internal lead field goes to which Dataverse lead column, with the
-// column's type, limits and policies, and the option-set tables. The loader checks the whole file and
-// reports every problem with its line; an unusable mapping never reaches the sync engine.
+// mappings/lead.toml loaded: which internal lead field goes to which Dataverse lead column, with
+// the column's type, limits and policies, and the option-set tables. The loader checks the whole
+// file and reports every problem with its line; an unusable mapping never reaches the sync engine.
 //
 // File layout (the shipped file explains every key in comments):
 //   [fields."person.first_name"]        one table per mapped internal field (see field_paths())
 //   column = "firstname"                Dataverse logical column name; "{prefix}x" = custom column
-//   type = "string"                     string | memo | integer | money | decimal | double | boolean |
+//   type = "string"                     string | memo | integer | money | decimal | double |
+//   boolean |
 //                                       date_only | date_time | optionset:<set> |
 //                                       lookup:<entity set>:<name column>
 //   max_length = 50                     required for string and memo; in Unicode characters
 //   on_too_long = "truncate"            truncate (with a warning) | reject (the lead is refused)
 //   min = 0, max = 100                  optional range for numbers
-//   direction = "both"                  both | push (we write, never read) | pull (we read, never write)
-//   navigation = "campaignid"           lookups: the navigation property for @odata.bind (default column)
-//   score_bands = { hot = 70, ... }     qualification.lead_quality only: lowest total score per option
-//   [option_sets.leadsourcecode]
-//   options = [ { value = 1, label = "Advertisement", internal = "advertisement",
+//   direction = "both"                  both | push (we write, never read) | pull (we read, never
+//   write) navigation = "campaignid"           lookups: the navigation property for @odata.bind
+//   (default column) score_bands = { hot = 70, ... }     qualification.lead_quality only: lowest
+//   total score per option [option_sets.leadsourcecode] options = [ { value = 1, label =
+//   "Advertisement", internal = "advertisement",
 //                 synonyms = ["Ads"] }, ... ]
 
 #include "leadsync/core/config.hpp"
@@ -48,24 +49,22 @@ enum class ColumnType {
   option_set,
   lookup
 };
-std::string_view to_string(ColumnType type); // "double" for double_, "optionset", "lookup"
 
 enum class TooLong { truncate, reject };
 enum class Direction { both, push, pull };
-std::string_view to_string(Direction direction);
 
 struct FieldMapping {
   std::string field;  // internal field path, e.g. "person.emails[0]"
   std::string column; // Dataverse logical name, prefix already substituted
   ColumnType type = ColumnType::string;
-  std::string type_text;                 // as written in the file, for messages
-  std::string option_set;                // option_set: the table's name
-  std::string lookup_entity_set;         // lookup: e.g. "campaigns"
-  std::string lookup_name_column;        // lookup: e.g. "name"
-  std::string navigation;                // lookup: navigation property used in "<nav>@odata.bind"
-  std::optional<int> max_length;         // string, memo
-  std::optional<double> min;             // numbers
-  std::optional<double> max;             // numbers
+  std::string type_text;          // as written in the file, for messages
+  std::string option_set;         // option_set: the table's name
+  std::string lookup_entity_set;  // lookup: e.g. "campaigns"
+  std::string lookup_name_column; // lookup: e.g. "name"
+  std::string navigation;         // lookup: navigation property used in "<nav>@odata.bind"
+  std::optional<int> max_length;  // string, memo
+  std::optional<double> min;      // numbers
+  std::optional<double> max;      // numbers
   TooLong on_too_long = TooLong::truncate;
   Direction direction = Direction::both;
   std::map<std::string, double> score_bands; // internal option name -> lowest total score
@@ -73,13 +72,14 @@ struct FieldMapping {
 
   bool pushed() const noexcept { return direction != Direction::pull; }
   bool pulled() const noexcept { return direction != Direction::push; }
-  // The property a row read from Dataverse carries: "_campaignid_value" for a lookup, else the column.
+  // The property a row read from Dataverse carries: "_campaignid_value" for a lookup, else the
+  // column.
   std::string read_property() const;
 };
 
 struct LeadMapping {
-  std::filesystem::path source;   // the file it came from
-  std::string prefix;             // custom column prefix, e.g. "leadsync_"
+  std::filesystem::path source;     // the file it came from
+  std::string prefix;               // custom column prefix, e.g. "leadsync_"
   std::vector<FieldMapping> fields; // in file order
   std::map<std::string, OptionSet, std::less<>> option_sets;
 
@@ -93,13 +93,14 @@ struct LeadMapping {
 };
 
 struct MappingReport {
-  LeadMapping mapping;            // usable only when problems is empty
+  LeadMapping mapping;           // usable only when problems is empty
   std::vector<Problem> problems; // every problem, in line order
 };
 
-// Reads and checks the file. Fails (config) only when the file cannot be read; everything else (syntax,
-// unknown keys and fields with did-you-mean, bad types, missing or duplicate columns, option-set
-// references, missing max_length, bad ranges, an enum value no option takes...) is in the report.
+// Reads and checks the file. Fails (config) only when the file cannot be read; everything else
+// (syntax, unknown keys and fields with did-you-mean, bad types, missing or duplicate columns,
+// option-set references, missing max_length, bad ranges, an enum value no option takes...) is in
+// the report.
 Result<MappingReport> check_lead_mapping(const std::filesystem::path& file,
                                          const std::string& prefix);
 MappingReport check_lead_mapping_text(const std::string& text, const std::filesystem::path& name,

@@ -1,6 +1,7 @@
 #pragma once
-// `leadsync check`: does the CRM have what the mapping writes? The sync engine implements MetadataSource
-// with the Dataverse client (EntityDefinitions); compare_with_metadata says, per problem, what to fix.
+// `leadsync check`: does the CRM have what the mapping writes? The sync engine implements
+// MetadataSource with the Dataverse client (EntityDefinitions); compare_with_metadata says, per
+// problem, what to fix.
 
 #include "leadsync/core/result.hpp"
 #include "leadsync/mapping/lead_mapping.hpp"
@@ -12,9 +13,9 @@
 namespace leadsync::mapping {
 
 struct AttributeInfo {
-  std::string type;              // Dataverse AttributeType: "String", "Memo", "Integer", "BigInt",
-                                 // "Money", "Decimal", "Double", "Boolean", "DateTime", "Picklist",
-                                 // "State", "Status", "Lookup", "Customer", "Owner", "Uniqueidentifier"
+  std::string type; // Dataverse AttributeType: "String", "Memo", "Integer", "BigInt",
+                    // "Money", "Decimal", "Double", "Boolean", "DateTime", "Picklist",
+                    // "State", "Status", "Lookup", "Customer", "Owner", "Uniqueidentifier"
   std::optional<int> max_length; // String and Memo columns
 };
 
@@ -31,10 +32,11 @@ public:
                                                  const std::string& key_name) = 0;
 };
 
-// Every difference between the mapping and the CRM's lead table, each with the mapping file's line and
-// what to do: a column the CRM lacks (create it with this type, or remove the entry), a column of another
-// type, a CRM column shorter than the mapping's max_length, and an alternate key that is missing, still
-// being built or failed. Fails with the source's error when the CRM could not be asked.
+// Every difference between the mapping and the CRM's lead table, each with the mapping file's line
+// and what to do: a column the CRM lacks (create it with this type, or remove the entry), a column
+// of another type, a CRM column shorter than the mapping's max_length, and an alternate key that is
+// missing, still being built or failed. Fails with the source's error when the CRM could not be
+// asked.
 Result<std::vector<Problem>> compare_with_metadata(const LeadMapping& mapping, MetadataSource& crm,
                                                    const std::string& alternate_key);
 

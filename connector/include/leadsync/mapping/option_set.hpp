@@ -1,10 +1,11 @@
 #pragma once
-// A Dataverse choice column's values ("option set"): value <-> label, with synonyms and the internal
-// names our lead model uses (e.g. Channel::trade_show is "trade_show" -> 7 "Trade Show").
+// A Dataverse choice column's values ("option set"): value <-> label, with synonyms and the
+// internal names our lead model uses (e.g. Channel::trade_show is "trade_show" -> 7 "Trade Show").
 //
 // Text is matched loosely: case does not matter (Latin, Cyrillic and Greek), '_' and '-' count as
-// spaces, runs of spaces as one and curly apostrophes as straight ones, so "TRADE-SHOW", "trade_show"
-// and "Trade  Show" all find "Trade Show". A label, a synonym or an internal name may be given.
+// spaces, runs of spaces as one and curly apostrophes as straight ones, so "TRADE-SHOW",
+// "trade_show" and "Trade  Show" all find "Trade Show". A label, a synonym or an internal name may
+// be given.
 
 #include "leadsync/core/result.hpp"
 
@@ -48,13 +49,16 @@ private:
   std::map<std::string, std::size_t, std::less<>> by_internal_; // normalized internal name -> index
 };
 
-// The value for a label, synonym or internal name. Fails (validation) naming the text, the option set
-// and every accepted label, so the person can correct the data or add a synonym to the mapping file.
+// The value for a label, synonym or internal name. Fails (validation) naming the text, the option
+// set and every accepted label, so the person can correct the data or add a synonym to the mapping
+// file.
 Result<int> option_value(const OptionSet& set, std::string_view label);
-// The label of a value. Fails (validation) for a value the set does not list, naming the set's values.
+// The label of a value. Fails (validation) for a value the set does not list, naming the set's
+// values.
 Result<std::string> option_label(const OptionSet& set, int value);
 
-// The comparison form used for labels: case-folded, '_'/'-' as spaces, whitespace collapsed, trimmed.
+// The comparison form used for labels: case-folded, '_'/'-' as spaces, whitespace collapsed,
+// trimmed.
 std::string normalize_label(std::string_view text);
 
 } // namespace leadsync::mapping

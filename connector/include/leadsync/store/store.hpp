@@ -30,6 +30,30 @@ struct WriteOptions {
   OutboxOperation operation = OutboxOperation::upsert;
 };
 
+// One lead write of a batch (Store::write_batch): create_lead or update_lead semantics.
+enum class WriteKind { create, update };
+struct LeadWrite {
+  WriteKind kind = WriteKind::create;
+  model::Lead lead;
+  WriteOptions options;
+};
+
+// A named checkpoint value written with a batch.
+struct CheckpointValue {
+  std::string name;
+  std::string value;
+};
+
+// Several de-duplication lookups at once (Store::find_leads). Inputs are already normalized.
+struct LeadLookup {
+  std::vector<std::string> emails;  // compared case-insensitively
+  std::vector<std::string> phones;  // E.164
+  std::vector<std::string> domains; // company domains, compared case-insensitively
+  // When set, domain matches only among leads created before this time. A company domain can hold
+  // thousands of leads; an import that tracks the leads it created itself leaves them out this way.
+  std::optional<TimePoint> domain_created_before;
+};
+
 struct LeadFilter {
   std::optional<model::LifecycleStage> stage;
   std::optional<bool> is_new;           // only leads not yet enriched/scored
@@ -124,6 +148,16 @@ public:
   virtual Result<std::vector<model::Lead>> find_by_domain(const std::string& domain) = 0;
   virtual Result<std::vector<model::Lead>> find_by_crm_id(const std::string& crm_id) = 0;
   virtual Result<LeadPage> list_leads(const LeadFilter& filter, const PageRequest& page) = 0;
+  // Live leads holding any of the lookup's e-mails, phones or domains, each once, oldest first: the
+  // find_by_* lookups of many candidates in one call.
+  virtual Result<std::vector<model::Lead>> find_leads(const LeadLookup& lookup) = 0;
+  // Every write (as create_lead / update_lead would do it, outbox entries included) and, when
+  // given, the checkpoint, in ONE transaction: all of it is stored or none of it. A failing write
+  // (stale version, duplicate or invalid id, missing lead) fails the batch with the error of that
+  // write, prefixed by its position. Returns the written leads in order (ids, versions and times
+  // set). A lead may appear only once in a batch.
+  virtual Result<std::vector<model::Lead>>
+  write_batch(std::vector<LeadWrite> writes, const std::optional<CheckpointValue>& checkpoint) = 0;
 
   // Outbox. claim_outbox leases the oldest free entries (or those whose lease expired), never an entry
   // whose lead has an older entry leased by someone else, so changes of one lead go out in order.

@@ -26,7 +26,9 @@ std::string format_number(double number) {
   return std::string(buffer, result.ptr);
 }
 
-std::string subject(const FieldMapping& entry) { return entry.field + " -> " + entry.column; }
+std::string subject(const FieldMapping& entry) {
+  return entry.field + " -> " + entry.column;
+}
 
 Failure rejected(const FieldMapping& entry, const std::string& reason) {
   return fail(ErrorCategory::validation, subject(entry) + ": " + reason);
@@ -66,8 +68,8 @@ Result<Encoded> encode_text(const FieldMapping& entry, const std::string& text) 
 
 Result<Encoded> encode_number(const FieldMapping& entry, const Value& value) {
   const bool whole = std::holds_alternative<std::int64_t>(value);
-  const double number = whole ? static_cast<double>(std::get<std::int64_t>(value))
-                              : std::get<double>(value);
+  const double number =
+      whole ? static_cast<double>(std::get<std::int64_t>(value)) : std::get<double>(value);
   if (!std::isfinite(number)) {
     return rejected(entry, "the value is not a finite number");
   }
@@ -105,8 +107,7 @@ Result<Encoded> encode_option(const FieldDef& def, const FieldMapping& entry, co
       return Encoded{entry.column, Json(option->value), {}};
     }
     return rejected(entry, "'" + text + "' has no option in option set " + set.name() +
-                               ": add it to the internal list of one of " +
-                               set.accepted_labels());
+                               ": add it to the internal list of one of " + set.accepted_labels());
   }
   auto option_number = option_value(set, text);
   if (!option_number) {
@@ -122,11 +123,10 @@ Result<std::optional<Encoded>> encode_lookup(const FieldMapping& entry, const st
   if (!id) {
     return rejected(entry, "no " + entry.lookup_entity_set + " row has " +
                                entry.lookup_name_column + " '" + name +
-                               "': create it in Dynamics 365 or correct the lead's " +
-                               entry.field);
+                               "': create it in Dynamics 365 or correct the lead's " + entry.field);
   }
-  return std::optional(Encoded{entry.navigation + "@odata.bind",
-                               "/" + entry.lookup_entity_set + "(" + *id + ")", {}});
+  return std::optional(Encoded{
+      entry.navigation + "@odata.bind", "/" + entry.lookup_entity_set + "(" + *id + ")", {}});
 }
 
 } // namespace
@@ -206,10 +206,10 @@ Result<MaybeValue> decode_option(const FieldDef& def, const FieldMapping& entry,
     return malformed(entry, raw, "an option value (whole number)");
   }
   const auto number = raw.get<std::int64_t>();
-  const Option* option = number >= std::numeric_limits<int>::min() &&
-                                 number <= std::numeric_limits<int>::max()
-                             ? set.find_value(static_cast<int>(number))
-                             : nullptr;
+  const Option* option =
+      number >= std::numeric_limits<int>::min() && number <= std::numeric_limits<int>::max()
+          ? set.find_value(static_cast<int>(number))
+          : nullptr;
   if (option == nullptr) {
     return fail(ErrorCategory::validation,
                 "the CRM has value " + std::to_string(number) + " in column " + entry.column +

@@ -7,7 +7,6 @@
 #include "leadsync/mapping/lookup.hpp"
 
 #include <nlohmann/json.hpp>
-
 #include <optional>
 #include <string>
 
@@ -20,15 +19,16 @@ struct Encoded {
 };
 
 // nullopt: the column is left out of the body (an empty lookup or lead quality). Fails with
-// ErrorCategory::validation when the value cannot be written (the message names field and column and
-// says why), or with the resolver's error when a lookup could not be asked.
+// ErrorCategory::validation when the value cannot be written (the message names field and column
+// and says why), or with the resolver's error when a lookup could not be asked.
 Result<std::optional<Encoded>> encode_field(const FieldDef& def, const FieldMapping& entry,
                                             const MaybeValue& value, const LeadMapping& mapping,
                                             LookupResolver& lookups);
 
 // The value of `entry`'s property in a Dataverse row (`row` gives annotations, e.g. a lookup's
 // formatted name) in the field's kind. Fails (protocol) on a JSON type the column cannot have,
-// (validation) on an option value the mapping does not list, (not_found) on a lookup to a missing row.
+// (validation) on an option value the mapping does not list, (not_found) on a lookup to a missing
+// row.
 Result<MaybeValue> decode_field(const FieldDef& def, const FieldMapping& entry,
                                 const nlohmann::json& row, const LeadMapping& mapping,
                                 LookupResolver& lookups);

@@ -11,8 +11,9 @@ namespace {
 
 using model::Lead;
 
-// ---- enum names -----------------------------------------------------------------------------------------
-// The same snake_case names as the model's JSON (model/json.hpp), which exposes only some of them.
+// ---- enum names
+// ----------------------------------------------------------------------------------------- The
+// same snake_case names as the model's JSON (model/json.hpp), which exposes only some of them.
 
 template <typename E> struct EnumNames;
 
@@ -65,24 +66,30 @@ template <> struct EnumNames<model::PurchaseProcess> {
 // Channel and LifecycleStage names come from the model itself; the tables list every value once.
 template <> struct EnumNames<model::Channel> {
   static constexpr std::array<model::Channel, 14> values{
-      model::Channel::advertisement,   model::Channel::trade_show,
-      model::Channel::seminar,         model::Channel::web,
+      model::Channel::advertisement,     model::Channel::trade_show,
+      model::Channel::seminar,           model::Channel::web,
       model::Channel::employee_referral, model::Channel::external_referral,
-      model::Channel::partner,         model::Channel::public_relations,
-      model::Channel::word_of_mouth,   model::Channel::social_campaign,
-      model::Channel::direct_mail,     model::Channel::cold_call,
-      model::Channel::purchased_list,  model::Channel::other};
+      model::Channel::partner,           model::Channel::public_relations,
+      model::Channel::word_of_mouth,     model::Channel::social_campaign,
+      model::Channel::direct_mail,       model::Channel::cold_call,
+      model::Channel::purchased_list,    model::Channel::other};
 };
 
 template <> struct EnumNames<model::LifecycleStage> {
   static constexpr std::array<model::LifecycleStage, 8> values{
-      model::LifecycleStage::new_lead, model::LifecycleStage::cold,
-      model::LifecycleStage::mql,      model::LifecycleStage::pql,
-      model::LifecycleStage::service_qualified, model::LifecycleStage::sql,
-      model::LifecycleStage::qualified, model::LifecycleStage::disqualified};
+      model::LifecycleStage::new_lead,
+      model::LifecycleStage::cold,
+      model::LifecycleStage::mql,
+      model::LifecycleStage::pql,
+      model::LifecycleStage::service_qualified,
+      model::LifecycleStage::sql,
+      model::LifecycleStage::qualified,
+      model::LifecycleStage::disqualified};
 };
 
-template <typename E> constexpr bool named_by_model = requires { EnumNames<E>::values; };
+template <typename E> constexpr bool named_by_model = requires {
+  EnumNames<E>::values;
+};
 
 template <typename E> std::string_view enum_name(E value) {
   if constexpr (named_by_model<E>) {
@@ -129,12 +136,13 @@ template <typename E> Result<E> parse_enum(std::string_view path, std::string_vi
   for (const auto name : enum_names<E>()) {
     expected += (expected.empty() ? "" : ", ") + std::string(name);
   }
-  return fail(ErrorCategory::validation, std::string(path) + ": '" + std::string(text) +
-                                             "' is not one of " + expected);
+  return fail(ErrorCategory::validation,
+              std::string(path) + ": '" + std::string(text) + "' is not one of " + expected);
 }
 
-// ---- field builders -------------------------------------------------------------------------------------
-// `access` is a generic lambda returning a reference to the member, for a const and a mutable lead.
+// ---- field builders
+// ------------------------------------------------------------------------------------- `access` is
+// a generic lambda returning a reference to the member, for a const and a mutable lead.
 
 template <typename Access> FieldDef text_field(std::string_view path, Access access) {
   FieldDef def{path, ValueKind::text, Role::plain, {}, {}, {}};
@@ -227,7 +235,8 @@ FieldDef email_field(std::string_view path, std::size_t index) {
     }
     return Value(emails[index]);
   };
-  // Leaves an empty slot when the CRM has e-mail 2 but not e-mail 1; from_dataverse closes the gaps.
+  // Leaves an empty slot when the CRM has e-mail 2 but not e-mail 1; from_dataverse closes the
+  // gaps.
   def.set = [index](Lead& lead, const MaybeValue& value) -> Status {
     auto& emails = lead.person.emails;
     if (index >= emails.size()) {
@@ -281,9 +290,10 @@ FieldDef phone_field(std::string_view path, model::PhoneKind kind) {
     if (mark != std::string::npos) {
       phone.extension = text.substr(mark + extension_mark.size());
     }
-    const bool looks_e164 =
-        phone.raw.size() >= 8 && phone.raw.size() <= 16 && phone.raw[0] == '+' &&
-        std::all_of(phone.raw.begin() + 1, phone.raw.end(), [](char c) { return c >= '0' && c <= '9'; });
+    const bool looks_e164 = phone.raw.size() >= 8 && phone.raw.size() <= 16 &&
+                            phone.raw[0] == '+' &&
+                            std::all_of(phone.raw.begin() + 1, phone.raw.end(),
+                                        [](char c) { return c >= '0' && c <= '9'; });
     if (looks_e164) {
       phone.e164 = phone.raw;
     }
@@ -336,18 +346,19 @@ MaybeValue lead_quality(const Lead& lead, const ReadContext& context) {
 std::vector<FieldDef> build_field_defs() {
   using model::PhoneKind;
   std::vector<FieldDef> defs;
-  auto key = text_field("identity.id", [](auto& lead) -> auto& { return lead.identity.id; });
+  auto key = text_field(
+      "identity.id", [](auto& lead) -> auto& { return lead.identity.id; });
   key.role = Role::key;
   defs.push_back(std::move(key));
 
-  defs.push_back(
-      text_field("person.first_name", [](auto& lead) -> auto& { return lead.person.first_name; }));
-  defs.push_back(
-      text_field("person.middle_name", [](auto& lead) -> auto& { return lead.person.middle_name; }));
-  defs.push_back(
-      text_field("person.last_name", [](auto& lead) -> auto& { return lead.person.last_name; }));
-  defs.push_back(
-      text_field("person.job_title", [](auto& lead) -> auto& { return lead.person.job_title; }));
+  defs.push_back(text_field(
+      "person.first_name", [](auto& lead) -> auto& { return lead.person.first_name; }));
+  defs.push_back(text_field(
+      "person.middle_name", [](auto& lead) -> auto& { return lead.person.middle_name; }));
+  defs.push_back(text_field(
+      "person.last_name", [](auto& lead) -> auto& { return lead.person.last_name; }));
+  defs.push_back(text_field(
+      "person.job_title", [](auto& lead) -> auto& { return lead.person.job_title; }));
   defs.push_back(email_field("person.emails[0]", 0));
   defs.push_back(email_field("person.emails[1]", 1));
   defs.push_back(email_field("person.emails[2]", 2));
@@ -358,40 +369,42 @@ std::vector<FieldDef> build_field_defs() {
   defs.push_back(optional_enum_field<model::ContactMethod>(
       "person.preferred_contact_method",
       [](auto& lead) -> auto& { return lead.person.preferred_contact_method; }));
-  defs.push_back(
-      text_field("person.language", [](auto& lead) -> auto& { return lead.person.language; }));
+  defs.push_back(text_field(
+      "person.language", [](auto& lead) -> auto& { return lead.person.language; }));
 
-  defs.push_back(text_field("company.name", [](auto& lead) -> auto& { return lead.company.name; }));
-  defs.push_back(
-      text_field("company.website", [](auto& lead) -> auto& { return lead.company.website; }));
-  defs.push_back(
-      text_field("company.industry", [](auto& lead) -> auto& { return lead.company.industry; }));
+  defs.push_back(text_field(
+      "company.name", [](auto& lead) -> auto& { return lead.company.name; }));
+  defs.push_back(text_field(
+      "company.website", [](auto& lead) -> auto& { return lead.company.website; }));
+  defs.push_back(text_field(
+      "company.industry", [](auto& lead) -> auto& { return lead.company.industry; }));
   defs.push_back(optional_field<std::int64_t>(
       "company.employee_count", ValueKind::integer,
       [](auto& lead) -> auto& { return lead.company.employee_count; }));
   defs.push_back(optional_field<double>(
       "company.annual_revenue", ValueKind::number,
       [](auto& lead) -> auto& { return lead.company.annual_revenue; }));
-  defs.push_back(text_field("company.address.line1",
-                            [](auto& lead) -> auto& { return lead.company.address.line1; }));
-  defs.push_back(text_field("company.address.line2",
-                            [](auto& lead) -> auto& { return lead.company.address.line2; }));
-  defs.push_back(text_field("company.address.city",
-                            [](auto& lead) -> auto& { return lead.company.address.city; }));
-  defs.push_back(
-      text_field("company.address.state_or_province",
-                 [](auto& lead) -> auto& { return lead.company.address.state_or_province; }));
-  defs.push_back(text_field("company.address.postal_code",
-                            [](auto& lead) -> auto& { return lead.company.address.postal_code; }));
-  defs.push_back(text_field("company.address.country",
-                            [](auto& lead) -> auto& { return lead.company.address.country; }));
+  defs.push_back(text_field(
+      "company.address.line1", [](auto& lead) -> auto& { return lead.company.address.line1; }));
+  defs.push_back(text_field(
+      "company.address.line2", [](auto& lead) -> auto& { return lead.company.address.line2; }));
+  defs.push_back(text_field(
+      "company.address.city", [](auto& lead) -> auto& { return lead.company.address.city; }));
+  defs.push_back(text_field(
+      "company.address.state_or_province",
+      [](auto& lead) -> auto& { return lead.company.address.state_or_province; }));
+  defs.push_back(text_field(
+      "company.address.postal_code",
+      [](auto& lead) -> auto& { return lead.company.address.postal_code; }));
+  defs.push_back(text_field(
+      "company.address.country", [](auto& lead) -> auto& { return lead.company.address.country; }));
 
   defs.push_back(enum_field<model::Channel>(
       "origin.channel", [](auto& lead) -> auto& { return lead.origin.channel; }));
-  defs.push_back(
-      text_field("origin.campaign", [](auto& lead) -> auto& { return lead.origin.campaign; }));
-  defs.push_back(
-      text_field("origin.lead_magnet", [](auto& lead) -> auto& { return lead.origin.lead_magnet; }));
+  defs.push_back(text_field(
+      "origin.campaign", [](auto& lead) -> auto& { return lead.origin.campaign; }));
+  defs.push_back(text_field(
+      "origin.lead_magnet", [](auto& lead) -> auto& { return lead.origin.lead_magnet; }));
   defs.push_back(derived_field("origin.newest_list.vendor", ValueKind::text,
                                [](const Lead& lead, const ReadContext&) {
                                  const auto* list = newest_list(lead);
@@ -407,18 +420,15 @@ std::vector<FieldDef> build_field_defs() {
                                  const auto* list = newest_list(lead);
                                  return list ? MaybeValue(Value(list->exclusive)) : MaybeValue();
                                }));
-  defs.push_back(derived_field("origin.newest_list.acquired_on", ValueKind::date,
-                               [](const Lead& lead, const ReadContext&) {
-                                 const auto* list = newest_list(lead);
-                                 return list && list->acquired_on
-                                            ? MaybeValue(Value(*list->acquired_on))
-                                            : MaybeValue();
-                               }));
-  defs.push_back(derived_field("origin.list_count", ValueKind::integer,
-                               [](const Lead& lead, const ReadContext&) {
-                                 return MaybeValue(
-                                     Value(std::int64_t{model::list_count(lead.origin)}));
-                               }));
+  defs.push_back(derived_field(
+      "origin.newest_list.acquired_on", ValueKind::date, [](const Lead& lead, const ReadContext&) {
+        const auto* list = newest_list(lead);
+        return list && list->acquired_on ? MaybeValue(Value(*list->acquired_on)) : MaybeValue();
+      }));
+  defs.push_back(derived_field(
+      "origin.list_count", ValueKind::integer, [](const Lead& lead, const ReadContext&) {
+        return MaybeValue(Value(std::int64_t{model::list_count(lead.origin)}));
+      }));
   defs.push_back(derived_field(
       "origin.list_age_bucket", ValueKind::text, [](const Lead& lead, const ReadContext& context) {
         const auto bucket = model::list_age_bucket(lead.origin, context.today);
@@ -427,16 +437,18 @@ std::vector<FieldDef> build_field_defs() {
                    : MaybeValue(Value(std::string(model::to_string(bucket))));
       }));
 
-  defs.push_back(value_field<bool>("consent.do_not_email", ValueKind::boolean,
-                                   [](auto& lead) -> auto& { return lead.consent.do_not_email; }));
-  defs.push_back(value_field<bool>("consent.do_not_phone", ValueKind::boolean,
-                                   [](auto& lead) -> auto& { return lead.consent.do_not_phone; }));
-  defs.push_back(
-      value_field<bool>("consent.do_not_bulk_email", ValueKind::boolean,
-                        [](auto& lead) -> auto& { return lead.consent.do_not_bulk_email; }));
-  defs.push_back(
-      value_field<bool>("consent.do_not_postal_mail", ValueKind::boolean,
-                        [](auto& lead) -> auto& { return lead.consent.do_not_postal_mail; }));
+  defs.push_back(value_field<bool>(
+      "consent.do_not_email", ValueKind::boolean,
+      [](auto& lead) -> auto& { return lead.consent.do_not_email; }));
+  defs.push_back(value_field<bool>(
+      "consent.do_not_phone", ValueKind::boolean,
+      [](auto& lead) -> auto& { return lead.consent.do_not_phone; }));
+  defs.push_back(value_field<bool>(
+      "consent.do_not_bulk_email", ValueKind::boolean,
+      [](auto& lead) -> auto& { return lead.consent.do_not_bulk_email; }));
+  defs.push_back(value_field<bool>(
+      "consent.do_not_postal_mail", ValueKind::boolean,
+      [](auto& lead) -> auto& { return lead.consent.do_not_postal_mail; }));
 
   defs.push_back(enum_field<model::LifecycleStage>(
       "qualification.stage", [](auto& lead) -> auto& { return lead.qualification.stage; }));
@@ -457,60 +469,64 @@ std::vector<FieldDef> build_field_defs() {
   defs.push_back(optional_enum_field<model::PurchaseProcess>(
       "qualification.bant.purchase_process",
       [](auto& lead) -> auto& { return lead.qualification.bant.purchase_process; }));
-  defs.push_back(
-      value_field<double>("qualification.scores.fit", ValueKind::number,
-                          [](auto& lead) -> auto& { return lead.qualification.scores.fit; }));
+  defs.push_back(value_field<double>(
+      "qualification.scores.fit", ValueKind::number,
+      [](auto& lead) -> auto& { return lead.qualification.scores.fit; }));
   defs.push_back(value_field<double>(
       "qualification.scores.engagement", ValueKind::number,
       [](auto& lead) -> auto& { return lead.qualification.scores.engagement; }));
   defs.push_back(value_field<double>(
       "qualification.scores.data_quality", ValueKind::number,
       [](auto& lead) -> auto& { return lead.qualification.scores.data_quality; }));
-  defs.push_back(
-      value_field<double>("qualification.scores.total", ValueKind::number,
-                          [](auto& lead) -> auto& { return lead.qualification.scores.total; }));
-  defs.push_back(FieldDef{"qualification.lead_quality", ValueKind::enum_name, Role::lead_quality,
-                          {}, lead_quality, {}});
+  defs.push_back(value_field<double>(
+      "qualification.scores.total", ValueKind::number,
+      [](auto& lead) -> auto& { return lead.qualification.scores.total; }));
+  defs.push_back(FieldDef{"qualification.lead_quality",
+                          ValueKind::enum_name,
+                          Role::lead_quality,
+                          {},
+                          lead_quality,
+                          {}});
   defs.push_back(FieldDef{"qualification.crm_state",
                           ValueKind::enum_name,
                           Role::crm_state,
                           {state_open, state_qualified, state_disqualified},
                           {},
                           {}});
-  defs.push_back(FieldDef{"qualification.crm_status", ValueKind::integer, Role::crm_status, {}, {},
-                          {}});
+  defs.push_back(
+      FieldDef{"qualification.crm_status", ValueKind::integer, Role::crm_status, {}, {}, {}});
 
-  defs.push_back(text_field("subject", [](auto& lead) -> auto& { return lead.subject; }));
-  defs.push_back(text_field("description", [](auto& lead) -> auto& { return lead.description; }));
+  defs.push_back(text_field(
+      "subject", [](auto& lead) -> auto& { return lead.subject; }));
+  defs.push_back(text_field(
+      "description", [](auto& lead) -> auto& { return lead.description; }));
 
-  defs.push_back(derived_field("enrichment.sources", ValueKind::text,
-                               [](const Lead& lead, const ReadContext&) {
-                                 std::vector<std::string> providers;
-                                 for (const auto& field : lead.enrichment) {
-                                   if (!field.provider.empty() &&
-                                       std::find(providers.begin(), providers.end(),
-                                                 field.provider) == providers.end()) {
-                                     providers.push_back(field.provider);
-                                   }
-                                 }
-                                 std::string joined;
-                                 for (const auto& provider : providers) {
-                                   joined += (joined.empty() ? "" : ", ") + provider;
-                                 }
-                                 return text_or_empty(joined);
-                               }));
-  defs.push_back(derived_field("enrichment.last_fetched_at", ValueKind::date_time,
-                               [](const Lead& lead, const ReadContext&) {
-                                 MaybeValue latest;
-                                 for (const auto& field : lead.enrichment) {
-                                   if (field.fetched_at &&
-                                       (!latest || *field.fetched_at >
-                                                       std::get<model::TimePoint>(*latest))) {
-                                     latest = Value(*field.fetched_at);
-                                   }
-                                 }
-                                 return latest;
-                               }));
+  defs.push_back(derived_field(
+      "enrichment.sources", ValueKind::text, [](const Lead& lead, const ReadContext&) {
+        std::vector<std::string> providers;
+        for (const auto& field : lead.enrichment) {
+          if (!field.provider.empty() &&
+              std::find(providers.begin(), providers.end(), field.provider) == providers.end()) {
+            providers.push_back(field.provider);
+          }
+        }
+        std::string joined;
+        for (const auto& provider : providers) {
+          joined += (joined.empty() ? "" : ", ") + provider;
+        }
+        return text_or_empty(joined);
+      }));
+  defs.push_back(derived_field(
+      "enrichment.last_fetched_at", ValueKind::date_time, [](const Lead& lead, const ReadContext&) {
+        MaybeValue latest;
+        for (const auto& field : lead.enrichment) {
+          if (field.fetched_at &&
+              (!latest || *field.fetched_at > std::get<model::TimePoint>(*latest))) {
+            latest = Value(*field.fetched_at);
+          }
+        }
+        return latest;
+      }));
   return defs;
 }
 

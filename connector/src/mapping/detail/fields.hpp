@@ -1,6 +1,7 @@
 #pragma once
-// The internal lead fields a mapping entry can name: how to read each from a lead (push) and write it
-// into one (pull). Values travel in the field's natural kind; the column type decides the JSON form.
+// The internal lead fields a mapping entry can name: how to read each from a lead (push) and write
+// it into one (pull). Values travel in the field's natural kind; the column type decides the JSON
+// form.
 
 #include "leadsync/core/result.hpp"
 #include "leadsync/mapping/lead_mapping.hpp"

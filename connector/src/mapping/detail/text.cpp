@@ -63,7 +63,9 @@ void encode(char32_t point, std::string& out) {
   }
 }
 
-bool even(char32_t point) { return point % 2 == 0; }
+bool even(char32_t point) {
+  return point % 2 == 0;
+}
 
 char32_t lower(char32_t c) {
   if (c >= U'A' && c <= U'Z') {

@@ -15,7 +15,8 @@ std::optional<std::size_t> code_points(std::string_view text);
 // The first `count` code points of valid UTF-8 `text`.
 std::string first_code_points(std::string_view text, std::size_t count);
 
-// Lower-cases Latin (ASCII, Latin-1, Latin Extended-A), Greek and Cyrillic letters; other text is kept.
+// Lower-cases Latin (ASCII, Latin-1, Latin Extended-A), Greek and Cyrillic letters; other text is
+// kept.
 std::string fold_case(std::string_view text);
 
 // " (did you mean 'x'?)" for the closest candidate within a small edit distance, else "".

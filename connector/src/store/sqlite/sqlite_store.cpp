@@ -319,30 +319,10 @@ public:
       : database_(std::move(database)), clock_(clock), random_(random) {}
 
   Result<model::Lead> create_lead(model::Lead lead, const WriteOptions& options) override {
-    if (lead.identity.id.empty()) {
-      lead.identity.id = Uuid::generate_v4(random_).to_string();
-    } else {
-      auto id = Uuid::parse(lead.identity.id);
-      if (!id) {
-        return fail(ErrorCategory::invalid_argument,
-                    "lead id '" + lead.identity.id + "' is " + id.error().message +
-                        "; leave the id empty to have one assigned");
-      }
-      lead.identity.id = id->to_string();
-    }
+    LEADSYNC_CHECK(assign_id(lead));
     std::lock_guard lock(mutex_);
-    const TimePoint now = this->now();
-    lead.identity.version = 1;
-    lead.identity.created_at = now;
-    lead.identity.updated_at = now;
     LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
-    LEADSYNC_TRY(const auto stored_version, find_version(lead.identity.id));
-    if (stored_version) {
-      return fail(ErrorCategory::already_exists,
-                  "a lead with id " + lead.identity.id + " already exists; update it instead");
-    }
-    LEADSYNC_CHECK(
-        save_lead(lead, options.enqueue ? std::optional(options.operation) : std::nullopt));
+    LEADSYNC_CHECK(insert_lead(lead, options));
     LEADSYNC_CHECK(transaction.commit());
     return lead;
   }
@@ -351,24 +331,60 @@ public:
     LEADSYNC_TRY(lead.identity.id, canonical_id(lead.identity.id));
     std::lock_guard lock(mutex_);
     LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
-    LEADSYNC_TRY(const auto stored, find_version(lead.identity.id));
-    if (!stored) {
-      return not_found(lead.identity.id);
-    }
-    if (stored->version != lead.identity.version) {
-      return fail(ErrorCategory::conflict,
-                  "lead " + lead.identity.id + " was changed since it was read: stored version " +
-                      std::to_string(stored->version) + ", given version " +
-                      std::to_string(lead.identity.version) +
-                      "; read it again and reapply the change");
-    }
-    lead.identity.version = stored->version + 1;
-    lead.identity.created_at = from_millis(stored->created_at);
-    lead.identity.updated_at = now();
-    LEADSYNC_CHECK(
-        save_lead(lead, options.enqueue ? std::optional(options.operation) : std::nullopt));
+    LEADSYNC_CHECK(apply_update(lead, options));
     LEADSYNC_CHECK(transaction.commit());
     return lead;
+  }
+
+  Result<std::vector<model::Lead>>
+  write_batch(std::vector<LeadWrite> writes,
+              const std::optional<CheckpointValue>& checkpoint) override {
+    if (checkpoint && checkpoint->name.empty()) {
+      return fail(ErrorCategory::invalid_argument, "a checkpoint needs a name");
+    }
+    const auto position = [&](std::size_t index) {
+      return "write " + std::to_string(index + 1) + " of " + std::to_string(writes.size()) + ": ";
+    };
+    std::set<std::string> ids;
+    for (std::size_t i = 0; i < writes.size(); ++i) {
+      auto& lead = writes[i].lead;
+      if (writes[i].kind == WriteKind::create) {
+        if (auto assigned = assign_id(lead); !assigned.ok()) {
+          return fail(prefixed(assigned.error(), position(i)));
+        }
+      } else {
+        auto id = canonical_id(lead.identity.id);
+        if (!id.ok()) {
+          return fail(prefixed(id.error(), position(i)));
+        }
+        lead.identity.id = std::move(id).value();
+      }
+      if (!ids.insert(lead.identity.id).second) {
+        return fail(ErrorCategory::invalid_argument,
+                    position(i) + "lead " + lead.identity.id +
+                        " is written twice in one batch; merge its changes into one write");
+      }
+    }
+    std::lock_guard lock(mutex_);
+    LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
+    for (std::size_t i = 0; i < writes.size(); ++i) {
+      auto& write = writes[i];
+      auto written = write.kind == WriteKind::create ? insert_lead(write.lead, write.options)
+                                                     : apply_update(write.lead, write.options);
+      if (!written.ok()) {
+        return fail(prefixed(written.error(), position(i)));
+      }
+    }
+    if (checkpoint) {
+      LEADSYNC_CHECK(save_checkpoint(checkpoint->name, checkpoint->value));
+    }
+    LEADSYNC_CHECK(transaction.commit());
+    std::vector<model::Lead> leads;
+    leads.reserve(writes.size());
+    for (auto& write : writes) {
+      leads.push_back(std::move(write.lead));
+    }
+    return leads;
   }
 
   // Tombstoning a tombstone changes nothing and records nothing.
@@ -413,6 +429,44 @@ public:
 
   Result<std::vector<model::Lead>> find_by_crm_id(const std::string& crm_id) override {
     return find_live_leads("WHERE leads.crm_id = ?", crm_id);
+  }
+
+  // One statement for all the keys: each list is bound as one JSON array parameter.
+  Result<std::vector<model::Lead>> find_leads(const LeadLookup& lookup) override {
+    const auto json_array = [](const std::vector<std::string>& values) {
+      auto array = nlohmann::json::array();
+      for (const auto& value : values) {
+        if (!value.empty()) {
+          array.push_back(ascii_lower(value));
+        }
+      }
+      return array;
+    };
+    const auto emails = json_array(lookup.emails);
+    const auto phones = json_array(lookup.phones);
+    const auto domains = json_array(lookup.domains);
+    if (emails.empty() && phones.empty() && domains.empty()) {
+      return std::vector<model::Lead>{};
+    }
+    const std::int64_t created_before =
+        lookup.domain_created_before ? to_millis(*lookup.domain_created_before)
+                                     : std::numeric_limits<std::int64_t>::max();
+    std::lock_guard lock(mutex_);
+    LEADSYNC_TRY(
+        auto query,
+        database_.query(
+            sql({"WITH hits (id) AS ("
+                 "SELECT lead_id FROM lead_emails WHERE email IN (SELECT value FROM json_each(?1)) "
+                 "UNION SELECT lead_id FROM lead_phones WHERE e164 IN "
+                 "(SELECT value FROM json_each(?2)) "
+                 "UNION SELECT id FROM leads WHERE company_domain IN "
+                 "(SELECT value FROM json_each(?3)) AND created_at < ?4) "
+                 "SELECT ",
+                 lead_columns,
+                 " FROM leads JOIN hits ON hits.id = leads.id WHERE leads.deleted = 0 "
+                 "ORDER BY leads.created_at, leads.id"}),
+            emails.dump(), phones.dump(), domains.dump(), created_before));
+    return read_leads(query);
   }
 
   Result<LeadPage> list_leads(const LeadFilter& filter, const PageRequest& page) override {
@@ -635,13 +689,7 @@ public:
       return fail(ErrorCategory::invalid_argument, "a checkpoint needs a name");
     }
     std::lock_guard lock(mutex_);
-    LEADSYNC_TRY(
-        auto query,
-        database_.query("INSERT INTO checkpoints (name, value, updated_at) VALUES (?, ?, ?) "
-                        "ON CONFLICT (name) DO UPDATE SET value = excluded.value, "
-                        "updated_at = excluded.updated_at",
-                        name, value, to_millis(clock_.now())));
-    return query.run();
+    return save_checkpoint(name, value);
   }
 
   Result<std::map<std::string, std::string>> list_checkpoints() override {
@@ -897,6 +945,71 @@ private:
     return Error::make(ErrorCategory::not_found,
                        "there is no dead letter " + std::to_string(id) +
                            "; `leadsync dlq list` shows the existing ones");
+  }
+
+  static Error prefixed(Error error, const std::string& prefix) {
+    error.message = prefix + error.message;
+    return error;
+  }
+
+  // A given id is checked and put in canonical form; an empty one is assigned (UUID v4).
+  Status assign_id(model::Lead& lead) {
+    if (lead.identity.id.empty()) {
+      lead.identity.id = Uuid::generate_v4(random_).to_string();
+      return ok_status();
+    }
+    auto id = Uuid::parse(lead.identity.id);
+    if (!id) {
+      return fail(ErrorCategory::invalid_argument,
+                  "lead id '" + lead.identity.id + "' is " + id.error().message +
+                      "; leave the id empty to have one assigned");
+    }
+    lead.identity.id = id->to_string();
+    return ok_status();
+  }
+
+  // Stores a new lead (version 1, the clock's time) inside the caller's transaction.
+  Status insert_lead(model::Lead& lead, const WriteOptions& options) {
+    const TimePoint now = this->now();
+    lead.identity.version = 1;
+    lead.identity.created_at = now;
+    lead.identity.updated_at = now;
+    LEADSYNC_TRY(const auto stored_version, find_version(lead.identity.id));
+    if (stored_version) {
+      return fail(ErrorCategory::already_exists,
+                  "a lead with id " + lead.identity.id + " already exists; update it instead");
+    }
+    return save_lead(lead, options.enqueue ? std::optional(options.operation) : std::nullopt);
+  }
+
+  // Stores a new version of a lead inside the caller's transaction; the given version must be the
+  // stored one.
+  Status apply_update(model::Lead& lead, const WriteOptions& options) {
+    LEADSYNC_TRY(const auto stored, find_version(lead.identity.id));
+    if (!stored) {
+      return not_found(lead.identity.id);
+    }
+    if (stored->version != lead.identity.version) {
+      return fail(ErrorCategory::conflict,
+                  "lead " + lead.identity.id + " was changed since it was read: stored version " +
+                      std::to_string(stored->version) + ", given version " +
+                      std::to_string(lead.identity.version) +
+                      "; read it again and reapply the change");
+    }
+    lead.identity.version = stored->version + 1;
+    lead.identity.created_at = from_millis(stored->created_at);
+    lead.identity.updated_at = now();
+    return save_lead(lead, options.enqueue ? std::optional(options.operation) : std::nullopt);
+  }
+
+  Status save_checkpoint(const std::string& name, const std::string& value) {
+    LEADSYNC_TRY(
+        auto query,
+        database_.query("INSERT INTO checkpoints (name, value, updated_at) VALUES (?, ?, ?) "
+                        "ON CONFLICT (name) DO UPDATE SET value = excluded.value, "
+                        "updated_at = excluded.updated_at",
+                        name, value, to_millis(clock_.now())));
+    return query.run();
   }
 
   Result<std::optional<StoredVersion>> find_version(const std::string& id) {
