@@ -16,7 +16,6 @@ using detail::MaybeValue;
 using detail::Role;
 using Json = nlohmann::json;
 
-constexpr std::string_view formatted_value = "@OData.Community.Display.V1.FormattedValue";
 // Characters Dataverse cannot take in an alternate key value used in a URL.
 constexpr std::string_view key_forbidden = "/<>*%&:\\?+";
 
@@ -159,8 +158,9 @@ Result<std::optional<CrmState>> read_state(const Json& row, const LeadMapping& m
 }
 
 std::string modified_by(const Json& row) {
-  for (const auto& property : {std::string("_modifiedby_value") + std::string(formatted_value),
-                               std::string("_modifiedby_value")}) {
+  for (const auto& property :
+       {std::string("_modifiedby_value") + std::string(detail::formatted_value),
+        std::string("_modifiedby_value")}) {
     if (const auto found = row.find(property); found != row.end() && found->is_string()) {
       return "crm:" + found->get<std::string>();
     }

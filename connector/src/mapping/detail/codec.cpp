@@ -12,8 +12,6 @@ namespace {
 
 using Json = nlohmann::json;
 
-constexpr std::string_view formatted_value = "@OData.Community.Display.V1.FormattedValue";
-
 // Dataverse DateTime columns hold 1753-01-01 to 9999-12-31.
 constexpr int earliest_year = 1753;
 constexpr int latest_year = 9999;

@@ -9,8 +9,13 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace leadsync::mapping::detail {
+
+// The annotation carrying a lookup's display name ("_campaignid_value@OData...FormattedValue") when
+// the request asked for annotations.
+inline constexpr std::string_view formatted_value = "@OData.Community.Display.V1.FormattedValue";
 
 struct Encoded {
   std::string property; // the column, or "<navigation>@odata.bind" for a lookup
