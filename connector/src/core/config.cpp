@@ -1,4 +1,5 @@
 #include "leadsync/core/config.hpp"
+#include "leadsync/core/text.hpp"
 
 #include "detail/config_checks.hpp"
 #include "detail/default_config.hpp"
@@ -131,22 +132,6 @@ std::string to_lower(std::string_view text) {
   return lower;
 }
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> previous(b.size() + 1);
-  std::vector<std::size_t> current(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) {
-    previous[j] = j;
-  }
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    current[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-      current[j] = std::min({previous[j] + 1, current[j - 1] + 1, substitution});
-    }
-    std::swap(previous, current);
-  }
-  return previous[b.size()];
-}
 
 // " (did you mean 'x'?)" for the closest candidate within edit distance 2, else "; known keys:
 // ...".
@@ -154,16 +139,7 @@ std::string suggestion(std::string_view name, const std::vector<std::string_view
                        std::string_view what) {
   constexpr std::size_t max_distance = 2;
   const std::string lower = to_lower(name);
-  std::string_view best;
-  std::size_t best_distance = max_distance + 1;
-  for (const auto candidate : candidates) {
-    const auto distance = edit_distance(lower, candidate);
-    if (distance < best_distance) {
-      best = candidate;
-      best_distance = distance;
-    }
-  }
-  if (best_distance <= max_distance) {
+  if (const auto best = text::closest_match(lower, candidates, max_distance); !best.empty()) {
     return " (did you mean '" + std::string(best) + "'?)";
   }
   std::string known = "; known " + std::string(what) + ": ";

@@ -1,5 +1,7 @@
 #include "detail/text.hpp"
 
+#include "leadsync/core/text.hpp"
+
 #include <algorithm>
 #include <cstdint>
 
@@ -91,22 +93,6 @@ char32_t lower(char32_t c) {
   return c;
 }
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> previous(b.size() + 1);
-  std::vector<std::size_t> current(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) {
-    previous[j] = j;
-  }
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    current[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-      current[j] = std::min({previous[j] + 1, current[j - 1] + 1, substitution});
-    }
-    std::swap(previous, current);
-  }
-  return previous[b.size()];
-}
 
 } // namespace
 
@@ -147,16 +133,8 @@ std::string fold_case(std::string_view text) {
 
 std::string did_you_mean(std::string_view name, const std::vector<std::string_view>& candidates) {
   const std::size_t max_distance = std::max<std::size_t>(2, name.size() / 4);
-  std::string_view best;
-  std::size_t best_distance = max_distance + 1;
-  for (const auto candidate : candidates) {
-    const auto distance = edit_distance(name, candidate);
-    if (distance < best_distance) {
-      best = candidate;
-      best_distance = distance;
-    }
-  }
-  return best_distance <= max_distance ? " (did you mean '" + std::string(best) + "'?)" : "";
+  const auto best = text::closest_match(name, candidates, max_distance);
+  return best.empty() ? "" : " (did you mean '" + std::string(best) + "'?)";
 }
 
 std::string join(const std::vector<std::string>& items, std::string_view separator) {

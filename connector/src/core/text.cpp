@@ -1,0 +1,38 @@
+#include "leadsync/core/text.hpp"
+
+#include <algorithm>
+
+namespace leadsync::text {
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> previous(b.size() + 1);
+  std::vector<std::size_t> current(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) {
+    previous[j] = j;
+  }
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    current[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      current[j] = std::min({previous[j] + 1, current[j - 1] + 1, substitution});
+    }
+    std::swap(previous, current);
+  }
+  return previous[b.size()];
+}
+
+std::string_view closest_match(std::string_view name, const std::vector<std::string_view>& candidates,
+                               std::size_t max_distance) {
+  std::string_view best;
+  std::size_t best_distance = max_distance + 1;
+  for (const auto candidate : candidates) {
+    const auto distance = edit_distance(name, candidate);
+    if (distance < best_distance) {
+      best = candidate;
+      best_distance = distance;
+    }
+  }
+  return best_distance <= max_distance ? best : std::string_view();
+}
+
+} // namespace leadsync::text
