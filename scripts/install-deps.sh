@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git curl jq
   libcpprest-dev libboost-dev libssl-dev
   nlohmann-json3-dev libgtest-dev libgmock-dev
   libsqlite3-dev sqlite3 libpq-dev libpqxx-dev postgresql

@@ -1,0 +1,88 @@
+#pragma once
+// The CRM as the sync engine sees it: the few Dataverse operations push and pull need, behind an
+// interface so the engine can be tested with a fake. DataverseCrm implements it with the
+// DataverseClient; it also serves the mapping's lookups (campaign names).
+
+#include "leadsync/core/result.hpp"
+#include "leadsync/dataverse/client.hpp"
+#include "leadsync/mapping/lookup.hpp"
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace leadsync::sync {
+
+using Json = nlohmann::json;
+
+// One keyed PATCH upsert of a $batch: the row URL relative to the service root
+// ("leads(leadsync_externalid='x')" or "leads(<leadid>)") and the body.
+struct KeyedWrite {
+  std::string row_url;
+  Json body;
+};
+
+// The result of one keyed write inside a $batch.
+struct WriteResult {
+  std::optional<Error> error; // empty: written
+  std::string crm_id;         // from OData-EntityId when the service returned it
+};
+
+class Crm {
+public:
+  virtual ~Crm() = default;
+  // UpsertMultiple on leads: all or nothing. Targets name their row by "@odata.id" or "leadid".
+  virtual Status upsert_multiple(std::vector<Json> targets) = 0;
+  // A $batch of keyed upserts with continue-on-error: one result per write, in order. Writes the
+  // service did not reach (it stopped early) get a retryable error.
+  virtual Result<std::vector<WriteResult>> upsert_batch(const std::vector<KeyedWrite>& writes) = 0;
+  // One PATCH upsert.
+  virtual Status upsert(const KeyedWrite& write) = 0;
+  // DELETE by row URL; a row that is already gone counts as deleted.
+  virtual Status remove(const std::string& row_url) = 0;
+  // leadid, versionnumber and the key column of the leads whose key column holds one of the values.
+  virtual Result<std::vector<Json>> rows_by_key(const std::string& key_column,
+                                                const std::vector<std::string>& values) = 0;
+  virtual Status qualify(const std::string& crm_id, const dataverse::QualifyOptions& options) = 0;
+  virtual Status disqualify(const std::string& crm_id, int status_code) = 0;
+  virtual Status reactivate(const std::string& crm_id) = 0;
+  // Change tracking on leads: delta_link empty for a full read.
+  virtual Result<dataverse::ChangeBatch> track_changes(const std::vector<std::string>& select,
+                                                       const std::string& delta_link) = 0;
+};
+
+// The Crm and the lookups over a DataverseClient (leads table).
+class DataverseCrm final : public Crm, public mapping::LookupResolver {
+public:
+  explicit DataverseCrm(std::shared_ptr<dataverse::DataverseClient> client);
+
+  Status upsert_multiple(std::vector<Json> targets) override;
+  Result<std::vector<WriteResult>> upsert_batch(const std::vector<KeyedWrite>& writes) override;
+  Status upsert(const KeyedWrite& write) override;
+  Status remove(const std::string& row_url) override;
+  Result<std::vector<Json>> rows_by_key(const std::string& key_column,
+                                        const std::vector<std::string>& values) override;
+  Status qualify(const std::string& crm_id, const dataverse::QualifyOptions& options) override;
+  Status disqualify(const std::string& crm_id, int status_code) override;
+  Status reactivate(const std::string& crm_id) override;
+  Result<dataverse::ChangeBatch> track_changes(const std::vector<std::string>& select,
+                                               const std::string& delta_link) override;
+
+  Result<std::optional<std::string>> resolve(const std::string& entity_set,
+                                             const std::string& name_column,
+                                             const std::string& name) override;
+  Result<std::optional<std::string>> name_of(const std::string& entity_set,
+                                             const std::string& name_column,
+                                             const std::string& id) override;
+
+private:
+  std::shared_ptr<dataverse::DataverseClient> client_;
+};
+
+// "leads(leadsync_externalid='<id>')" for a lead the CRM knows by our id, "leads(<leadid>)" when
+// its CRM id is known.
+Result<std::string> row_url(const std::string& key_column, const std::string& external_id,
+                            const std::string& crm_id);
+
+} // namespace leadsync::sync

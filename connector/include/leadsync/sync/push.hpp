@@ -1,0 +1,88 @@
+#pragma once
+// Push: drains the outbox into the CRM (design section 1, issue 5 "Push").
+//
+// Workers claim outbox entries under a lease, in order per lead. A lead is always written in its
+// CURRENT stored state, so one write covers every change recorded up to that version; its entries
+// with lead_version <= the version written are completed without another write (coalescing).
+// A lead is addressed by its CRM id once known (the key column is then written in the body, which
+// also gives leads created in the CRM our id), else by the alternate key.
+// Modes: bulk (UpsertMultiple, all or nothing: a batch refused for a reason that a retry cannot fix
+// is split in halves until the refused lead is alone; it goes to the dead letters with the CRM's
+// code and message, the rest go through), batch ($batch of keyed upserts with continue-on-error)
+// and single (one upsert per lead). Outcomes decided on a lead and not yet pushed (qualify,
+// disqualify, reactivate) are sent after the lead itself is written. A failure a retry may fix
+// releases the entry with a backoff; one it cannot fix dead-letters it.
+
+#include "leadsync/core/cancel.hpp"
+#include "leadsync/core/clock.hpp"
+#include "leadsync/core/result.hpp"
+#include "leadsync/mapping/convert.hpp"
+#include "leadsync/mapping/lead_mapping.hpp"
+#include "leadsync/store/store.hpp"
+#include "leadsync/sync/crm.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace leadsync::sync {
+
+enum class PushMode { bulk, batch, single };
+// "bulk" | "batch" | "single"; anything else is a config error listing the three.
+Result<PushMode> parse_push_mode(std::string_view text);
+
+struct PushSettings {
+  PushMode mode = PushMode::bulk;
+  std::size_t batch_size = 200;       // leads per request (bulk, batch) and per claim
+  int workers = 1;                    // threads, each claiming its own entries
+  std::optional<std::size_t> limit;   // claim at most this many outbox entries in all
+  std::string worker_id = "leadsync"; // unique per process; ":<n>" is added per thread
+  std::chrono::seconds lease{120};
+  std::string key_column = "leadsync_externalid";
+  mapping::FieldSet crm_owned;            // never written
+  std::chrono::seconds retry_backoff{30}; // not_before = now + backoff * 2^attempts (max 1 h)
+};
+
+struct PushReport {
+  std::int64_t claimed = 0;   // outbox entries taken
+  std::int64_t upserted = 0;  // leads written
+  std::int64_t coalesced = 0; // entries covered by a write of a later version
+  std::int64_t removed = 0;   // leads deleted in the CRM
+  std::int64_t dead_lettered = 0;
+  std::int64_t retried_later = 0; // released for a later attempt
+  std::int64_t qualified = 0;
+  std::int64_t disqualified = 0;
+  std::int64_t reactivated = 0;
+  std::vector<std::string> warnings; // truncations and similar, one line each
+
+  std::map<std::string, std::int64_t> counts() const;
+};
+
+class Pusher {
+public:
+  Pusher(store::Store& store, Crm& crm, const mapping::LeadMapping& mapping,
+         mapping::LookupResolver& lookups, Clock& clock, PushSettings settings);
+
+  // Pushes until the outbox holds nothing claimable (or the limit is reached, or cancelled).
+  // Fails only when the store fails; CRM failures end in the report.
+  Result<PushReport> run(const CancellationToken& cancel = {});
+
+  // The requests a push would send for the next `limit` pending entries, as text (method, URL,
+  // body), without sending anything or touching the outbox.
+  Result<std::vector<std::string>> dry_run(std::size_t limit);
+
+private:
+  struct Impl;
+  store::Store& store_;
+  Crm& crm_;
+  const mapping::LeadMapping& mapping_;
+  mapping::LookupResolver& lookups_;
+  Clock& clock_;
+  PushSettings settings_;
+};
+
+} // namespace leadsync::sync

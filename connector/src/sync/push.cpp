@@ -1,0 +1,593 @@
+#include "leadsync/sync/push.hpp"
+
+#include "leadsync/core/log.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <fmt/format.h>
+#include <mutex>
+#include <span>
+#include <thread>
+#include <unordered_map>
+
+namespace leadsync::sync {
+
+namespace {
+
+constexpr const char* kLeadType = "Microsoft.Dynamics.CRM.lead";
+constexpr std::chrono::hours kMaxBackoff{1};
+constexpr int kStoreConflictRetries = 5;
+
+// A failure that says nothing about the records: the whole run stops.
+bool is_fatal(const Error& error) {
+  return error.category == ErrorCategory::unauthorized ||
+         error.category == ErrorCategory::forbidden || error.category == ErrorCategory::config ||
+         error.category == ErrorCategory::cancelled;
+}
+
+bool is_transient(const Error& error) {
+  return error.retryable || error.category == ErrorCategory::throttled ||
+         error.category == ErrorCategory::unavailable || error.category == ErrorCategory::timeout;
+}
+
+model::Date today(const Clock& clock) {
+  return model::Date{std::chrono::floor<std::chrono::days>(clock.now())};
+}
+
+// One lead to write, with the outbox entry that asked for it.
+struct Item {
+  store::OutboxEntry entry;
+  model::Lead lead;
+  std::string row_url;
+  Json body;
+  std::string crm_id; // known after the write (already known, or returned by the service)
+  std::string crm_version;
+};
+
+// An UpsertMultiple target: addressed by leadid when the CRM id is known, else by the alternate
+// key.
+Json bulk_target(const Item& item) {
+  Json target = item.body;
+  if (item.lead.identity.crm_id.empty()) {
+    target["@odata.id"] = item.row_url;
+  } else {
+    target["leadid"] = item.lead.identity.crm_id;
+  }
+  return target;
+}
+
+bool has_pending_outcome(const model::Lead& lead) {
+  const auto& outcome = lead.qualification.outcome;
+  return outcome.kind != model::OutcomeKind::none && !outcome.pushed;
+}
+
+// What the run shares between its workers.
+struct Shared {
+  std::mutex mutex;
+  // lead id -> the latest version written or dead-lettered: later entries up to it are covered.
+  std::unordered_map<std::string, std::int64_t> written_versions;
+  std::optional<std::size_t> remaining; // entries still allowed
+  std::atomic<bool> stop{false};
+  std::optional<Error> failure; // the first error that stopped the run
+
+  std::size_t take(std::size_t wanted) {
+    std::lock_guard lock(mutex);
+    if (!remaining) {
+      return wanted;
+    }
+    const std::size_t granted = std::min(wanted, *remaining);
+    *remaining -= granted;
+    return granted;
+  }
+  void give_back(std::size_t unused) {
+    std::lock_guard lock(mutex);
+    if (remaining) {
+      *remaining += unused;
+    }
+  }
+  bool covered(const std::string& lead_id, std::int64_t version) {
+    std::lock_guard lock(mutex);
+    const auto found = written_versions.find(lead_id);
+    return found != written_versions.end() && found->second >= version;
+  }
+  void written(const std::string& lead_id, std::int64_t version) {
+    std::lock_guard lock(mutex);
+    auto& known = written_versions[lead_id];
+    known = std::max(known, version);
+  }
+  void fail_run(Error error) {
+    std::lock_guard lock(mutex);
+    if (!failure) {
+      failure = std::move(error);
+    }
+    stop = true;
+  }
+};
+
+class Worker {
+public:
+  Worker(store::Store& store, Crm& crm, const mapping::LeadMapping& mapping,
+         mapping::LookupResolver& lookups, Clock& clock, const PushSettings& settings,
+         Shared& shared, std::string worker_id)
+      : store_(store), crm_(crm), mapping_(mapping), lookups_(lookups), clock_(clock),
+        settings_(settings), shared_(shared), worker_id_(std::move(worker_id)) {}
+
+  void run(const CancellationToken& cancel) {
+    while (!shared_.stop && !cancel.cancelled()) {
+      const std::size_t wanted = shared_.take(settings_.batch_size);
+      if (wanted == 0) {
+        return;
+      }
+      auto claimed = store_.claim_outbox({worker_id_, wanted, settings_.lease});
+      if (!claimed.ok()) {
+        shared_.give_back(wanted);
+        shared_.fail_run(claimed.error());
+        return;
+      }
+      shared_.give_back(wanted - claimed->size());
+      if (claimed->empty()) {
+        return;
+      }
+      report_.claimed += static_cast<std::int64_t>(claimed->size());
+      if (auto status = process(std::move(claimed).value()); !status.ok()) {
+        shared_.fail_run(status.error());
+        return;
+      }
+    }
+  }
+
+  PushReport& report() { return report_; }
+
+private:
+  Status process(std::vector<store::OutboxEntry> entries) {
+    std::vector<Item> items;
+    std::vector<std::int64_t> done;
+    for (auto& entry : entries) {
+      auto lead = store_.get_lead(entry.lead_id);
+      if (!lead.ok()) {
+        if (lead.error().category != ErrorCategory::not_found) {
+          return lead.error();
+        }
+        // The lead is gone from the store altogether: nothing left to send.
+        done.push_back(entry.seq);
+        continue;
+      }
+      if (entry.operation == store::OutboxOperation::remove || lead->deleted) {
+        LEADSYNC_CHECK(remove(entry, *lead));
+        continue;
+      }
+      if (entry.operation == store::OutboxOperation::upsert &&
+          shared_.covered(lead->identity.id, entry.lead_version)) {
+        ++report_.coalesced;
+        done.push_back(entry.seq);
+        continue;
+      }
+      auto mapped =
+          mapping::to_dataverse(*lead, mapping_, lookups_, {settings_.crm_owned, today(clock_)});
+      if (!mapped.ok()) {
+        LEADSYNC_CHECK(failed(entry, mapped.error(), lead->identity.version));
+        continue;
+      }
+      for (auto& warning : mapped->warnings) {
+        log::get()->warn("lead {}: {}", lead->identity.id, warning);
+        report_.warnings.push_back(lead->identity.id + ": " + warning);
+      }
+      Item item{entry, std::move(lead).value(), {}, std::move(mapped->body), {}, {}};
+      if (!item.lead.identity.crm_id.empty()) {
+        // Addressed by leadid: the key column is an ordinary column then, so a lead created in the
+        // CRM by a person gets our id written.
+        item.body[mapped->key_column] = mapped->key_value;
+      }
+      auto url = row_url(settings_.key_column, item.lead.identity.id, item.lead.identity.crm_id);
+      if (!url.ok()) {
+        LEADSYNC_CHECK(failed(entry, url.error()));
+        continue;
+      }
+      item.row_url = std::move(url).value();
+      item.crm_id = item.lead.identity.crm_id;
+      items.push_back(std::move(item));
+    }
+    if (!done.empty()) {
+      LEADSYNC_CHECK(complete(done));
+    }
+    std::vector<Item*> written;
+    switch (settings_.mode) {
+    case PushMode::bulk: {
+      std::vector<Item*> all;
+      for (auto& item : items) {
+        all.push_back(&item);
+      }
+      LEADSYNC_CHECK(write_bulk(all, written));
+      break;
+    }
+    case PushMode::batch:
+      LEADSYNC_CHECK(write_batch(items, written));
+      break;
+    case PushMode::single:
+      for (auto& item : items) {
+        auto status = crm_.upsert({item.row_url, item.body});
+        if (status.ok()) {
+          written.push_back(&item);
+        } else {
+          LEADSYNC_CHECK(failed(item.entry, status.error(), item.lead.identity.version));
+        }
+      }
+      break;
+    }
+    return after_write(written);
+  }
+
+  // UpsertMultiple is all or nothing: a refusal a retry cannot fix is narrowed down by halves.
+  Status write_bulk(std::span<Item*> items, std::vector<Item*>& written) {
+    if (items.empty()) {
+      return ok_status();
+    }
+    std::vector<Json> targets;
+    targets.reserve(items.size());
+    for (const Item* item : items) {
+      targets.push_back(bulk_target(*item));
+    }
+    auto status = crm_.upsert_multiple(std::move(targets));
+    if (status.ok()) {
+      written.insert(written.end(), items.begin(), items.end());
+      return ok_status();
+    }
+    const Error& error = status.error();
+    if (items.size() == 1 || is_transient(error) || is_fatal(error)) {
+      for (Item* item : items) {
+        LEADSYNC_CHECK(failed(item->entry, error, item->lead.identity.version));
+      }
+      return ok_status();
+    }
+    const std::size_t half = items.size() / 2;
+    LEADSYNC_CHECK(write_bulk(items.first(half), written));
+    return write_bulk(items.subspan(half), written);
+  }
+
+  Status write_batch(std::vector<Item>& items, std::vector<Item*>& written) {
+    if (items.empty()) {
+      return ok_status();
+    }
+    std::vector<KeyedWrite> writes;
+    writes.reserve(items.size());
+    for (const auto& item : items) {
+      writes.push_back({item.row_url, item.body});
+    }
+    auto results = crm_.upsert_batch(writes);
+    if (!results.ok()) {
+      for (auto& item : items) {
+        LEADSYNC_CHECK(failed(item.entry, results.error()));
+      }
+      return ok_status();
+    }
+    for (std::size_t index = 0; index < items.size(); ++index) {
+      const WriteResult& result = (*results)[index];
+      if (result.error) {
+        LEADSYNC_CHECK(
+            failed(items[index].entry, *result.error, items[index].lead.identity.version));
+        continue;
+      }
+      if (!result.crm_id.empty()) {
+        items[index].crm_id = result.crm_id;
+      }
+      written.push_back(&items[index]);
+    }
+    return ok_status();
+  }
+
+  // Records what was written, pushes decided outcomes, completes the entries.
+  Status after_write(const std::vector<Item*>& written) {
+    std::vector<Item*> needs_id;
+    for (Item* item : written) {
+      shared_.written(item->lead.identity.id, item->lead.identity.version);
+      ++report_.upserted;
+      if (item->crm_id.empty() && has_pending_outcome(item->lead)) {
+        needs_id.push_back(item);
+      }
+    }
+    LEADSYNC_CHECK(look_up_ids(needs_id));
+    std::vector<std::int64_t> done;
+    for (Item* item : written) {
+      if (item->crm_id != item->lead.identity.crm_id) {
+        LEADSYNC_CHECK(record_crm_id(*item));
+      }
+      if (has_pending_outcome(item->lead)) {
+        auto pushed = push_outcome(*item);
+        if (!pushed.ok()) {
+          LEADSYNC_CHECK(failed(item->entry, pushed.error()));
+          continue;
+        }
+      }
+      done.push_back(item->entry.seq);
+    }
+    return complete(done);
+  }
+
+  // QualifyLead needs the row's leadid; UpsertMultiple does not return it.
+  Status look_up_ids(const std::vector<Item*>& items) {
+    if (items.empty()) {
+      return ok_status();
+    }
+    std::vector<std::string> ids;
+    for (const Item* item : items) {
+      ids.push_back(item->lead.identity.id);
+    }
+    auto rows = crm_.rows_by_key(settings_.key_column, ids);
+    if (!rows.ok()) {
+      // The outcome waits for the next push; the lead itself is written.
+      log::get()->warn("cannot read the CRM ids of {} lead(s) to qualify: {}", ids.size(),
+                       rows.error().describe());
+      return ok_status();
+    }
+    for (const Json& row : *rows) {
+      const auto key = row.find(settings_.key_column);
+      const auto id = row.find("leadid");
+      if (key == row.end() || !key->is_string() || id == row.end() || !id->is_string()) {
+        continue;
+      }
+      for (Item* item : items) {
+        if (item->lead.identity.id == key->get<std::string>()) {
+          item->crm_id = id->get<std::string>();
+          if (const auto version = row.find("versionnumber"); version != row.end()) {
+            item->crm_version =
+                version->is_string() ? version->get<std::string>() : version->dump();
+          }
+        }
+      }
+    }
+    return ok_status();
+  }
+
+  // Applies `change` to the stored lead (re-read on a concurrent change) without an outbox entry.
+  template <typename Change>
+  Result<model::Lead> update_stored(const std::string& id, Change change) {
+    for (int attempt = 0;; ++attempt) {
+      LEADSYNC_TRY(model::Lead lead, store_.get_lead(id));
+      change(lead);
+      auto updated = store_.update_lead(lead, {.enqueue = false});
+      if (updated.ok() || updated.error().category != ErrorCategory::conflict ||
+          attempt == kStoreConflictRetries) {
+        return updated;
+      }
+    }
+  }
+
+  Status record_crm_id(Item& item) {
+    LEADSYNC_TRY(item.lead, update_stored(item.lead.identity.id, [&](model::Lead& lead) {
+                   lead.identity.crm_id = item.crm_id;
+                   if (!item.crm_version.empty()) {
+                     lead.identity.crm_version = item.crm_version;
+                   }
+                 }));
+    // Our own bookkeeping update is not a change the CRM has to see.
+    shared_.written(item.lead.identity.id, item.lead.identity.version);
+    return ok_status();
+  }
+
+  Status push_outcome(Item& item) {
+    const model::Outcome outcome = item.lead.qualification.outcome;
+    if (item.crm_id.empty()) {
+      return fail(ErrorCategory::unavailable,
+                  "the CRM id of the lead is not known yet; the outcome is sent next time", true);
+    }
+    Status sent;
+    switch (outcome.kind) {
+    case model::OutcomeKind::qualify: {
+      dataverse::QualifyOptions options;
+      options.create_account = outcome.create_account;
+      options.create_contact = outcome.create_contact;
+      options.create_opportunity = outcome.create_opportunity;
+      options.status = outcome.status_code > 0 ? outcome.status_code : 3;
+      sent = crm_.qualify(item.crm_id, options);
+      // A qualify sent before a crash, whose pushed mark was not saved: the lead is closed already.
+      if (!sent.ok() && sent.error().message.find("already closed") != std::string::npos) {
+        sent = ok_status();
+      }
+      if (sent.ok()) {
+        ++report_.qualified;
+      }
+      break;
+    }
+    case model::OutcomeKind::disqualify:
+      sent = crm_.disqualify(item.crm_id, outcome.status_code >= 4 ? outcome.status_code : 4);
+      if (sent.ok()) {
+        ++report_.disqualified;
+      }
+      break;
+    case model::OutcomeKind::reactivate:
+      sent = crm_.reactivate(item.crm_id);
+      if (sent.ok()) {
+        ++report_.reactivated;
+      }
+      break;
+    case model::OutcomeKind::none:
+      return ok_status();
+    }
+    LEADSYNC_CHECK(sent);
+    const auto now = clock_.now();
+    LEADSYNC_TRY(item.lead, update_stored(item.lead.identity.id, [&](model::Lead& lead) {
+                   lead.qualification.outcome.pushed = true;
+                   lead.qualification.outcome.pushed_at = now;
+                 }));
+    shared_.written(item.lead.identity.id, item.lead.identity.version);
+    return ok_status();
+  }
+
+  Status remove(const store::OutboxEntry& entry, const model::Lead& lead) {
+    auto url = row_url(settings_.key_column, lead.identity.id, lead.identity.crm_id);
+    Status removed = url.ok() ? crm_.remove(*url) : Status(url.error());
+    if (!removed.ok()) {
+      return failed(entry, removed.error());
+    }
+    ++report_.removed;
+    return complete({entry.seq});
+  }
+
+  Status complete(const std::vector<std::int64_t>& seqs) {
+    if (seqs.empty()) {
+      return ok_status();
+    }
+    return store_.complete_outbox(seqs, worker_id_);
+  }
+
+  // A failure a retry may fix releases the entry with a backoff; a fatal one stops the run; any
+  // other dead-letters it. `tried_version` is the lead version that was refused: the lead's later
+  // entries up to it are covered by the dead letter (a retry sends the lead as it is then).
+  Status failed(const store::OutboxEntry& entry, const Error& error,
+                std::int64_t tried_version = 0) {
+    if (is_fatal(error)) {
+      shared_.fail_run(error);
+      return store_.release_outbox(entry.seq, worker_id_, error.describe(), std::nullopt);
+    }
+    if (is_transient(error)) {
+      const auto backoff = std::min<std::chrono::seconds>(
+          settings_.retry_backoff * (1LL << std::min(entry.attempts, 16)), kMaxBackoff);
+      ++report_.retried_later;
+      return store_.release_outbox(entry.seq, worker_id_, error.describe(), clock_.now() + backoff);
+    }
+    log::get()->warn("lead {} goes to the dead letters: {}", entry.lead_id, error.describe());
+    ++report_.dead_lettered;
+    shared_.written(entry.lead_id, tried_version);
+    LEADSYNC_TRY(const auto letter, store_.dead_letter_outbox(entry.seq, worker_id_, error));
+    (void)letter;
+    return ok_status();
+  }
+
+  store::Store& store_;
+  Crm& crm_;
+  const mapping::LeadMapping& mapping_;
+  mapping::LookupResolver& lookups_;
+  Clock& clock_;
+  const PushSettings& settings_;
+  Shared& shared_;
+  std::string worker_id_;
+  PushReport report_;
+};
+
+void merge(PushReport& into, PushReport&& from) {
+  into.claimed += from.claimed;
+  into.upserted += from.upserted;
+  into.coalesced += from.coalesced;
+  into.removed += from.removed;
+  into.dead_lettered += from.dead_lettered;
+  into.retried_later += from.retried_later;
+  into.qualified += from.qualified;
+  into.disqualified += from.disqualified;
+  into.reactivated += from.reactivated;
+  std::move(from.warnings.begin(), from.warnings.end(), std::back_inserter(into.warnings));
+}
+
+} // namespace
+
+Result<PushMode> parse_push_mode(std::string_view text) {
+  if (text == "bulk") {
+    return PushMode::bulk;
+  }
+  if (text == "batch") {
+    return PushMode::batch;
+  }
+  if (text == "single") {
+    return PushMode::single;
+  }
+  return fail(ErrorCategory::config,
+              fmt::format("push.mode \"{}\" is not known: use bulk, batch or single", text));
+}
+
+std::map<std::string, std::int64_t> PushReport::counts() const {
+  return {
+      {"claimed", claimed},     {"upserted", upserted},           {"coalesced", coalesced},
+      {"removed", removed},     {"dead_lettered", dead_lettered}, {"retried_later", retried_later},
+      {"qualified", qualified}, {"disqualified", disqualified},   {"reactivated", reactivated}};
+}
+
+Pusher::Pusher(store::Store& store, Crm& crm, const mapping::LeadMapping& mapping,
+               mapping::LookupResolver& lookups, Clock& clock, PushSettings settings)
+    : store_(store), crm_(crm), mapping_(mapping), lookups_(lookups), clock_(clock),
+      settings_(std::move(settings)) {
+  settings_.batch_size = std::clamp<std::size_t>(settings_.batch_size, 1, 1000);
+  settings_.workers = std::max(1, settings_.workers);
+}
+
+Result<PushReport> Pusher::run(const CancellationToken& cancel) {
+  Shared shared;
+  shared.remaining = settings_.limit;
+  std::vector<std::unique_ptr<Worker>> workers;
+  for (int index = 0; index < settings_.workers; ++index) {
+    workers.push_back(std::make_unique<Worker>(store_, crm_, mapping_, lookups_, clock_, settings_,
+                                               shared,
+                                               fmt::format("{}:{}", settings_.worker_id, index)));
+  }
+  if (workers.size() == 1) {
+    workers.front()->run(cancel);
+  } else {
+    std::vector<std::thread> threads;
+    for (auto& worker : workers) {
+      threads.emplace_back([&worker, &cancel] { worker->run(cancel); });
+    }
+    for (auto& thread : threads) {
+      thread.join();
+    }
+  }
+  if (shared.failure) {
+    return *shared.failure;
+  }
+  PushReport report;
+  for (auto& worker : workers) {
+    merge(report, std::move(worker->report()));
+  }
+  return report;
+}
+
+Result<std::vector<std::string>> Pusher::dry_run(std::size_t limit) {
+  LEADSYNC_TRY(const auto entries, store_.pending_outbox(limit));
+  std::vector<std::string> requests;
+  std::vector<Json> targets;
+  const auto flush_bulk = [&] {
+    if (!targets.empty()) {
+      Json body = {{"Targets", targets}};
+      requests.push_back("POST leads/Microsoft.Dynamics.CRM.UpsertMultiple\n" + body.dump());
+      targets.clear();
+    }
+  };
+  for (const auto& entry : entries) {
+    LEADSYNC_TRY(const model::Lead lead, store_.get_lead(entry.lead_id));
+    LEADSYNC_TRY(const std::string url,
+                 row_url(settings_.key_column, lead.identity.id, lead.identity.crm_id));
+    if (entry.operation == store::OutboxOperation::remove || lead.deleted) {
+      requests.push_back("DELETE " + url);
+      continue;
+    }
+    auto mapped =
+        mapping::to_dataverse(lead, mapping_, lookups_, {settings_.crm_owned, today(clock_)});
+    if (!mapped.ok()) {
+      requests.push_back("# lead " + lead.identity.id +
+                         " would go to the dead letters: " + mapped.error().describe());
+      continue;
+    }
+    Item item{entry, lead, url, std::move(mapped->body), {}, {}};
+    if (!lead.identity.crm_id.empty()) {
+      item.body[mapped->key_column] = mapped->key_value;
+    }
+    if (settings_.mode == PushMode::bulk) {
+      Json target = bulk_target(item);
+      target["@odata.type"] = kLeadType;
+      targets.push_back(std::move(target));
+      if (targets.size() == settings_.batch_size) {
+        flush_bulk();
+      }
+    } else {
+      requests.push_back("PATCH " + url + "\n" + item.body.dump());
+    }
+    if (has_pending_outcome(lead)) {
+      requests.push_back(fmt::format("# then the {} outcome of lead {}",
+                                     lead.qualification.outcome.kind == model::OutcomeKind::qualify
+                                         ? "qualify (QualifyLead)"
+                                         : "statecode/statuscode",
+                                     lead.identity.id));
+    }
+  }
+  flush_bulk();
+  return requests;
+}
+
+} // namespace leadsync::sync

@@ -1,0 +1,241 @@
+// Push against a fake CRM: coalescing, bisecting a refused bulk batch, outcome ordering, transient
+// failures and the three modes.
+
+#include "fake_crm.hpp"
+#include "leadsync/store/open.hpp"
+#include "leadsync/sync/push.hpp"
+
+#include <algorithm>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace leadsync::sync {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+class PushTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    auto opened = store::open_store("sqlite::memory:", ".", clock_);
+    ASSERT_TRUE(opened.ok()) << opened.error().describe();
+    store_ = std::move(opened).value();
+    auto loaded =
+        mapping::load_lead_mapping(LEADSYNC_SOURCE_DIR "/mappings/lead.toml", "leadsync_");
+    ASSERT_TRUE(loaded.ok()) << loaded.error().describe();
+    mapping_ = std::move(loaded).value();
+  }
+
+  model::Lead create(const std::string& last_name) {
+    model::Lead lead;
+    lead.person.first_name = "Ada";
+    lead.person.last_name = last_name;
+    lead.person.emails = {last_name + "@example.com"};
+    lead.company.name = "Analytical Engines Ltd";
+    lead.origin.channel = model::Channel::web;
+    auto created = store_->create_lead(lead);
+    EXPECT_TRUE(created.ok()) << created.error().describe();
+    return created.value();
+  }
+
+  PushReport push(PushSettings settings = {}) {
+    Pusher pusher(*store_, crm_, mapping_, crm_, clock_, std::move(settings));
+    auto report = pusher.run();
+    EXPECT_TRUE(report.ok()) << report.error().describe();
+    return report.value_or(PushReport{});
+  }
+
+  std::int64_t pending() { return store_->stats().value().outbox_pending; }
+
+  ManualClock clock_;
+  std::unique_ptr<store::Store> store_;
+  mapping::LeadMapping mapping_;
+  testing::FakeCrm crm_;
+};
+
+TEST_F(PushTest, SeveralChangesOfOneLeadAreSentAsOneWriteOfItsLatestState) {
+  auto lead = create("Lovelace");
+  lead.person.job_title = "Analyst";
+  lead = store_->update_lead(lead).value();
+  lead.person.job_title = "Chief Analyst";
+  lead = store_->update_lead(lead).value();
+  ASSERT_EQ(pending(), 3);
+
+  const auto report = push();
+
+  EXPECT_EQ(report.claimed, 3);
+  EXPECT_EQ(report.upserted, 1);
+  EXPECT_EQ(report.coalesced, 2);
+  EXPECT_EQ(crm_.writes_per_id[lead.identity.id], 1);
+  EXPECT_EQ(crm_.rows[lead.identity.id]["jobtitle"], "Chief Analyst");
+  EXPECT_EQ(pending(), 0);
+}
+
+TEST_F(PushTest, RefusedBulkBatchIsBisectedUntilTheBadLeadIsAloneInTheDeadLetters) {
+  std::vector<model::Lead> leads;
+  for (int index = 0; index < 8; ++index) {
+    leads.push_back(create("Lead" + std::to_string(index)));
+  }
+  crm_.poisoned.insert(leads[5].identity.id);
+
+  PushSettings settings;
+  settings.batch_size = 8;
+  const auto report = push(settings);
+
+  EXPECT_EQ(report.upserted, 7);
+  EXPECT_EQ(report.dead_lettered, 1);
+  EXPECT_EQ(crm_.rows.size(), 7u);
+  EXPECT_FALSE(crm_.rows.contains(leads[5].identity.id));
+  // Depth first: 0-7 refused, 0-3 fine, 4-7 refused, 4-5 refused, 4 fine, 5 refused, 6-7 fine.
+  EXPECT_THAT(crm_.calls, ElementsAre("upsert_multiple:8", "upsert_multiple:4", "upsert_multiple:4",
+                                      "upsert_multiple:2", "upsert_multiple:1", "upsert_multiple:1",
+                                      "upsert_multiple:2"));
+  const auto letters = store_->list_dead_letters(10).value();
+  ASSERT_EQ(letters.size(), 1u);
+  EXPECT_EQ(letters[0].lead_id, leads[5].identity.id);
+  EXPECT_EQ(letters[0].service_code, "0x80044331");
+  EXPECT_EQ(letters[0].http_status, 400);
+  EXPECT_THAT(letters[0].message, HasSubstr("lastname"));
+  EXPECT_EQ(pending(), 0);
+}
+
+TEST_F(PushTest, LaterChangesOfADeadLetteredLeadAreCoveredByItsDeadLetter) {
+  auto lead = create("Refused");
+  lead.person.job_title = "Changed";
+  lead = store_->update_lead(lead).value();
+  crm_.poisoned.insert(lead.identity.id);
+
+  const auto report = push();
+
+  EXPECT_EQ(report.dead_lettered, 1);
+  EXPECT_EQ(report.coalesced, 1);
+  EXPECT_EQ(store_->list_dead_letters(10)->size(), 1u);
+  EXPECT_EQ(pending(), 0);
+}
+
+TEST_F(PushTest, QualifyOutcomeIsSentAfterTheLeadWithItsFlagsAndMarkedPushed) {
+  auto lead = create("Hopper");
+  lead.qualification.outcome.kind = model::OutcomeKind::qualify;
+  lead.qualification.outcome.status_code = 3;
+  lead.qualification.outcome.decided_by = "leadsync:rules";
+  lead = store_->update_lead(lead).value();
+
+  const auto report = push();
+
+  EXPECT_EQ(report.qualified, 1);
+  const std::string crm_id = crm_.rows[lead.identity.id]["leadid"];
+  EXPECT_THAT(crm_.calls,
+              ElementsAre("upsert_multiple:1", "rows_by_key:1", "qualify:" + crm_id + ":3"));
+  const auto stored = store_->get_lead(lead.identity.id).value();
+  EXPECT_TRUE(stored.qualification.outcome.pushed);
+  EXPECT_EQ(stored.identity.crm_id, crm_id);
+  EXPECT_EQ(stored.identity.crm_version, "7");
+  EXPECT_EQ(pending(), 0);
+
+  // Recording the CRM id and the pushed mark queued nothing: a second push sends nothing.
+  crm_.calls.clear();
+  EXPECT_EQ(push().claimed, 0);
+  EXPECT_TRUE(crm_.calls.empty());
+}
+
+TEST_F(PushTest, DisqualifyOutcomeUsesItsStatusCode) {
+  auto lead = create("Turing");
+  lead.identity.crm_id = "00000000-0000-4000-8000-0000000000aa";
+  lead.qualification.outcome.kind = model::OutcomeKind::disqualify;
+  lead.qualification.outcome.status_code = 6;
+  lead = store_->update_lead(lead).value();
+
+  const auto report = push();
+
+  EXPECT_EQ(report.disqualified, 1);
+  ASSERT_EQ(crm_.calls.size(), 2u);
+  EXPECT_EQ(crm_.calls[1], "disqualify:00000000-0000-4000-8000-0000000000aa:6");
+  // Addressed by leadid: our id is written as an ordinary column.
+  EXPECT_EQ(crm_.rows[lead.identity.id]["leadsync_externalid"], lead.identity.id);
+  EXPECT_EQ(crm_.rows[lead.identity.id]["leadid"], "00000000-0000-4000-8000-0000000000aa");
+}
+
+TEST_F(PushTest, TransientFailureReleasesTheEntriesWithABackoffInsteadOfDeadLettering) {
+  create("Hamilton");
+  create("Johnson");
+  crm_.transient = Error::make(ErrorCategory::unavailable, "503 Service Unavailable", true);
+
+  const auto report = push();
+
+  EXPECT_EQ(report.retried_later, 2);
+  EXPECT_EQ(report.dead_lettered, 0);
+  EXPECT_EQ(pending(), 2);
+  // Not claimable before the backoff has passed.
+  crm_.transient.reset();
+  EXPECT_EQ(push().claimed, 0);
+  clock_.advance(std::chrono::minutes(2));
+  const auto later = push();
+  EXPECT_EQ(later.upserted, 2);
+  EXPECT_EQ(pending(), 0);
+}
+
+TEST_F(PushTest, BatchModeDeadLettersOnlyTheRefusedItem) {
+  const auto good = create("Noether");
+  const auto bad = create("Germain");
+  crm_.poisoned.insert(bad.identity.id);
+  PushSettings settings;
+  settings.mode = PushMode::batch;
+
+  const auto report = push(settings);
+
+  EXPECT_EQ(report.upserted, 1);
+  EXPECT_EQ(report.dead_lettered, 1);
+  EXPECT_THAT(crm_.calls, ElementsAre("upsert_batch:2"));
+  // The $batch answer carries the row id, recorded on the lead.
+  EXPECT_EQ(store_->get_lead(good.identity.id)->identity.crm_id,
+            crm_.rows[good.identity.id]["leadid"]);
+}
+
+TEST_F(PushTest, SingleModeSendsOneRequestPerLeadByAlternateKey) {
+  const auto lead = create("Curie");
+  PushSettings settings;
+  settings.mode = PushMode::single;
+
+  const auto report = push(settings);
+
+  EXPECT_EQ(report.upserted, 1);
+  EXPECT_THAT(crm_.calls,
+              ElementsAre("upsert:leads(leadsync_externalid='" + lead.identity.id + "')"));
+}
+
+TEST_F(PushTest, LimitStopsAfterThatManyEntries) {
+  for (int index = 0; index < 5; ++index) {
+    create("Limit" + std::to_string(index));
+  }
+  PushSettings settings;
+  settings.limit = 3;
+  settings.batch_size = 2;
+
+  EXPECT_EQ(push(settings).claimed, 3);
+  EXPECT_EQ(pending(), 2);
+}
+
+TEST_F(PushTest, DryRunPrintsTheRequestsAndLeavesTheOutboxAlone) {
+  const auto lead = create("Dry");
+  Pusher pusher(*store_, crm_, mapping_, crm_, clock_, {});
+
+  const auto requests = pusher.dry_run(10);
+
+  ASSERT_TRUE(requests.ok()) << requests.error().describe();
+  ASSERT_EQ(requests->size(), 1u);
+  EXPECT_THAT(requests->front(), HasSubstr("POST leads/Microsoft.Dynamics.CRM.UpsertMultiple"));
+  EXPECT_THAT(requests->front(), HasSubstr(lead.identity.id));
+  EXPECT_TRUE(crm_.calls.empty());
+  EXPECT_EQ(pending(), 1);
+}
+
+TEST_F(PushTest, UnknownModeIsAConfigErrorNamingTheChoices) {
+  const auto mode = parse_push_mode("parallel");
+  ASSERT_FALSE(mode.ok());
+  EXPECT_EQ(mode.error().category, ErrorCategory::config);
+  EXPECT_THAT(mode.error().message, HasSubstr("bulk, batch or single"));
+}
+
+} // namespace
+} // namespace leadsync::sync
