@@ -5,7 +5,7 @@ set -euo pipefail
 export LEADSYNC_BUILD_DIR="${LEADSYNC_BUILD_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build-release}"
 export LEADSYNC_BUILD_TYPE=Release
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-leadsync_build >/dev/null
+leadsync_build_quietly
 benches=("$@")
 if [ ${#benches[@]} -eq 0 ]; then
   mapfile -t benches < <(find "$LEADSYNC_BUILD_DIR/tests/bench" -maxdepth 1 -type f -executable -printf '%f\n' | sort)

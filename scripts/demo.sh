@@ -1,28 +1,85 @@
 #!/usr/bin/env bash
-# The main job on the embedded default, end to end: builds leadsync if needed, writes a fresh config in
-# ./leadsync-demo (a local emulator URL and a SQLite state file), loads the bundled sample leads, and shows
-# what landed. Safe to run again: it starts from a clean folder each time.
+# The main job on the embedded default, end to end: builds leadsync if needed, starts the Dataverse emulator
+# on loopback, writes a fresh config in ./leadsync-demo pointing at it (and a SQLite state file), loads the
+# bundled sample leads, pushes them to the CRM, pulls the CRM's changes back and shows what landed. Safe to
+# run again: it starts from a clean folder each time, and stops the emulator on exit.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-leadsync_build >/dev/null
+leadsync_build_quietly
 
 demo_dir="${LEADSYNC_DEMO_DIR:-$LEADSYNC_ROOT/leadsync-demo}"
 rm -rf "$demo_dir"
 leadsync="$LEADSYNC_BUILD_DIR/connector/src/cli/leadsync"
 config="$demo_dir/leadsync.toml"
-sample="$LEADSYNC_ROOT/tests/data/sample-leads.jsonl"
+sample_list="$LEADSYNC_ROOT/tests/data/sample-list.csv"
+sample_list_2="$LEADSYNC_ROOT/tests/data/sample-list-2.csv"
+
+emulator="$LEADSYNC_BUILD_DIR/tests/emulator/dataverse/dataverse-emulator"
+decided="$LEADSYNC_ROOT/tests/data/demo-decided-leads.jsonl"
 
 step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "${*:2}"; "${@:2}"; }
+# Exit status 1 means "finished, some records rejected": shown, not fatal.
+step_allow_rejects() {
+  set +e
+  step "$@"
+  local rc=$?
+  set -e
+  if [ "$rc" -ne 0 ] && [ "$rc" -ne 1 ]; then echo "failed with exit status $rc" >&2; exit "$rc"; fi
+}
+
+# The emulator on loopback (port 0: a free port), Dataverse limits over a 30 s window, a static token.
+mkdir -p "$demo_dir"
+port_file="$demo_dir/emulator.port"
+"$emulator" --port-file "$port_file" --static-token demo-token --profile dataverse --window-s 30 --quiet \
+  >"$demo_dir/emulator.log" 2>&1 &
+emulator_pid=$!
+trap 'kill "$emulator_pid" 2>/dev/null; wait "$emulator_pid" 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do [ -s "$port_file" ] && break; sleep 0.1; done
+[ -s "$port_file" ] || { echo "the emulator did not start; see $demo_dir/emulator.log" >&2; exit 1; }
+crm_url="http://127.0.0.1:$(cat "$port_file")"
+export LEADSYNC_CRM_TOKEN=demo-token
+api() { curl -fsS -H "Authorization: Bearer demo-token" -H "Accept: application/json" "${@:2}" "$crm_url/api/data/v9.2/$1"; }
 
 step "1. Write a configuration" "$leadsync" init "$demo_dir"
+# Point it at the emulator just started, signing in with the static token from LEADSYNC_CRM_TOKEN.
+sed -i -e "s|^url = \"http://127.0.0.1:8765\"|url = \"$crm_url\"|" "$config"
+grep -q "$crm_url" "$config" || { echo "could not set crm.url in $config" >&2; exit 1; }
+# The sample leads name two campaigns; a real org has them, the fresh emulator gets them here.
+for campaign in "Innoprom 2026" "Cairo Cloud Summit"; do
+  curl -fsS -o /dev/null -X POST -H "Authorization: Bearer demo-token" -H "Content-Type: application/json" \
+    -d "{\"name\":\"$campaign\"}" "$crm_url/api/data/v9.2/campaigns"
+done
 step "2. Check it" "$leadsync" -c "$config" check
-# Exit status 1 means "finished, some lines rejected": the demo list contains one bad line on purpose.
-set +e
-step "3. Import the sample leads (one line is bad on purpose)" "$leadsync" -c "$config" import "$sample"
-rc=$?
-set -e
-if [ "$rc" -ne 0 ] && [ "$rc" -ne 1 ]; then echo "import failed with exit status $rc" >&2; exit "$rc"; fi
+# Exit status 1 means "finished, some rows rejected": each sample list has bad rows on purpose.
+step_allow_rejects "3. Import a purchased list (Cyrillic, Arabic and accented names, dirty phones, a duplicate, bad rows)" \
+  "$leadsync" -c "$config" import "$sample_list" --vendor "Data Vendor" --list Q4-IT --acquired 2026-10-01 \
+  --errors "$demo_dir/rejected-rows.csv"
+printf '\nThe rejected rows, as a spreadsheet opens them (formulas escaped):\n'
+cat "$demo_dir/rejected-rows.csv"
+step_allow_rejects "3a. Import a second list (Windows-1251, Russian headers): two of its people are stored already" \
+  "$leadsync" -c "$config" import "$sample_list_2" --vendor "Expo Leads" --list Innoprom-2026 \
+  --acquired 2026-07-08 --region RU
+step "3b. A lead both lists sold us: one lead, two lists" bash -c \
+  "'$leadsync' -c '$config' leads list --json | jq -c '.leads[] | select((.person.emails // [])[0] == \"anna.ivanova@gmail.com\") | {name: (.person.first_name + \" \" + .person.middle_name + \" \" + .person.last_name), title: .person.job_title, lists: [.origin.lists[] | .vendor + \" / \" + .list_id]}'"
+step_allow_rejects "3c. Import a lead the rules already decided to qualify (JSON Lines)" \
+  "$leadsync" -c "$config" import "$decided"
 step "4. The leads in the store" "$leadsync" -c "$config" leads list
-step "5. Status" "$leadsync" -c "$config" status
-printf '\nDone. The state file is %s/state.db; try:\n  %s -c %s leads show <ID> \n' \
+step "5. What a push would send (first request)" bash -c \
+  "'$leadsync' -c '$config' push --dry-run --limit 2 | cut -c1-400"
+step_allow_rejects "6. Push them to the CRM (UpsertMultiple, then QualifyLead)" "$leadsync" -c "$config" push
+step "7. Pull the CRM's changes (first run: every lead, keeps the delta link)" \
+  "$leadsync" -c "$config" pull
+
+printf '\n\033[1m== 8. What landed in the CRM\033[0m\n'
+curl -fsS "$crm_url/_emulator/stats" |
+  jq -r '.rows | "leads \(.leads // 0), accounts \(.accounts // 0), contacts \(.contacts // 0), opportunities \(.opportunities // 0)"'
+opportunities=$(curl -fsS "$crm_url/_emulator/stats" | jq '.rows.opportunities // 0')
+printf 'A few leads as Dynamics shows them (GET leads?$select=fullname,companyname,emailaddress1,leadsourcecode,statecode):\n'
+api 'leads?$select=fullname,companyname,emailaddress1,leadsourcecode,statecode&$top=5' -H 'Prefer: odata.include-annotations="OData.Community.Display.V1.FormattedValue"' |
+  jq -r '.value[] | [.fullname, .companyname, .emailaddress1,
+                     (.["leadsourcecode@OData.Community.Display.V1.FormattedValue"] // .leadsourcecode | tostring),
+                     (.["statecode@OData.Community.Display.V1.FormattedValue"] // .statecode | tostring)] | @tsv'
+step "9. Status" "$leadsync" -c "$config" status
+if [ "$opportunities" -lt 1 ]; then echo "expected the qualified lead to become an opportunity" >&2; exit 1; fi
+printf '\nDone. The state file is %s/state.db; try:\n  %s -c %s leads show <ID>\n' \
   "$demo_dir" "$leadsync" "$config"

@@ -15,3 +15,14 @@ leadsync_build() {
   fi
   cmake --build "$LEADSYNC_BUILD_DIR" --parallel "$(nproc)"
 }
+
+# The same, quietly: the build's output goes to a log file, whose end is shown if the build fails.
+leadsync_build_quietly() {
+  local log="$LEADSYNC_BUILD_DIR.log"
+  echo "Building leadsync (first time: several minutes; log in $log)..."
+  if ! leadsync_build >"$log" 2>&1; then
+    tail -n 40 "$log" >&2
+    echo "error: the build failed; the whole log is $log" >&2
+    return 1
+  fi
+}

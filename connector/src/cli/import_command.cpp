@@ -1,13 +1,19 @@
 #include "commands.hpp"
 #include "exit_codes.hpp"
-
 #include "leadsync/core/log.hpp"
+#include "leadsync/importer/csv_import.hpp"
 #include "leadsync/importer/jsonl_import.hpp"
+#include "leadsync/importer/normalize.hpp"
+#include "leadsync/model/json.hpp"
+#include "output.hpp"
 
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <iomanip>
 #include <nlohmann/json.hpp>
+#include <sstream>
+#include <unistd.h>
 
 namespace leadsync::cli {
 
@@ -15,7 +21,20 @@ namespace {
 
 struct ImportOptions {
   std::string file;
+  std::string vendor;
+  std::string list_id;
+  bool exclusive = false;
+  bool shared = false;
+  std::string acquired;
+  std::string encoding = "auto";
+  std::string delimiter = "auto";
+  std::vector<std::string> maps;
+  std::string region;
+  std::string errors_file;
   bool dry_run = false;
+  bool resume = false;
+  bool restart = false;
+  bool no_progress = false;
   bool json = false;
 };
 
@@ -27,19 +46,40 @@ std::string lower_extension(const std::filesystem::path& path) {
   return ext;
 }
 
-int run_import(Context& context, const ImportOptions& options) {
-  const auto ext = lower_extension(options.file);
-  if (ext == ".xlsx" || ext == ".xls") {
-    context.err() << "error: " << options.file
-                  << " is an Excel workbook. Open it in Excel and use File > Save As > "
-                     "\"CSV UTF-8 (Comma delimited) (*.csv)\", then import the .csv file.\n";
-    return exit_usage;
+std::string fixed(double value, int decimals) {
+  std::ostringstream text;
+  text << std::fixed << std::setprecision(decimals) << value;
+  return text.str();
+}
+
+// "1234567" -> "1,234,567"
+std::string grouped(std::int64_t value) {
+  auto digits = std::to_string(value);
+  const std::ptrdiff_t first_digit = value < 0 ? 1 : 0;
+  for (auto at = static_cast<std::ptrdiff_t>(digits.size()) - 3; at > first_digit; at -= 3) {
+    digits.insert(static_cast<std::size_t>(at), 1, ',');
   }
-  if (ext != ".jsonl" && ext != ".ndjson") {
+  return digits;
+}
+
+std::string pad(const std::string& text, std::size_t width) {
+  const auto shown = display_width(text);
+  return shown >= width ? text : text + std::string(width - shown, ' ');
+}
+
+// ---- JSON Lines ---------------------------------------------------------------------------------
+
+int run_jsonl_import(Context& context, const ImportOptions& options) {
+  const bool csv_options_given = !options.vendor.empty() || !options.list_id.empty() ||
+                                 options.exclusive || options.shared || !options.acquired.empty() ||
+                                 options.encoding != "auto" || options.delimiter != "auto" ||
+                                 !options.maps.empty() || !options.region.empty() ||
+                                 !options.errors_file.empty() || options.resume || options.restart;
+  if (csv_options_given) {
     context.err() << "error: " << options.file
-                  << ": this build imports leads in leadsync's JSON Lines form (.jsonl, one lead "
-                     "per line; see tests/data/sample-leads.jsonl). CSV lists are not supported "
-                     "yet.\n";
+                  << " is JSON Lines (leads in leadsync's own form): the list, encoding, "
+                     "delimiter, mapping, region, error-file and resume options apply to CSV "
+                     "lists only; leave them out\n";
     return exit_usage;
   }
   if (!context.load_config()) {
@@ -47,7 +87,8 @@ int run_import(Context& context, const ImportOptions& options) {
   }
   std::ifstream input(options.file, std::ios::binary);
   if (!input) {
-    context.err() << "error: cannot open " << options.file << " for reading\n";
+    context.err() << "error: cannot open " << options.file
+                  << " for reading; check the path and that you may read it\n";
     return exit_usage;
   }
   auto store = context.store();
@@ -87,14 +128,11 @@ int run_import(Context& context, const ImportOptions& options) {
                    report.unchanged, report.rejected.size());
 
   if (options.json) {
-    nlohmann::json document = {{"file", options.file},
-                                {"dry_run", options.dry_run},
-                                {"read", report.lines_read},
-                                {"created", report.created},
-                                {"updated", report.updated},
-                                {"unchanged", report.unchanged},
-                                {"elapsed_s", elapsed.count()},
-                                {"rejected", nlohmann::json::array()}};
+    nlohmann::json document = {
+        {"file", options.file},         {"dry_run", options.dry_run},
+        {"read", report.lines_read},    {"created", report.created},
+        {"updated", report.updated},    {"unchanged", report.unchanged},
+        {"elapsed_s", elapsed.count()}, {"rejected", nlohmann::json::array()}};
     for (const auto& rejected : report.rejected) {
       document["rejected"].push_back({{"line", rejected.line}, {"reason", rejected.reason}});
     }
@@ -110,11 +148,360 @@ int run_import(Context& context, const ImportOptions& options) {
     for (const auto& rejected : report.rejected) {
       out << "    line " << rejected.line << ": " << rejected.reason << "\n";
     }
-    char seconds[32];
-    std::snprintf(seconds, sizeof seconds, "%.3f", elapsed.count());
-    out << "  elapsed      " << seconds << " s\n";
+    out << "  elapsed      " << fixed(elapsed.count(), 3) << " s\n";
   }
   return report.rejected.empty() ? exit_ok : exit_rejected;
+}
+
+// ---- CSV ----------------------------------------------------------------------------------------
+
+// The column dictionary the config names; the one built in when the default file is missing (a
+// config written by `leadsync init` has no mappings folder beside it).
+Result<importer::ColumnDictionary> load_dictionary(const config::Config& config,
+                                                   std::string& source) {
+  const auto path = config::resolve_path(config, config.mapping.import_columns);
+  std::error_code ignored;
+  if (std::filesystem::exists(path, ignored)) {
+    source = path.string();
+    return importer::ColumnDictionary::load_file(path.string());
+  }
+  if (config.mapping.import_columns != config::MappingOptions{}.import_columns) {
+    return fail(ErrorCategory::config,
+                "the column dictionary " + path.string() +
+                    " (mapping.import_columns) does not exist; fix the path, or remove the key "
+                    "to use the built-in one");
+  }
+  source = "built in (copy mappings/import-columns.toml next to the config to change it)";
+  return importer::ColumnDictionary::load_text(importer::builtin_import_columns(),
+                                               "built-in import-columns.toml");
+}
+
+Result<importer::CsvImportOptions> csv_options(const config::Config& config,
+                                               const ImportOptions& given) {
+  importer::CsvImportOptions options;
+  options.path = given.file;
+  options.read.encoding = given.encoding;
+  options.read.delimiter = given.delimiter;
+  for (const auto& map : given.maps) {
+    LEADSYNC_TRY(auto override_, importer::parse_column_override(map));
+    options.overrides.push_back(std::move(override_));
+  }
+  options.region = given.region;
+  options.default_region = config.import.default_region;
+  LEADSYNC_TRY(options.unmapped_columns,
+               importer::parse_unmapped_columns(config.import.unmapped_columns));
+  options.vendor = given.vendor;
+  options.list_id = given.list_id;
+  if (given.exclusive || given.shared) {
+    options.exclusive = given.exclusive;
+  }
+  if (!given.acquired.empty()) {
+    auto date = model::parse_date(given.acquired);
+    if (!date.ok()) {
+      return fail(ErrorCategory::invalid_argument, "--acquired: " + date.error().message);
+    }
+    options.acquired_on = date.value();
+  }
+  options.errors_file = given.errors_file;
+  options.dry_run = given.dry_run;
+  using Start = importer::CsvImportOptions::Start;
+  options.start = given.resume ? Start::resume : given.restart ? Start::restart : Start::fresh;
+  return options;
+}
+
+std::string age_text(model::ListAgeBucket bucket) {
+  switch (bucket) {
+  case model::ListAgeBucket::days_1_7:
+    return "1-7 days old";
+  case model::ListAgeBucket::days_8_30:
+    return "8-30 days old";
+  case model::ListAgeBucket::days_31_60:
+    return "31-60 days old";
+  case model::ListAgeBucket::days_61_90:
+    return "61-90 days old";
+  case model::ListAgeBucket::older:
+    return "older than 90 days";
+  case model::ListAgeBucket::unknown:
+    break;
+  }
+  return "age unknown (no --acquired date)";
+}
+
+std::string delimiter_shown(char delimiter) {
+  return delimiter == '\t' ? std::string("tab") : "\"" + std::string(1, delimiter) + "\"";
+}
+
+std::string_view source_name(importer::MappingSource source) {
+  switch (source) {
+  case importer::MappingSource::dictionary:
+    return "dictionary";
+  case importer::MappingSource::command_line:
+    return "--map";
+  case importer::MappingSource::none:
+    break;
+  }
+  return "unmapped";
+}
+
+void print_plan(std::ostream& out, const importer::CsvImport& import,
+                const std::string& dictionary_source, const ImportOptions& options) {
+  const auto& settings = import.settings();
+  out << (options.dry_run ? "Dry run of " : "Importing ") << options.file << "\n";
+  out << "  encoding   " << import.encoding().name << " (" << import.encoding().reason << ")\n";
+  out << "  delimiter  " << delimiter_shown(import.delimiter()) << " (" << import.delimiter_reason()
+      << ")\n";
+  out << "  list       ";
+  if (!settings.list.vendor.empty()) {
+    out << "vendor \"" << settings.list.vendor << "\", ";
+  }
+  out << "list \"" << settings.list.list_id << "\", "
+      << (settings.list.exclusive ? "exclusive" : "shared");
+  if (settings.list.acquired_on) {
+    out << ", acquired " << model::format_date(*settings.list.acquired_on);
+  }
+  out << " (" << age_text(import.list_age()) << ")\n";
+  out << "  region     " << settings.default_region
+      << " (for phone numbers without a country code)\n";
+  out << "  columns    (dictionary: " << dictionary_source << ")\n";
+  std::size_t width = 0;
+  for (const auto& column : import.mapping().columns) {
+    width = std::max(width, display_width(column.header));
+  }
+  for (const auto& column : import.mapping().columns) {
+    out << "    " << pad(column.header, width) << "  -> ";
+    if (column.field.empty()) {
+      out << "(unmapped: kept in the description)\n";
+    } else {
+      out << column.field
+          << (column.source == importer::MappingSource::command_line ? "  (--map)" : "") << "\n";
+    }
+  }
+  for (const auto& note : import.notes()) {
+    out << "  note: " << note << "\n";
+  }
+}
+
+// A one-line progress bar on stderr, redrawn at most five times a second.
+class ProgressBar {
+public:
+  explicit ProgressBar(std::ostream& err) : err_(err) {}
+
+  void update(const importer::ImportProgress& progress) {
+    const auto now = std::chrono::steady_clock::now();
+    if (drawn_ && now - last_drawn_ < std::chrono::milliseconds{200}) {
+      return;
+    }
+    if (!drawn_) {
+      first_bytes_ = progress.bytes_done;
+    }
+    last_drawn_ = now;
+    drawn_ = true;
+    const double total = static_cast<double>(std::max<std::uint64_t>(progress.bytes_total, 1));
+    const double done = std::min(1.0, static_cast<double>(progress.bytes_done) / total);
+    constexpr int bar_width = 24;
+    const int filled = static_cast<int>(done * bar_width);
+    const double seconds = progress.elapsed.count();
+    const double rows_per_second =
+        seconds > 0 ? static_cast<double>(progress.rows_this_run) / seconds : 0.0;
+    std::string line = "\r  [" + std::string(static_cast<std::size_t>(filled), '#') +
+                       std::string(static_cast<std::size_t>(bar_width - filled), '-') + "] " +
+                       fixed(done * 100, 0) + "%  " + grouped(progress.rows_read) + " rows  " +
+                       grouped(static_cast<std::int64_t>(rows_per_second)) + " rows/s";
+    const double bytes_per_second =
+        seconds > 0 ? static_cast<double>(progress.bytes_done - first_bytes_) / seconds : 0.0;
+    if (bytes_per_second > 0) {
+      const double remaining =
+          static_cast<double>(progress.bytes_total -
+                              std::min(progress.bytes_total, progress.bytes_done)) /
+          bytes_per_second;
+      line += "  ETA " + fixed(remaining, 0) + " s";
+    }
+    err_ << line << "\033[K" << std::flush;
+  }
+
+  void finish() {
+    if (drawn_) {
+      err_ << "\r\033[K" << std::flush;
+    }
+  }
+
+private:
+  std::ostream& err_;
+  bool drawn_ = false;
+  std::uint64_t first_bytes_ = 0;
+  std::chrono::steady_clock::time_point last_drawn_{};
+};
+
+nlohmann::json report_json(const importer::CsvImport& import, const importer::ImportReport& report,
+                           const ImportOptions& options) {
+  const auto& counts = report.counts;
+  const auto& list = import.settings().list;
+  auto columns = nlohmann::json::array();
+  for (const auto& column : import.mapping().columns) {
+    columns.push_back(
+        {{"header", column.header},
+         {"field", column.field.empty() ? nlohmann::json() : nlohmann::json(column.field)},
+         {"source", source_name(column.source)}});
+  }
+  auto rows = nlohmann::json::array();
+  for (const auto& row : report.rejected_rows) {
+    rows.push_back({{"line", row.line}, {"reason", row.reason}});
+  }
+  return {
+      {"file", options.file},
+      {"dry_run", options.dry_run},
+      {"encoding", import.encoding().name},
+      {"delimiter", std::string(1, import.delimiter())},
+      {"columns", columns},
+      {"list",
+       {{"vendor", list.vendor},
+        {"list_id", list.list_id},
+        {"exclusive", list.exclusive},
+        {"acquired_on", list.acquired_on ? nlohmann::json(model::format_date(*list.acquired_on))
+                                         : nlohmann::json()},
+        {"age", model::to_string(import.list_age())}}},
+      {"region", import.settings().default_region},
+      {"resumed_at_line",
+       report.resumed_at_line ? nlohmann::json(*report.resumed_at_line) : nlohmann::json()},
+      {"rows_read", counts.rows_read},
+      {"new_leads", counts.new_leads},
+      {"merged", counts.merged()},
+      {"merged_in_file", counts.merged_in_file},
+      {"merged_with_stored", counts.merged_with_stored},
+      {"unchanged", counts.unchanged},
+      {"empty_rows", counts.empty_rows},
+      {"rejected",
+       {{"total", counts.rejected()}, {"by_reason", counts.rejected_by_reason}, {"rows", rows}}},
+      {"errors_file",
+       report.errors_file.empty() ? nlohmann::json() : nlohmann::json(report.errors_file)},
+      {"rows_this_run", report.rows_this_run},
+      {"elapsed_s", report.elapsed.count()},
+      {"rows_per_second", report.rows_per_second()},
+      {"run_id", report.run_id},
+      {"notes", import.notes()}};
+}
+
+void print_summary(std::ostream& out, const importer::ImportReport& report,
+                   const ImportOptions& options) {
+  const auto& counts = report.counts;
+  out << (options.dry_run ? "Dry run finished (nothing was written): " : "Imported ")
+      << options.file << "\n";
+  if (report.resumed_at_line) {
+    out << "  (resumed at line " << *report.resumed_at_line
+        << "; the counts cover the whole file)\n";
+  }
+  const auto line = [&](const std::string& label, std::int64_t value, const std::string& extra) {
+    out << "  " << pad(label, 20) << std::setw(9) << grouped(value) << extra << "\n";
+  };
+  line("rows read", counts.rows_read, "");
+  line("new leads", counts.new_leads, "");
+  line("merged duplicates", counts.merged(),
+       "  (" + grouped(counts.merged_in_file) + " within the file, " +
+           grouped(counts.merged_with_stored) + " into stored leads)");
+  line("unchanged", counts.unchanged, "  (duplicates that added nothing)");
+  line("rejected", counts.rejected(), "");
+  for (const auto& [category, rows] : counts.rejected_by_reason) {
+    out << "    " << pad(std::string(importer::describe_rejection(category)), 52) << std::setw(7)
+        << grouped(rows) << "\n";
+  }
+  line("empty rows skipped", counts.empty_rows, "");
+  out << "  " << pad("elapsed", 20) << std::setw(9) << fixed(report.elapsed.count(), 3) << " s  ("
+      << grouped(static_cast<std::int64_t>(report.rows_per_second())) << " rows/s)\n";
+  if (!report.rejected_rows.empty()) {
+    out << "  rejected rows:\n";
+    constexpr std::size_t shown_rows = 20;
+    for (std::size_t i = 0; i < report.rejected_rows.size() && i < shown_rows; ++i) {
+      const auto& row = report.rejected_rows[i];
+      out << "    line " << row.line << ": " << row.reason << "\n";
+    }
+    const auto more = counts.rejected() -
+                      static_cast<std::int64_t>(std::min(report.rejected_rows.size(), shown_rows));
+    if (more > 0) {
+      out << "    ... and " << grouped(more) << " more"
+          << (report.errors_file.empty() ? ": --errors FILE writes them all to a CSV file"
+                                         : " in the error file")
+          << "\n";
+    }
+  }
+  if (!report.errors_file.empty()) {
+    out << "  error file: " << report.errors_file << "\n";
+  }
+}
+
+int run_csv_import(Context& context, const ImportOptions& options) {
+  if (!context.load_config()) {
+    return exit_usage;
+  }
+  const auto& config = context.config();
+  std::string dictionary_source;
+  auto dictionary = load_dictionary(config, dictionary_source);
+  if (!dictionary.ok()) {
+    return context.report(dictionary.error());
+  }
+  auto csv = csv_options(config, options);
+  if (!csv.ok()) {
+    return context.report(csv.error());
+  }
+  auto store = context.store();
+  if (!store.ok()) {
+    return context.report(store.error());
+  }
+  auto prepared =
+      importer::CsvImport::prepare(*store.value(), dictionary.value(), std::move(csv).value());
+  if (!prepared.ok()) {
+    // Whatever stops an import before it starts is the file or an option: the user fixes it.
+    const auto& error = prepared.error();
+    context.err() << "error: " << error.describe() << "\n";
+    return exit_code_for(error) == exit_internal ? exit_internal : exit_usage;
+  }
+  auto& import = prepared.value();
+  if (!options.json) {
+    print_plan(context.out(), import, dictionary_source, options);
+    context.out() << std::flush;
+  }
+  const bool show_progress = !options.no_progress && ::isatty(STDERR_FILENO) == 1;
+  ProgressBar bar(context.err());
+  importer::PipelineTuning tuning; if (getenv("LS_BATCH")) tuning.batch_rows = std::stoul(getenv("LS_BATCH"));
+  auto result = import.run(tuning, [&](const importer::ImportProgress& progress) {
+    if (show_progress) {
+      bar.update(progress);
+    }
+  });
+  bar.finish();
+  if (!result.ok()) {
+    context.err() << "error: " << result.error().describe() << "\n";
+    if (!options.dry_run) {
+      context.err() << "The rows committed so far are stored; continue with: leadsync import "
+                    << options.file << " --resume\n";
+    }
+    return exit_code_for(result.error());
+  }
+  const auto& report = result.value();
+  log::get()->info("import {}: {} rows read, {} new, {} merged, {} unchanged, {} rejected, {} "
+                   "empty, {:.1f} s",
+                   options.file, report.counts.rows_read, report.counts.new_leads,
+                   report.counts.merged(), report.counts.unchanged, report.counts.rejected(),
+                   report.counts.empty_rows, report.elapsed.count());
+  if (options.json) {
+    context.out() << report_json(import, report, options).dump(2) << "\n";
+  } else {
+    print_summary(context.out(), report, options);
+  }
+  return report.counts.rejected() > 0 ? exit_rejected : exit_ok;
+}
+
+int run_import(Context& context, const ImportOptions& options) {
+  const auto ext = lower_extension(options.file);
+  if (ext == ".xlsx" || ext == ".xls" || ext == ".xlsm") {
+    context.err() << "error: " << options.file
+                  << " is an Excel workbook. Open it in Excel and use File > Save As > "
+                     "\"CSV UTF-8 (Comma delimited) (*.csv)\", then import the .csv file.\n";
+    return exit_usage;
+  }
+  if (ext == ".jsonl" || ext == ".ndjson") {
+    return run_jsonl_import(context, options);
+  }
+  return run_csv_import(context, options);
 }
 
 } // namespace
@@ -122,12 +509,49 @@ int run_import(Context& context, const ImportOptions& options) {
 void add_import_command(CLI::App& app, Context& context, int& exit_code) {
   auto options = std::make_shared<ImportOptions>();
   auto* command = app.add_subcommand(
-      "import", "Import leads from FILE (JSON Lines: one lead in leadsync's JSON form per line)");
-  command->add_option("FILE", options->file, "The file to import (.jsonl)")->required();
-  command->add_flag("--dry-run", options->dry_run, "Check and match every line; write nothing");
+      "import", "Import a purchased lead list (CSV) or leads in leadsync's JSON Lines form");
+  command
+      ->add_option("FILE", options->file,
+                   "The list: CSV or tab-separated text (Excel's \"CSV UTF-8\", \"CSV\" and "
+                   "\"Unicode Text\" all work), or .jsonl")
+      ->required();
+  command->add_option("--vendor", options->vendor, "Who sold or gave the list");
+  command->add_option("--list", options->list_id, "The list's id (default: the file name)");
+  auto* exclusive =
+      command->add_flag("--exclusive", options->exclusive, "The list was sold to us only");
+  auto* shared =
+      command->add_flag("--shared", options->shared, "The list is resold to others (the default)");
+  exclusive->excludes(shared);
+  command->add_option("--acquired", options->acquired,
+                      "When the list was acquired (YYYY-MM-DD): gives its age");
+  command
+      ->add_option("--encoding", options->encoding,
+                   "auto, utf-8, utf-16, windows-1251, windows-1256, iso-8859-1, windows-1252 "
+                   "(or another iconv name)")
+      ->capture_default_str();
+  command->add_option("--delimiter", options->delimiter, "auto, \",\", \";\", tab or \"|\"")
+      ->capture_default_str();
+  command->add_option("--map", options->maps,
+                      "\"Header=field\": map a column to a lead field (repeatable; "
+                      "\"Header=\" keeps it unmapped)");
+  command->add_option("--region", options->region,
+                      "Region (ISO 3166, e.g. RU) for phone numbers without a country code "
+                      "(default: import.default_region)");
+  command->add_option("--errors", options->errors_file,
+                      "Write the rejected rows to this CSV file (line, reason, original columns)");
+  command->add_flag("--dry-run", options->dry_run,
+                    "Read, clean and match every row and report; write nothing to the store");
+  auto* resume = command->add_flag("--resume", options->resume,
+                                   "Continue an interrupted import of FILE where it stopped");
+  auto* restart = command->add_flag("--restart", options->restart,
+                                    "Start an interrupted import of FILE over from the first row");
+  resume->excludes(restart);
+  command->add_flag("--no-progress", options->no_progress,
+                    "No progress bar (there is none when stderr is not a terminal)");
   command->add_flag("--json", options->json, "Print the summary as one JSON document");
-  command->footer("Exit status 1 when any line was rejected; each rejected line is listed with "
-                  "its number and reason.");
+  command->footer(
+      "Exit status 1 when any row was rejected (the summary gives each reason; --errors writes "
+      "the rows), 2 for a usage, file or configuration problem.");
   command->callback([&context, &exit_code, options] { exit_code = run_import(context, *options); });
 }
 

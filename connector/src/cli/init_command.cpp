@@ -94,11 +94,11 @@ int run_init(Context& context, const InitOptions& options) {
     return exit_usage;
   }
   context.out()
-                << "It points at a local Dataverse emulator (http://127.0.0.1:8765) and keeps state in "
-                   "a SQLite file next to it.\n"
-                << "Next:\n"
-                << "  leadsync -c " << file.string() << " check\n"
-                << "  leadsync -c " << file.string() << " import leads.jsonl\n";
+      << "It points at a local Dataverse emulator (http://127.0.0.1:8765) and keeps state in "
+         "a SQLite file next to it.\n"
+      << "Next:\n"
+      << "  leadsync -c " << file.string() << " check\n"
+      << "  leadsync -c " << file.string() << " import leads.jsonl\n";
   return exit_ok;
 }
 
@@ -108,7 +108,7 @@ void add_init_command(CLI::App& app, Context& context, int& exit_code) {
   auto options = std::make_shared<InitOptions>();
   auto* command = app.add_subcommand(
       "init", "Write a commented leadsync.toml (local emulator, SQLite state file) and the "
-               "mappings into DIR");
+              "mappings into DIR");
   command->add_option("DIR", options->dir, "Folder for leadsync.toml (created if missing)")
       ->capture_default_str();
   command->add_flag("--force", options->force, "Overwrite an existing leadsync.toml");

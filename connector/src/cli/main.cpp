@@ -2,7 +2,6 @@
 
 #include "commands.hpp"
 #include "exit_codes.hpp"
-
 #include "leadsync/core/log.hpp"
 
 #include <exception>
@@ -38,7 +37,8 @@ int main(int argc, char** argv) {
   add_dlq_command(app, context, exit_code);
 
   try {
-    // Warnings before the config is read (e.g. a bad config) still go to stderr in the default format.
+    // Warnings before the config is read (e.g. a bad config) still go to stderr in the default
+    // format.
     leadsync::log::init({.level = spdlog::level::warn});
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

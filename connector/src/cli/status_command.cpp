@@ -1,8 +1,7 @@
 #include "commands.hpp"
 #include "exit_codes.hpp"
-#include "output.hpp"
-
 #include "leadsync/model/json.hpp"
+#include "output.hpp"
 
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -57,9 +56,9 @@ int run_status(Context& context, const StatusOptions& options) {
   auto stats = store.value()->stats();
   auto runs = store.value()->list_runs(options.runs);
   auto checkpoints = store.value()->list_checkpoints();
-  for (const Error* error : {stats.ok() ? nullptr : &stats.error(),
-                             runs.ok() ? nullptr : &runs.error(),
-                             checkpoints.ok() ? nullptr : &checkpoints.error()}) {
+  for (const Error* error :
+       {stats.ok() ? nullptr : &stats.error(), runs.ok() ? nullptr : &runs.error(),
+        checkpoints.ok() ? nullptr : &checkpoints.error()}) {
     if (error != nullptr) {
       return context.report(*error);
     }
@@ -71,7 +70,8 @@ int run_status(Context& context, const StatusOptions& options) {
         {"config", context.config_path().string()},
         {"crm", context.config().crm.url},
         {"store", context.config().store.url},
-        {"leads", {{"total", s.leads}, {"tombstones", s.tombstones}, {"by_stage", s.leads_by_stage}}},
+        {"leads",
+         {{"total", s.leads}, {"tombstones", s.tombstones}, {"by_stage", s.leads_by_stage}}},
         {"outbox", {{"pending", s.outbox_pending}, {"leased", s.outbox_leased}}},
         {"dead_letters", s.dead_letters},
         {"throttling", push ? nlohmann::json{{"http_429", count_of(*push, "throttled")},
@@ -81,12 +81,10 @@ int run_status(Context& context, const StatusOptions& options) {
         {"checkpoints", checkpoints.value()},
         {"runs", nlohmann::json::array()}};
     for (const auto& run : runs.value()) {
-      nlohmann::json entry = {{"id", run.id},
-                              {"kind", run.kind},
-                              {"status", run.status},
-                              {"started_at", model::format_time(run.started_at)},
-                              {"counts", run.counts},
-                              {"message", run.message}};
+      nlohmann::json entry = {
+          {"id", run.id},         {"kind", run.kind},
+          {"status", run.status}, {"started_at", model::format_time(run.started_at)},
+          {"counts", run.counts}, {"message", run.message}};
       if (run.finished_at) {
         entry["finished_at"] = model::format_time(*run.finished_at);
       }
@@ -148,7 +146,8 @@ void add_status_command(CLI::App& app, Context& context, int& exit_code) {
   auto* command = app.add_subcommand(
       "status", "Show leads, outbox backlog, dead letters, checkpoints and the last runs");
   command->add_flag("--json", options->json, "Print one JSON document");
-  command->add_option("--runs", options->runs, "How many recent runs to show")->capture_default_str();
+  command->add_option("--runs", options->runs, "How many recent runs to show")
+      ->capture_default_str();
   command->callback([&context, &exit_code, options] { exit_code = run_status(context, *options); });
 }
 

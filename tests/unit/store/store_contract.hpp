@@ -779,7 +779,8 @@ TEST_P(StoreContract, AFailingWriteFailsTheWholeBatchAndStoresNothingOfIt) {
 
 TEST_P(StoreContract, WriteBatchRefusesTheSameLeadTwiceAndAnEmptyCheckpointName) {
   const auto existing = create(lead_named("Ada"));
-  std::vector<LeadWrite> twice{{WriteKind::update, existing, {}}, {WriteKind::update, existing, {}}};
+  std::vector<LeadWrite> twice{{WriteKind::update, existing, {}},
+                               {WriteKind::update, existing, {}}};
 
   const auto error = error_of(store().write_batch(twice, std::nullopt));
 
@@ -821,8 +822,8 @@ TEST_P(StoreContract, FindLeadsReturnsEachLeadHoldingAnyKeyOnceOldestFirst) {
   lookup.domains = {"bletchley.org", "example.com"}; // Ada again, by her domain
   const auto found = store().find_leads(lookup).value();
 
-  EXPECT_EQ(ids_of(found), (std::vector<std::string>{first.identity.id, second.identity.id,
-                                                     third.identity.id}));
+  EXPECT_EQ(ids_of(found),
+            (std::vector<std::string>{first.identity.id, second.identity.id, third.identity.id}));
   EXPECT_EQ(found[0].person.emails, by_email.person.emails);
 }
 

@@ -448,9 +448,9 @@ public:
     if (emails.empty() && phones.empty() && domains.empty()) {
       return std::vector<model::Lead>{};
     }
-    const std::int64_t created_before =
-        lookup.domain_created_before ? to_millis(*lookup.domain_created_before)
-                                     : std::numeric_limits<std::int64_t>::max();
+    const std::int64_t created_before = lookup.domain_created_before
+                                            ? to_millis(*lookup.domain_created_before)
+                                            : std::numeric_limits<std::int64_t>::max();
     std::lock_guard lock(mutex_);
     LEADSYNC_TRY(
         auto query,
@@ -960,9 +960,9 @@ private:
     }
     auto id = Uuid::parse(lead.identity.id);
     if (!id) {
-      return fail(ErrorCategory::invalid_argument,
-                  "lead id '" + lead.identity.id + "' is " + id.error().message +
-                      "; leave the id empty to have one assigned");
+      return fail(ErrorCategory::invalid_argument, "lead id '" + lead.identity.id + "' is " +
+                                                       id.error().message +
+                                                       "; leave the id empty to have one assigned");
     }
     lead.identity.id = id->to_string();
     return ok_status();
@@ -979,7 +979,8 @@ private:
       return fail(ErrorCategory::already_exists,
                   "a lead with id " + lead.identity.id + " already exists; update it instead");
     }
-    return save_lead(lead, options.enqueue ? std::optional(options.operation) : std::nullopt);
+    return save_lead(lead, options.enqueue ? std::optional(options.operation) : std::nullopt,
+                     /*new_lead=*/true);
   }
 
   // Stores a new version of a lead inside the caller's transaction; the given version must be the
@@ -1047,9 +1048,10 @@ private:
     return read_leads(query);
   }
 
-  // Writes the lead row, rewrites its lookup rows and, when `operation` is set, records the outbox
-  // entry. Runs inside the caller's transaction.
-  Status save_lead(const model::Lead& lead, std::optional<OutboxOperation> operation) {
+  // Writes the lead row, rewrites its lookup rows (a new lead has none to remove) and, when
+  // `operation` is set, records the outbox entry. Runs inside the caller's transaction.
+  Status save_lead(const model::Lead& lead, std::optional<OutboxOperation> operation,
+                   bool new_lead = false) {
     LEADSYNC_TRY(const auto document, to_document(lead, "lead " + lead.identity.id));
     {
       LEADSYNC_TRY(
@@ -1068,7 +1070,7 @@ private:
               to_millis(lead.identity.updated_at.value()), document));
       LEADSYNC_CHECK(upsert.run());
     }
-    LEADSYNC_CHECK(write_lookups(lead));
+    LEADSYNC_CHECK(write_lookups(lead, new_lead));
     if (operation) {
       LEADSYNC_CHECK(enqueue(lead.identity.id, *operation, lead.identity.version,
                              lead.identity.updated_at.value()));
@@ -1076,7 +1078,7 @@ private:
     return ok_status();
   }
 
-  Status write_lookups(const model::Lead& lead) {
+  Status write_lookups(const model::Lead& lead, bool new_lead) {
     const std::string& id = lead.identity.id;
     std::set<std::string> emails;
     for (const auto& email : lead.person.emails) {
@@ -1090,13 +1092,13 @@ private:
         phones.insert(phone.e164);
       }
     }
-    LEADSYNC_CHECK(replace_rows("lead_emails", "email", id, emails));
-    return replace_rows("lead_phones", "e164", id, phones);
+    LEADSYNC_CHECK(replace_rows("lead_emails", "email", id, emails, new_lead));
+    return replace_rows("lead_phones", "e164", id, phones, new_lead);
   }
 
   Status replace_rows(std::string_view table, std::string_view column, const std::string& lead_id,
-                      const std::set<std::string>& values) {
-    {
+                      const std::set<std::string>& values, bool new_lead) {
+    if (!new_lead) {
       LEADSYNC_TRY(auto remove,
                    database_.query(sql({"DELETE FROM ", table, " WHERE lead_id = ?"}), lead_id));
       LEADSYNC_CHECK(remove.run());

@@ -1,0 +1,166 @@
+#pragma once
+// Import of a purchased lead list from a CSV file into the store: `leadsync import FILE.csv`.
+//
+// The pipeline: one reader thread (CsvReader: decoding, dialect, records in file order) -> N
+// normalizer threads (column mapping, build_lead, model::validate, match keys: pure, in parallel)
+// -> one writer, the calling thread, which takes the rows back in file order and
+//   - reports rejected and unreadable rows (in file order) to the summary and the error file;
+//   - finds each accepted row's duplicate: first among the leads this import made or touched
+//     (FileIndex), then among the stored leads (Store::find_leads for a whole batch at once, then
+//     match_stored), and merges it (merge_leads), or makes a new lead;
+//   - writes every new or changed lead with its outbox entry, about batch_rows rows per
+//     transaction, with the import checkpoint in the same transaction (Store::write_batch).
+// Queues between the stages hold a bounded number of rows, so memory does not grow with the file;
+// the FileIndex (about 85 bytes per lead) is the only part that grows with the number of leads.
+//
+// Resuming: the checkpoint of a file (import_checkpoint.hpp) records the first row not committed.
+// `Start::resume` seeks the reader there, restores the counters and continues; the rows of the
+// interrupted run are in the store, so they are found as stored leads: no lead is created twice.
+// A file whose import was interrupted is refused without resume or restart, with a message that
+// says so.
+//
+// Dry run: everything happens as in a real import, but the writes go to a scratch SQLite store in
+// the temporary folder (removed afterwards), so the counts are exactly those a real import would
+// give and the store is not touched (no run history entry, no checkpoint).
+
+#include "leadsync/core/clock.hpp"
+#include "leadsync/core/random.hpp"
+#include "leadsync/core/result.hpp"
+#include "leadsync/importer/column_mapping.hpp"
+#include "leadsync/importer/csv_reader.hpp"
+#include "leadsync/importer/dedupe.hpp"
+#include "leadsync/importer/import_checkpoint.hpp"
+#include "leadsync/importer/row_to_lead.hpp"
+#include "leadsync/model/lead.hpp"
+#include "leadsync/store/store.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace leadsync::importer {
+
+// mappings/import-columns.toml as this build shipped it, for when the configured file is missing.
+std::string_view builtin_import_columns();
+
+// Why rows are rejected, as the keys of ImportCounts::rejected_by_reason (each rejected row counts
+// under exactly one):
+//   wrong_field_count       more or fewer fields than the header has columns
+//   invalid_encoding        bytes that are not valid in the file's encoding (or a NUL character)
+//   unclosed_quote          a quoted field that is never closed
+//   row_too_long            a row longer than the reader's limit
+//   unreadable_row          any other problem the CSV reader reports
+//   no_name_or_company      neither a last name nor a company
+//   no_valid_contact        neither a valid e-mail nor a valid phone
+//   no_name_and_no_contact  both of the above
+//   breaks_lead_rules       the lead breaks another rule of model::validate
+// The phrase for people, e.g. "no last name or company"; the key itself when it is unknown.
+std::string_view describe_rejection(std::string_view category);
+
+struct CsvImportOptions {
+  enum class Start {
+    fresh,   // refused when an earlier import of the file was interrupted
+    resume,  // continue the interrupted import of the file
+    restart, // start over, ignoring an interrupted import (its leads are matched as stored)
+  };
+
+  std::string path;
+  ReadOptions read;                      // --encoding, --delimiter ("auto" detects)
+  std::vector<ColumnOverride> overrides; // --map
+  std::string region;                    // --region; empty: default_region
+  std::string default_region = "US";     // import.default_region
+  UnmappedColumns unmapped_columns = UnmappedColumns::description; // import.unmapped_columns
+  std::string vendor;                                              // --vendor
+  std::string list_id;                                             // --list; empty: the file's name
+  std::optional<bool> exclusive;          // --exclusive / --shared; unset: shared
+  std::optional<model::Date> acquired_on; // --acquired
+  std::string errors_file;                // --errors; empty: none (resume: the interrupted run's)
+  bool dry_run = false;
+  Start start = Start::fresh;
+  MergePolicy merge;
+};
+
+struct PipelineTuning {
+  std::size_t normalizer_threads = 0; // 0: one per hardware thread
+  std::size_t chunk_rows = 256;       // rows a normalizer takes at once
+  std::size_t chunks_in_flight = 0;   // chunks between reader and writer; 0: 4 per normalizer
+  std::size_t batch_rows = 1000;      // rows per store transaction (and checkpoint)
+};
+
+struct ImportProgress {
+  std::int64_t rows_read = 0;              // so far, the rows of an interrupted run included
+  std::int64_t rows_this_run = 0;          // rows this run read
+  std::uint64_t bytes_done = 0;            // position in the file
+  std::uint64_t bytes_total = 0;           // the file's size
+  std::chrono::duration<double> elapsed{}; // this run
+};
+
+struct RejectedRow {
+  std::int64_t line = 0; // physical line where the row starts
+  std::string reason;
+};
+
+struct ImportReport {
+  static constexpr std::size_t max_listed_rejections = 100;
+
+  ImportCounts counts;                    // the whole file, an interrupted run's rows included
+  std::vector<RejectedRow> rejected_rows; // the first max_listed_rejections, in file order
+  std::int64_t rows_this_run = 0;
+  std::chrono::duration<double> elapsed{};     // this run
+  std::optional<std::int64_t> resumed_at_line; // where this run started, when it resumed
+  std::int64_t run_id = 0;                     // run history entry; 0 for a dry run
+  std::string errors_file;                     // absolute path; empty when none was written
+
+  double rows_per_second() const;
+};
+
+class CsvImport {
+public:
+  using ProgressCallback = std::function<void(const ImportProgress&)>;
+
+  // Opens the file (encoding and delimiter detected or as asked), maps its columns, and looks for
+  // the file's checkpoint. Fails (invalid_argument, config) on what the user must fix: a file that
+  // cannot be read or is a workbook, a bad option, an unknown --map header or field, an unknown
+  // region, an interrupted import without resume or restart, resume without one to continue, or
+  // resume with options that differ from the interrupted run's.
+  static Result<CsvImport> prepare(store::Store& store, const ColumnDictionary& dictionary,
+                                   CsvImportOptions options, Clock& clock = SystemClock::instance(),
+                                   Random& random = SecureRandom::instance());
+
+  CsvImport(CsvImport&&) noexcept;
+  CsvImport& operator=(CsvImport&&) noexcept;
+  ~CsvImport();
+
+  const EncodingChoice& encoding() const;
+  char delimiter() const;
+  const std::string& delimiter_reason() const;
+  const ColumnMapping& mapping() const;
+  const ImportSettings& settings() const; // what the rows are read and labelled with
+  // The checkpoint this import continues, when it resumes.
+  const std::optional<ImportCheckpoint>& resuming() const;
+  const std::string& checkpoint_name() const;
+  std::uint64_t file_size() const;
+  // Age of the list by its acquisition date, as of the clock's today.
+  model::ListAgeBucket list_age() const;
+  // Things the user should know before the import runs (mapping warnings, settings taken from the
+  // checkpoint, unmapped columns going to the description).
+  const std::vector<std::string>& notes() const;
+
+  // Imports the rows. Fails only when the store, the file or the error file fails; rejected rows
+  // are in the report. Call once. `progress` is called from the calling thread after each batch.
+  Result<ImportReport> run(const PipelineTuning& tuning = {},
+                           const ProgressCallback& progress = {});
+
+private:
+  struct State;
+  explicit CsvImport(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+} // namespace leadsync::importer

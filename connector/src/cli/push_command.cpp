@@ -1,0 +1,145 @@
+#include "commands.hpp"
+#include "exit_codes.hpp"
+#include "leadsync/core/clock.hpp"
+#include "sync_engine.hpp"
+
+#include <fmt/format.h>
+#include <thread>
+#include <unistd.h>
+
+namespace leadsync::cli {
+
+namespace {
+
+// host:pid; the pusher adds the thread number.
+std::string worker_id() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof(host) - 1) != 0) {
+    host[0] = '\0';
+  }
+  return fmt::format("{}:{}", host[0] != '\0' ? host : "localhost", ::getpid());
+}
+
+// push.max_parallel, or "auto": the CRM's x-ms-dop-hint as the connection's limiter holds it.
+int worker_count(const config::Config& config, SyncEngine& engine) {
+  if (config.push.max_parallel > 0) {
+    return config.push.max_parallel;
+  }
+  (void)engine.connection.client->who_am_i(); // sets the limiter from x-ms-dop-hint
+  return std::max(1, engine.connection.limiter->limit());
+}
+
+} // namespace
+
+int run_push(Context& context, SyncEngine& engine, const PushCommandOptions& options) {
+  const auto& config = context.config();
+  auto store = context.store();
+  if (!store.ok()) {
+    return context.report(store.error());
+  }
+  auto mode = sync::parse_push_mode(config.push.mode);
+  if (!mode.ok()) {
+    return context.report(mode.error());
+  }
+  sync::PushSettings settings;
+  settings.mode = *mode;
+  settings.batch_size = static_cast<std::size_t>(config.push.batch_size);
+  settings.limit = options.limit;
+  settings.worker_id = worker_id();
+  settings.key_column = config.crm.alternate_key;
+  settings.crm_owned = engine.crm_owned;
+  if (options.dry_run) {
+    sync::Pusher pusher(**store, *engine.crm, engine.mapping, *engine.lookups,
+                        SystemClock::instance(), settings);
+    auto requests = pusher.dry_run(options.limit.value_or(1000));
+    if (!requests.ok()) {
+      return context.report(requests.error());
+    }
+    for (const auto& request : *requests) {
+      context.out() << request << "\n";
+    }
+    context.out() << "dry run: nothing was sent and the outbox is unchanged\n";
+    return exit_ok;
+  }
+  settings.workers = worker_count(config, engine);
+  sync::Pusher pusher(**store, *engine.crm, engine.mapping, *engine.lookups,
+                      SystemClock::instance(), settings);
+
+  auto run = store.value()->begin_run("push");
+  if (!run.ok()) {
+    return context.report(run.error());
+  }
+  const auto before = engine.connection.retry->stats();
+  auto report = pusher.run();
+  const auto after = engine.connection.retry->stats();
+  run->finished_at = SystemClock::instance().now();
+  if (report.ok()) {
+    run->counts = report->counts();
+  }
+  run->counts["throttled"] = after.throttled - before.throttled;
+  run->counts["waited_ms"] = (after.waited - before.waited).count();
+  if (!report.ok()) {
+    run->status = "failed";
+    run->message = report.error().describe();
+  } else if (report->dead_lettered > 0 || report->retried_later > 0) {
+    run->status = "partial";
+    run->message = fmt::format("{} dead-lettered, {} to retry later", report->dead_lettered,
+                               report->retried_later);
+  } else {
+    run->status = "ok";
+  }
+  if (auto finished = store.value()->finish_run(*run); !finished.ok()) {
+    return context.report(finished.error());
+  }
+  if (!report.ok()) {
+    return context.report(report.error());
+  }
+  auto& out = context.out();
+  out << fmt::format("push ({} mode, {} worker(s)): {} change(s) claimed, {} lead(s) written, {} "
+                     "covered by a later write, {} removed\n",
+                     config.push.mode, settings.workers, report->claimed, report->upserted,
+                     report->coalesced, report->removed);
+  out << fmt::format("  outcomes: {} qualified, {} disqualified, {} reactivated\n",
+                     report->qualified, report->disqualified, report->reactivated);
+  out << fmt::format("  throttling: {} HTTP 429, {} ms waited\n", run->counts["throttled"],
+                     run->counts["waited_ms"]);
+  if (report->retried_later > 0) {
+    out << fmt::format("  {} change(s) failed for now and will be retried by the next push\n",
+                       report->retried_later);
+  }
+  if (report->dead_lettered > 0) {
+    out << fmt::format("  {} lead(s) refused by the CRM are in the dead letters: see `leadsync dlq "
+                       "list`, fix them and run `leadsync dlq retry --all`\n",
+                       report->dead_lettered);
+    return exit_rejected;
+  }
+  return exit_ok;
+}
+
+void add_push_command(CLI::App& app, Context& context, int& exit_code) {
+  auto options = std::make_shared<PushCommandOptions>();
+  auto limit = std::make_shared<std::size_t>(0);
+  auto* command = app.add_subcommand("push", "Send pending changes to the CRM (push.mode: bulk, "
+                                             "batch or single); exit 1 when some were refused");
+  command->add_flag("--dry-run", options->dry_run,
+                    "Print the requests a push would send, without sending them");
+  command->add_option("--limit", *limit, "Push at most N pending changes")
+      ->check(CLI::PositiveNumber);
+  command->callback([&context, &exit_code, options, limit] {
+    if (!context.load_config()) {
+      exit_code = exit_usage;
+      return;
+    }
+    auto engine = open_sync_engine(context.config());
+    if (!engine.ok()) {
+      exit_code = context.report(engine.error());
+      return;
+    }
+    if (*limit > 0) {
+      options->limit = *limit;
+    }
+    exit_code = run_push(context, **engine, *options);
+  });
+}
+
+} // namespace leadsync::cli

@@ -1,0 +1,29 @@
+#include "commands.hpp"
+#include "exit_codes.hpp"
+#include "sync_engine.hpp"
+
+namespace leadsync::cli {
+
+void add_sync_command(CLI::App& app, Context& context, int& exit_code) {
+  auto* command = app.add_subcommand("sync", "Pull, then push");
+  command->callback([&context, &exit_code] {
+    if (!context.load_config()) {
+      exit_code = exit_usage;
+      return;
+    }
+    auto engine = open_sync_engine(context.config());
+    if (!engine.ok()) {
+      exit_code = context.report(engine.error());
+      return;
+    }
+    const int pulled = run_pull(context, **engine, false);
+    if (pulled != exit_ok && pulled != exit_rejected) {
+      exit_code = pulled;
+      return;
+    }
+    const int pushed = run_push(context, **engine, {});
+    exit_code = pushed != exit_ok ? pushed : pulled;
+  });
+}
+
+} // namespace leadsync::cli

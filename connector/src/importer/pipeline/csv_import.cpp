@@ -1,0 +1,654 @@
+// The CSV import: preparing (file, options, checkpoint) and running the pipeline.
+
+#include "leadsync/importer/csv_import.hpp"
+
+#include "leadsync/importer/normalize.hpp"
+#include "leadsync/importer/ordered_pipeline.hpp"
+#include "leadsync/importer/rejected_rows.hpp"
+#include "leadsync/model/json.hpp"
+#include "leadsync/store/sqlite_store.hpp"
+#include "pipeline/detail/lead_writer.hpp"
+#include "pipeline/detail/rows.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <system_error>
+#include <thread>
+
+namespace leadsync::importer {
+namespace {
+
+namespace fs = std::filesystem;
+
+enum class ErrorsMode { none, create, resume };
+
+std::string delimiter_option(char delimiter) {
+  return delimiter == '\t' ? std::string("tab") : std::string(1, delimiter);
+}
+
+std::string delimiter_text(char delimiter) {
+  return delimiter == '\t' ? std::string("tab") : "\"" + std::string(1, delimiter) + "\"";
+}
+
+std::string ascii_upper(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](char c) {
+    return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+  });
+  return text;
+}
+
+std::string absolute_path(const std::string& path) {
+  std::error_code ignored;
+  return fs::absolute(path, ignored).lexically_normal().string();
+}
+
+model::TimePoint whole_milliseconds(model::TimePoint time) {
+  return std::chrono::floor<std::chrono::milliseconds>(time);
+}
+
+std::string describe_overrides(const std::vector<ColumnOverride>& overrides) {
+  std::string text;
+  for (const auto& override_ : overrides) {
+    text += (text.empty() ? "" : " ") + std::string("--map \"") + override_.header + "=" +
+            override_.field + "\"";
+  }
+  return text.empty() ? "no --map" : text;
+}
+
+// The options given for a resume that differ from the interrupted run's; empty when none do.
+// Options left out are taken from the checkpoint.
+std::vector<std::string> resume_conflicts(const CsvImportOptions& options,
+                                          const ImportSettings& interrupted) {
+  std::vector<std::string> conflicts;
+  const auto differs = [&](std::string option, const std::string& then, const std::string& now) {
+    conflicts.push_back(option + " was \"" + then + "\", now \"" + now + "\"");
+  };
+  if (!options.overrides.empty() && !(options.overrides == interrupted.overrides)) {
+    conflicts.push_back("the column mapping was " + describe_overrides(interrupted.overrides) +
+                        ", now " + describe_overrides(options.overrides));
+  }
+  if (!options.region.empty() && ascii_upper(options.region) != interrupted.default_region) {
+    differs("--region", interrupted.default_region, options.region);
+  }
+  if (!options.vendor.empty() && options.vendor != interrupted.list.vendor) {
+    differs("--vendor", interrupted.list.vendor, options.vendor);
+  }
+  if (!options.list_id.empty() && options.list_id != interrupted.list.list_id) {
+    differs("--list", interrupted.list.list_id, options.list_id);
+  }
+  if (options.exclusive && *options.exclusive != interrupted.list.exclusive) {
+    conflicts.push_back(std::string("the list was ") +
+                        (interrupted.list.exclusive ? "--exclusive" : "--shared") + ", now " +
+                        (*options.exclusive ? "--exclusive" : "--shared"));
+  }
+  if (options.acquired_on && options.acquired_on != interrupted.list.acquired_on) {
+    differs("--acquired",
+            interrupted.list.acquired_on ? model::format_date(*interrupted.list.acquired_on) : "",
+            model::format_date(*options.acquired_on));
+  }
+  return conflicts;
+}
+
+std::string join(const std::vector<std::string>& parts, std::string_view separator) {
+  std::string text;
+  for (const auto& part : parts) {
+    text += (text.empty() ? "" : std::string(separator)) + part;
+  }
+  return text;
+}
+
+// A folder in the temporary directory for a dry run's scratch store, removed with its contents.
+class ScratchFolder {
+public:
+  static Result<ScratchFolder> create() {
+    std::error_code error;
+    auto pattern = (fs::temp_directory_path(error) / "leadsync-dry-run-XXXXXX").string();
+    if (error || ::mkdtemp(pattern.data()) == nullptr) {
+      return fail(ErrorCategory::storage,
+                  "cannot create a scratch folder for the dry run in the temporary folder; set "
+                  "TMPDIR to a writable folder");
+    }
+    return ScratchFolder(pattern);
+  }
+  ScratchFolder(ScratchFolder&& other) noexcept : path_(std::exchange(other.path_, {})) {}
+  ScratchFolder& operator=(ScratchFolder&& other) noexcept {
+    std::swap(path_, other.path_);
+    return *this;
+  }
+  ~ScratchFolder() {
+    if (!path_.empty()) {
+      std::error_code ignored;
+      fs::remove_all(path_, ignored);
+    }
+  }
+  const fs::path& path() const { return path_; }
+
+private:
+  explicit ScratchFolder(fs::path path) : path_(std::move(path)) {}
+  fs::path path_;
+};
+
+} // namespace
+
+std::string_view describe_rejection(std::string_view category) {
+  static const std::pair<std::string_view, std::string_view> phrases[] = {
+      {"wrong_field_count", "wrong number of fields"},
+      {"invalid_encoding", "bytes not valid in the file's encoding"},
+      {"unclosed_quote", "quoted field never closed"},
+      {"row_too_long", "row too long"},
+      {"unreadable_row", "row could not be read"},
+      {"no_name_or_company", "no last name or company"},
+      {"no_valid_contact", "no valid e-mail or phone"},
+      {"no_name_and_no_contact", "no last name or company, and no valid e-mail or phone"},
+      {"breaks_lead_rules", "breaks a lead rule"},
+  };
+  for (const auto& [key, phrase] : phrases) {
+    if (key == category) {
+      return phrase;
+    }
+  }
+  return category;
+}
+
+double ImportReport::rows_per_second() const {
+  return elapsed.count() > 0 ? static_cast<double>(rows_this_run) / elapsed.count() : 0.0;
+}
+
+struct CsvImport::State {
+  State(store::Store& store_, Clock& clock_, Random& random_, CsvImportOptions options_)
+      : store(store_), clock(clock_), random(random_), options(std::move(options_)) {}
+
+  store::Store& store;
+  Clock& clock;
+  Random& random;
+  CsvImportOptions options;
+  std::optional<CsvReader> reader;
+  ColumnMapping mapping;
+  ImportSettings settings;
+  UnmappedColumns unmapped_columns = UnmappedColumns::description;
+  std::optional<ImportCheckpoint> resuming;
+  std::string checkpoint_name;
+  std::uint64_t file_size = 0;
+  std::vector<std::string> notes;
+  ErrorsMode errors_mode = ErrorsMode::none;
+  std::string errors_file; // absolute
+  bool ran = false;
+};
+
+CsvImport::CsvImport(std::unique_ptr<State> state) : state_(std::move(state)) {}
+CsvImport::CsvImport(CsvImport&&) noexcept = default;
+CsvImport& CsvImport::operator=(CsvImport&&) noexcept = default;
+CsvImport::~CsvImport() = default;
+
+const EncodingChoice& CsvImport::encoding() const {
+  return state_->reader->encoding();
+}
+char CsvImport::delimiter() const {
+  return state_->reader->delimiter();
+}
+const std::string& CsvImport::delimiter_reason() const {
+  return state_->reader->delimiter_reason();
+}
+const ColumnMapping& CsvImport::mapping() const {
+  return state_->mapping;
+}
+const ImportSettings& CsvImport::settings() const {
+  return state_->settings;
+}
+const std::optional<ImportCheckpoint>& CsvImport::resuming() const {
+  return state_->resuming;
+}
+const std::string& CsvImport::checkpoint_name() const {
+  return state_->checkpoint_name;
+}
+std::uint64_t CsvImport::file_size() const {
+  return state_->file_size;
+}
+const std::vector<std::string>& CsvImport::notes() const {
+  return state_->notes;
+}
+
+model::ListAgeBucket CsvImport::list_age() const {
+  model::Origin origin;
+  origin.lists.push_back(state_->settings.list);
+  const auto today = std::chrono::floor<std::chrono::days>(state_->clock.now());
+  return model::list_age_bucket(origin, model::Date{today});
+}
+
+Result<CsvImport> CsvImport::prepare(store::Store& store, const ColumnDictionary& dictionary,
+                                     CsvImportOptions options, Clock& clock, Random& random) {
+  auto state = std::make_unique<State>(store, clock, random, std::move(options));
+  const auto& given = state->options;
+  const auto& path = given.path;
+  using Start = CsvImportOptions::Start;
+  if (given.dry_run && given.start == Start::resume) {
+    return fail(ErrorCategory::invalid_argument,
+                "--dry-run cannot be combined with --resume: resume the import without "
+                "--dry-run, or check the whole file with --dry-run alone");
+  }
+
+  // The file's checkpoint decides how the import may start.
+  LEADSYNC_TRY(state->checkpoint_name, import_checkpoint_name(path));
+  LEADSYNC_TRY(const auto stored, store.get_checkpoint(state->checkpoint_name));
+  std::optional<ImportCheckpoint> previous;
+  if (stored) {
+    auto parsed = import_checkpoint_from_json(*stored);
+    if (parsed.ok()) {
+      previous = std::move(parsed).value();
+    } else if (given.start != Start::restart) {
+      return fail(ErrorCategory::invalid_argument,
+                  parsed.error().message + " (" + state->checkpoint_name +
+                      "); start the import of " + path + " over with --restart");
+    }
+  }
+  const bool interrupted = previous && previous->state == ImportCheckpoint::State::running;
+  switch (given.start) {
+  case Start::resume:
+    if (!previous) {
+      return fail(ErrorCategory::invalid_argument,
+                  "there is no interrupted import of " + path +
+                      " to resume (a changed file counts as a new one): import it without "
+                      "--resume");
+    }
+    if (!interrupted) {
+      return fail(ErrorCategory::invalid_argument,
+                  "the import of " + path + " started " + model::format_time(previous->started_at) +
+                      " finished; there is nothing to resume. Import it without --resume to "
+                      "read it again (its rows then match the leads it stored)");
+    }
+    state->resuming = previous;
+    state->notes.push_back("resuming the interrupted import at line " +
+                           std::to_string(previous->resume.line) + " (" +
+                           std::to_string(previous->counts.rows_read) + " rows done)");
+    break;
+  case Start::fresh:
+    if (interrupted && !given.dry_run) {
+      return fail(ErrorCategory::invalid_argument,
+                  "an import of " + path + " was interrupted after line " +
+                      std::to_string(previous->resume.line - 1) + " (" +
+                      std::to_string(previous->counts.rows_read) + " rows done, " +
+                      std::to_string(previous->counts.new_leads) +
+                      " new leads): continue it with --resume, or start over with --restart (the "
+                      "leads it stored are then matched as duplicates)");
+    }
+    if (previous && !interrupted) {
+      state->notes.push_back("this file was imported before (started " +
+                             model::format_time(previous->started_at) +
+                             "): its rows match the leads that import stored");
+    }
+    break;
+  case Start::restart:
+    if (interrupted) {
+      state->notes.push_back("starting over: the leads the interrupted import stored are matched "
+                             "as duplicates");
+    }
+    break;
+  }
+
+  // The reader: a resumed import reads the file exactly as the interrupted run did.
+  ReadOptions read = given.read;
+  const auto* resumed = state->resuming ? &state->resuming->settings : nullptr;
+  if (resumed != nullptr) {
+    if (read.encoding.empty() || read.encoding == "auto") {
+      read.encoding = resumed->encoding;
+    }
+    if (read.delimiter.empty() || read.delimiter == "auto") {
+      read.delimiter = delimiter_option(resumed->delimiter);
+    }
+  }
+  LEADSYNC_TRY(auto reader, CsvReader::open(path, read));
+  state->reader.emplace(std::move(reader));
+  if (resumed != nullptr) {
+    std::vector<std::string> conflicts = resume_conflicts(given, *resumed);
+    if (state->reader->encoding().name != resumed->encoding) {
+      conflicts.push_back("the encoding was " + resumed->encoding + ", now " +
+                          state->reader->encoding().name);
+    }
+    if (state->reader->delimiter() != resumed->delimiter) {
+      conflicts.push_back("the delimiter was " + delimiter_text(resumed->delimiter) + ", now " +
+                          delimiter_text(state->reader->delimiter()));
+    }
+    if (!conflicts.empty()) {
+      return fail(ErrorCategory::invalid_argument,
+                  "the interrupted import of " + path +
+                      " ran with other options: " + join(conflicts, "; ") +
+                      ". Resume with the same options (or leave them out: --resume takes them "
+                      "from the interrupted run), or start over with --restart");
+    }
+    state->settings = *resumed;
+  } else {
+    auto& settings = state->settings;
+    settings.encoding = state->reader->encoding().name;
+    settings.delimiter = state->reader->delimiter();
+    settings.overrides = given.overrides;
+    settings.default_region =
+        ascii_upper(given.region.empty() ? given.default_region : given.region);
+    settings.list.vendor = given.vendor;
+    settings.list.list_id =
+        given.list_id.empty() ? fs::path(path).filename().string() : given.list_id;
+    settings.list.exclusive = given.exclusive.value_or(false);
+    settings.list.acquired_on = given.acquired_on;
+  }
+  if (!is_supported_region(state->settings.default_region)) {
+    return fail(ErrorCategory::invalid_argument,
+                "the region '" + state->settings.default_region +
+                    "' for phone numbers without a country code is not one libphonenumber knows: "
+                    "give an ISO 3166 code such as US, RU or AE with --region (or in "
+                    "import.default_region)");
+  }
+
+  LEADSYNC_TRY(state->mapping,
+               map_columns(state->reader->header(), dictionary, state->settings.overrides));
+  state->notes.insert(state->notes.end(), state->mapping.warnings.begin(),
+                      state->mapping.warnings.end());
+  if (std::none_of(state->mapping.columns.begin(), state->mapping.columns.end(),
+                   [](const MappedColumn& column) { return !column.field.empty(); })) {
+    state->notes.push_back("no column header was recognised, so every row will be rejected: map "
+                           "the columns with --map \"Header=field\"");
+  }
+  state->unmapped_columns = given.unmapped_columns;
+  if (given.unmapped_columns == UnmappedColumns::custom) {
+    // The lead model has no custom fields (yet): keeping the values beats dropping them.
+    state->unmapped_columns = UnmappedColumns::description;
+    state->notes.push_back("import.unmapped_columns is \"custom\", but leads have no custom "
+                           "fields yet: unmapped columns go to the description");
+  }
+
+  // The error file: a resumed import continues the interrupted run's.
+  state->errors_file = given.errors_file.empty()
+                           ? (state->resuming ? state->resuming->errors_file : std::string())
+                           : absolute_path(given.errors_file);
+  if (!state->errors_file.empty()) {
+    std::error_code ignored;
+    if (fs::equivalent(state->errors_file, path, ignored)) {
+      return fail(ErrorCategory::invalid_argument,
+                  "--errors names the file being imported; give another path for the rejected "
+                  "rows");
+    }
+    const auto& interrupted_errors = state->resuming ? state->resuming->errors_file : std::string();
+    state->errors_mode =
+        state->errors_file == interrupted_errors ? ErrorsMode::resume : ErrorsMode::create;
+    if (state->resuming && !interrupted_errors.empty() &&
+        state->errors_mode == ErrorsMode::create) {
+      state->notes.push_back("the rows rejected before the interruption are in " +
+                             interrupted_errors);
+    }
+  }
+
+  std::error_code size_error;
+  state->file_size = fs::file_size(path, size_error);
+  return CsvImport(std::move(state));
+}
+
+namespace {
+
+// One run of the pipeline: the writer's side of it, on the calling thread.
+class ImportRun {
+public:
+  ImportRun(store::Store& store, store::Store& target, Random& random, const CsvImport& import,
+            const CsvImportOptions& options, ImportCheckpoint checkpoint,
+            std::optional<RejectedRowsWriter> errors, model::TimePoint started_at)
+      : store_(store), target_(target), random_(random), import_(import), options_(options),
+        checkpoint_(std::move(checkpoint)), base_(checkpoint_.counts), errors_(std::move(errors)),
+        started_at_(started_at) {
+    report_.counts = base_;
+  }
+
+  Status run(CsvReader& reader, RowContext context, const PipelineTuning& tuning,
+             const CsvImport::ProgressCallback& progress, const Clock& clock) {
+    const std::size_t threads = tuning.normalizer_threads != 0
+                                    ? tuning.normalizer_threads
+                                    : std::max<std::size_t>(1, std::thread::hardware_concurrency());
+    const std::size_t chunk_rows = std::max<std::size_t>(1, tuning.chunk_rows);
+    const std::size_t batch_rows = std::max<std::size_t>(1, tuning.batch_rows);
+    const std::size_t in_flight =
+        tuning.chunks_in_flight != 0 ? tuning.chunks_in_flight : 4 * threads;
+    const detail::RowNormalizer normalizer(import_.mapping(), std::move(context));
+    const auto steady_start = clock.steady_now();
+
+    OrderedPipeline<detail::RecordChunk, detail::RowChunk> pipeline(
+        threads, in_flight,
+        [&reader, chunk_rows, done = false]() mutable -> std::optional<detail::RecordChunk> {
+          if (done) {
+            return std::nullopt;
+          }
+          detail::RecordChunk chunk;
+          chunk.records.reserve(chunk_rows);
+          chunk.empty_before.reserve(chunk_rows);
+          while (chunk.records.size() < chunk_rows) {
+            auto record = reader.next();
+            if (!record.ok()) {
+              chunk.error = record.error();
+              done = true;
+              break;
+            }
+            if (!record.value()) {
+              chunk.last = true;
+              chunk.empty_at_end = reader.empty_rows_skipped();
+              done = true;
+              break;
+            }
+            chunk.records.push_back(std::move(*record.value()));
+            chunk.empty_before.push_back(reader.empty_rows_skipped());
+          }
+          return chunk;
+        },
+        [&normalizer](detail::RecordChunk&& chunk) {
+          return normalizer.normalize(std::move(chunk));
+        });
+
+    std::vector<detail::RowOutcome> batch;
+    batch.reserve(batch_rows);
+    const auto report_progress = [&] {
+      report_.elapsed = clock.steady_now() - steady_start;
+      if (progress) {
+        progress({report_.counts.rows_read, report_.rows_this_run, checkpoint_.resume.offset,
+                  import_.file_size(), report_.elapsed});
+      }
+    };
+    while (auto chunk = pipeline.next()) {
+      if (!writer_) {
+        writer_.emplace(detail::LeadWriter::Stores{store_, target_}, random_, options_.merge,
+                        expected_leads(*chunk), started_at_);
+      }
+      for (auto& row : chunk->rows) {
+        batch.push_back(std::move(row));
+        if (batch.size() >= batch_rows) {
+          LEADSYNC_CHECK(process(batch, std::nullopt));
+          report_progress();
+        }
+      }
+      if (chunk->error) {
+        return fail(*chunk->error);
+      }
+      if (chunk->last) {
+        LEADSYNC_CHECK(process(batch, chunk->empty_at_end));
+        report_progress();
+      }
+    }
+    return ok_status();
+  }
+
+  ImportReport take_report() { return std::move(report_); }
+
+private:
+  // Leads the rest of the file may hold, by the bytes per row of its first chunk.
+  std::size_t expected_leads(const detail::RowChunk& chunk) const {
+    if (chunk.rows.empty()) {
+      return 0;
+    }
+    const auto first = checkpoint_.resume.offset;
+    const auto end = chunk.rows.back().resume_after.offset;
+    const auto per_row = std::max<std::uint64_t>(1, (end - first) / chunk.rows.size());
+    return static_cast<std::size_t>((import_.file_size() - std::min(first, import_.file_size())) /
+                                    per_row) +
+           chunk.rows.size();
+  }
+
+  // Accounts for the rows of a batch, stages their writes, and commits them with the checkpoint.
+  // `empty_at_end`: the file ended after the batch, with that many blank rows skipped in all.
+  Status process(std::vector<detail::RowOutcome>& batch, std::optional<std::int64_t> empty_at_end) {
+    auto& counts = report_.counts;
+    LEADSYNC_CHECK(writer_->look_up(batch));
+    for (auto& row : batch) {
+      ++records_;
+      empty_rows_ = row.empty_before;
+      checkpoint_.resume = row.resume_after;
+      if (!row.accepted) {
+        ++counts.rejected_by_reason[row.category];
+        if (report_.rejected_rows.size() < ImportReport::max_listed_rejections) {
+          report_.rejected_rows.push_back({row.line, row.reason});
+        }
+        if (errors_) {
+          LEADSYNC_CHECK(errors_->add(row.line, row.reason, row.fields));
+        }
+        continue;
+      }
+      LEADSYNC_TRY(const auto fate, writer_->add(std::move(row)));
+      switch (fate) {
+      case detail::RowFate::new_lead:
+        ++counts.new_leads;
+        break;
+      case detail::RowFate::merged_in_file:
+        ++counts.merged_in_file;
+        break;
+      case detail::RowFate::merged_with_stored:
+        ++counts.merged_with_stored;
+        break;
+      case detail::RowFate::unchanged:
+        ++counts.unchanged;
+        break;
+      }
+    }
+    batch.clear();
+    if (empty_at_end) {
+      empty_rows_ = *empty_at_end;
+      checkpoint_.state = ImportCheckpoint::State::finished;
+    }
+    counts.empty_rows = base_.empty_rows + empty_rows_;
+    counts.rows_read = base_.rows_read + records_ + empty_rows_;
+    report_.rows_this_run = records_ + empty_rows_;
+    checkpoint_.counts = counts;
+    if (errors_) {
+      LEADSYNC_TRY(checkpoint_.errors_bytes, errors_->flush());
+    }
+    std::optional<store::CheckpointValue> value;
+    if (!options_.dry_run) {
+      value = store::CheckpointValue{import_.checkpoint_name(), to_json_text(checkpoint_)};
+    }
+    return writer_->commit(value);
+  }
+
+  store::Store& store_;
+  store::Store& target_;
+  Random& random_;
+  const CsvImport& import_;
+  const CsvImportOptions& options_;
+  ImportCheckpoint checkpoint_;
+  const ImportCounts base_; // what the interrupted run had done
+  std::optional<RejectedRowsWriter> errors_;
+  model::TimePoint started_at_;
+  std::optional<detail::LeadWriter> writer_;
+  std::int64_t records_ = 0;    // records this run read
+  std::int64_t empty_rows_ = 0; // blank rows this run skipped
+  ImportReport report_;
+};
+
+} // namespace
+
+Result<ImportReport> CsvImport::run(const PipelineTuning& tuning,
+                                    const ProgressCallback& progress) {
+  State& state = *state_;
+  if (state.ran) {
+    return fail(ErrorCategory::internal, "a CsvImport runs once; prepare another");
+  }
+  state.ran = true;
+  const auto now = whole_milliseconds(state.clock.now());
+
+  ImportCheckpoint checkpoint;
+  if (state.resuming) {
+    checkpoint = *state.resuming;
+    LEADSYNC_CHECK(state.reader->seek(checkpoint.resume));
+  } else {
+    checkpoint.file = state.options.path;
+    checkpoint.file_size = state.file_size;
+    checkpoint.settings = state.settings;
+    checkpoint.resume = state.reader->first_record();
+    checkpoint.started_at = now;
+  }
+  checkpoint.state = ImportCheckpoint::State::running;
+
+  std::optional<RejectedRowsWriter> errors;
+  if (state.errors_mode != ErrorsMode::none) {
+    auto opened = state.errors_mode == ErrorsMode::resume
+                      ? RejectedRowsWriter::resume(state.errors_file, checkpoint.errors_bytes,
+                                                   state.settings.delimiter)
+                      : RejectedRowsWriter::create(state.errors_file, state.reader->header(),
+                                                   state.settings.delimiter);
+    LEADSYNC_TRY(errors, std::move(opened));
+    LEADSYNC_TRY(checkpoint.errors_bytes, errors->flush());
+  }
+  checkpoint.errors_file = state.errors_file;
+
+  std::optional<ScratchFolder> scratch_folder;
+  std::unique_ptr<store::Store> scratch;
+  if (state.options.dry_run) {
+    LEADSYNC_TRY(scratch_folder, ScratchFolder::create());
+    LEADSYNC_TRY(scratch, store::open_sqlite_store({scratch_folder->path() / "dry-run.db"},
+                                                   state.clock, state.random));
+  }
+
+  store::RunRecord run;
+  if (!state.options.dry_run) {
+    LEADSYNC_TRY(run, state.store.begin_run("import"));
+    if (state.resuming && state.resuming->run_id != 0) {
+      store::RunRecord interrupted;
+      interrupted.id = state.resuming->run_id;
+      interrupted.status = "interrupted";
+      interrupted.counts = state.resuming->counts.run_counts();
+      interrupted.message = state.options.path + ": interrupted before line " +
+                            std::to_string(state.resuming->resume.line) + "; resumed by run " +
+                            std::to_string(run.id);
+      (void)state.store.finish_run(interrupted); // a run history entry that is gone is no loss
+    }
+    checkpoint.run_id = run.id;
+  }
+
+  RowContext context;
+  context.default_region = state.settings.default_region;
+  context.unmapped_columns = state.unmapped_columns;
+  context.list = state.settings.list;
+  context.list.imported_at = now;
+  const auto resumed_at_line =
+      state.resuming ? std::optional(state.resuming->resume.line) : std::nullopt;
+
+  // Leads this import creates are found through its FileIndex; only those stored before it are
+  // matched by company domain in the store.
+  ImportRun import_run(state.store, scratch ? *scratch : state.store, state.random, *this,
+                       state.options, std::move(checkpoint), std::move(errors), now);
+  const auto status =
+      import_run.run(*state.reader, std::move(context), tuning, progress, state.clock);
+  auto report = import_run.take_report();
+  report.resumed_at_line = resumed_at_line;
+  report.run_id = run.id;
+  report.errors_file = state.errors_file;
+  if (!state.options.dry_run) {
+    run.counts = report.counts.run_counts();
+    run.message = state.options.path;
+    run.status = !status.ok() ? "failed" : report.counts.rejected() > 0 ? "partial" : "ok";
+    if (!status.ok()) {
+      run.message += ": " + status.error().describe();
+    }
+    const auto finished = state.store.finish_run(run);
+    if (status.ok() && !finished.ok()) {
+      return fail(finished.error());
+    }
+  }
+  if (!status.ok()) {
+    return fail(status.error());
+  }
+  return report;
+}
+
+} // namespace leadsync::importer

@@ -1,0 +1,69 @@
+#pragma once
+// The writer stage of the CSV import: finds each accepted row's lead (a duplicate in the file, a
+// stored lead, or a new one), merges, and writes in batches.
+
+#include "leadsync/core/random.hpp"
+#include "leadsync/importer/dedupe.hpp"
+#include "leadsync/store/store.hpp"
+#include "pipeline/detail/rows.hpp"
+
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace leadsync::importer::detail {
+
+enum class RowFate { new_lead, merged_in_file, merged_with_stored, unchanged };
+
+class LeadWriter {
+public:
+  struct Stores {
+    store::Store& lookup; // where the leads stored before the import are found
+    store::Store& target; // where the writes go: `lookup` itself, or a dry run's scratch store
+  };
+
+  // `domain_created_before`: stored leads are matched by company domain only when created before
+  // this (the leads this import creates are found through the FileIndex).
+  LeadWriter(Stores stores, Random& random, MergePolicy policy, std::size_t expected_leads,
+             store::TimePoint domain_created_before);
+
+  // Looks up, in one query, the stored leads that the accepted rows of a batch may duplicate.
+  // Call before add() for the rows of the batch.
+  Status look_up(std::span<const RowOutcome> batch);
+  // Finds the accepted row's lead and stages the write it needs (none when nothing changes).
+  Result<RowFate> add(RowOutcome&& row);
+  // Writes what is staged and the checkpoint in one transaction.
+  Status commit(const std::optional<store::CheckpointValue>& checkpoint);
+
+  std::size_t staged() const { return staged_.size(); }
+
+private:
+  struct Current {
+    const model::Lead* lead = nullptr;
+    store::WriteKind kind = store::WriteKind::update;
+  };
+
+  // The newest copy of a lead: staged in this batch, else in the target store, else (dry run: the
+  // scratch store does not have it yet) the stored one.
+  Result<Current> current(const std::string& id, const model::Lead* candidate);
+  void stage(model::Lead lead, store::WriteKind kind);
+  std::vector<const model::Lead*> candidates_for(const StoreLookups& lookups) const;
+
+  Stores stores_;
+  bool dry_run_;
+  Random& random_;
+  MergePolicy policy_;
+  store::TimePoint domain_created_before_;
+  FileIndex index_;
+  std::vector<bool> from_store_; // by FileIndex ref: the lead was stored before this import
+  std::vector<store::LeadWrite> staged_;
+  std::unordered_map<std::string, std::size_t> staged_by_id_;
+  model::Lead fetched_;                 // the lead current() last read from a store
+  std::vector<model::Lead> candidates_; // stored leads the batch may duplicate
+  std::unordered_map<std::string, std::vector<std::size_t>> candidates_by_key_;
+};
+
+} // namespace leadsync::importer::detail

@@ -1,0 +1,123 @@
+// The error file: rejected rows as spreadsheet-safe CSV.
+
+#include "leadsync/importer/rejected_rows.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+
+namespace leadsync::importer {
+namespace {
+
+constexpr std::string_view utf8_bom = "\xEF\xBB\xBF";
+
+Error cannot_write(const std::string& path) {
+  return Error::make(ErrorCategory::invalid_argument, "cannot write the error file " + path + ": " +
+                                                          std::strerror(errno) +
+                                                          "; choose a writable path with --errors");
+}
+
+} // namespace
+
+std::string spreadsheet_safe(std::string_view cell) {
+  static constexpr std::string_view formula_starts = "=+-@\t\r";
+  std::string safe;
+  if (!cell.empty() && formula_starts.find(cell.front()) != std::string_view::npos) {
+    safe.reserve(cell.size() + 1);
+    safe += '\'';
+  }
+  safe.append(cell);
+  return safe;
+}
+
+std::string error_file_line(const std::vector<std::string>& cells, char delimiter) {
+  std::string line;
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    if (i > 0) {
+      line += delimiter;
+    }
+    const auto cell = spreadsheet_safe(cells[i]);
+    const bool quote = cell.find_first_of(std::string("\"\r\n") + delimiter) != std::string::npos;
+    if (!quote) {
+      line += cell;
+      continue;
+    }
+    line += '"';
+    for (const char c : cell) {
+      line += c;
+      if (c == '"') {
+        line += '"';
+      }
+    }
+    line += '"';
+  }
+  return line + "\r\n";
+}
+
+RejectedRowsWriter::RejectedRowsWriter(std::string path, std::ofstream out, char delimiter,
+                                       std::uint64_t length)
+    : path_(std::move(path)), out_(std::move(out)), delimiter_(delimiter), length_(length) {}
+
+Result<RejectedRowsWriter> RejectedRowsWriter::create(const std::string& path,
+                                                      const std::vector<std::string>& header,
+                                                      char delimiter) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) {
+    return fail(cannot_write(path));
+  }
+  std::vector<std::string> columns{"line", "reason"};
+  columns.insert(columns.end(), header.begin(), header.end());
+  const auto first = std::string(utf8_bom) + error_file_line(columns, delimiter);
+  out << first;
+  if (!out) {
+    return fail(cannot_write(path));
+  }
+  return RejectedRowsWriter(path, std::move(out), delimiter, first.size());
+}
+
+Result<RejectedRowsWriter> RejectedRowsWriter::resume(const std::string& path, std::uint64_t length,
+                                                      char delimiter) {
+  std::error_code error;
+  const auto size = std::filesystem::file_size(path, error);
+  if (error || size < length) {
+    return fail(ErrorCategory::invalid_argument,
+                "the error file " + path +
+                    " is missing or shorter than the interrupted import left it (" +
+                    std::to_string(length) + " bytes)");
+  }
+  std::filesystem::resize_file(path, length, error);
+  if (error) {
+    return fail(ErrorCategory::invalid_argument, "cannot cut the error file " + path + " back to " +
+                                                     std::to_string(length) +
+                                                     " bytes: " + error.message());
+  }
+  std::ofstream out(path, std::ios::binary | std::ios::app);
+  if (!out) {
+    return fail(cannot_write(path));
+  }
+  return RejectedRowsWriter(path, std::move(out), delimiter, length);
+}
+
+Status RejectedRowsWriter::add(std::int64_t line, std::string_view reason,
+                               const std::vector<std::string>& fields) {
+  std::vector<std::string> cells{std::to_string(line), std::string(reason)};
+  cells.insert(cells.end(), fields.begin(), fields.end());
+  const auto text = error_file_line(cells, delimiter_);
+  out_ << text;
+  if (!out_) {
+    return fail(cannot_write(path_));
+  }
+  length_ += text.size();
+  return ok_status();
+}
+
+Result<std::uint64_t> RejectedRowsWriter::flush() {
+  out_.flush();
+  if (!out_) {
+    return fail(cannot_write(path_));
+  }
+  return length_;
+}
+
+} // namespace leadsync::importer

@@ -1,0 +1,555 @@
+// `leadsync import` of CSV lists, driven through the real executable as a user would: encodings,
+// delimiters, header languages, digit systems, duplicates across lists, the error file, the JSON
+// summary, exit codes, and an import killed with SIGKILL and resumed.
+
+#include "unit/importer/csv/csv_test_support.hpp"
+
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sqlite3.h>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+namespace {
+
+namespace fs = std::filesystem;
+using leadsync::importer::testing::encode;
+using nlohmann::json;
+
+const fs::path kData = fs::path(LEADSYNC_SOURCE_DIR) / "tests/data";
+
+struct CliRun {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string quoted(const std::string& text) {
+  std::string result = "'";
+  for (const char c : text) {
+    result += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  }
+  return result + "'";
+}
+
+class ImportCliTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("leadsync-import-cli-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    ASSERT_EQ(leadsync("init " + quoted(dir_.string())).exit_code, 0);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // Runs leadsync with the (shell-quoted) arguments.
+  CliRun leadsync(const std::string& args) {
+    const auto out = dir_ / "stdout.txt";
+    const auto err = dir_ / "stderr.txt";
+    const std::string command = std::string("env -u LEADSYNC_CONFIG ") + LEADSYNC_EXE + " " + args +
+                                " >" + quoted(out.string()) + " 2>" + quoted(err.string()) +
+                                " </dev/null";
+    const int status = std::system(command.c_str());
+    CliRun run;
+    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    run.out = read_file(out);
+    run.err = read_file(err);
+    return run;
+  }
+
+  CliRun import(const std::string& args) {
+    return leadsync("-c " + quoted(config()) + " import " + args);
+  }
+
+  // `import FILE --json ARGS`, parsed; fails the test when the output is not one JSON document.
+  json import_json(const fs::path& file, const std::string& args = "", int expected_exit = 0) {
+    const auto run = import(quoted(file.string()) + " --json " + args);
+    EXPECT_EQ(run.exit_code, expected_exit) << run.err << run.out;
+    const auto document = json::parse(run.out, nullptr, false);
+    EXPECT_TRUE(document.is_object()) << run.out;
+    return document;
+  }
+
+  json leads() {
+    const auto run = leadsync("-c " + quoted(config()) + " leads list --json --limit 1000");
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    return json::parse(run.out).at("leads");
+  }
+
+  json lead_with_email(const std::string& email) {
+    for (const auto& lead : leads()) {
+      const auto& emails = lead.at("person").value("emails", json::array());
+      for (const auto& address : emails) {
+        if (address == email) {
+          return lead;
+        }
+      }
+    }
+    ADD_FAILURE() << "no lead with e-mail " << email;
+    return json::object();
+  }
+
+  fs::path write(const std::string& name, const std::string& bytes) {
+    const auto path = dir_ / name;
+    std::ofstream(path, std::ios::binary) << bytes;
+    return path;
+  }
+
+  std::string config() const { return (dir_ / "leadsync.toml").string(); }
+  fs::path database() const { return dir_ / "state.db"; }
+
+  fs::path dir_;
+};
+
+std::vector<std::string> names_of(const json& leads) {
+  std::vector<std::string> names;
+  for (const auto& lead : leads) {
+    names.push_back(lead.at("person").value("first_name", "") + " " +
+                    lead.at("person").value("last_name", ""));
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// ---- encodings, delimiters, header languages, digit systems -------------------------------------
+
+struct EncodingCase {
+  std::string name;     // test name
+  std::string encoding; // iconv name of the file
+  std::string bom;      // bytes before the text
+  std::string text;     // UTF-8 content
+  std::string expected_encoding;
+  std::vector<std::string> expected_names;
+};
+
+class ImportEncodingTest : public ImportCliTest,
+                           public ::testing::WithParamInterface<EncodingCase> {};
+
+TEST_P(ImportEncodingTest, IsDetectedAndStoredAsUtf8) {
+  const auto& param = GetParam();
+  const auto file = write("list.csv", param.bom + encode(param.text, param.encoding.c_str()));
+
+  const auto summary = import_json(file, "--region RU");
+
+  EXPECT_EQ(summary.at("encoding"), param.expected_encoding);
+  EXPECT_EQ(summary.at("new_leads"), 2);
+  EXPECT_EQ(names_of(leads()), param.expected_names);
+}
+
+const std::string kRussianList = "Фамилия;Имя;Эл. почта;Телефон\r\n"
+                                 "Петров;Иван;ivan@romashka.ru;+7 495 123-45-67\r\n"
+                                 "ЁЛКИНА;ОЛЬГА;olga@romashka.ru;8 916 765-43-21\r\n";
+const std::string kArabicList = "الاسم الأول\tاسم العائلة\tالبريد الإلكتروني\tالجوال\r\n"
+                                "محمد\tالحداد\tm.haddad@alnoor.ae\t+971 50 123 4567\r\n"
+                                "فاطمة\tالزهراني\tf.zahrani@jarir.sa\t+966 55 123 4567\r\n";
+const std::string kLatinList = "First Name,Last Name,Email,Phone\r\n"
+                               "José,García,jose@acme-iberia.es,+34 912 345 678\r\n"
+                               "Zoë,Lefèvre,zoe@lumiere.fr,+33 1 42 68 53 00\r\n";
+
+INSTANTIATE_TEST_SUITE_P(
+    EachEncoding, ImportEncodingTest,
+    ::testing::Values(
+        EncodingCase{"Utf8", "UTF-8", "", kRussianList, "UTF-8", {"Иван Петров", "Ольга Ёлкина"}},
+        EncodingCase{"Utf8WithBom",
+                     "UTF-8",
+                     "\xEF\xBB\xBF",
+                     kArabicList,
+                     "UTF-8",
+                     {"فاطمة الزهراني", "محمد الحداد"}},
+        EncodingCase{"Utf16LittleEndianExcelUnicodeText",
+                     "UTF-16LE",
+                     "\xFF\xFE",
+                     kArabicList,
+                     "UTF-16LE",
+                     {"فاطمة الزهراني", "محمد الحداد"}},
+        EncodingCase{"Utf16BigEndian",
+                     "UTF-16BE",
+                     "\xFE\xFF",
+                     kRussianList,
+                     "UTF-16BE",
+                     {"Иван Петров", "Ольга Ёлкина"}},
+        EncodingCase{"Windows1251",
+                     "WINDOWS-1251",
+                     "",
+                     kRussianList,
+                     "WINDOWS-1251",
+                     {"Иван Петров", "Ольга Ёлкина"}},
+        EncodingCase{"Windows1256",
+                     "WINDOWS-1256",
+                     "",
+                     kArabicList,
+                     "WINDOWS-1256",
+                     {"فاطمة الزهراني", "محمد الحداد"}},
+        EncodingCase{"Iso88591",
+                     "ISO-8859-1",
+                     "",
+                     kLatinList,
+                     "ISO-8859-1",
+                     {"José García", "Zoë Lefèvre"}}),
+    [](const ::testing::TestParamInfo<EncodingCase>& info) { return info.param.name; });
+
+TEST_F(ImportCliTest, AnEncodingOptionOverridesDetection) {
+  const auto file = write("list.csv", encode(kLatinList, "ISO-8859-1"));
+
+  const auto summary = import_json(file, "--encoding windows-1252");
+
+  // The name goes to iconv as given.
+  EXPECT_EQ(summary.at("encoding"), "windows-1252");
+  EXPECT_EQ(names_of(leads()), (std::vector<std::string>{"José García", "Zoë Lefèvre"}));
+}
+
+class ImportDelimiterTest : public ImportCliTest,
+                            public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(ImportDelimiterTest, IsSniffedAndSplitsQuotedFieldsRight) {
+  const std::string d = GetParam();
+  const auto file = write("list.csv", "Last Name" + d + "Company" + d + "Email\n" + "Smith" + d +
+                                          "\"Acme" + d + " Inc.\"" + d + "smith@acme.com\n" +
+                                          "Jones" + d + "Globex" + d + "jones@globex.com\n");
+
+  const auto summary = import_json(file);
+
+  EXPECT_EQ(summary.at("delimiter"), d);
+  EXPECT_EQ(summary.at("new_leads"), 2);
+  // A TAB inside a value is white space, which cleaning collapses.
+  EXPECT_EQ(lead_with_email("smith@acme.com").at("company").at("name"),
+            d == "\t" ? std::string("Acme Inc.") : "Acme" + d + " Inc.");
+}
+
+INSTANTIATE_TEST_SUITE_P(EachDelimiter, ImportDelimiterTest, ::testing::Values(",", ";", "\t", "|"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return std::string(info.param == ","    ? "Comma"
+                                              : info.param == ";"  ? "Semicolon"
+                                              : info.param == "\t" ? "Tab"
+                                                                   : "Pipe");
+                         });
+
+class ImportHeaderLanguageTest : public ImportCliTest,
+                                 public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(ImportHeaderLanguageTest, MapsTheColumnsToTheSameFields) {
+  const auto file =
+      write("list.csv", GetParam() + "\nIvan,Petrov,ivan@romashka.ru,+7 495 123 45 67,"
+                                     "Romashka,CTO,Notes here\n");
+
+  const auto summary = import_json(file, "--region RU");
+
+  std::vector<std::string> fields;
+  for (const auto& column : summary.at("columns")) {
+    fields.push_back(column.at("field").is_null() ? "-" : column.at("field").get<std::string>());
+  }
+  EXPECT_EQ(fields, (std::vector<std::string>{"first_name", "last_name", "email", "phone_business",
+                                              "company", "job_title", "-"}));
+  const auto lead = lead_with_email("ivan@romashka.ru");
+  EXPECT_EQ(lead.at("person").at("last_name"), "Petrov");
+  EXPECT_EQ(lead.at("person").at("job_title"), "CTO");
+  EXPECT_EQ(lead.at("company").at("name"), "Romashka");
+  EXPECT_EQ(lead.at("person").at("phones").at(0).at("e164"), "+74951234567");
+  // The column nobody maps is kept, not dropped.
+  EXPECT_NE(lead.value("description", "").find("Notes here"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EachLanguage, ImportHeaderLanguageTest,
+    ::testing::Values("First Name,Last Name,E-mail,Work Phone,Company,Job Title,Source Remark",
+                      "Имя,Фамилия,Эл. почта,Телефон,Компания,Должность,Откуда",
+                      "الاسم الأول,اسم العائلة,البريد الإلكتروني,الهاتف,الشركة,المسمى الوظيفي,"
+                      "المصدر"),
+    [](const ::testing::TestParamInfo<std::string>& info) {
+      return std::string(info.index == 0 ? "English" : info.index == 1 ? "Russian" : "Arabic");
+    });
+
+TEST_F(ImportCliTest, EveryDigitSystemGivesTheSameNumber) {
+  const auto file = write("list.csv", "First Name,Last Name,Mobile\n"
+                                      "Omar,Latin,050 123 4567\n"
+                                      "Huda,ArabicIndic,٠٥٠ ١٢٣ ٤٥٦٧\n"
+                                      "Reem,Persian,۰۵۰ ۱۲۳ ۴۵۶۷\n");
+
+  const auto summary = import_json(file, "--region AE");
+
+  // The same number with three different names is three people (a shared line).
+  EXPECT_EQ(summary.at("new_leads"), 3);
+  for (const auto& lead : leads()) {
+    EXPECT_EQ(lead.at("person").at("phones").at(0).at("e164"), "+971501234567")
+        << lead.at("person").at("last_name");
+    EXPECT_EQ(lead.at("person").at("phones").at(0).at("valid"), true);
+  }
+}
+
+// ---- duplicates across lists, the error file, the summary ---------------------------------------
+
+TEST_F(ImportCliTest, TheSampleListsShareLeadsThatAreMergedWithBothListsCounted) {
+  const auto first = import_json(kData / "sample-list.csv",
+                                 "--vendor 'Data Vendor' --list Q4-IT --acquired 2026-10-01", 1);
+  EXPECT_EQ(first.at("merged_in_file"), 2);
+  const auto second = import_json(
+      kData / "sample-list-2.csv",
+      "--vendor 'Expo Leads' --list Innoprom-2026 --acquired 2026-07-08 --region RU", 1);
+
+  EXPECT_EQ(second.at("encoding"), "WINDOWS-1251");
+  EXPECT_EQ(second.at("delimiter"), ";");
+  EXPECT_EQ(second.at("merged_with_stored"), 2);
+  const auto anna = lead_with_email("anna.ivanova@gmail.com");
+  ASSERT_EQ(anna.at("origin").at("lists").size(), 2U);
+  EXPECT_EQ(anna.at("origin").at("lists").at(0).at("vendor"), "Data Vendor");
+  EXPECT_EQ(anna.at("origin").at("lists").at(1).at("vendor"), "Expo Leads");
+  EXPECT_EQ(anna.at("person").at("middle_name"), "Сергеевна");
+  EXPECT_EQ(lead_with_email("ivan.petrov@romashka.ru").at("origin").at("lists").size(), 2U);
+}
+
+TEST_F(ImportCliTest, TheErrorFileEscapesAFormulaAndListsRowsInFileOrder) {
+  const auto errors = dir_ / "rejected.csv";
+
+  const auto summary =
+      import_json(kData / "sample-list.csv", "--errors " + quoted(errors.string()), 1);
+
+  const auto text = read_file(errors);
+  ASSERT_TRUE(text.starts_with("\xEF\xBB\xBFline,reason,First Name,Last Name,"));
+  EXPECT_NE(text.find("\"'=HYPERLINK("), std::string::npos) << text;
+  EXPECT_EQ(text.find(",=HYPERLINK("), std::string::npos) << text;
+  EXPECT_EQ(text.find(",\"=HYPERLINK("), std::string::npos) << text;
+  std::vector<std::int64_t> lines;
+  std::istringstream rows(text);
+  std::string row;
+  std::getline(rows, row);
+  while (std::getline(rows, row)) {
+    if (!row.empty() && std::isdigit(static_cast<unsigned char>(row[0])) != 0) {
+      lines.push_back(std::stoll(row));
+    }
+  }
+  EXPECT_EQ(static_cast<std::int64_t>(lines.size()), summary.at("rejected").at("total"));
+  EXPECT_TRUE(std::is_sorted(lines.begin(), lines.end()));
+  EXPECT_EQ(summary.at("errors_file"), errors.string());
+}
+
+TEST_F(ImportCliTest, JsonSummaryIsOneDocumentWithEveryCount) {
+  const auto run =
+      import(quoted((kData / "sample-list.csv").string()) + " --json --acquired 2026-11-01");
+  ASSERT_EQ(run.exit_code, 1) << run.err;
+  const auto summary = json::parse(run.out);
+
+  for (const auto* key :
+       {"rows_read", "new_leads", "merged", "merged_in_file", "merged_with_stored", "unchanged",
+        "empty_rows", "rows_this_run", "run_id"}) {
+    EXPECT_TRUE(summary.at(key).is_number_integer()) << key;
+  }
+  EXPECT_TRUE(summary.at("elapsed_s").is_number());
+  EXPECT_TRUE(summary.at("rows_per_second").is_number());
+  EXPECT_EQ(summary.at("file"), (kData / "sample-list.csv").string());
+  EXPECT_EQ(summary.at("dry_run"), false);
+  EXPECT_EQ(summary.at("list").at("list_id"), "sample-list.csv");
+  EXPECT_EQ(summary.at("list").at("acquired_on"), "2026-11-01");
+  EXPECT_TRUE(summary.at("list").at("age").is_string());
+  const auto& rejected = summary.at("rejected");
+  std::int64_t by_reason = 0;
+  for (const auto& [reason, count] : rejected.at("by_reason").items()) {
+    by_reason += count.get<std::int64_t>();
+  }
+  EXPECT_EQ(rejected.at("total"), by_reason);
+  EXPECT_EQ(rejected.at("rows").size(), rejected.at("total").get<std::size_t>());
+  EXPECT_EQ(summary.at("rows_read").get<std::int64_t>(),
+            summary.at("new_leads").get<std::int64_t>() + summary.at("merged").get<std::int64_t>() +
+                summary.at("unchanged").get<std::int64_t>() + by_reason +
+                summary.at("empty_rows").get<std::int64_t>());
+  // No progress bar when stderr is not a terminal.
+  EXPECT_EQ(run.err.find("rows/s"), std::string::npos) << run.err;
+}
+
+TEST_F(ImportCliTest, HumanSummaryShowsTheMappingAndTheCounts) {
+  const auto run = import(quoted((kData / "sample-list.csv").string()));
+
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_NE(run.out.find("encoding   UTF-8"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("Job Title   -> job_title"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("merged duplicates"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("no valid e-mail or phone"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("rows/s"), std::string::npos) << run.out;
+}
+
+TEST_F(ImportCliTest, ADryRunWritesNothing) {
+  const auto summary = import_json(kData / "sample-list.csv", "--dry-run", 1);
+
+  EXPECT_EQ(summary.at("dry_run"), true);
+  EXPECT_GT(summary.at("new_leads").get<int>(), 0);
+  EXPECT_TRUE(leads().empty());
+}
+
+TEST_F(ImportCliTest, JsonLinesStillImport) {
+  const auto run = import(quoted((kData / "sample-leads.jsonl").string()) + " --json");
+
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_EQ(json::parse(run.out).at("created"), 8);
+  EXPECT_EQ(import(quoted((kData / "sample-leads.jsonl").string()) + " --vendor X").exit_code, 2);
+}
+
+// ---- exit codes ---------------------------------------------------------------------------------
+
+TEST_F(ImportCliTest, ACleanListExitsZero) {
+  const auto file = write("list.csv", kLatinList);
+
+  EXPECT_EQ(import_json(file).at("rejected").at("total"), 0);
+}
+
+TEST_F(ImportCliTest, UsageAndFileProblemsExitTwoWithAdvice) {
+  const auto list = quoted(write("list.csv", kLatinList).string());
+  const struct {
+    std::string args;
+    std::string advice;
+  } cases[] = {
+      {list + " --map 'Email=e_mail'", "first_name"},
+      {list + " --map 'Fax=phone_business'", "Fax"},
+      {list + " --encoding klingon-8", "utf-8"},
+      {list + " --delimiter '#'", "tab"},
+      {list + " --acquired 2026-13-45", "--acquired"},
+      {list + " --region XX", "--region"},
+      {list + " --resume", "without --resume"},
+      {list + " --exclusive --shared", "--shared"},
+      {quoted((dir_ / "missing.csv").string()), "missing.csv"},
+      {quoted(write("book.xlsx", "PK\x03\x04").string()), "CSV UTF-8"},
+  };
+  for (const auto& c : cases) {
+    const auto run = import(c.args);
+    EXPECT_EQ(run.exit_code, 2) << c.args << "\n" << run.out << run.err;
+    EXPECT_NE(run.err.find(c.advice), std::string::npos) << c.args << "\n" << run.err;
+  }
+  EXPECT_TRUE(leads().empty());
+}
+
+// ---- killed with SIGKILL, then resumed
+// ------------------------------------------------------------
+
+constexpr int kKillRows = 200'000;
+
+// Person i: own e-mail, phone and domain. Every 20th row repeats an earlier person in another
+// case and with another title; every 50th row cannot become a lead.
+std::string big_list() {
+  std::string text = "First Name,Last Name,Email,Phone,Company,Job Title,Country\n";
+  text.reserve(static_cast<std::size_t>(kKillRows) * 90);
+  int person = 0;
+  for (int row = 0; row < kKillRows; ++row) {
+    if (row % 50 == 49) {
+      text += "Broken,Row,broken@,12,,,USA\n";
+      continue;
+    }
+    const bool repeat = row % 20 == 19;
+    const int id = repeat ? person - 7 : person++;
+    const auto n = std::to_string(id);
+    char phone[32];
+    std::snprintf(phone, sizeof phone, "(212) %03d-%04d", 200 + id / 10000, id % 10000);
+    text += "Given" + n + ",Family" + n + "," + (repeat ? "USER" : "user") + n + "@company" + n +
+            ".com," + phone + ",Company " + n + "," + (repeat ? "Director" : "Engineer") + ",USA\n";
+  }
+  return text;
+}
+
+std::int64_t checkpoint_rows(const fs::path& database) {
+  sqlite3* db = nullptr;
+  std::int64_t rows = -1;
+  if (sqlite3_open_v2(database.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_busy_timeout(db, 1000);
+    sqlite3_stmt* statement = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT value FROM checkpoints WHERE name LIKE 'import:%'", -1,
+                           &statement, nullptr) == SQLITE_OK &&
+        sqlite3_step(statement) == SQLITE_ROW) {
+      const auto value = json::parse(
+          reinterpret_cast<const char*>(sqlite3_column_text(statement, 0)), nullptr, false);
+      if (value.is_object()) {
+        rows = value.at("counts").at("rows_read").get<std::int64_t>();
+      }
+    }
+    sqlite3_finalize(statement);
+  }
+  sqlite3_close(db);
+  return rows;
+}
+
+std::int64_t query_integer(const fs::path& database, const char* sql) {
+  sqlite3* db = nullptr;
+  std::int64_t value = -1;
+  if (sqlite3_open_v2(database.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* statement = nullptr;
+    if (sqlite3_prepare_v2(db, sql, -1, &statement, nullptr) == SQLITE_OK &&
+        sqlite3_step(statement) == SQLITE_ROW) {
+      value = sqlite3_column_int64(statement, 0);
+    }
+    sqlite3_finalize(statement);
+  }
+  sqlite3_close(db);
+  return value;
+}
+
+TEST_F(ImportCliTest, AnImportKilledWithSigkillResumesWithoutDuplicates) {
+  const auto list = write("big.csv", big_list());
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    const auto config_path = config();
+    const auto list_path = list.string();
+    const int devnull = ::open("/dev/null", O_WRONLY);
+    ::dup2(devnull, STDOUT_FILENO);
+    ::dup2(devnull, STDERR_FILENO);
+    ::execl(LEADSYNC_EXE, LEADSYNC_EXE, "-c", config_path.c_str(), "import", list_path.c_str(),
+            "--no-progress", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  // Kill it once a few batches are committed, well before the end.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{120};
+  std::int64_t committed = -1;
+  while (std::chrono::steady_clock::now() < deadline) {
+    committed = checkpoint_rows(database());
+    if (committed >= 5'000) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  }
+  ::kill(child, SIGKILL);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the import ended before it could be killed";
+  ASSERT_GE(committed, 5'000);
+  const auto at_kill = checkpoint_rows(database());
+  ASSERT_LT(at_kill, kKillRows);
+
+  const auto refused = import(quoted(list.string()));
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("--resume"), std::string::npos) << refused.err;
+
+  const auto summary = import_json(list, "--resume", 1);
+
+  EXPECT_EQ(summary.at("resumed_at_line").get<std::int64_t>(), at_kill + 2);
+  EXPECT_EQ(summary.at("rows_read"), kKillRows);
+  EXPECT_EQ(summary.at("rows_this_run").get<std::int64_t>(), kKillRows - at_kill);
+  EXPECT_EQ(summary.at("rejected").at("total"), kKillRows / 50);
+  const int people = kKillRows - kKillRows / 50 - kKillRows / 20 + kKillRows / 100;
+  EXPECT_EQ(summary.at("new_leads"), people);
+  EXPECT_EQ(summary.at("merged").get<int>() + summary.at("unchanged").get<int>(),
+            kKillRows / 20 - kKillRows / 100);
+  EXPECT_EQ(query_integer(database(), "SELECT count(*) FROM leads"), people);
+  EXPECT_EQ(query_integer(database(), "SELECT count(DISTINCT email) FROM lead_emails"), people);
+  EXPECT_EQ(query_integer(database(), "SELECT count(*) FROM (SELECT email FROM lead_emails "
+                                      "GROUP BY email HAVING count(*) > 1)"),
+            0);
+  EXPECT_EQ(query_integer(database(), "SELECT count(*) FROM leads WHERE id NOT IN "
+                                      "(SELECT lead_id FROM outbox)"),
+            0);
+}
+
+} // namespace

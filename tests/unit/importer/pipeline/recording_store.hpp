@@ -1,0 +1,123 @@
+#pragma once
+// A Store that forwards to another and records the batches written through it; it can be told to
+// fail a batch, to stand in for a process killed between two commits.
+
+#include "leadsync/store/store.hpp"
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace leadsync::importer::testing {
+
+class RecordingStore final : public store::Store {
+public:
+  explicit RecordingStore(store::Store& inner) : inner_(inner) {}
+
+  struct Batch {
+    std::size_t writes = 0;
+    std::optional<store::CheckpointValue> checkpoint;
+  };
+  std::vector<Batch> batches;
+  std::optional<std::size_t> fail_batch; // 0-based index of the write_batch call that fails
+
+  Result<std::vector<model::Lead>>
+  write_batch(std::vector<store::LeadWrite> writes,
+              const std::optional<store::CheckpointValue>& checkpoint) override {
+    if (fail_batch && batches.size() == *fail_batch) {
+      fail_batch.reset();
+      return fail(ErrorCategory::storage, "disk full (injected)");
+    }
+    batches.push_back({writes.size(), checkpoint});
+    return inner_.write_batch(std::move(writes), checkpoint);
+  }
+
+  Result<model::Lead> create_lead(model::Lead lead, const store::WriteOptions& options) override {
+    return inner_.create_lead(std::move(lead), options);
+  }
+  Result<model::Lead> update_lead(model::Lead lead, const store::WriteOptions& options) override {
+    return inner_.update_lead(std::move(lead), options);
+  }
+  Result<model::Lead> tombstone_lead(const std::string& id,
+                                     const store::WriteOptions& options) override {
+    return inner_.tombstone_lead(id, options);
+  }
+  Result<model::Lead> get_lead(const std::string& id) override { return inner_.get_lead(id); }
+  Result<std::vector<model::Lead>> find_by_email(const std::string& email) override {
+    return inner_.find_by_email(email);
+  }
+  Result<std::vector<model::Lead>> find_by_phone(const std::string& e164) override {
+    return inner_.find_by_phone(e164);
+  }
+  Result<std::vector<model::Lead>> find_by_domain(const std::string& domain) override {
+    return inner_.find_by_domain(domain);
+  }
+  Result<std::vector<model::Lead>> find_by_crm_id(const std::string& crm_id) override {
+    return inner_.find_by_crm_id(crm_id);
+  }
+  Result<store::LeadPage> list_leads(const store::LeadFilter& filter,
+                                     const store::PageRequest& page) override {
+    return inner_.list_leads(filter, page);
+  }
+  Result<std::vector<model::Lead>> find_leads(const store::LeadLookup& lookup) override {
+    return inner_.find_leads(lookup);
+  }
+  Result<std::vector<store::OutboxEntry>>
+  claim_outbox(const store::ClaimRequest& request) override {
+    return inner_.claim_outbox(request);
+  }
+  Status complete_outbox(const std::vector<std::int64_t>& seqs,
+                         const std::string& worker) override {
+    return inner_.complete_outbox(seqs, worker);
+  }
+  Status release_outbox(std::int64_t seq, const std::string& worker, const std::string& error,
+                        std::optional<store::TimePoint> not_before) override {
+    return inner_.release_outbox(seq, worker, error, not_before);
+  }
+  Result<store::DeadLetter> dead_letter_outbox(std::int64_t seq, const std::string& worker,
+                                               const Error& error) override {
+    return inner_.dead_letter_outbox(seq, worker, error);
+  }
+  Result<std::vector<store::OutboxEntry>> pending_outbox(std::size_t limit) override {
+    return inner_.pending_outbox(limit);
+  }
+  Result<std::optional<std::string>> get_checkpoint(const std::string& name) override {
+    return inner_.get_checkpoint(name);
+  }
+  Status put_checkpoint(const std::string& name, const std::string& value) override {
+    return inner_.put_checkpoint(name, value);
+  }
+  Result<std::map<std::string, std::string>> list_checkpoints() override {
+    return inner_.list_checkpoints();
+  }
+  Result<std::vector<store::DeadLetter>> list_dead_letters(std::size_t limit) override {
+    return inner_.list_dead_letters(limit);
+  }
+  Result<store::DeadLetter> get_dead_letter(std::int64_t id) override {
+    return inner_.get_dead_letter(id);
+  }
+  Status drop_dead_letter(std::int64_t id) override { return inner_.drop_dead_letter(id); }
+  Result<store::OutboxEntry> retry_dead_letter(std::int64_t id) override {
+    return inner_.retry_dead_letter(id);
+  }
+  Result<store::RunRecord> begin_run(const std::string& kind) override {
+    return inner_.begin_run(kind);
+  }
+  Status finish_run(const store::RunRecord& run) override { return inner_.finish_run(run); }
+  Result<std::vector<store::RunRecord>> list_runs(std::size_t limit) override {
+    return inner_.list_runs(limit);
+  }
+  Result<model::BehaviourEvent> add_event(model::BehaviourEvent event) override {
+    return inner_.add_event(std::move(event));
+  }
+  Result<std::vector<model::BehaviourEvent>> list_events(const std::string& lead_id) override {
+    return inner_.list_events(lead_id);
+  }
+  Result<store::StoreStats> stats() override { return inner_.stats(); }
+
+private:
+  store::Store& inner_;
+};
+
+} // namespace leadsync::importer::testing
