@@ -3,7 +3,7 @@
 
 LEADSYNC_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LEADSYNC_BUILD_DIR="${LEADSYNC_BUILD_DIR:-$LEADSYNC_ROOT/build}"
-LEADSYNC_BUILD_TYPE="${LEADSYNC_BUILD_TYPE:-RelWithDebInfo}"
+LEADSYNC_BUILD_TYPE="${LEADSYNC_BUILD_TYPE:-Debug}"
 
 leadsync_build() {
   "$LEADSYNC_ROOT/scripts/install-deps.sh"

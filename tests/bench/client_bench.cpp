@@ -1,17 +1,17 @@
-// The Dataverse client's own overhead per request: DataverseClient (pipeline + cpprestsdk transport) against
-// the emulator's `fast` profile (no limits, no latency) running as a separate process, so the CPU counted
-// here is the client's alone. Prints requests per second and client CPU microseconds per request, next to a
-// raw keep-alive socket client doing the same requests (the floor: what the loopback and emulator allow).
+// The Dataverse client's own overhead per request: DataverseClient (pipeline + cpprestsdk
+// transport) against the emulator's `fast` profile (no limits, no latency) running as a separate
+// process, so the CPU counted here is the client's alone. Prints requests per second and client CPU
+// microseconds per request, next to a raw keep-alive socket client doing the same requests (the
+// floor: what the loopback and emulator allow).
 //
 //   client_bench [--seconds N] [--threads N] [--emulator PATH]
-
-#include "support/emulator_process.hpp"
-#include "support/raw_http.hpp"
 
 #include "leadsync/core/config.hpp"
 #include "leadsync/core/log.hpp"
 #include "leadsync/dataverse/connect.hpp"
 #include "leadsync/odata/query.hpp"
+#include "support/emulator_process.hpp"
+#include "support/raw_http.hpp"
 
 #include <atomic>
 #include <cstdio>
@@ -69,7 +69,8 @@ Figures run(int threads, double seconds, const std::function<bool()>& call) {
 
 void print(const char* name, const Figures& figures) {
   const double rate = static_cast<double>(figures.requests) / figures.seconds;
-  const double cpu_us = figures.requests > 0 ? figures.cpu * 1e6 / static_cast<double>(figures.requests) : 0;
+  const double cpu_us =
+      figures.requests > 0 ? figures.cpu * 1e6 / static_cast<double>(figures.requests) : 0;
   std::printf("  %-44s %8.0f requests/s  %7.1f us client CPU/request  (%ld ok, %ld failed)\n", name,
               rate, cpu_us, figures.requests, figures.failures);
 }
@@ -90,7 +91,8 @@ int main(int argc, char** argv) {
     }
   }
   leadsync::log::init({.level = spdlog::level::warn});
-  EmulatorProcess process(emulator, {"--profile", "fast", "--static-token", "bench-token", "--threads", "2"});
+  EmulatorProcess process(emulator,
+                          {"--profile", "fast", "--static-token", "bench-token", "--threads", "2"});
   if (process.port() == 0) {
     std::fprintf(stderr, "the emulator did not start (%s)\n", emulator.c_str());
     return 1;
@@ -116,12 +118,14 @@ int main(int argc, char** argv) {
   leadsync::odata::Query select_lastname;
   select_lastname.select = {"lastname"};
 
-  std::printf("DataverseClient vs raw sockets, emulator profile fast (separate process), %d threads, %.0f s "
+  std::printf("DataverseClient vs raw sockets, emulator profile fast (separate process), %d "
+              "threads, %.0f s "
               "each, %u cores\n",
               threads, seconds, std::thread::hardware_concurrency());
   const auto who = run(threads, seconds, [&] { return client.who_am_i().ok(); });
   print("DataverseClient who_am_i", who);
-  const auto get = run(threads, seconds, [&] { return client.retrieve("leads", key, select_lastname).ok(); });
+  const auto get =
+      run(threads, seconds, [&] { return client.retrieve("leads", key, select_lastname).ok(); });
   print("DataverseClient retrieve leads(id)?$select", get);
   std::atomic<int> counter{0};
   const auto upsert = run(threads, seconds, [&] {
@@ -131,9 +135,10 @@ int main(int argc, char** argv) {
   });
   print("DataverseClient upsert by alternate key", upsert);
 
-  const std::string raw_request = "GET /api/data/v9.2/leads(" + lead_id.value() +
-                                  ")?$select=lastname HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                  "Authorization: Bearer bench-token\r\nAccept: application/json\r\n\r\n";
+  const std::string raw_request =
+      "GET /api/data/v9.2/leads(" + lead_id.value() +
+      ")?$select=lastname HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Authorization: Bearer bench-token\r\nAccept: application/json\r\n\r\n";
   thread_local std::unique_ptr<RawConnection> connection_of_thread;
   const auto raw = run(threads, seconds, [&] {
     if (!connection_of_thread) {

@@ -1,11 +1,11 @@
-// Drives the `leadsync` executable as a user would: exit codes, stdout and stderr as design section 4 fixes.
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
+// Drives the `leadsync` executable as a user would: exit codes, stdout and stderr as design section
+// 4 fixes.
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <sys/wait.h>
@@ -89,10 +89,10 @@ TEST_F(CliTest, InitRefusesToOverwriteWithoutForce) {
 TEST_F(CliTest, CheckNamesEveryMistakeWithItsLine) {
   write("leadsync.toml", "[crm]\n"
                          "url = \"http://127.0.0.1:8765\"\n"
-                         "api_versoin = \"9.2\"\n"    // line 3: unknown key (typo)
+                         "api_versoin = \"9.2\"\n" // line 3: unknown key (typo)
                          "[push]\n"
-                         "mode = \"bulkk\"\n"         // line 5: bad value
-                         "batch_size = \"many\"\n"    // line 6: wrong type
+                         "mode = \"bulkk\"\n"      // line 5: bad value
+                         "batch_size = \"many\"\n" // line 6: wrong type
                          "[store]\n"
                          "url = \"sqlite://state.db\"\n"
                          "[crm.auth]\n"
@@ -165,8 +165,7 @@ TEST_F(CliTest, ImportListShowAndStatusWorkTogether) {
 
 TEST_F(CliTest, ShowOfAnUnknownIdIsAUsageError) {
   ASSERT_EQ(init().exit_code, 0);
-  const auto run =
-      leadsync("-c " + config() + " leads show 00000000-0000-4000-8000-000000000000");
+  const auto run = leadsync("-c " + config() + " leads show 00000000-0000-4000-8000-000000000000");
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_NE(run.err.find("no lead with id"), std::string::npos) << run.err;
 }
@@ -182,8 +181,8 @@ TEST_F(CliTest, ExcelWorkbookGetsSaveAsAdvice) {
 TEST_F(CliTest, UsageErrorsExitTwoAndHelpExitsZero) {
   EXPECT_EQ(leadsync("no-such-command").exit_code, 2);
   EXPECT_EQ(leadsync("").exit_code, 2);
-  for (const std::string command : {"", "init", "check", "import", "leads", "leads list",
-                                    "leads show", "status"}) {
+  for (const std::string command :
+       {"", "init", "check", "import", "leads", "leads list", "leads show", "status"}) {
     const auto help = leadsync(command + " --help");
     EXPECT_EQ(help.exit_code, 0) << command;
     EXPECT_NE(help.out.find("Usage"), std::string::npos) << command << ": " << help.out;

@@ -1,11 +1,10 @@
-// The emulator under hostile HTTP: malformed requests get a 4xx or a prompt close, and the emulator keeps
-// serving everyone else. Runs the real dataverse-emulator executable.
+// The emulator under hostile HTTP: malformed requests get a 4xx or a prompt close, and the emulator
+// keeps serving everyone else. Runs the real dataverse-emulator executable.
 
 #include "support/emulator_process.hpp"
 #include "support/raw_http.hpp"
 
 #include <gtest/gtest.h>
-
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,15 +15,16 @@ using leadsync::testing::EmulatorProcess;
 using leadsync::testing::RawConnection;
 using namespace std::chrono_literals;
 
-const std::string kWhoAmI = "GET /api/data/v9.2/WhoAmI HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                            "Authorization: Bearer hostile-test-token\r\nAccept: application/json\r\n\r\n";
+const std::string kWhoAmI =
+    "GET /api/data/v9.2/WhoAmI HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    "Authorization: Bearer hostile-test-token\r\nAccept: application/json\r\n\r\n";
 
 class EmulatorHostileHttpTest : public ::testing::Test {
 protected:
   static void SetUpTestSuite() {
     emulator_ = std::make_unique<EmulatorProcess>(
-        DATAVERSE_EMULATOR, std::vector<std::string>{"--profile", "fast", "--static-token",
-                                                     "hostile-test-token"});
+        DATAVERSE_EMULATOR,
+        std::vector<std::string>{"--profile", "fast", "--static-token", "hostile-test-token"});
   }
   static void TearDownTestSuite() { emulator_.reset(); }
 
@@ -61,14 +61,18 @@ protected:
 
 std::unique_ptr<EmulatorProcess> EmulatorHostileHttpTest::emulator_;
 
-TEST_F(EmulatorHostileHttpTest, AnswersAGoodRequest) { expect_still_serving(); }
+TEST_F(EmulatorHostileHttpTest, AnswersAGoodRequest) {
+  expect_still_serving();
+}
 
 TEST_F(EmulatorHostileHttpTest, NegativeContentLengthIsABadRequest) {
-  expect_refused("POST /api/data/v9.2/leads HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n{}", 400);
+  expect_refused("POST /api/data/v9.2/leads HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n{}",
+                 400);
 }
 
 TEST_F(EmulatorHostileHttpTest, NonNumericContentLengthIsABadRequest) {
-  expect_refused("POST /api/data/v9.2/leads HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n{}", 400);
+  expect_refused("POST /api/data/v9.2/leads HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n{}",
+                 400);
 }
 
 TEST_F(EmulatorHostileHttpTest, OversizedHeadersAreRefused) {
@@ -78,21 +82,24 @@ TEST_F(EmulatorHostileHttpTest, OversizedHeadersAreRefused) {
 }
 
 TEST_F(EmulatorHostileHttpTest, GarbageIsABadRequest) {
-  expect_refused(std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03garbage\r\n\r\n", 24), 400);
+  expect_refused(std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03garbage\r\n\r\n", 24),
+                 400);
 }
 
 TEST_F(EmulatorHostileHttpTest, BadChunkSizeIsABadRequest) {
-  expect_refused("POST /api/data/v9.2/leads HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-                 "zz\r\nhello\r\n0\r\n\r\n",
-                 400);
+  expect_refused(
+      "POST /api/data/v9.2/leads HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "zz\r\nhello\r\n0\r\n\r\n",
+      400);
 }
 
 TEST_F(EmulatorHostileHttpTest, TruncatedBodyIsClosedAfterTheReadTimeout) {
   // The emulator's read timeout is 5 s: the connection must be closed soon after, not held forever.
   RawConnection connection(emulator_->port());
-  ASSERT_TRUE(connection.send("POST /api/data/v9.2/leads HTTP/1.1\r\nHost: x\r\n"
-                              "Authorization: Bearer hostile-test-token\r\n"
-                              "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"la"));
+  ASSERT_TRUE(
+      connection.send("POST /api/data/v9.2/leads HTTP/1.1\r\nHost: x\r\n"
+                      "Authorization: Bearer hostile-test-token\r\n"
+                      "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"la"));
   expect_still_serving(); // others are served while this one waits
   EXPECT_TRUE(connection.closed_by_peer(10s));
 }

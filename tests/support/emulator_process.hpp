@@ -1,6 +1,6 @@
 #pragma once
-// Starts the dataverse-emulator executable as a child process on port 0 and reads its port file; stops it
-// with SIGTERM. For integration tests and benchmarks that want the real binary.
+// Starts the dataverse-emulator executable as a child process on port 0 and reads its port file;
+// stops it with SIGTERM. For integration tests and benchmarks that want the real binary.
 
 #include <chrono>
 #include <csignal>
@@ -23,8 +23,8 @@ public:
            ("leadsync-emu-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
     std::filesystem::create_directories(dir_);
     const auto port_file = (dir_ / "port").string();
-    std::vector<std::string> argv_storage = {binary, "--listen", "127.0.0.1:0", "--port-file",
-                                             port_file, "--quiet"};
+    std::vector<std::string> argv_storage = {binary,        "--listen", "127.0.0.1:0",
+                                             "--port-file", port_file,  "--quiet"};
     argv_storage.insert(argv_storage.end(), args.begin(), args.end());
     pid_ = ::fork();
     if (pid_ == 0) {
@@ -36,7 +36,8 @@ public:
       ::execv(binary.c_str(), argv.data());
       ::_exit(127);
     }
-    // Polling a file the child writes once: the child is a separate process, so there is nothing to wait on.
+    // Polling a file the child writes once: the child is a separate process, so there is nothing to
+    // wait on.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
     while (std::chrono::steady_clock::now() < deadline) {
       std::ifstream in(port_file);

@@ -1,6 +1,7 @@
 #pragma once
-// A deliberately small HTTP/1.1 client on POSIX sockets for tests and benchmarks that must send exact bytes
-// (malformed requests) or measure a server without a client library in the way. Loopback only.
+// A deliberately small HTTP/1.1 client on POSIX sockets for tests and benchmarks that must send
+// exact bytes (malformed requests) or measure a server without a client library in the way.
+// Loopback only.
 
 #include <arpa/inet.h>
 #include <chrono>
@@ -54,7 +55,8 @@ public:
     return true;
   }
 
-  // Reads one response (headers + Content-Length body). nullopt when the peer closed or the wait ran out.
+  // Reads one response (headers + Content-Length body). nullopt when the peer closed or the wait
+  // ran out.
   std::optional<std::string> read_response(std::chrono::milliseconds wait) {
     const auto deadline = std::chrono::steady_clock::now() + wait;
     while (true) {

@@ -1,8 +1,7 @@
 #include "commands.hpp"
 #include "exit_codes.hpp"
-#include "output.hpp"
-
 #include "leadsync/model/json.hpp"
+#include "output.hpp"
 
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -79,9 +78,9 @@ int run_list(Context& context, const ListOptions& options) {
   }
   Table table({"ID", "NAME", "COMPANY", "E-MAIL", "PHONE", "STAGE", "SCORE", "IN CRM"});
   for (const auto& lead : page->leads) {
-    const std::string name =
-        lead.person.first_name.empty() ? lead.person.last_name
-                                       : lead.person.first_name + " " + lead.person.last_name;
+    const std::string name = lead.person.first_name.empty()
+                                 ? lead.person.last_name
+                                 : lead.person.first_name + " " + lead.person.last_name;
     table.add_row({lead.identity.id.substr(0, 8), truncate_display(name, 28),
                    truncate_display(lead.company.name, 24),
                    truncate_display(model::primary_email(lead), 32), phone_text(lead),
@@ -150,12 +149,14 @@ int run_show(Context& context, const ShowOptions& options) {
   }
   for (const auto& phone : l.person.phones) {
     print_line(out, "phone        ",
-               (phone.e164.empty() ? phone.raw : phone.e164) + (phone.valid ? "" : " (unverified)"));
+               (phone.e164.empty() ? phone.raw : phone.e164) +
+                   (phone.valid ? "" : " (unverified)"));
   }
   print_line(out, "channel      ", std::string(model::to_string(l.origin.channel)));
   for (const auto& list : l.origin.lists) {
     print_line(out, "list         ",
-               list.vendor + " / " + list.list_id + (list.exclusive ? " (exclusive)" : " (shared)"));
+               list.vendor + " / " + list.list_id +
+                   (list.exclusive ? " (exclusive)" : " (shared)"));
   }
   print_line(out, "stage        ", std::string(model::to_string(l.qualification.stage)));
   print_line(out, "score        ", score_text(l.qualification.scores.total));
@@ -181,14 +182,16 @@ void add_leads_command(CLI::App& app, Context& context, int& exit_code) {
   list->add_option("--limit", list_options->limit, "At most this many (1-1000)")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
-  list->add_option("--after", list_options->after, "Continue after this cursor (printed at the end)");
+  list->add_option("--after", list_options->after,
+                   "Continue after this cursor (printed at the end)");
   list->add_flag("--json", list_options->json, "Print one JSON document");
   list->callback(
       [&context, &exit_code, list_options] { exit_code = run_list(context, *list_options); });
 
   auto show_options = std::make_shared<ShowOptions>();
   auto* show = leads->add_subcommand("show", "Show one lead");
-  show->add_option("ID", show_options->id, "The lead's id, whole or its first characters")->required();
+  show->add_option("ID", show_options->id, "The lead's id, whole or its first characters")
+      ->required();
   show->add_flag("--json", show_options->json, "Print the lead in leadsync's JSON form");
   show->callback(
       [&context, &exit_code, show_options] { exit_code = run_show(context, *show_options); });

@@ -1,5 +1,6 @@
 #pragma once
-// Human output helpers: aligned tables that count characters, not bytes (Cyrillic and Arabic names line up).
+// Human output helpers: aligned tables that count characters, not bytes (Cyrillic and Arabic names
+// line up).
 
 #include <chrono>
 #include <iosfwd>

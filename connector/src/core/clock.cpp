@@ -7,7 +7,8 @@ SystemClock& SystemClock::instance() {
   return clock;
 }
 
-ManualClock::ManualClock(WallTime start) : wall_(start), steady_(SteadyTime{std::chrono::hours{1}}) {}
+ManualClock::ManualClock(WallTime start)
+    : wall_(start), steady_(SteadyTime{std::chrono::hours{1}}) {}
 
 Clock::WallTime ManualClock::now() const {
   std::lock_guard lock(mutex_);

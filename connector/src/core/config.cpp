@@ -1,8 +1,8 @@
 #include "leadsync/core/config.hpp"
-#include "leadsync/core/text.hpp"
 
 #include "detail/config_checks.hpp"
 #include "detail/default_config.hpp"
+#include "leadsync/core/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -131,7 +131,6 @@ std::string to_lower(std::string_view text) {
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return lower;
 }
-
 
 // " (did you mean 'x'?)" for the closest candidate within edit distance 2, else "; known keys:
 // ...".

@@ -21,7 +21,8 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   return previous[b.size()];
 }
 
-std::string_view closest_match(std::string_view name, const std::vector<std::string_view>& candidates,
+std::string_view closest_match(std::string_view name,
+                               const std::vector<std::string_view>& candidates,
                                std::size_t max_distance) {
   std::string_view best;
   std::size_t best_distance = max_distance + 1;

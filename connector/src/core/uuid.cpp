@@ -39,8 +39,8 @@ Result<Uuid> Uuid::parse(std::string_view text) {
   for (std::size_t i = 0; i < text.size();) {
     if (i == 8 || i == 13 || i == 18 || i == 23) {
       if (text[i] != '-') {
-        return fail(ErrorCategory::invalid_argument, "not a UUID: hyphen expected at position " +
-                                                         std::to_string(i + 1));
+        return fail(ErrorCategory::invalid_argument,
+                    "not a UUID: hyphen expected at position " + std::to_string(i + 1));
       }
       ++i;
       continue;

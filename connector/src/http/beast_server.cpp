@@ -185,7 +185,8 @@ public:
     }
     awaiting_response_ = false;
     if (response.abort_connection) {
-      // Linger 0 makes close() send a TCP reset instead of a FIN: the peer sees a dropped connection.
+      // Linger 0 makes close() send a TCP reset instead of a FIN: the peer sees a dropped
+      // connection.
       error_code ignored;
       stream_.socket().set_option(net::socket_base::linger(true, 0), ignored);
       close();

@@ -1,7 +1,6 @@
 #include "leadsync/odata/paging.hpp"
 
 #include <gtest/gtest.h>
-
 #include <vector>
 
 namespace leadsync::odata {
@@ -29,8 +28,9 @@ TEST(PageIteratorTest, FollowsEachNextLinkUnchangedUntilAPageHasNone) {
     rows.push_back(page->value().rows.front().at("row"));
   }
   EXPECT_EQ(rows, (std::vector<int>{1, 2}));
-  EXPECT_EQ(asked, (std::vector<std::string>{
-                       "", "https://org/api/data/v9.2/leads?$skiptoken=%3Ccookie%20page%3D%222%22"}));
+  EXPECT_EQ(asked,
+            (std::vector<std::string>{
+                "", "https://org/api/data/v9.2/leads?$skiptoken=%3Ccookie%20page%3D%222%22"}));
   EXPECT_EQ(pages.pages_read(), 2);
   EXPECT_FALSE(pages.next().has_value());
 }

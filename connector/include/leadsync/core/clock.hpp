@@ -1,5 +1,6 @@
 #pragma once
-// Time as an injected dependency: production code asks a Clock; tests use ManualClock and never sleep.
+// Time as an injected dependency: production code asks a Clock; tests use ManualClock and never
+// sleep.
 
 #include <chrono>
 #include <mutex>
@@ -11,8 +12,9 @@ public:
   using WallTime = std::chrono::system_clock::time_point;
   using SteadyTime = std::chrono::steady_clock::time_point;
   virtual ~Clock() = default;
-  virtual WallTime now() const = 0;           // calendar time, for records and logs
-  virtual SteadyTime steady_now() const = 0;  // monotonic, for durations, leases in memory and deadlines
+  virtual WallTime now() const = 0; // calendar time, for records and logs
+  virtual SteadyTime
+  steady_now() const = 0; // monotonic, for durations, leases in memory and deadlines
 };
 
 class SystemClock final : public Clock {

@@ -1,7 +1,8 @@
 #pragma once
-// leadsync.toml loaded with toml++ into plain option structs. load_config() never stops at the first problem:
-// every unknown key, wrong type and bad value is collected with its key path and line, and validate() adds the
-// semantic checks. A literal secret in the file is refused with a message saying how to move it.
+// leadsync.toml loaded with toml++ into plain option structs. load_config() never stops at the
+// first problem: every unknown key, wrong type and bad value is collected with its key path and
+// line, and validate() adds the semantic checks. A literal secret in the file is refused with a
+// message saying how to move it.
 
 #include "leadsync/core/result.hpp"
 
@@ -23,10 +24,10 @@ struct AuthOptions {
   std::string mode = "static_token"; // "client_credentials" | "static_token" | "none"
   std::string tenant;                // Entra tenant id or domain (client_credentials)
   std::string client_id;
-  SecretRef client_secret;           // client_secret_file / client_secret_env
-  SecretRef token;                   // static_token: token_file / token_env
+  SecretRef client_secret; // client_secret_file / client_secret_env
+  SecretRef token;         // static_token: token_file / token_env
   std::string authority = "https://login.microsoftonline.com";
-  std::string scope;                 // default "<crm.url>/.default"
+  std::string scope; // default "<crm.url>/.default"
 };
 
 struct TlsOptions {
@@ -49,17 +50,18 @@ struct StoreOptions {
 };
 
 struct PushOptions {
-  std::string mode = "bulk";  // bulk | batch | single
-  int batch_size = 200;       // 1..1000
-  int max_parallel = 0;       // 0 = "auto" (from x-ms-dop-hint, adapted on 429); else 1..52
+  std::string mode = "bulk"; // bulk | batch | single
+  int batch_size = 200;      // 1..1000
+  int max_parallel = 0;      // 0 = "auto" (from x-ms-dop-hint, adapted on 429); else 1..52
 };
 
 struct PullOptions {
-  std::vector<std::string> crm_owned_fields; // internal fields the CRM masters (never overwritten by push)
+  std::vector<std::string>
+      crm_owned_fields; // internal fields the CRM masters (never overwritten by push)
 };
 
 struct ImportOptions {
-  std::string default_region = "US";       // ISO 3166 region for phones without a country code
+  std::string default_region = "US";            // ISO 3166 region for phones without a country code
   std::string unmapped_columns = "description"; // "description" | "custom" | "drop"
 };
 
@@ -88,7 +90,7 @@ struct ServerOptions {
 struct LogOptions {
   std::string level = "info";  // trace | debug | info | warn | error | off
   std::string format = "text"; // text | json
-  bool redact_pii = true;      // false only for local debugging: e-mails and phones then appear in logs
+  bool redact_pii = true; // false only for local debugging: e-mails and phones then appear in logs
 };
 
 struct Config {
@@ -107,30 +109,32 @@ struct Config {
 };
 
 struct Problem {
-  std::string key;   // dotted key path, e.g. "push.batch_size"; empty for file-level problems
-  int line = 0;      // 1-based line in the file; 0 when unknown (e.g. a missing key)
+  std::string key; // dotted key path, e.g. "push.batch_size"; empty for file-level problems
+  int line = 0;    // 1-based line in the file; 0 when unknown (e.g. a missing key)
   std::string message;
-  std::string describe() const; // "leadsync.toml:12: push.batch_size: must be between 1 and 1000 (got 5000)"
+  std::string
+  describe() const; // "leadsync.toml:12: push.batch_size: must be between 1 and 1000 (got 5000)"
   std::filesystem::path file;
 };
 
 struct LoadedConfig {
   Config config;
-  std::vector<Problem> problems;        // collected while reading: syntax, unknown keys, wrong types, secrets
+  std::vector<Problem>
+      problems; // collected while reading: syntax, unknown keys, wrong types, secrets
   std::map<std::string, int> key_lines; // key path -> line, for validate()
 };
 
-// Reads and parses the file. Fails (category config) only when the file cannot be read at all; syntax errors
-// and everything else land in LoadedConfig::problems.
+// Reads and parses the file. Fails (category config) only when the file cannot be read at all;
+// syntax errors and everything else land in LoadedConfig::problems.
 Result<LoadedConfig> load_config(const std::filesystem::path& file);
 LoadedConfig load_config_text(const std::string& text, const std::filesystem::path& name);
 
-// Every problem at once: those found while loading plus semantic checks (URL forms, enum values, ranges,
-// auth mode needs its fields, https for non-loopback CRM URLs, plain-http token refusal).
+// Every problem at once: those found while loading plus semantic checks (URL forms, enum values,
+// ranges, auth mode needs its fields, https for non-loopback CRM URLs, plain-http token refusal).
 std::vector<Problem> validate(const LoadedConfig& loaded);
 
-// The commented leadsync.toml that `leadsync init` writes: every key, each explained, pointing at the local
-// emulator and a SQLite file next to the config.
+// The commented leadsync.toml that `leadsync init` writes: every key, each explained, pointing at
+// the local emulator and a SQLite file next to the config.
 std::string default_config_text();
 
 // Resolves a path from the config against config.base_dir (absolute paths pass through).

@@ -1,6 +1,7 @@
 #pragma once
-// The error value every fallible call in leadsync returns (inside a Result). It carries what a caller needs to
-// decide (category, retryable) and what a person needs to act (message, HTTP status, service code).
+// The error value every fallible call in leadsync returns (inside a Result). It carries what a
+// caller needs to decide (category, retryable) and what a person needs to act (message, HTTP
+// status, service code).
 
 #include <string>
 #include <string_view>
@@ -12,17 +13,18 @@ enum class ErrorCategory {
   validation,       // data failed a rule (lead invariants, CRM column limits)
   config,           // configuration or mapping problem: fix the file
   not_found,        // the record or resource does not exist
-  conflict,         // optimistic concurrency: the version changed underneath (HTTP 412, store version check)
-  already_exists,   // a create met an existing record (duplicate key)
-  unauthorized,     // authentication failed (HTTP 401)
-  forbidden,        // authenticated but not allowed (HTTP 403)
-  throttled,        // service protection limit (HTTP 429)
-  unavailable,      // service or network down: connection refused, reset, 5xx
-  timeout,          // a deadline passed
-  protocol,         // the other side answered something we cannot understand (malformed body)
-  storage,          // the local store failed (disk, SQL)
-  cancelled,        // shutdown or caller cancellation
-  internal,         // a bug on our side
+  conflict,       // optimistic concurrency: the version changed underneath (HTTP 412, store version
+                  // check)
+  already_exists, // a create met an existing record (duplicate key)
+  unauthorized,   // authentication failed (HTTP 401)
+  forbidden,      // authenticated but not allowed (HTTP 403)
+  throttled,      // service protection limit (HTTP 429)
+  unavailable,    // service or network down: connection refused, reset, 5xx
+  timeout,        // a deadline passed
+  protocol,       // the other side answered something we cannot understand (malformed body)
+  storage,        // the local store failed (disk, SQL)
+  cancelled,      // shutdown or caller cancellation
+  internal,       // a bug on our side
 };
 
 std::string_view to_string(ErrorCategory category) noexcept;

@@ -1,14 +1,14 @@
 #pragma once
-// Logging through spdlog to stderr, as text or one JSON object per line. Every message passes the redactor
-// first: registered secrets, bearer tokens, client secrets/passwords in query strings or JSON are always
-// masked; e-mail addresses and phone numbers are masked unless PII redaction is turned off for debugging.
+// Logging through spdlog to stderr, as text or one JSON object per line. Every message passes the
+// redactor first: registered secrets, bearer tokens, client secrets/passwords in query strings or
+// JSON are always masked; e-mail addresses and phone numbers are masked unless PII redaction is
+// turned off for debugging.
 
 #include <iosfwd>
 #include <memory>
+#include <spdlog/spdlog.h>
 #include <string>
 #include <string_view>
-
-#include <spdlog/spdlog.h>
 
 namespace leadsync::log {
 
@@ -22,8 +22,8 @@ struct Options {
 
 // Installs the default logger (idempotent; later calls replace the options).
 void init(const Options& options);
-// The same, writing to `out` instead of stderr (tests capture log lines this way). `out` must outlive
-// the logger, i.e. until the next init().
+// The same, writing to `out` instead of stderr (tests capture log lines this way). `out` must
+// outlive the logger, i.e. until the next init().
 void init(const Options& options, std::ostream& out);
 // Parses "trace|debug|info|warn|error|off" and "text|json"; false when unknown.
 bool parse_level(std::string_view text, spdlog::level::level_enum& level);
@@ -47,7 +47,9 @@ private:
   std::shared_ptr<State> state_;
 };
 
-inline std::string redact(std::string_view text) { return Redactor::instance().redact(text); }
+inline std::string redact(std::string_view text) {
+  return Redactor::instance().redact(text);
+}
 
 // Partial masks used in human output when redaction is on: "j***@example.com", "+49******456".
 std::string mask_email(std::string_view email);

@@ -1,6 +1,7 @@
 #pragma once
-// Result<T>: a value or an Error. Reading the value of a failed result is a programming error and throws
-// BadResultAccess carrying the error's text, so it can never be missed silently. Results are [[nodiscard]].
+// Result<T>: a value or an Error. Reading the value of a failed result is a programming error and
+// throws BadResultAccess carrying the error's text, so it can never be missed silently. Results are
+// [[nodiscard]].
 
 #include "leadsync/core/error.hpp"
 
@@ -23,7 +24,9 @@ struct Failure {
   Error error;
 };
 
-inline Failure fail(Error error) { return Failure{std::move(error)}; }
+inline Failure fail(Error error) {
+  return Failure{std::move(error)};
+}
 inline Failure fail(ErrorCategory category, std::string message, bool retryable = false) {
   return Failure{Error::make(category, std::move(message), retryable)};
 }
@@ -32,7 +35,8 @@ template <typename T> class [[nodiscard]] Result {
 public:
   using value_type = T;
 
-  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value)
+      : state_(std::in_place_index<0>, std::move(value)) {} // NOLINT: implicit by design
   Result(Failure failure) : state_(std::in_place_index<1>, std::move(failure.error)) {} // NOLINT
   Result(Error error) : state_(std::in_place_index<1>, std::move(error)) {}             // NOLINT
 
@@ -103,7 +107,9 @@ private:
 };
 
 using Status = Result<void>;
-inline Status ok_status() { return {}; }
+inline Status ok_status() {
+  return {};
+}
 
 } // namespace leadsync
 
@@ -115,7 +121,8 @@ inline Status ok_status() { return {}; }
   if (!tmp.ok())                                                                                   \
     return ::leadsync::Failure{tmp.error()};                                                       \
   decl = std::move(tmp).value()
-#define LEADSYNC_TRY(decl, expr) LEADSYNC_TRY_IMPL(LEADSYNC_CONCAT(try_result_, __LINE__), decl, expr)
+#define LEADSYNC_TRY(decl, expr)                                                                   \
+  LEADSYNC_TRY_IMPL(LEADSYNC_CONCAT(try_result_, __LINE__), decl, expr)
 // For Status-returning expressions.
 #define LEADSYNC_CHECK(expr)                                                                       \
   do {                                                                                             \

@@ -1,5 +1,6 @@
 #pragma once
-// Small text helpers shared by the loaders that suggest corrections ("did you mean 'api_version'?").
+// Small text helpers shared by the loaders that suggest corrections ("did you mean
+// 'api_version'?").
 
 #include <cstddef>
 #include <string_view>
@@ -11,7 +12,8 @@ namespace leadsync::text {
 std::size_t edit_distance(std::string_view a, std::string_view b);
 
 // The candidate closest to `name` within `max_distance` edits; empty when none is that close.
-std::string_view closest_match(std::string_view name, const std::vector<std::string_view>& candidates,
+std::string_view closest_match(std::string_view name,
+                               const std::vector<std::string_view>& candidates,
                                std::size_t max_distance);
 
 } // namespace leadsync::text

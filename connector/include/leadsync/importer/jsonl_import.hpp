@@ -1,7 +1,8 @@
 #pragma once
-// Import of leads in the internal JSON form, one per line (JSON Lines). Each line is parsed, checked against
-// the lead invariants, matched against the store (same id, else same primary e-mail) and written with its
-// outbox entry. Every rejected line is reported with its number and reason; nothing is silently dropped.
+// Import of leads in the internal JSON form, one per line (JSON Lines). Each line is parsed,
+// checked against the lead invariants, matched against the store (same id, else same primary
+// e-mail) and written with its outbox entry. Every rejected line is reported with its number and
+// reason; nothing is silently dropped.
 
 #include "leadsync/core/result.hpp"
 #include "leadsync/store/store.hpp"
@@ -33,6 +34,7 @@ struct JsonlOptions {
 };
 
 // Fails only when the store fails; bad lines are reported in the JsonlReport.
-Result<JsonlReport> import_jsonl(store::Store& store, std::istream& input, const JsonlOptions& options = {});
+Result<JsonlReport> import_jsonl(store::Store& store, std::istream& input,
+                                 const JsonlOptions& options = {});
 
 } // namespace leadsync::importer

@@ -1,11 +1,12 @@
 #pragma once
-// JSON (de)serialization of the lead model in snake_case. Enums are written as their snake_case names
-// (LifecycleStage::new_lead as "new"); times as RFC 3339 UTC; dates as YYYY-MM-DD. Empty optionals, empty
-// strings and empty arrays are omitted; numbers, booleans, enums and nested objects are always written, so the
-// output is deterministic and to_json(from_json(to_json(x))) == to_json(x).
-// Reading: a missing key or a null takes the field's default; an unknown key is rejected (it is usually a
-// typo). Parsing untrusted input never throws: lead_from_json returns a Result (ErrorCategory::validation)
-// whose message names the JSON pointer of the first bad element, e.g.
+// JSON (de)serialization of the lead model in snake_case. Enums are written as their snake_case
+// names (LifecycleStage::new_lead as "new"); times as RFC 3339 UTC; dates as YYYY-MM-DD. Empty
+// optionals, empty strings and empty arrays are omitted; numbers, booleans, enums and nested
+// objects are always written, so the output is deterministic and to_json(from_json(to_json(x))) ==
+// to_json(x). Reading: a missing key or a null takes the field's default; an unknown key is
+// rejected (it is usually a typo). Parsing untrusted input never throws: lead_from_json returns a
+// Result (ErrorCategory::validation) whose message names the JSON pointer of the first bad element,
+// e.g.
 // `/person/phones/1/kind: unknown value "fax" (expected one of business, mobile, home, other)`.
 
 #include "leadsync/core/result.hpp"
@@ -33,12 +34,13 @@ std::string_view to_string(ListAgeBucket bucket);
 std::string_view to_string(BehaviourKind kind);
 Result<BehaviourKind> parse_behaviour_kind(std::string_view text);
 
-// Standalone parsers fail with ErrorCategory::invalid_argument and a message that shows the expected form.
-// "2026-11-22T20:00:00Z"; a fraction only when non-zero: 3 digits (".123") when the time is whole
-// milliseconds, else 6 or 9, so that parse_time(format_time(t)) == t exactly.
+// Standalone parsers fail with ErrorCategory::invalid_argument and a message that shows the
+// expected form. "2026-11-22T20:00:00Z"; a fraction only when non-zero: 3 digits (".123") when the
+// time is whole milliseconds, else 6 or 9, so that parse_time(format_time(t)) == t exactly.
 std::string format_time(TimePoint time);
-Result<TimePoint> parse_time(std::string_view text); // RFC 3339: Z or ±hh:mm offset, optional fraction
-std::string format_date(Date date);                  // "2026-11-22"
-Result<Date> parse_date(std::string_view text);      // strict YYYY-MM-DD, a real calendar date
+Result<TimePoint>
+parse_time(std::string_view text);              // RFC 3339: Z or ±hh:mm offset, optional fraction
+std::string format_date(Date date);             // "2026-11-22"
+Result<Date> parse_date(std::string_view text); // strict YYYY-MM-DD, a real calendar date
 
 } // namespace leadsync::model

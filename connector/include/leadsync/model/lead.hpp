@@ -1,7 +1,8 @@
 #pragma once
-// The internal lead model (design section 3): plain types, snake_case field names, no behaviour beyond small
-// derivations. JSON lives in model/json.hpp, invariants in model/validate.hpp. Every struct compares
-// member-wise (operator==), so a round trip through JSON or the store can be checked whole.
+// The internal lead model (design section 3): plain types, snake_case field names, no behaviour
+// beyond small derivations. JSON lives in model/json.hpp, invariants in model/validate.hpp. Every
+// struct compares member-wise (operator==), so a round trip through JSON or the store can be
+// checked whole.
 
 #include <chrono>
 #include <cstdint>
@@ -11,22 +12,25 @@
 
 namespace leadsync::model {
 
-using TimePoint = std::chrono::system_clock::time_point; // serialized as RFC 3339 UTC, "2026-11-22T20:00:00Z"
-using Date = std::chrono::year_month_day;                // serialized as "YYYY-MM-DD"
+using TimePoint =
+    std::chrono::system_clock::time_point; // serialized as RFC 3339 UTC, "2026-11-22T20:00:00Z"
+using Date = std::chrono::year_month_day;  // serialized as "YYYY-MM-DD"
 
-// ---- identity -------------------------------------------------------------------------------------------
+// ---- identity
+// -------------------------------------------------------------------------------------------
 struct Identity {
   std::string id;     // internal UUID (lower-case, hyphenated); also the CRM alternate key value
   std::string crm_id; // Dataverse leadid once known; empty before the first push
-  std::int64_t version = 0;             // our optimistic-concurrency version, bumped by the store
-  std::string crm_version;              // Dataverse versionnumber / etag of the last row we saw
-  std::optional<TimePoint> created_at;  // set by the store
-  std::optional<TimePoint> updated_at;  // set by the store
+  std::int64_t version = 0;            // our optimistic-concurrency version, bumped by the store
+  std::string crm_version;             // Dataverse versionnumber / etag of the last row we saw
+  std::optional<TimePoint> created_at; // set by the store
+  std::optional<TimePoint> updated_at; // set by the store
 
   friend bool operator==(const Identity&, const Identity&) = default;
 };
 
-// ---- person ---------------------------------------------------------------------------------------------
+// ---- person
+// ---------------------------------------------------------------------------------------------
 enum class PhoneKind { business, mobile, home, other };
 struct Phone {
   PhoneKind kind = PhoneKind::business;
@@ -45,7 +49,8 @@ struct Person {
   std::string middle_name;
   std::string last_name;
   std::string job_title;
-  std::vector<std::string> emails; // up to 3, normalized (domain lower-cased); the first is the primary
+  std::vector<std::string>
+      emails; // up to 3, normalized (domain lower-cased); the first is the primary
   std::vector<Phone> phones;
   std::optional<ContactMethod> preferred_contact_method;
   std::string language; // BCP 47 tag, e.g. "ru", "ar-SA"
@@ -53,7 +58,8 @@ struct Person {
   friend bool operator==(const Person&, const Person&) = default;
 };
 
-// ---- company --------------------------------------------------------------------------------------------
+// ---- company
+// --------------------------------------------------------------------------------------------
 struct Address {
   std::string line1;
   std::string line2;
@@ -77,7 +83,8 @@ struct Company {
   friend bool operator==(const Company&, const Company&) = default;
 };
 
-// ---- origin ---------------------------------------------------------------------------------------------
+// ---- origin
+// ---------------------------------------------------------------------------------------------
 enum class Channel {
   advertisement,
   trade_show,
@@ -119,10 +126,12 @@ struct Origin {
 
 // Age of the newest list acquisition relative to `today`; unknown when no list has a date.
 ListAgeBucket list_age_bucket(const Origin& origin, Date today);
-// How many distinct lists (vendor + list id) the lead appeared on: a much-resold lead is worth less.
+// How many distinct lists (vendor + list id) the lead appeared on: a much-resold lead is worth
+// less.
 int list_count(const Origin& origin);
 
-// ---- consent --------------------------------------------------------------------------------------------
+// ---- consent
+// --------------------------------------------------------------------------------------------
 enum class LawfulBasis { none, consent, legitimate_interest, contract, other };
 
 struct Consent {
@@ -137,10 +146,12 @@ struct Consent {
   friend bool operator==(const Consent&, const Consent&) = default;
 };
 
-// ---- kind -----------------------------------------------------------------------------------------------
+// ---- kind
+// -----------------------------------------------------------------------------------------------
 enum class LeadKind { sales, marketing }; // sales: rich data; marketing: contact data only
 
-// ---- qualification --------------------------------------------------------------------------------------
+// ---- qualification
+// --------------------------------------------------------------------------------------
 enum class LifecycleStage {
   new_lead, // serialized "new"
   cold,
@@ -186,11 +197,11 @@ struct Outcome {
   bool create_account = true;
   bool create_contact = true;
   bool create_opportunity = true;
-  int status_code = 0;   // Dataverse statuscode: 3 qualified; 4..7 disqualified reasons; 1 or 2 open
-  std::string reason;    // why, in words
+  int status_code = 0; // Dataverse statuscode: 3 qualified; 4..7 disqualified reasons; 1 or 2 open
+  std::string reason;  // why, in words
   std::string decided_by; // "leadsync:rules" or the CRM user who did it
   std::optional<TimePoint> decided_at;
-  bool pushed = false;   // reached the CRM
+  bool pushed = false; // reached the CRM
   std::optional<TimePoint> pushed_at;
 
   friend bool operator==(const Outcome&, const Outcome&) = default;
@@ -206,7 +217,8 @@ struct Qualification {
   friend bool operator==(const Qualification&, const Qualification&) = default;
 };
 
-// ---- behaviour ------------------------------------------------------------------------------------------
+// ---- behaviour
+// ------------------------------------------------------------------------------------------
 enum class BehaviourKind {
   page_visit,
   pricing_page_visit,
@@ -231,18 +243,20 @@ struct BehaviourEvent {
   friend bool operator==(const BehaviourEvent&, const BehaviourEvent&) = default;
 };
 
-// ---- enrichment -----------------------------------------------------------------------------------------
+// ---- enrichment
+// -----------------------------------------------------------------------------------------
 struct FieldProvenance {
-  std::string field;     // internal field path, e.g. "company.employee_count"
-  std::string provider;  // provider name from the config
-  double raw_confidence = 0;        // as the provider reported it, in its own scale
-  double confidence = 0;            // normalized 0..1
+  std::string field;         // internal field path, e.g. "company.employee_count"
+  std::string provider;      // provider name from the config
+  double raw_confidence = 0; // as the provider reported it, in its own scale
+  double confidence = 0;     // normalized 0..1
   std::optional<TimePoint> fetched_at;
 
   friend bool operator==(const FieldProvenance&, const FieldProvenance&) = default;
 };
 
-// ---- stakeholders, competitors, activities ---------------------------------------------------------------
+// ---- stakeholders, competitors, activities
+// ---------------------------------------------------------------
 struct Stakeholder {
   std::string name;
   std::string role;
@@ -262,7 +276,8 @@ struct Activity {
   friend bool operator==(const Activity&, const Activity&) = default;
 };
 
-// ---- the lead -------------------------------------------------------------------------------------------
+// ---- the lead
+// -------------------------------------------------------------------------------------------
 struct Lead {
   Identity identity;
   Person person;
@@ -284,8 +299,8 @@ struct Lead {
 };
 
 // Small derivations used across components.
-std::string primary_email(const Lead& lead);           // first e-mail or empty
+std::string primary_email(const Lead& lead);                   // first e-mail or empty
 std::vector<std::string> phone_numbers_e164(const Lead& lead); // non-empty e164 values
-std::string display_name(const Lead& lead);            // "First Last" or company name
+std::string display_name(const Lead& lead);                    // "First Last" or company name
 
 } // namespace leadsync::model

@@ -1,6 +1,7 @@
 #pragma once
-// $batch (multipart/mixed) encoder and decoder: top-level requests and atomic changesets, Content-ID and
-// $n references, continue-on-error, one result per inner request with its status and error.
+// $batch (multipart/mixed) encoder and decoder: top-level requests and atomic changesets,
+// Content-ID and $n references, continue-on-error, one result per inner request with its status and
+// error.
 
 #include "leadsync/core/random.hpp"
 #include "leadsync/core/result.hpp"
@@ -13,10 +14,10 @@
 namespace leadsync::odata {
 
 struct BatchOperation {
-  std::string method;        // GET, POST, PATCH, PUT, DELETE
-  std::string url;           // relative to the service root ("leads(...)") or "$1"-based
-  http::Headers headers;     // e.g. If-Match, Prefer, MSCRM.SuppressDuplicateDetection
-  std::string body;          // JSON; empty for GET/DELETE
+  std::string method;            // GET, POST, PATCH, PUT, DELETE
+  std::string url;               // relative to the service root ("leads(...)") or "$1"-based
+  http::Headers headers;         // e.g. If-Match, Prefer, MSCRM.SuppressDuplicateDetection
+  std::string body;              // JSON; empty for GET/DELETE
   std::optional<int> content_id; // set for changeset members that others refer to as $n
 };
 
@@ -49,8 +50,9 @@ struct OperationResult {
   std::optional<Error> error; // set when status is not 2xx (parsed from the inner body)
 };
 
-// Decodes a $batch response (200 multipart, or a non-2xx whose body is a multipart holding the failing part)
-// into one result per operation that ran, in order; changeset responses are flattened.
+// Decodes a $batch response (200 multipart, or a non-2xx whose body is a multipart holding the
+// failing part) into one result per operation that ran, in order; changeset responses are
+// flattened.
 Result<std::vector<OperationResult>> decode_batch_response(const http::Response& response);
 
 } // namespace leadsync::odata

@@ -1,6 +1,6 @@
 #pragma once
-// A small typed $filter builder: literals are escaped as OData requires (strings quote-doubled, GUIDs bare,
-// dates ISO), so no caller ever pastes a value into a filter string.
+// A small typed $filter builder: literals are escaped as OData requires (strings quote-doubled,
+// GUIDs bare, dates ISO), so no caller ever pastes a value into a filter string.
 //   using namespace leadsync::odata;
 //   auto f = eq("emailaddress1", "o'brien@example.com") && !eq("statecode", 2);
 //   f.to_string() == "emailaddress1 eq 'o''brien@example.com' and not (statecode eq 2)"
@@ -28,8 +28,8 @@ struct Null {};
 using Literal = std::variant<Null, bool, std::int64_t, double, std::string, Guid, DateOnly,
                              std::chrono::system_clock::time_point>;
 
-// Renders a literal as OData wants it in a URL (before percent-encoding): 'O''Brien', 12, 1.5, true,
-// null, 1b4e28ba-2fa1-4d2b-883f-0016d3cca427, 2026-11-22, 2026-11-22T20:00:00Z.
+// Renders a literal as OData wants it in a URL (before percent-encoding): 'O''Brien', 12, 1.5,
+// true, null, 1b4e28ba-2fa1-4d2b-883f-0016d3cca427, 2026-11-22, 2026-11-22T20:00:00Z.
 Result<std::string> format_literal(const Literal& literal);
 std::string quote_string(std::string_view text); // 'O''Brien'
 

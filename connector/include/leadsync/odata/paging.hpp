@@ -1,8 +1,9 @@
 #pragma once
-// @odata.nextLink paging as an iterator: next() yields one page at a time and follows each page's nextLink
-// unchanged, as Dataverse requires (dataverse-notes section 4), until a page has none.
-//   odata::PageIterator pages([&](const std::string& link) { return client.retrieve_page(set, q, link); });
-//   while (auto page = pages.next()) { if (!page->ok()) ...; if (!page->value()) break; ... }
+// @odata.nextLink paging as an iterator: next() yields one page at a time and follows each page's
+// nextLink unchanged, as Dataverse requires (dataverse-notes section 4), until a page has none.
+//   odata::PageIterator pages([&](const std::string& link) { return client.retrieve_page(set, q,
+//   link); }); while (auto page = pages.next()) { if (!page->ok()) ...; if (!page->value()) break;
+//   ... }
 
 #include "leadsync/odata/response.hpp"
 
@@ -18,7 +19,8 @@ public:
   using Fetch = std::function<Result<CollectionPage>(const std::string& next_link)>;
   explicit PageIterator(Fetch fetch) : fetch_(std::move(fetch)) {}
 
-  // The next page; nullopt after the last one. A failed fetch is returned once and ends the iteration.
+  // The next page; nullopt after the last one. A failed fetch is returned once and ends the
+  // iteration.
   std::optional<Result<CollectionPage>> next() {
     if (done_) {
       return std::nullopt;

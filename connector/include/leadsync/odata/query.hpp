@@ -28,15 +28,16 @@ struct Query {
   std::vector<ExpandItem> expand;
 
   // "$select=a,b&$filter=...&$orderby=a desc&$top=5&$count=true&$expand=x($select=y)", each value
-  // percent-encoded (including ' , $ & + / : ; = ? @ in literals), without the leading '?'. Empty when no
-  // option is set.
+  // percent-encoded (including ' , $ & + / : ; = ? @ in literals), without the leading '?'. Empty
+  // when no option is set.
   Result<std::string> to_query_string() const;
 };
 
 // Key predicates for a row URL. By id: "(1b4e28ba-...)" (the GUID is checked). By alternate key:
-// "(leadsync_externalid='A''B')" or "(firstname='Joe',emailaddress1='a@b.c')"; a string value holding a
-// character Dataverse cannot take in a key (/ < > * % & : \ ? +) is refused with an error naming the key and
-// the character, before any request is sent. Values are percent-encoded for the URL.
+// "(leadsync_externalid='A''B')" or "(firstname='Joe',emailaddress1='a@b.c')"; a string value
+// holding a character Dataverse cannot take in a key (/ < > * % & : \ ? +) is refused with an error
+// naming the key and the character, before any request is sent. Values are percent-encoded for the
+// URL.
 Result<std::string> key_by_id(std::string_view guid);
 Result<std::string> key_by_alternate(const std::vector<std::pair<std::string, Literal>>& columns);
 

@@ -1,8 +1,8 @@
 #pragma once
-// The Store: leadsync's own state. Leads (with tombstones), the outbox written in the same transaction as the
-// lead change it records, checkpoints, dead letters, run history and behaviour events. Implementations:
-// SQLite (store/sqlite_store.hpp) and, later, PostgreSQL. Nothing outside store/ speaks SQL.
-// All methods are safe to call from several threads of one process.
+// The Store: leadsync's own state. Leads (with tombstones), the outbox written in the same
+// transaction as the lead change it records, checkpoints, dead letters, run history and behaviour
+// events. Implementations: SQLite (store/sqlite_store.hpp) and, later, PostgreSQL. Nothing outside
+// store/ speaks SQL. All methods are safe to call from several threads of one process.
 
 #include "leadsync/core/result.hpp"
 #include "leadsync/model/lead.hpp"
@@ -18,7 +18,8 @@ namespace leadsync::store {
 
 using TimePoint = std::chrono::system_clock::time_point;
 
-// ---- leads ----------------------------------------------------------------------------------------------
+// ---- leads
+// ----------------------------------------------------------------------------------------------
 
 // What a lead write also records in the outbox.
 enum class OutboxOperation { upsert, qualify, disqualify, reactivate, remove };
@@ -56,16 +57,16 @@ struct LeadLookup {
 
 struct LeadFilter {
   std::optional<model::LifecycleStage> stage;
-  std::optional<bool> is_new;           // only leads not yet enriched/scored
-  bool include_deleted = false;         // tombstones are hidden unless asked for
+  std::optional<bool> is_new;   // only leads not yet enriched/scored
+  bool include_deleted = false; // tombstones are hidden unless asked for
   std::optional<TimePoint> updated_since;
-  std::string crm_id;                   // exact Dataverse leadid
-  std::string id_prefix;                // leads whose id starts with this (hex digits and '-' only)
+  std::string crm_id;    // exact Dataverse leadid
+  std::string id_prefix; // leads whose id starts with this (hex digits and '-' only)
 };
 
 struct PageRequest {
-  std::size_t limit = 100;  // at most 1000
-  std::string after;        // cursor from the previous page; empty for the first
+  std::size_t limit = 100; // at most 1000
+  std::string after;       // cursor from the previous page; empty for the first
 };
 
 struct LeadPage {
@@ -73,9 +74,10 @@ struct LeadPage {
   std::string next; // cursor for the following page; empty when this was the last
 };
 
-// ---- outbox ---------------------------------------------------------------------------------------------
+// ---- outbox
+// ---------------------------------------------------------------------------------------------
 struct OutboxEntry {
-  std::int64_t seq = 0;     // global, increasing: the order changes were made
+  std::int64_t seq = 0; // global, increasing: the order changes were made
   std::string lead_id;
   OutboxOperation operation = OutboxOperation::upsert;
   std::int64_t lead_version = 0; // the lead version this change produced
@@ -88,12 +90,13 @@ struct OutboxEntry {
 };
 
 struct ClaimRequest {
-  std::string worker;                       // unique per worker (host:pid:thread)
+  std::string worker; // unique per worker (host:pid:thread)
   std::size_t max_entries = 200;
-  std::chrono::seconds lease{60};           // the lease expires after this; another worker may then take it
+  std::chrono::seconds lease{60}; // the lease expires after this; another worker may then take it
 };
 
-// ---- dead letters ---------------------------------------------------------------------------------------
+// ---- dead letters
+// ---------------------------------------------------------------------------------------
 struct DeadLetter {
   std::int64_t id = 0;
   std::string lead_id;
@@ -101,13 +104,14 @@ struct DeadLetter {
   std::int64_t outbox_seq = 0;
   std::string error_category; // to_string(ErrorCategory)
   int http_status = 0;
-  std::string service_code;   // e.g. "0x80044331"
+  std::string service_code; // e.g. "0x80044331"
   std::string message;
   int attempts = 0;
   TimePoint created_at{};
 };
 
-// ---- runs -----------------------------------------------------------------------------------------------
+// ---- runs
+// -----------------------------------------------------------------------------------------------
 struct RunRecord {
   std::int64_t id = 0;
   std::string kind;   // "import", "push", "pull", "enrich", "qualify"
@@ -118,9 +122,10 @@ struct RunRecord {
   std::string message;
 };
 
-// ---- stats ----------------------------------------------------------------------------------------------
+// ---- stats
+// ----------------------------------------------------------------------------------------------
 struct StoreStats {
-  std::int64_t leads = 0;       // not deleted
+  std::int64_t leads = 0; // not deleted
   std::int64_t tombstones = 0;
   std::map<std::string, std::int64_t> leads_by_stage;
   std::int64_t outbox_pending = 0; // not under a valid lease (including those waiting to retry)
@@ -133,14 +138,16 @@ class Store {
 public:
   virtual ~Store() = default;
 
-  // Leads. create_lead assigns an id when empty (UUID v4), version 1, created/updated times; refuses an
-  // existing id (already_exists). update_lead requires lead.identity.version to equal the stored version
-  // (conflict otherwise) and bumps it. Both write the outbox entry, when asked, in the same transaction.
+  // Leads. create_lead assigns an id when empty (UUID v4), version 1, created/updated times;
+  // refuses an existing id (already_exists). update_lead requires lead.identity.version to equal
+  // the stored version (conflict otherwise) and bumps it. Both write the outbox entry, when asked,
+  // in the same transaction.
   virtual Result<model::Lead> create_lead(model::Lead lead, const WriteOptions& options = {}) = 0;
   virtual Result<model::Lead> update_lead(model::Lead lead, const WriteOptions& options = {}) = 0;
-  // Marks the lead deleted (kept as a tombstone with its history); options.enqueue records a remove.
-  // Tombstoning a tombstone changes and records nothing.
-  virtual Result<model::Lead> tombstone_lead(const std::string& id, const WriteOptions& options = {}) = 0;
+  // Marks the lead deleted (kept as a tombstone with its history); options.enqueue records a
+  // remove. Tombstoning a tombstone changes and records nothing.
+  virtual Result<model::Lead> tombstone_lead(const std::string& id,
+                                             const WriteOptions& options = {}) = 0;
   virtual Result<model::Lead> get_lead(const std::string& id) = 0; // not_found when missing
   // Lookups for de-duplication; tombstones excluded. Inputs are already normalized by the caller.
   virtual Result<std::vector<model::Lead>> find_by_email(const std::string& email) = 0;
@@ -159,22 +166,24 @@ public:
   virtual Result<std::vector<model::Lead>>
   write_batch(std::vector<LeadWrite> writes, const std::optional<CheckpointValue>& checkpoint) = 0;
 
-  // Outbox. claim_outbox leases the oldest free entries (or those whose lease expired), never an entry
-  // whose lead has an older entry leased by someone else, so changes of one lead go out in order.
-  // Only the oldest entry of each lead is claimable at all (one waiting for its not_before holds
-  // back the lead's later ones); the result is ordered by seq.
+  // Outbox. claim_outbox leases the oldest free entries (or those whose lease expired), never an
+  // entry whose lead has an older entry leased by someone else, so changes of one lead go out in
+  // order. Only the oldest entry of each lead is claimable at all (one waiting for its not_before
+  // holds back the lead's later ones); the result is ordered by seq.
   virtual Result<std::vector<OutboxEntry>> claim_outbox(const ClaimRequest& request) = 0;
   // Deletes the entries the worker still holds (also after its lease expired, if nobody took them).
   // Entries it no longer holds are left alone and named in the error: conflict when another worker
   // holds them, not_found when they are gone; the held ones are completed all the same.
-  virtual Status complete_outbox(const std::vector<std::int64_t>& seqs, const std::string& worker) = 0;
+  virtual Status complete_outbox(const std::vector<std::int64_t>& seqs,
+                                 const std::string& worker) = 0;
   // Gives the entry back for a later retry, counting the attempt and keeping the error text.
-  virtual Status release_outbox(std::int64_t seq, const std::string& worker, const std::string& error,
-                                std::optional<TimePoint> not_before) = 0;
+  virtual Status release_outbox(std::int64_t seq, const std::string& worker,
+                                const std::string& error, std::optional<TimePoint> not_before) = 0;
   // Moves the entry to the dead letters (one transaction).
   virtual Result<DeadLetter> dead_letter_outbox(std::int64_t seq, const std::string& worker,
                                                 const Error& error) = 0;
-  virtual Result<std::vector<OutboxEntry>> pending_outbox(std::size_t limit) = 0; // for status / dry-run
+  virtual Result<std::vector<OutboxEntry>>
+  pending_outbox(std::size_t limit) = 0; // for status / dry-run
 
   // Checkpoints: named values such as delta links.
   virtual Result<std::optional<std::string>> get_checkpoint(const std::string& name) = 0;

@@ -231,10 +231,11 @@ public:
                   true);
     }
     const auto timeout = std::chrono::ceil<std::chrono::milliseconds>(deadline - started);
-    // cpprestsdk silently sends a request again when a kept-alive connection it reused turns out to be
-    // reset, whatever the method: a create could then run twice below our retry policy. A request that
-    // is not idempotent therefore goes on a connection of its own (a client whose connections are
-    // never reused: Connection: close), so a reset reaches the caller as an error instead.
+    // cpprestsdk silently sends a request again when a kept-alive connection it reused turns out to
+    // be reset, whatever the method: a create could then run twice below our retry policy. A
+    // request that is not idempotent therefore goes on a connection of its own (a client whose
+    // connections are never reused: Connection: close), so a reset reaches the caller as an error
+    // instead.
     const bool own_connection = !context.idempotent;
     LEADSYNC_TRY(const auto client, client_for(url, own_connection));
 

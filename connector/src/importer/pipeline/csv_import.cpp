@@ -438,8 +438,6 @@ public:
           return normalizer.normalize(std::move(chunk));
         });
 
-    std::vector<detail::RowOutcome> batch;
-    batch.reserve(batch_rows);
     const auto report_progress = [&] {
       report_.elapsed = clock.steady_now() - steady_start;
       if (progress) {
@@ -447,23 +445,20 @@ public:
                   import_.file_size(), report_.elapsed});
       }
     };
+    std::size_t uncommitted = 0; // rows since the last commit
     while (auto chunk = pipeline.next()) {
       if (!writer_) {
         writer_.emplace(detail::LeadWriter::Stores{store_, target_}, random_, options_.merge,
                         expected_leads(*chunk), started_at_);
       }
-      for (auto& row : chunk->rows) {
-        batch.push_back(std::move(row));
-        if (batch.size() >= batch_rows) {
-          LEADSYNC_CHECK(process(batch, std::nullopt));
-          report_progress();
-        }
-      }
+      LEADSYNC_CHECK(account(chunk->rows));
+      uncommitted += chunk->rows.size();
       if (chunk->error) {
         return fail(*chunk->error);
       }
-      if (chunk->last) {
-        LEADSYNC_CHECK(process(batch, chunk->empty_at_end));
+      if (chunk->last || uncommitted >= batch_rows) {
+        LEADSYNC_CHECK(commit(chunk->last ? std::optional(chunk->empty_at_end) : std::nullopt));
+        uncommitted = 0;
         report_progress();
       }
     }
@@ -486,12 +481,11 @@ private:
            chunk.rows.size();
   }
 
-  // Accounts for the rows of a batch, stages their writes, and commits them with the checkpoint.
-  // `empty_at_end`: the file ended after the batch, with that many blank rows skipped in all.
-  Status process(std::vector<detail::RowOutcome>& batch, std::optional<std::int64_t> empty_at_end) {
+  // Accounts for the rows of a chunk, in order, and stages the writes they need.
+  Status account(std::vector<detail::RowOutcome>& rows) {
     auto& counts = report_.counts;
-    LEADSYNC_CHECK(writer_->look_up(batch));
-    for (auto& row : batch) {
+    LEADSYNC_CHECK(writer_->look_up(rows));
+    for (auto& row : rows) {
       ++records_;
       empty_rows_ = row.empty_before;
       checkpoint_.resume = row.resume_after;
@@ -521,7 +515,13 @@ private:
         break;
       }
     }
-    batch.clear();
+    return ok_status();
+  }
+
+  // Commits the staged writes with the checkpoint of the rows accounted for so far.
+  // `empty_at_end`: the file ended, with that many blank rows skipped in all.
+  Status commit(std::optional<std::int64_t> empty_at_end) {
+    auto& counts = report_.counts;
     if (empty_at_end) {
       empty_rows_ = *empty_at_end;
       checkpoint_.state = ImportCheckpoint::State::finished;

@@ -93,7 +93,6 @@ char32_t lower(char32_t c) {
   return c;
 }
 
-
 } // namespace
 
 std::optional<std::size_t> code_points(std::string_view text) {

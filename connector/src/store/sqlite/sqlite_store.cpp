@@ -496,11 +496,13 @@ public:
       parameters.emplace_back(filter.crm_id);
     }
     if (!filter.id_prefix.empty()) {
-      const bool plain = std::all_of(filter.id_prefix.begin(), filter.id_prefix.end(),
-                                     [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) || c == '-'; });
+      const bool plain = std::all_of(filter.id_prefix.begin(), filter.id_prefix.end(), [](char c) {
+        return std::isxdigit(static_cast<unsigned char>(c)) || c == '-';
+      });
       if (!plain) {
         return fail(ErrorCategory::invalid_argument,
-                    "an id prefix holds only hex digits and '-' (got \"" + filter.id_prefix + "\")");
+                    "an id prefix holds only hex digits and '-' (got \"" + filter.id_prefix +
+                        "\")");
       }
       // Ids are stored lower-case; the prefix has no LIKE wildcards (checked above).
       text += " AND id LIKE ?";

@@ -6,13 +6,12 @@
 #include "log_capture.hpp"
 #include "tls_test_server.hpp"
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <filesystem>
 #include <fstream>
 #include <future>
 #include <gtest/gtest.h>
-
-#include <algorithm>
 #include <latch>
 #include <mutex>
 #include <netinet/in.h>
@@ -289,8 +288,8 @@ TEST(CpprestTransportTest, ConnectionDroppedByTheServerIsUnavailableAndRetryable
 }
 
 // cpprestsdk re-sends a request on its own when a reused kept-alive connection was reset; for a
-// request that is not idempotent (a create) that could run it twice, so such a request must reach the
-// server once and come back as an error.
+// request that is not idempotent (a create) that could run it twice, so such a request must reach
+// the server once and come back as an error.
 TEST(CpprestTransportTest, ACreateIsSentOnceEvenWhenItsConnectionIsReset) {
   RecordingServer server(sync_handler([](const Request& request) {
     if (request.method == "POST") {

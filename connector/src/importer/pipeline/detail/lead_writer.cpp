@@ -32,12 +32,12 @@ LeadWriter::LeadWriter(Stores stores, Random& random, MergePolicy policy,
   from_store_.reserve(expected_leads);
 }
 
-Status LeadWriter::look_up(std::span<const RowOutcome> batch) {
+Status LeadWriter::look_up(std::span<const RowOutcome> rows) {
   candidates_.clear();
   candidates_by_key_.clear();
   store::LeadLookup lookup;
   lookup.domain_created_before = domain_created_before_;
-  for (const auto& row : batch) {
+  for (const auto& row : rows) {
     // A row that matches a lead of this import now will still match it when its turn comes.
     if (!row.accepted || index_.find(row.keys)) {
       continue;

@@ -30,9 +30,9 @@ public:
   LeadWriter(Stores stores, Random& random, MergePolicy policy, std::size_t expected_leads,
              store::TimePoint domain_created_before);
 
-  // Looks up, in one query, the stored leads that the accepted rows of a batch may duplicate.
-  // Call before add() for the rows of the batch.
-  Status look_up(std::span<const RowOutcome> batch);
+  // Looks up, in one query, the stored leads that the accepted rows of a chunk may duplicate.
+  // Call before add() for the rows of the chunk.
+  Status look_up(std::span<const RowOutcome> rows);
   // Finds the accepted row's lead and stages the write it needs (none when nothing changes).
   Result<RowFate> add(RowOutcome&& row);
   // Writes what is staged and the checkpoint in one transaction.

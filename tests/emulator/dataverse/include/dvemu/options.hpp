@@ -1,5 +1,6 @@
 #pragma once
-// Everything the emulator can be told on its command line (see main.cpp --help) and through /_emulator/.
+// Everything the emulator can be told on its command line (see main.cpp --help) and through
+// /_emulator/.
 
 #include <chrono>
 #include <cstdint>
@@ -11,54 +12,58 @@ namespace dvemu {
 // Service-protection limits per user over a sliding window (dataverse-notes section 8).
 struct LimitOptions {
   bool enabled = true;
-  std::chrono::milliseconds window{300'000};          // 300 s; --window-s scales it and the two below
-  std::int64_t max_requests = 6000;                    // per window
-  std::int64_t max_execution_ms = 1'200'000;           // combined execution time per window
-  std::int64_t max_concurrency = 52;                   // requests in flight per user (not scaled)
-  int dop_hint = 4;                                    // x-ms-dop-hint on WhoAmI (and every response)
+  std::chrono::milliseconds window{300'000}; // 300 s; --window-s scales it and the two below
+  std::int64_t max_requests = 6000;          // per window
+  std::int64_t max_execution_ms = 1'200'000; // combined execution time per window
+  std::int64_t max_concurrency = 52;         // requests in flight per user (not scaled)
+  int dop_hint = 4;                          // x-ms-dop-hint on WhoAmI (and every response)
 };
 
 struct LatencyOptions {
-  std::chrono::milliseconds base{0};        // per request
-  std::chrono::milliseconds per_record{0};  // per record written/returned by bulk and batch work
+  std::chrono::milliseconds base{0};       // per request
+  std::chrono::milliseconds per_record{0}; // per record written/returned by bulk and batch work
 };
 
 // Seeded fault plan, from --faults "500=0.05,503=0.05,reset=0.02,slow=0.01:2000,revoke=0.001".
 struct FaultOptions {
   double rate_500 = 0;
   double rate_503 = 0;
-  double rate_reset = 0;        // close the connection without answering
-  double rate_slow = 0;         // answer after slow_delay
+  double rate_reset = 0; // close the connection without answering
+  double rate_slow = 0;  // answer after slow_delay
   std::chrono::milliseconds slow_delay{2000};
-  double rate_revoke = 0;       // revoke the caller's token (next request gets 401)
+  double rate_revoke = 0; // revoke the caller's token (next request gets 401)
   std::uint64_t seed = 1;
 };
 
-// Behaviours the notes mark UNCONFIRMED or CONFLICT: each is a switch, the default documented in README.
+// Behaviours the notes mark UNCONFIRMED or CONFLICT: each is a switch, the default documented in
+// README.
 struct CompatOptions {
-  int duplicate_status = 412;   // CONFLICT: 412 (status table) or 500 (DUPAPI example)
-  int change_token_days = 7;    // CONFLICT: 7 (current doc), 30 or 90
+  int duplicate_status = 412; // CONFLICT: 412 (status table) or 500 (DUPAPI example)
+  int change_token_days = 7;  // CONFLICT: 7 (current doc), 30 or 90
   bool continue_on_error_past_failed_changeset = false; // UNCONFIRMED: users report it stops
   int qualify_closed_status = 400; // UNCONFIRMED status for QualifyLead on a closed lead
-  // Dataverse refuses a $batch body with bare LF line ends: 400 0x80048d19 "Stream was not readable."
+  // Dataverse refuses a $batch body with bare LF line ends: 400 0x80048d19 "Stream was not
+  // readable."
   // (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/web-api-client-errors).
   bool batch_requires_crlf = true;
 };
 
 struct AuthOptions {
-  bool required = true;                  // every /api/data request needs Authorization: Bearer
+  bool required = true; // every /api/data request needs Authorization: Bearer
   std::string client_id = "leadsync-emulator-client";
-  std::string client_secret;             // from --client-secret-env; empty = any secret accepted
-  std::string static_token;              // a token accepted without the token endpoint (tests, demo)
+  std::string client_secret; // from --client-secret-env; empty = any secret accepted
+  std::string static_token;  // a token accepted without the token endpoint (tests, demo)
   std::chrono::seconds token_lifetime{3599}; // expires_in of issued tokens
 };
 
 struct EmulatorOptions {
   std::string listen = "127.0.0.1:0";
-  std::string port_file;   // written once listening: the port number and a newline
-  std::string state_file;  // SQLite file to persist records across restarts; empty = in memory
-  std::string profile = "dataverse"; // "dataverse" (documented limits) | "fast" (no limits, no latency)
-  std::string organization_url;      // base URL used in OData-EntityId and links; default http://<listen>
+  std::string port_file;  // written once listening: the port number and a newline
+  std::string state_file; // SQLite file to persist records across restarts; empty = in memory
+  std::string profile =
+      "dataverse"; // "dataverse" (documented limits) | "fast" (no limits, no latency)
+  std::string
+      organization_url; // base URL used in OData-EntityId and links; default http://<listen>
   LimitOptions limits;
   LatencyOptions latency;
   FaultOptions faults;
@@ -67,7 +72,8 @@ struct EmulatorOptions {
   std::vector<std::string> extra_alternate_keys; // "entity:keyname:col1+col2"
   std::vector<std::string> extra_columns;        // "lead:leadsync_foo:String:100"
   std::size_t threads = 2;
-  // A request must arrive whole within this (slowloris guard); a kept-alive connection idle longer is closed.
+  // A request must arrive whole within this (slowloris guard); a kept-alive connection idle longer
+  // is closed.
   std::chrono::milliseconds read_timeout{5000};
   std::chrono::milliseconds idle_timeout{60000};
   bool log_requests = true; // one line per request on stderr
