@@ -1,5 +1,5 @@
 # Shared by scripts/*.sh: install what is missing, configure and build. Source it; do not run it.
-# LEADSYNC_BUILD_DIR (default build/) and LEADSYNC_BUILD_TYPE (default RelWithDebInfo) may be set by the caller.
+# LEADSYNC_BUILD_DIR (default build/) and LEADSYNC_BUILD_TYPE (default Debug) may be set by the caller.
 
 LEADSYNC_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LEADSYNC_BUILD_DIR="${LEADSYNC_BUILD_DIR:-$LEADSYNC_ROOT/build}"

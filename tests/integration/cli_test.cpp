@@ -193,7 +193,7 @@ TEST_F(CliTest, JsonOutputIsOneDocumentOnStdout) {
   ASSERT_EQ(init().exit_code, 0);
   const auto status = leadsync("-c " + config() + " --log-level debug status --json");
   ASSERT_EQ(status.exit_code, 0) << status.err;
-  EXPECT_NO_THROW((void)nlohmann::json::parse(status.out)) << status.out;
+  EXPECT_TRUE(nlohmann::json::accept(status.out)) << status.out;
 }
 
 } // namespace
