@@ -1386,32 +1386,6 @@ std::variant<int, ServiceError> parse_top(const std::string& value) {
 // inside the attribute. Inner cookie:
 //   <cookie page="1"><sort last="JSON value, XML-escaped" />...<id last="{id}" /></cookie>
 
-std::string xml_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    switch (c) {
-    case '&':
-      out += "&amp;";
-      break;
-    case '<':
-      out += "&lt;";
-      break;
-    case '>':
-      out += "&gt;";
-      break;
-    case '"':
-      out += "&quot;";
-      break;
-    case '\'':
-      out += "&apos;";
-      break;
-    default:
-      out += c;
-    }
-  }
-  return out;
-}
 
 std::optional<std::string> xml_unescape(std::string_view text) {
   static const std::map<std::string_view, char> entities = {

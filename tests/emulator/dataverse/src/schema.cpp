@@ -718,32 +718,6 @@ leadsync::Result<std::vector<EntityDef>> build(const EmulatorOptions& options) {
 // --- CSDL
 // -------------------------------------------------------------------------------------------
 
-std::string xml_escape(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-    case '&':
-      out += "&amp;";
-      break;
-    case '<':
-      out += "&lt;";
-      break;
-    case '>':
-      out += "&gt;";
-      break;
-    case '"':
-      out += "&quot;";
-      break;
-    case '\'':
-      out += "&apos;";
-      break;
-    default:
-      out += c;
-    }
-  }
-  return out;
-}
 
 std::string attr(const std::string& name, const std::string& value) {
   return " " + name + "=\"" + xml_escape(value) + "\"";
@@ -988,6 +962,33 @@ std::string Schema::csdl([[maybe_unused]] const std::string& service_root) const
   xml << "<FunctionImport Name=\"WhoAmI\" Function=\"Microsoft.Dynamics.CRM.WhoAmI\"/>"
          "</EntityContainer></Schema></edmx:DataServices></edmx:Edmx>";
   return xml.str();
+}
+
+std::string xml_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    switch (c) {
+    case '&':
+      out += "&amp;";
+      break;
+    case '<':
+      out += "&lt;";
+      break;
+    case '>':
+      out += "&gt;";
+      break;
+    case '"':
+      out += "&quot;";
+      break;
+    case '\'':
+      out += "&apos;";
+      break;
+    default:
+      out += c;
+    }
+  }
+  return out;
 }
 
 } // namespace dvemu

@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace dvemu {
@@ -110,5 +111,8 @@ public:
 private:
   std::vector<EntityDef> entities_;
 };
+
+// Escapes & < > " ' for XML text and attribute values ($metadata, paging cookies).
+std::string xml_escape(std::string_view text);
 
 } // namespace dvemu
