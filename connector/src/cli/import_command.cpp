@@ -461,8 +461,7 @@ int run_csv_import(Context& context, const ImportOptions& options) {
   }
   const bool show_progress = !options.no_progress && ::isatty(STDERR_FILENO) == 1;
   ProgressBar bar(context.err());
-  importer::PipelineTuning tuning; if (getenv("LS_BATCH")) tuning.batch_rows = std::stoul(getenv("LS_BATCH"));
-  auto result = import.run(tuning, [&](const importer::ImportProgress& progress) {
+  auto result = import.run({}, [&](const importer::ImportProgress& progress) {
     if (show_progress) {
       bar.update(progress);
     }

@@ -23,7 +23,7 @@ std::string_view to_string(ImportCheckpoint::State state) {
   return state == ImportCheckpoint::State::finished ? "finished" : "running";
 }
 
-nlohmann::json counts_to_json(const ImportCounts& counts) {
+nlohmann::ordered_json counts_to_json(const ImportCounts& counts) {
   return {{"rows_read", counts.rows_read},
           {"new_leads", counts.new_leads},
           {"merged_in_file", counts.merged_in_file},
@@ -33,14 +33,14 @@ nlohmann::json counts_to_json(const ImportCounts& counts) {
           {"rejected_by_reason", counts.rejected_by_reason}};
 }
 
-nlohmann::json settings_to_json(const ImportSettings& settings) {
-  auto overrides = nlohmann::json::array();
+nlohmann::ordered_json settings_to_json(const ImportSettings& settings) {
+  auto overrides = nlohmann::ordered_json::array();
   for (const auto& override_ : settings.overrides) {
     overrides.push_back({{"header", override_.header}, {"field", override_.field}});
   }
-  nlohmann::json list = {{"vendor", settings.list.vendor},
-                         {"list_id", settings.list.list_id},
-                         {"exclusive", settings.list.exclusive}};
+  nlohmann::ordered_json list = {{"vendor", settings.list.vendor},
+                                 {"list_id", settings.list.list_id},
+                                 {"exclusive", settings.list.exclusive}};
   if (settings.list.acquired_on) {
     list["acquired_on"] = model::format_date(*settings.list.acquired_on);
   }
@@ -143,22 +143,24 @@ std::map<std::string, std::int64_t> ImportCounts::run_counts() const {
 }
 
 std::string to_json_text(const ImportCheckpoint& checkpoint) {
-  const nlohmann::json document = {{"format", checkpoint_format},
-                                   {"state", to_string(checkpoint.state)},
-                                   {"file", checkpoint.file},
-                                   {"file_size", checkpoint.file_size},
-                                   {"settings", settings_to_json(checkpoint.settings)},
-                                   {"resume",
-                                    {{"offset", checkpoint.resume.offset},
-                                     {"index", checkpoint.resume.index},
-                                     {"line", checkpoint.resume.line}}},
-                                   {"counts", counts_to_json(checkpoint.counts)},
-                                   {"errors_file", checkpoint.errors_file},
-                                   {"errors_bytes", checkpoint.errors_bytes},
-                                   {"run_id", checkpoint.run_id},
-                                   {"started_at", model::format_time(checkpoint.started_at)}};
+  // State, file and position first: `leadsync status` shows the start of each checkpoint.
+  const nlohmann::ordered_json document = {
+      {"state", to_string(checkpoint.state)},
+      {"file", checkpoint.file},
+      {"resume",
+       {{"line", checkpoint.resume.line},
+        {"index", checkpoint.resume.index},
+        {"offset", checkpoint.resume.offset}}},
+      {"format", checkpoint_format},
+      {"file_size", checkpoint.file_size},
+      {"counts", counts_to_json(checkpoint.counts)},
+      {"settings", settings_to_json(checkpoint.settings)},
+      {"errors_file", checkpoint.errors_file},
+      {"errors_bytes", checkpoint.errors_bytes},
+      {"run_id", checkpoint.run_id},
+      {"started_at", model::format_time(checkpoint.started_at)}};
   // Replacing ill-formed UTF-8 (a path in a legacy code page) keeps dump() from throwing.
-  return document.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return document.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 Result<ImportCheckpoint> import_checkpoint_from_json(std::string_view text) {

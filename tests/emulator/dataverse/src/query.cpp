@@ -1386,7 +1386,6 @@ std::variant<int, ServiceError> parse_top(const std::string& value) {
 // inside the attribute. Inner cookie:
 //   <cookie page="1"><sort last="JSON value, XML-escaped" />...<id last="{id}" /></cookie>
 
-
 std::optional<std::string> xml_unescape(std::string_view text) {
   static const std::map<std::string_view, char> entities = {
       {"amp", '&'}, {"lt", '<'}, {"gt", '>'}, {"quot", '"'}, {"apos", '\''}};

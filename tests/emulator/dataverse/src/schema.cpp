@@ -718,7 +718,6 @@ leadsync::Result<std::vector<EntityDef>> build(const EmulatorOptions& options) {
 // --- CSDL
 // -------------------------------------------------------------------------------------------
 
-
 std::string attr(const std::string& name, const std::string& value) {
   return " " + name + "=\"" + xml_escape(value) + "\"";
 }
