@@ -1,6 +1,8 @@
 // Drives the `leadsync` executable as a user would: exit codes, stdout and stderr as design section
 // 4 fixes.
 
+#include "support/cli_process.hpp"
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -14,19 +16,8 @@
 namespace {
 
 namespace fs = std::filesystem;
-
-struct CliRun {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using leadsync::testing::CliRun;
+using leadsync::testing::read_file;
 
 class CliTest : public ::testing::Test {
 protected:
@@ -41,16 +32,7 @@ protected:
 
   // Runs leadsync with the arguments (already shell-quoted where needed).
   CliRun leadsync(const std::string& args) {
-    const auto out = dir_ / "stdout.txt";
-    const auto err = dir_ / "stderr.txt";
-    const std::string command = std::string("env -u LEADSYNC_CONFIG ") + LEADSYNC_EXE + " " + args +
-                                " >" + out.string() + " 2>" + err.string() + " </dev/null";
-    const int status = std::system(command.c_str());
-    CliRun run;
-    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    run.out = read_file(out);
-    run.err = read_file(err);
-    return run;
+    return leadsync::testing::run_leadsync(LEADSYNC_EXE, args, dir_);
   }
 
   std::string config() const { return (dir_ / "leadsync.toml").string(); }

@@ -2,6 +2,7 @@
 // delimiters, header languages, digit systems, duplicates across lists, the error file, the JSON
 // summary, exit codes, and an import killed with SIGKILL and resumed.
 
+#include "support/cli_process.hpp"
 #include "unit/importer/csv/csv_test_support.hpp"
 
 #include <chrono>
@@ -23,30 +24,12 @@ namespace {
 
 namespace fs = std::filesystem;
 using leadsync::importer::testing::encode;
+using leadsync::testing::CliRun;
+using leadsync::testing::read_file;
 using nlohmann::json;
+const auto quoted = leadsync::testing::shell_quoted;
 
 const fs::path kData = fs::path(LEADSYNC_SOURCE_DIR) / "tests/data";
-
-struct CliRun {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::string quoted(const std::string& text) {
-  std::string result = "'";
-  for (const char c : text) {
-    result += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  }
-  return result + "'";
-}
 
 class ImportCliTest : public ::testing::Test {
 protected:
@@ -62,17 +45,7 @@ protected:
 
   // Runs leadsync with the (shell-quoted) arguments.
   CliRun leadsync(const std::string& args) {
-    const auto out = dir_ / "stdout.txt";
-    const auto err = dir_ / "stderr.txt";
-    const std::string command = std::string("env -u LEADSYNC_CONFIG ") + LEADSYNC_EXE + " " + args +
-                                " >" + quoted(out.string()) + " 2>" + quoted(err.string()) +
-                                " </dev/null";
-    const int status = std::system(command.c_str());
-    CliRun run;
-    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    run.out = read_file(out);
-    run.err = read_file(err);
-    return run;
+    return leadsync::testing::run_leadsync(LEADSYNC_EXE, args, dir_);
   }
 
   CliRun import(const std::string& args) {

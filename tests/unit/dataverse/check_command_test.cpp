@@ -7,6 +7,8 @@
 #include "unit/http/client/tls_test_server.hpp"
 // clang-format on
 
+#include "support/cli_process.hpp"
+
 #include <dvemu/emulator.hpp>
 #include <filesystem>
 #include <fstream>
@@ -21,23 +23,11 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
+using CheckRun = leadsync::testing::CliRun;
 
 constexpr const char* kToken = "check-static-token";
 constexpr const char* kClientId = "0c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5";
 constexpr const char* kSecret = "check-client-secret";
-
-struct CheckRun {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 class CheckCommandTest : public ::testing::Test {
 protected:
@@ -74,13 +64,8 @@ protected:
   }
 
   CheckRun check(const std::string& environment) {
-    const auto out = dir_ / "out.txt";
-    const auto err = dir_ / "err.txt";
-    const std::string command = "env -u LEADSYNC_CONFIG " + environment + " " + LEADSYNC_EXE +
-                                " -c " + (dir_ / "leadsync.toml").string() + " check >" +
-                                out.string() + " 2>" + err.string() + " </dev/null";
-    const int status = std::system(command.c_str());
-    return CheckRun{WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_file(out), read_file(err)};
+    return leadsync::testing::run_leadsync(
+        LEADSYNC_EXE, "-c " + (dir_ / "leadsync.toml").string() + " check", dir_, environment);
   }
 
   fs::path dir_;
