@@ -2,6 +2,9 @@
 #include "exit_codes.hpp"
 #include "leadsync/dataverse/connect.hpp"
 #include "leadsync/http/url.hpp"
+#include "leadsync/mapping/lead_mapping.hpp"
+#include "leadsync/mapping/metadata.hpp"
+#include "leadsync/sync/crm_metadata.hpp"
 
 #include <fmt/format.h>
 #include <optional>
@@ -184,7 +187,63 @@ int check_alternate_key(dataverse::DataverseClient& client, Context& context) {
   return exit_internal;
 }
 
-int check_crm(Context& context) {
+void print_problems(Context& context, const std::string& heading,
+                    const std::vector<mapping::Problem>& problems) {
+  context.err() << "error: " << heading << " (" << problems.size()
+                << (problems.size() == 1 ? " problem" : " problems") << "):\n";
+  for (const auto& problem : problems) {
+    context.err() << "  " << problem.describe() << "\n";
+  }
+}
+
+// The mapping file on its own; prints its problems and returns false when it cannot be used.
+bool load_mapping(Context& context, mapping::LeadMapping& loaded) {
+  const auto& config = context.config();
+  const auto file = config::resolve_path(config, config.mapping.lead);
+  auto report = mapping::check_lead_mapping(file, config.crm.custom_prefix);
+  if (!report.ok()) {
+    context.report(report.error());
+    return false;
+  }
+  if (!report->problems.empty()) {
+    context.out() << "mapping  " << file.string() << ": " << report->problems.size()
+                  << (report->problems.size() == 1 ? " problem" : " problems") << "\n";
+    print_problems(context, file.string() + " cannot be used", report->problems);
+    return false;
+  }
+  loaded = std::move(report->mapping);
+  return true;
+}
+
+// Exit code of the comparison of the mapping with the CRM's lead table: 0 when every mapped column
+// exists there with the mapping's type and at least its max_length.
+int compare_mapping(dataverse::DataverseClient& client, Context& context,
+                    const mapping::LeadMapping& lead_mapping) {
+  const auto& config = context.config();
+  sync::CrmMetadata metadata(client);
+  auto problems = mapping::compare_with_metadata(lead_mapping, metadata, config.crm.alternate_key);
+  if (!problems.ok()) {
+    context.err() << "error: " << explain_crm_failure(problems.error(), config) << "\n";
+    return exit_code_for(problems.error());
+  }
+  // The key check before this one has already told what is wrong with the alternate key and how
+  // to create it.
+  std::erase_if(*problems,
+                [](const mapping::Problem& problem) { return problem.key == "crm.alternate_key"; });
+  const std::string file = lead_mapping.source.string();
+  if (problems->empty()) {
+    context.out() << "mapping  " << file << ": OK (" << lead_mapping.fields.size() << " columns)\n";
+    return exit_ok;
+  }
+  context.out() << "mapping  " << file << ": " << problems->size()
+                << (problems->size() == 1 ? " difference" : " differences")
+                << " from the CRM's lead table\n";
+  print_problems(context, file + " does not match the CRM's lead table", *problems);
+  return exit_usage;
+}
+
+// lead_mapping: null when the mapping file cannot be used, so there is nothing to compare.
+int check_crm(Context& context, const mapping::LeadMapping* lead_mapping) {
   const auto& config = context.config();
   dataverse::ConnectOptions options;
   options.retry.max_attempts = 2; // a person is waiting: one retry, then say what is wrong
@@ -223,7 +282,12 @@ int check_crm(Context& context) {
                 << (who->dop_hint > 0 ? "x-ms-dop-hint " + std::to_string(who->dop_hint)
                                       : std::string("no x-ms-dop-hint"))
                 << ")\n";
-  return check_alternate_key(client, context);
+  const int key_check = check_alternate_key(client, context);
+  if ((key_check != exit_ok && key_check != exit_usage) || lead_mapping == nullptr) {
+    return key_check; // a CRM that stopped answering would fail the comparison the same way
+  }
+  const int mapping_check = compare_mapping(client, context, *lead_mapping);
+  return key_check != exit_ok ? key_check : mapping_check;
 }
 
 int run_check(Context& context) {
@@ -245,16 +309,25 @@ int run_check(Context& context) {
   }
   out << "store    " << config.store.url << ": OK (" << stats->leads << " leads, "
       << stats->outbox_pending << " changes waiting)\n";
-  return check_crm(context);
+  // A mapping that cannot be used does not stop the CRM checks, so every problem is told at once;
+  // an unreachable CRM decides the exit status, as it does for a credentials problem.
+  mapping::LeadMapping lead_mapping;
+  const bool mapping_usable = load_mapping(context, lead_mapping);
+  const int crm_check = check_crm(context, mapping_usable ? &lead_mapping : nullptr);
+  if (crm_check != exit_ok && crm_check != exit_usage) {
+    return crm_check;
+  }
+  return mapping_usable ? crm_check : exit_usage;
 }
 
 } // namespace
 
 void add_check_command(CLI::App& app, Context& context, int& exit_code) {
   auto* command = app.add_subcommand(
-      "check", "Validate the configuration, open the store, call the CRM's WhoAmI and check the "
-               "alternate key; exit 2 naming every problem, 3 when the CRM cannot be reached or "
-               "refuses the credentials");
+      "check", "Validate the configuration and the lead mapping, open the store, call the CRM's "
+               "WhoAmI, check the alternate key and compare the mapping with the CRM's lead "
+               "columns; exit 2 naming every problem, 3 when the CRM cannot be reached or refuses "
+               "the credentials");
   command->callback([&context, &exit_code] { exit_code = run_check(context); });
 }
 

@@ -11,6 +11,7 @@
 #include <charconv>
 #include <fmt/format.h>
 #include <iterator>
+#include <map>
 #include <stdexcept>
 #include <utility>
 
@@ -703,6 +704,55 @@ Result<KeyIndexStatus> DataverseClient::alternate_key_status(const std::string& 
     }
   }
   return KeyIndexStatus::missing;
+}
+
+// MaxLength is a property of the derived StringAttributeMetadata and MemoAttributeMetadata types,
+// not of AttributeMetadata, so $select can name it only after a cast segment
+// (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query-metadata-web-api,
+// "Retrieving attributes"): EntityDefinitions(LogicalName='lead')/Attributes/
+// Microsoft.Dynamics.CRM.StringAttributeMetadata?$select=LogicalName,MaxLength lists the String
+// columns only. Table definitions are not paged.
+Result<std::vector<ColumnDefinition>>
+DataverseClient::table_columns(const std::string& logical_name) {
+  LEADSYNC_CHECK(check_name(logical_name, "table logical name"));
+  const std::string attributes =
+      service_root() + "EntityDefinitions(LogicalName='" + logical_name + "')/Attributes";
+  const auto read_definitions = [this](const std::string& url) -> Result<odata::CollectionPage> {
+    LEADSYNC_TRY(const http::Response response, send(make_request("GET", url), true));
+    return odata::parse_collection(response);
+  };
+
+  LEADSYNC_TRY(const odata::CollectionPage all,
+               read_definitions(attributes + "?$select=LogicalName,AttributeType"));
+  std::vector<ColumnDefinition> columns;
+  std::map<std::string, std::size_t, std::less<>> position;
+  for (const Json& attribute : all.rows) {
+    ColumnDefinition column;
+    LEADSYNC_TRY(column.logical_name,
+                 string_member(attribute, "LogicalName", "attribute definition", 200));
+    LEADSYNC_TRY(column.attribute_type,
+                 string_member(attribute, "AttributeType", "attribute definition", 200));
+    position.emplace(column.logical_name, columns.size());
+    columns.push_back(std::move(column));
+  }
+
+  for (const std::string_view derived_type : {"Microsoft.Dynamics.CRM.StringAttributeMetadata",
+                                              "Microsoft.Dynamics.CRM.MemoAttributeMetadata"}) {
+    LEADSYNC_TRY(const odata::CollectionPage typed,
+                 read_definitions(
+                     fmt::format("{}/{}?$select=LogicalName,MaxLength", attributes, derived_type)));
+    for (const Json& attribute : typed.rows) {
+      LEADSYNC_TRY(const std::string name,
+                   string_member(attribute, "LogicalName", derived_type, 200));
+      const auto found = position.find(name);
+      const auto max_length = attribute.find("MaxLength");
+      if (found != position.end() && max_length != attribute.end() &&
+          max_length->is_number_integer()) {
+        columns[found->second].max_length = max_length->get<int>();
+      }
+    }
+  }
+  return columns;
 }
 
 Result<std::string> DataverseClient::first_id(const std::string& entity_set,

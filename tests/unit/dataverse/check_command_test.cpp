@@ -51,13 +51,15 @@ protected:
     fs::remove_all(dir_);
   }
 
-  // A config pointing at the emulator; `auth` is the [crm.auth] table's body.
+  // A config pointing at the emulator, with the shipped mapping; `auth` is the [crm.auth] table's
+  // body.
   void write_config(const std::string& auth,
                     const std::string& alternate_key = "leadsync_externalid") {
     std::ofstream(dir_ / "leadsync.toml")
         << "[crm]\nurl = \"" << emulator_->base_url() << "\"\nalternate_key = \"" << alternate_key
         << "\"\n[crm.auth]\n"
-        << auth << "\n[store]\nurl = \"sqlite://state.db\"\n";
+        << auth << "\n[store]\nurl = \"sqlite://state.db\"\n[mapping]\nlead = \""
+        << LEADSYNC_SOURCE_DIR << "/mappings/lead.toml\"\n";
   }
   static std::string static_token_auth() {
     return "mode = \"static_token\"\ntoken_env = \"LEADSYNC_CHECK_TOKEN\"";

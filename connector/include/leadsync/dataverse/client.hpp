@@ -66,6 +66,13 @@ struct ChangeBatch {
 
 enum class KeyIndexStatus { missing, pending, in_progress, active, failed };
 
+// A column of a table as its definition (AttributeMetadata) describes it.
+struct ColumnDefinition {
+  std::string logical_name;
+  std::string attribute_type;    // AttributeType: "String", "Memo", "Integer", "Picklist", ...
+  std::optional<int> max_length; // MaxLength of String and Memo columns
+};
+
 struct WebhookRegistration {
   std::string service_endpoint_id;
   std::string step_id;
@@ -137,6 +144,10 @@ public:
   Result<bool> column_exists(const std::string& logical_name, const std::string& column);
   Result<KeyIndexStatus> alternate_key_status(const std::string& logical_name,
                                               const std::string& key_name);
+  // Every column of the table with its AttributeType, and the MaxLength of its String and Memo
+  // columns: three requests (the Attributes collection, then its String and Memo casts), whatever
+  // the number of columns.
+  Result<std::vector<ColumnDefinition>> table_columns(const std::string& logical_name);
 
   // A serviceendpoint (contract 8, webhook) and a step on Create of lead, asynchronous,
   // post-operation. auth_value: the key for webhook_key (sent as ?code=); for http_header and

@@ -358,7 +358,12 @@ Segment split_segment(const std::string& text) {
 // https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/retrieve-metadata-name-metadataid
 // gives them; EntityKeyMetadata.EntityKeyIndexStatus is Pending | InProgress | Active | Failed
 // (https://learn.microsoft.com/en-us/dotnet/api/microsoft.xrm.sdk.entitykeyindexstatus). Only
-// $select is served; the definitions are read-only here.
+// $select is served; the definitions are read-only here. Properties of a derived attribute type,
+// such as MaxLength of StringAttributeMetadata, can be selected only after a cast segment
+// (Attributes/Microsoft.Dynamics.CRM.StringAttributeMetadata, which also keeps only the columns of
+// that type), as
+// https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query-metadata-web-api
+// shows; without $select every property of the derived type is returned.
 
 // A stable MetadataId per definition, so the same name always gives the same id.
 std::string metadata_id(std::string_view kind, std::string_view name) {
@@ -428,6 +433,39 @@ std::string attribute_type_name(ColumnType type) {
   return "Virtual";
 }
 
+constexpr std::string_view metadata_namespace = "Microsoft.Dynamics.CRM.";
+
+// The derived AttributeMetadata type of a column: "StringAttributeMetadata".
+std::string attribute_metadata_type(ColumnType type) {
+  if (type == ColumnType::uniqueidentifier) {
+    return "UniqueIdentifierAttributeMetadata";
+  }
+  return attribute_type_name(type) + "AttributeMetadata";
+}
+
+bool has_max_length(ColumnType type) {
+  return type == ColumnType::string || type == ColumnType::memo;
+}
+
+// The derived type a cast segment names ("Microsoft.Dynamics.CRM.MemoAttributeMetadata" ->
+// "MemoAttributeMetadata"), when it is the type of some column type.
+std::optional<std::string> cast_attribute_type(std::string_view segment) {
+  if (!starts_with(segment, metadata_namespace)) {
+    return std::nullopt;
+  }
+  const std::string_view name = segment.substr(metadata_namespace.size());
+  for (const ColumnType type :
+       {ColumnType::string, ColumnType::memo, ColumnType::integer, ColumnType::big_int,
+        ColumnType::money, ColumnType::decimal, ColumnType::double_, ColumnType::boolean,
+        ColumnType::date_time, ColumnType::picklist, ColumnType::state, ColumnType::status,
+        ColumnType::lookup, ColumnType::uniqueidentifier}) {
+    if (attribute_metadata_type(type) == name) {
+      return std::string(name);
+    }
+  }
+  return std::nullopt;
+}
+
 std::string required_level_name(RequiredLevel level) {
   switch (level) {
   case RequiredLevel::none:
@@ -457,15 +495,14 @@ Json entity_definition(const EntityDef& entity) {
 }
 
 Json attribute_definition(const EntityDef& entity, const ColumnDef& column) {
-  const std::string type = attribute_type_name(column.type);
   Json attribute = {
-      {"@odata.type", "#Microsoft.Dynamics.CRM." + type + "AttributeMetadata"},
+      {"@odata.type", "#" + std::string(metadata_namespace) + attribute_metadata_type(column.type)},
       {"MetadataId", metadata_id("attribute", entity.logical_name + "." + column.name)},
       {"LogicalName", column.name},
       {"EntityLogicalName", entity.logical_name},
-      {"AttributeType", type},
+      {"AttributeType", attribute_type_name(column.type)},
       {"RequiredLevel", {{"Value", required_level_name(column.required)}}}};
-  if (column.type == ColumnType::string || column.type == ColumnType::memo) {
+  if (has_max_length(column.type)) {
     attribute["MaxLength"] = column.max_length;
   }
   return attribute;
@@ -494,9 +531,20 @@ const DefinitionKind& entity_kind() {
 }
 
 const DefinitionKind& attribute_kind() {
-  static const DefinitionKind kind{"Microsoft.Dynamics.CRM.AttributeMetadata",
-                                   {"MetadataId", "LogicalName", "EntityLogicalName",
-                                    "AttributeType", "RequiredLevel", "MaxLength"}};
+  static const DefinitionKind kind{
+      "Microsoft.Dynamics.CRM.AttributeMetadata",
+      {"MetadataId", "LogicalName", "EntityLogicalName", "AttributeType", "RequiredLevel"}};
+  return kind;
+}
+
+// AttributeMetadata's properties plus those of the derived type ("StringAttributeMetadata").
+DefinitionKind derived_attribute_kind(const std::string& derived_type) {
+  DefinitionKind kind = attribute_kind();
+  kind.type_name = std::string(metadata_namespace) + derived_type;
+  if (derived_type == attribute_metadata_type(ColumnType::string) ||
+      derived_type == attribute_metadata_type(ColumnType::memo)) {
+    kind.properties.push_back("MaxLength");
+  }
   return kind;
 }
 
@@ -612,35 +660,55 @@ Response entity_definitions(const Services& services, const std::vector<std::str
                             {"value", std::move(value)}});
     });
   }
-  if (segments.size() == 2 && member.name == "Attributes" && !member.key) {
-    return with_selection(attribute_kind(), [&](const std::vector<std::string>& select) {
+  if (member.name != "Attributes" || segments.size() > 3) {
+    return error_response(resource_not_found(segments.size() == 2 ? member.name : segments[2]));
+  }
+  // Attributes[(LogicalName='y')][/Microsoft.Dynamics.CRM.<Type>AttributeMetadata]
+  std::optional<std::string> cast;
+  if (segments.size() == 3) {
+    cast = cast_attribute_type(segments[2]);
+    if (!cast) {
+      return error_response(resource_not_found(segments[2]));
+    }
+  }
+  const DefinitionKind kind = cast ? derived_attribute_kind(*cast) : attribute_kind();
+  const std::string attributes_context =
+      entity_context + "/Attributes" + (cast ? "/" + kind.type_name : std::string());
+  const auto of_cast_type = [&](const ColumnDef& column) {
+    return !cast || attribute_metadata_type(column.type) == *cast;
+  };
+  if (!member.key) {
+    return with_selection(kind, [&](const std::vector<std::string>& select) {
       Json value = Json::array();
       for (const auto& [name, column] : entity->columns) {
-        value.push_back(selected(attribute_definition(*entity, column), select));
+        if (of_cast_type(column)) {
+          value.push_back(selected(attribute_definition(*entity, column), select));
+        }
       }
-      return json_response(
-          200, {{"@odata.context", entity_context + "/Attributes" + select_suffix(select)},
-                {"value", std::move(value)}});
+      return json_response(200, {{"@odata.context", attributes_context + select_suffix(select)},
+                                 {"value", std::move(value)}});
     });
   }
-  if (segments.size() == 2 && member.name == "Attributes") {
-    const auto column_name = logical_name_key(member.key);
-    const ColumnDef* column = column_name ? entity->column(*column_name) : nullptr;
-    if (column == nullptr) {
-      // UNCONFIRMED for this route: the wording and code (QueryBuilderNoAttribute) of Dataverse's
-      // answer to a query naming a missing column, as clients report it; the 404 is ours.
-      return error_response(make_error(
-          404, "0x80041103",
-          "'" + entity->logical_name + "' entity doesn't contain attribute with Name = '" +
-              column_name.value_or(member.key.value_or("")) + "' and NameMapping = 'Logical'."));
-    }
-    return with_selection(attribute_kind(), [&](const std::vector<std::string>& select) {
-      Json body = selected(attribute_definition(*entity, *column), select);
-      body["@odata.context"] = entity_context + "/Attributes" + select_suffix(select) + "/$entity";
-      return json_response(200, body);
-    });
+  const auto column_name = logical_name_key(member.key);
+  const ColumnDef* column = column_name ? entity->column(*column_name) : nullptr;
+  if (column == nullptr) {
+    // UNCONFIRMED for this route: the wording and code (QueryBuilderNoAttribute) of Dataverse's
+    // answer to a query naming a missing column, as clients report it; the 404 is ours.
+    return error_response(make_error(
+        404, "0x80041103",
+        "'" + entity->logical_name + "' entity doesn't contain attribute with Name = '" +
+            column_name.value_or(member.key.value_or("")) + "' and NameMapping = 'Logical'."));
   }
-  return error_response(resource_not_found(segments.size() == 2 ? member.name : segments[2]));
+  if (!of_cast_type(*column)) {
+    // OData answers a cast to a type the entity is not of with 404; UNCONFIRMED: Dataverse's
+    // wording, so the emulator's resource-not-found message names the cast segment.
+    return error_response(resource_not_found(segments[2]));
+  }
+  return with_selection(kind, [&](const std::vector<std::string>& select) {
+    Json body = selected(attribute_definition(*entity, *column), select);
+    body["@odata.context"] = attributes_context + select_suffix(select) + "/$entity";
+    return json_response(200, body);
+  });
 }
 
 struct UpsertOutcome {

@@ -1,0 +1,33 @@
+#pragma once
+// mapping::MetadataSource over the Dataverse client, for `leadsync check`: the first question about
+// a table reads all its column definitions at once (DataverseClient::table_columns, three requests)
+// and later questions are answered from them; alternate keys are asked each time.
+
+#include "leadsync/core/result.hpp"
+#include "leadsync/dataverse/client.hpp"
+#include "leadsync/mapping/metadata.hpp"
+
+#include <map>
+#include <optional>
+#include <string>
+
+namespace leadsync::sync {
+
+class CrmMetadata final : public mapping::MetadataSource {
+public:
+  // The client must outlive this object.
+  explicit CrmMetadata(dataverse::DataverseClient& client);
+
+  Result<std::optional<mapping::AttributeInfo>> attribute(const std::string& logical_entity,
+                                                          const std::string& column) override;
+  Result<mapping::KeyStatus> alternate_key_status(const std::string& logical_entity,
+                                                  const std::string& key_name) override;
+
+private:
+  using Columns = std::map<std::string, mapping::AttributeInfo, std::less<>>;
+
+  dataverse::DataverseClient& client_;
+  std::map<std::string, Columns, std::less<>> tables_; // by table logical name
+};
+
+} // namespace leadsync::sync
