@@ -2,6 +2,7 @@
 // 4 fixes.
 
 #include "support/cli_process.hpp"
+#include "support/emulator_process.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -125,10 +126,16 @@ TEST_F(CliTest, ImportListShowAndStatusWorkTogether) {
   const auto shown = leadsync("-c " + config() + " leads show " + id + " --json");
   ASSERT_EQ(shown.exit_code, 0) << shown.err;
   EXPECT_EQ(nlohmann::json::parse(shown.out).at("identity").at("id"), id);
-  // The short id that `leads list` prints is enough.
-  const auto by_prefix = leadsync("-c " + config() + " leads show " + id.substr(0, 8));
-  ASSERT_EQ(by_prefix.exit_code, 0) << by_prefix.err;
-  EXPECT_NE(by_prefix.out.find(id), std::string::npos) << by_prefix.out;
+  // The short id that `leads list` prints (the id's end) is enough.
+  const std::string short_id = id.substr(id.size() - 12);
+  EXPECT_NE(table.out.find(short_id), std::string::npos) << table.out;
+  const auto by_end = leadsync("-c " + config() + " leads show " + short_id);
+  ASSERT_EQ(by_end.exit_code, 0) << by_end.err;
+  EXPECT_NE(by_end.out.find(id), std::string::npos) << by_end.out;
+  // Leads imported together share the start of their ids: a short start is ambiguous.
+  const auto by_start = leadsync("-c " + config() + " leads show " + id.substr(0, 4));
+  EXPECT_EQ(by_start.exit_code, 2) << by_start.out;
+  EXPECT_NE(by_start.err.find("give more of the id"), std::string::npos) << by_start.err;
 
   const auto status = leadsync("-c " + config() + " status --json");
   ASSERT_EQ(status.exit_code, 0) << status.err;
@@ -176,6 +183,125 @@ TEST_F(CliTest, JsonOutputIsOneDocumentOnStdout) {
   const auto status = leadsync("-c " + config() + " --log-level debug status --json");
   ASSERT_EQ(status.exit_code, 0) << status.err;
   EXPECT_TRUE(nlohmann::json::accept(status.out)) << status.out;
+}
+
+// `leadsync check` compares the mapping with the CRM's lead table; the emulator executable is the
+// CRM, with one extra String column the mapping can be pointed at.
+class CheckMappingTest : public CliTest {
+protected:
+  static constexpr const char* kToken = "cli-check-mapping-token";
+
+  void SetUp() override {
+    CliTest::SetUp();
+    ASSERT_EQ(init().exit_code, 0); // writes mappings/lead.toml, the copy the config points at
+    const std::string emulator = DATAVERSE_EMULATOR;
+    crm_ = std::make_unique<leadsync::testing::EmulatorProcess>(
+        emulator,
+        std::vector<std::string>{"--profile", "fast", "--static-token", kToken, "--extra-column",
+                                 "lead:leadsync_revenuetext:String:100"});
+    ASSERT_NE(crm_->port(), 0) << "the emulator did not start";
+    write("leadsync.toml", "[crm]\nurl = \"" + crm_->url() +
+                               "\"\n[crm.auth]\nmode = \"static_token\"\ntoken_env = "
+                               "\"LEADSYNC_CLI_TOKEN\"\n[store]\nurl = \"sqlite://state.db\"\n");
+  }
+
+  CliRun check() {
+    return leadsync::testing::run_leadsync(LEADSYNC_EXE, "-c " + config() + " check", dir_,
+                                           std::string("LEADSYNC_CLI_TOKEN=") + kToken);
+  }
+
+  fs::path mapping() const { return dir_ / "mappings" / "lead.toml"; }
+
+  // Replaces `from`, which occurs once, in the mapping copy.
+  void edit_mapping(const std::string& from, const std::string& to) {
+    std::string text = read_file(mapping());
+    const auto at = text.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    ASSERT_EQ(text.find(from, at + 1), std::string::npos) << from << " occurs twice";
+    text.replace(at, from.size(), to);
+    std::ofstream(mapping(), std::ios::binary) << text;
+  }
+
+  // "<mapping>:<line>" of the line holding `text`, as problems name it.
+  std::string where(const std::string& text) const {
+    std::istringstream lines(read_file(mapping()));
+    std::string line;
+    for (int number = 1; std::getline(lines, line); ++number) {
+      if (line.find(text) != std::string::npos) {
+        return mapping().string() + ":" + std::to_string(number);
+      }
+    }
+    ADD_FAILURE() << text << " is not in the mapping";
+    return {};
+  }
+
+  std::unique_ptr<leadsync::testing::EmulatorProcess> crm_;
+};
+
+TEST_F(CheckMappingTest, TheShippedMappingMatchesTheCrm) {
+  const auto run = check();
+
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+  EXPECT_NE(run.out.find("mapping  " + mapping().string() + ": OK ("), std::string::npos)
+      << run.out;
+  EXPECT_NE(run.out.find("key      leadsync_externalid on lead: Active"), std::string::npos)
+      << run.out;
+}
+
+TEST_F(CheckMappingTest, UnknownColumnShorterColumnAndWrongTypeAreEachToldWithTheirLine) {
+  edit_mapping("column = \"middlename\"", "column = \"leadsync_nosuchcolumn\"");
+  edit_mapping("column = \"jobtitle\"\ntype = \"string\"\nmax_length = 100",
+               "column = \"jobtitle\"\ntype = \"string\"\nmax_length = 150");
+  edit_mapping("column = \"revenue\"", "column = \"leadsync_revenuetext\"");
+
+  const auto run = check();
+
+  EXPECT_EQ(run.exit_code, 2) << run.out << run.err;
+  EXPECT_NE(
+      run.out.find("mapping  " + mapping().string() + ": 3 differences from the CRM's lead table"),
+      std::string::npos)
+      << run.out;
+  EXPECT_NE(run.err.find(where("[fields.\"person.middle_name\"]") +
+                         ": leadsync_nosuchcolumn: lead column 'leadsync_nosuchcolumn' does not "
+                         "exist in the CRM: create it (String, max 50 characters)"),
+            std::string::npos)
+      << run.err;
+  EXPECT_NE(run.err.find(where("[fields.\"person.job_title\"]") +
+                         ": jobtitle: lead column 'jobtitle' holds 100 characters in the CRM but "
+                         "the mapping allows 150: set max_length = 100"),
+            std::string::npos)
+      << run.err;
+  EXPECT_NE(run.err.find(where("[fields.\"company.annual_revenue\"]") +
+                         ": leadsync_revenuetext: lead column 'leadsync_revenuetext' has the wrong "
+                         "type: the mapping says money (Money), the CRM has String"),
+            std::string::npos)
+      << run.err;
+}
+
+TEST_F(CheckMappingTest, AMappingThatDoesNotLoadIsToldAndTheCrmIsStillChecked) {
+  edit_mapping("column = \"jobtitle\"\ntype = \"string\"",
+               "column = \"jobtitle\"\ntype = \"strng\"");
+
+  const auto run = check();
+
+  EXPECT_EQ(run.exit_code, 2) << run.out << run.err;
+  EXPECT_NE(run.err.find(mapping().string() + " cannot be used (1 problem)"), std::string::npos)
+      << run.err;
+  EXPECT_NE(run.err.find("strng"), std::string::npos) << run.err;
+  EXPECT_NE(run.out.find("key      leadsync_externalid on lead: Active"), std::string::npos)
+      << run.out;
+  EXPECT_EQ(run.out.find("mapping  " + mapping().string() + ": OK"), std::string::npos) << run.out;
+}
+
+TEST_F(CheckMappingTest, AMissingMappingFileSaysWhichSettingNamesIt) {
+  fs::remove(mapping());
+
+  const auto run = check();
+
+  EXPECT_EQ(run.exit_code, 2) << run.out << run.err;
+  EXPECT_NE(run.err.find("cannot read the lead mapping " + mapping().string()), std::string::npos)
+      << run.err;
+  EXPECT_NE(run.err.find("mapping.lead"), std::string::npos) << run.err;
 }
 
 } // namespace

@@ -3,6 +3,7 @@
 #include "leadsync/model/json.hpp"
 #include "output.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -23,6 +24,13 @@ struct ShowOptions {
   std::string id;
   bool json = false;
 };
+
+// Lead ids are time-ordered (UUID v7): leads made together share their first characters, so the
+// short form is the random end.
+std::string short_id(const std::string& id) {
+  constexpr std::size_t shown = 12;
+  return id.size() > shown ? id.substr(id.size() - shown) : id;
+}
 
 std::string score_text(double score) {
   char buffer[32];
@@ -81,7 +89,7 @@ int run_list(Context& context, const ListOptions& options) {
     const std::string name = lead.person.first_name.empty()
                                  ? lead.person.last_name
                                  : lead.person.first_name + " " + lead.person.last_name;
-    table.add_row({lead.identity.id.substr(0, 8), truncate_display(name, 28),
+    table.add_row({short_id(lead.identity.id), truncate_display(name, 28),
                    truncate_display(lead.company.name, 24),
                    truncate_display(model::primary_email(lead), 32), phone_text(lead),
                    std::string(model::to_string(lead.qualification.stage)) +
@@ -112,25 +120,36 @@ int run_show(Context& context, const ShowOptions& options) {
   if (!store.ok()) {
     return context.report(store.error());
   }
-  // The id as `leads list` shows it (its first 8 characters) or whole.
-  store::LeadFilter by_prefix;
-  by_prefix.id_prefix = options.id;
-  by_prefix.include_deleted = true;
-  auto matches = store.value()->list_leads(by_prefix, {.limit = 2, .after = {}});
-  if (!matches.ok()) {
-    return context.report(matches.error());
+  // The id whole, as `leads list` shows it (its end), or its start.
+  std::vector<model::Lead> matches;
+  for (const bool by_end : {true, false}) {
+    store::LeadFilter filter;
+    (by_end ? filter.id_suffix : filter.id_prefix) = options.id;
+    filter.include_deleted = true;
+    auto page = store.value()->list_leads(filter, {.limit = 2, .after = {}});
+    if (!page.ok()) {
+      return context.report(page.error());
+    }
+    for (auto& found : page->leads) {
+      const bool seen = std::any_of(matches.begin(), matches.end(), [&](const model::Lead& lead) {
+        return lead.identity.id == found.identity.id;
+      });
+      if (!seen) {
+        matches.push_back(std::move(found));
+      }
+    }
   }
-  if (matches->leads.empty()) {
+  if (matches.empty()) {
     context.err() << "error: no lead with id " << options.id
                   << " (use an id from `leadsync leads list`)\n";
     return exit_usage;
   }
-  if (matches->leads.size() > 1) {
-    context.err() << "error: more than one lead has an id starting with " << options.id
-                  << "; give more of the id\n";
+  if (matches.size() > 1) {
+    context.err() << "error: more than one lead has an id starting or ending with " << options.id
+                  << "; give more of the id (`leadsync leads list --json` shows whole ids)\n";
     return exit_usage;
   }
-  Result<model::Lead> lead = std::move(matches->leads.front());
+  Result<model::Lead> lead = std::move(matches.front());
   if (options.json) {
     context.out() << model::to_json(*lead).dump(2) << "\n";
     return exit_ok;

@@ -1,32 +1,43 @@
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "leadsync/core/clock.hpp"
+#include "leadsync/sync/lease_recovery.hpp"
 #include "sync_engine.hpp"
 
 #include <fmt/format.h>
+#include <string>
 #include <thread>
 #include <unistd.h>
+#include <vector>
 
 namespace leadsync::cli {
 
 namespace {
 
-// host:pid; the pusher adds the thread number.
-std::string worker_id() {
+std::string host_name() {
   char host[256] = {};
   if (::gethostname(host, sizeof(host) - 1) != 0) {
     host[0] = '\0';
   }
-  return fmt::format("{}:{}", host[0] != '\0' ? host : "localhost", ::getpid());
+  return host;
 }
 
-// push.max_parallel, or "auto": the CRM's x-ms-dop-hint as the connection's limiter holds it.
+std::string joined(const std::vector<std::string>& items) {
+  std::string text;
+  for (const auto& item : items) {
+    text += (text.empty() ? "" : ", ") + item;
+  }
+  return text;
+}
+
+// Requests in flight: push.max_parallel, or "auto": the CRM's x-ms-dop-hint as the connection's
+// limiter holds it; the workers that fill them.
 int worker_count(const config::Config& config, SyncEngine& engine) {
   if (config.push.max_parallel > 0) {
-    return config.push.max_parallel;
+    return sync::push_workers(config.push.max_parallel);
   }
   (void)engine.connection.client->who_am_i(); // sets the limiter from x-ms-dop-hint
-  return std::max(1, engine.connection.limiter->limit());
+  return sync::push_workers(engine.connection.limiter->limit());
 }
 
 } // namespace
@@ -45,7 +56,7 @@ int run_push(Context& context, SyncEngine& engine, const PushCommandOptions& opt
   settings.mode = *mode;
   settings.batch_size = static_cast<std::size_t>(config.push.batch_size);
   settings.limit = options.limit;
-  settings.worker_id = worker_id();
+  settings.worker_id = sync::local_worker_name(host_name(), ::getpid()); // the pusher adds :n
   settings.key_column = config.crm.alternate_key;
   settings.crm_owned = engine.crm_owned;
   if (options.dry_run) {
@@ -60,6 +71,21 @@ int run_push(Context& context, SyncEngine& engine, const PushCommandOptions& opt
     }
     context.out() << "dry run: nothing was sent and the outbox is unchanged\n";
     return exit_ok;
+  }
+  // A push killed earlier on this host left its changes leased; take them back now rather than
+  // after the lease expires, so that this push sends them.
+  auto recovered = sync::recover_leases_of_dead_pushes(**store, host_name(), ::getpid());
+  if (!recovered.ok()) {
+    return context.report(recovered.error());
+  }
+  if (recovered->freed > 0) {
+    std::vector<std::string> pids;
+    for (const long pid : recovered->dead_pids) {
+      pids.push_back(std::to_string(pid));
+    }
+    context.out() << fmt::format("took back {} change(s) held by a push that stopped without "
+                                 "finishing (process {})\n",
+                                 recovered->freed, joined(pids));
   }
   settings.workers = worker_count(config, engine);
   sync::Pusher pusher(**store, *engine.crm, engine.mapping, *engine.lookups,
@@ -106,6 +132,17 @@ int run_push(Context& context, SyncEngine& engine, const PushCommandOptions& opt
   if (report->retried_later > 0) {
     out << fmt::format("  {} change(s) failed for now and will be retried by the next push\n",
                        report->retried_later);
+  }
+  if (auto others = store.value()->outbox_lease_holders(); others.ok() && !others->empty()) {
+    std::int64_t held = 0;
+    std::vector<std::string> holders;
+    for (const auto& [worker, entries] : *others) {
+      held += entries;
+      holders.push_back(worker);
+    }
+    out << fmt::format("  {} change(s) are being pushed by another leadsync ({}); a push after it "
+                       "finishes, or after its lease expires, picks up what it leaves\n",
+                       held, joined(holders));
   }
   if (report->dead_lettered > 0) {
     out << fmt::format("  {} lead(s) refused by the CRM are in the dead letters: see `leadsync dlq "

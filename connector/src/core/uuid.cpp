@@ -26,6 +26,19 @@ Uuid Uuid::generate_v4(Random& random) {
   return uuid;
 }
 
+Uuid Uuid::generate_v7(std::chrono::system_clock::time_point now, Random& random) {
+  Uuid uuid;
+  random.fill(uuid.bytes_);
+  const auto millis = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
+  for (std::size_t i = 0; i < 6; ++i) { // 48-bit big-endian timestamp
+    uuid.bytes_[i] = static_cast<std::uint8_t>(millis >> (8U * (5U - i)));
+  }
+  uuid.bytes_[6] = static_cast<std::uint8_t>((uuid.bytes_[6] & 0x0FU) | 0x70U); // version 7
+  uuid.bytes_[8] = static_cast<std::uint8_t>((uuid.bytes_[8] & 0x3FU) | 0x80U); // RFC variant
+  return uuid;
+}
+
 Result<Uuid> Uuid::parse(std::string_view text) {
   if (text.size() == 38 && text.front() == '{' && text.back() == '}') {
     text = text.substr(1, 36);

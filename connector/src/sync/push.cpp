@@ -493,6 +493,10 @@ Result<PushMode> parse_push_mode(std::string_view text) {
               fmt::format("push.mode \"{}\" is not known: use bulk, batch or single", text));
 }
 
+int push_workers(int request_slots) {
+  return 2 * std::max(1, request_slots);
+}
+
 std::map<std::string, std::int64_t> PushReport::counts() const {
   return {
       {"claimed", claimed},     {"upserted", upserted},           {"coalesced", coalesced},

@@ -1,5 +1,6 @@
 #include "leadsync/core/uuid.hpp"
 
+#include <chrono>
 #include <gtest/gtest.h>
 #include <set>
 #include <string>
@@ -26,6 +27,41 @@ TEST(UuidTest, GeneratedUuidsHaveVersion4AndTheRfc4122Variant) {
     EXPECT_NE(std::string("89ab").find(text[19]), std::string::npos) << text;
     EXPECT_FALSE(uuid.is_nil());
   }
+}
+
+TEST(UuidTest, Version7CarriesTheUnixMillisecondsInItsFirst48Bits) {
+  SeededRandom random(7);
+  // 1795348800123 ms after the epoch is 0x01A2_0320_A27B.
+  const auto at = std::chrono::system_clock::time_point(std::chrono::milliseconds(1795348800123));
+  const Uuid uuid = Uuid::generate_v7(at, random);
+  EXPECT_EQ(uuid.version(), 7);
+  EXPECT_EQ(uuid.bytes()[8] & 0xC0U, 0x80U);
+  const std::string text = uuid.to_string();
+  EXPECT_EQ(text.substr(0, 13), "01a20320-a27b") << text;
+  EXPECT_EQ(text[14], '7');
+}
+
+TEST(UuidTest, Version7IdsOfLaterMillisecondsSortLaterAsText) {
+  SeededRandom random(11);
+  const auto start =
+      std::chrono::system_clock::time_point(std::chrono::milliseconds(1795348800000));
+  std::string previous;
+  for (int i = 0; i < 500; ++i) {
+    const std::string text =
+        Uuid::generate_v7(start + std::chrono::milliseconds(i), random).to_string();
+    EXPECT_LT(previous, text);
+    previous = text;
+  }
+}
+
+TEST(UuidTest, Version7IdsOfOneMillisecondDifferInTheirRandomBits) {
+  SeededRandom random(3);
+  const auto at = std::chrono::system_clock::time_point(std::chrono::milliseconds(1795348800000));
+  std::set<std::string> seen;
+  for (int i = 0; i < 1000; ++i) {
+    seen.insert(Uuid::generate_v7(at, random).to_string());
+  }
+  EXPECT_EQ(seen.size(), 1000U);
 }
 
 TEST(UuidTest, ToStringIsLowerCaseAndHyphenated) {

@@ -108,12 +108,14 @@ protected:
 // ---- leads
 // ----------------------------------------------------------------------------------------------
 
-TEST_P(StoreContract, CreateAssignsAUuidVersionOneAndTheClockTime) {
+TEST_P(StoreContract, CreateAssignsATimeOrderedUuidVersionOneAndTheClockTime) {
   const auto created = create(lead_named("Ada", "Lovelace"));
 
   const auto id = Uuid::parse(created.identity.id);
   ASSERT_TRUE(id.ok()) << created.identity.id;
-  EXPECT_EQ(id->version(), 4);
+  EXPECT_EQ(id->version(), 7);
+  EXPECT_EQ(created.identity.id.substr(0, 13),
+            Uuid::generate_v7(clock_.now(), random_).to_string().substr(0, 13));
   EXPECT_EQ(created.identity.id, id->to_string());
   EXPECT_EQ(created.identity.version, 1);
   EXPECT_EQ(created.identity.created_at, clock_.now());
@@ -381,6 +383,20 @@ TEST_P(StoreContract, ListFindsLeadsByIdPrefix) {
   EXPECT_EQ(refused.error().category, ErrorCategory::invalid_argument);
 }
 
+TEST_P(StoreContract, ListFindsLeadsByIdSuffix) {
+  const auto first = create(lead_named("First"));
+  const auto second = create(lead_named("Second"));
+  LeadFilter by_suffix;
+  by_suffix.id_suffix = first.identity.id.substr(first.identity.id.size() - 12);
+  EXPECT_EQ(ids_of(store().list_leads(by_suffix, {}).value().leads),
+            std::vector{first.identity.id});
+  by_suffix.id_suffix = "%" + second.identity.id.substr(30);
+  const auto refused = store().list_leads(by_suffix, {});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().category, ErrorCategory::invalid_argument);
+  EXPECT_NE(refused.error().message.find("suffix"), std::string::npos) << refused.error().message;
+}
+
 TEST_P(StoreContract, ListPagesInCreationOrderWithoutRepeatsOrGaps) {
   std::vector<model::Lead> created;
   for (int i = 0; i < 25; ++i) {
@@ -515,6 +531,42 @@ TEST_P(StoreContract, AnExpiredLeaseLetsAnotherWorkerTakeTheEntry) {
   EXPECT_EQ(seqs_of(taken), seqs_of(held));
   ASSERT_EQ(taken.size(), 1U);
   EXPECT_EQ(taken[0].lease_owner, "worker-b");
+}
+
+TEST_P(StoreContract, LeaseHoldersCountTheirUnexpiredEntries) {
+  for (const char* name : {"A", "B", "C"}) {
+    create(lead_named(name));
+  }
+  claim("host:100:0", 2, std::chrono::seconds{30});
+  claim("host:200:0", 1, std::chrono::seconds{60});
+
+  const auto holders = store().outbox_lease_holders().value();
+  EXPECT_EQ(holders, (std::map<std::string, std::int64_t>{{"host:100:0", 2}, {"host:200:0", 1}}));
+  clock_.advance(std::chrono::seconds{31});
+  EXPECT_EQ(store().outbox_lease_holders().value(),
+            (std::map<std::string, std::int64_t>{{"host:200:0", 1}}));
+}
+
+TEST_P(StoreContract, ReleasingAGoneWorkersLeasesFreesOnlyItsEntriesWithoutAnAttempt) {
+  for (const char* name : {"A", "B", "C", "D"}) {
+    create(lead_named(name));
+  }
+  const auto dead = claim("host:100:0", 1, std::chrono::seconds{120});
+  const auto dead_too = claim("host:100:1", 1, std::chrono::seconds{120});
+  const auto alive = claim("host:1000:0", 1, std::chrono::seconds{120});
+  ASSERT_EQ(dead.size() + dead_too.size() + alive.size(), 3U);
+
+  EXPECT_EQ(store().release_leases_of("host:100:").value(), 2);
+
+  const auto retaken = claim("host:300:0");
+  ASSERT_EQ(retaken.size(), 3U) << "the fourth lead's entry was free all along";
+  EXPECT_EQ(retaken[0].seq, dead[0].seq);
+  EXPECT_EQ(retaken[1].seq, dead_too[0].seq);
+  EXPECT_NE(retaken[2].seq, alive[0].seq);
+  EXPECT_EQ(retaken[0].attempts, 0);
+  EXPECT_EQ(store().outbox_lease_holders().value().count("host:1000:0"), 1U);
+  EXPECT_EQ(store().release_leases_of("host:100:").value(), 0);
+  EXPECT_EQ(error_of(store().release_leases_of("")).category, ErrorCategory::invalid_argument);
 }
 
 TEST_P(StoreContract, ALeadsLaterChangeWaitsWhileItsEarlierChangeIsLeased) {

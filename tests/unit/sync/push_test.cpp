@@ -230,6 +230,32 @@ TEST_F(PushTest, DryRunPrintsTheRequestsAndLeavesTheOutboxAlone) {
   EXPECT_EQ(pending(), 1);
 }
 
+TEST_F(PushTest, TwiceAsManyWorkersAsRequestSlotsStillWriteEveryLeadOnce) {
+  std::vector<std::string> ids;
+  for (int index = 0; index < 40; ++index) {
+    ids.push_back(create("Parallel" + std::to_string(index)).identity.id);
+  }
+  PushSettings settings;
+  settings.batch_size = 3;
+  settings.workers = push_workers(4);
+
+  const auto report = push(settings);
+
+  EXPECT_EQ(report.claimed, 40);
+  EXPECT_EQ(report.upserted, 40);
+  for (const auto& id : ids) {
+    EXPECT_EQ(crm_.writes_per_id[id], 1) << id;
+  }
+  EXPECT_EQ(pending(), 0);
+}
+
+TEST(PushWorkersTest, TwoWorkersPerRequestSlotAndAtLeastOneSlot) {
+  EXPECT_EQ(push_workers(4), 8);
+  EXPECT_EQ(push_workers(1), 2);
+  EXPECT_EQ(push_workers(0), 2) << "no slot known: one slot's workers";
+  EXPECT_EQ(push_workers(-3), 2);
+}
+
 TEST_F(PushTest, UnknownModeIsAConfigErrorNamingTheChoices) {
   const auto mode = parse_push_mode("parallel");
   ASSERT_FALSE(mode.ok());

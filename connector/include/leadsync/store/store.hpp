@@ -62,6 +62,7 @@ struct LeadFilter {
   std::optional<TimePoint> updated_since;
   std::string crm_id;    // exact Dataverse leadid
   std::string id_prefix; // leads whose id starts with this (hex digits and '-' only)
+  std::string id_suffix; // leads whose id ends with this (hex digits and '-' only)
 };
 
 struct PageRequest {
@@ -184,6 +185,12 @@ public:
                                                 const Error& error) = 0;
   virtual Result<std::vector<OutboxEntry>>
   pending_outbox(std::size_t limit) = 0; // for status / dry-run
+  // Workers holding unexpired leases, each with the number of entries it holds.
+  virtual Result<std::map<std::string, std::int64_t>> outbox_lease_holders() = 0;
+  // Frees, without counting an attempt, every entry held by a worker whose name starts with
+  // `worker_prefix`: for a worker known to be gone (its process died), so its changes need not wait
+  // for the lease to expire. Returns the number of entries freed.
+  virtual Result<std::int64_t> release_leases_of(const std::string& worker_prefix) = 0;
 
   // Checkpoints: named values such as delta links.
   virtual Result<std::optional<std::string>> get_checkpoint(const std::string& name) = 0;

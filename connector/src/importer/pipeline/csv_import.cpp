@@ -448,7 +448,7 @@ public:
     std::size_t uncommitted = 0; // rows since the last commit
     while (auto chunk = pipeline.next()) {
       if (!writer_) {
-        writer_.emplace(detail::LeadWriter::Stores{store_, target_}, random_, options_.merge,
+        writer_.emplace(detail::LeadWriter::Stores{store_, target_}, clock, random_, options_.merge,
                         expected_leads(*chunk), started_at_);
       }
       LEADSYNC_CHECK(account(chunk->rows));

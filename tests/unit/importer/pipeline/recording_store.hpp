@@ -82,6 +82,12 @@ public:
   Result<std::vector<store::OutboxEntry>> pending_outbox(std::size_t limit) override {
     return inner_.pending_outbox(limit);
   }
+  Result<std::map<std::string, std::int64_t>> outbox_lease_holders() override {
+    return inner_.outbox_lease_holders();
+  }
+  Result<std::int64_t> release_leases_of(const std::string& worker_prefix) override {
+    return inner_.release_leases_of(worker_prefix);
+  }
   Result<std::optional<std::string>> get_checkpoint(const std::string& name) override {
     return inner_.get_checkpoint(name);
   }

@@ -25,10 +25,10 @@ std::string domain_key(std::string_view domain) {
 
 } // namespace
 
-LeadWriter::LeadWriter(Stores stores, Random& random, MergePolicy policy,
+LeadWriter::LeadWriter(Stores stores, const Clock& clock, Random& random, MergePolicy policy,
                        std::size_t expected_leads, store::TimePoint domain_created_before)
-    : stores_(stores), dry_run_(&stores.lookup != &stores.target), random_(random), policy_(policy),
-      domain_created_before_(domain_created_before), index_(expected_leads) {
+    : stores_(stores), dry_run_(&stores.lookup != &stores.target), clock_(clock), random_(random),
+      policy_(policy), domain_created_before_(domain_created_before), index_(expected_leads) {
   from_store_.reserve(expected_leads);
 }
 
@@ -169,7 +169,7 @@ Result<RowFate> LeadWriter::add(RowOutcome&& row) {
     }
   }
 
-  const auto id = Uuid::generate_v4(random_);
+  const auto id = Uuid::generate_v7(clock_.now(), random_);
   row.lead.identity.id = id.to_string();
   index_.add(id, row.keys);
   from_store_.push_back(false);

@@ -2,6 +2,7 @@
 // The writer stage of the CSV import: finds each accepted row's lead (a duplicate in the file, a
 // stored lead, or a new one), merges, and writes in batches.
 
+#include "leadsync/core/clock.hpp"
 #include "leadsync/core/random.hpp"
 #include "leadsync/importer/dedupe.hpp"
 #include "leadsync/store/store.hpp"
@@ -27,8 +28,9 @@ public:
 
   // `domain_created_before`: stored leads are matched by company domain only when created before
   // this (the leads this import creates are found through the FileIndex).
-  LeadWriter(Stores stores, Random& random, MergePolicy policy, std::size_t expected_leads,
-             store::TimePoint domain_created_before);
+  // New leads get time-ordered ids (UUID v7) from `clock` and `random`.
+  LeadWriter(Stores stores, const Clock& clock, Random& random, MergePolicy policy,
+             std::size_t expected_leads, store::TimePoint domain_created_before);
 
   // Looks up, in one query, the stored leads that the accepted rows of a chunk may duplicate.
   // Call before add() for the rows of the chunk.
@@ -54,6 +56,7 @@ private:
 
   Stores stores_;
   bool dry_run_;
+  const Clock& clock_;
   Random& random_;
   MergePolicy policy_;
   store::TimePoint domain_created_before_;

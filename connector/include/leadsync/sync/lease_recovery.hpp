@@ -1,0 +1,37 @@
+#pragma once
+// A push that was killed (SIGKILL, a crash, a reboot) leaves its outbox entries leased for the
+// lease time (two minutes). The next push on the same host takes them back at once when the
+// process that held them is gone, instead of reporting success while those changes wait.
+
+#include "leadsync/core/result.hpp"
+#include "leadsync/store/store.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace leadsync::sync {
+
+// The worker name a push uses for its leases: "<host>:<pid>"; each push thread adds ":<n>".
+std::string local_worker_name(const std::string& host, long pid);
+
+struct LeaseRecovery {
+  std::vector<long> dead_pids;      // pushes of this host that are gone, whose leases were freed
+  std::int64_t freed = 0;           // entries freed
+  std::int64_t held_by_others = 0;  // entries leased by live pushes or pushes on other hosts
+  std::vector<std::string> holders; // their worker names (host:pid)
+};
+
+// Whether a process with this pid runs on this host.
+using ProcessAlive = std::function<bool(long pid)>;
+bool process_alive(long pid); // kill(pid, 0)
+
+// Frees the leases of workers named "<host>:<pid>:<n>" whose process is not alive. `own_pid` is
+// never considered gone. A pid reused by an unrelated process counts as alive: its entries then
+// wait for their lease to expire, which is safe.
+Result<LeaseRecovery> recover_leases_of_dead_pushes(store::Store& store, const std::string& host,
+                                                    long own_pid,
+                                                    const ProcessAlive& alive = process_alive);
+
+} // namespace leadsync::sync

@@ -1,0 +1,104 @@
+#include "leadsync/core/clock.hpp"
+#include "leadsync/store/open.hpp"
+#include "leadsync/sync/lease_recovery.hpp"
+
+#include <gtest/gtest.h>
+#include <set>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace leadsync::sync {
+namespace {
+
+class LeaseRecoveryTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    auto opened = store::open_store("sqlite::memory:", ".", clock_);
+    ASSERT_TRUE(opened.ok()) << opened.error().describe();
+    store_ = std::move(opened).value();
+  }
+
+  // One lead with one outbox entry, leased by `worker`.
+  void lease_one_to(const std::string& worker) {
+    model::Lead lead;
+    lead.person.last_name = worker;
+    lead.person.emails = {"lead" + std::to_string(++leads_) + "@example.com"};
+    ASSERT_TRUE(store_->create_lead(lead).ok());
+    const auto claimed = store_->claim_outbox({worker, 1, std::chrono::seconds{120}});
+    ASSERT_TRUE(claimed.ok());
+    ASSERT_EQ(claimed->size(), 1U);
+  }
+
+  std::size_t claimable() {
+    return store_->claim_outbox({"probe:1:0", 100, std::chrono::seconds{1}}).value().size();
+  }
+
+  ManualClock clock_;
+  std::unique_ptr<store::Store> store_;
+  int leads_ = 0;
+};
+
+TEST_F(LeaseRecoveryTest, TheLeasesOfAKilledPushOnThisHostAreFreedAtOnce) {
+  lease_one_to("crm-host:4242:0");
+  lease_one_to("crm-host:4242:1");
+  const std::set<long> running = {100};
+
+  const auto recovery = recover_leases_of_dead_pushes(
+      *store_, "crm-host", 100, [&](long pid) { return running.count(pid) == 1; });
+
+  ASSERT_TRUE(recovery.ok()) << recovery.error().describe();
+  EXPECT_EQ(recovery->freed, 2);
+  EXPECT_EQ(recovery->dead_pids, std::vector<long>{4242});
+  EXPECT_EQ(recovery->held_by_others, 0);
+  EXPECT_EQ(claimable(), 2U);
+}
+
+TEST_F(LeaseRecoveryTest, LivePushesAndOtherHostsKeepTheirLeases) {
+  lease_one_to("crm-host:200:0");   // a push running now
+  lease_one_to("other-host:300:0"); // pid 300 may well be alive over there
+  lease_one_to("crm-host:100:0");   // this very process
+  lease_one_to("hand-made-worker"); // not host:pid:n
+
+  const auto recovery =
+      recover_leases_of_dead_pushes(*store_, "crm-host", 100, [](long pid) { return pid == 200; });
+
+  ASSERT_TRUE(recovery.ok()) << recovery.error().describe();
+  EXPECT_EQ(recovery->freed, 0);
+  EXPECT_TRUE(recovery->dead_pids.empty());
+  EXPECT_EQ(recovery->held_by_others, 4);
+  EXPECT_EQ(recovery->holders, (std::vector<std::string>{"crm-host:100", "crm-host:200",
+                                                         "hand-made-worker", "other-host:300"}));
+  EXPECT_EQ(claimable(), 0U);
+}
+
+TEST_F(LeaseRecoveryTest, AnExpiredLeaseIsNotAHolder) {
+  lease_one_to("crm-host:200:0");
+  clock_.advance(std::chrono::seconds{121});
+
+  const auto recovery =
+      recover_leases_of_dead_pushes(*store_, "crm-host", 100, [](long) { return true; });
+
+  ASSERT_TRUE(recovery.ok());
+  EXPECT_EQ(recovery->held_by_others, 0);
+  EXPECT_TRUE(recovery->holders.empty());
+}
+
+TEST_F(LeaseRecoveryTest, ThisProcessIsAliveAndAChildThatExitedIsNot) {
+  EXPECT_TRUE(process_alive(::getpid()));
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::_exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  EXPECT_FALSE(process_alive(child));
+}
+
+TEST(LocalWorkerName, IsHostColonPidWithLocalhostForAnUnnamedHost) {
+  EXPECT_EQ(local_worker_name("crm-host", 42), "crm-host:42");
+  EXPECT_EQ(local_worker_name("", 42), "localhost:42");
+}
+
+} // namespace
+} // namespace leadsync::sync
