@@ -96,21 +96,31 @@ private:
   std::shared_ptr<TokenProvider> provider_;
 };
 
-// An adaptive concurrency limit: starts from the x-ms-dop-hint (WhoAmI), halves on 429, grows by
-// one after `grow_after` successes in a row, never exceeds `ceiling` (the documented 52 concurrent
-// requests per user) nor goes below 1. acquire() waits (interruptibly) for a free slot.
-// Thread-safe.
+// An adaptive concurrency limit (AIMD, as TCP congestion control): starts from the x-ms-dop-hint
+// (WhoAmI), halves on a 429 at most once per throttling episode, grows by one after a round of
+// `limit` successes, never exceeds `ceiling` (the documented 52 concurrent requests per user) nor
+// goes below 1. acquire() waits (interruptibly) for a free slot. Thread-safe.
+//
+// An episode: requests that run together tend to be throttled together (several large requests
+// exhaust Dataverse's execution-time limit at once), so each slot remembers the epoch (the number
+// of cuts so far) it was taken in, and a 429 for a slot taken before the last cut does not cut
+// again.
 class ConcurrencyLimiter {
 public:
   // How the request that held a slot ended: a failure (transport error, 5xx) neither halves the
   // limit nor counts as a success.
   enum class Outcome { success, throttled, failure };
 
-  // initial is clamped to [1, ceiling]; ceiling and grow_after must be at least 1.
-  explicit ConcurrencyLimiter(int initial = 4, int ceiling = 52, int grow_after = 20);
-  bool acquire(const CancellationToken& cancel); // false when cancelled while waiting
-  void release(Outcome outcome);
-  void release(bool throttled) { release(throttled ? Outcome::throttled : Outcome::success); }
+  // A held slot; give it back to release().
+  struct Slot {
+    std::uint64_t epoch = 0; // cuts made before the slot was taken
+  };
+
+  // initial is clamped to [1, ceiling]; ceiling must be at least 1.
+  explicit ConcurrencyLimiter(int initial = 4, int ceiling = 52);
+  // nullopt when cancelled while waiting.
+  std::optional<Slot> acquire(const CancellationToken& cancel);
+  void release(Slot slot, Outcome outcome);
   // From WhoAmI's x-ms-dop-hint, clamped to [1, ceiling]; a hint below 1 (header absent) changes
   // nothing.
   void set_hint(int dop_hint);
@@ -123,9 +133,9 @@ private:
   std::condition_variable freed_;
   int limit_;
   int ceiling_;
-  int grow_after_;
   int in_flight_ = 0;
-  int successes_ = 0;
+  int successes_ = 0; // this round: since the limit changed or a request failed or got a 429
+  std::uint64_t epoch_ = 0;
 };
 
 // Holds a limiter slot for the duration of each attempt; a 429 releases it as throttled, a

@@ -5,15 +5,15 @@
 
 namespace leadsync::http {
 
-ConcurrencyLimiter::ConcurrencyLimiter(int initial, int ceiling, int grow_after)
-    : limit_(0), ceiling_(ceiling), grow_after_(grow_after) {
-  if (ceiling < 1 || grow_after < 1) {
-    throw std::invalid_argument("ConcurrencyLimiter needs ceiling >= 1 and grow_after >= 1");
+ConcurrencyLimiter::ConcurrencyLimiter(int initial, int ceiling) : limit_(0), ceiling_(ceiling) {
+  if (ceiling < 1) {
+    throw std::invalid_argument("ConcurrencyLimiter needs ceiling >= 1");
   }
   limit_ = std::clamp(initial, 1, ceiling_);
 }
 
-bool ConcurrencyLimiter::acquire(const CancellationToken& cancel) {
+std::optional<ConcurrencyLimiter::Slot>
+ConcurrencyLimiter::acquire(const CancellationToken& cancel) {
   bool cancelled = false; // guarded by mutex_
   // Declared before the lock so that it unregisters after the lock is released: the callback takes
   // the same mutex.
@@ -27,26 +27,34 @@ bool ConcurrencyLimiter::acquire(const CancellationToken& cancel) {
   std::unique_lock lock(mutex_);
   freed_.wait(lock, [&] { return cancelled || in_flight_ < limit_; });
   if (cancelled) {
-    return false;
+    return std::nullopt;
   }
   ++in_flight_;
-  return true;
+  return Slot{epoch_};
 }
 
-void ConcurrencyLimiter::release(Outcome outcome) {
+void ConcurrencyLimiter::release(Slot slot, Outcome outcome) {
   {
     std::lock_guard lock(mutex_);
     --in_flight_;
     switch (outcome) {
     case Outcome::throttled:
-      limit_ = std::max(1, limit_ / 2);
+      // Only a request sent since the last cut tells us the cut limit is still too high; the
+      // others were in flight at the old limit and belong to the episode already answered.
+      if (slot.epoch == epoch_) {
+        limit_ = std::max(1, limit_ / 2);
+        ++epoch_;
+      }
       successes_ = 0;
       break;
     case Outcome::failure:
       successes_ = 0;
       break;
     case Outcome::success:
-      if (++successes_ >= grow_after_) {
+      // One more slot per round of `limit` successes, as TCP grows its window by one segment per
+      // round trip: a fixed count would make growth take as many rounds as that count at a low
+      // limit (20 rounds at limit 1, a whole push of large batches) and be hasty at a high one.
+      if (++successes_ >= limit_) {
         successes_ = 0;
         limit_ = std::min(ceiling_, limit_ + 1);
       }
@@ -86,14 +94,16 @@ constexpr int first_server_error = 500;
 // Releases the slot however the attempt ends, also when a later policy throws.
 class SlotGuard {
 public:
-  explicit SlotGuard(ConcurrencyLimiter& limiter) : limiter_(limiter) {}
+  SlotGuard(ConcurrencyLimiter& limiter, ConcurrencyLimiter::Slot slot)
+      : limiter_(limiter), slot_(slot) {}
   SlotGuard(const SlotGuard&) = delete;
   SlotGuard& operator=(const SlotGuard&) = delete;
-  ~SlotGuard() { limiter_.release(outcome_); }
+  ~SlotGuard() { limiter_.release(slot_, outcome_); }
   void set_outcome(ConcurrencyLimiter::Outcome outcome) { outcome_ = outcome; }
 
 private:
   ConcurrencyLimiter& limiter_;
+  ConcurrencyLimiter::Slot slot_;
   ConcurrencyLimiter::Outcome outcome_ = ConcurrencyLimiter::Outcome::failure;
 };
 
@@ -118,12 +128,13 @@ ThrottlePolicy::ThrottlePolicy(std::shared_ptr<ConcurrencyLimiter> limiter)
 
 Result<Response> ThrottlePolicy::send(Request& request, CallContext& context,
                                       const NextPolicy& next) {
-  if (!limiter_->acquire(context.cancel)) {
+  const auto acquired = limiter_->acquire(context.cancel);
+  if (!acquired) {
     return fail(ErrorCategory::cancelled,
                 "cancelled while waiting for a free request slot (limit " +
                     std::to_string(limiter_->limit()) + ")");
   }
-  SlotGuard slot(*limiter_);
+  SlotGuard slot(*limiter_, *acquired);
   auto result = next(request, context);
   slot.set_outcome(outcome_of(result));
   return result;
