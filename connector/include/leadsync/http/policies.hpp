@@ -98,8 +98,9 @@ private:
 
 // An adaptive concurrency limit (AIMD, as TCP congestion control): starts from the x-ms-dop-hint
 // (WhoAmI), halves on a 429 at most once per throttling episode, grows by one after a round of
-// `limit` successes, never exceeds `ceiling` (the documented 52 concurrent requests per user) nor
-// goes below 1. acquire() waits (interruptibly) for a free slot. Thread-safe.
+// `limit` successes back up to the hint (without a hint up to `ceiling`, the documented 52
+// concurrent requests per user), and never goes below 1. acquire() waits (interruptibly) for a free
+// slot. Thread-safe.
 //
 // An episode: requests that run together tend to be throttled together (several large requests
 // exhaust Dataverse's execution-time limit at once), so each slot remembers the epoch (the number
@@ -121,8 +122,8 @@ public:
   // nullopt when cancelled while waiting.
   std::optional<Slot> acquire(const CancellationToken& cancel);
   void release(Slot slot, Outcome outcome);
-  // From WhoAmI's x-ms-dop-hint, clamped to [1, ceiling]; a hint below 1 (header absent) changes
-  // nothing.
+  // From WhoAmI's x-ms-dop-hint, clamped to [1, ceiling]: the limit now and the most it grows to. A
+  // hint below 1 (header absent) changes nothing.
   void set_hint(int dop_hint);
   int limit() const;
   int in_flight() const;
@@ -136,6 +137,7 @@ private:
   int in_flight_ = 0;
   int successes_ = 0; // this round: since the limit changed or a request failed or got a 429
   std::uint64_t epoch_ = 0;
+  int hint_ = 0; // the server's x-ms-dop-hint (clamped), 0 until set_hint()
 };
 
 // Holds a limiter slot for the duration of each attempt; a 429 releases it as throttled, a

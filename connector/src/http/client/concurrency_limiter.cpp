@@ -54,9 +54,11 @@ void ConcurrencyLimiter::release(Slot slot, Outcome outcome) {
       // One more slot per round of `limit` successes, as TCP grows its window by one segment per
       // round trip: a fixed count would make growth take as many rounds as that count at a low
       // limit (20 rounds at limit 1, a whole push of large batches) and be hasty at a high one.
+      // Never past the server's x-ms-dop-hint: Microsoft recommends threads "up to the dop hint",
+      // and more requests at once only use up the execution-time budget sooner.
       if (++successes_ >= limit_) {
         successes_ = 0;
-        limit_ = std::min(ceiling_, limit_ + 1);
+        limit_ = std::min(hint_ > 0 ? hint_ : ceiling_, limit_ + 1);
       }
       break;
     }
@@ -70,7 +72,8 @@ void ConcurrencyLimiter::set_hint(int dop_hint) {
   }
   {
     std::lock_guard lock(mutex_);
-    limit_ = std::min(dop_hint, ceiling_);
+    hint_ = std::min(dop_hint, ceiling_);
+    limit_ = hint_;
     successes_ = 0;
   }
   freed_.notify_all();

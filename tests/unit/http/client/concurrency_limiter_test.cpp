@@ -135,6 +135,17 @@ TEST(ConcurrencyLimiterTest, FailuresBreakTheRoundWithoutShrinking) {
   EXPECT_EQ(limiter.limit(), 5);
 }
 
+TEST(ConcurrencyLimiterTest, GrowsBackToTheServersDopHintButNotPastIt) {
+  ConcurrencyLimiter limiter(1, 52);
+  limiter.set_hint(4);
+  hold_and_release(limiter, Outcome::throttled);
+  ASSERT_EQ(limiter.limit(), 2);
+  hold_and_release(limiter, Outcome::success, 2 + 3);
+  ASSERT_EQ(limiter.limit(), 4) << "two rounds: 2 -> 3 -> 4";
+  hold_and_release(limiter, Outcome::success, 40);
+  EXPECT_EQ(limiter.limit(), 4) << "the hint is the most Microsoft recommends";
+}
+
 TEST(ConcurrencyLimiterTest, NeverGrowsAboveTheCeiling) {
   ConcurrencyLimiter limiter(2, 3);
   hold_and_release(limiter, Outcome::success, 2);
