@@ -30,14 +30,14 @@ std::string joined(const std::vector<std::string>& items) {
   return text;
 }
 
-// Requests in flight: push.max_parallel, or "auto": the CRM's x-ms-dop-hint as the connection's
-// limiter holds it; the workers that fill them.
-int worker_count(const config::Config& config, SyncEngine& engine) {
+// Requests in flight at most: push.max_parallel, or "auto": the CRM's x-ms-dop-hint as the
+// connection's limiter holds it.
+int request_slots(const config::Config& config, SyncEngine& engine) {
   if (config.push.max_parallel > 0) {
-    return sync::push_workers(config.push.max_parallel);
+    return config.push.max_parallel;
   }
   (void)engine.connection.client->who_am_i(); // sets the limiter from x-ms-dop-hint
-  return sync::push_workers(engine.connection.limiter->limit());
+  return engine.connection.limiter->limit();
 }
 
 } // namespace
@@ -87,7 +87,8 @@ int run_push(Context& context, SyncEngine& engine, const PushCommandOptions& opt
                                  "finishing (process {})\n",
                                  recovered->freed, joined(pids));
   }
-  settings.workers = worker_count(config, engine);
+  const int slots = request_slots(config, engine);
+  settings.workers = sync::push_workers(slots);
   sync::Pusher pusher(**store, *engine.crm, engine.mapping, *engine.lookups,
                       SystemClock::instance(), settings);
 
@@ -121,10 +122,11 @@ int run_push(Context& context, SyncEngine& engine, const PushCommandOptions& opt
     return context.report(report.error());
   }
   auto& out = context.out();
-  out << fmt::format("push ({} mode, {} worker(s)): {} change(s) claimed, {} lead(s) written, {} "
-                     "covered by a later write, {} removed\n",
-                     config.push.mode, settings.workers, report->claimed, report->upserted,
-                     report->coalesced, report->removed);
+  out << fmt::format(
+      "push ({} mode, up to {} request(s) at once): {} change(s) claimed, {} lead(s) "
+      "written, {} covered by a later write, {} removed\n",
+      config.push.mode, slots, report->claimed, report->upserted, report->coalesced,
+      report->removed);
   out << fmt::format("  outcomes: {} qualified, {} disqualified, {} reactivated\n",
                      report->qualified, report->disqualified, report->reactivated);
   out << fmt::format("  throttling: {} HTTP 429, {} ms waited\n", run->counts["throttled"],
