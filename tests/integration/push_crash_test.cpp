@@ -7,6 +7,7 @@
 #include "support/emulator_process.hpp"
 #include "support/raw_http.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdint>
@@ -344,6 +345,18 @@ TEST_P(PushCrashTest, APushKilledMidRunAndRunAgainLeavesEveryLeadInTheCrmExactly
   EXPECT_EQ(after_push.at("outbox").at("pending"), 0) << after_push.dump(2);
   EXPECT_EQ(after_push.at("outbox").at("leased"), 0) << after_push.dump(2);
   EXPECT_EQ(after_push.at("dead_letters"), 0) << after_push.dump(2);
+  // The killed push's run is no longer shown as running.
+  const auto& runs = after_push.at("runs");
+  EXPECT_EQ(std::count_if(runs.begin(), runs.end(),
+                          [](const auto& run) { return run.at("status") == "running"; }),
+            0)
+      << runs.dump(2);
+  EXPECT_EQ(std::count_if(runs.begin(), runs.end(),
+                          [](const auto& run) {
+                            return run.at("kind") == "push" && run.at("status") == "interrupted";
+                          }),
+            1)
+      << runs.dump(2);
 
   // 4. Another push finds nothing to send and changes no CRM row.
   const auto idle = command("push");

@@ -1,11 +1,14 @@
 #include "context.hpp"
 
 #include "exit_codes.hpp"
+#include "leadsync/core/clock.hpp"
 #include "leadsync/core/log.hpp"
 #include "leadsync/store/open.hpp"
+#include "leadsync/sync/lease_recovery.hpp"
 
 #include <cstdlib>
 #include <ostream>
+#include <unistd.h>
 
 namespace leadsync::cli {
 
@@ -53,10 +56,33 @@ bool Context::load_config() {
   return true;
 }
 
+namespace {
+
+// Runs a leadsync on this host left "running" when it was killed become "interrupted", so that
+// `status` tells the truth. Best effort: the command goes on if the history cannot be read.
+void close_abandoned_runs(store::Store& store) {
+  char host[256] = {};
+  if (::gethostname(host, sizeof(host) - 1) != 0) {
+    host[0] = '\0';
+  }
+  const auto closed = sync::interrupt_runs_of_dead_processes(store, host, ::getpid(),
+                                                             SystemClock::instance().now());
+  if (!closed.ok()) {
+    log::get()->warn("cannot check the run history for interrupted runs: {}",
+                     closed.error().describe());
+  } else if (*closed > 0) {
+    log::get()->info("{} run(s) of a leadsync that stopped without finishing marked interrupted",
+                     *closed);
+  }
+}
+
+} // namespace
+
 Result<store::Store*> Context::store() {
   if (!store_) {
     LEADSYNC_TRY(auto opened, store::open_store(config_->store.url, config_->base_dir));
     store_ = std::move(opened);
+    close_abandoned_runs(*store_);
   }
   return store_.get();
 }

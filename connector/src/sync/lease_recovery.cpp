@@ -5,6 +5,7 @@
 #include <charconv>
 #include <csignal>
 #include <optional>
+#include <string_view>
 
 namespace leadsync::sync {
 namespace {
@@ -14,19 +15,23 @@ struct WorkerName {
   long pid = 0;
 };
 
-// "<host>:<pid>:<n>" as local_worker_name and the pusher make it; nullopt for other forms.
-std::optional<WorkerName> parse_worker_name(const std::string& worker) {
-  const auto thread_colon = worker.rfind(':');
-  if (thread_colon == std::string::npos || thread_colon == 0) {
+// "<host>:<pid>" (a process) or "<host>:<pid>:<n>" (a push worker thread) as local_worker_name and
+// the pusher make them; nullopt for other forms.
+std::optional<WorkerName> parse_worker_name(std::string_view worker, bool with_thread) {
+  if (with_thread) {
+    const auto thread_colon = worker.rfind(':');
+    if (thread_colon == std::string_view::npos) {
+      return std::nullopt;
+    }
+    worker = worker.substr(0, thread_colon);
+  }
+  const auto pid_colon = worker.rfind(':');
+  if (pid_colon == std::string_view::npos || pid_colon == 0) {
     return std::nullopt;
   }
-  const auto pid_colon = worker.rfind(':', thread_colon - 1);
-  if (pid_colon == std::string::npos) {
-    return std::nullopt;
-  }
-  WorkerName name{worker.substr(0, pid_colon), 0};
+  WorkerName name{std::string(worker.substr(0, pid_colon)), 0};
   const char* first = worker.data() + pid_colon + 1;
-  const char* last = worker.data() + thread_colon;
+  const char* last = worker.data() + worker.size();
   const auto [end, error] = std::from_chars(first, last, name.pid);
   if (error != std::errc() || end != last || name.pid <= 0) {
     return std::nullopt;
@@ -34,10 +39,14 @@ std::optional<WorkerName> parse_worker_name(const std::string& worker) {
   return name;
 }
 
+std::string host_or_localhost(const std::string& host) {
+  return host.empty() ? std::string("localhost") : host;
+}
+
 } // namespace
 
 std::string local_worker_name(const std::string& host, long pid) {
-  return (host.empty() ? std::string("localhost") : host) + ":" + std::to_string(pid);
+  return host_or_localhost(host) + ":" + std::to_string(pid);
 }
 
 bool process_alive(long pid) {
@@ -48,10 +57,10 @@ bool process_alive(long pid) {
 Result<LeaseRecovery> recover_leases_of_dead_pushes(store::Store& store, const std::string& host,
                                                     long own_pid, const ProcessAlive& alive) {
   LEADSYNC_TRY(const auto holders, store.outbox_lease_holders());
-  const std::string local_host = host.empty() ? std::string("localhost") : host;
+  const std::string local_host = host_or_localhost(host);
   LeaseRecovery recovery;
   for (const auto& [worker, entries] : holders) {
-    const auto name = parse_worker_name(worker);
+    const auto name = parse_worker_name(worker, /*with_thread=*/true);
     const bool gone = name && name->host == local_host && name->pid != own_pid && !alive(name->pid);
     if (!gone) {
       recovery.held_by_others += entries;
@@ -72,6 +81,32 @@ Result<LeaseRecovery> recover_leases_of_dead_pushes(store::Store& store, const s
     recovery.dead_pids.push_back(name->pid);
   }
   return recovery;
+}
+
+Result<int> interrupt_runs_of_dead_processes(store::Store& store, const std::string& host,
+                                             long own_pid,
+                                             std::chrono::system_clock::time_point now,
+                                             const ProcessAlive& alive, std::size_t recent) {
+  LEADSYNC_TRY(auto runs, store.list_runs(recent));
+  const std::string local_host = host_or_localhost(host);
+  int interrupted = 0;
+  for (auto& run : runs) {
+    if (run.status != "running") {
+      continue;
+    }
+    const auto owner = parse_worker_name(run.owner, /*with_thread=*/false);
+    if (!owner || owner->host != local_host || owner->pid == own_pid || alive(owner->pid)) {
+      continue;
+    }
+    run.status = "interrupted";
+    run.finished_at = now;
+    run.message = "process " + std::to_string(owner->pid) +
+                  " stopped before the run finished (killed, crashed or the machine restarted); "
+                  "the time is when this was noticed";
+    LEADSYNC_CHECK(store.finish_run(run));
+    ++interrupted;
+  }
+  return interrupted;
 }
 
 } // namespace leadsync::sync

@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 #include <string>
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace leadsync::store {
 namespace {
@@ -124,6 +125,29 @@ TEST_F(SqliteStoreTest, MigrationRecordsTheSchemaVersionOnce) {
             std::to_string(sqlite_schema_version()));
   EXPECT_EQ(raw.text("SELECT count(*) FROM schema_migrations"),
             std::to_string(sqlite_schema_version()));
+}
+
+TEST_F(SqliteStoreTest, AVersion1DatabaseGainsTheRunOwnerAndKeepsItsRuns) {
+  const auto path = dir_ / "state.db";
+  {
+    auto store = open(path);
+    auto run = store->begin_run("import").value();
+    run.status = "ok";
+    ASSERT_TRUE(store->finish_run(run).ok());
+  }
+  // Back to what version 1 created.
+  RawDatabase(path).execute("ALTER TABLE runs DROP COLUMN owner; "
+                            "DELETE FROM schema_migrations WHERE version > 1");
+
+  auto store = open(path);
+
+  const auto runs = store->list_runs(10).value();
+  ASSERT_EQ(runs.size(), 1U);
+  EXPECT_EQ(runs[0].status, "ok");
+  EXPECT_EQ(runs[0].owner, "") << "runs from before the upgrade have no known owner";
+  const auto next = store->begin_run("push").value();
+  EXPECT_EQ(store->list_runs(1).value().at(0).owner, next.owner);
+  EXPECT_TRUE(contains(next.owner, ":" + std::to_string(::getpid()))) << next.owner;
 }
 
 TEST_F(SqliteStoreTest, ReopeningKeepsLeadsAndTheirOutboxEntries) {

@@ -2,6 +2,7 @@
 #include "leadsync/store/open.hpp"
 #include "leadsync/sync/lease_recovery.hpp"
 
+#include <algorithm>
 #include <gtest/gtest.h>
 #include <set>
 #include <sys/wait.h>
@@ -93,6 +94,70 @@ TEST_F(LeaseRecoveryTest, ThisProcessIsAliveAndAChildThatExitedIsNot) {
   int status = 0;
   ASSERT_EQ(::waitpid(child, &status, 0), child);
   EXPECT_FALSE(process_alive(child));
+}
+
+// begin_run stamps the runs with this test process ("<host>:<pid>"); the checks below stand in a
+// liveness answer and an own pid that make this process look gone, alive, or the caller itself.
+class AbandonedRunsTest : public LeaseRecoveryTest {
+protected:
+  static std::string this_host() {
+    char host[256] = {};
+    EXPECT_EQ(::gethostname(host, sizeof(host) - 1), 0);
+    return host;
+  }
+
+  std::string status_of(std::int64_t run_id) {
+    const auto runs = store_->list_runs(50).value();
+    for (const auto& run : runs) {
+      if (run.id == run_id) {
+        return run.status;
+      }
+    }
+    return "missing";
+  }
+
+  const long test_pid_ = ::getpid();
+  const long other_pid_ = test_pid_ + 1;
+};
+
+TEST_F(AbandonedRunsTest, RunsOfAProcessOfThisHostThatIsGoneBecomeInterrupted) {
+  const auto abandoned = store_->begin_run("push").value();
+  auto finished = store_->begin_run("import").value();
+  finished.status = "ok";
+  ASSERT_TRUE(store_->finish_run(finished).ok());
+  clock_.advance(std::chrono::minutes{5});
+
+  const auto closed = interrupt_runs_of_dead_processes(*store_, this_host(), other_pid_,
+                                                       clock_.now(), [](long) { return false; });
+
+  ASSERT_TRUE(closed.ok()) << closed.error().describe();
+  EXPECT_EQ(*closed, 1);
+  const auto runs = store_->list_runs(10).value();
+  const auto run =
+      std::find_if(runs.begin(), runs.end(), [&](const auto& r) { return r.id == abandoned.id; });
+  ASSERT_NE(run, runs.end());
+  EXPECT_EQ(run->status, "interrupted");
+  EXPECT_EQ(run->finished_at, clock_.now());
+  EXPECT_NE(run->message.find("process " + std::to_string(test_pid_) + " stopped"),
+            std::string::npos)
+      << run->message;
+  EXPECT_EQ(status_of(finished.id), "ok");
+}
+
+TEST_F(AbandonedRunsTest, RunsOfALiveProcessAnotherHostOrTheCallerStayRunning) {
+  const auto running = store_->begin_run("push").value();
+
+  const auto alive = interrupt_runs_of_dead_processes(*store_, this_host(), other_pid_,
+                                                      clock_.now(), [](long) { return true; });
+  const auto elsewhere = interrupt_runs_of_dead_processes(
+      *store_, this_host() + "-other", other_pid_, clock_.now(), [](long) { return false; });
+  const auto own = interrupt_runs_of_dead_processes(*store_, this_host(), test_pid_, clock_.now(),
+                                                    [](long) { return false; });
+
+  EXPECT_EQ(alive.value(), 0);
+  EXPECT_EQ(elsewhere.value(), 0);
+  EXPECT_EQ(own.value(), 0);
+  EXPECT_EQ(status_of(running.id), "running");
 }
 
 TEST(LocalWorkerName, IsHostColonPidWithLocalhostForAnUnnamedHost) {

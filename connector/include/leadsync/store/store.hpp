@@ -116,11 +116,12 @@ struct DeadLetter {
 struct RunRecord {
   std::int64_t id = 0;
   std::string kind;   // "import", "push", "pull", "enrich", "qualify"
-  std::string status; // "running", "ok", "partial", "failed"
+  std::string status; // "running", "ok", "partial", "failed", "interrupted"
   TimePoint started_at{};
   std::optional<TimePoint> finished_at;
   std::map<std::string, std::int64_t> counts; // e.g. {"read":120,"created":100,"rejected":2}
   std::string message;
+  std::string owner; // the process running it, "<host>:<pid>" (begin_run sets it)
 };
 
 // ---- stats

@@ -6,6 +6,8 @@
 #include "leadsync/core/result.hpp"
 #include "leadsync/store/store.hpp"
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -33,5 +35,14 @@ bool process_alive(long pid); // kill(pid, 0)
 Result<LeaseRecovery> recover_leases_of_dead_pushes(store::Store& store, const std::string& host,
                                                     long own_pid,
                                                     const ProcessAlive& alive = process_alive);
+
+// Runs still marked "running" whose process on this host is gone (killed or crashed before it
+// could finish the run) are finished as "interrupted", so that `status` does not show them running
+// for good. Looks at the newest `recent` runs; returns how many it finished.
+Result<int> interrupt_runs_of_dead_processes(store::Store& store, const std::string& host,
+                                             long own_pid,
+                                             std::chrono::system_clock::time_point now,
+                                             const ProcessAlive& alive = process_alive,
+                                             std::size_t recent = 200);
 
 } // namespace leadsync::sync

@@ -103,6 +103,11 @@ CREATE TABLE behaviour_events (
 );
 CREATE INDEX behaviour_events_by_lead ON behaviour_events (lead_id, occurred_at);
 )sql"},
+    // The process a run belongs to ("<host>:<pid>"), so that a run whose process was killed can be
+    // told from one still going.
+    Migration{2, R"sql(
+ALTER TABLE runs ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+)sql"},
 };
 
 Result<std::int64_t> current_version(Database& database) {

@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <fcntl.h>
 #include <limits>
 #include <mutex>
@@ -233,7 +234,17 @@ Result<RunRecord> read_run(const Query& row) {
     run.counts[name] = value.get<std::int64_t>();
   }
   run.message = row.text(6);
+  run.owner = row.text(7);
   return run;
+}
+
+// This process as "<host>:<pid>", the owner of the runs it begins.
+std::string this_process() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0') {
+    std::strcpy(host, "localhost");
+  }
+  return std::string(host) + ":" + std::to_string(::getpid());
 }
 
 // Serializes a document for a TEXT column. nlohmann::json refuses text that is not UTF-8.
@@ -820,11 +831,13 @@ public:
     RunRecord run;
     run.kind = kind;
     run.status = "running";
+    run.owner = this_process();
     std::lock_guard lock(mutex_);
     run.started_at = now();
-    LEADSYNC_TRY(auto insert, database_.query("INSERT INTO runs (kind, status, started_at) "
-                                              "VALUES (?, ?, ?)",
-                                              run.kind, run.status, to_millis(run.started_at)));
+    LEADSYNC_TRY(auto insert,
+                 database_.query("INSERT INTO runs (kind, status, started_at, owner) "
+                                 "VALUES (?, ?, ?, ?)",
+                                 run.kind, run.status, to_millis(run.started_at), run.owner));
     LEADSYNC_CHECK(insert.run());
     run.id = database_.last_insert_rowid();
     return run;
@@ -854,7 +867,7 @@ public:
     std::lock_guard lock(mutex_);
     LEADSYNC_TRY(
         auto query,
-        database_.query("SELECT id, kind, status, started_at, finished_at, counts, message "
+        database_.query("SELECT id, kind, status, started_at, finished_at, counts, message, owner "
                         "FROM runs ORDER BY started_at DESC, id DESC LIMIT ?",
                         sql_limit(limit)));
     std::vector<RunRecord> runs;
