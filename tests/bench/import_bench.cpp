@@ -10,8 +10,9 @@
 // --no-node skips the Node pipeline. The Node packages are installed with `npm ci` the first time
 // (better-sqlite3 compiles from source, about two minutes).
 
+#include "bench_support.hpp"
+
 #include <array>
-#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -24,14 +25,16 @@
 #include <sstream>
 #include <string>
 #include <string_view>
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
 
 namespace {
 
 namespace fs = std::filesystem;
+using leadsync::bench::ChildRun;
+using leadsync::bench::digits;
+using leadsync::bench::run_child;
+using leadsync::bench::with_commas;
 
 // ---- the list --------------------------------------------------------------------------------
 
@@ -103,15 +106,6 @@ struct Person {
   std::string country;
   std::string title;
 };
-
-std::string digits(std::uint64_t value, int count) {
-  std::string text(static_cast<std::size_t>(count), '0');
-  for (int i = count - 1; i >= 0; --i) {
-    text[static_cast<std::size_t>(i)] = static_cast<char>('0' + value % 10);
-    value /= 10;
-  }
-  return text;
-}
 
 std::string arabic_indic(std::string_view ascii) {
   static constexpr std::array<std::string_view, 10> eastern = {"٠", "١", "٢", "٣", "٤",
@@ -311,60 +305,6 @@ ListFigures write_list(const fs::path& path, std::size_t rows) {
 
 // ---- running the importers ------------------------------------------------------------------
 
-struct ChildRun {
-  int status = -1;
-  double seconds = 0;
-  long max_rss_kib = 0;
-  std::string out;
-};
-
-// Runs argv in `dir` with stdout captured (stderr passes through) and measures it.
-ChildRun run_child(const std::vector<std::string>& argv, const fs::path& dir) {
-  std::array<int, 2> pipe_fds{};
-  if (::pipe(pipe_fds.data()) != 0) {
-    std::perror("pipe");
-    std::exit(1);
-  }
-  const auto started = std::chrono::steady_clock::now();
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(pipe_fds[1], STDOUT_FILENO);
-    ::close(pipe_fds[0]);
-    ::close(pipe_fds[1]);
-    if (::chdir(dir.c_str()) != 0) {
-      std::_Exit(127);
-    }
-    std::vector<char*> args;
-    for (const auto& arg : argv) {
-      args.push_back(const_cast<char*>(arg.c_str()));
-    }
-    args.push_back(nullptr);
-    ::execvp(args[0], args.data());
-    std::fprintf(stderr, "cannot run %s: %s\n", args[0], std::strerror(errno));
-    std::_Exit(127);
-  }
-  ::close(pipe_fds[1]);
-  ChildRun run;
-  std::array<char, 4096> buffer{};
-  for (;;) {
-    const auto got = ::read(pipe_fds[0], buffer.data(), buffer.size());
-    if (got <= 0) {
-      break;
-    }
-    run.out.append(buffer.data(), static_cast<std::size_t>(got));
-  }
-  ::close(pipe_fds[0]);
-  rusage usage{};
-  ::wait4(pid, &run.status, 0, &usage);
-  run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  run.max_rss_kib = usage.ru_maxrss;
-  return run;
-}
-
-int exit_status(const ChildRun& run) {
-  return WIFEXITED(run.status) ? WEXITSTATUS(run.status) : 128 + WTERMSIG(run.status);
-}
-
 std::optional<ChildRun> run_node(const fs::path& list, const fs::path& work) {
   const fs::path node_dir = fs::path(LEADSYNC_SOURCE_DIR) / "tests/bench/node-import";
   if (!fs::exists(node_dir / "node_modules/better-sqlite3/build/Release/better_sqlite3.node")) {
@@ -373,27 +313,19 @@ std::optional<ChildRun> run_node(const fs::path& list, const fs::path& work) {
     const auto install = run_child(
         {"npm", "ci", "--no-audit", "--no-fund", "--loglevel=error", "--build-from-source"},
         node_dir);
-    if (exit_status(install) != 0) {
-      std::printf("  npm ci failed (exit %d): Node pipeline skipped\n", exit_status(install));
+    if (install.exit_code != 0) {
+      std::printf("  npm ci failed (exit %d): Node pipeline skipped\n", install.exit_code);
       return std::nullopt;
     }
   }
   auto run = run_child(
       {"node", (node_dir / "import.js").string(), list.string(), (work / "node.db").string()},
       work);
-  if (exit_status(run) != 0) {
-    std::printf("  node import.js failed (exit %d): %s\n", exit_status(run), run.out.c_str());
+  if (run.exit_code != 0) {
+    std::printf("  node import.js failed (exit %d): %s\n", run.exit_code, run.out.c_str());
     return std::nullopt;
   }
   return run;
-}
-
-std::string with_commas(double value) {
-  auto text = std::to_string(static_cast<long long>(value));
-  for (auto at = static_cast<long>(text.size()) - 3; at > 0; at -= 3) {
-    text.insert(static_cast<std::size_t>(at), 1, ',');
-  }
-  return text;
 }
 
 } // namespace
@@ -440,7 +372,7 @@ int main(int argc, char** argv) {
 
   const auto store_dir = work / "leadsync";
   const auto init = run_child({LEADSYNC_EXE, "init", store_dir.string()}, work);
-  if (exit_status(init) != 0) {
+  if (init.exit_code != 0) {
     std::fprintf(stderr, "leadsync init failed\n");
     return 1;
   }
@@ -467,8 +399,8 @@ int main(int argc, char** argv) {
   std::printf("\n");
   std::fflush(stdout);
   const auto ours = run_child(command, work);
-  if (exit_status(ours) > 1) {
-    std::fprintf(stderr, "leadsync import failed (exit %d)\n", exit_status(ours));
+  if (ours.exit_code > 1) {
+    std::fprintf(stderr, "leadsync import failed (exit %d)\n", ours.exit_code);
     return 1;
   }
   const auto summary = nlohmann::json::parse(ours.out, nullptr, false);

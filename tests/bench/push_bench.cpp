@@ -19,6 +19,7 @@
 // store and the Node input in DIR; --no-node skips the Node run. The Node package is installed
 // with `npm ci` the first time (a few seconds).
 
+#include "bench_support.hpp"
 #include "support/emulator_process.hpp"
 #include "support/raw_http.hpp"
 
@@ -36,13 +37,16 @@
 #include <sstream>
 #include <string>
 #include <string_view>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
 
 namespace {
 
 namespace fs = std::filesystem;
+using leadsync::bench::ChildRun;
+using leadsync::bench::digits;
+using leadsync::bench::run_child;
+using leadsync::bench::with_commas;
 using Json = nlohmann::json;
 using leadsync::testing::EmulatorProcess;
 using leadsync::testing::RawConnection;
@@ -74,15 +78,6 @@ constexpr std::array<std::string_view, 5> kIndustries = {
     "Wholesale", "Transportation", "Durable Manufacturing", "Financial", "Business Services"};
 constexpr std::array<std::string_view, 3> kChannels = {"web", "trade_show", "partner"};
 
-std::string digits(std::uint64_t value, int count) {
-  std::string text(static_cast<std::size_t>(count), '0');
-  for (int i = count - 1; i >= 0; --i) {
-    text[static_cast<std::size_t>(i)] = static_cast<char>('0' + value % 10);
-    value /= 10;
-  }
-  return text;
-}
-
 // Lead `index` in leadsync's JSON form; every lead has its own e-mail, so none merges with another.
 Json lead(std::size_t index) {
   const Name& name = kNames[index % kNames.size()];
@@ -110,57 +105,6 @@ void write_leads(const fs::path& path, std::size_t count) {
   for (std::size_t index = 0; index < count; ++index) {
     out << lead(index).dump() << '\n';
   }
-}
-
-// ---- child processes ------------------------------------------------------------------------
-
-struct ChildRun {
-  int exit_code = -1;
-  double seconds = 0;
-  std::string out;
-};
-
-// Runs argv in `dir` with stdout captured (stderr passes through) and times it from start to exit.
-ChildRun run_child(const std::vector<std::string>& argv, const fs::path& dir) {
-  std::array<int, 2> pipe_fds{};
-  if (::pipe(pipe_fds.data()) != 0) {
-    std::perror("pipe");
-    std::exit(1);
-  }
-  const auto started = std::chrono::steady_clock::now();
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(pipe_fds[1], STDOUT_FILENO);
-    ::close(pipe_fds[0]);
-    ::close(pipe_fds[1]);
-    if (::chdir(dir.c_str()) != 0) {
-      std::_Exit(127);
-    }
-    std::vector<char*> args;
-    for (const auto& arg : argv) {
-      args.push_back(const_cast<char*>(arg.c_str()));
-    }
-    args.push_back(nullptr);
-    ::execvp(args[0], args.data());
-    std::fprintf(stderr, "cannot run %s: %s\n", args[0], std::strerror(errno));
-    std::_Exit(127);
-  }
-  ::close(pipe_fds[1]);
-  ChildRun run;
-  std::array<char, 65536> buffer{};
-  for (;;) {
-    const auto got = ::read(pipe_fds[0], buffer.data(), buffer.size());
-    if (got <= 0) {
-      break;
-    }
-    run.out.append(buffer.data(), static_cast<std::size_t>(got));
-  }
-  ::close(pipe_fds[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return run;
 }
 
 // Thrown when the benchmark cannot go on; main() reports it after the emulator has been stopped.
@@ -308,14 +252,6 @@ std::optional<Figures> run_node(const fs::path& records, std::size_t expected,
     return std::nullopt;
   }
   return figures_of("dynamics-web-api", run, emulator.port(), expected);
-}
-
-std::string with_commas(double value) {
-  auto text = std::to_string(static_cast<long long>(value + 0.5));
-  for (auto at = static_cast<long>(text.size()) - 3; at > 0; at -= 3) {
-    text.insert(static_cast<std::size_t>(at), 1, ',');
-  }
-  return text;
 }
 
 void print_row(const Figures& row, double ceiling) {

@@ -1,0 +1,92 @@
+#pragma once
+// What the benchmark programs share: running a child process with its output captured and its
+// time and peak memory measured, and printing figures.
+
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+
+namespace leadsync::bench {
+
+struct ChildRun {
+  int exit_code = -1;   // 128 + the signal when it was killed
+  double seconds = 0;   // from start to exit
+  long max_rss_kib = 0; // peak resident memory (getrusage of the child)
+  std::string out;      // its standard output; standard error passes through
+};
+
+// Runs argv in `dir` with stdout captured and measures it.
+inline ChildRun run_child(const std::vector<std::string>& argv, const std::filesystem::path& dir) {
+  std::array<int, 2> pipe_fds{};
+  if (::pipe(pipe_fds.data()) != 0) {
+    std::perror("pipe");
+    std::exit(1);
+  }
+  const auto started = std::chrono::steady_clock::now();
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(pipe_fds[1], STDOUT_FILENO);
+    ::close(pipe_fds[0]);
+    ::close(pipe_fds[1]);
+    if (::chdir(dir.c_str()) != 0) {
+      std::_Exit(127);
+    }
+    std::vector<char*> args;
+    for (const auto& arg : argv) {
+      args.push_back(const_cast<char*>(arg.c_str()));
+    }
+    args.push_back(nullptr);
+    ::execvp(args[0], args.data());
+    std::fprintf(stderr, "cannot run %s: %s\n", args[0], std::strerror(errno));
+    std::_Exit(127);
+  }
+  ::close(pipe_fds[1]);
+  ChildRun run;
+  std::array<char, 65536> buffer{};
+  for (;;) {
+    const auto got = ::read(pipe_fds[0], buffer.data(), buffer.size());
+    if (got <= 0) {
+      break;
+    }
+    run.out.append(buffer.data(), static_cast<std::size_t>(got));
+  }
+  ::close(pipe_fds[0]);
+  int status = 0;
+  rusage usage{};
+  ::wait4(pid, &status, 0, &usage);
+  run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  run.max_rss_kib = usage.ru_maxrss;
+  return run;
+}
+
+// `value` as `count` decimal digits, zero-padded (the last `count` digits when it has more).
+inline std::string digits(std::uint64_t value, int count) {
+  std::string text(static_cast<std::size_t>(count), '0');
+  for (int i = count - 1; i >= 0; --i) {
+    text[static_cast<std::size_t>(i)] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+  return text;
+}
+
+// Rounded to a whole number, with thousands separators: 1234567.8 -> "1,234,568".
+inline std::string with_commas(double value) {
+  auto text = std::to_string(static_cast<long long>(value + 0.5));
+  for (auto at = static_cast<long>(text.size()) - 3; at > 0; at -= 3) {
+    text.insert(static_cast<std::size_t>(at), 1, ',');
+  }
+  return text;
+}
+
+} // namespace leadsync::bench
