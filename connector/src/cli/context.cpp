@@ -3,6 +3,7 @@
 #include "exit_codes.hpp"
 #include "leadsync/core/clock.hpp"
 #include "leadsync/core/log.hpp"
+#include "leadsync/core/process.hpp"
 #include "leadsync/store/open.hpp"
 #include "leadsync/sync/lease_recovery.hpp"
 
@@ -61,11 +62,7 @@ namespace {
 // Runs a leadsync on this host left "running" when it was killed become "interrupted", so that
 // `status` tells the truth. Best effort: the command goes on if the history cannot be read.
 void close_abandoned_runs(store::Store& store) {
-  char host[256] = {};
-  if (::gethostname(host, sizeof(host) - 1) != 0) {
-    host[0] = '\0';
-  }
-  const auto closed = sync::interrupt_runs_of_dead_processes(store, host, ::getpid(),
+  const auto closed = sync::interrupt_runs_of_dead_processes(store, host_name(), ::getpid(),
                                                              SystemClock::instance().now());
   if (!closed.ok()) {
     log::get()->warn("cannot check the run history for interrupted runs: {}",

@@ -1,6 +1,7 @@
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "leadsync/core/clock.hpp"
+#include "leadsync/core/process.hpp"
 #include "leadsync/sync/lease_recovery.hpp"
 #include "sync_engine.hpp"
 
@@ -13,14 +14,6 @@
 namespace leadsync::cli {
 
 namespace {
-
-std::string host_name() {
-  char host[256] = {};
-  if (::gethostname(host, sizeof(host) - 1) != 0) {
-    host[0] = '\0';
-  }
-  return host;
-}
 
 std::string joined(const std::vector<std::string>& items) {
   std::string text;
@@ -56,7 +49,7 @@ int run_push(Context& context, SyncEngine& engine, const PushCommandOptions& opt
   settings.mode = *mode;
   settings.batch_size = static_cast<std::size_t>(config.push.batch_size);
   settings.limit = options.limit;
-  settings.worker_id = sync::local_worker_name(host_name(), ::getpid()); // the pusher adds :n
+  settings.worker_id = this_process_name(); // the pusher adds :<n>
   settings.key_column = config.crm.alternate_key;
   settings.crm_owned = engine.crm_owned;
   if (options.dry_run) {

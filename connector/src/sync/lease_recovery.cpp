@@ -1,5 +1,7 @@
 #include "leadsync/sync/lease_recovery.hpp"
 
+#include "leadsync/core/process.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
@@ -15,8 +17,8 @@ struct WorkerName {
   long pid = 0;
 };
 
-// "<host>:<pid>" (a process) or "<host>:<pid>:<n>" (a push worker thread) as local_worker_name and
-// the pusher make them; nullopt for other forms.
+// "<host>:<pid>" (a process, process_name()) or "<host>:<pid>:<n>" (a push worker thread); nullopt
+// for other forms.
 std::optional<WorkerName> parse_worker_name(std::string_view worker, bool with_thread) {
   if (with_thread) {
     const auto thread_colon = worker.rfind(':');
@@ -39,15 +41,7 @@ std::optional<WorkerName> parse_worker_name(std::string_view worker, bool with_t
   return name;
 }
 
-std::string host_or_localhost(const std::string& host) {
-  return host.empty() ? std::string("localhost") : host;
-}
-
 } // namespace
-
-std::string local_worker_name(const std::string& host, long pid) {
-  return host_or_localhost(host) + ":" + std::to_string(pid);
-}
 
 bool process_alive(long pid) {
   // EPERM: the process exists but belongs to another user.
@@ -57,14 +51,13 @@ bool process_alive(long pid) {
 Result<LeaseRecovery> recover_leases_of_dead_pushes(store::Store& store, const std::string& host,
                                                     long own_pid, const ProcessAlive& alive) {
   LEADSYNC_TRY(const auto holders, store.outbox_lease_holders());
-  const std::string local_host = host_or_localhost(host);
   LeaseRecovery recovery;
   for (const auto& [worker, entries] : holders) {
     const auto name = parse_worker_name(worker, /*with_thread=*/true);
-    const bool gone = name && name->host == local_host && name->pid != own_pid && !alive(name->pid);
+    const bool gone = name && name->host == host && name->pid != own_pid && !alive(name->pid);
     if (!gone) {
       recovery.held_by_others += entries;
-      const std::string holder = name ? local_worker_name(name->host, name->pid) : worker;
+      const std::string holder = name ? process_name(name->host, name->pid) : worker;
       if (std::find(recovery.holders.begin(), recovery.holders.end(), holder) ==
           recovery.holders.end()) {
         recovery.holders.push_back(holder);
@@ -76,7 +69,7 @@ Result<LeaseRecovery> recover_leases_of_dead_pushes(store::Store& store, const s
       continue; // all of this process's threads were freed by the prefix already
     }
     LEADSYNC_TRY(const auto freed,
-                 store.release_leases_of(local_worker_name(name->host, name->pid) + ":"));
+                 store.release_leases_of(process_name(name->host, name->pid) + ":"));
     recovery.freed += freed;
     recovery.dead_pids.push_back(name->pid);
   }
@@ -88,14 +81,13 @@ Result<int> interrupt_runs_of_dead_processes(store::Store& store, const std::str
                                              std::chrono::system_clock::time_point now,
                                              const ProcessAlive& alive, std::size_t recent) {
   LEADSYNC_TRY(auto runs, store.list_runs(recent));
-  const std::string local_host = host_or_localhost(host);
   int interrupted = 0;
   for (auto& run : runs) {
     if (run.status != "running") {
       continue;
     }
     const auto owner = parse_worker_name(run.owner, /*with_thread=*/false);
-    if (!owner || owner->host != local_host || owner->pid == own_pid || alive(owner->pid)) {
+    if (!owner || owner->host != host || owner->pid == own_pid || alive(owner->pid)) {
       continue;
     }
     run.status = "interrupted";

@@ -1,4 +1,5 @@
 #include "leadsync/core/clock.hpp"
+#include "leadsync/core/process.hpp"
 #include "leadsync/store/open.hpp"
 #include "leadsync/sync/lease_recovery.hpp"
 
@@ -100,11 +101,7 @@ TEST_F(LeaseRecoveryTest, ThisProcessIsAliveAndAChildThatExitedIsNot) {
 // liveness answer and an own pid that make this process look gone, alive, or the caller itself.
 class AbandonedRunsTest : public LeaseRecoveryTest {
 protected:
-  static std::string this_host() {
-    char host[256] = {};
-    EXPECT_EQ(::gethostname(host, sizeof(host) - 1), 0);
-    return host;
-  }
+  static std::string this_host() { return host_name(); }
 
   std::string status_of(std::int64_t run_id) {
     const auto runs = store_->list_runs(50).value();
@@ -158,11 +155,6 @@ TEST_F(AbandonedRunsTest, RunsOfALiveProcessAnotherHostOrTheCallerStayRunning) {
   EXPECT_EQ(elsewhere.value(), 0);
   EXPECT_EQ(own.value(), 0);
   EXPECT_EQ(status_of(running.id), "running");
-}
-
-TEST(LocalWorkerName, IsHostColonPidWithLocalhostForAnUnnamedHost) {
-  EXPECT_EQ(local_worker_name("crm-host", 42), "crm-host:42");
-  EXPECT_EQ(local_worker_name("", 42), "localhost:42");
 }
 
 } // namespace

@@ -15,9 +15,6 @@
 
 namespace leadsync::sync {
 
-// The worker name a push uses for its leases: "<host>:<pid>"; each push thread adds ":<n>".
-std::string local_worker_name(const std::string& host, long pid);
-
 struct LeaseRecovery {
   std::vector<long> dead_pids;      // pushes of this host that are gone, whose leases were freed
   std::int64_t freed = 0;           // entries freed
@@ -29,9 +26,11 @@ struct LeaseRecovery {
 using ProcessAlive = std::function<bool(long pid)>;
 bool process_alive(long pid); // kill(pid, 0)
 
-// Frees the leases of workers named "<host>:<pid>:<n>" whose process is not alive. `own_pid` is
-// never considered gone. A pid reused by an unrelated process counts as alive: its entries then
-// wait for their lease to expire, which is safe.
+// `host` is this machine's as host_name() gives it; `own_pid` is never considered gone.
+//
+// Frees the leases of workers named "<host>:<pid>:<n>" (process_name() and the push thread)
+// whose process is not alive. A pid reused by an unrelated process counts as alive: its entries
+// then wait for their lease to expire, which is safe.
 Result<LeaseRecovery> recover_leases_of_dead_pushes(store::Store& store, const std::string& host,
                                                     long own_pid,
                                                     const ProcessAlive& alive = process_alive);

@@ -14,6 +14,7 @@
 
 #include "leadsync/store/sqlite_store.hpp"
 
+#include "leadsync/core/process.hpp"
 #include "leadsync/core/uuid.hpp"
 #include "leadsync/model/json.hpp"
 #include "sqlite/detail/database.hpp"
@@ -236,15 +237,6 @@ Result<RunRecord> read_run(const Query& row) {
   run.message = row.text(6);
   run.owner = row.text(7);
   return run;
-}
-
-// This process as "<host>:<pid>", the owner of the runs it begins.
-std::string this_process() {
-  char host[256] = {};
-  if (::gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0') {
-    std::strcpy(host, "localhost");
-  }
-  return std::string(host) + ":" + std::to_string(::getpid());
 }
 
 // Serializes a document for a TEXT column. nlohmann::json refuses text that is not UTF-8.
@@ -831,7 +823,7 @@ public:
     RunRecord run;
     run.kind = kind;
     run.status = "running";
-    run.owner = this_process();
+    run.owner = this_process_name();
     std::lock_guard lock(mutex_);
     run.started_at = now();
     LEADSYNC_TRY(auto insert,
