@@ -221,15 +221,11 @@ int compare_mapping(dataverse::DataverseClient& client, Context& context,
                     const mapping::LeadMapping& lead_mapping) {
   const auto& config = context.config();
   sync::CrmMetadata metadata(client);
-  auto problems = mapping::compare_with_metadata(lead_mapping, metadata, config.crm.alternate_key);
+  auto problems = mapping::compare_with_metadata(lead_mapping, metadata);
   if (!problems.ok()) {
     context.err() << "error: " << explain_crm_failure(problems.error(), config) << "\n";
     return exit_code_for(problems.error());
   }
-  // The key check before this one has already told what is wrong with the alternate key and how
-  // to create it.
-  std::erase_if(*problems,
-                [](const mapping::Problem& problem) { return problem.key == "crm.alternate_key"; });
   const std::string file = lead_mapping.source.string();
   if (problems->empty()) {
     context.out() << "mapping  " << file << ": OK (" << lead_mapping.fields.size() << " columns)\n";

@@ -81,17 +81,10 @@ Problem problem_at(const LeadMapping& mapping, const FieldMapping& field, std::s
   return Problem{field.column, field.line, std::move(message), mapping.source};
 }
 
-std::string key_advice(const std::string& key, const std::string& column) {
-  return "create it in Power Apps (Tables > Lead > Keys > New key, name " + key + ", column " +
-         column + ") or with POST EntityDefinitions(LogicalName='lead')/Keys {\"SchemaName\": \"" +
-         key + "\", \"DisplayName\": ..., \"KeyAttributes\": [\"" + column +
-         "\"]}; pushes address leads by this key";
-}
-
 } // namespace
 
-Result<std::vector<Problem>> compare_with_metadata(const LeadMapping& mapping, MetadataSource& crm,
-                                                   const std::string& alternate_key) {
+Result<std::vector<Problem>> compare_with_metadata(const LeadMapping& mapping,
+                                                   MetadataSource& crm) {
   std::vector<Problem> problems;
   const std::string entity(lead_entity);
   for (const auto& field : mapping.fields) {
@@ -123,34 +116,6 @@ Result<std::vector<Problem>> compare_with_metadata(const LeadMapping& mapping, M
     }
   }
 
-  const FieldMapping* key_field = mapping.find_field("identity.id");
-  const std::string key_column = key_field ? key_field->column : alternate_key;
-  const int key_line = key_field ? key_field->line : 0;
-  LEADSYNC_TRY(const KeyStatus status, crm.alternate_key_status(entity, alternate_key));
-  auto key_problem = [&](std::string message) {
-    problems.push_back(Problem{"crm.alternate_key", key_line, std::move(message), mapping.source});
-  };
-  switch (status) {
-  case KeyStatus::active:
-    break;
-  case KeyStatus::missing:
-    key_problem("alternate key " + alternate_key +
-                " is missing on the lead table: " + key_advice(alternate_key, key_column));
-    break;
-  case KeyStatus::pending:
-  case KeyStatus::in_progress:
-    key_problem("alternate key " + alternate_key + " is still being built by the CRM (index " +
-                (status == KeyStatus::pending ? "Pending" : "In Progress") +
-                "): wait until Power Apps shows it Active, then run `leadsync check` again");
-    break;
-  case KeyStatus::failed:
-    key_problem("building the index of alternate key " + alternate_key +
-                " failed (often because existing leads share a " + key_column +
-                " value): remove the duplicates, then reactivate the key in Power Apps (Tables > "
-                "Lead > Keys > " +
-                alternate_key + " > Reactivate)");
-    break;
-  }
   return problems;
 }
 

@@ -188,15 +188,14 @@ TEST_F(TableDefinitionsTest, TheShippedMappingMatchesTheEmulatorsLeadTable) {
   start();
   sync::CrmMetadata metadata(*client_);
 
-  const auto problems =
-      mapping::compare_with_metadata(shipped_mapping(), metadata, "leadsync_externalid");
+  const auto problems = mapping::compare_with_metadata(shipped_mapping(), metadata);
 
   ASSERT_TRUE(problems.ok()) << problems.error().describe();
   for (const auto& problem : *problems) {
     ADD_FAILURE() << problem.describe();
   }
-  // The table's columns once (three requests), then the keys.
-  EXPECT_EQ(requests_.load(), 4);
+  // The table's columns once: three requests.
+  EXPECT_EQ(requests_.load(), 3);
 }
 
 TEST_F(TableDefinitionsTest, EachDifferenceFromTheCrmIsAProblemOnItsEntry) {
@@ -214,7 +213,7 @@ TEST_F(TableDefinitionsTest, EachDifferenceFromTheCrmIsAProblemOnItsEntry) {
   }
   sync::CrmMetadata metadata(*client_);
 
-  const auto problems = mapping::compare_with_metadata(changed, metadata, "leadsync_externalid");
+  const auto problems = mapping::compare_with_metadata(changed, metadata);
 
   ASSERT_TRUE(problems.ok()) << problems.error().describe();
   ASSERT_EQ(problems->size(), 3U);
@@ -227,18 +226,6 @@ TEST_F(TableDefinitionsTest, EachDifferenceFromTheCrmIsAProblemOnItsEntry) {
   EXPECT_THAT(by_column.at("leadsync_nosuchcolumn").message,
               HasSubstr("does not exist in the CRM"));
   EXPECT_THAT(by_column.at("companyname").message, HasSubstr("the CRM has String"));
-}
-
-TEST_F(TableDefinitionsTest, AKeyThatIsNotActiveIsReportedThroughTheAdapter) {
-  start();
-  sync::CrmMetadata metadata(*client_);
-
-  const auto status = metadata.alternate_key_status("lead", "leadsync_nosuchkey");
-  const auto active = metadata.alternate_key_status("lead", "leadsync_externalid");
-
-  ASSERT_TRUE(status.ok() && active.ok());
-  EXPECT_EQ(*status, mapping::KeyStatus::missing);
-  EXPECT_EQ(*active, mapping::KeyStatus::active);
 }
 
 TEST_F(TableDefinitionsTest, AnUnknownTableIsAnErrorNotAMissingColumn) {

@@ -70,7 +70,6 @@ public:
       {"leadsync_enrichmentsource", {"String", 200}},
       {"leadsync_enrichedon", {"DateTime", std::nullopt}},
   };
-  KeyStatus key_status = KeyStatus::active;
   std::optional<Error> failure;
 
   Result<std::optional<AttributeInfo>> attribute(const std::string& entity,
@@ -84,18 +83,10 @@ public:
     const auto found = columns.find(column);
     return found == columns.end() ? std::optional<AttributeInfo>() : found->second;
   }
-
-  Result<KeyStatus> alternate_key_status(const std::string& entity,
-                                         const std::string& key_name) override {
-    if (entity != "lead" || key_name != "leadsync_externalid") {
-      return KeyStatus::missing;
-    }
-    return key_status;
-  }
 };
 
 std::vector<Problem> compare(FakeMetadata& crm) {
-  auto problems = compare_with_metadata(shipped_mapping(), crm, "leadsync_externalid");
+  auto problems = compare_with_metadata(shipped_mapping(), crm);
   if (!problems) {
     throw std::runtime_error(problems.error().message);
   }
@@ -144,34 +135,10 @@ TEST(CompareWithMetadata, CrmColumnShorterThanTheMappingsLimitIsReported) {
                         "max_length = 60"));
 }
 
-TEST(CompareWithMetadata, MissingAlternateKeySaysHowToCreateIt) {
-  FakeMetadata crm;
-  crm.key_status = KeyStatus::missing;
-  const auto problems = compare(crm);
-  ASSERT_EQ(problems.size(), 1u);
-  EXPECT_EQ(problems[0].key, "crm.alternate_key");
-  EXPECT_THAT(problems[0].message,
-              HasSubstr("alternate key leadsync_externalid is missing on the lead table: create it "
-                        "in Power Apps"));
-}
-
-TEST(CompareWithMetadata, KeyStillBeingBuiltOrFailedIsReported) {
-  FakeMetadata crm;
-  crm.key_status = KeyStatus::pending;
-  auto problems = compare(crm);
-  ASSERT_EQ(problems.size(), 1u);
-  EXPECT_THAT(problems[0].message, HasSubstr("still being built by the CRM (index Pending)"));
-
-  crm.key_status = KeyStatus::failed;
-  problems = compare(crm);
-  ASSERT_EQ(problems.size(), 1u);
-  EXPECT_THAT(problems[0].message, HasSubstr("Reactivate"));
-}
-
 TEST(CompareWithMetadata, UnreachableCrmIsAnErrorNotAProblemList) {
   FakeMetadata crm;
   crm.failure = Error::make(ErrorCategory::unavailable, "connection refused", true);
-  auto problems = compare_with_metadata(shipped_mapping(), crm, "leadsync_externalid");
+  auto problems = compare_with_metadata(shipped_mapping(), crm);
   ASSERT_FALSE(problems.ok());
   EXPECT_EQ(problems.error().category, ErrorCategory::unavailable);
 }

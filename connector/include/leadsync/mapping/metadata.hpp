@@ -19,25 +19,19 @@ struct AttributeInfo {
   std::optional<int> max_length; // String and Memo columns
 };
 
-enum class KeyStatus { missing, pending, in_progress, active, failed };
-
 class MetadataSource {
 public:
   virtual ~MetadataSource() = default;
   // The column's metadata; nullopt when the table has no such column.
   virtual Result<std::optional<AttributeInfo>> attribute(const std::string& logical_entity,
                                                          const std::string& column) = 0;
-  // The index status of the alternate key named `key_name` (missing when not defined).
-  virtual Result<KeyStatus> alternate_key_status(const std::string& logical_entity,
-                                                 const std::string& key_name) = 0;
 };
 
 // Every difference between the mapping and the CRM's lead table, each with the mapping file's line
 // and what to do: a column the CRM lacks (create it with this type, or remove the entry), a column
-// of another type, a CRM column shorter than the mapping's max_length, and an alternate key that is
-// missing, still being built or failed. Fails with the source's error when the CRM could not be
-// asked.
-Result<std::vector<Problem>> compare_with_metadata(const LeadMapping& mapping, MetadataSource& crm,
-                                                   const std::string& alternate_key);
+// of another type, and a CRM column shorter than the mapping's max_length. (The alternate key is
+// `leadsync check`'s own question, with the steps to create it.) Fails with the source's error
+// when the CRM could not be asked.
+Result<std::vector<Problem>> compare_with_metadata(const LeadMapping& mapping, MetadataSource& crm);
 
 } // namespace leadsync::mapping

@@ -1,7 +1,7 @@
 #pragma once
 // mapping::MetadataSource over the Dataverse client, for `leadsync check`: the first question about
 // a table reads all its column definitions at once (DataverseClient::table_columns, three requests)
-// and later questions are answered from them; alternate keys are asked each time.
+// and later questions are answered from them.
 
 #include "leadsync/core/result.hpp"
 #include "leadsync/dataverse/client.hpp"
@@ -20,8 +20,6 @@ public:
 
   Result<std::optional<mapping::AttributeInfo>> attribute(const std::string& logical_entity,
                                                           const std::string& column) override;
-  Result<mapping::KeyStatus> alternate_key_status(const std::string& logical_entity,
-                                                  const std::string& key_name) override;
 
 private:
   using Columns = std::map<std::string, mapping::AttributeInfo, std::less<>>;
