@@ -52,21 +52,14 @@ Result<LeaseRecovery> recover_leases_of_dead_pushes(store::Store& store, const s
                                                     long own_pid, const ProcessAlive& alive) {
   LEADSYNC_TRY(const auto holders, store.outbox_lease_holders());
   LeaseRecovery recovery;
-  for (const auto& [worker, entries] : holders) {
-    const auto name = parse_worker_name(worker, /*with_thread=*/true);
+  for (const auto& holder : holders) {
+    const auto name = parse_worker_name(holder.first, /*with_thread=*/true);
     const bool gone = name && name->host == host && name->pid != own_pid && !alive(name->pid);
-    if (!gone) {
-      recovery.held_by_others += entries;
-      const std::string holder = name ? process_name(name->host, name->pid) : worker;
-      if (std::find(recovery.holders.begin(), recovery.holders.end(), holder) ==
-          recovery.holders.end()) {
-        recovery.holders.push_back(holder);
-      }
+    const bool freed_already =
+        gone && std::find(recovery.dead_pids.begin(), recovery.dead_pids.end(), name->pid) !=
+                    recovery.dead_pids.end();
+    if (!gone || freed_already) { // freeing a process frees all of its threads
       continue;
-    }
-    if (std::find(recovery.dead_pids.begin(), recovery.dead_pids.end(), name->pid) !=
-        recovery.dead_pids.end()) {
-      continue; // all of this process's threads were freed by the prefix already
     }
     LEADSYNC_TRY(const auto freed,
                  store.release_leases_of(process_name(name->host, name->pid) + ":"));

@@ -16,10 +16,8 @@
 namespace leadsync::sync {
 
 struct LeaseRecovery {
-  std::vector<long> dead_pids;      // pushes of this host that are gone, whose leases were freed
-  std::int64_t freed = 0;           // entries freed
-  std::int64_t held_by_others = 0;  // entries leased by live pushes or pushes on other hosts
-  std::vector<std::string> holders; // their worker names (host:pid)
+  std::vector<long> dead_pids; // pushes of this host that are gone, whose leases were freed
+  std::int64_t freed = 0;      // entries freed
 };
 
 // Whether a process with this pid runs on this host.
