@@ -209,7 +209,8 @@ void add_leads_command(CLI::App& app, Context& context, int& exit_code) {
 
   auto show_options = std::make_shared<ShowOptions>();
   auto* show = leads->add_subcommand("show", "Show one lead");
-  show->add_option("ID", show_options->id, "The lead's id, whole or its first characters")
+  show->add_option("ID", show_options->id,
+                   "The lead's id: whole, as `leads list` shows it (its end), or its start")
       ->required();
   show->add_flag("--json", show_options->json, "Print the lead in leadsync's JSON form");
   show->callback(
