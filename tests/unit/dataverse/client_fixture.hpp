@@ -48,8 +48,10 @@ protected:
     ClientOptions options;
     options.url = kOrg;
     client_ = std::make_unique<DataverseClient>(
-        options, std::make_shared<http::Pipeline>(std::move(policies), transport_), limiter_,
-        random_);
+        options,
+        std::make_shared<http::Pipeline>(std::move(policies),
+                                         std::make_shared<fakes::UrlLoggingTransport>(transport_)),
+        limiter_, random_);
   }
 
   fakes::RecordingTransport::Call call(std::size_t index) const { return transport_->call(index); }

@@ -49,6 +49,12 @@ public:
   RecordingTransport& then_respond(int status, Headers headers = {}, std::string body = {}) {
     return then_respond(make_response(status, std::move(headers), std::move(body)));
   }
+  // A JSON body, as the Web API sends it (Content-Type and OData-Version).
+  RecordingTransport& then_json(int status, std::string body, Headers headers = {}) {
+    headers.set("Content-Type", "application/json; odata.metadata=minimal");
+    headers.set("OData-Version", "4.0");
+    return then_respond(make_response(status, std::move(headers), std::move(body)));
+  }
   RecordingTransport& then_fail(ErrorCategory category, std::string message, bool retryable) {
     std::lock_guard lock(mutex_);
     script_.emplace_back(Error::make(category, std::move(message), retryable));
@@ -69,7 +75,8 @@ public:
       hook = hook_;
       if (script_.empty()) {
         answer = fail(ErrorCategory::internal, "RecordingTransport: no scripted answer for call " +
-                                                   std::to_string(calls_.size()));
+                                                   std::to_string(calls_.size()) + " (" +
+                                                   request.method + " " + request.url + ")");
       } else {
         answer = std::move(script_.front());
         script_.pop_front();
@@ -89,6 +96,10 @@ public:
     std::lock_guard lock(mutex_);
     return calls_.size();
   }
+  Call call(std::size_t index) const {
+    std::lock_guard lock(mutex_);
+    return calls_.at(index);
+  }
 
 private:
   mutable std::mutex mutex_;
@@ -106,16 +117,25 @@ inline NextPolicy next_to(Transport& transport) {
 
 // Records each wait and advances the clock by it instead of sleeping. A hook can act during the
 // wait (cancel the call, for instance); a cancelled token ends the wait as a real Sleeper would.
+// Thread-safe: requests on several threads may wait at once.
 class RecordingSleeper final : public Sleeper {
 public:
   explicit RecordingSleeper(ManualClock& clock) : clock_(clock) {}
 
-  void during_wait(std::function<void()> hook) { hook_ = std::move(hook); }
+  void during_wait(std::function<void()> hook) {
+    std::lock_guard lock(mutex_);
+    hook_ = std::move(hook);
+  }
 
   bool sleep_for(std::chrono::nanoseconds duration, const CancellationToken& cancel) override {
-    waits_.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(duration));
-    if (hook_) {
-      hook_();
+    std::function<void()> hook;
+    {
+      std::lock_guard lock(mutex_);
+      waits_.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(duration));
+      hook = hook_;
+    }
+    if (hook) {
+      hook();
     }
     if (cancel.cancelled()) {
       return false;
@@ -124,10 +144,14 @@ public:
     return true;
   }
 
-  const std::vector<std::chrono::milliseconds>& waits() const { return waits_; }
+  std::vector<std::chrono::milliseconds> waits() const {
+    std::lock_guard lock(mutex_);
+    return waits_;
+  }
 
 private:
   ManualClock& clock_;
+  mutable std::mutex mutex_;
   std::function<void()> hook_;
   std::vector<std::chrono::milliseconds> waits_;
 };
