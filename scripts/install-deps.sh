@@ -8,7 +8,7 @@ packages=(
   libcpprest-dev libboost-dev libssl-dev
   nlohmann-json3-dev libgtest-dev libgmock-dev
   libsqlite3-dev sqlite3 libpq-dev libpqxx-dev postgresql
-  libphonenumber-dev libpsl-dev libicu-dev
+  libphonenumber-dev libpsl-dev libicu-dev libmimalloc-dev
   libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
   clang-format clang-tidy
 )

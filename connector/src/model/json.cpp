@@ -489,6 +489,111 @@ template <Record T> json encode(const T& record) {
   return object;
 }
 
+// ---- writing text directly
+// ---------------------------------------------------------------------------------------------
+// The same document as encode(value).dump(), without building the tree first: a bulk import
+// writes a million of them, and the tree's allocations cost more than the text. Members come out
+// in key order, as nlohmann's std::map-based objects give them.
+
+// Appends `text` as a JSON string. Plain ASCII goes straight in; anything else (escapes, UTF-8,
+// which nlohmann validates) through nlohmann's own serializer.
+void append_string(std::string& out, std::string_view text) {
+  const bool plain = std::all_of(text.begin(), text.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte >= 0x20 && byte < 0x80 && c != '"' && c != '\\';
+  });
+  if (plain) {
+    out += '"';
+    out += text;
+    out += '"';
+  } else {
+    out += json(text).dump();
+  }
+}
+
+void write(std::string& out, const std::string& text) {
+  append_string(out, text);
+}
+void write(std::string& out, bool value) {
+  out += value ? "true" : "false";
+}
+void write(std::string& out, int value) {
+  fmt::format_to(std::back_inserter(out), "{}", value);
+}
+void write(std::string& out, std::int64_t value) {
+  fmt::format_to(std::back_inserter(out), "{}", value);
+}
+void write(std::string& out, double value) {
+  out += json(value).dump(); // nlohmann's shortest round-trip form, "0.0" for zero
+}
+void write(std::string& out, TimePoint time) {
+  append_string(out, format_time(time));
+}
+void write(std::string& out, Date date) {
+  append_string(out, format_date(date));
+}
+template <typename E>
+requires std::is_enum_v<E>
+void write(std::string& out, E value) {
+  append_string(out, enum_name(value));
+}
+template <typename T> void write(std::string& out, const std::optional<T>& value);
+template <typename T> void write(std::string& out, const std::vector<T>& values);
+template <Record T> void write(std::string& out, const T& record);
+
+template <typename T> void write(std::string& out, const std::optional<T>& value) {
+  write(out, *value);
+}
+
+template <typename T> void write(std::string& out, const std::vector<T>& values) {
+  out += '[';
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i != 0) {
+      out += ',';
+    }
+    write(out, values[i]);
+  }
+  out += ']';
+}
+
+// The positions, in Fields<T>::each order, of T's members sorted by key.
+template <Record T> const std::vector<std::size_t>& key_order() {
+  static const std::vector<std::size_t> order = [] {
+    std::vector<std::string_view> keys;
+    T sample{};
+    Fields<T>::each(sample, [&keys](const char* key, const auto&) { keys.emplace_back(key); });
+    std::vector<std::size_t> positions(keys.size());
+    for (std::size_t i = 0; i < positions.size(); ++i) {
+      positions[i] = i;
+    }
+    std::sort(positions.begin(), positions.end(),
+              [&keys](std::size_t a, std::size_t b) { return keys[a] < keys[b]; });
+    return positions;
+  }();
+  return order;
+}
+
+template <Record T> void write(std::string& out, const T& record) {
+  out += '{';
+  bool first = true;
+  // A record has at most a few dozen members: finding each by position is cheaper than sorting
+  // them per call.
+  for (const auto wanted : key_order<T>()) {
+    std::size_t position = 0;
+    Fields<T>::each(record, [&](const char* key, const auto& member) {
+      if (position++ != wanted || omitted(member)) {
+        return;
+      }
+      out += first ? "" : ",";
+      first = false;
+      append_string(out, key);
+      out += ':';
+      write(out, member);
+    });
+  }
+  out += '}';
+}
+
 // ---- reading
 // ----------------------------------------------------------------------------------------------
 
@@ -857,6 +962,13 @@ Result<TimePoint> invalid_time(std::string_view text, std::string_view reason) {
 
 json to_json(const Lead& lead) {
   return encode(lead);
+}
+
+std::string to_json_text(const Lead& lead) {
+  std::string text;
+  text.reserve(2048);
+  write(text, lead);
+  return text;
 }
 
 Result<Lead> lead_from_json(const json& document) {

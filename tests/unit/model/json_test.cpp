@@ -139,6 +139,34 @@ TEST(LeadJson, FullyPopulatedLeadRoundTripsThroughText) {
   EXPECT_EQ(*decoded, original);
 }
 
+// to_json_text writes the document without the tree; it must be byte for byte what dump() gives,
+// since both kinds of text end up side by side in the store.
+TEST(LeadJsonText, IsExactlyWhatDumpGivesForAFullLead) {
+  const Lead lead = fully_populated_lead();
+  EXPECT_EQ(to_json_text(lead), to_json(lead).dump());
+}
+
+TEST(LeadJsonText, IsExactlyWhatDumpGivesForADefaultLead) {
+  EXPECT_EQ(to_json_text(Lead{}), to_json(Lead{}).dump());
+}
+
+TEST(LeadJsonText, EscapesQuotesBackslashesAndControlCharactersAsDumpDoes) {
+  Lead lead = fully_populated_lead();
+  lead.person.first_name = "say \"hi\"\\ now";
+  lead.description = std::string("line 1\nline 2\ttab \x01 bell\x7f del ") + "\u00e9t\u00e9";
+  lead.qualification.scores.fit = 0.1 + 0.2; // not a short decimal
+  const auto text = to_json_text(lead);
+  EXPECT_EQ(text, to_json(lead).dump());
+  EXPECT_THAT(text, HasSubstr(R"("say \"hi\"\\ now")"));
+  EXPECT_THAT(text, HasSubstr(R"(line 1\nline 2\ttab \u0001 bell)"));
+}
+
+TEST(LeadJsonText, RefusesTextThatIsNotUtf8AsDumpDoes) {
+  Lead lead;
+  lead.person.last_name = "\xff\xfe";
+  EXPECT_THROW((void)to_json_text(lead), nlohmann::json::type_error);
+}
+
 TEST(LeadJson, DefaultLeadRoundTripsToAnEqualLead) {
   const auto decoded = lead_from_json(to_json(Lead{}));
   ASSERT_TRUE(decoded.ok()) << decoded.error().message;

@@ -150,6 +150,17 @@ TEST_F(SqliteStoreTest, AVersion1DatabaseGainsTheRunOwnerAndKeepsItsRuns) {
   EXPECT_TRUE(contains(next.owner, ":" + std::to_string(::getpid()))) << next.owner;
 }
 
+TEST_F(SqliteStoreTest, AWriteThroughAnotherConnectionChangesTheForeignWriteMarker) {
+  const auto path = dir_ / "state.db";
+  auto importer = open(path);
+  auto other = open(path); // another process, as far as SQLite is concerned
+  const auto before = importer->foreign_write_marker().value();
+
+  ASSERT_TRUE(other->create_lead(sample_lead()).ok());
+
+  EXPECT_NE(importer->foreign_write_marker().value(), before);
+}
+
 TEST_F(SqliteStoreTest, ReopeningKeepsLeadsAndTheirOutboxEntries) {
   const auto path = dir_ / "state.db";
   std::string id;

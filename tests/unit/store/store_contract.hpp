@@ -905,6 +905,36 @@ TEST_P(StoreContract, FindLeadsLeavesOutTombstonesAndDomainMatchesCreatedLater) 
   EXPECT_TRUE(store().find_leads(LeadLookup{}).value().empty());
 }
 
+TEST_P(StoreContract, ScanLookupKeysGivesEveryKeyFindLeadsMatchesOn) {
+  auto lead = lead_named("Ada", "Lovelace");
+  lead.person.emails = {"Ada@Example.com", "ada@analytical.org"};
+  model::Phone phone;
+  phone.e164 = "+14155550100";
+  lead.person.phones = {phone};
+  lead.company.domain = "Example.com";
+  create(lead);
+  create(lead_named("No", "Keys"));
+
+  std::set<std::pair<LookupKind, std::string>> keys;
+  ASSERT_TRUE(store()
+                  .scan_lookup_keys([&keys](LookupKind kind, std::string_view key) {
+                    keys.emplace(kind, std::string(key));
+                  })
+                  .ok());
+
+  EXPECT_EQ(keys,
+            (std::set<std::pair<LookupKind, std::string>>{{LookupKind::email, "ada@example.com"},
+                                                          {LookupKind::email, "ada@analytical.org"},
+                                                          {LookupKind::phone, "+14155550100"},
+                                                          {LookupKind::domain, "example.com"}}));
+}
+
+TEST_P(StoreContract, ItsOwnWritesLeaveTheForeignWriteMarkerAlone) {
+  const auto before = store().foreign_write_marker().value();
+  create(lead_named("Ada", "Lovelace"));
+  EXPECT_EQ(store().foreign_write_marker().value(), before);
+}
+
 // ---- checkpoints, runs, events, stats
 // ---------------------------------------------------------------------
 

@@ -94,6 +94,11 @@ struct PipelineTuning {
   // writes every index page it touched once, so fewer, larger ones cost less per row: 4,000 rows
   // import about 25% faster than 1,000, for some 15 MB more of staged leads.
   std::size_t batch_rows = 4000;
+  // Niceness the normalizer threads add to their own (Linux nice values are per thread). The
+  // writer is the one stage that cannot run in parallel: when normalizers and writer compete for
+  // the cores, the writer going first keeps every core busy (2 cores: about 10% faster). 0 leaves
+  // them as they are.
+  int normalizer_nice = 5;
 };
 
 struct ImportProgress {

@@ -19,6 +19,9 @@
 namespace leadsync::model {
 
 nlohmann::json to_json(const Lead& lead);
+// to_json(lead).dump(), written without building the tree (several times faster). Throws
+// nlohmann::json::type_error, as dump() does, for text that is not UTF-8.
+std::string to_json_text(const Lead& lead);
 Result<Lead> lead_from_json(const nlohmann::json& document);
 Result<Lead> lead_from_json_text(std::string_view text); // parse + convert
 

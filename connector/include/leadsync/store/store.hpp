@@ -9,9 +9,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace leadsync::store {
@@ -54,6 +56,9 @@ struct LeadLookup {
   // thousands of leads; an import that tracks the leads it created itself leaves them out this way.
   std::optional<TimePoint> domain_created_before;
 };
+
+// What a key passed to Store::scan_lookup_keys is.
+enum class LookupKind { email, phone, domain };
 
 struct LeadFilter {
   std::optional<model::LifecycleStage> stage;
@@ -160,6 +165,14 @@ public:
   // Live leads holding any of the lookup's e-mails, phones or domains, each once, oldest first: the
   // find_by_* lookups of many candidates in one call.
   virtual Result<std::vector<model::Lead>> find_leads(const LeadLookup& lookup) = 0;
+  // Calls `visit` with every key find_leads matches on (e-mails and domains lower-cased, phones in
+  // E.164), tombstones' keys possibly included: for a caller that screens many candidates itself
+  // before asking find_leads (a bulk import). A key held by several leads may come more than once.
+  virtual Status
+  scan_lookup_keys(const std::function<void(LookupKind, std::string_view)>& visit) = 0;
+  // A number that changes whenever leads are written through another connection or process (not
+  // through this Store object): a caller holding what scan_lookup_keys gave knows it is stale.
+  virtual Result<std::int64_t> foreign_write_marker() = 0;
   // Every write (as create_lead / update_lead would do it, outbox entries included) and, when
   // given, the checkpoint, in ONE transaction: all of it is stored or none of it. A failing write
   // (stale version, duplicate or invalid id, missing lead) fails the batch with the error of that

@@ -11,10 +11,13 @@
 #include "pipeline/detail/rows.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
+#include <sys/resource.h>
 #include <system_error>
 #include <thread>
+#include <unistd.h>
 
 namespace leadsync::importer {
 namespace {
@@ -88,6 +91,20 @@ std::vector<std::string> resume_conflicts(const CsvImportOptions& options,
             model::format_date(*options.acquired_on));
   }
   return conflicts;
+}
+
+// Lowers the calling thread's priority by `nice`, once per thread. Failing is harmless: the import
+// is only a little slower.
+void be_nicer_once(int nice) {
+  thread_local bool done = false;
+  if (!done && nice > 0) {
+    errno = 0;
+    const int current = ::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()));
+    if (errno == 0) {
+      (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), current + nice);
+    }
+  }
+  done = true;
 }
 
 std::string join(const std::vector<std::string>& parts, std::string_view separator) {
@@ -434,7 +451,8 @@ public:
           }
           return chunk;
         },
-        [&normalizer](detail::RecordChunk&& chunk) {
+        [&normalizer, nice = tuning.normalizer_nice](detail::RecordChunk&& chunk) {
+          be_nicer_once(nice);
           return normalizer.normalize(std::move(chunk));
         });
 

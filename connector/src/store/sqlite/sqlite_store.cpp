@@ -239,10 +239,17 @@ Result<RunRecord> read_run(const Query& row) {
   return run;
 }
 
+std::string document_text(const model::Lead& lead) {
+  return model::to_json_text(lead);
+}
+std::string document_text(const model::BehaviourEvent& event) {
+  return model::to_json(event).dump();
+}
+
 // Serializes a document for a TEXT column. nlohmann::json refuses text that is not UTF-8.
 template <typename T> Result<std::string> to_document(const T& value, std::string_view what) {
   try {
-    return model::to_json(value).dump();
+    return document_text(value);
   } catch (const nlohmann::json::exception& error) {
     return fail(ErrorCategory::invalid_argument, std::string(what) +
                                                      " cannot be stored: " + error.what() +
@@ -475,6 +482,32 @@ public:
                  "ORDER BY leads.created_at, leads.id"}),
             emails.dump(), phones.dump(), domains.dump(), created_before));
     return read_leads(query);
+  }
+
+  Status scan_lookup_keys(const std::function<void(LookupKind, std::string_view)>& visit) override {
+    std::lock_guard lock(mutex_);
+    // Each part reads one index in its own order: no sorting, no lookups into the leads table.
+    LEADSYNC_TRY(auto query,
+                 database_.query("SELECT 0, email FROM lead_emails UNION ALL "
+                                 "SELECT 1, e164 FROM lead_phones UNION ALL "
+                                 "SELECT 2, company_domain FROM leads WHERE company_domain <> ''"));
+    for (;;) {
+      LEADSYNC_TRY(const bool has_row, query.step());
+      if (!has_row) {
+        return ok_status();
+      }
+      const auto kind = query.integer(0);
+      visit(kind == 0   ? LookupKind::email
+            : kind == 1 ? LookupKind::phone
+                        : LookupKind::domain,
+            query.text_view(1));
+    }
+  }
+
+  // SQLite's data_version changes when another connection commits, never for this one's own.
+  Result<std::int64_t> foreign_write_marker() override {
+    std::lock_guard lock(mutex_);
+    return database_.query_integer("PRAGMA data_version");
   }
 
   Result<LeadPage> list_leads(const LeadFilter& filter, const PageRequest& page) override {

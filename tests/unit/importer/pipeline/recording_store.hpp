@@ -5,6 +5,7 @@
 #include "leadsync/store/store.hpp"
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +22,14 @@ public:
   };
   std::vector<Batch> batches;
   std::optional<std::size_t> fail_batch; // 0-based index of the write_batch call that fails
+  // Called after each batch is written, with its 0-based index: another process writing meanwhile.
+  std::function<void(std::size_t)> after_batch;
+  // Added to the inner store's foreign_write_marker: a test's way of saying "another process
+  // wrote".
+  std::int64_t foreign_writes = 0;
+  // find_leads calls and the keys they asked about.
+  std::size_t find_leads_calls = 0;
+  std::size_t keys_asked = 0;
 
   Result<std::vector<model::Lead>>
   write_batch(std::vector<store::LeadWrite> writes,
@@ -30,7 +39,11 @@ public:
       return fail(ErrorCategory::storage, "disk full (injected)");
     }
     batches.push_back({writes.size(), checkpoint});
-    return inner_.write_batch(std::move(writes), checkpoint);
+    auto written = inner_.write_batch(std::move(writes), checkpoint);
+    if (written.ok() && after_batch) {
+      after_batch(batches.size() - 1);
+    }
+    return written;
   }
 
   Result<model::Lead> create_lead(model::Lead lead, const store::WriteOptions& options) override {
@@ -61,7 +74,17 @@ public:
     return inner_.list_leads(filter, page);
   }
   Result<std::vector<model::Lead>> find_leads(const store::LeadLookup& lookup) override {
+    ++find_leads_calls;
+    keys_asked += lookup.emails.size() + lookup.phones.size() + lookup.domains.size();
     return inner_.find_leads(lookup);
+  }
+  Status
+  scan_lookup_keys(const std::function<void(store::LookupKind, std::string_view)>& visit) override {
+    return inner_.scan_lookup_keys(visit);
+  }
+  Result<std::int64_t> foreign_write_marker() override {
+    LEADSYNC_TRY(const auto marker, inner_.foreign_write_marker());
+    return marker + foreign_writes;
   }
   Result<std::vector<store::OutboxEntry>>
   claim_outbox(const store::ClaimRequest& request) override {

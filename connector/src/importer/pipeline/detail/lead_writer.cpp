@@ -32,9 +32,31 @@ LeadWriter::LeadWriter(Stores stores, const Clock& clock, Random& random, MergeP
   from_store_.reserve(expected_leads);
 }
 
+Status LeadWriter::refresh_filter() {
+  if (filter_state_ == FilterState::off) {
+    return ok_status();
+  }
+  LEADSYNC_TRY(const auto marker, stores_.lookup.foreign_write_marker());
+  if (filter_state_ == FilterState::unbuilt) {
+    // The marker is read before the keys: a write in between shows as a change next time.
+    foreign_writes_ = marker;
+    LEADSYNC_TRY(filter_, StoredKeyFilter::load(stores_.lookup));
+    filter_state_ = FilterState::on;
+  } else if (marker != foreign_writes_) {
+    filter_.reset();
+    filter_state_ = FilterState::off;
+  }
+  return ok_status();
+}
+
+bool LeadWriter::may_be_stored(store::LookupKind kind, std::string_view key) const {
+  return !filter_ || filter_->may_hold(kind, key);
+}
+
 Status LeadWriter::look_up(std::span<const RowOutcome> rows) {
   candidates_.clear();
   candidates_by_key_.clear();
+  LEADSYNC_CHECK(refresh_filter());
   store::LeadLookup lookup;
   lookup.domain_created_before = domain_created_before_;
   for (const auto& row : rows) {
@@ -42,9 +64,18 @@ Status LeadWriter::look_up(std::span<const RowOutcome> rows) {
     if (!row.accepted || index_.find(row.keys)) {
       continue;
     }
-    lookup.emails.insert(lookup.emails.end(), row.lookups.emails.begin(), row.lookups.emails.end());
-    lookup.phones.insert(lookup.phones.end(), row.lookups.phones.begin(), row.lookups.phones.end());
-    if (!row.lookups.domain.empty()) {
+    for (const auto& email : row.lookups.emails) {
+      if (may_be_stored(store::LookupKind::email, email)) {
+        lookup.emails.push_back(email);
+      }
+    }
+    for (const auto& phone : row.lookups.phones) {
+      if (may_be_stored(store::LookupKind::phone, phone)) {
+        lookup.phones.push_back(phone);
+      }
+    }
+    if (!row.lookups.domain.empty() &&
+        may_be_stored(store::LookupKind::domain, row.lookups.domain)) {
       lookup.domains.push_back(row.lookups.domain);
     }
   }

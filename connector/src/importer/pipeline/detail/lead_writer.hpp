@@ -7,6 +7,7 @@
 #include "leadsync/importer/dedupe.hpp"
 #include "leadsync/store/store.hpp"
 #include "pipeline/detail/rows.hpp"
+#include "pipeline/detail/stored_key_filter.hpp"
 
 #include <cstddef>
 #include <optional>
@@ -52,6 +53,10 @@ private:
   // scratch store does not have it yet) the stored one.
   Result<Current> current(const std::string& id, const model::Lead* candidate);
   void stage(model::Lead lead, store::WriteKind kind);
+  // Builds the filter of stored keys on first use; drops it for good once another process writes
+  // leads (it no longer covers the store, so every key is asked about again).
+  Status refresh_filter();
+  bool may_be_stored(store::LookupKind kind, std::string_view key) const;
   std::vector<const model::Lead*> candidates_for(const StoreLookups& lookups) const;
 
   Stores stores_;
@@ -67,6 +72,10 @@ private:
   model::Lead fetched_;                 // the lead current() last read from a store
   std::vector<model::Lead> candidates_; // stored leads the batch may duplicate
   std::unordered_map<std::string, std::vector<std::size_t>> candidates_by_key_;
+  enum class FilterState { unbuilt, on, off };
+  FilterState filter_state_ = FilterState::unbuilt;
+  std::optional<StoredKeyFilter> filter_;
+  std::int64_t foreign_writes_ = 0; // the store's foreign_write_marker when the filter was built
 };
 
 } // namespace leadsync::importer::detail

@@ -141,6 +141,13 @@ std::string Query::text(int column) const {
   return data == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(data), size);
 }
 
+std::string_view Query::text_view(int column) const {
+  const auto* data = sqlite3_column_text(statement_, column);
+  const int size = sqlite3_column_bytes(statement_, column);
+  return data == nullptr ? std::string_view()
+                         : std::string_view(reinterpret_cast<const char*>(data), size);
+}
+
 std::optional<std::int64_t> Query::optional_integer(int column) const {
   if (is_null(column)) {
     return std::nullopt;

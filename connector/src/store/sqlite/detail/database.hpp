@@ -55,6 +55,8 @@ public:
   bool is_null(int column) const;
   std::int64_t integer(int column) const;
   std::string text(int column) const;
+  // The column's text without a copy; valid until the next step() or the query's end.
+  std::string_view text_view(int column) const;
   std::optional<std::int64_t> optional_integer(int column) const;
 
 private:
