@@ -19,10 +19,11 @@
 namespace leadsync::bench {
 
 struct ChildRun {
-  int exit_code = -1;   // 128 + the signal when it was killed
-  double seconds = 0;   // from start to exit
-  long max_rss_kib = 0; // peak resident memory (getrusage of the child)
-  std::string out;      // its standard output; standard error passes through
+  int exit_code = -1;     // 128 + the signal when it was killed
+  double seconds = 0;     // from start to exit
+  long max_rss_kib = 0;   // peak resident memory (getrusage of the child)
+  double cpu_seconds = 0; // user + system time of all its threads
+  std::string out;        // its standard output; standard error passes through
 };
 
 // Runs argv in `dir` with stdout captured and measures it.
@@ -67,6 +68,10 @@ inline ChildRun run_child(const std::vector<std::string>& argv, const std::files
   run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   run.max_rss_kib = usage.ru_maxrss;
+  const auto seconds_of = [](const timeval& time) {
+    return static_cast<double>(time.tv_sec) + static_cast<double>(time.tv_usec) / 1e6;
+  };
+  run.cpu_seconds = seconds_of(usage.ru_utime) + seconds_of(usage.ru_stime);
   return run;
 }
 

@@ -7,10 +7,13 @@
 //   import_bench [--rows N] [--keep DIR] [--no-node]
 //
 // --keep DIR writes the list and the stores into DIR and leaves them there (for profiling);
-// --no-node skips the Node pipeline. The Node packages are installed with `npm ci` the first time
-// (better-sqlite3 compiles from source, about two minutes).
+// --no-node skips the Node pipeline. It also times leadsync's phone validation (libphonenumber)
+// alone on one core, over the list's phone column, and prints the ceiling that puts on the import.
+// The Node packages are installed with `npm ci` the first time (better-sqlite3 compiles from
+// source, about two minutes).
 
 #include "bench_support.hpp"
+#include "leadsync/importer/normalize.hpp"
 
 #include <array>
 #include <chrono>
@@ -25,6 +28,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -303,6 +307,45 @@ ListFigures write_list(const fs::path& path, std::size_t rows) {
   return figures;
 }
 
+// ---- the phone ceiling ------------------------------------------------------------------------
+
+// The region the import takes for a row's phone, from the list's country column.
+std::string_view region_of(std::string_view country) {
+  if (country == "Россия" || country == "Russia") {
+    return "RU";
+  }
+  if (country == "الإمارات") {
+    return "AE";
+  }
+  if (country == "السعودية") {
+    return "SA";
+  }
+  return "US";
+}
+
+// Microseconds per number of leadsync::importer::normalize_phone, as the import calls it, on one
+// thread over the phones of the list's first `rows` people.
+double phone_microseconds(std::size_t rows) {
+  std::vector<std::pair<std::string, std::string_view>> phones;
+  phones.reserve(rows);
+  for (std::uint64_t id = 0; id < rows; ++id) {
+    const auto p = person(id);
+    phones.emplace_back(p.phone, region_of(p.country));
+  }
+  std::size_t valid = 0;
+  const auto started = std::chrono::steady_clock::now();
+  for (const auto& [phone, region] : phones) {
+    valid += leadsync::importer::normalize_phone(phone, region).phone.valid ? 1 : 0;
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (valid == 0) {
+    std::fprintf(stderr, "no phone of the list is valid: the measurement is wrong\n");
+    std::exit(1);
+  }
+  return seconds * 1e6 / static_cast<double>(phones.size());
+}
+
 // ---- running the importers ------------------------------------------------------------------
 
 std::optional<ChildRun> run_node(const fs::path& list, const fs::path& work) {
@@ -418,6 +461,16 @@ int main(int argc, char** argv) {
   std::printf("  leadsync import: %.1f s, %s rows/s (process start to exit), peak RSS %.1f MB\n",
               ours.seconds, with_commas(our_rate).c_str(),
               static_cast<double>(ours.max_rss_kib) / 1024.0);
+  const auto cores = std::max(1U, std::thread::hardware_concurrency());
+  const double cpu_per_row = ours.cpu_seconds * 1e6 / static_cast<double>(rows);
+  std::printf("  leadsync used %.1f s of CPU: %.1f us per row over all threads, %.2f of %u cores "
+              "busy\n",
+              ours.cpu_seconds, cpu_per_row, ours.cpu_seconds / ours.seconds, cores);
+  std::fflush(stdout);
+  const double phone_us = phone_microseconds(std::min<std::size_t>(rows, 100'000));
+  std::printf("  phone validation alone (normalize_phone, one thread): %.1f us per number; %u "
+              "cores validating nothing else reach %s rows/s\n",
+              phone_us, cores, with_commas(cores * 1e6 / phone_us).c_str());
   std::fflush(stdout);
 
   if (node) {

@@ -13,6 +13,10 @@ namespace leadsync::store {
 struct SqliteOptions {
   std::filesystem::path path; // ":memory:" for an in-memory database
   std::chrono::milliseconds busy_timeout{5000};
+  // A file database copies its write-ahead log back on a thread of its own once the log holds
+  // this many pages (4 KB each), and within the commit itself should the log reach four times as
+  // many. 0: SQLite's automatic checkpoint at the same size, inside the commit that crosses it.
+  int background_checkpoint_pages = 4096;
 };
 
 // Opens (creating when missing) and migrates the database.

@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <condition_variable>
 #include <cstring>
 #include <fcntl.h>
 #include <limits>
@@ -31,6 +32,7 @@
 #include <set>
 #include <sys/stat.h>
 #include <system_error>
+#include <thread>
 #include <unistd.h>
 
 namespace leadsync::store {
@@ -328,10 +330,83 @@ Error entry_gone(std::int64_t seq) {
                          " does not exist (it was completed or dead-lettered already)");
 }
 
+// Copies the write-ahead log back into the database on a thread and connection of its own.
+// SQLite's automatic checkpoint runs inside the commit that crosses its threshold, copying pages
+// and waiting for two fsyncs while the writer waits: a 200,000-row import spent about 3 s of its
+// 16 s there on this machine's disk.
+class Checkpointer {
+public:
+  explicit Checkpointer(Database database) : database_(std::move(database)) {
+    thread_ = std::thread([this] { run(); });
+  }
+  Checkpointer(const Checkpointer&) = delete;
+  Checkpointer& operator=(const Checkpointer&) = delete;
+  ~Checkpointer() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_one();
+    thread_.join();
+  }
+
+  void request() {
+    {
+      std::lock_guard lock(mutex_);
+      requested_ = true;
+    }
+    wake_.notify_one();
+  }
+
+private:
+  void run() {
+    for (;;) {
+      {
+        std::unique_lock lock(mutex_);
+        wake_.wait(lock, [this] { return requested_ || stopping_; });
+        if (stopping_) {
+          return;
+        }
+        requested_ = false;
+      }
+      // Busy or failed: the next commit asks again, and the writer's own checkpoint at four times
+      // the size stays as a backstop.
+      (void)database_.checkpoint_passive();
+    }
+  }
+
+  Database database_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool requested_ = false;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
 class SqliteStore final : public Store {
 public:
-  SqliteStore(Database database, Clock& clock, Random& random)
-      : database_(std::move(database)), clock_(clock), random_(random) {}
+  SqliteStore(Database database, Clock& clock, Random& random,
+              std::unique_ptr<Checkpointer> checkpointer = nullptr, int checkpoint_pages = 0)
+      : database_(std::move(database)), clock_(clock), random_(random),
+        checkpointer_(std::move(checkpointer)) {
+    if (checkpointer_) {
+      database_.on_wal_commit([this, checkpoint_pages](int frames) {
+        if (frames >= 4 * checkpoint_pages) {
+          (void)database_.checkpoint_passive(); // the checkpointer is falling behind
+        } else if (frames >= checkpoint_pages) {
+          checkpointer_->request();
+        }
+      });
+    }
+  }
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+  ~SqliteStore() override {
+    if (checkpointer_) {
+      database_.on_wal_commit({});
+      checkpointer_.reset();
+    }
+  }
 
   Result<model::Lead> create_lead(model::Lead lead, const WriteOptions& options) override {
     LEADSYNC_CHECK(assign_id(lead));
@@ -1233,6 +1308,7 @@ private:
   Database database_;
   Clock& clock_;
   Random& random_;
+  std::unique_ptr<Checkpointer> checkpointer_; // file databases only
 };
 
 } // namespace
@@ -1254,7 +1330,17 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options, C
   LEADSYNC_TRY(auto database, Database::open(options.path.string(), options.busy_timeout));
   LEADSYNC_CHECK(configure(database, in_memory));
   LEADSYNC_CHECK(sqlite::migrate(database, clock));
-  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(std::move(database), clock, random));
+  std::unique_ptr<Checkpointer> checkpointer;
+  if (!in_memory && options.background_checkpoint_pages > 0) {
+    // Without its own connection the store falls back to SQLite's automatic checkpoint.
+    auto connection = Database::open(options.path.string(), options.busy_timeout);
+    if (connection.ok() && connection->execute("PRAGMA synchronous = NORMAL").ok()) {
+      checkpointer = std::make_unique<Checkpointer>(std::move(connection).value());
+    }
+  }
+  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(std::move(database), clock, random,
+                                                              std::move(checkpointer),
+                                                              options.background_checkpoint_pages));
 }
 
 } // namespace leadsync::store

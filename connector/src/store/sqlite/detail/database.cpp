@@ -184,6 +184,29 @@ Result<Database> Database::open(const std::string& path, std::chrono::millisecon
   return database;
 }
 
+void Database::on_wal_commit(std::function<void(int)> on_commit) {
+  wal_commit_ = std::make_unique<std::function<void(int)>>(std::move(on_commit));
+  sqlite3_wal_hook(
+      connection_.get(),
+      [](void* callback, sqlite3*, const char*, int frames) {
+        const auto& on_commit = *static_cast<std::function<void(int)>*>(callback);
+        if (on_commit) {
+          on_commit(frames);
+        }
+        return SQLITE_OK;
+      },
+      wal_commit_.get());
+}
+
+Status Database::checkpoint_passive() {
+  const int rc = sqlite3_wal_checkpoint_v2(connection_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                           nullptr, nullptr);
+  if (rc != SQLITE_OK) {
+    return error(rc, "copying the write-ahead log into the database");
+  }
+  return ok_status();
+}
+
 Result<Database::CachedStatement*> Database::prepare(const std::string& sql) {
   if (auto found = statements_.find(sql); found != statements_.end()) {
     return &found->second;

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -92,6 +93,14 @@ public:
   Result<std::string> query_text(const std::string& sql);
   Result<std::int64_t> query_integer(const std::string& sql);
 
+  // Calls `on_commit` with the number of frames in the write-ahead log after each commit that
+  // wrote to it, in place of SQLite's automatic checkpoint (sqlite3_wal_hook). An empty function
+  // puts nothing in its place: no checkpoint happens until one is asked for.
+  void on_wal_commit(std::function<void(int)> on_commit);
+  // Copies what it can of the write-ahead log back into the database, waiting for neither readers
+  // nor writers (PRAGMA wal_checkpoint(PASSIVE)).
+  Status checkpoint_passive();
+
   std::int64_t last_insert_rowid() const;
   std::int64_t changes() const; // rows changed by the last INSERT, UPDATE or DELETE
   const std::string& path() const { return path_; }
@@ -118,6 +127,8 @@ private:
 
   std::unique_ptr<sqlite3, Closer> connection_;
   std::string path_;
+  // Behind a pointer so that its address, which SQLite holds, survives a move of the Database.
+  std::unique_ptr<std::function<void(int)>> wal_commit_;
   // Declared after connection_ so the statements are finalized before the connection closes.
   std::unordered_map<std::string, CachedStatement> statements_;
 };
