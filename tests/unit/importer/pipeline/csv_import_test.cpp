@@ -42,6 +42,15 @@ std::string good_row(int n, const std::string& title = "Engineer") {
          std::to_string(1000 + n) + ",Company " + id + "," + title + ",USA\n";
 }
 
+// The header and good rows for people 0 .. count-1.
+std::string list_of(int count) {
+  std::string text = header;
+  for (int i = 0; i < count; ++i) {
+    text += good_row(i);
+  }
+  return text;
+}
+
 std::string email_of(int n) {
   return "person" + std::to_string(n) + "@company" + std::to_string(n) + ".com";
 }
@@ -431,10 +440,7 @@ TEST_F(CsvImportTest, ARowMergesIntoALeadAnEarlierBatchCommitted) {
 
 // The writer screens rows with a filter of the stored keys before asking the store about them.
 TEST_F(CsvImportTest, AnImportIntoAnEmptyStoreAsksTheStoreAboutNoRow) {
-  std::string text = header;
-  for (int i = 0; i < 12; ++i) {
-    text += good_row(i);
-  }
+  const std::string text = list_of(12);
   RecordingStore recording(*store_);
 
   const auto report = import(options_for(write("list.csv", text)), small_batches(4), &recording);
@@ -447,10 +453,7 @@ TEST_F(CsvImportTest, AnImportIntoAnEmptyStoreAsksTheStoreAboutNoRow) {
 TEST_F(CsvImportTest, OnlyRowsThatMayBeStoredAreAskedAbout) {
   ASSERT_TRUE(import(options_for(write("first.csv", header + good_row(5)))).ok());
   clock_.advance(std::chrono::seconds{1});
-  std::string text = header;
-  for (int i = 0; i < 12; ++i) {
-    text += good_row(i);
-  }
+  const std::string text = list_of(12);
   RecordingStore recording(*store_);
 
   const auto report = import(options_for(write("second.csv", text)), small_batches(4), &recording);
@@ -464,10 +467,7 @@ TEST_F(CsvImportTest, OnlyRowsThatMayBeStoredAreAskedAbout) {
 }
 
 TEST_F(CsvImportTest, ALeadAnotherProcessStoresDuringTheImportIsStillFound) {
-  std::string text = header;
-  for (int i = 0; i < 10; ++i) {
-    text += good_row(i);
-  }
+  const std::string text = list_of(10);
   RecordingStore recording(*store_);
   recording.after_batch = [&](std::size_t batch) {
     if (batch != 0) {
