@@ -132,7 +132,7 @@ private:
   void fail(std::exception_ptr failure) {
     std::lock_guard lock(mutex_);
     if (!failure_) {
-      failure_ = failure;
+      failure_ = std::move(failure);
     }
     changed_.notify_all();
   }

@@ -52,9 +52,9 @@ model::TimePoint whole_milliseconds(model::TimePoint time) {
 
 std::string describe_overrides(const std::vector<ColumnOverride>& overrides) {
   std::string text;
-  for (const auto& override_ : overrides) {
-    text += (text.empty() ? "" : " ") + std::string("--map \"") + override_.header + "=" +
-            override_.field + "\"";
+  for (const auto& column : overrides) {
+    text += (text.empty() ? "" : " ") + std::string("--map \"") + column.header + "=" +
+            column.field + "\"";
   }
   return text.empty() ? "no --map" : text;
 }
@@ -64,7 +64,8 @@ std::string describe_overrides(const std::vector<ColumnOverride>& overrides) {
 std::vector<std::string> resume_conflicts(const CsvImportOptions& options,
                                           const ImportSettings& interrupted) {
   std::vector<std::string> conflicts;
-  const auto differs = [&](std::string option, const std::string& then, const std::string& now) {
+  const auto differs = [&](const std::string& option, const std::string& then,
+                           const std::string& now) {
     conflicts.push_back(option + " was \"" + then + "\", now \"" + now + "\"");
   };
   if (!options.overrides.empty() && !(options.overrides == interrupted.overrides)) {

@@ -450,6 +450,22 @@ TEST_F(CsvImportTest, AnImportIntoAnEmptyStoreAsksTheStoreAboutNoRow) {
   EXPECT_EQ(recording.keys_asked, 0U);
 }
 
+// The store's own checkpointer thread copies pages through a second connection: that must not look
+// like another process writing leads, or the filter would be dropped at the first checkpoint.
+TEST_F(CsvImportTest, TheStoresOwnCheckpointsKeepTheFilterOn) {
+  store::SqliteOptions file_store{dir_.path() / "state.db"};
+  file_store.background_checkpoint_pages = 8; // 32 KB: every batch of the import checkpoints
+  const auto on_file = store::open_sqlite_store(file_store, clock_, random_).value();
+  RecordingStore recording(*on_file);
+
+  const auto report =
+      import(options_for(write("list.csv", list_of(40))), small_batches(4), &recording);
+
+  ASSERT_TRUE(report.ok()) << report.error().describe();
+  EXPECT_EQ(report->counts.new_leads, 40);
+  EXPECT_EQ(recording.keys_asked, 0U);
+}
+
 TEST_F(CsvImportTest, OnlyRowsThatMayBeStoredAreAskedAbout) {
   ASSERT_TRUE(import(options_for(write("first.csv", header + good_row(5)))).ok());
   clock_.advance(std::chrono::seconds{1});

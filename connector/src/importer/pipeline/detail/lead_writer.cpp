@@ -122,6 +122,7 @@ std::vector<const model::Lead*> LeadWriter::candidates_for(const StoreLookups& l
   std::sort(indexes.begin(), indexes.end());
   indexes.erase(std::unique(indexes.begin(), indexes.end()), indexes.end());
   std::vector<const model::Lead*> leads;
+  leads.reserve(indexes.size());
   for (const auto index : indexes) {
     leads.push_back(&candidates_[index]);
   }

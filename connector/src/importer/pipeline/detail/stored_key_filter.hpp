@@ -22,8 +22,6 @@ public:
   bool may_hold(store::LookupKind kind, std::string_view key) const;
   void add(store::LookupKind kind, std::string_view key);
 
-  std::size_t memory_bytes() const { return words_.size() * sizeof(std::uint64_t); }
-
 private:
   explicit StoredKeyFilter(std::size_t expected_keys);
   std::vector<std::uint64_t> words_;
