@@ -312,13 +312,29 @@ TEST_P(PushCrashTest, APushKilledMidRunAndRunAgainLeavesEveryLeadInTheCrmExactly
     const int status = push.kill();
     ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
   }
-  // Requests the push had in flight still complete in the CRM; wait for them.
-  ASSERT_TRUE(wait_until(
-      [&] {
-        const auto stats = emulator_stats(emulator_->port());
-        return stats && stats->at("in_flight") == 0;
-      },
-      std::chrono::seconds(30)));
+  // Requests the push had sent still complete in the CRM. None in flight is not enough: a request
+  // still being read, or waiting out its simulated latency, is not in flight yet. So wait until
+  // nothing is in flight and neither the requests nor the rows have changed for two seconds.
+  {
+    json last;
+    auto quiet_since = Clock::now();
+    ASSERT_TRUE(wait_until(
+        [&] {
+          const auto stats = emulator_stats(emulator_->port());
+          if (!stats || stats->at("in_flight") != 0) {
+            quiet_since = Clock::now();
+            return false;
+          }
+          const json now = {stats->at("requests_total"), stats->at("rows")};
+          if (now != last) {
+            last = now;
+            quiet_since = Clock::now();
+            return false;
+          }
+          return Clock::now() - quiet_since >= std::chrono::seconds(2);
+        },
+        std::chrono::seconds(60)));
+  }
   const auto crm_before_restart = crm_lead_count(emulator_->port());
   ASSERT_GT(crm_before_restart, 0);
   ASSERT_LT(crm_before_restart, kLeads) << "the kill came too late to interrupt the push";
