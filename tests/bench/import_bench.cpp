@@ -309,28 +309,14 @@ ListFigures write_list(const fs::path& path, std::size_t rows) {
 
 // ---- the phone ceiling ------------------------------------------------------------------------
 
-// The region the import takes for a row's phone, from the list's country column.
-std::string_view region_of(std::string_view country) {
-  if (country == "Россия" || country == "Russia") {
-    return "RU";
-  }
-  if (country == "الإمارات") {
-    return "AE";
-  }
-  if (country == "السعودية") {
-    return "SA";
-  }
-  return "US";
-}
-
 // Microseconds per number of leadsync::importer::normalize_phone, as the import calls it, on one
 // thread over the phones of the list's first `rows` people.
 double phone_microseconds(std::size_t rows) {
-  std::vector<std::pair<std::string, std::string_view>> phones;
+  std::vector<std::pair<std::string, std::string>> phones; // with the region the import takes
   phones.reserve(rows);
   for (std::uint64_t id = 0; id < rows; ++id) {
     const auto p = person(id);
-    phones.emplace_back(p.phone, region_of(p.country));
+    phones.emplace_back(p.phone, leadsync::importer::region_for_country(p.country).value_or("US"));
   }
   std::size_t valid = 0;
   const auto started = std::chrono::steady_clock::now();
