@@ -1,6 +1,6 @@
 #pragma once
-// What the benchmark programs share: running a child process with its output captured and its
-// time and peak memory measured, and printing figures.
+// What the benchmark programs share: their work folder, running a child process with its output
+// captured and its time and peak memory measured, and printing figures.
 
 #include <array>
 #include <cerrno>
@@ -17,6 +17,25 @@
 #include <vector>
 
 namespace leadsync::bench {
+
+// The folder a benchmark works in: `keep` emptied and created when given (the caller leaves it
+// there), else a fresh folder "<name>-XXXXXX" in the temporary folder. Exits when it cannot.
+inline std::filesystem::path work_folder(const std::string& keep, const std::string& name) {
+  namespace fs = std::filesystem;
+  if (!keep.empty()) {
+    const auto work = fs::absolute(keep);
+    fs::remove_all(work);
+    fs::create_directories(work);
+    return work;
+  }
+  std::string pattern = (fs::temp_directory_path() / (name + "-XXXXXX")).string();
+  if (::mkdtemp(pattern.data()) == nullptr) {
+    std::fprintf(stderr, "%s: cannot create a folder in %s: %s\n", name.c_str(),
+                 fs::temp_directory_path().c_str(), std::strerror(errno));
+    std::exit(1);
+  }
+  return pattern;
+}
 
 struct ChildRun {
   int exit_code = -1;     // 128 + the signal when it was killed

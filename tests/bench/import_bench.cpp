@@ -376,19 +376,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  fs::path work;
-  if (keep.empty()) {
-    std::string pattern = (fs::temp_directory_path() / "leadsync-import-bench-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) {
-      std::perror("mkdtemp");
-      return 1;
-    }
-    work = pattern;
-  } else {
-    work = fs::absolute(keep);
-    fs::remove_all(work);
-    fs::create_directories(work);
-  }
+  const fs::path work = leadsync::bench::work_folder(keep, "leadsync-import-bench");
 
   const auto list = work / "list.csv";
   const auto figures = write_list(list, rows);

@@ -288,18 +288,7 @@ int run_bench(int argc, char** argv) {
       return 2;
     }
   }
-  fs::path work;
-  if (keep.empty()) {
-    std::string pattern = (fs::temp_directory_path() / "leadsync-push-bench-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) {
-      give_up(std::string("mkdtemp: ") + std::strerror(errno));
-    }
-    work = pattern;
-  } else {
-    work = fs::absolute(keep);
-    fs::remove_all(work);
-    fs::create_directories(work);
-  }
+  const fs::path work = leadsync::bench::work_folder(keep, "leadsync-push-bench");
 
   EmulatorProcess emulator(DATAVERSE_EMULATOR,
                            {"--profile", "dataverse", "--window-s", std::to_string(window_s),
