@@ -1,5 +1,6 @@
 // Phone numbers through libphonenumber.
 
+#include "clean/detail/phone_text.hpp"
 #include "clean/detail/text.hpp"
 #include "leadsync/importer/normalize.hpp"
 
@@ -28,7 +29,9 @@ struct Parsed {
 Parsed parse(const std::string& text, const std::string& region) {
   const auto* util = PhoneNumberUtil::GetInstance();
   Parsed parsed;
-  parsed.error = util->Parse(text, region, &parsed.number);
+  // Same result, fewer regular expressions: see detail/phone_text.hpp.
+  const auto plain = detail::plain_phone_digits(text);
+  parsed.error = util->Parse(plain ? *plain : text, region, &parsed.number);
   if (parsed.error == PhoneNumberUtil::NO_PARSING_ERROR) {
     parsed.type = util->GetNumberType(parsed.number);
   }
