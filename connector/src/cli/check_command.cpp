@@ -13,8 +13,8 @@ namespace leadsync::cli {
 
 namespace {
 
-constexpr const char* kLeadTable = "lead";
-constexpr std::string_view kTokenEndpointFailure = "cannot get an access token from ";
+constexpr const char* lead_table = "lead";
+constexpr std::string_view token_endpoint_failure = "cannot get an access token from ";
 
 // No HTTP answer at all: the network, DNS or TLS failed.
 bool is_transport_failure(const Error& error) {
@@ -79,7 +79,7 @@ std::string what_to_check(const config::Config& config) {
 // A message a person can act on, for a failed call to the CRM.
 std::string explain_crm_failure(const Error& error, const config::Config& config) {
   const std::string& url = config.crm.url;
-  if (error.message.starts_with(kTokenEndpointFailure)) {
+  if (error.message.starts_with(token_endpoint_failure)) {
     return without_period(error.message) +
            ". Check crm.auth.authority and that this machine can reach it";
   }
@@ -138,7 +138,7 @@ std::string create_key_steps(const config::Config& config) {
 int check_alternate_key(dataverse::DataverseClient& client, Context& context) {
   const auto& config = context.config();
   const std::string& key = config.crm.alternate_key;
-  auto column = client.column_exists(kLeadTable, key);
+  auto column = client.column_exists(lead_table, key);
   if (!column.ok()) {
     context.err() << "error: " << explain_crm_failure(column.error(), config) << "\n";
     return exit_code_for(column.error());
@@ -151,7 +151,7 @@ int check_alternate_key(dataverse::DataverseClient& client, Context& context) {
                   << create_key_steps(config);
     return exit_usage;
   }
-  auto status = client.alternate_key_status(kLeadTable, key);
+  auto status = client.alternate_key_status(lead_table, key);
   if (!status.ok()) {
     context.err() << "error: " << explain_crm_failure(status.error(), config) << "\n";
     return exit_code_for(status.error());

@@ -10,14 +10,14 @@ namespace leadsync::cli {
 
 namespace {
 
-constexpr std::size_t kListLimit = 1000;
+constexpr std::size_t list_limit = 1000;
 
 int list_dead_letters(Context& context, bool json) {
   auto store = context.store();
   if (!store.ok()) {
     return context.report(store.error());
   }
-  auto letters = store.value()->list_dead_letters(kListLimit);
+  auto letters = store.value()->list_dead_letters(list_limit);
   if (!letters.ok()) {
     return context.report(letters.error());
   }
@@ -66,7 +66,7 @@ int retry_dead_letters(Context& context, std::optional<std::int64_t> id) {
   if (id) {
     ids.push_back(*id);
   } else {
-    auto letters = store.value()->list_dead_letters(kListLimit);
+    auto letters = store.value()->list_dead_letters(list_limit);
     if (!letters.ok()) {
       return context.report(letters.error());
     }

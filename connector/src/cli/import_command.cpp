@@ -183,8 +183,8 @@ Result<importer::CsvImportOptions> csv_options(const config::Config& config,
   options.read.encoding = given.encoding;
   options.read.delimiter = given.delimiter;
   for (const auto& map : given.maps) {
-    LEADSYNC_TRY(auto override_, importer::parse_column_override(map));
-    options.overrides.push_back(std::move(override_));
+    LEADSYNC_TRY(auto column_override, importer::parse_column_override(map));
+    options.overrides.push_back(std::move(column_override));
   }
   options.region = given.region;
   options.default_region = config.import.default_region;

@@ -24,11 +24,11 @@ std::string counts_text(const std::map<std::string, std::int64_t>& counts) {
 }
 
 // How far back `status` looks for the last push run.
-constexpr std::size_t kRunsSearchedForPush = 100;
+constexpr std::size_t runs_searched_for_push = 100;
 
 // The 429s and the time waited in the last push run, the throttling a user sees.
 std::optional<store::RunRecord> last_push(store::Store& store) {
-  auto runs = store.list_runs(kRunsSearchedForPush);
+  auto runs = store.list_runs(runs_searched_for_push);
   if (!runs.ok()) {
     return std::nullopt;
   }

@@ -484,7 +484,7 @@ std::string default_config_text() {
 }
 
 std::filesystem::path resolve_path(const Config& config, const std::string& path) {
-  const std::filesystem::path given(path);
+  std::filesystem::path given(path); // not const: returned, so moved
   if (given.empty() || given.is_absolute()) {
     return given;
   }

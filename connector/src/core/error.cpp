@@ -1,6 +1,12 @@
 #include "leadsync/core/error.hpp"
 
+#include <system_error>
+
 namespace leadsync {
+
+std::string system_error_text(int error_number) {
+  return std::generic_category().message(error_number); // strerror_r underneath
+}
 
 std::string_view to_string(ErrorCategory category) noexcept {
   switch (category) {

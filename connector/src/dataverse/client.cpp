@@ -19,13 +19,13 @@ namespace leadsync::dataverse {
 
 namespace {
 
-constexpr std::string_view kRequestIdHeader = "x-ms-client-request-id";
-constexpr std::string_view kJsonContentType = "application/json; charset=utf-8";
-constexpr std::string_view kActionPrefix = "Microsoft.Dynamics.CRM.";
-constexpr int kMaxPageSize = 5000; // section 4: a page never holds more
+constexpr std::string_view request_id_header = "x-ms-client-request-id";
+constexpr std::string_view json_content_type = "application/json; charset=utf-8";
+constexpr std::string_view action_prefix = "Microsoft.Dynamics.CRM.";
+constexpr int largest_page_size = 5000; // section 4: a page never holds more
 // ExpiredVersionStamp (section 7): the delta token is older than the org keeps changes.
-constexpr std::string_view kExpiredVersionStampCode = "0x80044352";
-constexpr std::string_view kExpiredVersionStampMessage =
+constexpr std::string_view expired_version_stamp_code = "0x80044352";
+constexpr std::string_view expired_version_stamp_message =
     "Version stamp associated with the client has expired";
 
 bool is_success(int status) {
@@ -142,7 +142,7 @@ Error response_error(const http::Response& response, const std::string& request_
 }
 
 std::string bulk_url_suffix(std::string_view message) {
-  return "/" + std::string(kActionPrefix) + std::string(message);
+  return "/" + std::string(action_prefix) + std::string(message);
 }
 
 Result<std::string> bulk_body(const std::string& logical_name, std::vector<Json> targets,
@@ -152,7 +152,7 @@ Result<std::string> bulk_body(const std::string& logical_name, std::vector<Json>
     return fail(ErrorCategory::invalid_argument,
                 fmt::format("{} needs at least one target row", message));
   }
-  const std::string type = std::string(kActionPrefix) + logical_name;
+  const std::string type = std::string(action_prefix) + logical_name;
   for (std::size_t i = 0; i < targets.size(); ++i) {
     if (!targets[i].is_object()) {
       return fail(ErrorCategory::invalid_argument,
@@ -169,21 +169,21 @@ std::string entity_from_type(std::string_view type) {
   if (type.starts_with('#')) {
     type.remove_prefix(1);
   }
-  if (type.starts_with(kActionPrefix)) {
-    type.remove_prefix(kActionPrefix.size());
+  if (type.starts_with(action_prefix)) {
+    type.remove_prefix(action_prefix.size());
   }
   return std::string(type);
 }
 
 Result<KeyIndexStatus> key_index_status(const std::string& text, int http_status) {
   // EntityKeyIndexStatus members (section 3, [ALTDEF]).
-  static constexpr std::array<std::pair<std::string_view, KeyIndexStatus>, 4> kStatuses{{
+  static constexpr std::array<std::pair<std::string_view, KeyIndexStatus>, 4> statuses{{
       {"Pending", KeyIndexStatus::pending},
       {"InProgress", KeyIndexStatus::in_progress},
       {"Active", KeyIndexStatus::active},
       {"Failed", KeyIndexStatus::failed},
   }};
-  for (const auto& [name, status] : kStatuses) {
+  for (const auto& [name, status] : statuses) {
     if (iequals(text, name)) {
       return status;
     }
@@ -229,7 +229,7 @@ DataverseClient::DataverseClient(ClientOptions options, std::shared_ptr<http::Pi
   if (!pipeline_) {
     throw std::invalid_argument("DataverseClient needs a pipeline");
   }
-  if (options_.max_page_size < 1 || options_.max_page_size > kMaxPageSize) {
+  if (options_.max_page_size < 1 || options_.max_page_size > largest_page_size) {
     throw std::invalid_argument("ClientOptions::max_page_size must be between 1 and 5000");
   }
   while (!options_.url.empty() && options_.url.back() == '/') {
@@ -257,16 +257,16 @@ http::Request DataverseClient::make_request(std::string method, std::string url)
 
 Status DataverseClient::set_json_body(http::Request& request, const Json& body) {
   LEADSYNC_TRY(request.body, json_text(body));
-  request.headers.set("Content-Type", std::string(kJsonContentType));
+  request.headers.set("Content-Type", std::string(json_content_type));
   return ok_status();
 }
 
 std::string DataverseClient::assign_request_id(http::Request& request) {
-  if (auto existing = request.headers.get(kRequestIdHeader); existing && !existing->empty()) {
+  if (auto existing = request.headers.get(request_id_header); existing && !existing->empty()) {
     return *existing;
   }
   std::string id = Uuid::generate_v4(random_).to_string();
-  request.headers.set(std::string(kRequestIdHeader), id);
+  request.headers.set(std::string(request_id_header), id);
   return id;
 }
 
@@ -460,7 +460,7 @@ Result<std::vector<std::string>> DataverseClient::create_multiple(const std::str
   auto request =
       make_request("POST", service_root() + entity_set + bulk_url_suffix("CreateMultiple"));
   LEADSYNC_TRY(request.body, bulk_body(logical_name, std::move(targets), "CreateMultiple"));
-  request.headers.set("Content-Type", std::string(kJsonContentType));
+  request.headers.set("Content-Type", std::string(json_content_type));
   LEADSYNC_TRY(const http::Response response, send(std::move(request), false));
   // Section 6: {"Ids":[...]} in the order of the targets.
   LEADSYNC_TRY(const Json body, odata::parse_entity(response));
@@ -486,7 +486,7 @@ Status DataverseClient::update_multiple(const std::string& entity_set,
   auto request =
       make_request("POST", service_root() + entity_set + bulk_url_suffix("UpdateMultiple"));
   LEADSYNC_TRY(request.body, bulk_body(logical_name, std::move(targets), "UpdateMultiple"));
-  request.headers.set("Content-Type", std::string(kJsonContentType));
+  request.headers.set("Content-Type", std::string(json_content_type));
   LEADSYNC_TRY(const http::Response response, send(std::move(request), true));
   return ok_status();
 }
@@ -498,7 +498,7 @@ Status DataverseClient::upsert_multiple(const std::string& entity_set,
   auto request =
       make_request("POST", service_root() + entity_set + bulk_url_suffix("UpsertMultiple"));
   LEADSYNC_TRY(request.body, bulk_body(logical_name, std::move(targets), "UpsertMultiple"));
-  request.headers.set("Content-Type", std::string(kJsonContentType));
+  request.headers.set("Content-Type", std::string(json_content_type));
   LEADSYNC_TRY(const http::Response response, send(std::move(request), true));
   return ok_status();
 }
@@ -548,7 +548,7 @@ Result<std::vector<CreatedReference>> DataverseClient::qualify_lead(const std::s
   if (!options.currency_id.empty()) {
     LEADSYNC_TRY(const std::string id, checked_guid(options.currency_id, "currency id"));
     body["OpportunityCurrencyId"] = {
-        {"@odata.type", std::string(kActionPrefix) + "transactioncurrency"},
+        {"@odata.type", std::string(action_prefix) + "transactioncurrency"},
         {"transactioncurrencyid", id}};
   }
   if (!options.customer_id.empty()) {
@@ -560,16 +560,16 @@ Result<std::vector<CreatedReference>> DataverseClient::qualify_lead(const std::s
     }
     LEADSYNC_TRY(const std::string id, checked_guid(options.customer_id, "customer id"));
     body["OpportunityCustomerId"] = {
-        {"@odata.type", std::string(kActionPrefix) + options.customer_entity},
+        {"@odata.type", std::string(action_prefix) + options.customer_entity},
         {options.customer_entity + "id", id}};
   }
   if (!options.source_campaign_id.empty()) {
     LEADSYNC_TRY(const std::string id, checked_guid(options.source_campaign_id, "campaign id"));
-    body["SourceCampaignId"] = {{"@odata.type", std::string(kActionPrefix) + "campaign"},
+    body["SourceCampaignId"] = {{"@odata.type", std::string(action_prefix) + "campaign"},
                                 {"campaignid", id}};
   }
   auto request = make_request("POST", service_root() + "leads" + key + "/" +
-                                          std::string(kActionPrefix) + "QualifyLead");
+                                          std::string(action_prefix) + "QualifyLead");
   LEADSYNC_CHECK(set_json_body(request, body));
   LEADSYNC_TRY(const http::Response response, send(std::move(request), false));
   LEADSYNC_TRY(const odata::CollectionPage created, odata::parse_collection(response));
@@ -653,8 +653,8 @@ Result<ChangeBatch> DataverseClient::track_changes(const std::string& entity_set
 }
 
 bool DataverseClient::is_expired_delta_token(const Error& error) {
-  return iequals(error.service_code, kExpiredVersionStampCode) ||
-         error.message.find(kExpiredVersionStampMessage) != std::string::npos;
+  return iequals(error.service_code, expired_version_stamp_code) ||
+         error.message.find(expired_version_stamp_message) != std::string::npos;
 }
 
 // Table definitions by name:

@@ -16,7 +16,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::string_view kWhatToCheck =
+constexpr std::string_view what_to_check =
     "check crm.auth.client_id, the client secret (crm.auth.client_secret_file or "
     "crm.auth.client_secret_env) and crm.auth.tenant";
 
@@ -137,7 +137,7 @@ Result<http::AccessToken> ClientCredentialsProvider::fetch_token() {
       error.message =
           fmt::format("{}; check crm.auth.scope (by default <crm.url>/.default)", error.message);
     } else if (error.category == ErrorCategory::unauthorized) {
-      error.message = fmt::format("{}; {}", error.message, kWhatToCheck);
+      error.message = fmt::format("{}; {}", error.message, what_to_check);
     } else {
       error.message = fmt::format("the token endpoint {} answered HTTP {}: {}", url,
                                   response.status, error.message);

@@ -11,8 +11,8 @@ namespace leadsync::dataverse {
 
 namespace {
 
-constexpr int kDefaultParallelism = 4; // until WhoAmI's x-ms-dop-hint says otherwise
-constexpr int kDocumentedConcurrencyLimit = 52;
+constexpr int default_parallelism = 4; // until WhoAmI's x-ms-dop-hint says otherwise
+constexpr int documented_concurrency_limit = 52;
 
 std::string without_trailing_slashes(std::string text) {
   while (!text.empty() && text.back() == '/') {
@@ -87,9 +87,9 @@ Result<Connection> connect(const config::Config& config, const ConnectOptions& o
   }
 
   const int ceiling =
-      config.push.max_parallel > 0 ? config.push.max_parallel : kDocumentedConcurrencyLimit;
+      config.push.max_parallel > 0 ? config.push.max_parallel : documented_concurrency_limit;
   auto limiter = std::make_shared<http::ConcurrencyLimiter>(
-      config.push.max_parallel > 0 ? config.push.max_parallel : kDefaultParallelism, ceiling);
+      config.push.max_parallel > 0 ? config.push.max_parallel : default_parallelism, ceiling);
   auto retry = std::make_shared<http::RetryPolicy>(
       options.retry, SystemClock::instance(), RealSleeper::instance(), SecureRandom::instance());
 

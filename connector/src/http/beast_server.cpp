@@ -49,12 +49,12 @@ using boost::system::error_code;
 // closing with unread input makes the kernel send RST, which can destroy the response before the
 // client reads it. So the server stops sending, then reads and discards for a short while before
 // closing.
-constexpr std::chrono::milliseconds kLingerTime{1000};
-constexpr std::size_t kLingerBytes = 1U << 20U;
-constexpr std::size_t kReadChunk = 4096;
-constexpr std::chrono::milliseconds kAcceptRetryDelay{50};
-constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-constexpr std::string_view kServerName = "leadsync";
+constexpr std::chrono::milliseconds linger_time{1000};
+constexpr std::size_t linger_bytes = 1U << 20U;
+constexpr std::size_t read_chunk = 4096;
+constexpr std::chrono::milliseconds accept_retry_delay{50};
+constexpr std::string_view continue_interim_response = "HTTP/1.1 100 Continue\r\n\r\n";
+constexpr std::string_view server_name = "leadsync";
 
 class Session;
 
@@ -217,7 +217,7 @@ private:
     }
     // Keep-alive: wait for the first byte of the next request under the idle timeout.
     stream_.expires_after(options.idle_timeout);
-    stream_.async_read_some(buffer_.prepare(kReadChunk),
+    stream_.async_read_some(buffer_.prepare(read_chunk),
                             [self = shared_from_this()](error_code ec, std::size_t bytes) {
                               if (ec) {
                                 self->close();
@@ -252,14 +252,15 @@ private:
     const auto expect = header[bhttp::field::expect];
     if (header.version() == 11 &&
         iequals(std::string_view(expect.data(), expect.size()), "100-continue")) {
-      net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
-                       [self = shared_from_this()](error_code write_ec, std::size_t) {
-                         if (write_ec) {
-                           self->close();
-                           return;
-                         }
-                         self->read_body();
-                       });
+      net::async_write(
+          stream_, net::buffer(continue_interim_response.data(), continue_interim_response.size()),
+          [self = shared_from_this()](error_code write_ec, std::size_t) {
+            if (write_ec) {
+              self->close();
+              return;
+            }
+            self->read_body();
+          });
       return;
     }
     read_body();
@@ -350,7 +351,7 @@ private:
       message->insert(name, value);
     }
     if (message->count(bhttp::field::server) == 0) {
-      message->set(bhttp::field::server, to_beast(kServerName));
+      message->set(bhttp::field::server, to_beast(server_name));
     }
     if (message->count(bhttp::field::date) == 0) {
       message->set(bhttp::field::date, http_date(std::chrono::system_clock::now()));
@@ -385,7 +386,7 @@ private:
   }
 
   // Answers a request the server itself rejects, then closes the connection.
-  void send_error(int status, std::string message) {
+  void send_error(int status, const std::string& message) {
     parser_.reset();
     version_ = 11;
     head_ = false;
@@ -395,14 +396,14 @@ private:
   void linger_close() {
     error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.expires_after(kLingerTime);
+    stream_.expires_after(linger_time);
     discard_input(0);
   }
 
   void discard_input(std::size_t discarded) {
     stream_.async_read_some(net::buffer(scratch_), [self = shared_from_this(),
                                                     discarded](error_code ec, std::size_t bytes) {
-      if (ec || discarded + bytes > kLingerBytes) {
+      if (ec || discarded + bytes > linger_bytes) {
         self->close();
         return;
       }
@@ -423,7 +424,7 @@ private:
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  std::array<char, kReadChunk> scratch_{};
+  std::array<char, read_chunk> scratch_{};
   std::shared_ptr<ServerState> state_;
   std::uint64_t id_;
   std::string remote_address_;
@@ -611,7 +612,7 @@ private:
     if (ec) {
       // Typically out of file descriptors: wait a little instead of spinning.
       log::get()->error("HTTP server could not accept a connection: {}; retrying", ec.message());
-      retry_timer_.expires_after(kAcceptRetryDelay);
+      retry_timer_.expires_after(accept_retry_delay);
       retry_timer_.async_wait([this](error_code wait_ec) {
         if (!wait_ec) {
           accept_next();
@@ -626,31 +627,31 @@ private:
 
     std::shared_ptr<Session> session;
     {
-      std::lock_guard lock(state_->sessions_mutex);
-      if (state_->sessions.size() < state_->options.max_connections) {
-        const auto id = state_->next_session_id++;
-        session =
-            std::make_shared<Session>(std::move(socket), state_, id,
-                                      endpoint_ec ? std::string("unknown") : endpoint_text(remote));
-        state_->sessions.emplace(id, session);
+      std::unique_lock lock(state_->sessions_mutex);
+      if (state_->sessions.size() >= state_->options.max_connections) {
+        lock.unlock();
+        reject(socket);
+        accept_next();
+        return;
       }
+      const auto id = state_->next_session_id++;
+      session =
+          std::make_shared<Session>(std::move(socket), state_, id,
+                                    endpoint_ec ? std::string("unknown") : endpoint_text(remote));
+      state_->sessions.emplace(id, session);
     }
-    if (session) {
-      session->start();
-    } else {
-      reject(socket);
-    }
+    session->start();
     accept_next();
   }
 
   // Over max_connections: a best-effort 503 without blocking, then close.
   static void reject(tcp::socket& socket) {
-    static constexpr std::string_view kBusy =
+    static constexpr std::string_view busy =
         "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
         "Retry-After: 1\r\nConnection: close\r\n\r\n";
     error_code ignored;
     socket.non_blocking(true, ignored);
-    socket.write_some(net::buffer(kBusy.data(), kBusy.size()), ignored);
+    socket.write_some(net::buffer(busy.data(), busy.size()), ignored);
     socket.shutdown(tcp::socket::shutdown_both, ignored);
     socket.close(ignored);
   }
@@ -680,7 +681,7 @@ private:
 } // namespace
 
 Handler sync_handler(std::function<Response(const Request&)> handler) {
-  return [handler = std::move(handler)](Request request, Respond respond) {
+  return [handler = std::move(handler)](const Request& request, const Respond& respond) {
     respond(handler(request));
   };
 }

@@ -125,16 +125,16 @@ std::string_view reason_phrase(int status) noexcept {
 
 std::string http_date(std::chrono::system_clock::time_point time) {
   // Names written out rather than taken from strftime, whose %a and %b follow the process locale.
-  static constexpr std::array<std::string_view, 7> kDays{"Sun", "Mon", "Tue", "Wed",
-                                                         "Thu", "Fri", "Sat"};
-  static constexpr std::array<std::string_view, 12> kMonths{
+  static constexpr std::array<std::string_view, 7> days{"Sun", "Mon", "Tue", "Wed",
+                                                        "Thu", "Fri", "Sat"};
+  static constexpr std::array<std::string_view, 12> months{
       "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
   std::tm utc{};
   gmtime_r(&seconds, &utc);
   return fmt::format("{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
-                     kDays.at(static_cast<std::size_t>(utc.tm_wday)), utc.tm_mday,
-                     kMonths.at(static_cast<std::size_t>(utc.tm_mon)), utc.tm_year + 1900,
+                     days.at(static_cast<std::size_t>(utc.tm_wday)), utc.tm_mday,
+                     months.at(static_cast<std::size_t>(utc.tm_mon)), utc.tm_year + 1900,
                      utc.tm_hour, utc.tm_min, utc.tm_sec);
 }
 

@@ -14,11 +14,11 @@ namespace leadsync::http {
 
 namespace {
 
-constexpr std::uint16_t kHttpPort = 80;
-constexpr std::uint16_t kHttpsPort = 443;
+constexpr std::uint16_t http_port = 80;
+constexpr std::uint16_t https_port = 443;
 
 std::uint16_t default_port(std::string_view scheme) {
-  return scheme == "https" ? kHttpsPort : kHttpPort;
+  return scheme == "https" ? https_port : http_port;
 }
 
 std::string lower(std::string_view text) {
@@ -158,8 +158,8 @@ std::string to_string(const Url& url) {
 }
 
 std::string percent_encode(std::string_view text, std::string_view keep_chars) {
-  static constexpr std::array<char, 16> kHex{'0', '1', '2', '3', '4', '5', '6', '7',
-                                             '8', '9', 'A', 'B', 'C', 'D', 'E', 'F'};
+  static constexpr std::array<char, 16> hex_digits{'0', '1', '2', '3', '4', '5', '6', '7',
+                                                   '8', '9', 'A', 'B', 'C', 'D', 'E', 'F'};
   std::string result;
   result.reserve(text.size());
   for (char c : text) {
@@ -168,8 +168,8 @@ std::string percent_encode(std::string_view text, std::string_view keep_chars) {
       result += c;
     } else {
       result += '%';
-      result += kHex.at(byte >> 4U);
-      result += kHex.at(byte & 0x0FU);
+      result += hex_digits.at(byte >> 4U);
+      result += hex_digits.at(byte & 0x0FU);
     }
   }
   return result;

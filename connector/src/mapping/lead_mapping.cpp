@@ -4,6 +4,7 @@
 #include "detail/text.hpp"
 
 #include <algorithm>
+#include <fmt/format.h>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -23,10 +24,17 @@ using detail::ValueKind;
 
 constexpr std::string_view prefix_placeholder = "{prefix}";
 
-const std::vector<std::string_view> entry_keys = {"column",      "type",       "max_length",
-                                                  "on_too_long", "min",        "max",
-                                                  "direction",   "navigation", "score_bands"};
-const std::vector<std::string_view> option_keys = {"value", "label", "internal", "synonyms"};
+// Function-local: a namespace-scope vector could throw during static initialization.
+const std::vector<std::string_view>& entry_keys() {
+  static const std::vector<std::string_view> keys = {"column",      "type",       "max_length",
+                                                     "on_too_long", "min",        "max",
+                                                     "direction",   "navigation", "score_bands"};
+  return keys;
+}
+const std::vector<std::string_view>& option_keys() {
+  static const std::vector<std::string_view> keys = {"value", "label", "internal", "synonyms"};
+  return keys;
+}
 
 std::string_view node_type_name(const toml::node& node) {
   switch (node.type()) {
@@ -212,9 +220,10 @@ private:
           has_options = true;
           options = read_options(set_key + ".options", child);
         } else {
-          add(set_key + "." + child_name, line_of(child_key, child),
-              "unknown key '" + child_name + "'" + detail::did_you_mean(child_name, {"options"}) +
-                  "; an option set has only options = [ { value = ..., label = ... }, ... ]");
+          add(fmt::format("{}.{}", set_key, child_name), line_of(child_key, child),
+              fmt::format("unknown key '{}'{}; an option set has only options = [ {{ value = ..., "
+                          "label = ... }}, ... ]",
+                          child_name, detail::did_you_mean(child_name, {"options"})));
         }
       }
       if (!has_options || options.empty()) {
@@ -284,9 +293,10 @@ private:
       } else if (name == "synonyms") {
         option.synonyms = read_texts(key + ".synonyms", child);
       } else {
-        add(key + "." + name, line_of(child_key, child),
-            "unknown key '" + name + "' in an option" + detail::did_you_mean(name, option_keys) +
-                "; an option has value, label, internal and synonyms");
+        add(fmt::format("{}.{}", key, name), line_of(child_key, child),
+            fmt::format("unknown key '{}' in an option{}; an option has value, label, internal and "
+                        "synonyms",
+                        name, detail::did_you_mean(name, option_keys())));
       }
     }
     if (!has_value && usable) {
@@ -401,7 +411,7 @@ private:
     const toml::node* score_bands = nullptr;
     for (const auto& [child_key, child] : entry) {
       const std::string name(child_key.str());
-      const std::string child_path = key + "." + name;
+      const std::string child_path = fmt::format("{}.{}", key, name);
       if (name == "column") {
         has_column = true;
         usable = read_column(child_path, child, field) && usable;
@@ -430,7 +440,7 @@ private:
         score_bands = &child;
       } else {
         add(child_path, line_of(child_key, child),
-            "unknown key '" + name + "'" + detail::did_you_mean(name, entry_keys) +
+            "unknown key '" + name + "'" + detail::did_you_mean(name, entry_keys()) +
                 "; an entry has column, type, max_length, on_too_long, min, max, direction, "
                 "navigation (lookups) and score_bands (qualification.lead_quality)");
       }
@@ -755,9 +765,10 @@ private:
     const OptionSet* set = mapping().find_option_set(field.option_set);
     for (const auto& [name, floor] : field.score_bands) {
       if (set->find_internal(name) == nullptr) {
-        add(key + ".score_bands." + name, field.line,
-            "'" + name + "' is not an internal name in option set " + field.option_set +
-                "; the bands name options by their internal names");
+        add(fmt::format("{}.score_bands.{}", key, name), field.line,
+            fmt::format("'{}' is not an internal name in option set {}; the bands name options by "
+                        "their internal names",
+                        name, field.option_set));
       }
     }
   }

@@ -14,9 +14,9 @@ namespace leadsync::odata {
 
 namespace {
 
-constexpr std::size_t kMaxOperations = 1000;
-constexpr std::string_view kCrlf = "\r\n";
-constexpr std::array<std::string_view, 5> kMethods = {"GET", "POST", "PATCH", "PUT", "DELETE"};
+constexpr std::size_t max_operations = 1000;
+constexpr std::string_view crlf = "\r\n";
+constexpr std::array<std::string_view, 5> methods = {"GET", "POST", "PATCH", "PUT", "DELETE"};
 
 // ---- encoding ----
 
@@ -48,7 +48,7 @@ Result<int> referenced_content_id(std::string_view url) {
 
 Status check_operation(const BatchOperation& operation, std::size_t number, bool in_changeset,
                        const std::set<int>& declared_in_changeset) {
-  if (std::find(kMethods.begin(), kMethods.end(), operation.method) == kMethods.end()) {
+  if (std::find(methods.begin(), methods.end(), operation.method) == methods.end()) {
     return fail(ErrorCategory::invalid_argument,
                 fmt::format("{} has an unsupported method: use GET, POST, PATCH, PUT or DELETE",
                             describe(operation, number)));
@@ -102,11 +102,11 @@ Status check_batch(const BatchRequest& request) {
   for (const BatchPart& part : request.parts) {
     total += part.operations.size();
   }
-  if (total > kMaxOperations) {
+  if (total > max_operations) {
     return fail(ErrorCategory::invalid_argument,
                 fmt::format("the $batch holds {} operations, more than the {} Dataverse accepts: "
                             "split it into several batches",
-                            total, kMaxOperations));
+                            total, max_operations));
   }
   std::size_t number = 0;
   std::set<int> content_ids;
@@ -153,7 +153,7 @@ std::string encode_operation(const BatchOperation& operation, const std::string&
   if (operation.content_id) {
     text += fmt::format("Content-ID: {}\r\n", *operation.content_id);
   }
-  text += kCrlf;
+  text += crlf;
   text += fmt::format("{} {} HTTP/1.1\r\n", operation.method,
                       request_target(operation.url, service_path));
   if (!operation.body.empty() && !operation.headers.has("Content-Type")) {
@@ -162,7 +162,7 @@ std::string encode_operation(const BatchOperation& operation, const std::string&
   for (const auto& [name, value] : operation.headers) {
     text += fmt::format("{}: {}\r\n", name, value);
   }
-  text += kCrlf;
+  text += crlf;
   text += operation.body;
   return text;
 }
@@ -372,7 +372,7 @@ Result<EncodedBatch> encode_batch(const BatchRequest& request, const std::string
     body += fmt::format("--{}\r\n", boundary);
     if (!part.changeset) {
       body += encode_operation(part.operations.front(), service_path);
-      body += kCrlf;
+      body += crlf;
       continue;
     }
     const std::string changeset = "changeset_" + Uuid::generate_v4(random).to_string();
@@ -380,7 +380,7 @@ Result<EncodedBatch> encode_batch(const BatchRequest& request, const std::string
     for (const BatchOperation& operation : part.operations) {
       body += fmt::format("--{}\r\n", changeset);
       body += encode_operation(operation, service_path);
-      body += kCrlf;
+      body += crlf;
     }
     body += fmt::format("--{}--\r\n", changeset);
   }

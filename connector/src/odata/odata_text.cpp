@@ -21,7 +21,7 @@ bool is_hex_digit(char c) {
 
 // Grammar characters kept as they are outside string literals; the @odata/parser grammar needs
 // '/' in navigation paths and ':' in timestamps unencoded.
-constexpr std::string_view kSyntaxCharacters = "(),/:";
+constexpr std::string_view syntax_characters = "(),/:";
 
 } // namespace
 
@@ -47,12 +47,12 @@ bool is_column_path(std::string_view text) {
 }
 
 bool is_guid(std::string_view text) {
-  static constexpr std::string_view kShape = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
-  if (text.size() != kShape.size()) {
+  static constexpr std::string_view shape = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+  if (text.size() != shape.size()) {
     return false;
   }
-  for (std::size_t i = 0; i < kShape.size(); ++i) {
-    const bool matches = kShape[i] == '-' ? text[i] == '-' : is_hex_digit(text[i]);
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    const bool matches = shape[i] == '-' ? text[i] == '-' : is_hex_digit(text[i]);
     if (!matches) {
       return false;
     }
@@ -73,7 +73,7 @@ std::string encode_for_url(std::string_view odata_text) {
   while (position < odata_text.size()) {
     const auto quote = odata_text.find('\'', position);
     encoded +=
-        http::percent_encode(odata_text.substr(position, quote - position), kSyntaxCharacters);
+        http::percent_encode(odata_text.substr(position, quote - position), syntax_characters);
     if (quote == std::string_view::npos) {
       break;
     }

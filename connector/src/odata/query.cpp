@@ -9,7 +9,7 @@ namespace leadsync::odata {
 namespace {
 
 // The characters that break GET, PATCH and upsert by an alternate key whose value holds them.
-constexpr std::string_view kKeyForbiddenCharacters = "/<>*%&:\\?+";
+constexpr std::string_view key_forbidden_characters = "/<>*%&:\\?+";
 
 Status check_name(std::string_view name, std::string_view option) {
   if (is_identifier(name)) {
@@ -118,7 +118,8 @@ Result<std::string> key_by_alternate(const std::vector<std::pair<std::string, Li
                               column));
     }
     if (const auto* text = std::get_if<std::string>(&value)) {
-      if (const auto bad = text->find_first_of(kKeyForbiddenCharacters); bad != std::string::npos) {
+      if (const auto bad = text->find_first_of(key_forbidden_characters);
+          bad != std::string::npos) {
         return fail(ErrorCategory::invalid_argument,
                     fmt::format("the value of alternate key column '{}' contains '{}', and "
                                 "Dataverse cannot address a row by a key holding / < > * % & : \\ "

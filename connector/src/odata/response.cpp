@@ -13,11 +13,11 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::size_t kBodyExcerptLength = 200;
-constexpr std::string_view kDuplicateRecordCode = "0x80040333";
+constexpr std::size_t body_excerpt_length = 200;
+constexpr std::string_view duplicate_record_code = "0x80040333";
 // Service protection limits: requests, execution time, concurrent requests.
-constexpr std::array<std::string_view, 3> kServiceProtectionCodes = {"0x80072322", "0x80072321",
-                                                                     "0x80072326"};
+constexpr std::array<std::string_view, 3> service_protection_codes = {"0x80072322", "0x80072321",
+                                                                      "0x80072326"};
 
 bool is_success(int status) {
   return status >= 200 && status < 300;
@@ -33,10 +33,10 @@ Failure protocol_error(const http::Response& response, std::string what) {
 std::string body_excerpt(std::string_view body) {
   const auto last = body.find_last_not_of(" \t\r\n");
   body = body.substr(0, last == std::string_view::npos ? 0 : last + 1);
-  if (body.size() <= kBodyExcerptLength) {
+  if (body.size() <= body_excerpt_length) {
     return std::string(body);
   }
-  std::size_t cut = kBodyExcerptLength;
+  std::size_t cut = body_excerpt_length;
   while (cut > 0 && (static_cast<unsigned char>(body[cut]) & 0xC0U) == 0x80U) {
     --cut;
   }
@@ -133,8 +133,8 @@ bool is_retryable_status(int status) {
 }
 
 bool is_service_protection_code(std::string_view code) {
-  return std::find(kServiceProtectionCodes.begin(), kServiceProtectionCodes.end(), code) !=
-         kServiceProtectionCodes.end();
+  return std::find(service_protection_codes.begin(), service_protection_codes.end(), code) !=
+         service_protection_codes.end();
 }
 
 struct ServiceMessage {
@@ -270,7 +270,7 @@ Error error_from_response(const http::Response& response) {
     error.message = std::string(http::reason_phrase(response.status));
   }
 
-  if (error.service_code == kDuplicateRecordCode &&
+  if (error.service_code == duplicate_record_code &&
       (response.status == 412 || response.status == 500)) {
     error.category = ErrorCategory::already_exists;
     error.retryable = false;

@@ -10,10 +10,10 @@ namespace leadsync::sync {
 
 namespace {
 
-constexpr const char* kEntitySet = "leads";
-constexpr const char* kLogicalName = "lead";
+constexpr const char* leads_entity_set = "leads";
+constexpr const char* logical_name = "lead";
 // Keeps each $filter of "key eq 'a' or key eq 'b' ..." well within URL length limits.
-constexpr std::size_t kValuesPerFilter = 50;
+constexpr std::size_t values_per_filter = 50;
 
 Error not_reached(std::size_t index) {
   Error error = Error::make(ErrorCategory::unavailable,
@@ -27,16 +27,16 @@ Result<std::string> row_url(const std::string& key_column, const std::string& ex
                             const std::string& crm_id) {
   if (!crm_id.empty()) {
     LEADSYNC_TRY(const std::string key, odata::key_by_id(crm_id));
-    return std::string(kEntitySet) + key;
+    return std::string(leads_entity_set) + key;
   }
-  return dataverse::DataverseClient::alternate_key_id(kEntitySet, key_column, external_id);
+  return dataverse::DataverseClient::alternate_key_id(leads_entity_set, key_column, external_id);
 }
 
 DataverseCrm::DataverseCrm(std::shared_ptr<dataverse::DataverseClient> client)
     : client_(std::move(client)) {}
 
 Status DataverseCrm::upsert_multiple(std::vector<Json> targets) {
-  return client_->upsert_multiple(kEntitySet, kLogicalName, std::move(targets));
+  return client_->upsert_multiple(leads_entity_set, logical_name, std::move(targets));
 }
 
 Result<std::vector<WriteResult>> DataverseCrm::upsert_batch(const std::vector<KeyedWrite>& writes) {
@@ -92,8 +92,8 @@ Status DataverseCrm::remove(const std::string& row_url) {
 Result<std::vector<Json>> DataverseCrm::rows_by_key(const std::string& key_column,
                                                     const std::vector<std::string>& values) {
   std::vector<Json> rows;
-  for (std::size_t start = 0; start < values.size(); start += kValuesPerFilter) {
-    const std::size_t end = std::min(values.size(), start + kValuesPerFilter);
+  for (std::size_t start = 0; start < values.size(); start += values_per_filter) {
+    const std::size_t end = std::min(values.size(), start + values_per_filter);
     odata::Filter filter = odata::eq(key_column, values[start]);
     for (std::size_t index = start + 1; index < end; ++index) {
       filter = filter || odata::eq(key_column, values[index]);
@@ -101,7 +101,7 @@ Result<std::vector<Json>> DataverseCrm::rows_by_key(const std::string& key_colum
     odata::Query query;
     query.select = {"leadid", "versionnumber", key_column};
     query.filter = filter;
-    LEADSYNC_TRY(auto page, client_->retrieve_all(kEntitySet, query));
+    LEADSYNC_TRY(auto page, client_->retrieve_all(leads_entity_set, query));
     for (auto& row : page) {
       rows.push_back(std::move(row));
     }
@@ -125,7 +125,7 @@ Status DataverseCrm::reactivate(const std::string& crm_id) {
 
 Result<dataverse::ChangeBatch> DataverseCrm::track_changes(const std::vector<std::string>& select,
                                                            const std::string& delta_link) {
-  return client_->track_changes(kEntitySet, select, delta_link);
+  return client_->track_changes(leads_entity_set, select, delta_link);
 }
 
 Result<std::optional<std::string>> DataverseCrm::resolve(const std::string& entity_set,

@@ -7,7 +7,7 @@ namespace leadsync::sync {
 
 namespace {
 
-constexpr int kStoreConflictRetries = 5;
+constexpr int store_conflict_retries = 5;
 
 std::string string_property(const Json& row, const std::string& name) {
   const auto found = row.find(name);
@@ -49,7 +49,7 @@ Result<PullReport> Puller::run() {
   PullReport report;
   std::string delta_link;
   if (!settings_.full) {
-    LEADSYNC_TRY(const auto checkpoint, store_.get_checkpoint(kLeadsDeltaCheckpoint));
+    LEADSYNC_TRY(const auto checkpoint, store_.get_checkpoint(leads_delta_checkpoint));
     delta_link = checkpoint.value_or("");
   }
   const auto select = mapping::select_columns(mapping_);
@@ -73,7 +73,7 @@ Result<PullReport> Puller::run() {
     LEADSYNC_CHECK(apply_deletion(deleted.id, report));
   }
   if (!changes->delta_link.empty()) {
-    LEADSYNC_CHECK(store_.put_checkpoint(kLeadsDeltaCheckpoint, changes->delta_link));
+    LEADSYNC_CHECK(store_.put_checkpoint(leads_delta_checkpoint, changes->delta_link));
   }
   return report;
 }
@@ -133,7 +133,7 @@ Status Puller::apply_row(const Json& row, PullReport& report) {
       return ok_status();
     }
     // Changed here meanwhile (a push recording the CRM id): merge onto the new version.
-    if (updated.error().category != ErrorCategory::conflict || attempt == kStoreConflictRetries) {
+    if (updated.error().category != ErrorCategory::conflict || attempt == store_conflict_retries) {
       return updated.error();
     }
   }

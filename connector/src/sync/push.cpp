@@ -14,9 +14,9 @@ namespace leadsync::sync {
 
 namespace {
 
-constexpr const char* kLeadType = "Microsoft.Dynamics.CRM.lead";
-constexpr std::chrono::hours kMaxBackoff{1};
-constexpr int kStoreConflictRetries = 5;
+constexpr const char* lead_type = "Microsoft.Dynamics.CRM.lead";
+constexpr std::chrono::hours max_backoff{1};
+constexpr int store_conflict_retries = 5;
 
 // A failure that says nothing about the records: the whole run stops.
 bool is_fatal(const Error& error) {
@@ -139,10 +139,10 @@ public:
   PushReport& report() { return report_; }
 
 private:
-  Status process(std::vector<store::OutboxEntry> entries) {
+  Status process(const std::vector<store::OutboxEntry>& entries) {
     std::vector<Item> items;
     std::vector<std::int64_t> done;
-    for (auto& entry : entries) {
+    for (const auto& entry : entries) {
       auto lead = store_.get_lead(entry.lead_id);
       if (!lead.ok()) {
         if (lead.error().category != ErrorCategory::not_found) {
@@ -194,6 +194,7 @@ private:
     switch (settings_.mode) {
     case PushMode::bulk: {
       std::vector<Item*> all;
+      all.reserve(items.size());
       for (auto& item : items) {
         all.push_back(&item);
       }
@@ -309,6 +310,7 @@ private:
       return ok_status();
     }
     std::vector<std::string> ids;
+    ids.reserve(items.size());
     for (const Item* item : items) {
       ids.push_back(item->lead.identity.id);
     }
@@ -346,7 +348,7 @@ private:
       change(lead);
       auto updated = store_.update_lead(lead, {.enqueue = false});
       if (updated.ok() || updated.error().category != ErrorCategory::conflict ||
-          attempt == kStoreConflictRetries) {
+          attempt == store_conflict_retries) {
         return updated;
       }
     }
@@ -441,7 +443,7 @@ private:
     }
     if (is_transient(error)) {
       const auto backoff = std::min<std::chrono::seconds>(
-          settings_.retry_backoff * (1LL << std::min(entry.attempts, 16)), kMaxBackoff);
+          settings_.retry_backoff * (1LL << std::min(entry.attempts, 16)), max_backoff);
       ++report_.retried_later;
       return store_.release_outbox(entry.seq, worker_id_, error.describe(), clock_.now() + backoff);
     }
@@ -516,6 +518,7 @@ Result<PushReport> Pusher::run(const CancellationToken& cancel) {
   Shared shared;
   shared.remaining = settings_.limit;
   std::vector<std::unique_ptr<Worker>> workers;
+  workers.reserve(static_cast<std::size_t>(settings_.workers));
   for (int index = 0; index < settings_.workers; ++index) {
     workers.push_back(std::make_unique<Worker>(store_, crm_, mapping_, lookups_, clock_, settings_,
                                                shared,
@@ -525,6 +528,7 @@ Result<PushReport> Pusher::run(const CancellationToken& cancel) {
     workers.front()->run(cancel);
   } else {
     std::vector<std::thread> threads;
+    threads.reserve(workers.size());
     for (auto& worker : workers) {
       threads.emplace_back([&worker, &cancel] { worker->run(cancel); });
     }
@@ -574,7 +578,7 @@ Result<std::vector<std::string>> Pusher::dry_run(std::size_t limit) {
     }
     if (settings_.mode == PushMode::bulk) {
       Json target = bulk_target(item);
-      target["@odata.type"] = kLeadType;
+      target["@odata.type"] = lead_type;
       targets.push_back(std::move(target));
       if (targets.size() == settings_.batch_size) {
         flush_bulk();

@@ -62,7 +62,7 @@ TEST_F(PullTest, LeadCreatedInTheCrmBecomesANewLeadQueuedToReceiveOurId) {
   EXPECT_TRUE(leads[0].is_new);
   EXPECT_FALSE(leads[0].identity.id.empty());
   EXPECT_EQ(store_->stats()->outbox_pending, 1); // push writes our id into the row
-  EXPECT_EQ(store_->get_checkpoint(kLeadsDeltaCheckpoint).value(), "delta-1");
+  EXPECT_EQ(store_->get_checkpoint(leads_delta_checkpoint).value(), "delta-1");
 }
 
 TEST_F(PullTest, LaterRunReadsFromTheSavedDeltaLink) {
@@ -73,7 +73,7 @@ TEST_F(PullTest, LaterRunReadsFromTheSavedDeltaLink) {
   ASSERT_TRUE(second.ok());
   EXPECT_FALSE(second->full_read);
   EXPECT_THAT(crm_.delta_links_asked, ElementsAre("", "delta-1"));
-  EXPECT_EQ(store_->get_checkpoint(kLeadsDeltaCheckpoint).value(), "delta-2");
+  EXPECT_EQ(store_->get_checkpoint(leads_delta_checkpoint).value(), "delta-2");
 }
 
 TEST_F(PullTest, QualificationInTheCrmIsRecordedAsOutcomeWithoutQueueingAPush) {
@@ -110,7 +110,7 @@ TEST_F(PullTest, DeletedRowBecomesATombstone) {
 }
 
 TEST_F(PullTest, ExpiredDeltaTokenLeadsToAFullRead) {
-  ASSERT_TRUE(store_->put_checkpoint(kLeadsDeltaCheckpoint, "old-delta").ok());
+  ASSERT_TRUE(store_->put_checkpoint(leads_delta_checkpoint, "old-delta").ok());
   Error expired = Error::make(ErrorCategory::invalid_argument,
                               "Version stamp associated with the client has expired. Please "
                               "perform a full sync.");
@@ -126,18 +126,18 @@ TEST_F(PullTest, ExpiredDeltaTokenLeadsToAFullRead) {
   EXPECT_TRUE(report->token_expired);
   EXPECT_TRUE(report->full_read);
   EXPECT_THAT(crm_.delta_links_asked, ElementsAre("old-delta", ""));
-  EXPECT_EQ(store_->get_checkpoint(kLeadsDeltaCheckpoint).value(), "delta-new");
+  EXPECT_EQ(store_->get_checkpoint(leads_delta_checkpoint).value(), "delta-new");
 }
 
 TEST_F(PullTest, FailedReadKeepsTheCheckpoint) {
-  ASSERT_TRUE(store_->put_checkpoint(kLeadsDeltaCheckpoint, "kept").ok());
+  ASSERT_TRUE(store_->put_checkpoint(leads_delta_checkpoint, "kept").ok());
   crm_.track_error_once = Error::make(ErrorCategory::unavailable, "503", true);
 
   const auto report = pull();
 
   ASSERT_FALSE(report.ok());
   EXPECT_EQ(report.error().category, ErrorCategory::unavailable);
-  EXPECT_EQ(store_->get_checkpoint(kLeadsDeltaCheckpoint).value(), "kept");
+  EXPECT_EQ(store_->get_checkpoint(leads_delta_checkpoint).value(), "kept");
 }
 
 } // namespace

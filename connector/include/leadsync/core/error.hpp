@@ -29,6 +29,10 @@ enum class ErrorCategory {
 
 std::string_view to_string(ErrorCategory category) noexcept;
 
+// The text of a C library error number ("No such file or directory"). Unlike std::strerror it is
+// safe to call from several threads at once.
+std::string system_error_text(int error_number);
+
 struct Error {
   ErrorCategory category = ErrorCategory::internal;
   std::string message;      // what happened and, where a user can act, what to do

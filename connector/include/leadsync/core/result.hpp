@@ -116,17 +116,20 @@ inline Status ok_status() {
 // Propagate a failure to the caller: LEADSYNC_TRY(auto lead, store.get_lead(id));
 #define LEADSYNC_CONCAT_INNER(a, b) a##b
 #define LEADSYNC_CONCAT(a, b) LEADSYNC_CONCAT_INNER(a, b)
+// `tmp` names a variable and `decl` is a declaration ("auto lead"): neither can be parenthesized.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define LEADSYNC_TRY_IMPL(tmp, decl, expr)                                                         \
   auto tmp = (expr);                                                                               \
   if (!tmp.ok())                                                                                   \
     return ::leadsync::Failure{tmp.error()};                                                       \
   decl = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)
 #define LEADSYNC_TRY(decl, expr)                                                                   \
   LEADSYNC_TRY_IMPL(LEADSYNC_CONCAT(try_result_, __LINE__), decl, expr)
 // For Status-returning expressions.
 #define LEADSYNC_CHECK(expr)                                                                       \
   do {                                                                                             \
-    auto leadsync_check_status = (expr);                                                           \
+    auto&& leadsync_check_status = (expr); /* a named Status is checked, not copied */             \
     if (!leadsync_check_status.ok())                                                               \
       return ::leadsync::Failure{leadsync_check_status.error()};                                   \
   } while (false)

@@ -31,7 +31,7 @@ private:
 // Sets User-Agent: "leadsync/<version> (<suffix>)".
 class UserAgentPolicy final : public Policy {
 public:
-  explicit UserAgentPolicy(std::string suffix = {});
+  explicit UserAgentPolicy(const std::string& suffix = {});
   Result<Response> send(Request& request, CallContext& context, const NextPolicy& next) override;
 
 private:

@@ -31,11 +31,11 @@ using Handler = std::function<void(Request, Respond)>;
 Handler sync_handler(std::function<Response(const Request&)> handler);
 
 struct ServerOptions {
-  std::string address = "127.0.0.1";    // an IP literal ("0.0.0.0", "::1", "[::1]") or "localhost"
-  std::uint16_t port = 0;               // 0 picks a free port; start() returns the real one
-  std::size_t threads = 2;              // threads running the connections (handlers run on them)
-  std::size_t header_limit = 64 * 1024; // request line and headers; more gets 431
-  std::uint64_t body_limit = 64ull << 20; // request body; more gets 413
+  std::string address = "127.0.0.1"; // an IP literal ("0.0.0.0", "::1", "[::1]") or "localhost"
+  std::uint16_t port = 0;            // 0 picks a free port; start() returns the real one
+  std::size_t threads = 2;           // threads running the connections (handlers run on them)
+  std::size_t header_limit = std::size_t{64} * 1024; // request line and headers; more gets 431
+  std::uint64_t body_limit = 64ull << 20;            // request body; more gets 413
   // The whole request (from its first byte; on a new connection from the accept) must arrive within
   // this, else the connection is closed.
   std::chrono::milliseconds read_timeout{30000};

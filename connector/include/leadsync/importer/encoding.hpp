@@ -15,7 +15,7 @@
 namespace leadsync::importer {
 
 // How much of the start of a file detection looks at.
-inline constexpr std::size_t encoding_sample_bytes = 64 * 1024;
+inline constexpr std::size_t encoding_sample_bytes = std::size_t{64} * 1024;
 
 struct EncodingChoice {
   std::string name; // iconv name: "UTF-8", "UTF-16LE", "UTF-16BE", "WINDOWS-1251", ...

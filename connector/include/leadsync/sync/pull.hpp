@@ -27,7 +27,7 @@
 
 namespace leadsync::sync {
 
-inline constexpr const char* kLeadsDeltaCheckpoint = "pull:leads:delta";
+inline constexpr const char* leads_delta_checkpoint = "pull:leads:delta";
 
 struct PullSettings {
   bool full = false; // ignore the checkpoint and read every lead

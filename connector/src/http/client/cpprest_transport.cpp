@@ -275,11 +275,11 @@ public:
 private:
   // Starts the exchange; its outcome arrives in `exchange` from a cpprestsdk thread.
   Status launch(CpprestClient& client, const Request& request, const Url& url,
-                const pplx::cancellation_token& abort, std::shared_ptr<Exchange> exchange,
+                const pplx::cancellation_token& abort, const std::shared_ptr<Exchange>& exchange,
                 const std::string& endpoint) const {
     try {
       client.request(to_cpprest(request, url), abort)
-          .then([](web::http::http_response message) {
+          .then([](const web::http::http_response& message) {
             return message.extract_vector().then([message](std::vector<unsigned char> body) {
               return ReceivedMessage{message, std::move(body)};
             });

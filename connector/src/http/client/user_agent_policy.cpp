@@ -2,7 +2,7 @@
 
 namespace leadsync::http {
 
-UserAgentPolicy::UserAgentPolicy(std::string suffix)
+UserAgentPolicy::UserAgentPolicy(const std::string& suffix)
     : value_(suffix.empty() ? "leadsync/" LEADSYNC_VERSION
                             : "leadsync/" LEADSYNC_VERSION " (" + suffix + ")") {}
 

@@ -147,7 +147,7 @@ std::optional<double> parse_decimal(std::string_view number, bool multiplier_fol
   } else if (commas + dots == 1) {
     const char mark = commas == 1 ? ',' : '.';
     const auto digits_after = digits.size() - digits.find(mark) - 1;
-    decimal_mark = digits_after == 3 && !multiplier_follows ? 0 : mark;
+    decimal_mark = digits_after == 3 && !multiplier_follows ? '\0' : mark;
   }
   std::string plain;
   for (const char c : digits) {
@@ -299,13 +299,13 @@ public:
       email_cells_.push_back(std::move(value));
       return;
     case Field::phone_business:
-      return add_phone_cell(std::move(value), model::PhoneKind::business);
+      return add_phone_cell(value, model::PhoneKind::business);
     case Field::phone_mobile:
-      return add_phone_cell(std::move(value), model::PhoneKind::mobile);
+      return add_phone_cell(value, model::PhoneKind::mobile);
     case Field::phone_home:
-      return add_phone_cell(std::move(value), model::PhoneKind::home);
+      return add_phone_cell(value, model::PhoneKind::home);
     case Field::phone:
-      return add_phone_cell(std::move(value), std::nullopt);
+      return add_phone_cell(value, std::nullopt);
     case Field::company:
       return set_once(company.name, std::move(value), name);
     case Field::job_title:
@@ -367,7 +367,7 @@ private:
     }
   }
 
-  void add_phone_cell(std::string cell, std::optional<model::PhoneKind> kind) {
+  void add_phone_cell(const std::string& cell, std::optional<model::PhoneKind> kind) {
     for (auto& number : split_phone_cell(cell)) {
       phone_cells_.emplace_back(std::move(number), kind);
     }

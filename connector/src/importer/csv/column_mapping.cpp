@@ -1,5 +1,7 @@
 #include "leadsync/importer/column_mapping.hpp"
 
+#include "leadsync/core/error.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -132,7 +134,7 @@ Result<ColumnDictionary> ColumnDictionary::load_file(const std::string& path) {
   std::ifstream file(path, std::ios::binary);
   if (!file) {
     return fail(ErrorCategory::config,
-                "cannot read the column mapping file " + path + ": " + std::strerror(errno) +
+                "cannot read the column mapping file " + path + ": " + system_error_text(errno) +
                     " (set [mapping] import_columns in the configuration to its path)");
   }
   std::ostringstream text;

@@ -1,6 +1,7 @@
 #include "leadsync/importer/csv_reader.hpp"
 
 #include "csv/detail/line_source.hpp"
+#include "leadsync/core/error.hpp"
 
 #include <algorithm>
 #include <array>
@@ -131,13 +132,13 @@ Result<std::string> read_sample(const std::string& path) {
   if (!file) {
     const bool missing = errno == ENOENT;
     return fail(missing ? ErrorCategory::not_found : ErrorCategory::invalid_argument,
-                "cannot open " + path + ": " + std::strerror(errno));
+                "cannot open " + path + ": " + system_error_text(errno));
   }
   std::string sample(encoding_sample_bytes, '\0');
   sample.resize(std::fread(sample.data(), 1, sample.size(), file.get()));
   if (std::ferror(file.get()) != 0) {
     return fail(ErrorCategory::invalid_argument,
-                "cannot read " + path + ": " + std::strerror(errno));
+                "cannot read " + path + ": " + system_error_text(errno));
   }
   return sample;
 }

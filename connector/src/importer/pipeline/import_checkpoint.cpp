@@ -2,6 +2,7 @@
 
 #include "leadsync/importer/import_checkpoint.hpp"
 
+#include "leadsync/core/error.hpp"
 #include "leadsync/model/json.hpp"
 
 #include <array>
@@ -35,8 +36,8 @@ nlohmann::ordered_json counts_to_json(const ImportCounts& counts) {
 
 nlohmann::ordered_json settings_to_json(const ImportSettings& settings) {
   auto overrides = nlohmann::ordered_json::array();
-  for (const auto& override_ : settings.overrides) {
-    overrides.push_back({{"header", override_.header}, {"field", override_.field}});
+  for (const auto& entry : settings.overrides) {
+    overrides.push_back({{"header", entry.header}, {"field", entry.field}});
   }
   nlohmann::ordered_json list = {{"vendor", settings.list.vendor},
                                  {"list_id", settings.list.list_id},
@@ -75,9 +76,9 @@ ImportCheckpoint checkpoint_from_document(const nlohmann::json& document) {
     throw std::invalid_argument("the delimiter '" + delimiter + "' is not one character");
   }
   checkpoint.settings.delimiter = delimiter[0];
-  for (const auto& override_ : settings.at("map")) {
+  for (const auto& entry : settings.at("map")) {
     checkpoint.settings.overrides.push_back(
-        {override_.at("header").get<std::string>(), override_.at("field").get<std::string>()});
+        {entry.at("header").get<std::string>(), entry.at("field").get<std::string>()});
   }
   checkpoint.settings.default_region = settings.at("region").get<std::string>();
   const auto& list = settings.at("list");
@@ -180,13 +181,13 @@ Result<std::string> import_checkpoint_name(const std::string& path) {
   std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
   if (!file) {
     return fail(ErrorCategory::invalid_argument,
-                "cannot open " + path + ": " + std::strerror(errno));
+                "cannot open " + path + ": " + system_error_text(errno));
   }
   std::unique_ptr<EVP_MD_CTX, DigestFreer> digest(EVP_MD_CTX_new());
   if (!digest || EVP_DigestInit_ex(digest.get(), EVP_sha256(), nullptr) != 1) {
     return fail(ErrorCategory::internal, "OpenSSL cannot compute SHA-256");
   }
-  std::array<char, 64 * 1024> buffer{};
+  std::array<char, std::size_t{64} * 1024> buffer{};
   std::size_t hashed = 0;
   while (hashed < fingerprint_bytes) {
     const auto got = std::fread(buffer.data(), 1,
@@ -199,11 +200,11 @@ Result<std::string> import_checkpoint_name(const std::string& path) {
   }
   if (std::ferror(file.get()) != 0) {
     return fail(ErrorCategory::invalid_argument,
-                "cannot read " + path + ": " + std::strerror(errno));
+                "cannot read " + path + ": " + system_error_text(errno));
   }
   if (std::fseek(file.get(), 0, SEEK_END) != 0) {
     return fail(ErrorCategory::invalid_argument,
-                "cannot find the size of " + path + ": " + std::strerror(errno));
+                "cannot find the size of " + path + ": " + system_error_text(errno));
   }
   const auto size = std::ftell(file.get());
   std::array<unsigned char, EVP_MAX_MD_SIZE> hash{};

@@ -2,6 +2,8 @@
 
 #include "leadsync/importer/rejected_rows.hpp"
 
+#include "leadsync/core/error.hpp"
+
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -14,7 +16,7 @@ constexpr std::string_view utf8_bom = "\xEF\xBB\xBF";
 
 Error cannot_write(const std::string& path) {
   return Error::make(ErrorCategory::invalid_argument, "cannot write the error file " + path + ": " +
-                                                          std::strerror(errno) +
+                                                          system_error_text(errno) +
                                                           "; choose a writable path with --errors");
 }
 

@@ -1,5 +1,7 @@
 #include "csv/detail/line_source.hpp"
 
+#include "leadsync/core/error.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -9,11 +11,7 @@
 namespace leadsync::importer::detail {
 namespace {
 
-constexpr std::size_t file_buffer_bytes = 64 * 1024;
-
-std::string system_error_text() {
-  return std::strerror(errno);
-}
+constexpr std::size_t file_buffer_bytes = std::size_t{64} * 1024;
 
 } // namespace
 
@@ -24,7 +22,7 @@ Result<LineSource> LineSource::open(const std::string& path, const EncodingChoic
   if (!file) {
     const bool missing = errno == ENOENT;
     return fail(missing ? ErrorCategory::not_found : ErrorCategory::invalid_argument,
-                "cannot open " + path + ": " + system_error_text());
+                "cannot open " + path + ": " + system_error_text(errno));
   }
   LineSource source(std::move(file), path, std::move(decoder), encoding, max_line_bytes);
   LEADSYNC_CHECK(source.seek(encoding.bom_length));
@@ -41,7 +39,7 @@ LineSource::LineSource(std::unique_ptr<std::FILE, FileCloser> file, std::string 
 Status LineSource::seek(std::uint64_t offset) {
   if (fseeko(file_.get(), static_cast<off_t>(offset), SEEK_SET) != 0) {
     return fail(ErrorCategory::storage, "cannot seek to byte " + std::to_string(offset) + " of " +
-                                            path_ + ": " + system_error_text());
+                                            path_ + ": " + system_error_text(errno));
   }
   begin_ = 0;
   end_ = 0;
@@ -60,7 +58,7 @@ Status LineSource::refill() {
   end_ += got;
   if (got < wanted) {
     if (std::ferror(file_.get()) != 0) {
-      return fail(ErrorCategory::storage, "cannot read " + path_ + ": " + system_error_text());
+      return fail(ErrorCategory::storage, "cannot read " + path_ + ": " + system_error_text(errno));
     }
     at_eof_ = true;
   }

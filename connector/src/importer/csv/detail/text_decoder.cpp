@@ -8,7 +8,9 @@
 namespace leadsync::importer::detail {
 namespace {
 
-const iconv_t invalid_descriptor = reinterpret_cast<iconv_t>(-1);
+// iconv_open reports failure as (iconv_t)-1.
+const iconv_t invalid_descriptor =
+    reinterpret_cast<iconv_t>(-1); // NOLINT(performance-no-int-to-ptr)
 const std::size_t iconv_failed = static_cast<std::size_t>(-1);
 constexpr std::string_view replacement_character = "\xEF\xBF\xBD";
 
