@@ -51,9 +51,9 @@ using Json = nlohmann::json;
 using leadsync::testing::EmulatorProcess;
 using leadsync::testing::RawConnection;
 
-constexpr const char* kToken = "push-bench-token";
-constexpr int kBaseLatencyMs = 50;
-constexpr int kPerRecordMs = 2;
+constexpr const char* test_token = "push-bench-token";
+constexpr int base_latency_ms = 50;
+constexpr int per_record_ms = 2;
 
 // ---- the leads ------------------------------------------------------------------------------
 
@@ -66,7 +66,7 @@ struct Name {
   std::string_view country_code; // E.164 prefix
 };
 
-constexpr std::array<Name, 6> kNames = {{
+constexpr std::array<Name, 6> names = {{
     {"Anna", "Ivanova", "Head of Procurement", "Severstal Trade", "ru", "+7"},
     {"Дмитрий", "Соколов", "Финансовый директор", "Уралмаш", "ru", "+7"},
     {"ريم", "الحداد", "مديرة المشتريات", "Gulf Logistics", "ae", "+971"},
@@ -74,13 +74,13 @@ constexpr std::array<Name, 6> kNames = {{
     {"Chloé", "Dubois", "Responsable achats", "Lumière Distribution", "fr", "+33"},
     {"John", "O'Brien", "VP Operations", "Atlantic Freight", "com", "+1"},
 }};
-constexpr std::array<std::string_view, 5> kIndustries = {
+constexpr std::array<std::string_view, 5> industries = {
     "Wholesale", "Transportation", "Durable Manufacturing", "Financial", "Business Services"};
-constexpr std::array<std::string_view, 3> kChannels = {"web", "trade_show", "partner"};
+constexpr std::array<std::string_view, 3> channels = {"web", "trade_show", "partner"};
 
 // Lead `index` in leadsync's JSON form; every lead has its own e-mail, so none merges with another.
 Json lead(std::size_t index) {
-  const Name& name = kNames[index % kNames.size()];
+  const Name& name = names[index % names.size()];
   const auto company_number = std::to_string(index % 997);
   const std::string domain = "bench-" + company_number + "." + std::string(name.tld);
   const std::string phone = std::string(name.country_code) + "9" + digits(index, 9);
@@ -94,9 +94,9 @@ Json lead(std::size_t index) {
       {"company",
        {{"name", std::string(name.company) + " " + company_number},
         {"domain", domain},
-        {"industry", kIndustries[index % kIndustries.size()]},
+        {"industry", industries[index % industries.size()]},
         {"employee_count", 10 + static_cast<int>(index % 5000)}}},
-      {"origin", {{"channel", kChannels[index % kChannels.size()]}}},
+      {"origin", {{"channel", channels[index % channels.size()]}}},
       {"subject", "Push benchmark lead " + std::to_string(index)}};
 }
 
@@ -158,7 +158,7 @@ fs::path write_config(const fs::path& dir, const std::string& crm_url, int batch
   if (run_child({LEADSYNC_EXE, "init", dir.string()}, dir.parent_path()).exit_code != 0) {
     give_up("leadsync init failed");
   }
-  const auto path = dir / "leadsync.toml";
+  auto path = dir / "leadsync.toml";
   std::ifstream in(path);
   std::stringstream text;
   text << in.rdbuf();
@@ -244,9 +244,9 @@ std::optional<Figures> run_node(const fs::path& records, std::size_t expected,
       return std::nullopt;
     }
   }
-  const auto run =
-      run_child({"node", (node_dir / "push.js").string(), emulator.url(), kToken, records.string()},
-                node_dir);
+  const auto run = run_child(
+      {"node", (node_dir / "push.js").string(), emulator.url(), test_token, records.string()},
+      node_dir);
   if (run.exit_code != 0) {
     std::printf("  node push.js failed (exit %d): %s\n", run.exit_code, run.out.c_str());
     return std::nullopt;
@@ -292,12 +292,12 @@ int run_bench(int argc, char** argv) {
 
   EmulatorProcess emulator(DATAVERSE_EMULATOR,
                            {"--profile", "dataverse", "--window-s", std::to_string(window_s),
-                            "--latency-ms", std::to_string(kBaseLatencyMs), "--per-record-ms",
-                            std::to_string(kPerRecordMs), "--static-token", kToken});
+                            "--latency-ms", std::to_string(base_latency_ms), "--per-record-ms",
+                            std::to_string(per_record_ms), "--static-token", test_token});
   if (emulator.port() == 0) {
     give_up(std::string("the emulator did not start: ") + DATAVERSE_EMULATOR);
   }
-  ::setenv("LEADSYNC_CRM_TOKEN", kToken, 1);
+  ::setenv("LEADSYNC_CRM_TOKEN", test_token, 1);
 
   const auto leads = work / "leads.jsonl";
   write_leads(leads, lead_count);
@@ -323,8 +323,8 @@ int run_bench(int argc, char** argv) {
               "execution per window), latency %d ms + %d ms per record, x-ms-dop-hint %d\n",
               with_commas(static_cast<double>(lead_count)).c_str(), window_s,
               with_commas(limits.at("max_requests").get<double>()).c_str(),
-              with_commas(limits.at("max_execution_ms").get<double>()).c_str(), kBaseLatencyMs,
-              kPerRecordMs, limits.at("dop_hint").get<int>());
+              with_commas(limits.at("max_execution_ms").get<double>()).c_str(), base_latency_ms,
+              per_record_ms, limits.at("dop_hint").get<int>());
   std::printf("ceiling: %s records/s for requests of %d records (bound by %s)\n",
               with_commas(ceiling).c_str(), before.at("ceiling").at("batch_size").get<int>(),
               before.at("ceiling").at("binding_limit").get<std::string>().c_str());

@@ -45,7 +45,8 @@ protected:
   fs::path dir_;
 };
 
-const std::string kSample = std::string(LEADSYNC_SOURCE_DIR) + "/tests/data/sample-leads.jsonl";
+const std::string sample_leads_path =
+    std::string(LEADSYNC_SOURCE_DIR) + "/tests/data/sample-leads.jsonl";
 
 TEST_F(CliTest, InitWritesAConfigThatChecksClean) {
   const auto init_run = init();
@@ -109,7 +110,7 @@ TEST_F(CliTest, MissingConfigSaysHowToCreateOne) {
 
 TEST_F(CliTest, ImportListShowAndStatusWorkTogether) {
   ASSERT_EQ(init().exit_code, 0);
-  const auto imported = leadsync("-c " + config() + " import " + kSample);
+  const auto imported = leadsync("-c " + config() + " import " + sample_leads_path);
   // The sample has one line that cannot become a lead: exit 1 and the line named.
   EXPECT_EQ(imported.exit_code, 1) << imported.err;
   EXPECT_NE(imported.out.find("line 9:"), std::string::npos) << imported.out;
@@ -146,7 +147,7 @@ TEST_F(CliTest, ImportListShowAndStatusWorkTogether) {
   EXPECT_EQ(document.at("runs").at(0).at("kind"), "import");
   EXPECT_EQ(document.at("runs").at(0).at("counts").at("rejected"), 1);
 
-  const auto again = leadsync("-c " + config() + " import " + kSample + " --json");
+  const auto again = leadsync("-c " + config() + " import " + sample_leads_path + " --json");
   // Nine good lines (one repeats line 1), all already stored as they are.
   EXPECT_EQ(nlohmann::json::parse(again.out).at("unchanged"), 9);
   EXPECT_EQ(nlohmann::json::parse(again.out).at("created"), 0);
@@ -189,7 +190,7 @@ TEST_F(CliTest, JsonOutputIsOneDocumentOnStdout) {
 // CRM, with one extra String column the mapping can be pointed at.
 class CheckMappingTest : public CliTest {
 protected:
-  static constexpr const char* kToken = "cli-check-mapping-token";
+  static constexpr const char* test_token = "cli-check-mapping-token";
 
   void SetUp() override {
     CliTest::SetUp();
@@ -197,8 +198,8 @@ protected:
     const std::string emulator = DATAVERSE_EMULATOR;
     crm_ = std::make_unique<leadsync::testing::EmulatorProcess>(
         emulator,
-        std::vector<std::string>{"--profile", "fast", "--static-token", kToken, "--extra-column",
-                                 "lead:leadsync_revenuetext:String:100"});
+        std::vector<std::string>{"--profile", "fast", "--static-token", test_token,
+                                 "--extra-column", "lead:leadsync_revenuetext:String:100"});
     ASSERT_NE(crm_->port(), 0) << "the emulator did not start";
     write("leadsync.toml", "[crm]\nurl = \"" + crm_->url() +
                                "\"\n[crm.auth]\nmode = \"static_token\"\ntoken_env = "
@@ -207,7 +208,7 @@ protected:
 
   CliRun check() {
     return leadsync::testing::run_leadsync(LEADSYNC_EXE, "-c " + config() + " check", dir_,
-                                           std::string("LEADSYNC_CLI_TOKEN=") + kToken);
+                                           std::string("LEADSYNC_CLI_TOKEN=") + test_token);
   }
 
   fs::path mapping() const { return dir_ / "mappings" / "lead.toml"; }

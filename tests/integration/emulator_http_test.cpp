@@ -15,26 +15,26 @@ using leadsync::testing::EmulatorProcess;
 using leadsync::testing::RawConnection;
 using namespace std::chrono_literals;
 
-const std::string kWhoAmI =
+const std::string who_am_i =
     "GET /api/data/v9.2/WhoAmI HTTP/1.1\r\nHost: 127.0.0.1\r\n"
     "Authorization: Bearer hostile-test-token\r\nAccept: application/json\r\n\r\n";
 
 class EmulatorHostileHttpTest : public ::testing::Test {
 protected:
   static void SetUpTestSuite() {
-    emulator_ = std::make_unique<EmulatorProcess>(
+    shared_emulator = std::make_unique<EmulatorProcess>(
         DATAVERSE_EMULATOR,
         std::vector<std::string>{"--profile", "fast", "--static-token", "hostile-test-token"});
   }
-  static void TearDownTestSuite() { emulator_.reset(); }
+  static void TearDownTestSuite() { shared_emulator.reset(); }
 
-  void SetUp() override { ASSERT_NE(emulator_->port(), 0) << "the emulator did not start"; }
+  void SetUp() override { ASSERT_NE(shared_emulator->port(), 0) << "the emulator did not start"; }
 
   // After every hostile exchange, a well-formed request on a fresh connection must still succeed.
   static void expect_still_serving() {
-    RawConnection connection(emulator_->port());
+    RawConnection connection(shared_emulator->port());
     ASSERT_TRUE(connection.connected());
-    ASSERT_TRUE(connection.send(kWhoAmI));
+    ASSERT_TRUE(connection.send(who_am_i));
     const auto response = connection.read_response(5s);
     ASSERT_TRUE(response.has_value()) << "no answer to a good request after a hostile one";
     EXPECT_EQ(RawConnection::status_of(*response), 200) << *response;
@@ -43,7 +43,7 @@ protected:
   // Sends the bytes; the emulator must answer with `status` or close the connection within `wait`.
   static void expect_refused(const std::string& bytes, int status,
                              std::chrono::milliseconds wait = 3s) {
-    RawConnection connection(emulator_->port());
+    RawConnection connection(shared_emulator->port());
     ASSERT_TRUE(connection.connected());
     connection.send(bytes);
     const auto response = connection.read_response(wait);
@@ -56,10 +56,10 @@ protected:
     expect_still_serving();
   }
 
-  static std::unique_ptr<EmulatorProcess> emulator_;
+  static std::unique_ptr<EmulatorProcess> shared_emulator;
 };
 
-std::unique_ptr<EmulatorProcess> EmulatorHostileHttpTest::emulator_;
+std::unique_ptr<EmulatorProcess> EmulatorHostileHttpTest::shared_emulator;
 
 TEST_F(EmulatorHostileHttpTest, AnswersAGoodRequest) {
   expect_still_serving();
@@ -77,13 +77,14 @@ TEST_F(EmulatorHostileHttpTest, NonNumericContentLengthIsABadRequest) {
 
 TEST_F(EmulatorHostileHttpTest, OversizedHeadersAreRefused) {
   expect_refused("GET /api/data/v9.2/WhoAmI HTTP/1.1\r\nHost: x\r\nX-Big: " +
-                     std::string(200 * 1024, 'a') + "\r\n\r\n",
+                     std::string(std::size_t{200} * 1024, 'a') + "\r\n\r\n",
                  431);
 }
 
 TEST_F(EmulatorHostileHttpTest, GarbageIsABadRequest) {
-  expect_refused(std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03garbage\r\n\r\n", 24),
-                 400);
+  // A TLS ClientHello's first bytes, then text: the literal's own length, NULs included.
+  static constexpr char garbage[] = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03garbage\r\n\r\n";
+  expect_refused(std::string(garbage, sizeof(garbage) - 1), 400);
 }
 
 TEST_F(EmulatorHostileHttpTest, BadChunkSizeIsABadRequest) {
@@ -95,7 +96,7 @@ TEST_F(EmulatorHostileHttpTest, BadChunkSizeIsABadRequest) {
 
 TEST_F(EmulatorHostileHttpTest, TruncatedBodyIsClosedAfterTheReadTimeout) {
   // The emulator's read timeout is 5 s: the connection must be closed soon after, not held forever.
-  RawConnection connection(emulator_->port());
+  RawConnection connection(shared_emulator->port());
   ASSERT_TRUE(
       connection.send("POST /api/data/v9.2/leads HTTP/1.1\r\nHost: x\r\n"
                       "Authorization: Bearer hostile-test-token\r\n"
@@ -105,7 +106,7 @@ TEST_F(EmulatorHostileHttpTest, TruncatedBodyIsClosedAfterTheReadTimeout) {
 }
 
 TEST_F(EmulatorHostileHttpTest, IncompleteRequestLineIsClosedAfterTheReadTimeout) {
-  RawConnection connection(emulator_->port());
+  RawConnection connection(shared_emulator->port());
   ASSERT_TRUE(connection.send("GET /api/data/v9.2/Who"));
   EXPECT_TRUE(connection.closed_by_peer(10s));
   expect_still_serving();
@@ -114,7 +115,7 @@ TEST_F(EmulatorHostileHttpTest, IncompleteRequestLineIsClosedAfterTheReadTimeout
 TEST_F(EmulatorHostileHttpTest, AbandonedConnectionsDoNotStopService) {
   std::vector<std::unique_ptr<RawConnection>> abandoned;
   for (int i = 0; i < 200; ++i) {
-    abandoned.push_back(std::make_unique<RawConnection>(emulator_->port()));
+    abandoned.push_back(std::make_unique<RawConnection>(shared_emulator->port()));
     abandoned.back()->send("GET /api/data/v9.2/WhoAmI HTTP/1.1\r\nHost: x\r\n");
   }
   expect_still_serving();
@@ -123,9 +124,9 @@ TEST_F(EmulatorHostileHttpTest, AbandonedConnectionsDoNotStopService) {
 }
 
 TEST_F(EmulatorHostileHttpTest, KeepAliveServesManyRequestsOnOneConnection) {
-  RawConnection connection(emulator_->port());
+  RawConnection connection(shared_emulator->port());
   for (int i = 0; i < 20; ++i) {
-    ASSERT_TRUE(connection.send(kWhoAmI));
+    ASSERT_TRUE(connection.send(who_am_i));
     const auto response = connection.read_response(5s);
     ASSERT_TRUE(response.has_value()) << "request " << i;
     EXPECT_EQ(RawConnection::status_of(*response), 200);

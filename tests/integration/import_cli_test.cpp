@@ -29,7 +29,7 @@ using leadsync::testing::read_file;
 using nlohmann::json;
 const auto quoted = leadsync::testing::shell_quoted;
 
-const fs::path kData = fs::path(LEADSYNC_SOURCE_DIR) / "tests/data";
+const fs::path data_folder = fs::path(LEADSYNC_SOURCE_DIR) / "tests/data";
 
 class ImportCliTest : public ::testing::Test {
 protected:
@@ -56,7 +56,7 @@ protected:
   json import_json(const fs::path& file, const std::string& args = "", int expected_exit = 0) {
     const auto run = import(quoted(file.string()) + " --json " + args);
     EXPECT_EQ(run.exit_code, expected_exit) << run.err << run.out;
-    const auto document = json::parse(run.out, nullptr, false);
+    auto document = json::parse(run.out, nullptr, false);
     EXPECT_TRUE(document.is_object()) << run.out;
     return document;
   }
@@ -81,7 +81,7 @@ protected:
   }
 
   fs::path write(const std::string& name, const std::string& bytes) {
-    const auto path = dir_ / name;
+    auto path = dir_ / name;
     std::ofstream(path, std::ios::binary) << bytes;
     return path;
   }
@@ -127,60 +127,60 @@ TEST_P(ImportEncodingTest, IsDetectedAndStoredAsUtf8) {
   EXPECT_EQ(names_of(leads()), param.expected_names);
 }
 
-const std::string kRussianList = "Фамилия;Имя;Эл. почта;Телефон\r\n"
+const std::string russian_list = "Фамилия;Имя;Эл. почта;Телефон\r\n"
                                  "Петров;Иван;ivan@romashka.ru;+7 495 123-45-67\r\n"
                                  "ЁЛКИНА;ОЛЬГА;olga@romashka.ru;8 916 765-43-21\r\n";
-const std::string kArabicList = "الاسم الأول\tاسم العائلة\tالبريد الإلكتروني\tالجوال\r\n"
+const std::string arabic_list = "الاسم الأول\tاسم العائلة\tالبريد الإلكتروني\tالجوال\r\n"
                                 "محمد\tالحداد\tm.haddad@alnoor.ae\t+971 50 123 4567\r\n"
                                 "فاطمة\tالزهراني\tf.zahrani@jarir.sa\t+966 55 123 4567\r\n";
-const std::string kLatinList = "First Name,Last Name,Email,Phone\r\n"
+const std::string latin_list = "First Name,Last Name,Email,Phone\r\n"
                                "José,García,jose@acme-iberia.es,+34 912 345 678\r\n"
                                "Zoë,Lefèvre,zoe@lumiere.fr,+33 1 42 68 53 00\r\n";
 
 INSTANTIATE_TEST_SUITE_P(
     EachEncoding, ImportEncodingTest,
     ::testing::Values(
-        EncodingCase{"Utf8", "UTF-8", "", kRussianList, "UTF-8", {"Иван Петров", "Ольга Ёлкина"}},
+        EncodingCase{"Utf8", "UTF-8", "", russian_list, "UTF-8", {"Иван Петров", "Ольга Ёлкина"}},
         EncodingCase{"Utf8WithBom",
                      "UTF-8",
                      "\xEF\xBB\xBF",
-                     kArabicList,
+                     arabic_list,
                      "UTF-8",
                      {"فاطمة الزهراني", "محمد الحداد"}},
         EncodingCase{"Utf16LittleEndianExcelUnicodeText",
                      "UTF-16LE",
                      "\xFF\xFE",
-                     kArabicList,
+                     arabic_list,
                      "UTF-16LE",
                      {"فاطمة الزهراني", "محمد الحداد"}},
         EncodingCase{"Utf16BigEndian",
                      "UTF-16BE",
                      "\xFE\xFF",
-                     kRussianList,
+                     russian_list,
                      "UTF-16BE",
                      {"Иван Петров", "Ольга Ёлкина"}},
         EncodingCase{"Windows1251",
                      "WINDOWS-1251",
                      "",
-                     kRussianList,
+                     russian_list,
                      "WINDOWS-1251",
                      {"Иван Петров", "Ольга Ёлкина"}},
         EncodingCase{"Windows1256",
                      "WINDOWS-1256",
                      "",
-                     kArabicList,
+                     arabic_list,
                      "WINDOWS-1256",
                      {"فاطمة الزهراني", "محمد الحداد"}},
         EncodingCase{"Iso88591",
                      "ISO-8859-1",
                      "",
-                     kLatinList,
+                     latin_list,
                      "ISO-8859-1",
                      {"José García", "Zoë Lefèvre"}}),
     [](const ::testing::TestParamInfo<EncodingCase>& info) { return info.param.name; });
 
 TEST_F(ImportCliTest, AnEncodingOptionOverridesDetection) {
-  const auto file = write("list.csv", encode(kLatinList, "ISO-8859-1"));
+  const auto file = write("list.csv", encode(latin_list, "ISO-8859-1"));
 
   const auto summary = import_json(file, "--encoding windows-1252");
 
@@ -270,11 +270,11 @@ TEST_F(ImportCliTest, EveryDigitSystemGivesTheSameNumber) {
 // ---- duplicates across lists, the error file, the summary ---------------------------------------
 
 TEST_F(ImportCliTest, TheSampleListsShareLeadsThatAreMergedWithBothListsCounted) {
-  const auto first = import_json(kData / "sample-list.csv",
+  const auto first = import_json(data_folder / "sample-list.csv",
                                  "--vendor 'Data Vendor' --list Q4-IT --acquired 2026-10-01", 1);
   EXPECT_EQ(first.at("merged_in_file"), 2);
   const auto second = import_json(
-      kData / "sample-list-2.csv",
+      data_folder / "sample-list-2.csv",
       "--vendor 'Expo Leads' --list Innoprom-2026 --acquired 2026-07-08 --region RU", 1);
 
   EXPECT_EQ(second.at("encoding"), "WINDOWS-1251");
@@ -292,7 +292,7 @@ TEST_F(ImportCliTest, TheErrorFileEscapesAFormulaAndListsRowsInFileOrder) {
   const auto errors = dir_ / "rejected.csv";
 
   const auto summary =
-      import_json(kData / "sample-list.csv", "--errors " + quoted(errors.string()), 1);
+      import_json(data_folder / "sample-list.csv", "--errors " + quoted(errors.string()), 1);
 
   const auto text = read_file(errors);
   ASSERT_TRUE(text.starts_with("\xEF\xBB\xBFline,reason,First Name,Last Name,"));
@@ -315,7 +315,7 @@ TEST_F(ImportCliTest, TheErrorFileEscapesAFormulaAndListsRowsInFileOrder) {
 
 TEST_F(ImportCliTest, JsonSummaryIsOneDocumentWithEveryCount) {
   const auto run =
-      import(quoted((kData / "sample-list.csv").string()) + " --json --acquired 2026-11-01");
+      import(quoted((data_folder / "sample-list.csv").string()) + " --json --acquired 2026-11-01");
   ASSERT_EQ(run.exit_code, 1) << run.err;
   const auto summary = json::parse(run.out);
 
@@ -326,7 +326,7 @@ TEST_F(ImportCliTest, JsonSummaryIsOneDocumentWithEveryCount) {
   }
   EXPECT_TRUE(summary.at("elapsed_s").is_number());
   EXPECT_TRUE(summary.at("rows_per_second").is_number());
-  EXPECT_EQ(summary.at("file"), (kData / "sample-list.csv").string());
+  EXPECT_EQ(summary.at("file"), (data_folder / "sample-list.csv").string());
   EXPECT_EQ(summary.at("dry_run"), false);
   EXPECT_EQ(summary.at("list").at("list_id"), "sample-list.csv");
   EXPECT_EQ(summary.at("list").at("acquired_on"), "2026-11-01");
@@ -347,7 +347,7 @@ TEST_F(ImportCliTest, JsonSummaryIsOneDocumentWithEveryCount) {
 }
 
 TEST_F(ImportCliTest, HumanSummaryShowsTheMappingAndTheCounts) {
-  const auto run = import(quoted((kData / "sample-list.csv").string()));
+  const auto run = import(quoted((data_folder / "sample-list.csv").string()));
 
   EXPECT_EQ(run.exit_code, 1) << run.err;
   EXPECT_NE(run.out.find("encoding   UTF-8"), std::string::npos) << run.out;
@@ -358,7 +358,7 @@ TEST_F(ImportCliTest, HumanSummaryShowsTheMappingAndTheCounts) {
 }
 
 TEST_F(ImportCliTest, ADryRunWritesNothing) {
-  const auto summary = import_json(kData / "sample-list.csv", "--dry-run", 1);
+  const auto summary = import_json(data_folder / "sample-list.csv", "--dry-run", 1);
 
   EXPECT_EQ(summary.at("dry_run"), true);
   EXPECT_GT(summary.at("new_leads").get<int>(), 0);
@@ -366,23 +366,24 @@ TEST_F(ImportCliTest, ADryRunWritesNothing) {
 }
 
 TEST_F(ImportCliTest, JsonLinesStillImport) {
-  const auto run = import(quoted((kData / "sample-leads.jsonl").string()) + " --json");
+  const auto run = import(quoted((data_folder / "sample-leads.jsonl").string()) + " --json");
 
   EXPECT_EQ(run.exit_code, 1) << run.err;
   EXPECT_EQ(json::parse(run.out).at("created"), 8);
-  EXPECT_EQ(import(quoted((kData / "sample-leads.jsonl").string()) + " --vendor X").exit_code, 2);
+  EXPECT_EQ(import(quoted((data_folder / "sample-leads.jsonl").string()) + " --vendor X").exit_code,
+            2);
 }
 
 // ---- exit codes ---------------------------------------------------------------------------------
 
 TEST_F(ImportCliTest, ACleanListExitsZero) {
-  const auto file = write("list.csv", kLatinList);
+  const auto file = write("list.csv", latin_list);
 
   EXPECT_EQ(import_json(file).at("rejected").at("total"), 0);
 }
 
 TEST_F(ImportCliTest, UsageAndFileProblemsExitTwoWithAdvice) {
-  const auto list = quoted(write("list.csv", kLatinList).string());
+  const auto list = quoted(write("list.csv", latin_list).string());
   const struct {
     std::string args;
     std::string advice;
@@ -409,15 +410,15 @@ TEST_F(ImportCliTest, UsageAndFileProblemsExitTwoWithAdvice) {
 // ---- killed with SIGKILL, then resumed
 // ------------------------------------------------------------
 
-constexpr int kKillRows = 200'000;
+constexpr int kill_rows = 200'000;
 
 // Person i: own e-mail, phone and domain. Every 20th row repeats an earlier person in another
 // case and with another title; every 50th row cannot become a lead.
 std::string big_list() {
   std::string text = "First Name,Last Name,Email,Phone,Company,Job Title,Country\n";
-  text.reserve(static_cast<std::size_t>(kKillRows) * 90);
+  text.reserve(static_cast<std::size_t>(kill_rows) * 90);
   int person = 0;
-  for (int row = 0; row < kKillRows; ++row) {
+  for (int row = 0; row < kill_rows; ++row) {
     if (row % 50 == 49) {
       text += "Broken,Row,broken@,12,,,USA\n";
       continue;
@@ -499,7 +500,7 @@ TEST_F(ImportCliTest, AnImportKilledWithSigkillResumesWithoutDuplicates) {
   ASSERT_TRUE(WIFSIGNALED(status)) << "the import ended before it could be killed";
   ASSERT_GE(committed, 5'000);
   const auto at_kill = checkpoint_rows(database());
-  ASSERT_LT(at_kill, kKillRows);
+  ASSERT_LT(at_kill, kill_rows);
 
   const auto refused = import(quoted(list.string()));
   EXPECT_EQ(refused.exit_code, 2);
@@ -508,13 +509,13 @@ TEST_F(ImportCliTest, AnImportKilledWithSigkillResumesWithoutDuplicates) {
   const auto summary = import_json(list, "--resume", 1);
 
   EXPECT_EQ(summary.at("resumed_at_line").get<std::int64_t>(), at_kill + 2);
-  EXPECT_EQ(summary.at("rows_read"), kKillRows);
-  EXPECT_EQ(summary.at("rows_this_run").get<std::int64_t>(), kKillRows - at_kill);
-  EXPECT_EQ(summary.at("rejected").at("total"), kKillRows / 50);
-  const int people = kKillRows - kKillRows / 50 - kKillRows / 20 + kKillRows / 100;
+  EXPECT_EQ(summary.at("rows_read"), kill_rows);
+  EXPECT_EQ(summary.at("rows_this_run").get<std::int64_t>(), kill_rows - at_kill);
+  EXPECT_EQ(summary.at("rejected").at("total"), kill_rows / 50);
+  const int people = kill_rows - kill_rows / 50 - kill_rows / 20 + kill_rows / 100;
   EXPECT_EQ(summary.at("new_leads"), people);
   EXPECT_EQ(summary.at("merged").get<int>() + summary.at("unchanged").get<int>(),
-            kKillRows / 20 - kKillRows / 100);
+            kill_rows / 20 - kill_rows / 100);
   EXPECT_EQ(query_integer(database(), "SELECT count(*) FROM leads"), people);
   EXPECT_EQ(query_integer(database(), "SELECT count(DISTINCT email) FROM lead_emails"), people);
   EXPECT_EQ(query_integer(database(), "SELECT count(*) FROM (SELECT email FROM lead_emails "

@@ -40,8 +40,8 @@ using nlohmann::json;
 const auto quoted = leadsync::testing::shell_quoted;
 using Clock = std::chrono::steady_clock;
 
-constexpr int kLeads = 20000;
-constexpr const char* kToken = "push-crash-token";
+constexpr int lead_count = 20000;
+constexpr const char* test_token = "push-crash-token";
 
 // `leadsync ARGS` started in the background, so the test can kill it; killed with SIGKILL when the
 // test ends early.
@@ -50,7 +50,7 @@ public:
   BackgroundLeadsync(const std::vector<std::string>& args, const fs::path& scratch) {
     std::vector<std::string> arguments = {LEADSYNC_EXE};
     arguments.insert(arguments.end(), args.begin(), args.end());
-    std::vector<std::string> environment = {std::string("LEADSYNC_CRM_TOKEN=") + kToken};
+    std::vector<std::string> environment = {std::string("LEADSYNC_CRM_TOKEN=") + test_token};
     for (char** variable = environ; *variable != nullptr; ++variable) {
       const std::string entry = *variable;
       if (!entry.starts_with("LEADSYNC_CONFIG=") && !entry.starts_with("LEADSYNC_CRM_TOKEN=")) {
@@ -215,7 +215,7 @@ protected:
 
   CliRun leadsync(const std::string& args) {
     return leadsync::testing::run_leadsync(LEADSYNC_EXE, args, dir_,
-                                           std::string("LEADSYNC_CRM_TOKEN=") + kToken);
+                                           std::string("LEADSYNC_CRM_TOKEN=") + test_token);
   }
   // `leadsync -c CONFIG ARGS`.
   CliRun command(const std::string& args) {
@@ -257,7 +257,7 @@ protected:
     emulator_.reset();
     emulator_ = std::make_unique<EmulatorProcess>(
         DATAVERSE_EMULATOR,
-        std::vector<std::string>{"--state", crm_state().string(), "--static-token", kToken,
+        std::vector<std::string>{"--state", crm_state().string(), "--static-token", test_token,
                                  "--profile", "dataverse", "--latency-ms", "50"});
     ASSERT_NE(emulator_->port(), 0) << "the emulator did not start";
     set_config_value("crm", "url", "\"" + emulator_->url() + "\"");
@@ -267,7 +267,7 @@ protected:
   void import_leads() {
     std::ofstream list(dir_ / "leads.csv", std::ios::binary);
     list << "First Name,Last Name,Email,Company\n";
-    for (int i = 0; i < kLeads; ++i) {
+    for (int i = 0; i < lead_count; ++i) {
       const auto n = std::to_string(i);
       list << "Crash,Lead" << n << ",lead" << n << "@company" << n << ".com,Company " << n << "\n";
     }
@@ -275,7 +275,7 @@ protected:
     const auto run =
         command("import " + quoted((dir_ / "leads.csv").string()) + " --no-progress --json");
     ASSERT_EQ(run.exit_code, 0) << run.err;
-    ASSERT_EQ(json::parse(run.out).at("new_leads"), kLeads) << run.out;
+    ASSERT_EQ(json::parse(run.out).at("new_leads"), lead_count) << run.out;
   }
 
   std::set<std::string> stored_lead_ids() {
@@ -291,7 +291,7 @@ TEST_P(PushCrashTest, APushKilledMidRunAndRunAgainLeavesEveryLeadInTheCrmExactly
   ASSERT_NO_FATAL_FAILURE(start_emulator());
   ASSERT_NO_FATAL_FAILURE(import_leads());
   const auto lead_ids = stored_lead_ids();
-  ASSERT_EQ(lead_ids.size(), static_cast<std::size_t>(kLeads));
+  ASSERT_EQ(lead_ids.size(), static_cast<std::size_t>(lead_count));
   const std::string key_column = "leadsync_externalid"; // crm.alternate_key as init writes it
 
   // 1. Kill the push once a fifth of the leads are in the CRM.
@@ -302,7 +302,7 @@ TEST_P(PushCrashTest, APushKilledMidRunAndRunAgainLeavesEveryLeadInTheCrmExactly
     const bool reached = wait_until(
         [&] {
           count_at_kill = crm_lead_count(emulator_->port());
-          return count_at_kill >= kLeads / 5 || !push.running();
+          return count_at_kill >= lead_count / 5 || !push.running();
         },
         std::chrono::seconds(120));
     ASSERT_TRUE(reached) << "the push wrote only " << count_at_kill << " leads in 120 s";
@@ -337,7 +337,7 @@ TEST_P(PushCrashTest, APushKilledMidRunAndRunAgainLeavesEveryLeadInTheCrmExactly
   }
   const auto crm_before_restart = crm_lead_count(emulator_->port());
   ASSERT_GT(crm_before_restart, 0);
-  ASSERT_LT(crm_before_restart, kLeads) << "the kill came too late to interrupt the push";
+  ASSERT_LT(crm_before_restart, lead_count) << "the kill came too late to interrupt the push";
 
   // 2. Restart the CRM from its state file: what it acknowledged is still there.
   ASSERT_EQ(emulator_->stop(), 0);
@@ -355,7 +355,7 @@ TEST_P(PushCrashTest, APushKilledMidRunAndRunAgainLeavesEveryLeadInTheCrmExactly
       << second.out;
   const auto crm = crm_leads(emulator_->port(), key_column);
   ASSERT_TRUE(crm);
-  EXPECT_EQ(crm->rows, static_cast<std::size_t>(kLeads)) << "a lead is missing or doubled";
+  EXPECT_EQ(crm->rows, static_cast<std::size_t>(lead_count)) << "a lead is missing or doubled";
   EXPECT_EQ(keys_of(*crm), lead_ids);
   const auto after_push = status();
   EXPECT_EQ(after_push.at("outbox").at("pending"), 0) << after_push.dump(2);

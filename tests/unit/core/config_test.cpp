@@ -325,6 +325,7 @@ struct RuleCase {
   std::string message_part; // something its message must say
 };
 
+// NOLINTNEXTLINE(readability-identifier-naming): the name GoogleTest looks for
 void PrintTo(const RuleCase& c, std::ostream* os) {
   *os << c.toml;
 }
@@ -497,7 +498,7 @@ protected:
   void TearDown() override { fs::remove_all(dir_); }
 
   fs::path write(const std::string& name, const std::string& content) {
-    const auto path = dir_ / name;
+    auto path = dir_ / name;
     std::ofstream(path) << content;
     return path;
   }

@@ -17,6 +17,7 @@ struct RedactionCase {
   std::string_view expected;
 };
 
+// NOLINTNEXTLINE(readability-identifier-naming): the name GoogleTest looks for
 void PrintTo(const RedactionCase& c, std::ostream* os) {
   *os << '"' << c.input << '"';
 }

@@ -25,9 +25,9 @@ namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 using CheckRun = leadsync::testing::CliRun;
 
-constexpr const char* kToken = "check-static-token";
-constexpr const char* kClientId = "0c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5";
-constexpr const char* kSecret = "check-client-secret";
+constexpr const char* test_token = "check-static-token";
+constexpr const char* test_client_id = "0c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5";
+constexpr const char* test_secret = "check-client-secret";
 
 class CheckCommandTest : public ::testing::Test {
 protected:
@@ -39,9 +39,9 @@ protected:
     fs::create_directories(dir_);
     dvemu::EmulatorOptions options;
     options.profile = "fast";
-    options.auth.static_token = kToken;
-    options.auth.client_id = kClientId;
-    options.auth.client_secret = kSecret;
+    options.auth.static_token = test_token;
+    options.auth.client_id = test_client_id;
+    options.auth.client_secret = test_secret;
     options.log_requests = false;
     emulator_ = std::make_unique<dvemu::Emulator>(options);
     ASSERT_TRUE(emulator_->start().ok());
@@ -77,7 +77,7 @@ protected:
 TEST_F(CheckCommandTest, ReportsOrganizationUserDopHintAndAnActiveKey) {
   write_config(static_token_auth());
 
-  const auto run = check(std::string("LEADSYNC_CHECK_TOKEN=") + kToken);
+  const auto run = check(std::string("LEADSYNC_CHECK_TOKEN=") + test_token);
 
   EXPECT_EQ(run.exit_code, 0) << run.err;
   EXPECT_THAT(run.out, HasSubstr("crm      " + emulator_->base_url() +
@@ -89,12 +89,12 @@ TEST_F(CheckCommandTest, ReportsOrganizationUserDopHintAndAnActiveKey) {
 TEST_F(CheckCommandTest, SignsInWithClientCredentialsThroughTheTokenEndpoint) {
   write_config(
       "mode = \"client_credentials\"\ntenant = \"contoso.onmicrosoft.com\"\nclient_id = \"" +
-      std::string(kClientId) +
+      std::string(test_client_id) +
       "\"\nclient_secret_env = \"LEADSYNC_CHECK_SECRET\"\n"
       "authority = \"" +
       emulator_->base_url() + "\"");
 
-  const auto run = check(std::string("LEADSYNC_CHECK_SECRET=") + kSecret);
+  const auto run = check(std::string("LEADSYNC_CHECK_SECRET=") + test_secret);
 
   EXPECT_EQ(run.exit_code, 0) << run.err;
   EXPECT_THAT(run.out, HasSubstr(": OK (organization "));
@@ -103,7 +103,7 @@ TEST_F(CheckCommandTest, SignsInWithClientCredentialsThroughTheTokenEndpoint) {
 TEST_F(CheckCommandTest, AWrongClientSecretExitsThreeSayingWhatToCheck) {
   write_config(
       "mode = \"client_credentials\"\ntenant = \"contoso.onmicrosoft.com\"\nclient_id = \"" +
-      std::string(kClientId) +
+      std::string(test_client_id) +
       "\"\nclient_secret_env = \"LEADSYNC_CHECK_SECRET\"\n"
       "authority = \"" +
       emulator_->base_url() + "\"");
@@ -130,7 +130,7 @@ TEST_F(CheckCommandTest, ARefusedTokenExitsThreeNamingTheSetting) {
 TEST_F(CheckCommandTest, AMissingKeyColumnExitsTwoWithTheStepsToCreateIt) {
   write_config(static_token_auth(), "leadsync_other");
 
-  const auto run = check(std::string("LEADSYNC_CHECK_TOKEN=") + kToken);
+  const auto run = check(std::string("LEADSYNC_CHECK_TOKEN=") + test_token);
 
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_THAT(run.out, HasSubstr("key      leadsync_other on lead: missing"));
@@ -144,7 +144,7 @@ TEST_F(CheckCommandTest, AStoppedCrmExitsThreeAsUnreachable) {
   write_config(static_token_auth());
   emulator_->stop();
 
-  const auto run = check(std::string("LEADSYNC_CHECK_TOKEN=") + kToken);
+  const auto run = check(std::string("LEADSYNC_CHECK_TOKEN=") + test_token);
 
   EXPECT_EQ(run.exit_code, 3);
   EXPECT_THAT(run.err, HasSubstr("error: cannot reach " + emulator_->base_url() +
@@ -179,7 +179,7 @@ TEST_F(CheckCommandTest, AnUntrustedCertificateExitsThreePointingAtTheCaSetting)
       << "[crm]\nurl = \"https://127.0.0.1:" << server.port() << "\"\n[crm.auth]\n"
       << static_token_auth() << "\n[store]\nurl = \"sqlite://state.db\"\n";
 
-  const auto run = check(std::string("LEADSYNC_CHECK_TOKEN=") + kToken);
+  const auto run = check(std::string("LEADSYNC_CHECK_TOKEN=") + test_token);
 
   EXPECT_EQ(run.exit_code, 3);
   EXPECT_THAT(run.err, HasSubstr("error: TLS handshake with 127.0.0.1 failed: certificate verify "

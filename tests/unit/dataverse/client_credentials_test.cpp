@@ -15,8 +15,8 @@ using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr const char* kSecret = "s3cr3t+/=&value";
-constexpr const char* kTokenUrl =
+constexpr const char* test_secret = "s3cr3t+/=&value";
+constexpr const char* token_url =
     "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token";
 
 std::string token_body(const std::string& token, int expires_in) {
@@ -32,7 +32,7 @@ protected:
     options.authority = std::move(authority);
     options.tenant = "contoso.onmicrosoft.com";
     options.client_id = "11111111-2222-4333-8444-555555555555";
-    options.client_secret = Secret(kSecret);
+    options.client_secret = Secret(test_secret);
     options.scope = "https://contoso.crm.dynamics.com/.default";
     return ClientCredentialsProvider(options, transport_, clock_);
   }
@@ -52,7 +52,7 @@ TEST_F(ClientCredentialsTest, PostsTheFormToTheTenantTokenEndpoint) {
   EXPECT_EQ(token->token.reveal(), "tok-1");
   EXPECT_EQ(token->expires_at, clock_.now() + 3599s);
   EXPECT_EQ(fakes::wire(transport_->call(0).request),
-            std::string("POST ") + kTokenUrl +
+            std::string("POST ") + token_url +
                 "\n"
                 "Accept: application/json\n"
                 "Content-Type: application/x-www-form-urlencoded\n"
@@ -147,19 +147,19 @@ TEST_F(ClientCredentialsTest, AWrongSecretIsUnauthorizedWithWhatToCheck) {
                                                "secret provided."));
   EXPECT_THAT(token.error().message, HasSubstr("check crm.auth.client_id"));
   EXPECT_THAT(token.error().message, HasSubstr("crm.auth.tenant"));
-  EXPECT_THAT(token.error().message, Not(HasSubstr(kSecret)));
+  EXPECT_THAT(token.error().message, Not(HasSubstr(test_secret)));
 }
 
 TEST_F(ClientCredentialsTest, ASecretEchoedByTheServerNeverReachesTheError) {
   transport_->then_json(400, std::string(R"({"error":"invalid_request","error_description":"bad )"
                                          R"(value )") +
-                                 kSecret + R"("})");
+                                 test_secret + R"("})");
   auto provider = make_provider();
 
   const auto token = provider.get_token(false);
 
   ASSERT_FALSE(token.ok());
-  EXPECT_THAT(token.error().message, Not(HasSubstr(kSecret)));
+  EXPECT_THAT(token.error().message, Not(HasSubstr(test_secret)));
   EXPECT_THAT(token.error().message, HasSubstr("bad value ***"));
 }
 
@@ -186,7 +186,7 @@ TEST_F(ClientCredentialsTest, AnUnreachableEndpointIsUnavailableNamingTheTokenUr
   ASSERT_FALSE(token.ok());
   EXPECT_EQ(token.error().category, ErrorCategory::unavailable);
   EXPECT_TRUE(token.error().retryable);
-  EXPECT_THAT(token.error().message, HasSubstr(kTokenUrl));
+  EXPECT_THAT(token.error().message, HasSubstr(token_url));
   EXPECT_THAT(token.error().message, HasSubstr("connection refused"));
 }
 

@@ -13,11 +13,11 @@ using namespace std::chrono_literals;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-const std::string kWhoAmIBody = R"({"BusinessUnitId":"b","UserId":"u","OrganizationId":"o"})";
-const std::string kRequestsLimit =
+const std::string who_am_i_body = R"({"BusinessUnitId":"b","UserId":"u","OrganizationId":"o"})";
+const std::string requests_limit =
     R"({"error":{"code":"0x80072322","message":"Number of requests exceeded the limit of 6000 )"
     R"(over time window of 300 seconds."}})";
-const std::string kServiceUnavailable =
+const std::string service_unavailable =
     R"({"error":{"code":"","message":"The service is temporarily unavailable."}})";
 
 std::string lead_key() {
@@ -28,7 +28,7 @@ class ClientErrorsTest : public ClientFixture {};
 
 TEST_F(ClientErrorsTest, After401TheTokenIsRefreshedOnceAndTheRequestSucceeds) {
   transport_->then_respond(401, {{"WWW-Authenticate", "Bearer error=\"invalid_token\""}})
-      .then_json(200, kWhoAmIBody);
+      .then_json(200, who_am_i_body);
 
   const auto who = client_->who_am_i();
 
@@ -55,7 +55,7 @@ TEST_F(ClientErrorsTest, ASecond401IsUnauthorizedWithTheChallengeReason) {
 }
 
 TEST_F(ClientErrorsTest, A429WaitsTheRetryAfterSecondsThenSucceeds) {
-  transport_->then_json(429, kRequestsLimit, {{"Retry-After", "7"}}).then_json(200, kWhoAmIBody);
+  transport_->then_json(429, requests_limit, {{"Retry-After", "7"}}).then_json(200, who_am_i_body);
 
   const auto who = client_->who_am_i();
 
@@ -67,8 +67,8 @@ TEST_F(ClientErrorsTest, A429WaitsTheRetryAfterSecondsThenSucceeds) {
 
 TEST_F(ClientErrorsTest, A429WithAnHttpDateWaitsUntilThatTime) {
   const std::string in_90_seconds = http::http_date(clock_.now() + 90s);
-  transport_->then_json(429, kRequestsLimit, {{"Retry-After", in_90_seconds}})
-      .then_json(200, kWhoAmIBody);
+  transport_->then_json(429, requests_limit, {{"Retry-After", in_90_seconds}})
+      .then_json(200, who_am_i_body);
 
   const auto who = client_->who_am_i();
 
@@ -77,7 +77,7 @@ TEST_F(ClientErrorsTest, A429WithAnHttpDateWaitsUntilThatTime) {
 }
 
 TEST_F(ClientErrorsTest, ACreateRefusedWith429IsSentAgain) {
-  transport_->then_json(429, kRequestsLimit, {{"Retry-After", "1"}})
+  transport_->then_json(429, requests_limit, {{"Retry-After", "1"}})
       .then_respond(204, {{"OData-EntityId", kRoot + "leads(" + kLeadId + ")"}});
 
   const auto id = client_->create("leads", {{"lastname", "x"}});
@@ -87,7 +87,7 @@ TEST_F(ClientErrorsTest, ACreateRefusedWith429IsSentAgain) {
 }
 
 TEST_F(ClientErrorsTest, A503IsRetriedAfterABackoffThenSucceeds) {
-  transport_->then_json(503, kServiceUnavailable).then_json(200, kWhoAmIBody);
+  transport_->then_json(503, service_unavailable).then_json(200, who_am_i_body);
 
   const auto who = client_->who_am_i();
 
@@ -98,7 +98,7 @@ TEST_F(ClientErrorsTest, A503IsRetriedAfterABackoffThenSucceeds) {
 }
 
 TEST_F(ClientErrorsTest, A503OnACreateIsNotRepeated) {
-  transport_->then_json(503, kServiceUnavailable);
+  transport_->then_json(503, service_unavailable);
 
   const auto id = client_->create("leads", {{"lastname", "x"}});
 
@@ -146,7 +146,7 @@ TEST_F(ClientErrorsTest, ATimeoutIsRetried) {
   transport_
       ->then_fail(ErrorCategory::timeout,
                   "no response from contoso.crm.dynamics.com:443 within 120 s", true)
-      .then_json(200, kWhoAmIBody);
+      .then_json(200, who_am_i_body);
 
   const auto who = client_->who_am_i();
 
@@ -156,7 +156,7 @@ TEST_F(ClientErrorsTest, ATimeoutIsRetried) {
 
 TEST_F(ClientErrorsTest, AfterTheLastAttemptTheLastErrorIsReturnedWithTheRequestId) {
   for (int i = 0; i < 6; ++i) {
-    transport_->then_json(503, kServiceUnavailable);
+    transport_->then_json(503, service_unavailable);
   }
 
   const auto who = client_->who_am_i();
@@ -193,9 +193,9 @@ protected:
 };
 
 TEST_F(ExhaustedBudgetTest, AnEmptyRetryBudgetReturnsTheFailureAtOnce) {
-  transport_->then_json(503, kServiceUnavailable)
-      .then_json(503, kServiceUnavailable)
-      .then_json(503, kServiceUnavailable);
+  transport_->then_json(503, service_unavailable)
+      .then_json(503, service_unavailable)
+      .then_json(503, service_unavailable);
 
   const auto first = client_->who_am_i();
   const auto second = client_->who_am_i();

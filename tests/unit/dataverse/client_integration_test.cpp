@@ -24,14 +24,14 @@ using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 using ::testing::SizeIs;
 
-constexpr const char* kStaticToken = "integration-static-token";
-constexpr const char* kClientId = "leadsync-integration";
-constexpr const char* kClientSecret = "integration-secret-value";
-constexpr const char* kTenant = "7c1a3f2e-5b8d-4e61-9a0c-2d4f6b8e1a00";
+constexpr const char* test_static_token = "integration-static-token";
+constexpr const char* test_client_id = "leadsync-integration";
+constexpr const char* test_client_secret = "integration-secret-value";
+constexpr const char* test_tenant = "7c1a3f2e-5b8d-4e61-9a0c-2d4f6b8e1a00";
 // Seeded rows (emulator README, "Seeded rows").
-constexpr const char* kOrganizationId = "7c1a3f2e-5b8d-4e61-9a0c-2d4f6b8e1a01";
-constexpr const char* kUserId = "7c1a3f2e-5b8d-4e61-9a0c-2d4f6b8e1a03";
-constexpr const char* kCurrencyId = "7c1a3f2e-5b8d-4e61-9a0c-2d4f6b8e1d01";
+constexpr const char* test_organization_id = "7c1a3f2e-5b8d-4e61-9a0c-2d4f6b8e1a01";
+constexpr const char* test_user_id = "7c1a3f2e-5b8d-4e61-9a0c-2d4f6b8e1a03";
+constexpr const char* test_currency_id = "7c1a3f2e-5b8d-4e61-9a0c-2d4f6b8e1d01";
 
 std::string external_key(const std::string& value) {
   return odata::key_by_alternate({{"leadsync_externalid", value}}).value();
@@ -46,9 +46,9 @@ protected:
   static dvemu::EmulatorOptions fast_profile() {
     dvemu::EmulatorOptions options;
     options.profile = "fast";
-    options.auth.static_token = kStaticToken;
-    options.auth.client_id = kClientId;
-    options.auth.client_secret = kClientSecret;
+    options.auth.static_token = test_static_token;
+    options.auth.client_id = test_client_id;
+    options.auth.client_secret = test_client_secret;
     options.log_requests = false;
     options.threads = 4;
     return options;
@@ -58,14 +58,14 @@ protected:
     emulator_ = std::make_unique<dvemu::Emulator>(std::move(options));
     const auto port = emulator_->start();
     ASSERT_TRUE(port.ok()) << port.error().describe();
-    ::setenv("LEADSYNC_IT_TOKEN", kStaticToken, 1);
-    ::setenv("LEADSYNC_IT_SECRET", kClientSecret, 1);
+    ::setenv("LEADSYNC_IT_TOKEN", test_static_token, 1);
+    ::setenv("LEADSYNC_IT_SECRET", test_client_secret, 1);
     config_.crm.url = emulator_->base_url();
     config_.crm.timeout_s = 10;
     config_.crm.auth.mode = "static_token";
     config_.crm.auth.token.env = "LEADSYNC_IT_TOKEN";
-    config_.crm.auth.tenant = kTenant;
-    config_.crm.auth.client_id = kClientId;
+    config_.crm.auth.tenant = test_tenant;
+    config_.crm.auth.client_id = test_client_id;
     config_.crm.auth.client_secret.env = "LEADSYNC_IT_SECRET";
     config_.crm.auth.authority = emulator_->base_url();
   }
@@ -131,8 +131,8 @@ TEST_F(EmulatorTest, WhoAmIThroughAStaticToken) {
   const auto who = connection.client->who_am_i();
 
   ASSERT_TRUE(who.ok()) << who.error().describe();
-  EXPECT_EQ(who->organization_id, kOrganizationId);
-  EXPECT_EQ(who->user_id, kUserId);
+  EXPECT_EQ(who->organization_id, test_organization_id);
+  EXPECT_EQ(who->user_id, test_user_id);
   EXPECT_EQ(who->dop_hint, 4);
   EXPECT_EQ(connection.limiter->limit(), 4);
 }
@@ -147,7 +147,7 @@ TEST_F(EmulatorTest, WhoAmIThroughTheTokenEndpointWithClientCredentials) {
 
   ASSERT_TRUE(who.ok()) << who.error().describe();
   ASSERT_TRUE(again.ok()) << again.error().describe();
-  EXPECT_EQ(who->user_id, kUserId);
+  EXPECT_EQ(who->user_id, test_user_id);
   EXPECT_EQ(emulator_->stats()["tokens_issued"], 1) << "the token is cached";
 }
 
@@ -405,7 +405,7 @@ TEST_F(EmulatorTest, QualifyDisqualifyAndReactivate) {
   const auto disqualified_id = client->create("leads", {{"lastname", "Later"}});
   ASSERT_TRUE(qualified_id.ok() && disqualified_id.ok());
   QualifyOptions options;
-  options.currency_id = kCurrencyId;
+  options.currency_id = test_currency_id;
 
   const auto created = client->qualify_lead(*qualified_id, options);
   ASSERT_TRUE(created.ok()) << created.error().describe();

@@ -15,7 +15,6 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using ::testing::StartsWith;
 
 std::string alternate_key(const std::string& value) {
   return odata::key_by_alternate({{"leadsync_externalid", value}}).value();
@@ -709,29 +708,30 @@ TEST_F(ClientTest, MetadataChecksRefuseNamesThatWouldChangeTheUrl) {
 
 class WebhookTest : public ClientFixture {
 protected:
-  static constexpr const char* kMessage = "7c1a3f2e-5b8d-4e61-9a0c-2d4f6b8e1b01";
-  static constexpr const char* kFilter = "7c1a3f2e-5b8d-4e61-9a0c-2d4f6b8e1c01";
-  static constexpr const char* kEndpoint = "aaaaaaaa-0000-4000-8000-000000000001";
-  static constexpr const char* kStep = "bbbbbbbb-0000-4000-8000-000000000002";
+  static constexpr const char* message_id = "7c1a3f2e-5b8d-4e61-9a0c-2d4f6b8e1b01";
+  static constexpr const char* filter_id = "7c1a3f2e-5b8d-4e61-9a0c-2d4f6b8e1c01";
+  static constexpr const char* endpoint = "aaaaaaaa-0000-4000-8000-000000000001";
+  static constexpr const char* webhook_step_id = "bbbbbbbb-0000-4000-8000-000000000002";
 
   void script_lookups() {
-    transport_->then_json(200, std::string(R"({"value":[{"sdkmessageid":")") + kMessage + R"("}]})")
-        .then_json(200, std::string(R"({"value":[{"sdkmessagefilterid":")") + kFilter + R"("}]})")
-        .then_respond(204, {{"OData-EntityId", kRoot + "serviceendpoints(" + kEndpoint + ")"}});
+    transport_
+        ->then_json(200, std::string(R"({"value":[{"sdkmessageid":")") + message_id + R"("}]})")
+        .then_json(200, std::string(R"({"value":[{"sdkmessagefilterid":")") + filter_id + R"("}]})")
+        .then_respond(204, {{"OData-EntityId", kRoot + "serviceendpoints(" + endpoint + ")"}});
   }
 };
 
 TEST_F(WebhookTest, RegisterFindsTheMessageAndFilterThenCreatesEndpointAndStep) {
   script_lookups();
   transport_->then_respond(
-      204, {{"OData-EntityId", kRoot + "sdkmessageprocessingsteps(" + kStep + ")"}});
+      204, {{"OData-EntityId", kRoot + "sdkmessageprocessingsteps(" + webhook_step_id + ")"}});
 
   const auto registration = client_->register_webhook("leadsync", "https://hooks.example.com/lead",
                                                       WebhookAuth::webhook_key, "key-123");
 
   ASSERT_TRUE(registration.ok()) << registration.error().describe();
-  EXPECT_EQ(registration->service_endpoint_id, kEndpoint);
-  EXPECT_EQ(registration->step_id, kStep);
+  EXPECT_EQ(registration->service_endpoint_id, endpoint);
+  EXPECT_EQ(registration->step_id, webhook_step_id);
   const std::string read_tail = odata_headers() + "If-None-Match: null\n" +
                                 "Prefer: odata.maxpagesize=5000\n" + pipeline_headers();
   EXPECT_EQ(wire(0),
@@ -742,7 +742,7 @@ TEST_F(WebhookTest, RegisterFindsTheMessageAndFilterThenCreatesEndpointAndStep) 
                          "sdkmessagefilters?$select=sdkmessagefilterid&$filter="
                          "primaryobjecttypecode%20eq%20%27lead%27%20and%20_sdkmessageid_value%20eq%"
                          "20" +
-                         kMessage + "&$top=1\n" + read_tail);
+                         message_id + "&$top=1\n" + read_tail);
   const std::string write_head = odata_headers() +
                                  "Content-Type: application/json; charset=utf-8\n" +
                                  pipeline_headers() + "\n";
@@ -751,11 +751,11 @@ TEST_F(WebhookTest, RegisterFindsTheMessageAndFilterThenCreatesEndpointAndStep) 
                          R"("name":"leadsync","url":"https://hooks.example.com/lead"})");
   EXPECT_EQ(wire(3), "POST " + kRoot + "sdkmessageprocessingsteps\n" + write_head +
                          R"j({"eventhandler_serviceendpoint@odata.bind":"/serviceendpoints()j" +
-                         kEndpoint +
+                         endpoint +
                          R"j()","mode":1,"name":"leadsync: Create of lead","rank":1,)j"
                          R"j("sdkmessagefilterid@odata.bind":"/sdkmessagefilters()j" +
-                         kFilter + R"j()","sdkmessageid@odata.bind":"/sdkmessages()j" + kMessage +
-                         R"j()","stage":40,"supporteddeployment":0})j");
+                         filter_id + R"j()","sdkmessageid@odata.bind":"/sdkmessages()j" +
+                         message_id + R"j()","stage":40,"supporteddeployment":0})j");
 }
 
 TEST_F(WebhookTest, AFailedStepRemovesTheEndpointItLeftBehind) {
@@ -770,7 +770,7 @@ TEST_F(WebhookTest, AFailedStepRemovesTheEndpointItLeftBehind) {
   EXPECT_EQ(registration.error().message, "bad step");
   ASSERT_EQ(transport_->call_count(), 5U);
   EXPECT_EQ(call(4).request.method, "DELETE");
-  EXPECT_EQ(call(4).request.url, kRoot + "serviceendpoints(" + kEndpoint + ")");
+  EXPECT_EQ(call(4).request.url, kRoot + "serviceendpoints(" + endpoint + ")");
 }
 
 TEST_F(WebhookTest, RegisterFailsClearlyWhenTheCreateMessageIsMissing) {
@@ -787,12 +787,12 @@ TEST_F(WebhookTest, RegisterFailsClearlyWhenTheCreateMessageIsMissing) {
 TEST_F(WebhookTest, UnregisterDeletesStepThenEndpointAndToleratesRowsAlreadyGone) {
   transport_->then_respond(204).then_json(404, R"({"error":{"code":"","message":"gone"}})");
 
-  const auto removed = client_->unregister_webhook({kEndpoint, kStep});
+  const auto removed = client_->unregister_webhook({endpoint, webhook_step_id});
 
   ASSERT_TRUE(removed.ok()) << removed.error().describe();
-  EXPECT_EQ(wire(0), "DELETE " + kRoot + "sdkmessageprocessingsteps(" + kStep + ")\n" +
+  EXPECT_EQ(wire(0), "DELETE " + kRoot + "sdkmessageprocessingsteps(" + webhook_step_id + ")\n" +
                          odata_headers() + pipeline_headers());
-  EXPECT_EQ(wire(1), "DELETE " + kRoot + "serviceendpoints(" + kEndpoint + ")\n" + odata_headers() +
+  EXPECT_EQ(wire(1), "DELETE " + kRoot + "serviceendpoints(" + endpoint + ")\n" + odata_headers() +
                          pipeline_headers());
 }
 

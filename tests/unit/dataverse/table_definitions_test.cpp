@@ -22,7 +22,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-constexpr const char* kToken = "table-definitions-token";
+constexpr const char* test_token = "table-definitions-token";
 
 // The emulator's Web API called in process, without a listener.
 class EmulatorDefinitionsTest : public ::testing::Test {
@@ -122,13 +122,13 @@ protected:
   void start(std::vector<std::string> extra_columns = {}) {
     dvemu::EmulatorOptions options;
     options.profile = "fast";
-    options.auth.static_token = kToken;
+    options.auth.static_token = test_token;
     options.log_requests = false;
     options.extra_columns = std::move(extra_columns);
     emulator_ = std::make_unique<dvemu::Emulator>(std::move(options));
     const auto port = emulator_->start();
     ASSERT_TRUE(port.ok()) << port.error().describe();
-    ::setenv("LEADSYNC_TABLE_DEFINITIONS_TOKEN", kToken, 1);
+    ::setenv("LEADSYNC_TABLE_DEFINITIONS_TOKEN", test_token, 1);
     config::Config config;
     config.crm.url = emulator_->base_url();
     config.crm.auth.mode = "static_token";

@@ -325,7 +325,7 @@ TEST_F(HttpServerTest, KeepsAConnectionAliveForThreeRequests) {
 
 TEST_F(HttpServerTest, AnswersPipelinedRequestsInOrderEvenWhenALaterOneIsFaster) {
   DelayedResponder responder;
-  const auto port = start([&](Request request, Respond respond) {
+  const auto port = start([&](const Request& request, Respond respond) {
     const auto delay = request.url == "/1" ? 200ms : 0ms;
     responder.respond_later(std::move(respond), Response::text(200, request.url), delay);
   });
@@ -440,14 +440,14 @@ TEST_F(HttpServerTest, FramesTheBodyItselfWhateverContentLengthTheHandlerSet) {
 
 TEST_F(HttpServerTest, ServesFiftyConcurrentConnectionsOfTwentyRequestsEach) {
   const auto port = start(echo_handler(), ServerOptions{.threads = 2});
-  constexpr int kConnections = 50;
-  constexpr int kRequests = 20;
+  constexpr int connections = 50;
+  constexpr int requests = 20;
   std::atomic<int> answered{0};
   std::vector<std::thread> clients;
-  for (int c = 0; c < kConnections; ++c) {
+  for (int c = 0; c < connections; ++c) {
     clients.emplace_back([&, c] {
       RawClient client(port);
-      for (int r = 0; r < kRequests; ++r) {
+      for (int r = 0; r < requests; ++r) {
         const std::string body = "c" + std::to_string(c) + "r" + std::to_string(r);
         if (!client.send(post_request("/load", body))) {
           return;
@@ -463,12 +463,12 @@ TEST_F(HttpServerTest, ServesFiftyConcurrentConnectionsOfTwentyRequestsEach) {
   for (auto& client : clients) {
     client.join();
   }
-  EXPECT_EQ(answered.load(), kConnections * kRequests);
+  EXPECT_EQ(answered.load(), connections * requests);
 }
 
 TEST_F(HttpServerTest, AcceptsARespondCalledLaterFromAnotherThread) {
   DelayedResponder responder;
-  const auto port = start([&](Request request, Respond respond) {
+  const auto port = start([&](const Request& request, Respond respond) {
     responder.respond_later(std::move(respond), Response::text(202, "later " + request.url), 100ms);
   });
   RawClient client(port);
@@ -484,7 +484,7 @@ TEST_F(HttpServerTest, AcceptsARespondCalledLaterFromAnotherThread) {
 TEST_F(HttpServerTest, APendingRespondDoesNotHoldTheOnlyServerThread) {
   DelayedResponder responder;
   const auto port = start(
-      [&](Request request, Respond respond) {
+      [&](const Request& request, Respond respond) {
         const auto delay = request.url == "/slow" ? 1000ms : 0ms;
         responder.respond_later(std::move(respond), Response::text(200, request.url), delay);
       },
@@ -503,7 +503,7 @@ TEST_F(HttpServerTest, APendingRespondDoesNotHoldTheOnlyServerThread) {
 
 TEST_F(HttpServerTest, ARespondAfterTheClientLeftIsHarmless) {
   std::promise<Respond> pending;
-  const auto port = start([&](Request request, Respond respond) {
+  const auto port = start([&](const Request& request, Respond respond) {
     if (request.url == "/abandoned") {
       pending.set_value(std::move(respond));
     } else {
@@ -516,7 +516,7 @@ TEST_F(HttpServerTest, ARespondAfterTheClientLeftIsHarmless) {
     ASSERT_TRUE(client.send(get_request("/abandoned")));
     ASSERT_EQ(respond_future.wait_for(5s), std::future_status::ready);
   }
-  respond_future.get()(Response::text(200, std::string(256 * 1024, 'x')));
+  respond_future.get()(Response::text(200, std::string(std::size_t{256} * 1024, 'x')));
   expect_server_still_serves(port);
 }
 
@@ -524,7 +524,7 @@ TEST_F(HttpServerTest, ARespondAfterStopOrDestructionIsHarmless) {
   std::mutex mutex;
   std::condition_variable arrived;
   std::vector<Respond> pending;
-  const auto port = start([&](Request, Respond respond) {
+  const auto port = start([&](const Request&, Respond respond) {
     std::lock_guard lock(mutex);
     pending.push_back(std::move(respond));
     arrived.notify_all();
@@ -563,7 +563,7 @@ TEST_F(HttpServerTest, AnswersAThrowingHandlerWith500AndKeepsServing) {
 }
 
 TEST_F(HttpServerTest, AnswersAThrowOfANonStandardExceptionWith500) {
-  const auto port = start([](Request, Respond) { throw 42; });
+  const auto port = start([](const Request&, const Respond&) { throw 42; });
   RawClient client(port);
   ASSERT_TRUE(client.send(get_request("/")));
   const auto response = client.read_response();
@@ -572,7 +572,7 @@ TEST_F(HttpServerTest, AnswersAThrowOfANonStandardExceptionWith500) {
 }
 
 TEST_F(HttpServerTest, KeepsTheAnswerGivenBeforeAHandlerThrew) {
-  const auto port = start([](Request, Respond respond) {
+  const auto port = start([](const Request&, const Respond& respond) {
     respond(Response::text(200, "answered"));
     throw std::runtime_error("after answering");
   });
@@ -585,7 +585,7 @@ TEST_F(HttpServerTest, KeepsTheAnswerGivenBeforeAHandlerThrew) {
 }
 
 TEST_F(HttpServerTest, AnswersADroppedRespondWith500) {
-  const auto port = start([](Request, Respond) {});
+  const auto port = start([](const Request&, const Respond&) {});
   RawClient client(port);
   ASSERT_TRUE(client.send(get_request("/forgotten")));
   const auto response = client.read_response();
@@ -594,7 +594,7 @@ TEST_F(HttpServerTest, AnswersADroppedRespondWith500) {
 }
 
 TEST_F(HttpServerTest, IgnoresASecondRespondForTheSameRequest) {
-  const auto port = start([](Request request, Respond respond) {
+  const auto port = start([](const Request& request, const Respond& respond) {
     respond(Response::text(200, "first " + request.url));
     respond(Response::text(200, "second " + request.url));
   });
@@ -646,7 +646,7 @@ TEST_F(HttpServerTest, RefusesStopFromAHandlerInsteadOfDeadlocking) {
 
 // Malformed input: each case ends within ~2 s in one of its accepted outcomes (an error status, or
 // closed without an answer), the connection is closed, and a new connection is still served.
-constexpr int kClosed = 0; // closed without an answer
+constexpr int closed_without_answer = 0; // closed without an answer
 
 struct MalformedCase {
   std::string name;
@@ -654,6 +654,7 @@ struct MalformedCase {
   std::vector<int> accepted; // the outcomes that pass
 };
 
+// NOLINTNEXTLINE(readability-identifier-naming): the name GoogleTest looks for
 void PrintTo(const MalformedCase& malformed, std::ostream* out) {
   *out << malformed.name;
 }
@@ -680,7 +681,8 @@ std::string without_line_breaks(std::string bytes) {
 
 std::vector<MalformedCase> malformed_cases() {
   const std::string huge_header =
-      "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(100 * 1024, 'a') + "\r\n\r\n";
+      "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(std::size_t{100} * 1024, 'a') +
+      "\r\n\r\n";
   return {
       {"NegativeContentLength",
        "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\nabc",
@@ -690,7 +692,7 @@ std::vector<MalformedCase> malformed_cases() {
        {400}},
       {"ShortBodyThenSilence",
        "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc",
-       {kClosed}},
+       {closed_without_answer}},
       {"HeaderOf100KiB", huge_header, {431}},
       {"BodyOverTheLimit",
        "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4096\r\n\r\n" + std::string(4096, 'b'),
@@ -699,9 +701,11 @@ std::vector<MalformedCase> malformed_cases() {
        "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n800\r\n" +
            std::string(2048, 'b') + "\r\n0\r\n\r\n",
        {413}},
-      {"RandomGarbage", seeded_garbage(512) + "\r\n\r\n", {400, kClosed}},
-      {"RandomGarbageWithoutLineEnd", without_line_breaks(seeded_garbage(512)), {400, kClosed}},
-      {"IncompleteRequestLineThenSilence", "GET /inde", {kClosed}},
+      {"RandomGarbage", seeded_garbage(512) + "\r\n\r\n", {400, closed_without_answer}},
+      {"RandomGarbageWithoutLineEnd",
+       without_line_breaks(seeded_garbage(512)),
+       {400, closed_without_answer}},
+      {"IncompleteRequestLineThenSilence", "GET /inde", {closed_without_answer}},
       {"BadChunkSize",
        "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
        {400}},
@@ -735,7 +739,7 @@ TEST_P(HttpServerMalformedTest, IsRejectedOrClosedAndTheServerKeepsServing) {
     const auto started = Clock::now();
     client.send(GetParam().bytes); // the server may close before taking every byte
     const auto response = client.read_response(false, 2000ms);
-    const int outcome = response ? response->status : kClosed;
+    const int outcome = response ? response->status : closed_without_answer;
     EXPECT_THAT(GetParam().accepted, ::testing::Contains(outcome))
         << (response ? response->body : std::string("closed without an answer"));
     if (response) {
@@ -799,7 +803,7 @@ TEST_F(HttpServerTest, GivesASlowSenderTheReadTimeoutFromItsFirstByteAfterIdling
 
 TEST_F(HttpServerTest, StopsPromptlyWithIdleBusyAndFreshConnections) {
   std::promise<Respond> pending;
-  const auto port = start([&](Request request, Respond respond) {
+  const auto port = start([&](const Request& request, Respond respond) {
     if (request.url == "/pending") {
       pending.set_value(std::move(respond));
     } else {

@@ -30,13 +30,13 @@ protected:
   std::unique_ptr<store::Store> store_;
 };
 
-const std::string kIvanova =
+const std::string ivanova =
     R"({"person":{"first_name":"Анна","last_name":"Иванова","emails":["anna@Example.RU"]}})";
-const std::string kHaddad =
+const std::string haddad_row =
     R"({"person":{"last_name":"Haddad","emails":["r.haddad@example.ae"]},"company":{"name":"Gulf Co"}})";
 
 TEST_F(JsonlImportTest, CreatesEachValidLineWithItsOutboxEntry) {
-  const auto report = run(kIvanova + "\n\n" + kHaddad + "\n");
+  const auto report = run(ivanova + "\n\n" + haddad_row + "\n");
   EXPECT_EQ(report.lines_read, 2);
   EXPECT_EQ(report.created, 2);
   EXPECT_TRUE(report.rejected.empty());
@@ -45,7 +45,7 @@ TEST_F(JsonlImportTest, CreatesEachValidLineWithItsOutboxEntry) {
 }
 
 TEST_F(JsonlImportTest, LowerCasesTheEmailDomainOnly) {
-  run(kIvanova + "\n");
+  run(ivanova + "\n");
   const auto found = store_->find_by_email("anna@example.ru");
   ASSERT_TRUE(found.ok());
   ASSERT_EQ(found->size(), 1U);
@@ -53,9 +53,9 @@ TEST_F(JsonlImportTest, LowerCasesTheEmailDomainOnly) {
 }
 
 TEST_F(JsonlImportTest, RejectsBadLinesWithTheirNumberAndReason) {
-  const auto report = run(kIvanova + "\n{not json\n" +
+  const auto report = run(ivanova + "\n{not json\n" +
                           R"({"person":{"first_name":"NoLastName","emails":["x@example.com"]}})" +
-                          "\n" + kHaddad + "\n");
+                          "\n" + haddad_row + "\n");
   EXPECT_EQ(report.created, 2);
   ASSERT_EQ(report.rejected.size(), 2U);
   EXPECT_EQ(report.rejected[0].line, 2);
@@ -65,8 +65,8 @@ TEST_F(JsonlImportTest, RejectsBadLinesWithTheirNumberAndReason) {
 }
 
 TEST_F(JsonlImportTest, ReimportingTheSameFileChangesNothing) {
-  run(kIvanova + "\n" + kHaddad + "\n");
-  const auto second = run(kIvanova + "\n" + kHaddad + "\n");
+  run(ivanova + "\n" + haddad_row + "\n");
+  const auto second = run(ivanova + "\n" + haddad_row + "\n");
   EXPECT_EQ(second.created, 0);
   EXPECT_EQ(second.unchanged, 2);
   EXPECT_EQ(stored_leads(), 2);
@@ -74,7 +74,7 @@ TEST_F(JsonlImportTest, ReimportingTheSameFileChangesNothing) {
 }
 
 TEST_F(JsonlImportTest, SameEmailWithNewDataUpdatesTheStoredLead) {
-  run(kIvanova + "\n");
+  run(ivanova + "\n");
   const auto report = run(
       R"({"person":{"first_name":"Анна","last_name":"Иванова","job_title":"CFO","emails":["anna@example.ru"]}})"
       "\n");
@@ -89,14 +89,14 @@ TEST_F(JsonlImportTest, SameEmailWithNewDataUpdatesTheStoredLead) {
 }
 
 TEST_F(JsonlImportTest, DryRunWritesNothing) {
-  const auto report = run(kIvanova + "\n" + kHaddad + "\n", {.dry_run = true});
+  const auto report = run(ivanova + "\n" + haddad_row + "\n", {.dry_run = true});
   EXPECT_EQ(report.created, 2);
   EXPECT_EQ(stored_leads(), 0);
   EXPECT_EQ(outbox(), 0);
 }
 
 TEST_F(JsonlImportTest, ReportCountsMatchTheRun) {
-  const auto report = run(kIvanova + "\n{}\n");
+  const auto report = run(ivanova + "\n{}\n");
   const auto counts = report.counts();
   EXPECT_EQ(counts.at("read"), 2);
   EXPECT_EQ(counts.at("created"), 1);

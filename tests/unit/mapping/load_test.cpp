@@ -110,8 +110,8 @@ TEST(ShippedMapping, NumberRangesAreTheCrmColumnRanges) {
 }
 
 struct CustomColumn {
-  const char* column;
-  ColumnType type;
+  const char* column = nullptr;
+  ColumnType type = ColumnType::string;
   std::optional<int> max_length;
   std::optional<double> max;
 };

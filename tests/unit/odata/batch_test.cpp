@@ -7,7 +7,7 @@
 namespace leadsync::odata {
 namespace {
 
-constexpr const char* kServicePath = "/api/data/v9.2/";
+constexpr const char* service_path = "/api/data/v9.2/";
 
 // Fixtures are written with plain line breaks for readability; the wire uses CRLF.
 std::string crlf(std::string_view text) {
@@ -37,7 +37,7 @@ BatchRequest single(BatchOperation op) {
 
 void expect_refused(const BatchRequest& request, const std::string& mentioned) {
   SeededRandom random(1);
-  const auto encoded = encode_batch(request, kServicePath, random);
+  const auto encoded = encode_batch(request, service_path, random);
   ASSERT_FALSE(encoded.ok());
   EXPECT_EQ(encoded.error().category, ErrorCategory::invalid_argument);
   EXPECT_NE(encoded.error().message.find(mentioned), std::string::npos) << encoded.error().message;
@@ -55,7 +55,7 @@ TEST(EncodeBatch, WritesAChangesetWithReferencesAndAGetOutsideIt) {
   request.parts = {BatchPart{{create, update}, true}, BatchPart{{read}, false}};
 
   SeededRandom random(7);
-  const auto encoded = encode_batch(request, kServicePath, random);
+  const auto encoded = encode_batch(request, service_path, random);
   ASSERT_TRUE(encoded.ok()) << encoded.error().describe();
 
   SeededRandom same_seed(7);
@@ -106,7 +106,7 @@ TEST(EncodeBatch, UsesCrlfLineEndsOnly) {
                              true},
                    BatchPart{{operation("GET", "leads")}, false}};
   SeededRandom random(3);
-  const std::string body = encode_batch(request, kServicePath, random).value().body;
+  const std::string body = encode_batch(request, service_path, random).value().body;
   for (std::size_t i = 0; i < body.size(); ++i) {
     if (body[i] == '\n') {
       ASSERT_GT(i, 0U);
@@ -120,15 +120,15 @@ TEST(EncodeBatch, DrawsNewBoundariesFromTheRandomSource) {
   SeededRandom first(1);
   SeededRandom second(2);
   const BatchRequest request = single(operation("GET", "leads"));
-  EXPECT_NE(encode_batch(request, kServicePath, first).value().content_type,
-            encode_batch(request, kServicePath, second).value().content_type);
+  EXPECT_NE(encode_batch(request, service_path, first).value().content_type,
+            encode_batch(request, service_path, second).value().content_type);
 }
 
 TEST(EncodeBatch, AsksForContinueOnErrorWhenRequested) {
   BatchRequest request = single(operation("GET", "leads"));
   request.continue_on_error = true;
   SeededRandom random(1);
-  EXPECT_EQ(encode_batch(request, kServicePath, random).value().prefer, "odata.continue-on-error");
+  EXPECT_EQ(encode_batch(request, service_path, random).value().prefer, "odata.continue-on-error");
 }
 
 TEST(EncodeBatch, KeepsACallerContentTypeAndJoinsPathsWithOneSlash) {
@@ -149,7 +149,7 @@ TEST(EncodeBatch, AcceptsExactlyAThousandOperations) {
     request.parts.push_back(BatchPart{{operation("GET", "leads")}, false});
   }
   SeededRandom random(1);
-  EXPECT_TRUE(encode_batch(request, kServicePath, random).ok());
+  EXPECT_TRUE(encode_batch(request, service_path, random).ok());
 }
 
 TEST(EncodeBatch, RefusesMoreThanAThousandOperationsCountingChangesetMembers) {
@@ -219,7 +219,7 @@ TEST(EncodeBatch, RefusesAReferenceToAContentIdNotDeclaredEarlierInItsChangeset)
 TEST(EncodeBatch, TreatsOtherDollarUrlsAsServiceRootRelative) {
   SeededRandom random(1);
   const std::string body =
-      encode_batch(single(operation("GET", "$metadata")), kServicePath, random).value().body;
+      encode_batch(single(operation("GET", "$metadata")), service_path, random).value().body;
   EXPECT_NE(body.find("\r\nGET /api/data/v9.2/$metadata HTTP/1.1\r\n"), std::string::npos);
 }
 
@@ -228,7 +228,7 @@ TEST(EncodeBatch, AcceptsAReferenceWithAPropertyPath) {
                                    operation("PUT", "$1/lastname", R"({"value":"B"})", 2)},
                                   true}}};
   SeededRandom random(1);
-  const auto encoded = encode_batch(request, kServicePath, random);
+  const auto encoded = encode_batch(request, service_path, random);
   ASSERT_TRUE(encoded.ok()) << encoded.error().describe();
   EXPECT_NE(encoded->body.find("\r\nPUT $1/lastname HTTP/1.1\r\n"), std::string::npos);
 }
@@ -244,7 +244,7 @@ http::Response batch_response(int status, std::string_view boundary, std::string
   return response;
 }
 
-constexpr std::string_view kSuccessfulChangeset =
+constexpr std::string_view successful_changeset =
     R"multipart(--batchresponse_f27ef42d-51b0-4685-bac9-f468f844de2f
 Content-Type: multipart/mixed; boundary=changesetresponse_64cc3fff-023a-45b0-b29d-df21583ffa15
 
@@ -312,24 +312,24 @@ void expect_successful_changeset(const Result<std::vector<OperationResult>>& res
 
 TEST(DecodeBatchResponse, FlattensASuccessfulChangesetAndKeepsContentIds) {
   expect_successful_changeset(decode_batch_response(batch_response(
-      200, "batchresponse_f27ef42d-51b0-4685-bac9-f468f844de2f", crlf(kSuccessfulChangeset))));
+      200, "batchresponse_f27ef42d-51b0-4685-bac9-f468f844de2f", crlf(successful_changeset))));
 }
 
 TEST(DecodeBatchResponse, ToleratesBareLineFeeds) {
   expect_successful_changeset(decode_batch_response(
       batch_response(200, "batchresponse_f27ef42d-51b0-4685-bac9-f468f844de2f",
-                     std::string(kSuccessfulChangeset))));
+                     std::string(successful_changeset))));
 }
 
 TEST(DecodeBatchResponse, AcceptsAQuotedBoundaryParameter) {
-  http::Response response = batch_response(200, "x", crlf(kSuccessfulChangeset));
+  http::Response response = batch_response(200, "x", crlf(successful_changeset));
   response.headers.set(
       "Content-Type",
       R"(Multipart/Mixed;charset=utf-8; BOUNDARY="batchresponse_f27ef42d-51b0-4685-bac9-f468f844de2f")");
   expect_successful_changeset(decode_batch_response(response));
 }
 
-constexpr std::string_view kValidationError =
+constexpr std::string_view validation_error =
     R"({"error":{"code":"0x80044331","message":"A validation error occurred.  The length of the 'subject' attribute of the 'task' entity exceeded the maximum allowed length of '200'."}})";
 
 TEST(DecodeBatchResponse, ReturnsOnlyTheFailingPartOfAFailedChangeset) {
@@ -346,7 +346,7 @@ REQ_ID: 5ecd1cb3-1730-4ffc-909c-d44c22270026
 Content-Type: application/json; odata.metadata=minimal
 OData-Version: 4.0
 
-)" + std::string(kValidationError) +
+)" + std::string(validation_error) +
                                 R"(
 --changesetresponse_2--
 --batchresponse_1--
@@ -357,7 +357,7 @@ OData-Version: 4.0
   const OperationResult& failed = (*results)[0];
   EXPECT_EQ(failed.status, 400);
   EXPECT_EQ(failed.content_id, 2);
-  EXPECT_EQ(failed.body, kValidationError);
+  EXPECT_EQ(failed.body, validation_error);
   ASSERT_TRUE(failed.error.has_value());
   EXPECT_EQ(failed.error->category, ErrorCategory::validation);
   EXPECT_EQ(failed.error->http_status, 400);
@@ -377,7 +377,7 @@ REQ_ID: de4c5227-4a28-4ebd-8ced-3392ece1697b
 Content-Type: application/json; odata.metadata=minimal
 OData-Version: 4.0
 
-)" + std::string(kValidationError) +
+)" + std::string(validation_error) +
                                 R"(
 --batchresponse_f44bd09d
 Content-Type: application/http
@@ -424,7 +424,7 @@ REQ_ID: 5ecd1cb3-1730-4ffc-909c-d44c22270026
 Content-Type: application/json; odata.metadata=minimal
 OData-Version: 4.0
 
-)" + std::string(kValidationError) +
+)" + std::string(validation_error) +
                                 R"(
 --batchresponse_156da4b8-cd2c-4862-a911-4aaab97c001a--
 )");
@@ -456,7 +456,7 @@ TEST(DecodeBatchResponse, RefusesASuccessThatIsNotMultipart) {
 }
 
 TEST(DecodeBatchResponse, RefusesATruncatedBody) {
-  std::string body = crlf(kSuccessfulChangeset);
+  std::string body = crlf(successful_changeset);
   body.resize(body.size() / 2);
   const auto results = decode_batch_response(
       batch_response(200, "batchresponse_f27ef42d-51b0-4685-bac9-f468f844de2f", body));

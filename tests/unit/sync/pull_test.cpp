@@ -13,7 +13,7 @@ namespace {
 
 using ::testing::ElementsAre;
 
-constexpr const char* kCrmLeadId = "11111111-2222-4333-8444-555555555555";
+constexpr const char* crm_lead_id = "11111111-2222-4333-8444-555555555555";
 
 class PullTest : public ::testing::Test {
 protected:
@@ -30,7 +30,7 @@ protected:
 
   static Json crm_row(const std::string& external_id, const std::string& last_name, int state = 0,
                       int status = 1) {
-    Json row = {{"leadid", kCrmLeadId},
+    Json row = {{"leadid", crm_lead_id},
                 {"versionnumber", 42},
                 {"lastname", last_name},
                 {"firstname", "Grace"},
@@ -56,7 +56,7 @@ TEST_F(PullTest, LeadCreatedInTheCrmBecomesANewLeadQueuedToReceiveOurId) {
   ASSERT_TRUE(report.ok()) << report.error().describe();
   EXPECT_EQ(report->created, 1);
   EXPECT_TRUE(report->full_read);
-  const auto leads = store_->find_by_crm_id(kCrmLeadId).value();
+  const auto leads = store_->find_by_crm_id(crm_lead_id).value();
   ASSERT_EQ(leads.size(), 1u);
   EXPECT_EQ(leads[0].person.last_name, "Hopper");
   EXPECT_TRUE(leads[0].is_new);
@@ -88,7 +88,7 @@ TEST_F(PullTest, QualificationInTheCrmIsRecordedAsOutcomeWithoutQueueingAPush) {
   EXPECT_EQ(report->updated, 1);
   EXPECT_EQ(report->outcomes, 1);
   const auto stored = store_->get_lead(lead.identity.id).value();
-  EXPECT_EQ(stored.identity.crm_id, kCrmLeadId);
+  EXPECT_EQ(stored.identity.crm_id, crm_lead_id);
   EXPECT_EQ(stored.qualification.stage, model::LifecycleStage::qualified);
   EXPECT_EQ(stored.qualification.outcome.kind, model::OutcomeKind::qualify);
   EXPECT_EQ(stored.qualification.outcome.status_code, 3);
@@ -98,9 +98,9 @@ TEST_F(PullTest, QualificationInTheCrmIsRecordedAsOutcomeWithoutQueueingAPush) {
 TEST_F(PullTest, DeletedRowBecomesATombstone) {
   model::Lead lead;
   lead.person.last_name = "Gone";
-  lead.identity.crm_id = kCrmLeadId;
+  lead.identity.crm_id = crm_lead_id;
   lead = store_->create_lead(lead, {.enqueue = false}).value();
-  crm_.change_batches.push_back({{}, {{kCrmLeadId, "deleted"}}, "delta-1"});
+  crm_.change_batches.push_back({{}, {{crm_lead_id, "deleted"}}, "delta-1"});
 
   const auto report = pull();
 

@@ -23,7 +23,7 @@ namespace {
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 
-constexpr const char* kToken = "sync-integration-token";
+constexpr const char* test_token = "sync-integration-token";
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path);
@@ -37,7 +37,7 @@ protected:
   static dvemu::EmulatorOptions fast() {
     dvemu::EmulatorOptions options;
     options.profile = "fast";
-    options.auth.static_token = kToken;
+    options.auth.static_token = test_token;
     options.log_requests = false;
     options.threads = 4;
     return options;
@@ -48,7 +48,7 @@ protected:
                                                          "/mappings/lead.toml")) {
     emulator_ = std::make_unique<dvemu::Emulator>(std::move(options));
     ASSERT_TRUE(emulator_->start().ok());
-    ::setenv("LEADSYNC_SYNC_IT_TOKEN", kToken, 1);
+    ::setenv("LEADSYNC_SYNC_IT_TOKEN", test_token, 1);
     config_.crm.url = emulator_->base_url();
     config_.crm.timeout_s = 30;
     config_.crm.auth.mode = "static_token";

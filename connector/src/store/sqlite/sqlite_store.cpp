@@ -358,6 +358,14 @@ public:
     wake_.notify_one();
   }
 
+  // Returns once no checkpoint of this thread is running. A checkpoint the writer starts while this
+  // thread is in one would only get SQLITE_BUSY: starved of CPU mid-checkpoint, the thread once
+  // let the log grow to 7 MB past a 256 KB backstop while every commit's own attempt failed.
+  void wait_idle() {
+    std::unique_lock lock(mutex_);
+    idle_.wait(lock, [this] { return !checkpointing_; });
+  }
+
 private:
   void run() {
     for (;;) {
@@ -368,17 +376,25 @@ private:
           return;
         }
         requested_ = false;
+        checkpointing_ = true;
       }
       // Busy or failed: the next commit asks again, and the writer's own checkpoint at four times
       // the size stays as a backstop.
       (void)database_.checkpoint_passive();
+      {
+        std::lock_guard lock(mutex_);
+        checkpointing_ = false;
+      }
+      idle_.notify_all();
     }
   }
 
   Database database_;
   std::mutex mutex_;
   std::condition_variable wake_;
+  std::condition_variable idle_;
   bool requested_ = false;
+  bool checkpointing_ = false;
   bool stopping_ = false;
   std::thread thread_;
 };
@@ -392,7 +408,9 @@ public:
     if (checkpointer_) {
       database_.on_wal_commit([this, checkpoint_pages](int frames) {
         if (frames >= 4 * checkpoint_pages) {
-          (void)database_.checkpoint_passive(); // the checkpointer is falling behind
+          // The checkpointer is falling behind: let its pass end, then copy the rest here.
+          checkpointer_->wait_idle();
+          (void)database_.checkpoint_passive();
         } else if (frames >= checkpoint_pages) {
           checkpointer_->request();
         }

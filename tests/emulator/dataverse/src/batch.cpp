@@ -323,7 +323,7 @@ public:
       txn->commit();
     }
     api_.announce(created, context_);
-    return {changeset_part(std::move(responses)), false, 200};
+    return {changeset_part(responses), false, 200};
   }
 
 private:
@@ -443,7 +443,7 @@ private:
     return part;
   }
 
-  static MimePart changeset_part(std::vector<MimePart> responses) {
+  static MimePart changeset_part(const std::vector<MimePart>& responses) {
     const std::string boundary = "changesetresponse_" + leadsync::Uuid::generate_v4().to_string();
     MimePart part;
     part.headers.add("Content-Type", "multipart/mixed; boundary=" + boundary);

@@ -67,24 +67,24 @@ struct Identity {
   std::string user_id = "7c1a3f2e-5b8d-4e61-9a0c-2d4f6b8e1a03";
   std::string organization_name = "leadsync-emulator";
 };
-constexpr const char* kCreateMessageId = "7c1a3f2e-5b8d-4e61-9a0c-2d4f6b8e1b01";
-constexpr const char* kUsDollarId = "7c1a3f2e-5b8d-4e61-9a0c-2d4f6b8e1d01";
+constexpr const char* create_message_id = "7c1a3f2e-5b8d-4e61-9a0c-2d4f6b8e1b01";
+constexpr const char* us_dollar_id = "7c1a3f2e-5b8d-4e61-9a0c-2d4f6b8e1d01";
 // sdkmessagefilter rows for Create of these tables, so webhook steps can be registered on them.
-constexpr std::array<std::pair<const char*, const char*>, 3> kCreateFilters{{
+constexpr std::array<std::pair<const char*, const char*>, 3> create_filters{{
     {"lead", "7c1a3f2e-5b8d-4e61-9a0c-2d4f6b8e1c01"},
     {"contact", "7c1a3f2e-5b8d-4e61-9a0c-2d4f6b8e1c02"},
     {"account", "7c1a3f2e-5b8d-4e61-9a0c-2d4f6b8e1c03"},
 }};
 
-constexpr const char* kDataPrefix = "/api/data/v9.2";
-constexpr const char* kAdminPrefix = "/_emulator/";
-constexpr const char* kDataContentType = "application/json; odata.metadata=minimal";
-constexpr int kDefaultCeilingBatch = 1000;
+constexpr const char* data_prefix = "/api/data/v9.2";
+constexpr const char* admin_prefix = "/_emulator/";
+constexpr const char* data_content_type = "application/json; odata.metadata=minimal";
+constexpr int default_ceiling_batch = 1000;
 // Dataverse posts to a webhook with a 60 s timeout, once more on 502/503/504 (notes section 11).
-constexpr std::chrono::seconds kWebhookTimeout{60};
+constexpr std::chrono::seconds webhook_timeout{60};
 // Larger webhook bodies lose their InputParameters and images (notes section 11).
-constexpr std::size_t kWebhookSizeLimit = 256 * 1024;
-constexpr const char* kXrmContracts = "http://schemas.microsoft.com/xrm/2011/Contracts";
+constexpr std::size_t webhook_size_limit = std::size_t{256} * 1024;
+constexpr const char* xrm_contracts = "http://schemas.microsoft.com/xrm/2011/Contracts";
 
 std::string new_guid() {
   return leadsync::Uuid::generate_v4().to_string();
@@ -197,7 +197,7 @@ std::optional<std::int64_t> parse_iso_ms(const std::string& text) {
 }
 
 std::string base64url(std::string_view bytes) {
-  static constexpr std::string_view kAlphabet =
+  static constexpr std::string_view base64_alphabet =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   std::string out;
   std::uint32_t buffer = 0;
@@ -207,11 +207,11 @@ std::string base64url(std::string_view bytes) {
     bits += 8;
     while (bits >= 6) {
       bits -= 6;
-      out += kAlphabet[(buffer >> static_cast<unsigned>(bits)) & 0x3FU];
+      out += base64_alphabet[(buffer >> static_cast<unsigned>(bits)) & 0x3FU];
     }
   }
   if (bits > 0) {
-    out += kAlphabet[(buffer << static_cast<unsigned>(6 - bits)) & 0x3FU];
+    out += base64_alphabet[(buffer << static_cast<unsigned>(6 - bits)) & 0x3FU];
   }
   return out;
 }
@@ -272,13 +272,13 @@ std::optional<std::map<std::string, std::string>> parse_form(std::string_view bo
 }
 
 std::string xml_unescape(std::string text) {
-  static const std::array<std::pair<std::string_view, char>, 5> kEntities{
+  static const std::array<std::pair<std::string_view, char>, 5> entities{
       {{"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}, {"&amp;", '&'}}};
   std::string out;
   for (std::size_t i = 0; i < text.size();) {
     bool replaced = false;
     if (text[i] == '&') {
-      for (const auto& [entity, character] : kEntities) {
+      for (const auto& [entity, character] : entities) {
         if (text.compare(i, entity.size(), entity) == 0) {
           out += character;
           i += entity.size();
@@ -393,7 +393,7 @@ Response admin_error(int status, const std::string& message) {
 }
 
 Response service_error_response(const ServiceError& error) {
-  auto response = Response::with_body(error.status, error.body(), kDataContentType);
+  auto response = Response::with_body(error.status, error.body(), data_content_type);
   response.headers.set("OData-Version", "4.0");
   return response;
 }
@@ -829,7 +829,7 @@ Json sdk_value(const ColumnDef* column, const Json& value) {
   switch (column->type) {
   case ColumnType::lookup:
     if (value.is_object()) {
-      return Json{{"__type", std::string("EntityReference:") + kXrmContracts},
+      return Json{{"__type", std::string("EntityReference:") + xrm_contracts},
                   {"Id", value.value("id", "")},
                   {"KeyAttributes", Json::array()},
                   {"LogicalName", value.value("entity", "")},
@@ -840,9 +840,9 @@ Json sdk_value(const ColumnDef* column, const Json& value) {
   case ColumnType::picklist:
   case ColumnType::state:
   case ColumnType::status:
-    return Json{{"__type", std::string("OptionSetValue:") + kXrmContracts}, {"Value", value}};
+    return Json{{"__type", std::string("OptionSetValue:") + xrm_contracts}, {"Value", value}};
   case ColumnType::money:
-    return Json{{"__type", std::string("Money:") + kXrmContracts}, {"Value", value}};
+    return Json{{"__type", std::string("Money:") + xrm_contracts}, {"Value", value}};
   case ColumnType::date_time:
   case ColumnType::date_only:
     if (value.is_string()) {
@@ -876,7 +876,7 @@ struct CreatedRow {
 class WebhookDispatcher final : public EventSink {
 public:
   WebhookDispatcher(const Schema& schema, RecordStore& store, leadsync::Clock& clock,
-                    Identity identity, std::string organization_url)
+                    Identity identity, const std::string& organization_url)
       : schema_(schema), store_(store), clock_(clock), identity_(std::move(identity)),
         organization_host_(host_of(organization_url)) {}
   WebhookDispatcher(const WebhookDispatcher&) = delete;
@@ -1032,7 +1032,7 @@ private:
       attributes.push_back({{"key", entity.primary_id}, {"value", record.id}});
     }
     nlohmann::ordered_json body;
-    body["__type"] = std::string("Entity:") + kXrmContracts;
+    body["__type"] = std::string("Entity:") + xrm_contracts;
     body["Attributes"] = std::move(attributes);
     body["EntityState"] = nullptr;
     body["FormattedValues"] = nlohmann::ordered_json::array();
@@ -1179,7 +1179,7 @@ private:
     const auto correlation_id = new_guid();
     auto context = execution_context(target, row, correlation_id);
     std::string body = wcf_json(context);
-    if (body.size() > kWebhookSizeLimit) {
+    if (body.size() > webhook_size_limit) {
       for (const char* key :
            {"ParentContext", "InputParameters", "PreEntityImages", "PostEntityImages"}) {
         context.erase(key);
@@ -1229,7 +1229,7 @@ private:
     boost::beast::flat_buffer buffer;
     bhttp::response<bhttp::string_body> response;
     PostResult result;
-    stream.expires_after(kWebhookTimeout);
+    stream.expires_after(webhook_timeout);
     stream.async_connect(
         net::ip::tcp::endpoint(address, url.port), [&](boost::system::error_code connect_ec) {
           if (connect_ec) {
@@ -1536,11 +1536,11 @@ struct Emulator::Impl {
   leadsync::Result<std::uint16_t> start();
   void stop();
 
-  void serve(Request request, Respond respond);
+  void serve(const Request& request, Respond respond);
   void finish(Exchange& exchange, Response response);
   void serve_admin(const Request& request, Exchange& exchange);
   Response issue_token(const Request& request, const std::string& tenant);
-  void serve_data(Request request, std::shared_ptr<Exchange> exchange);
+  void serve_data(const Request& request, const std::shared_ptr<Exchange>& exchange);
   Response unauthorized(const std::string& problem) const;
   void add_rate_headers(Response& response, const std::string& user);
   leadsync::Status seed_rows();
@@ -1598,8 +1598,8 @@ leadsync::Result<std::uint16_t> Emulator::Impl::start() {
   server_options.idle_timeout = options.idle_timeout;
   server = leadsync::http::make_beast_server(server_options);
   // Requests can only arrive once the port is known; until `ready` they get a 503.
-  LEADSYNC_TRY(port, server->start([this](Request request, Respond respond) {
-    serve(std::move(request), std::move(respond));
+  LEADSYNC_TRY(port, server->start([this](const Request& request, Respond respond) {
+    serve(request, std::move(respond));
   }));
 
   host = listen.host;
@@ -1645,7 +1645,7 @@ void Emulator::Impl::stop() {
   webhooks->stop();
 }
 
-void Emulator::Impl::serve(Request request, Respond respond) {
+void Emulator::Impl::serve(const Request& request, Respond respond) {
   auto exchange = std::make_shared<Exchange>();
   exchange->method = request.method;
   exchange->path = leadsync::http::split_target(request.url).path;
@@ -1655,13 +1655,13 @@ void Emulator::Impl::serve(Request request, Respond respond) {
     return;
   }
   const auto& path = exchange->path;
-  if (path.rfind(kAdminPrefix, 0) == 0) {
+  if (path.rfind(admin_prefix, 0) == 0) {
     exchange->counted = false;
     serve_admin(request, *exchange);
     return;
   }
-  if (starts_with_path(path, kDataPrefix)) {
-    serve_data(std::move(request), exchange);
+  if (starts_with_path(path, data_prefix)) {
+    serve_data(request, exchange);
     return;
   }
   // /{tenant}/oauth2/v2.0/token
@@ -1741,7 +1741,7 @@ Response Emulator::Impl::unauthorized(const std::string& problem) const {
   return response;
 }
 
-void Emulator::Impl::serve_data(Request request, std::shared_ptr<Exchange> exchange) {
+void Emulator::Impl::serve_data(const Request& request, const std::shared_ptr<Exchange>& exchange) {
   // (4) authentication
   std::string token;
   std::string user = identity.user_id;
@@ -1999,7 +1999,7 @@ Response Emulator::Impl::issue_token(const Request& request, const std::string& 
 
 void Emulator::Impl::serve_admin(const Request& request, Exchange& exchange) {
   const auto target = leadsync::http::split_target(request.url);
-  const std::string action = target.path.substr(std::string_view(kAdminPrefix).size());
+  const std::string action = target.path.substr(std::string_view(admin_prefix).size());
   const auto& method = request.method;
   const auto wrong_method = [&](const char* allowed) {
     auto response = admin_error(405, "use " + std::string(allowed) + " on " + target.path);
@@ -2023,7 +2023,7 @@ void Emulator::Impl::serve_admin(const Request& request, Exchange& exchange) {
       wrong_method("GET");
       return;
     }
-    int batch = kDefaultCeilingBatch;
+    int batch = default_ceiling_batch;
     auto query = leadsync::http::parse_query(target.query);
     if (query.ok()) {
       for (const auto& [name, value] : query.value()) {
@@ -2251,18 +2251,18 @@ leadsync::Status Emulator::Impl::seed_rows() {
         {"isdisabled", false},
         {"businessunitid", reference(identity.business_unit_id, "businessunit")}}},
       {"transactioncurrency",
-       {{"transactioncurrencyid", kUsDollarId},
+       {{"transactioncurrencyid", us_dollar_id},
         {"currencyname", "US Dollar"},
         {"isocurrencycode", "USD"},
         {"currencysymbol", "$"},
         {"currencyprecision", 2},
         {"exchangerate", 1}}},
-      {"sdkmessage", {{"sdkmessageid", kCreateMessageId}, {"name", "Create"}}},
+      {"sdkmessage", {{"sdkmessageid", create_message_id}, {"name", "Create"}}},
   };
-  for (const auto& [table, filter_id] : kCreateFilters) {
+  for (const auto& [table, filter_id] : create_filters) {
     rows.emplace_back("sdkmessagefilter",
                       Json{{"sdkmessagefilterid", filter_id},
-                           {"sdkmessageid", reference(kCreateMessageId, "sdkmessage")},
+                           {"sdkmessageid", reference(create_message_id, "sdkmessage")},
                            {"primaryobjecttypecode", table},
                            {"secondaryobjecttypecode", "none"},
                            {"iscustomprocessingstepallowed", true},
@@ -2341,7 +2341,7 @@ std::string Emulator::base_url() const {
 }
 
 nlohmann::json Emulator::stats() const {
-  return impl_->stats_json(kDefaultCeilingBatch);
+  return impl_->stats_json(default_ceiling_batch);
 }
 
 } // namespace dvemu

@@ -106,7 +106,7 @@ std::string multipart_boundary(const std::string& content_type) {
       ++value_start;
     }
     std::string value;
-    std::size_t value_end = value_start;
+    std::size_t value_end = 0;
     if (value_start < content_type.size() && content_type[value_start] == '"') {
       value_end = value_start + 1;
       while (value_end < content_type.size() && content_type[value_end] != '"') {

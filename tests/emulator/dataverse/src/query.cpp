@@ -214,6 +214,7 @@ bool like(std::string_view text, std::string_view pattern) {
 struct Instant {
   std::int64_t seconds = 0;
   std::int64_t nanos = 0;
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads the defaulted comparison
   friend auto operator<=>(const Instant&, const Instant&) = default;
 };
 

@@ -69,19 +69,19 @@ ColumnDef boolean(std::string name, bool default_value = false) {
   return column;
 }
 
-ColumnDef choice(std::string name, std::vector<std::pair<int, std::string>> options) {
+ColumnDef choice(std::string name, const std::vector<std::pair<int, std::string>>& options) {
   ColumnDef column = of_type(std::move(name), ColumnType::picklist);
-  for (auto& [value, label] : options) {
-    column.options.push_back(OptionValue{value, std::move(label), -1, false});
+  for (const auto& [value, label] : options) {
+    column.options.push_back(OptionValue{value, label, -1, false});
   }
   return column;
 }
 
 // A lookup; `navigation` maps each target table to its single-valued navigation property ("" = none
 // served, e.g. owningteam whose target table the emulator does not have).
-ColumnDef lookup(std::string name, std::map<std::string, std::string> navigation) {
+ColumnDef lookup(std::string name, const std::map<std::string, std::string>& navigation) {
   ColumnDef column = of_type(std::move(name), ColumnType::lookup);
-  for (auto& [target, property] : navigation) {
+  for (const auto& [target, property] : navigation) {
     column.targets.push_back(target);
     if (!property.empty()) {
       column.navigation.emplace(target, property);
@@ -145,12 +145,12 @@ struct StatusSpec {
   bool is_default;
 };
 
-void add_state_status(EntityDef& entity, std::vector<std::pair<int, std::string>> states,
+void add_state_status(EntityDef& entity, const std::vector<std::pair<int, std::string>>& states,
                       std::vector<StatusSpec> statuses) {
   ColumnDef state = of_type("statecode", ColumnType::state);
   state.required = RequiredLevel::system_required;
-  for (auto& [value, label] : states) {
-    state.options.push_back(OptionValue{value, std::move(label), -1, false});
+  for (const auto& [value, label] : states) {
+    state.options.push_back(OptionValue{value, label, -1, false});
   }
   ColumnDef status = of_type("statuscode", ColumnType::status);
   for (auto& spec : statuses) {

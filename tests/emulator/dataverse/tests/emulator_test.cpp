@@ -51,9 +51,9 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
 
-constexpr const char* kStaticToken = "static-test-token";
-constexpr const char* kClientId = "test-client";
-constexpr const char* kClientSecret = "test-secret";
+constexpr const char* test_static_token = "static-test-token";
+constexpr const char* test_client_id = "test-client";
+constexpr const char* test_client_secret = "test-secret";
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
@@ -142,9 +142,9 @@ EmulatorOptions base_options() {
   EmulatorOptions options;
   options.listen = "127.0.0.1:0";
   options.log_requests = false;
-  options.auth.static_token = kStaticToken;
-  options.auth.client_id = kClientId;
-  options.auth.client_secret = kClientSecret;
+  options.auth.static_token = test_static_token;
+  options.auth.client_id = test_client_id;
+  options.auth.client_secret = test_client_secret;
   return options;
 }
 
@@ -169,7 +169,7 @@ protected:
   }
 
   Reply data(const std::string& method, const std::string& path, const std::string& body = "",
-             const std::string& token = kStaticToken) {
+             const std::string& token = test_static_token) {
     HeaderList headers{{"Authorization", "Bearer " + token}, {"Accept", "application/json"}};
     if (!body.empty()) {
       headers.emplace_back("Content-Type", "application/json; charset=utf-8");
@@ -191,8 +191,8 @@ protected:
   std::string scope() const { return emulator_->base_url() + "/.default"; }
 
   std::string good_form() const {
-    return "grant_type=client_credentials&client_id=" + std::string(kClientId) +
-           "&client_secret=" + kClientSecret + "&scope=" + form_encode(scope());
+    return "grant_type=client_credentials&client_id=" + std::string(test_client_id) +
+           "&client_secret=" + test_client_secret + "&scope=" + form_encode(scope());
   }
 
   std::string issue_token() {

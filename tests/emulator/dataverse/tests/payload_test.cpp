@@ -50,7 +50,7 @@ protected:
 
   std::string insert(const EntityDef& entity, Json attributes) {
     auto txn = store.begin();
-    const std::string id = txn.insert(entity, std::move(attributes)).id;
+    std::string id = txn.insert(entity, std::move(attributes)).id;
     txn.commit();
     return id;
   }

@@ -469,7 +469,7 @@ TEST(PagingCookieTest, RefusesTokensItDidNotWrite) {
   const std::vector<std::string> bad = {
       "",
       "garbage",
-      "<cookie pagenumber=\"0\" "
+      "<cookie pagenumber=\"0\" " // NOLINT(bugprone-suspicious-missing-comma): one string
       "pagingcookie=\"%3ccookie%20page%3d%221%22%3e%3cid%20last%3d%22%7bx%7d"
       "%22%20%2f%3e%3c%2fcookie%3e\" istracking=\"False\" />",
       "<cookie pagenumber=\"2\" pagingcookie=\"%zz\" istracking=\"False\" />",

@@ -34,9 +34,9 @@ protected:
   }
 
   std::string temp_file(const std::string& name) {
-    const std::string path = ::testing::TempDir() + "dvemu_" +
-                             ::testing::UnitTest::GetInstance()->current_test_info()->name() + "_" +
-                             name + ".db";
+    std::string path = ::testing::TempDir() + "dvemu_" +
+                       ::testing::UnitTest::GetInstance()->current_test_info()->name() + "_" +
+                       name + ".db";
     std::filesystem::remove(path);
     files.push_back(path);
     return path;
@@ -44,7 +44,7 @@ protected:
 
   std::string insert_lead(RecordStore& target, Json attributes) {
     auto txn = target.begin();
-    const std::string id = txn.insert(lead, std::move(attributes)).id;
+    std::string id = txn.insert(lead, std::move(attributes)).id;
     txn.commit();
     return id;
   }

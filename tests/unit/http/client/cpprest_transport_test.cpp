@@ -77,7 +77,7 @@ Handler echo_handler() {
 class ParkedResponses {
 public:
   Handler handler(std::latch* arrived = nullptr) {
-    return [this, arrived](Request, Respond respond) {
+    return [this, arrived](const Request&, Respond respond) {
       {
         std::lock_guard lock(mutex_);
         parked_.push_back(std::move(respond));

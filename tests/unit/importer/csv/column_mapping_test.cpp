@@ -18,18 +18,18 @@ protected:
   static void SetUpTestSuite() {
     auto loaded = ColumnDictionary::load_file(shipped_mapping);
     ASSERT_TRUE(loaded.ok()) << loaded.error().describe();
-    dictionary_ = new ColumnDictionary(std::move(loaded).value());
+    shared_dictionary = new ColumnDictionary(std::move(loaded).value());
   }
   static void TearDownTestSuite() {
-    delete dictionary_;
-    dictionary_ = nullptr;
+    delete shared_dictionary;
+    shared_dictionary = nullptr;
   }
 
   // header -> field ("" when unmapped), after mapping `headers` together.
   static std::map<std::string, std::string>
   fields_of(const std::vector<std::string>& headers,
             const std::vector<ColumnOverride>& overrides = {}) {
-    auto mapping = map_columns(headers, *dictionary_, overrides);
+    auto mapping = map_columns(headers, *shared_dictionary, overrides);
     EXPECT_TRUE(mapping.ok()) << mapping.error().describe();
     std::map<std::string, std::string> result;
     if (mapping.ok()) {
@@ -40,10 +40,10 @@ protected:
     return result;
   }
 
-  static ColumnDictionary* dictionary_;
+  static ColumnDictionary* shared_dictionary;
 };
 
-ColumnDictionary* ShippedColumnMapping::dictionary_ = nullptr;
+ColumnDictionary* ShippedColumnMapping::shared_dictionary = nullptr;
 
 TEST_F(ShippedColumnMapping, EnglishHeadersAndTheirVariants) {
   const auto fields =
@@ -104,7 +104,7 @@ TEST_F(ShippedColumnMapping, ArabicHeadersAndCommonSpellingVariants) {
 }
 
 TEST_F(ShippedColumnMapping, UnmappedColumnsAreKept) {
-  auto mapping = map_columns({"Email", "Favourite Colour", ""}, *dictionary_);
+  auto mapping = map_columns({"Email", "Favourite Colour", ""}, *shared_dictionary);
   ASSERT_TRUE(mapping.ok());
   ASSERT_EQ(mapping->columns.size(), 3u);
   EXPECT_EQ(mapping->columns[1].header, "Favourite Colour");
@@ -119,7 +119,7 @@ TEST_F(ShippedColumnMapping, UnmappedColumnsAreKept) {
 }
 
 TEST_F(ShippedColumnMapping, SecondColumnForTheSameFieldStaysUnmappedWithAWarning) {
-  auto mapping = map_columns({"E-mail", "Email Address", "Эл. почта"}, *dictionary_);
+  auto mapping = map_columns({"E-mail", "Email Address", "Эл. почта"}, *shared_dictionary);
   ASSERT_TRUE(mapping.ok());
   EXPECT_EQ(mapping->columns[0].field, "email");
   EXPECT_EQ(mapping->columns[1].field, "");
@@ -130,7 +130,7 @@ TEST_F(ShippedColumnMapping, SecondColumnForTheSameFieldStaysUnmappedWithAWarnin
 }
 
 TEST_F(ShippedColumnMapping, MapOptionOverridesTheDictionary) {
-  auto mapping = map_columns({"Phone", "Favourite Colour", "Email"}, *dictionary_,
+  auto mapping = map_columns({"Phone", "Favourite Colour", "Email"}, *shared_dictionary,
                              {{"phone", "phone_mobile"}, {"Favourite Colour", "notes"}});
   ASSERT_TRUE(mapping.ok()) << mapping.error().describe();
   EXPECT_EQ(mapping->columns[0].field, "phone_mobile");
@@ -143,7 +143,7 @@ TEST_F(ShippedColumnMapping, MapOptionOverridesTheDictionary) {
 
 TEST_F(ShippedColumnMapping, MapOptionTakesAFieldAwayFromTheDictionaryColumn) {
   auto mapping =
-      map_columns({"Email", "Personal Mail"}, *dictionary_, {{"Personal Mail", "email"}});
+      map_columns({"Email", "Personal Mail"}, *shared_dictionary, {{"Personal Mail", "email"}});
   ASSERT_TRUE(mapping.ok());
   EXPECT_EQ(mapping->columns[1].field, "email");
   EXPECT_EQ(mapping->columns[0].field, "");
@@ -151,14 +151,14 @@ TEST_F(ShippedColumnMapping, MapOptionTakesAFieldAwayFromTheDictionaryColumn) {
 }
 
 TEST_F(ShippedColumnMapping, MapOptionWithoutAFieldKeepsTheColumnUnmapped) {
-  auto mapping = map_columns({"Email", "Notes"}, *dictionary_, {{"Notes", ""}});
+  auto mapping = map_columns({"Email", "Notes"}, *shared_dictionary, {{"Notes", ""}});
   ASSERT_TRUE(mapping.ok());
   EXPECT_EQ(mapping->columns[1].field, "");
   EXPECT_EQ(mapping->columns[1].source, MappingSource::command_line);
 }
 
 TEST_F(ShippedColumnMapping, MapOptionForAHeaderNotInTheFileFailsListingTheColumns) {
-  auto mapping = map_columns({"Email", "Phone"}, *dictionary_, {{"Telefax", "phone_home"}});
+  auto mapping = map_columns({"Email", "Phone"}, *shared_dictionary, {{"Telefax", "phone_home"}});
   ASSERT_FALSE(mapping.ok());
   EXPECT_EQ(mapping.error().category, ErrorCategory::invalid_argument);
   EXPECT_THAT(mapping.error().message, HasSubstr("no column \"Telefax\""));
@@ -166,7 +166,7 @@ TEST_F(ShippedColumnMapping, MapOptionForAHeaderNotInTheFileFailsListingTheColum
 }
 
 TEST_F(ShippedColumnMapping, TwoMapOptionsForOneFieldFail) {
-  auto mapping = map_columns({"A", "B"}, *dictionary_, {{"A", "email"}, {"B", "email"}});
+  auto mapping = map_columns({"A", "B"}, *shared_dictionary, {{"A", "email"}, {"B", "email"}});
   ASSERT_FALSE(mapping.ok());
   EXPECT_THAT(mapping.error().message, HasSubstr("already given to the column \"A\""));
 }

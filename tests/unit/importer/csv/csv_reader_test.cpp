@@ -32,7 +32,8 @@ std::vector<CsvRecord> read_all(CsvReader& reader) {
 
 class CsvReaderTest : public ::testing::Test {
 protected:
-  CsvReader open(std::string_view bytes, ReadOptions options = {}, const char* name = "list.csv") {
+  CsvReader open(std::string_view bytes, const ReadOptions& options = {},
+                 const char* name = "list.csv") {
     auto reader = CsvReader::open(dir.write(name, bytes), options);
     if (!reader.ok()) {
       throw std::runtime_error(reader.error().describe());
@@ -40,8 +41,8 @@ protected:
     return std::move(reader).value();
   }
 
-  std::vector<CsvRecord> read(std::string_view bytes, ReadOptions options = {}) {
-    auto reader = open(bytes, std::move(options));
+  std::vector<CsvRecord> read(std::string_view bytes, const ReadOptions& options = {}) {
+    auto reader = open(bytes, options);
     return read_all(reader);
   }
 
@@ -375,7 +376,7 @@ TEST_F(CsvReaderTest, LineEndingsLfCrlfAndCrAloneGiveTheSameRecordsAndLines) {
 }
 
 TEST_F(CsvReaderTest, CrLfSplitByTheEndOfTheReadBufferIsOneLineBreak) {
-  constexpr std::size_t read_buffer_bytes = 64 * 1024;
+  constexpr std::size_t read_buffer_bytes = std::size_t{64} * 1024;
   // The CR of the first data row is the last byte the first read brings in; its LF comes with the
   // next.
   const std::string long_value(read_buffer_bytes - std::string("h\r\n").size() - 1, 'x');
@@ -586,7 +587,7 @@ TEST_F(CsvReaderTest, BuffersStayBoundedReadingALargeFile) {
     std::ofstream out(path, std::ios::binary);
     out << "first_name,last_name,email,company,phone,note\n";
     std::string row;
-    while (out.tellp() < 20 * 1024 * 1024) {
+    while (out.tellp() < std::streamoff{20} * 1024 * 1024) {
       row = "Анна,Petrova-" + std::to_string(rows) + ",anna" + std::to_string(rows) +
             "@example.com,\"Acme, Inc\",+7 495 123-45-67,\"multi\nline\"\n";
       out << row;
@@ -613,7 +614,7 @@ TEST_F(CsvReaderTest, BuffersStayBoundedReadingALargeFile) {
 
 TEST_F(CsvReaderTest, OverlongLineIsARowErrorAndDoesNotGrowTheBuffers) {
   const std::string text = "name,note\nAnna," + std::string(3 << 20, 'x') + "\nBob,ok\n";
-  auto reader = open(text, {.max_record_bytes = 64 * 1024});
+  auto reader = open(text, {.max_record_bytes = std::size_t{64} * 1024});
   const auto records = read_all(reader);
   ASSERT_EQ(records.size(), 2u);
   EXPECT_THAT(records[0].error, HasSubstr("longer than 65536 bytes"));
