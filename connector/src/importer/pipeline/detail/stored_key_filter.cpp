@@ -1,5 +1,7 @@
 #include "pipeline/detail/stored_key_filter.hpp"
 
+#include "clean/detail/text.hpp"
+
 #include <algorithm>
 
 namespace leadsync::importer::detail {
@@ -11,22 +13,20 @@ constexpr int probes = 7;
 // Keys a lead typically has (an e-mail, a phone, a company domain) and room for a second e-mail.
 constexpr std::size_t keys_per_lead = 4;
 
-// FNV-1a over the kind and the ASCII-lower-cased key (the store compares e-mails and domains
-// case-insensitively; phones have no letters), then a final mix for the second probe hash.
-std::uint64_t key_hash(store::LookupKind kind, std::string_view key) {
-  std::uint64_t hash = 0xcbf29ce484222325ULL ^ static_cast<std::uint64_t>(kind);
-  for (const char c : key) {
-    const auto byte = static_cast<unsigned char>((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
-    hash = (hash ^ byte) * 0x100000001b3ULL;
+// The bit positions of a key: double hashing from the importer's stable_hash of the
+// ASCII-lower-cased key (the store compares e-mails and domains case-insensitively; phones have no
+// letters), offset by the kind so that an e-mail and a domain with the same text are different
+// keys.
+template <typename Visit>
+void for_each_bit(store::LookupKind kind, std::string_view key, std::uint64_t bits, Visit visit) {
+  const auto first =
+      stable_hash(ascii_lower(key)) + static_cast<std::uint64_t>(kind) * 0x9e3779b97f4a7c15ULL;
+  const auto step = ((first >> 32U) | (first << 32U)) | 1U;
+  for (int i = 0; i < probes; ++i) {
+    if (!visit((first + static_cast<std::uint64_t>(i) * step) % bits)) {
+      return;
+    }
   }
-  return hash;
-}
-
-std::uint64_t mix(std::uint64_t value) {
-  value ^= value >> 33U;
-  value *= 0xff51afd7ed558ccdULL;
-  value ^= value >> 33U;
-  return value;
 }
 
 } // namespace
@@ -44,24 +44,19 @@ Result<StoredKeyFilter> StoredKeyFilter::load(store::Store& store) {
 }
 
 void StoredKeyFilter::add(store::LookupKind kind, std::string_view key) {
-  const auto first = key_hash(kind, key);
-  const auto step = mix(first) | 1U;
-  for (int i = 0; i < probes; ++i) {
-    const auto bit = (first + static_cast<std::uint64_t>(i) * step) % bits_;
+  for_each_bit(kind, key, bits_, [this](std::uint64_t bit) {
     words_[bit / 64] |= std::uint64_t{1} << (bit % 64);
-  }
+    return true;
+  });
 }
 
 bool StoredKeyFilter::may_hold(store::LookupKind kind, std::string_view key) const {
-  const auto first = key_hash(kind, key);
-  const auto step = mix(first) | 1U;
-  for (int i = 0; i < probes; ++i) {
-    const auto bit = (first + static_cast<std::uint64_t>(i) * step) % bits_;
-    if ((words_[bit / 64] & (std::uint64_t{1} << (bit % 64))) == 0) {
-      return false;
-    }
-  }
-  return true;
+  bool all_set = true;
+  for_each_bit(kind, key, bits_, [&](std::uint64_t bit) {
+    all_set = (words_[bit / 64] & (std::uint64_t{1} << (bit % 64))) != 0;
+    return all_set;
+  });
+  return all_set;
 }
 
 } // namespace leadsync::importer::detail
