@@ -13,6 +13,7 @@ leadsync="$LEADSYNC_BUILD_DIR/connector/src/cli/leadsync"
 config="$demo_dir/leadsync.toml"
 sample_list="$LEADSYNC_ROOT/tests/data/sample-list.csv"
 sample_list_2="$LEADSYNC_ROOT/tests/data/sample-list-2.csv"
+sample_list_3="$LEADSYNC_ROOT/tests/data/sample-list-3.csv"
 
 emulator="$LEADSYNC_BUILD_DIR/tests/emulator/dataverse/dataverse-emulator"
 decided="$LEADSYNC_ROOT/tests/data/demo-decided-leads.jsonl"
@@ -56,7 +57,16 @@ step_allow_rejects "3a. Import a second list (Windows-1251, Russian headers): tw
   --acquired 2026-07-08 --region RU
 step "3b. A lead both lists sold us: one lead, two lists" bash -c \
   "'$leadsync' -c '$config' leads list --json | jq -c '.leads[] | select((.person.emails // [])[0] == \"anna.ivanova@gmail.com\") | {name: (.person.first_name + \" \" + .person.middle_name + \" \" + .person.last_name), title: .person.job_title, lists: [.origin.lists[] | .vendor + \" / \" + .list_id]}'"
-step_allow_rejects "3c. Import a lead the rules already decided to qualify (JSON Lines)" \
+step "3c. Import trade-show scans: colleagues of stored people, name variants, one true duplicate" \
+  "$leadsync" -c "$config" import "$sample_list_3" --vendor "Badge Scans" --list GITEX-2026 --shared
+step "3d. The review queue: possible duplicates the import would not merge" \
+  "$leadsync" -c "$config" leads duplicates
+# The Jon/John Smith pair: two people, as a person reviewing it would decide.
+jon_pair=$("$leadsync" -c "$config" leads duplicates --json |
+  jq -r '[.pairs[] | select(.evidence | test("Jon Smith"))][0] | "\(.lead_a) \(.lead_b)"')
+step "3e. Record that Jon and John Smith are two people: never suggested again" \
+  "$leadsync" -c "$config" leads not-duplicate $jon_pair
+step_allow_rejects "3f. Import a lead the rules already decided to qualify (JSON Lines)" \
   "$leadsync" -c "$config" import "$decided"
 step "4. The leads in the store" "$leadsync" -c "$config" leads list
 step "5. What a push would send (first request)" bash -c \
@@ -74,6 +84,16 @@ api 'leads?$select=fullname,companyname,emailaddress1,leadsourcecode,statecode&$
   jq -r '.value[] | [.fullname, .companyname, .emailaddress1,
                      (.["leadsourcecode@OData.Community.Display.V1.FormattedValue"] // .leadsourcecode | tostring),
                      (.["statecode@OData.Community.Display.V1.FormattedValue"] // .statecode | tostring)] | @tsv'
+# Sergey and Sergei Ivanov of Baltika: a person decides they are one, after both reached the CRM.
+sergei_pair=$("$leadsync" -c "$config" leads duplicates --json |
+  jq -r '[.pairs[] | select(.evidence | test("Sergei Ivanov"))][0] | "\(.lead_a) \(.lead_b)"')
+step "8a. Merge Sergei into Sergey by hand (both are in the CRM)" \
+  "$leadsync" -c "$config" leads merge $sergei_pair
+step_allow_rejects "8b. Push: Dataverse's Merge action deactivates the second lead and links it to the first" \
+  "$leadsync" -c "$config" push
+printf 'The merged lead in the CRM (statecode 2 = inactive, merged, masterid = the lead kept):\n'
+api "leads?\$select=fullname,statecode,merged,_masterid_value&\$filter=merged%20eq%20true" |
+  jq -r '.value[] | [.fullname, (.statecode | tostring), (.merged | tostring), ._masterid_value] | @tsv'
 step "9. Status" "$leadsync" -c "$config" status
 if [ "$opportunities" -lt 1 ]; then echo "expected the qualified lead to become an opportunity" >&2; exit 1; fi
 printf '\nDone. The state file is %s/state.db; try:\n  %s -c %s leads show <ID>\n' \

@@ -5,6 +5,7 @@
 #include "support/cli_process.hpp"
 #include "unit/importer/csv/csv_test_support.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -19,6 +20,7 @@
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
+#include <vector>
 
 namespace {
 
@@ -524,6 +526,208 @@ TEST_F(ImportCliTest, AnImportKilledWithSigkillResumesWithoutDuplicates) {
   EXPECT_EQ(query_integer(database(), "SELECT count(*) FROM leads WHERE id NOT IN "
                                       "(SELECT lead_id FROM outbox)"),
             0);
+}
+
+// ---- stopped with SIGINT or SIGTERM; a second import while one runs
+// ------------------------------
+
+// `leadsync -c CONFIG import LIST ARGS... --no-progress` started in the background, its output in
+// out.txt and err.txt of the test's folder.
+pid_t start_import(const std::string& config, const fs::path& list, const fs::path& folder,
+                   std::vector<std::string> args = {}) {
+  const auto out = (folder / "out.txt").string();
+  const auto err = (folder / "err.txt").string();
+  std::vector<std::string> words = {LEADSYNC_EXE, "-c", config, "import", list.string()};
+  words.emplace_back("--no-progress");
+  words.insert(words.end(), args.begin(), args.end());
+  const pid_t child = ::fork();
+  if (child == 0) {
+    const int out_fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    const int err_fd = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ::dup2(out_fd, STDOUT_FILENO);
+    ::dup2(err_fd, STDERR_FILENO);
+    std::vector<char*> argv;
+    for (auto& word : words) {
+      argv.push_back(word.data());
+    }
+    argv.push_back(nullptr);
+    ::execv(LEADSYNC_EXE, argv.data());
+    ::_exit(127);
+  }
+  return child;
+}
+
+// Waits (up to two minutes) until the import has committed its first batch.
+std::int64_t wait_for_a_commit(const fs::path& database) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{120};
+  std::int64_t committed = -1;
+  while (std::chrono::steady_clock::now() < deadline) {
+    committed = checkpoint_rows(database);
+    if (committed > 0) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  }
+  return committed;
+}
+
+TEST_F(ImportCliTest, AnImportRunningRefusesASecondOneAndSigintStopsItForAResumeToFinish) {
+  const auto list = write("big.csv", big_list());
+  const auto errors = dir_ / "rejected.csv";
+  const pid_t child = start_import(config(), list, dir_, {"--errors", errors.string()});
+  ASSERT_GT(child, 0);
+  ASSERT_GT(wait_for_a_commit(database()), 0);
+
+  // While it runs, neither another import of the file nor a resume may start.
+  const auto pid = std::to_string(child);
+  for (const auto* extra : {"", " --resume", " --restart"}) {
+    const auto refused = import(quoted(list.string()) + extra);
+    EXPECT_EQ(refused.exit_code, 2) << extra << "\n" << refused.err;
+    EXPECT_NE(refused.err.find("is already running: process " + pid + " on "), std::string::npos)
+        << refused.err;
+    EXPECT_NE(refused.err.find("kill " + pid), std::string::npos) << refused.err;
+    EXPECT_NE(refused.err.find("--resume"), std::string::npos) << refused.err;
+  }
+
+  ::kill(child, SIGINT);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+
+  ASSERT_TRUE(WIFEXITED(status)) << "the import did not stop cleanly on SIGINT";
+  const auto out = read_file(dir_ / "out.txt");
+  const auto err = read_file(dir_ / "err.txt");
+  ASSERT_EQ(WEXITSTATUS(status), 130) << out << err;
+  const auto command = "leadsync -c " + config() + " import " + list.string() + " --resume";
+  EXPECT_NE(out.find("Stopped importing " + list.string() + " before line "), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("rows read"), std::string::npos) << out;
+  EXPECT_NE(out.find("Stopped by SIGINT"), std::string::npos) << out;
+  EXPECT_NE(out.find("\n  " + command + "\n"), std::string::npos) << out;
+  EXPECT_NE(err.find("SIGINT received"), std::string::npos) << err;
+  const auto stopped_at = checkpoint_rows(database());
+  ASSERT_GT(stopped_at, 0);
+  ASSERT_LT(stopped_at, kill_rows);
+  EXPECT_EQ(query_integer(database(),
+                          "SELECT count(*) FROM runs WHERE kind = 'import' AND status = "
+                          "'interrupted'"),
+            1);
+
+  const auto summary = import_json(list, "--resume", 1);
+
+  EXPECT_EQ(summary.at("resumed_at_line").get<std::int64_t>(), stopped_at + 2);
+  EXPECT_EQ(summary.at("rows_read"), kill_rows);
+  EXPECT_EQ(summary.at("stopped_at_line"), nullptr);
+  const auto rejected = summary.at("rejected").at("total").get<std::int64_t>();
+  EXPECT_EQ(rejected, kill_rows / 50);
+  EXPECT_EQ(summary.at("rows_read").get<std::int64_t>(),
+            summary.at("new_leads").get<std::int64_t>() + summary.at("merged").get<std::int64_t>() +
+                summary.at("unchanged").get<std::int64_t>() + rejected +
+                summary.at("empty_rows").get<std::int64_t>());
+  const int people = kill_rows - kill_rows / 50 - kill_rows / 20 + kill_rows / 100;
+  EXPECT_EQ(summary.at("new_leads"), people);
+  EXPECT_EQ(query_integer(database(), "SELECT count(*) FROM leads"), people);
+  EXPECT_EQ(query_integer(database(), "SELECT count(*) FROM (SELECT email FROM lead_emails "
+                                      "GROUP BY email HAVING count(*) > 1)"),
+            0);
+  // The error file holds every rejected row once, across both runs.
+  const auto text = read_file(errors);
+  EXPECT_EQ(static_cast<std::int64_t>(std::count(text.begin(), text.end(), '\n')) - 1, rejected);
+}
+
+TEST_F(ImportCliTest, SigtermStopsAnImportWithItsSummarySoFarAndTheCommandToFinish) {
+  const auto list = write("big.csv", big_list());
+  const pid_t child = start_import(config(), list, dir_, {"--json"});
+  ASSERT_GT(child, 0);
+  ASSERT_GT(wait_for_a_commit(database()), 0);
+
+  ::kill(child, SIGTERM);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+
+  ASSERT_TRUE(WIFEXITED(status)) << "the import did not stop cleanly on SIGTERM";
+  const auto out = read_file(dir_ / "out.txt");
+  const auto err = read_file(dir_ / "err.txt");
+  ASSERT_EQ(WEXITSTATUS(status), 143) << out << err;
+  const auto summary = json::parse(out, nullptr, false);
+  ASSERT_TRUE(summary.is_object()) << out;
+  const auto command = "leadsync -c " + config() + " import " + list.string() + " --resume";
+  EXPECT_EQ(summary.at("stopped_by"), "SIGTERM");
+  EXPECT_EQ(summary.at("resume_command"), command);
+  EXPECT_NE(err.find("finish it with: " + command), std::string::npos) << err;
+  const auto rows = summary.at("rows_read").get<std::int64_t>();
+  EXPECT_EQ(rows, checkpoint_rows(database()));
+  EXPECT_EQ(summary.at("stopped_at_line").get<std::int64_t>(), rows + 2);
+  EXPECT_EQ(rows, summary.at("new_leads").get<std::int64_t>() +
+                      summary.at("merged").get<std::int64_t>() +
+                      summary.at("unchanged").get<std::int64_t>() +
+                      summary.at("rejected").at("total").get<std::int64_t>() +
+                      summary.at("empty_rows").get<std::int64_t>());
+  EXPECT_EQ(query_integer(database(), "SELECT count(*) FROM leads"),
+            summary.at("new_leads").get<std::int64_t>());
+}
+
+} // namespace
+
+namespace {
+
+// The review queue as a sales-ops user works it: import, list the possible duplicates, declare one
+// pair two people, merge another by hand, and see it all in `leads show` and `status`.
+TEST_F(ImportCliTest, TheReviewQueueListsMergesAndClosesPossibleDuplicates) {
+  const auto list = write("scans.csv", "First Name,Last Name,Email,Phone,Website,Country\n"
+                                       "Sergey,Ivanov,s.ivanov@acme.ru,,acme.ru,Russia\n"
+                                       "Sergei,Ivanov,sergei.i@gmail.com,,acme.ru,Russia\n"
+                                       "John,Smith,john.smith@globex.com,,globex.com,USA\n"
+                                       "Jon,Smith,,+1 212 456 0000,globex.com,USA\n");
+  const auto summary = import_json(list);
+  EXPECT_EQ(summary.at("new_leads"), 4);
+  EXPECT_EQ(summary.at("possible_duplicates"), 2);
+
+  const auto listed = leadsync("-c " + quoted(config()) + " leads duplicates --json");
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  const auto pairs = json::parse(listed.out).at("pairs");
+  ASSERT_EQ(pairs.size(), 2U);
+  for (const auto& pair : pairs) {
+    EXPECT_EQ(pair.at("rule"), "similar_name_at_domain");
+    EXPECT_EQ(pair.at("status"), "open");
+    EXPECT_GT(pair.at("score").get<double>(), 0.9);
+    EXPECT_TRUE(pair.at("source").get<std::string>().starts_with("scans.csv line "));
+  }
+  const auto text = leadsync("-c " + quoted(config()) + " leads duplicates");
+  EXPECT_NE(text.out.find("leadsync leads merge A B"), std::string::npos) << text.out;
+
+  const auto& smiths = pairs[1];
+  const auto declared = leadsync("-c " + quoted(config()) + " leads not-duplicate " +
+                                 smiths.at("lead_a").get<std::string>() + " " +
+                                 smiths.at("lead_b").get<std::string>());
+  ASSERT_EQ(declared.exit_code, 0) << declared.err;
+  EXPECT_NE(declared.out.find("two people"), std::string::npos) << declared.out;
+
+  const auto& ivanovs = pairs[0];
+  const auto target = ivanovs.at("lead_a").get<std::string>();
+  const auto other = ivanovs.at("lead_b").get<std::string>();
+  // The short ids `leads list` prints are accepted too.
+  const auto merged = leadsync("-c " + quoted(config()) + " leads merge " + target.substr(24) +
+                               " " + other.substr(24));
+  ASSERT_EQ(merged.exit_code, 0) << merged.err;
+  const auto again = leadsync("-c " + quoted(config()) + " leads merge " + target + " " + other);
+  EXPECT_EQ(again.exit_code, 2) << again.out;
+  EXPECT_NE(again.err.find("merged into " + target), std::string::npos) << again.err;
+
+  EXPECT_EQ(json::parse(leadsync("-c " + quoted(config()) + " leads duplicates --json").out)
+                .at("pairs")
+                .size(),
+            0U);
+  const auto everything = json::parse(
+      leadsync("-c " + quoted(config()) + " leads duplicates --all --json").out)["pairs"];
+  ASSERT_EQ(everything.size(), 2U);
+  EXPECT_EQ(leads().size(), 3U) << "the merged lead is a tombstone";
+  const auto shown = leadsync("-c " + quoted(config()) + " leads show " + target);
+  EXPECT_NE(shown.out.find("sergei.i@gmail.com"), std::string::npos) << shown.out;
+  EXPECT_NE(shown.out.find("by rule manual"), std::string::npos) << shown.out;
+  const auto tombstone =
+      json::parse(leadsync("-c " + quoted(config()) + " leads show " + other + " --json").out);
+  EXPECT_EQ(tombstone.at("merged_into"), target);
+  EXPECT_EQ(tombstone.at("deleted"), true);
 }
 
 } // namespace

@@ -13,6 +13,13 @@ enum ExitCode : int {
   exit_internal = 4,    // internal error
 };
 
+// A command that SIGINT or SIGTERM stopped cleanly (an import, after committing its batch) exits
+// with 128 + the signal's number, as a shell reports a process the signal ended: 130 for SIGINT,
+// 143 for SIGTERM.
+inline int exit_stopped_by(int signal) {
+  return 128 + signal;
+}
+
 inline int exit_code_for(const Error& error) {
   switch (error.category) {
   case ErrorCategory::invalid_argument:

@@ -6,13 +6,18 @@
 #include "leadsync/importer/normalize.hpp"
 #include "leadsync/model/json.hpp"
 #include "output.hpp"
+#include "stop_signals.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iomanip>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
+#include <string_view>
 #include <unistd.h>
 
 namespace leadsync::cli {
@@ -31,6 +36,7 @@ struct ImportOptions {
   std::vector<std::string> maps;
   std::string region;
   std::string errors_file;
+  std::string notes_file;
   bool dry_run = false;
   bool resume = false;
   bool restart = false;
@@ -70,16 +76,16 @@ std::string pad(const std::string& text, std::size_t width) {
 // ---- JSON Lines ---------------------------------------------------------------------------------
 
 int run_jsonl_import(Context& context, const ImportOptions& options) {
-  const bool csv_options_given = !options.vendor.empty() || !options.list_id.empty() ||
-                                 options.exclusive || options.shared || !options.acquired.empty() ||
-                                 options.encoding != "auto" || options.delimiter != "auto" ||
-                                 !options.maps.empty() || !options.region.empty() ||
-                                 !options.errors_file.empty() || options.resume || options.restart;
+  const bool csv_options_given =
+      !options.vendor.empty() || !options.list_id.empty() || options.exclusive || options.shared ||
+      !options.acquired.empty() || options.encoding != "auto" || options.delimiter != "auto" ||
+      !options.maps.empty() || !options.region.empty() || !options.errors_file.empty() ||
+      !options.notes_file.empty() || options.resume || options.restart;
   if (csv_options_given) {
     context.err() << "error: " << options.file
                   << " is JSON Lines (leads in leadsync's own form): the list, encoding, "
-                     "delimiter, mapping, region, error-file and resume options apply to CSV "
-                     "lists only; leave them out\n";
+                     "delimiter, mapping, region, error-file, notes-file and resume options apply "
+                     "to CSV lists only; leave them out\n";
     return exit_usage;
   }
   if (!context.load_config()) {
@@ -155,6 +161,31 @@ int run_jsonl_import(Context& context, const ImportOptions& options) {
 
 // ---- CSV ----------------------------------------------------------------------------------------
 
+// A word as a shell reads it back: as it is when plain, else in single quotes.
+std::string shell_word(const std::string& word) {
+  const bool plain = !word.empty() && std::all_of(word.begin(), word.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return std::isalnum(byte) != 0 || std::string_view("_-./:@%+=,").find(c) != std::string::npos;
+  });
+  if (plain) {
+    return word;
+  }
+  std::string quoted = "'";
+  for (const char c : word) {
+    quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  }
+  return quoted + "'";
+}
+
+// The command that continues an interrupted import of `file`, with the same configuration.
+std::string resume_command(const Context& context, const std::string& file) {
+  std::string command = "leadsync";
+  if (!context.options().config_file.empty()) {
+    command += " -c " + shell_word(context.options().config_file);
+  }
+  return command + " import " + shell_word(file) + " --resume";
+}
+
 // The column dictionary the config names; the one built in when the default file is missing (a
 // config written by `leadsync init` has no mappings folder beside it).
 Result<importer::ColumnDictionary> load_dictionary(const config::Config& config,
@@ -203,6 +234,7 @@ Result<importer::CsvImportOptions> csv_options(const config::Config& config,
     options.acquired_on = date.value();
   }
   options.errors_file = given.errors_file;
+  options.notes_file = given.notes_file;
   options.dry_run = given.dry_run;
   using Start = importer::CsvImportOptions::Start;
   options.start = given.resume ? Start::resume : given.restart ? Start::restart : Start::fresh;
@@ -347,6 +379,10 @@ nlohmann::json report_json(const importer::CsvImport& import, const importer::Im
   for (const auto& row : report.rejected_rows) {
     rows.push_back({{"line", row.line}, {"reason", row.reason}});
   }
+  auto noted = nlohmann::json::array();
+  for (const auto& row : report.noted_rows) {
+    noted.push_back({{"line", row.line}, {"notes", row.notes}});
+  }
   return {
       {"file", options.file},
       {"dry_run", options.dry_run},
@@ -370,10 +406,16 @@ nlohmann::json report_json(const importer::CsvImport& import, const importer::Im
       {"merged_with_stored", counts.merged_with_stored},
       {"unchanged", counts.unchanged},
       {"empty_rows", counts.empty_rows},
+      {"possible_duplicates", counts.possible_duplicates},
+      {"suspicious_clusters", counts.suspicious_clusters},
       {"rejected",
        {{"total", counts.rejected()}, {"by_reason", counts.rejected_by_reason}, {"rows", rows}}},
       {"errors_file",
        report.errors_file.empty() ? nlohmann::json() : nlohmann::json(report.errors_file)},
+      {"with_notes", counts.with_notes},
+      {"noted_rows", noted},
+      {"notes_file",
+       report.notes_file.empty() ? nlohmann::json() : nlohmann::json(report.notes_file)},
       {"rows_this_run", report.rows_this_run},
       {"elapsed_s", report.elapsed.count()},
       {"rows_per_second", report.rows_per_second()},
@@ -384,8 +426,13 @@ nlohmann::json report_json(const importer::CsvImport& import, const importer::Im
 void print_summary(std::ostream& out, const importer::ImportReport& report,
                    const ImportOptions& options) {
   const auto& counts = report.counts;
-  out << (options.dry_run ? "Dry run finished (nothing was written): " : "Imported ")
-      << options.file << "\n";
+  if (report.stopped_at_line) {
+    out << "Stopped importing " << options.file << " before line " << *report.stopped_at_line
+        << " (the counts are those of the rows stored so far)\n";
+  } else {
+    out << (options.dry_run ? "Dry run finished (nothing was written): " : "Imported ")
+        << options.file << "\n";
+  }
   if (report.resumed_at_line) {
     out << "  (resumed at line " << *report.resumed_at_line
         << "; the counts cover the whole file)\n";
@@ -399,12 +446,21 @@ void print_summary(std::ostream& out, const importer::ImportReport& report,
        "  (" + grouped(counts.merged_in_file) + " within the file, " +
            grouped(counts.merged_with_stored) + " into stored leads)");
   line("unchanged", counts.unchanged, "  (duplicates that added nothing)");
+  line("possible duplicates", counts.possible_duplicates,
+       counts.possible_duplicates > 0 ? "  (not merged; review: leadsync leads duplicates)" : "");
+  if (counts.suspicious_clusters > 0) {
+    line("suspicious clusters", counts.suspicious_clusters,
+         "  (rows not merged: a lead would pass " +
+             std::to_string(model::max_identifiers_per_lead) + " e-mails or phones)");
+  }
   line("rejected", counts.rejected(), "");
   for (const auto& [category, rows] : counts.rejected_by_reason) {
     out << "    " << pad(std::string(importer::describe_rejection(category)), 52) << std::setw(7)
         << grouped(rows) << "\n";
   }
   line("empty rows skipped", counts.empty_rows, "");
+  line("accepted with notes", counts.with_notes,
+       counts.with_notes > 0 ? "  (imported, but a value was dropped or is not trusted)" : "");
   out << "  " << pad("elapsed", 20) << std::setw(9) << fixed(report.elapsed.count(), 3) << " s  ("
       << grouped(static_cast<std::int64_t>(report.rows_per_second())) << " rows/s)\n";
   if (!report.rejected_rows.empty()) {
@@ -425,6 +481,25 @@ void print_summary(std::ostream& out, const importer::ImportReport& report,
   }
   if (!report.errors_file.empty()) {
     out << "  error file: " << report.errors_file << "\n";
+  }
+  if (!report.noted_rows.empty()) {
+    out << "  rows with notes:\n";
+    constexpr std::size_t shown_rows = 10;
+    for (std::size_t i = 0; i < report.noted_rows.size() && i < shown_rows; ++i) {
+      const auto& row = report.noted_rows[i];
+      out << "    line " << row.line << ": " << row.notes << "\n";
+    }
+    const auto more = counts.with_notes -
+                      static_cast<std::int64_t>(std::min(report.noted_rows.size(), shown_rows));
+    if (more > 0) {
+      out << "    ... and " << grouped(more) << " more"
+          << (report.notes_file.empty() ? ": --notes FILE writes them all to a CSV file"
+                                        : " in the notes file")
+          << "\n";
+    }
+  }
+  if (!report.notes_file.empty()) {
+    out << "  notes file: " << report.notes_file << "\n";
   }
 }
 
@@ -461,28 +536,65 @@ int run_csv_import(Context& context, const ImportOptions& options) {
   }
   const bool show_progress = !options.no_progress && ::isatty(STDERR_FILENO) == 1;
   ProgressBar bar(context.err());
-  auto result = import.run({}, [&](const importer::ImportProgress& progress) {
-    if (show_progress) {
-      bar.update(progress);
-    }
+  std::optional<StopSignals> signals;
+  signals.emplace([&context, show_progress](int signal) {
+    context.err() << (show_progress ? "\n" : "") << signal_name(signal)
+                  << " received: stopping after the batch being written; send it again to stop "
+                     "at once (what is committed is kept)\n"
+                  << std::flush;
   });
+  auto result = import.run(
+      {},
+      [&](const importer::ImportProgress& progress) {
+        if (show_progress) {
+          bar.update(progress);
+        }
+      },
+      signals->token());
+  const int stopped_by = signals->signal();
+  signals.reset(); // SIGINT and SIGTERM end the process again
   bar.finish();
   if (!result.ok()) {
     context.err() << "error: " << result.error().describe() << "\n";
-    if (!options.dry_run) {
-      context.err() << "The rows committed so far are stored; continue with: leadsync import "
-                    << options.file << " --resume\n";
+    // Refusals and unusable options stop a run before it stores anything.
+    if (!options.dry_run && result.error().category != ErrorCategory::invalid_argument) {
+      context.err() << "The rows committed so far are stored; continue with: "
+                    << resume_command(context, options.file) << "\n";
     }
     return exit_code_for(result.error());
   }
   const auto& report = result.value();
+  if (report.stopped_at_line) {
+    const auto command = resume_command(context, options.file);
+    log::get()->info("import {}: stopped by {} before line {}", options.file,
+                     signal_name(stopped_by), *report.stopped_at_line);
+    if (options.json) {
+      auto document = report_json(import, report, options);
+      document["stopped_at_line"] = *report.stopped_at_line;
+      document["stopped_by"] = signal_name(stopped_by);
+      document["resume_command"] = command;
+      context.out() << document.dump(2) << "\n";
+    } else {
+      print_summary(context.out(), report, options);
+      context.out() << "Stopped by " << signal_name(stopped_by) << "; every row before line "
+                    << *report.stopped_at_line << " is stored. To finish the import, run:\n  "
+                    << command << "\n";
+    }
+    context.err() << "import stopped by " << signal_name(stopped_by)
+                  << "; finish it with: " << command << "\n";
+    return exit_stopped_by(stopped_by);
+  }
   log::get()->info("import {}: {} rows read, {} new, {} merged, {} unchanged, {} rejected, {} "
                    "empty, {:.1f} s",
                    options.file, report.counts.rows_read, report.counts.new_leads,
                    report.counts.merged(), report.counts.unchanged, report.counts.rejected(),
                    report.counts.empty_rows, report.elapsed.count());
   if (options.json) {
-    context.out() << report_json(import, report, options).dump(2) << "\n";
+    auto document = report_json(import, report, options);
+    document["stopped_at_line"] = nullptr;
+    document["stopped_by"] = nullptr;
+    document["resume_command"] = nullptr;
+    context.out() << document.dump(2) << "\n";
   } else {
     print_summary(context.out(), report, options);
   }
@@ -538,6 +650,10 @@ void add_import_command(CLI::App& app, Context& context, int& exit_code) {
                       "(default: import.default_region)");
   command->add_option("--errors", options->errors_file,
                       "Write the rejected rows to this CSV file (line, reason, original columns)");
+  command->add_option("--notes", options->notes_file,
+                      "Write the rows imported with a value dropped or not trusted (an invalid "
+                      "e-mail, a phone that is not valid...) to this CSV file (line, notes, "
+                      "original columns)");
   command->add_flag("--dry-run", options->dry_run,
                     "Read, clean and match every row and report; write nothing to the store");
   auto* resume = command->add_flag("--resume", options->resume,
@@ -550,7 +666,9 @@ void add_import_command(CLI::App& app, Context& context, int& exit_code) {
   command->add_flag("--json", options->json, "Print the summary as one JSON document");
   command->footer(
       "Exit status 1 when any row was rejected (the summary gives each reason; --errors writes "
-      "the rows), 2 for a usage, file or configuration problem.");
+      "the rows), 2 for a usage, file or configuration problem (or an import of FILE another "
+      "process is running), 130 or 143 when SIGINT (Ctrl-C) or SIGTERM stopped it after its "
+      "current batch (finish with --resume).");
   command->callback([&context, &exit_code, options] { exit_code = run_import(context, *options); });
 }
 

@@ -1,5 +1,7 @@
 #include "commands.hpp"
 #include "exit_codes.hpp"
+#include "leadsync/core/clock.hpp"
+#include "leadsync/importer/review.hpp"
 #include "leadsync/model/json.hpp"
 #include "output.hpp"
 
@@ -22,6 +24,18 @@ struct ListOptions {
 
 struct ShowOptions {
   std::string id;
+  bool json = false;
+};
+
+struct DuplicatesOptions {
+  std::size_t limit = 100;
+  bool resolved = false;
+  bool json = false;
+};
+
+struct PairOptions {
+  std::string first;
+  std::string second;
   bool json = false;
 };
 
@@ -112,23 +126,19 @@ void print_line(std::ostream& out, const char* label, const std::string& value) 
   }
 }
 
-int run_show(Context& context, const ShowOptions& options) {
-  if (!context.load_config()) {
-    return exit_usage;
-  }
-  auto store = context.store();
-  if (!store.ok()) {
-    return context.report(store.error());
-  }
+// The one lead an id names: whole, as `leads list` shows it (its end), or its start. Says what is
+// wrong on stderr and returns nullopt when none or several match.
+std::optional<model::Lead> find_one(Context& context, store::Store& store, const std::string& id) {
   // The id whole, as `leads list` shows it (its end), or its start.
   std::vector<model::Lead> matches;
   for (const bool by_end : {true, false}) {
     store::LeadFilter filter;
-    (by_end ? filter.id_suffix : filter.id_prefix) = options.id;
+    (by_end ? filter.id_suffix : filter.id_prefix) = id;
     filter.include_deleted = true;
-    auto page = store.value()->list_leads(filter, {.limit = 2, .after = {}});
+    auto page = store.list_leads(filter, {.limit = 2, .after = {}});
     if (!page.ok()) {
-      return context.report(page.error());
+      context.report(page.error());
+      return std::nullopt;
     }
     for (auto& found : page->leads) {
       const bool seen = std::any_of(matches.begin(), matches.end(), [&](const model::Lead& lead) {
@@ -140,16 +150,30 @@ int run_show(Context& context, const ShowOptions& options) {
     }
   }
   if (matches.empty()) {
-    context.err() << "error: no lead with id " << options.id
-                  << " (use an id from `leadsync leads list`)\n";
-    return exit_usage;
+    context.err() << "error: no lead with id " << id << " (use an id from `leadsync leads list`)\n";
+    return std::nullopt;
   }
   if (matches.size() > 1) {
-    context.err() << "error: more than one lead has an id starting or ending with " << options.id
+    context.err() << "error: more than one lead has an id starting or ending with " << id
                   << "; give more of the id (`leadsync leads list --json` shows whole ids)\n";
+    return std::nullopt;
+  }
+  return std::move(matches.front());
+}
+
+int run_show(Context& context, const ShowOptions& options) {
+  if (!context.load_config()) {
     return exit_usage;
   }
-  Result<model::Lead> lead = std::move(matches.front());
+  auto store = context.store();
+  if (!store.ok()) {
+    return context.report(store.error());
+  }
+  auto found = find_one(context, *store.value(), options.id);
+  if (!found) {
+    return exit_usage;
+  }
+  Result<model::Lead> lead = std::move(*found);
   if (options.json) {
     context.out() << model::to_json(*lead).dump(2) << "\n";
     return exit_ok;
@@ -166,6 +190,9 @@ int run_show(Context& context, const ShowOptions& options) {
   for (const auto& email : l.person.emails) {
     print_line(out, "e-mail       ", email);
   }
+  for (const auto& email : l.person.invalid_emails) { // as received; never used or sent
+    print_line(out, "e-mail       ", email + " (invalid: kept as received, not used)");
+  }
   for (const auto& phone : l.person.phones) {
     print_line(out, "phone        ",
                (phone.e164.empty() ? phone.raw : phone.e164) +
@@ -177,18 +204,177 @@ int run_show(Context& context, const ShowOptions& options) {
                list.vendor + " / " + list.list_id +
                    (list.exclusive ? " (exclusive)" : " (shared)"));
   }
+  print_line(out, "merged into  ", l.merged_into);
+  if (l.merge_count > 0) {
+    print_line(out, "merges       ",
+               std::to_string(l.merge_count) +
+                   (l.merge_count > static_cast<std::int64_t>(l.merges.size())
+                        ? " (the first " + std::to_string(l.merges.size()) + " listed)"
+                        : ""));
+  }
+  for (const auto& merge : l.merges) {
+    print_line(out, "  merged     ",
+               merge.source + " by rule " + merge.rule +
+                   (merge.merged_at ? " at " + format_time_local(*merge.merged_at) : ""));
+  }
   print_line(out, "stage        ", std::string(model::to_string(l.qualification.stage)));
   print_line(out, "score        ", score_text(l.qualification.scores.total));
   if (l.identity.updated_at) {
     print_line(out, "updated      ", format_time_local(*l.identity.updated_at));
   }
+  auto pairs = store.value()->list_duplicate_pairs(store::DuplicateStatus::open, 1000);
+  if (pairs.ok()) {
+    for (const auto& pair : *pairs) {
+      if (pair.lead_a == l.identity.id || pair.lead_b == l.identity.id) {
+        const auto& other = pair.lead_a == l.identity.id ? pair.lead_b : pair.lead_a;
+        print_line(out, "possible dup ", short_id(other) + ": " + pair.evidence);
+      }
+    }
+  }
+  return exit_ok;
+}
+
+std::string pair_status(store::DuplicateStatus status) {
+  return std::string(store::to_string(status));
+}
+
+nlohmann::json pair_json(const store::DuplicatePair& pair) {
+  return {{"id", pair.id},
+          {"lead_a", pair.lead_a},
+          {"lead_b", pair.lead_b},
+          {"rule", pair.rule},
+          {"score", pair.score},
+          {"evidence", pair.evidence},
+          {"source", pair.source},
+          {"status", pair_status(pair.status)},
+          {"created_at", model::format_time(pair.created_at)},
+          {"resolved_at",
+           pair.resolved_at ? nlohmann::json(model::format_time(*pair.resolved_at)) : nullptr}};
+}
+
+int run_duplicates(Context& context, const DuplicatesOptions& options) {
+  if (!context.load_config()) {
+    return exit_usage;
+  }
+  auto store = context.store();
+  if (!store.ok()) {
+    return context.report(store.error());
+  }
+  std::vector<store::DuplicatePair> pairs;
+  for (const auto status :
+       options.resolved ? std::vector{store::DuplicateStatus::open, store::DuplicateStatus::merged,
+                                      store::DuplicateStatus::not_duplicate}
+                        : std::vector{store::DuplicateStatus::open}) {
+    auto found = store.value()->list_duplicate_pairs(status, options.limit);
+    if (!found.ok()) {
+      return context.report(found.error());
+    }
+    pairs.insert(pairs.end(), found->begin(), found->end());
+  }
+  if (options.json) {
+    nlohmann::json document = {{"pairs", nlohmann::json::array()}};
+    for (const auto& pair : pairs) {
+      document["pairs"].push_back(pair_json(pair));
+    }
+    context.out() << document.dump(2) << "\n";
+    return exit_ok;
+  }
+  if (pairs.empty()) {
+    context.out() << "No possible duplicates to review.\n";
+    return exit_ok;
+  }
+  auto& out = context.out();
+  for (const auto& pair : pairs) {
+    const auto a = store.value()->get_lead(pair.lead_a);
+    const auto b = store.value()->get_lead(pair.lead_b);
+    const auto name = [](const Result<model::Lead>& lead) {
+      return lead.ok() ? model::display_name(*lead) + " <" + model::primary_email(*lead) + ">"
+                       : std::string("(gone)");
+    };
+    out << short_id(pair.lead_a) << "  " << name(a) << "\n"
+        << short_id(pair.lead_b) << "  " << name(b) << "\n"
+        << "    " << pair.rule
+        << (pair.score > 0 ? " (similarity " + score_text(pair.score * 100) + "%)" : "")
+        << (pair.status == store::DuplicateStatus::open ? ""
+                                                        : "  [" + pair_status(pair.status) + "]")
+        << "\n    " << pair.evidence << "\n    found in " << pair.source << "\n\n";
+  }
+  out << pairs.size() << " pair(s). Merge one with `leadsync leads merge A B` (B goes into A), or "
+      << "record two people with `leadsync leads not-duplicate A B`.\n";
+  return exit_ok;
+}
+
+int run_merge(Context& context, const PairOptions& options) {
+  if (!context.load_config()) {
+    return exit_usage;
+  }
+  auto store = context.store();
+  if (!store.ok()) {
+    return context.report(store.error());
+  }
+  const auto target = find_one(context, *store.value(), options.first);
+  const auto subordinate =
+      target ? find_one(context, *store.value(), options.second) : std::nullopt;
+  if (!target || !subordinate) {
+    return exit_usage;
+  }
+  auto merged = importer::merge_by_hand(*store.value(), target->identity.id,
+                                        subordinate->identity.id, SystemClock::instance().now());
+  if (!merged.ok()) {
+    return context.report(merged.error());
+  }
+  if (options.json) {
+    context.out() << nlohmann::json{{"target", model::to_json(merged->target)},
+                                    {"subordinate", model::to_json(merged->subordinate)},
+                                    {"merged_in_crm", merged->merged_in_crm}}
+                         .dump(2)
+                  << "\n";
+    return exit_ok;
+  }
+  context.out() << "Merged " << short_id(merged->subordinate.identity.id) << " ("
+                << model::display_name(merged->subordinate) << ") into "
+                << short_id(merged->target.identity.id) << " ("
+                << model::display_name(merged->target) << ").\n"
+                << (merged->merged_in_crm
+                        ? "The next `leadsync push` merges them in Dynamics too (its Merge action: "
+                          "the target keeps its values, the other is deactivated and linked).\n"
+                        : "The next `leadsync push` sends the merged lead.\n");
+  return exit_ok;
+}
+
+int run_not_duplicate(Context& context, const PairOptions& options) {
+  if (!context.load_config()) {
+    return exit_usage;
+  }
+  auto store = context.store();
+  if (!store.ok()) {
+    return context.report(store.error());
+  }
+  const auto first = find_one(context, *store.value(), options.first);
+  const auto second = first ? find_one(context, *store.value(), options.second) : std::nullopt;
+  if (!first || !second) {
+    return exit_usage;
+  }
+  auto pair = importer::mark_not_duplicate(*store.value(), first->identity.id, second->identity.id);
+  if (!pair.ok()) {
+    return context.report(pair.error());
+  }
+  if (options.json) {
+    context.out() << pair_json(*pair).dump(2) << "\n";
+    return exit_ok;
+  }
+  context.out() << "Recorded: " << short_id(first->identity.id) << " ("
+                << model::display_name(*first) << ") and " << short_id(second->identity.id) << " ("
+                << model::display_name(*second)
+                << ") are two people; they will not be suggested again.\n";
   return exit_ok;
 }
 
 } // namespace
 
 void add_leads_command(CLI::App& app, Context& context, int& exit_code) {
-  auto* leads = app.add_subcommand("leads", "List or show the leads in the store");
+  auto* leads = app.add_subcommand(
+      "leads", "List or show the leads in the store; review possible duplicates");
   leads->require_subcommand(1);
 
   auto list_options = std::make_shared<ListOptions>();
@@ -215,6 +401,40 @@ void add_leads_command(CLI::App& app, Context& context, int& exit_code) {
   show->add_flag("--json", show_options->json, "Print the lead in leadsync's JSON form");
   show->callback(
       [&context, &exit_code, show_options] { exit_code = run_show(context, *show_options); });
+
+  auto duplicates_options = std::make_shared<DuplicatesOptions>();
+  auto* duplicates = leads->add_subcommand(
+      "duplicates", "List the possible duplicates the import queued for review, with evidence");
+  duplicates->add_option("--limit", duplicates_options->limit, "At most this many pairs")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  duplicates->add_flag("--all", duplicates_options->resolved,
+                       "Also the pairs already merged or declared two people");
+  duplicates->add_flag("--json", duplicates_options->json, "Print one JSON document");
+  duplicates->callback([&context, &exit_code, duplicates_options] {
+    exit_code = run_duplicates(context, *duplicates_options);
+  });
+
+  auto merge_options = std::make_shared<PairOptions>();
+  auto* merge = leads->add_subcommand(
+      "merge", "Merge lead B into lead A by hand: A keeps its values and gains what it lacks; B "
+               "is deactivated (in Dynamics too, through its Merge action)");
+  merge->add_option("A", merge_options->first, "The lead that stays (id, or its start or end)")
+      ->required();
+  merge->add_option("B", merge_options->second, "The lead merged into A")->required();
+  merge->add_flag("--json", merge_options->json, "Print both leads as written");
+  merge->callback(
+      [&context, &exit_code, merge_options] { exit_code = run_merge(context, *merge_options); });
+
+  auto not_duplicate_options = std::make_shared<PairOptions>();
+  auto* not_duplicate = leads->add_subcommand(
+      "not-duplicate", "Record that two leads are two people: never suggested again");
+  not_duplicate->add_option("A", not_duplicate_options->first, "One lead")->required();
+  not_duplicate->add_option("B", not_duplicate_options->second, "The other lead")->required();
+  not_duplicate->add_flag("--json", not_duplicate_options->json, "Print the pair as recorded");
+  not_duplicate->callback([&context, &exit_code, not_duplicate_options] {
+    exit_code = run_not_duplicate(context, *not_duplicate_options);
+  });
 }
 
 } // namespace leadsync::cli

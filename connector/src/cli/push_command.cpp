@@ -122,6 +122,11 @@ int run_push(Context& context, SyncEngine& engine, const PushCommandOptions& opt
       report->removed);
   out << fmt::format("  outcomes: {} qualified, {} disqualified, {} reactivated\n",
                      report->qualified, report->disqualified, report->reactivated);
+  if (report->merged > 0 || report->merges_waiting > 0) {
+    out << fmt::format("  merges: {} lead(s) merged in the CRM, {} waiting for the lead they were "
+                       "merged into to reach the CRM (the next push sends them)\n",
+                       report->merged, report->merges_waiting);
+  }
   out << fmt::format("  throttling: {} HTTP 429, {} ms waited\n", run->counts["throttled"],
                      run->counts["waited_ms"]);
   if (report->retried_later > 0) {

@@ -74,6 +74,7 @@ int run_status(Context& context, const StatusOptions& options) {
          {{"total", s.leads}, {"tombstones", s.tombstones}, {"by_stage", s.leads_by_stage}}},
         {"outbox", {{"pending", s.outbox_pending}, {"leased", s.outbox_leased}}},
         {"dead_letters", s.dead_letters},
+        {"possible_duplicates", s.possible_duplicates},
         {"throttling", push ? nlohmann::json{{"http_429", count_of(*push, "throttled")},
                                              {"waited_ms", count_of(*push, "waited_ms")}}
                             : nlohmann::json(nullptr)},
@@ -112,6 +113,8 @@ int run_status(Context& context, const StatusOptions& options) {
     out << " (leadsync dlq list)";
   }
   out << "\n";
+  out << "  to review      " << s.possible_duplicates << " possible duplicate pair(s)"
+      << (s.possible_duplicates > 0 ? " (leadsync leads duplicates)" : "") << "\n";
   if (push) {
     out << "  throttling     last push saw " << count_of(*push, "throttled") << " HTTP 429, waited "
         << count_of(*push, "waited_ms") << " ms\n";

@@ -33,6 +33,18 @@ template <> struct EnumNames<PhoneKind> {
   }};
 };
 
+template <> struct EnumNames<LineType> {
+  static constexpr std::array<std::pair<LineType, std::string_view>, 7> table{{
+      {LineType::unknown, "unknown"},
+      {LineType::mobile, "mobile"},
+      {LineType::fixed_line, "fixed_line"},
+      {LineType::fixed_line_or_mobile, "fixed_line_or_mobile"},
+      {LineType::toll_free, "toll_free"},
+      {LineType::voip, "voip"},
+      {LineType::other, "other"},
+  }};
+};
+
 template <> struct EnumNames<ContactMethod> {
   static constexpr std::array<std::pair<ContactMethod, std::string_view>, 5> table{{
       {ContactMethod::any, "any"},
@@ -232,6 +244,7 @@ template <> struct Fields<Phone> {
     visit("e164", self.e164);
     visit("extension", self.extension);
     visit("valid", self.valid);
+    visit("line_type", self.line_type);
   }
 };
 
@@ -244,6 +257,7 @@ template <> struct Fields<Person> {
     visit("job_title", self.job_title);
     visit("emails", self.emails);
     visit("phones", self.phones);
+    visit("invalid_emails", self.invalid_emails);
     visit("preferred_contact_method", self.preferred_contact_method);
     visit("language", self.language);
   }
@@ -407,6 +421,18 @@ template <> struct Fields<Lead> {
     visit("description", self.description);
     visit("is_new", self.is_new);
     visit("deleted", self.deleted);
+    visit("merges", self.merges);
+    visit("merge_count", self.merge_count);
+    visit("merged_into", self.merged_into);
+  }
+};
+
+template <> struct Fields<MergeRecord> {
+  static constexpr bool is_record = true;
+  template <typename Self, typename Visit> static void each(Self& self, Visit&& visit) {
+    visit("rule", self.rule);
+    visit("source", self.source);
+    visit("merged_at", self.merged_at);
   }
 };
 
@@ -430,6 +456,9 @@ template <typename T> bool omitted(const T&) {
 }
 bool omitted(const std::string& text) {
   return text.empty();
+}
+bool omitted(LineType type) {
+  return type == LineType::unknown;
 }
 template <typename T> bool omitted(const std::vector<T>& values) {
   return values.empty();

@@ -9,7 +9,8 @@
 namespace leadsync::model {
 namespace {
 
-constexpr std::size_t max_emails = 3;
+// A lead keeps every address it received, up to the identifier cap; the CRM gets the first three.
+constexpr std::size_t max_emails = max_identifiers_per_lead;
 constexpr std::size_t min_e164_digits = 8;
 constexpr std::size_t max_e164_digits = 15;
 constexpr int status_qualified = 3;
@@ -85,9 +86,10 @@ void check_reachable(const Lead& lead, Checker& checker) {
 void check_emails(const Lead& lead, Checker& checker) {
   const auto& emails = lead.person.emails;
   if (emails.size() > max_emails) {
-    checker.add("person.emails", "too_many_emails",
-                fmt::format("{} e-mail addresses given, at most {} are kept: remove the extra ones",
-                            emails.size(), max_emails));
+    checker.add(
+        "person.emails", "too_many_emails",
+        fmt::format("{} e-mail addresses given, a lead keeps at most {}: remove the extra ones",
+                    emails.size(), max_emails));
   }
   for (std::size_t i = 0; i < emails.size(); ++i) {
     if (!plausible_email(emails[i])) {

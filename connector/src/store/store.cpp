@@ -14,6 +14,20 @@ std::string_view to_string(OutboxOperation op) {
     return "reactivate";
   case OutboxOperation::remove:
     return "remove";
+  case OutboxOperation::merge:
+    return "merge";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(DuplicateStatus status) {
+  switch (status) {
+  case DuplicateStatus::open:
+    return "open";
+  case DuplicateStatus::merged:
+    return "merged";
+  case DuplicateStatus::not_duplicate:
+    return "not_duplicate";
   }
   return "unknown";
 }

@@ -123,6 +123,30 @@ Status DataverseCrm::reactivate(const std::string& crm_id) {
   return client_->reactivate_lead(crm_id);
 }
 
+Status DataverseCrm::merge(const std::string& target_crm_id,
+                           const std::string& subordinate_crm_id) {
+  // No UpdateContent: the target's own values went out with its upsert, and it keeps them.
+  return client_->merge_leads(target_crm_id, subordinate_crm_id);
+}
+
+Result<MergeState> DataverseCrm::merge_state(const std::string& crm_id) {
+  LEADSYNC_TRY(const std::string key, odata::key_by_id(crm_id));
+  odata::Query query;
+  query.select = {"merged", "_masterid_value", "statecode"};
+  LEADSYNC_TRY(const Json row, client_->retrieve(leads_entity_set, key, query));
+  MergeState state;
+  if (const auto merged = row.find("merged"); merged != row.end() && merged->is_boolean()) {
+    state.merged = merged->get<bool>();
+  }
+  if (const auto master = row.find("_masterid_value"); master != row.end() && master->is_string()) {
+    state.master_id = master->get<std::string>();
+  }
+  if (const auto code = row.find("statecode"); code != row.end() && code->is_number_integer()) {
+    state.state_code = code->get<int>();
+  }
+  return state;
+}
+
 Result<dataverse::ChangeBatch> DataverseCrm::track_changes(const std::vector<std::string>& select,
                                                            const std::string& delta_link) {
   return client_->track_changes(leads_entity_set, select, delta_link);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <fmt/format.h>
 #include <mutex>
 #include <span>
@@ -55,6 +56,28 @@ Json bulk_target(const Item& item) {
   }
   return target;
 }
+
+// A tombstone merged by hand into another lead: the CRM gets a Merge, never an upsert or a delete.
+bool is_hand_merged(const model::Lead& lead) {
+  return lead.deleted && !lead.merged_into.empty();
+}
+
+// Dataverse writes GUIDs in lower case; compare ours whatever their case.
+bool same_guid(std::string_view a, std::string_view b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) ==
+           std::tolower(static_cast<unsigned char>(y));
+  });
+}
+
+// Further merges of a target are followed at most this far (a longer chain is a loop).
+constexpr int max_merge_hops = 32;
+
+// The merge entry of a hand-merged tombstone, kept until the claim's writes are done.
+struct MergeItem {
+  store::OutboxEntry entry;
+  model::Lead lead; // the subordinate
+};
 
 bool has_pending_outcome(const model::Lead& lead) {
   const auto& outcome = lead.qualification.outcome;
@@ -141,6 +164,7 @@ public:
 private:
   Status process(const std::vector<store::OutboxEntry>& entries) {
     std::vector<Item> items;
+    std::vector<MergeItem> merges;
     std::vector<std::int64_t> done;
     for (const auto& entry : entries) {
       auto lead = store_.get_lead(entry.lead_id);
@@ -150,6 +174,22 @@ private:
         }
         // The lead is gone from the store altogether: nothing left to send.
         done.push_back(entry.seq);
+        continue;
+      }
+      if (entry.operation == store::OutboxOperation::merge || is_hand_merged(*lead)) {
+        if (entry.operation != store::OutboxOperation::merge) {
+          // A change made before the lead was merged by hand: its merge entry covers it, and the
+          // tombstone is neither upserted (that would re-activate it) nor deleted in the CRM.
+          ++report_.coalesced;
+          done.push_back(entry.seq);
+        } else if (!is_hand_merged(*lead)) {
+          log::get()->warn("lead {} has a merge to push but is no longer merged into another "
+                           "lead; nothing to merge in the CRM",
+                           entry.lead_id);
+          done.push_back(entry.seq);
+        } else {
+          merges.push_back({entry, std::move(lead).value()});
+        }
         continue;
       }
       if (entry.operation == store::OutboxOperation::remove || lead->deleted) {
@@ -215,7 +255,147 @@ private:
       }
       break;
     }
-    return after_write(written);
+    LEADSYNC_CHECK(after_write(written));
+    return push_merges(merges);
+  }
+
+  // The live lead that `subordinate` ended up in: its merged_into, following that lead's own
+  // merges. A reason the merge cannot be sent (the target is gone, or the merges loop) is put in
+  // `refusal`; the result is then empty. Store failures are errors.
+  Result<std::optional<model::Lead>> merge_target(const model::Lead& subordinate,
+                                                  std::optional<Error>& refusal) {
+    std::string chain = subordinate.identity.id;
+    std::string id = subordinate.merged_into;
+    const auto refuse = [&](std::string why) {
+      refusal = Error::make(
+          ErrorCategory::validation,
+          fmt::format("lead {} was merged by hand into lead {}, which {}; nothing is merged in the "
+                      "CRM: merge or deactivate lead {} in Dynamics by hand if it is there, then "
+                      "drop this dead letter (leadsync dlq drop)",
+                      subordinate.identity.id, subordinate.merged_into, why,
+                      subordinate.identity.id));
+      return std::optional<model::Lead>{};
+    };
+    for (int hop = 0; hop < max_merge_hops; ++hop) {
+      chain += " -> " + id;
+      auto target = store_.get_lead(id);
+      if (!target.ok()) {
+        if (target.error().category != ErrorCategory::not_found) {
+          return target.error();
+        }
+        return refuse(hop == 0 ? "is not in the store"
+                               : "ends in lead " + id + ", not in the store");
+      }
+      if (!target->deleted) {
+        return std::optional<model::Lead>{std::move(target).value()};
+      }
+      if (target->merged_into.empty()) {
+        return refuse(hop == 0 ? "has been deleted since"
+                               : "ends in lead " + id + ", deleted since");
+      }
+      if (target->identity.id == subordinate.identity.id) {
+        break;
+      }
+      id = target->merged_into;
+    }
+    return refuse("leads back into a loop of merges (" + chain + ")");
+  }
+
+  // Hand merges become Dataverse's Merge action, after the claim's writes so that a target written
+  // just now is found by its key.
+  Status push_merges(const std::vector<MergeItem>& merges) {
+    struct Plan {
+      const MergeItem* merge;
+      std::string target_id; // ours
+      std::string target_crm_id;
+      std::string subordinate_crm_id;
+    };
+    std::vector<Plan> plans;
+    std::vector<std::string> unknown; // our ids of the leads whose CRM id is not recorded
+    for (const auto& merge : merges) {
+      std::optional<Error> refusal;
+      LEADSYNC_TRY(const auto target, merge_target(merge.lead, refusal));
+      if (!target) {
+        LEADSYNC_CHECK(failed(merge.entry, *refusal));
+        continue;
+      }
+      Plan plan{&merge, target->identity.id, target->identity.crm_id, merge.lead.identity.crm_id};
+      // A lead pushed by bulk or single mode has no CRM id until the next pull: ask by key.
+      if (plan.subordinate_crm_id.empty()) {
+        unknown.push_back(merge.lead.identity.id);
+      }
+      if (plan.target_crm_id.empty()) {
+        unknown.push_back(plan.target_id);
+      }
+      plans.push_back(std::move(plan));
+    }
+    std::optional<Error> lookup_error;
+    if (!unknown.empty()) {
+      auto rows = crm_.rows_by_key(settings_.key_column, unknown);
+      if (!rows.ok()) {
+        lookup_error = rows.error();
+      } else {
+        for (const Json& row : *rows) {
+          const auto key = row.find(settings_.key_column);
+          const auto id = row.find("leadid");
+          if (key == row.end() || !key->is_string() || id == row.end() || !id->is_string()) {
+            continue;
+          }
+          for (auto& plan : plans) {
+            if (plan.subordinate_crm_id.empty() && plan.merge->lead.identity.id == *key) {
+              plan.subordinate_crm_id = id->get<std::string>();
+            }
+            if (plan.target_crm_id.empty() && plan.target_id == *key) {
+              plan.target_crm_id = id->get<std::string>();
+            }
+          }
+        }
+      }
+    }
+    std::vector<std::int64_t> done;
+    for (const auto& plan : plans) {
+      const store::OutboxEntry& entry = plan.merge->entry;
+      const bool looked_up = plan.merge->lead.identity.crm_id.empty() || plan.target_crm_id.empty();
+      if (lookup_error && looked_up) {
+        LEADSYNC_CHECK(failed(entry, *lookup_error));
+        continue;
+      }
+      if (plan.subordinate_crm_id.empty()) {
+        // Never reached the CRM: the merge is ours alone.
+        done.push_back(entry.seq);
+        continue;
+      }
+      if (plan.target_crm_id.empty()) {
+        // The target's upsert has not gone out yet; the merge follows it. Not a failure.
+        ++report_.merges_waiting;
+        LEADSYNC_CHECK(store_.release_outbox(
+            entry.seq, worker_id_,
+            fmt::format("waiting for lead {}, which it was merged into, to reach the CRM",
+                        plan.target_id),
+            clock_.now() + settings_.retry_backoff));
+        continue;
+      }
+      Status merged = crm_.merge(plan.target_crm_id, plan.subordinate_crm_id);
+      if (!merged.ok() && !is_fatal(merged.error()) && !is_transient(merged.error())) {
+        // Refused: merged already (a merge sent before a crash kept the entry), or gone?
+        auto state = crm_.merge_state(plan.subordinate_crm_id);
+        if (state.ok() && state->merged && same_guid(state->master_id, plan.target_crm_id)) {
+          merged = ok_status();
+        } else if (!state.ok() && state.error().category == ErrorCategory::not_found) {
+          log::get()->warn("lead {} (CRM {}) is no longer in the CRM; nothing to merge",
+                           entry.lead_id, plan.subordinate_crm_id);
+          done.push_back(entry.seq);
+          continue;
+        }
+      }
+      if (!merged.ok()) {
+        LEADSYNC_CHECK(failed(entry, merged.error()));
+        continue;
+      }
+      ++report_.merged;
+      done.push_back(entry.seq);
+    }
+    return complete(done);
   }
 
   // UpsertMultiple is all or nothing: a refusal a retry cannot fix is narrowed down by halves.
@@ -476,6 +656,8 @@ void merge(PushReport& into, PushReport&& from) {
   into.qualified += from.qualified;
   into.disqualified += from.disqualified;
   into.reactivated += from.reactivated;
+  into.merged += from.merged;
+  into.merges_waiting += from.merges_waiting;
   std::move(from.warnings.begin(), from.warnings.end(), std::back_inserter(into.warnings));
 }
 
@@ -500,10 +682,17 @@ int push_workers(int request_slots) {
 }
 
 std::map<std::string, std::int64_t> PushReport::counts() const {
-  return {
-      {"claimed", claimed},     {"upserted", upserted},           {"coalesced", coalesced},
-      {"removed", removed},     {"dead_lettered", dead_lettered}, {"retried_later", retried_later},
-      {"qualified", qualified}, {"disqualified", disqualified},   {"reactivated", reactivated}};
+  return {{"claimed", claimed},
+          {"upserted", upserted},
+          {"coalesced", coalesced},
+          {"removed", removed},
+          {"dead_lettered", dead_lettered},
+          {"retried_later", retried_later},
+          {"qualified", qualified},
+          {"disqualified", disqualified},
+          {"reactivated", reactivated},
+          {"merged", merged},
+          {"merges_waiting", merges_waiting}};
 }
 
 Pusher::Pusher(store::Store& store, Crm& crm, const mapping::LeadMapping& mapping,
@@ -561,6 +750,15 @@ Result<std::vector<std::string>> Pusher::dry_run(std::size_t limit) {
     LEADSYNC_TRY(const model::Lead lead, store_.get_lead(entry.lead_id));
     LEADSYNC_TRY(const std::string url,
                  row_url(settings_.key_column, lead.identity.id, lead.identity.crm_id));
+    if (entry.operation == store::OutboxOperation::merge || is_hand_merged(lead)) {
+      if (entry.operation == store::OutboxOperation::merge && is_hand_merged(lead)) {
+        requests.push_back(fmt::format(
+            "POST Merge (Target: the CRM lead of {}, Subordinate: the CRM lead of {}, no "
+            "UpdateContent, PerformParentingChecks false) when both are in the CRM",
+            lead.merged_into, lead.identity.id));
+      }
+      continue;
+    }
     if (entry.operation == store::OutboxOperation::remove || lead.deleted) {
       requests.push_back("DELETE " + url);
       continue;

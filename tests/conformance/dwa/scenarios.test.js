@@ -400,7 +400,30 @@ test("29 a 429 with Retry-After under a tight limit", async () => {
   }
 });
 
-test("30 every nextLink and deltaLink parses with @odata/parser", () => {
+test("30 callAction Merge (unbound) deactivates the subordinate lead and links it to the target", async () => {
+  const target = await api.create({ collection: "leads", data: { firstname: "Lena", lastname: "Berg", jobtitle: "CTO" } });
+  const subordinate = await api.create({ collection: "leads", data: { firstname: "L.", lastname: "Berg" } });
+  const lead = (id) => ({ "@odata.type": "Microsoft.Dynamics.CRM.lead", leadid: id });
+  const merge = {
+    Target: lead(target), Subordinate: lead(subordinate), PerformParentingChecks: false,
+    UpdateContent: { "@odata.type": "Microsoft.Dynamics.CRM.lead", telephone1: "+46 8 123 456" },
+  };
+  const result = await api.callAction({ actionName: "Merge", action: merge });
+  assert.ok(result === null || result === undefined || Object.keys(result).length === 0, "204: no return value");
+  const kept = await api.retrieve({ collection: "leads", key: target, select: ["jobtitle", "telephone1", "statecode"] });
+  assert.deepEqual([kept.jobtitle, kept.telephone1, kept.statecode], ["CTO", "+46 8 123 456", 0]);
+  const merged = await api.retrieve({
+    collection: "leads", key: subordinate, select: ["statecode", "statuscode", "merged", "_masterid_value"],
+  });
+  assert.deepEqual([merged.statecode, merged.statuscode, merged.merged], [2, 7, true]);
+  assert.equal(merged._masterid_value, target);
+  const again = await expectError(api.callAction({ actionName: "Merge", action: merge }), 400);
+  assert.match(again.message, /already merged/);
+  const missing = "dddddddd-dddd-4ddd-8ddd-dddddddddddd";
+  await expectError(api.callAction({ actionName: "Merge", action: { ...merge, Subordinate: lead(missing) } }), 404);
+});
+
+test("31 every nextLink and deltaLink parses with @odata/parser", () => {
   assert.ok(links.some((l) => l.includes("$skiptoken=")), "a nextLink was seen");
   assert.ok(links.some((l) => l.includes("$deltatoken=")), "a deltaLink was seen");
   for (const link of links) {

@@ -1,6 +1,7 @@
 #include "leadsync/core/process.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace leadsync {
@@ -17,6 +18,42 @@ TEST(ProcessName, ThisProcessIsThisHostAndThisPid) {
   const std::string expected_host = host[0] != '\0' ? host : "localhost";
   EXPECT_EQ(host_name(), expected_host);
   EXPECT_EQ(this_process_name(), expected_host + ":" + std::to_string(::getpid()));
+}
+
+TEST(ParseProcessName, TakesAProcessNameApartAndRefusesOtherText) {
+  const auto parsed = parse_process_name("crm-host:42");
+  ASSERT_TRUE(parsed.has_value());
+  EXPECT_EQ(parsed->host, "crm-host");
+  EXPECT_EQ(parsed->pid, 42);
+  EXPECT_EQ(parse_process_name("[::1]:7")->host, "[::1]");
+  EXPECT_FALSE(parse_process_name("crm-host").has_value());
+  EXPECT_FALSE(parse_process_name(":42").has_value());
+  EXPECT_FALSE(parse_process_name("crm-host:0").has_value());
+  EXPECT_FALSE(parse_process_name("crm-host:42x").has_value());
+}
+
+// A pid that has just been reaped: no process has it (pids are reused only after wrapping).
+long reaped_pid() {
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ::_exit(0);
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  return child;
+}
+
+TEST(ProcessExists, IsTrueForThisProcessAndFalseForOneThatEnded) {
+  EXPECT_TRUE(process_exists(::getpid()));
+  EXPECT_FALSE(process_exists(reaped_pid()));
+  EXPECT_FALSE(process_exists(0));
+}
+
+TEST(ProcessStartToken, IsStableForAProcessAndEmptyOnceItIsGone) {
+  const auto token = process_start_token(::getpid());
+  ASSERT_FALSE(token.empty());
+  EXPECT_EQ(process_start_token(::getpid()), token);
+  EXPECT_EQ(process_start_token(reaped_pid()), "");
 }
 
 } // namespace

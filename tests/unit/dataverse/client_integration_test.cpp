@@ -433,6 +433,32 @@ TEST_F(EmulatorTest, QualifyDisqualifyAndReactivate) {
   EXPECT_EQ(after_reactivate->at("statuscode"), 1);
 }
 
+TEST_F(EmulatorTest, MergeLeadsDeactivatesTheSubordinateAndASecondMergeIsRefused) {
+  start();
+  auto client = connect_client().client;
+  const auto target = client->create("leads", {{"firstname", "Ada"}, {"lastname", "Lovelace"}});
+  const auto subordinate = client->create("leads", {{"firstname", "A."}, {"lastname", "Lovelace"}});
+  ASSERT_TRUE(target.ok() && subordinate.ok());
+
+  const auto merged = client->merge_leads(*target, *subordinate);
+  const auto again = client->merge_leads(*target, *subordinate);
+
+  ASSERT_TRUE(merged.ok()) << merged.error().describe();
+  odata::Query query;
+  query.select = {"statecode", "statuscode", "merged", "_masterid_value", "firstname"};
+  const auto after = client->retrieve("leads", id_key(*subordinate), query);
+  ASSERT_TRUE(after.ok()) << after.error().describe();
+  EXPECT_EQ(after->at("statecode"), 2);
+  EXPECT_EQ(after->at("statuscode"), 7);
+  EXPECT_EQ(after->at("merged"), true);
+  EXPECT_EQ(after->at("_masterid_value"), *target);
+  EXPECT_EQ(client->retrieve("leads", id_key(*target), query)->at("firstname"), "Ada");
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().category, ErrorCategory::validation);
+  EXPECT_EQ(again.error().http_status, 400);
+  EXPECT_THAT(again.error().message, HasSubstr("already merged into lead " + *target));
+}
+
 TEST_F(EmulatorTest, ChangeTrackingInitialReadThenDeltaWithADelete) {
   start();
   auto client = connect_client().client;

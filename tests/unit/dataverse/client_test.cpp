@@ -551,6 +551,76 @@ TEST_F(ClientTest, ReactivateReopensTheLeadAsNew) {
                          pipeline_headers() + "\n" + R"({"statecode":0,"statuscode":1})");
 }
 
+TEST_F(ClientTest, MergeLeadsPostsTheUnboundActionWithTypedLeadReferences) {
+  const std::string subordinate = "11111111-2222-4333-8444-555555555555";
+  transport_->then_respond(204);
+
+  const auto merged = client_->merge_leads(kLeadId, subordinate);
+
+  ASSERT_TRUE(merged.ok()) << merged.error().describe();
+  EXPECT_EQ(wire(0),
+            "POST " + kRoot + "Merge\n" + odata_headers() +
+                "Content-Type: application/json; charset=utf-8\n" + pipeline_headers() + "\n" +
+                R"({"PerformParentingChecks":false,)" +
+                R"("Subordinate":{"@odata.type":"Microsoft.Dynamics.CRM.lead","leadid":")" +
+                subordinate + R"("},)" +
+                R"("Target":{"@odata.type":"Microsoft.Dynamics.CRM.lead","leadid":")" + kLeadId +
+                R"("}})");
+  EXPECT_FALSE(call(0).context.idempotent) << "a second Merge of the same lead is refused";
+}
+
+TEST_F(ClientTest, MergeLeadsSendsUpdateContentTypedAsALeadAndTheParentingChecks) {
+  const std::string subordinate = "11111111-2222-4333-8444-555555555555";
+  transport_->then_respond(204);
+
+  const auto merged =
+      client_->merge_leads(kLeadId, subordinate, {{"telephone1", "+4930123456"}}, true);
+
+  ASSERT_TRUE(merged.ok()) << merged.error().describe();
+  const auto body = nlohmann::json::parse(call(0).request.body);
+  EXPECT_EQ(body["UpdateContent"], (nlohmann::json{{"@odata.type", "Microsoft.Dynamics.CRM.lead"},
+                                                   {"telephone1", "+4930123456"}}));
+  EXPECT_EQ(body["PerformParentingChecks"], true);
+}
+
+TEST_F(ClientTest, MergeLeadsRefusesTheSameLeadTwiceOrAnIdThatIsNotAGuidBeforeSending) {
+  const auto same = client_->merge_leads(kLeadId, kLeadId);
+  const auto not_guid = client_->merge_leads(kLeadId, "lead-2");
+  const auto not_object = client_->merge_leads(kLeadId, "11111111-2222-4333-8444-555555555555",
+                                               nlohmann::json::array());
+
+  ASSERT_FALSE(same.ok());
+  EXPECT_EQ(same.error().category, ErrorCategory::invalid_argument);
+  EXPECT_THAT(same.error().message, HasSubstr("cannot be merged into itself"));
+  ASSERT_FALSE(not_guid.ok());
+  EXPECT_THAT(not_guid.error().message, HasSubstr("subordinate lead id"));
+  ASSERT_FALSE(not_object.ok());
+  EXPECT_EQ(not_object.error().category, ErrorCategory::invalid_argument);
+  EXPECT_EQ(transport_->call_count(), 0U);
+}
+
+TEST_F(ClientTest, MergeLeadsRefusalsKeepTheStatusCodeAndMessage) {
+  const std::string subordinate = "11111111-2222-4333-8444-555555555555";
+  transport_->then_json(404, R"({"error":{"code":"0x80040217","message":"lead With Id = )" +
+                                 subordinate + R"( Does Not Exist"}})");
+  transport_->then_json(400, R"({"error":{"code":"0x80040203","message":"The subordinate lead )" +
+                                 subordinate + R"( was already merged into lead )" + kLeadId +
+                                 R"( and is inactive; it cannot be merged again."}})");
+
+  const auto missing = client_->merge_leads(kLeadId, subordinate);
+  const auto again = client_->merge_leads(kLeadId, subordinate);
+
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().category, ErrorCategory::not_found);
+  EXPECT_EQ(missing.error().http_status, 404);
+  EXPECT_FALSE(missing.error().retryable);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().category, ErrorCategory::validation);
+  EXPECT_EQ(again.error().service_code, "0x80040203");
+  EXPECT_THAT(again.error().message, HasSubstr("already merged"));
+  EXPECT_FALSE(again.error().request_id.empty());
+}
+
 TEST_F(ClientTest, TrackChangesReadsEveryPageAndKeepsTheDeltaLink) {
   const std::string next = kRoot + "leads?$select=leadid,lastname&$skiptoken=2";
   const std::string delta = kRoot + "leads?$select=leadid,lastname&$deltatoken=919042%2108%2f22";

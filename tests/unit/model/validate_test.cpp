@@ -79,9 +79,14 @@ TEST(Validate, EachKindOfContactIsEnoughOnItsOwn) {
   EXPECT_THAT(validate(with_address), IsEmpty());
 }
 
-TEST(Validate, AtMostThreeEmails) {
+TEST(Validate, AtMostTheIdentifierCapOfEmails) {
   Lead lead = valid_lead();
-  lead.person.emails = {"a@b.com", "c@d.com", "e@f.com", "g@h.com"};
+  lead.person.emails.clear();
+  for (std::size_t i = 0; i < max_identifiers_per_lead; ++i) {
+    lead.person.emails.push_back("person" + std::to_string(i) + "@example.com");
+  }
+  EXPECT_THAT(validate(lead), IsEmpty()) << "more than three addresses are kept";
+  lead.person.emails.emplace_back("one.more@example.com");
   EXPECT_THAT(validate(lead), ElementsAre(violation("person.emails", "too_many_emails")));
 }
 

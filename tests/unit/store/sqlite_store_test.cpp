@@ -7,6 +7,7 @@
 #include "leadsync/store/sqlite_store.hpp"
 #include "store_test_support.hpp"
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -15,7 +16,9 @@
 #include <sqlite3.h>
 #include <string>
 #include <sys/stat.h>
+#include <thread>
 #include <unistd.h>
+#include <vector>
 
 namespace leadsync::store {
 namespace {
@@ -136,7 +139,7 @@ TEST_F(SqliteStoreTest, AVersion1DatabaseGainsTheRunOwnerAndKeepsItsRuns) {
     ASSERT_TRUE(store->finish_run(run).ok());
   }
   // Back to what version 1 created.
-  RawDatabase(path).execute("ALTER TABLE runs DROP COLUMN owner; "
+  RawDatabase(path).execute("ALTER TABLE runs DROP COLUMN owner; DROP TABLE duplicate_pairs; "
                             "DELETE FROM schema_migrations WHERE version > 1");
 
   auto store = open(path);
@@ -159,6 +162,29 @@ TEST_F(SqliteStoreTest, AWriteThroughAnotherConnectionChangesTheForeignWriteMark
   ASSERT_TRUE(other->create_lead(sample_lead()).ok());
 
   EXPECT_NE(importer->foreign_write_marker().value(), before);
+}
+
+TEST_F(SqliteStoreTest, OfTwoConnectionsPuttingACheckpointIfUnchangedOnlyOneSucceeds) {
+  const auto path = dir_ / "state.db";
+  auto first = open(path);
+  auto second = open(path); // another process, as far as SQLite is concerned
+  std::atomic<int> succeeded{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 6; ++i) {
+    threads.emplace_back([&, i] {
+      auto& store = i % 2 == 0 ? *first : *second;
+      if (store.put_checkpoint_if("import:race", std::nullopt, std::to_string(i)).value_or(false)) {
+        ++succeeded;
+      }
+    });
+  }
+  for (auto& thread : threads) {
+    thread.join();
+  }
+
+  EXPECT_EQ(succeeded.load(), 1);
+  EXPECT_EQ(first->get_checkpoint("import:race").value(),
+            second->get_checkpoint("import:race").value());
 }
 
 TEST_F(SqliteStoreTest, TheWriteAheadLogIsCopiedBackWhileWritingGoesOn) {

@@ -952,6 +952,39 @@ TEST_P(StoreContract, CheckpointsAreUpsertedAndListed) {
                 {"import.resume", "row 120"}, {"pull.delta", "https://crm/leads?$deltatoken=2"}}));
 }
 
+TEST_P(StoreContract, ACheckpointIsPutIfItStillHoldsWhatTheCallerRead) {
+  // Two callers both read "no checkpoint": only the first takes it.
+  EXPECT_TRUE(store().put_checkpoint_if("import:abc", std::nullopt, "run 1").value());
+  EXPECT_FALSE(store().put_checkpoint_if("import:abc", std::nullopt, "run 2").value());
+  EXPECT_EQ(store().get_checkpoint("import:abc").value(), std::optional<std::string>("run 1"));
+
+  // Replacing needs the value that is stored now.
+  EXPECT_FALSE(store().put_checkpoint_if("import:abc", "run 0", "run 3").value());
+  EXPECT_TRUE(store().put_checkpoint_if("import:abc", "run 1", "run 3").value());
+  EXPECT_EQ(store().get_checkpoint("import:abc").value(), std::optional<std::string>("run 3"));
+  EXPECT_EQ(store().list_checkpoints().value().size(), 1U);
+  EXPECT_EQ(store().put_checkpoint_if("", std::nullopt, "x").error().category,
+            ErrorCategory::invalid_argument);
+}
+
+TEST_P(StoreContract, OfManyThreadsPuttingTheSameCheckpointIfUnchangedExactlyOneSucceeds) {
+  std::atomic<int> succeeded{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      if (store()
+              .put_checkpoint_if("import:race", std::nullopt, "run " + std::to_string(i))
+              .value_or(false)) {
+        ++succeeded;
+      }
+    });
+  }
+  for (auto& thread : threads) {
+    thread.join();
+  }
+  EXPECT_EQ(succeeded.load(), 1);
+}
+
 TEST_P(StoreContract, RunsAreRecordedAndListedNewestFirst) {
   const auto import = store().begin_run("import").value();
   EXPECT_EQ(import.status, "running");
@@ -1085,6 +1118,87 @@ TEST_P(StoreContract, FourConcurrentWritersCreate400LeadsWith400OutboxEntries) {
     lead_ids.insert(entry.lead_id);
   }
   EXPECT_EQ(lead_ids.size(), entries.size());
+}
+
+// ---- the review queue of possible duplicates ----------------------------------------------------
+
+TEST_P(StoreContract, APossibleDuplicatePairIsStoredOnceWithItsEvidence) {
+  const auto a = store().create_lead(lead_named("Anna", "Lee")).value();
+  const auto b = store().create_lead(lead_named("Anna", "Li")).value();
+  DuplicatePair pair;
+  pair.lead_a = a.identity.id;
+  pair.lead_b = b.identity.id;
+  pair.rule = "similar_name_at_domain";
+  pair.score = 0.947;
+  pair.evidence = "similar name at the same company";
+  pair.source = "list.csv line 7";
+  ASSERT_TRUE(store().write_batch({}, std::nullopt, {pair}).ok());
+  auto reversed = pair;
+  std::swap(reversed.lead_a, reversed.lead_b);
+  reversed.rule = "other";
+  ASSERT_TRUE(store().write_batch({}, std::nullopt, {reversed}).ok()) << "known: ignored";
+
+  const auto open = store().list_duplicate_pairs(DuplicateStatus::open, 10).value();
+  ASSERT_EQ(open.size(), 1U);
+  EXPECT_EQ(open[0].lead_a, a.identity.id);
+  EXPECT_EQ(open[0].lead_b, b.identity.id);
+  EXPECT_EQ(open[0].rule, "similar_name_at_domain");
+  EXPECT_DOUBLE_EQ(open[0].score, 0.947);
+  EXPECT_EQ(open[0].evidence, pair.evidence);
+  EXPECT_EQ(open[0].source, pair.source);
+  EXPECT_EQ(open[0].created_at, clock_.now());
+  EXPECT_FALSE(open[0].resolved_at.has_value());
+  EXPECT_EQ(store().get_duplicate_pair(b.identity.id, a.identity.id).value(), open[0]);
+  EXPECT_EQ(store().stats().value().possible_duplicates, 1);
+}
+
+TEST_P(StoreContract, AResolvedPairLeavesTheQueueAndStaysClosed) {
+  const auto a = store().create_lead(lead_named("John", "Smith")).value();
+  const auto b = store().create_lead(lead_named("John", "Smith")).value();
+  DuplicatePair pair;
+  pair.lead_a = a.identity.id;
+  pair.lead_b = b.identity.id;
+  pair.rule = "same_name_at_domain";
+  ASSERT_TRUE(store().write_batch({}, std::nullopt, {pair}).ok());
+  auto closed = pair;
+  closed.status = DuplicateStatus::not_duplicate;
+  ASSERT_TRUE(store().write_batch({}, std::nullopt, {closed}).ok());
+  ASSERT_TRUE(store().write_batch({}, std::nullopt, {pair}).ok()) << "found again";
+
+  EXPECT_TRUE(store().list_duplicate_pairs(DuplicateStatus::open, 10).value().empty());
+  const auto kept = store().get_duplicate_pair(a.identity.id, b.identity.id).value();
+  EXPECT_EQ(kept.status, DuplicateStatus::not_duplicate);
+  EXPECT_TRUE(kept.resolved_at.has_value());
+  EXPECT_EQ(store().stats().value().possible_duplicates, 0);
+}
+
+TEST_P(StoreContract, APairIsWrittenWithTheBatchOrNotAtAll) {
+  const auto a = store().create_lead(lead_named("Olga")).value();
+  DuplicatePair pair;
+  pair.lead_a = a.identity.id;
+  pair.lead_b = "not-a-uuid";
+  pair.rule = "bridge";
+  const auto written = store().write_batch({{WriteKind::create, lead_named("Ivan"), {}}},
+                                           CheckpointValue{"import:x", "1"}, {pair});
+  ASSERT_FALSE(written.ok());
+  EXPECT_EQ(store().stats().value().leads, 1) << "the batch's lead was not written either";
+  EXPECT_FALSE(store().get_checkpoint("import:x").value().has_value());
+  const auto missing = store().get_duplicate_pair(a.identity.id, Uuid::generate_v4().to_string());
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().category, ErrorCategory::not_found);
+}
+
+TEST_P(StoreContract, ScanPersonNamesVisitsEveryLiveLead) {
+  ASSERT_TRUE(store().create_lead(lead_named("Anna", "Lee")).ok());
+  const auto gone = store().create_lead(lead_named("Ivan", "Petrov")).value();
+  ASSERT_TRUE(store().tombstone_lead(gone.identity.id).ok());
+  std::vector<std::string> names;
+  ASSERT_TRUE(store()
+                  .scan_person_names([&](std::string_view first, std::string_view last) {
+                    names.push_back(std::string(first) + " " + std::string(last));
+                  })
+                  .ok());
+  EXPECT_EQ(names, std::vector<std::string>{"Anna Lee"});
 }
 
 } // namespace leadsync::store::testing

@@ -22,6 +22,11 @@ public:
   std::vector<dataverse::ChangeBatch> change_batches; // track_changes answers, in order
   std::vector<std::string> delta_links_asked;
   std::optional<Error> track_error_once;
+  // Merges as Dataverse keeps them on the subordinate: its leadid -> the target's leadid
+  // (masterid).
+  std::map<std::string, std::string> masters;
+  std::set<std::string> gone_leadids;      // rows deleted in the CRM: merge and merge_state 404
+  std::optional<Error> merge_refusal_once; // the next merge is refused with this
 
   static Error refusal() {
     Error error = Error::make(ErrorCategory::validation,
@@ -119,6 +124,57 @@ public:
     std::lock_guard lock(mutex_);
     calls.push_back("reactivate:" + crm_id);
     return ok_status();
+  }
+
+  // Dataverse's Merge as the emulator models it: a merged subordinate cannot be merged again.
+  Status merge(const std::string& target_crm_id, const std::string& subordinate_crm_id) override {
+    std::lock_guard lock(mutex_);
+    calls.push_back("merge:" + target_crm_id + "<-" + subordinate_crm_id);
+    if (transient) {
+      return *transient;
+    }
+    if (merge_refusal_once) {
+      Error error = *merge_refusal_once;
+      merge_refusal_once.reset();
+      return error;
+    }
+    for (const auto& id : {target_crm_id, subordinate_crm_id}) {
+      if (gone_leadids.contains(id)) {
+        Error error =
+            Error::make(ErrorCategory::not_found, "lead With Id = " + id + " Does Not Exist");
+        error.http_status = 404;
+        return error;
+      }
+    }
+    if (const auto master = masters.find(subordinate_crm_id); master != masters.end()) {
+      Error error = Error::make(ErrorCategory::validation,
+                                "The subordinate lead " + subordinate_crm_id +
+                                    " was already merged into lead " + master->second +
+                                    " and is inactive; it cannot be merged again.");
+      error.http_status = 400;
+      error.service_code = "0x80040203";
+      return error;
+    }
+    masters[subordinate_crm_id] = target_crm_id;
+    return ok_status();
+  }
+
+  Result<MergeState> merge_state(const std::string& crm_id) override {
+    std::lock_guard lock(mutex_);
+    calls.push_back("merge_state:" + crm_id);
+    if (gone_leadids.contains(crm_id)) {
+      Error error =
+          Error::make(ErrorCategory::not_found, "lead With Id = " + crm_id + " Does Not Exist");
+      error.http_status = 404;
+      return error;
+    }
+    MergeState state;
+    if (const auto master = masters.find(crm_id); master != masters.end()) {
+      state.merged = true;
+      state.master_id = master->second;
+      state.state_code = 2;
+    }
+    return state;
   }
 
   Result<dataverse::ChangeBatch> track_changes(const std::vector<std::string>&,

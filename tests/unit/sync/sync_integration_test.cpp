@@ -313,5 +313,51 @@ TEST_F(SyncIntegrationTest, ExpiredDeltaTokenLeadsToAFullReRead) {
   EXPECT_EQ(report->read, 3);
 }
 
+TEST_F(SyncIntegrationTest, HandMergeReachesTheCrmAsAMergeAndIsNeverDeletedThere) {
+  start();
+  const auto leads = create_leads(3);
+  push(PushMode::bulk); // no leadid recorded: the merge finds both rows by their key
+  auto target = store_->get_lead(leads[0].identity.id).value();
+  auto subordinate = store_->get_lead(leads[1].identity.id).value();
+  target.person.job_title = "Head of Purchasing";
+  subordinate.deleted = true;
+  subordinate.merged_into = target.identity.id;
+  std::vector<store::LeadWrite> writes;
+  writes.push_back({store::WriteKind::update,
+                    subordinate,
+                    {.enqueue = true, .operation = store::OutboxOperation::merge}});
+  writes.push_back({store::WriteKind::update, target, {}});
+  ASSERT_TRUE(store_->write_batch(std::move(writes), std::nullopt).ok());
+
+  const auto report = push(PushMode::bulk);
+
+  EXPECT_EQ(report.merged, 1);
+  EXPECT_EQ(report.removed, 0);
+  EXPECT_EQ(report.dead_lettered, 0);
+  auto rows = crm_rows();
+  ASSERT_EQ(rows.size(), 3u) << "nothing is deleted in the CRM";
+  const auto& kept = rows[target.identity.id];
+  const auto& merged = rows[subordinate.identity.id];
+  EXPECT_EQ(kept["jobtitle"], "Head of Purchasing");
+  EXPECT_EQ(kept["statecode"], 0);
+  EXPECT_EQ(merged["statecode"], 2);
+  EXPECT_EQ(merged["merged"], true);
+  EXPECT_EQ(merged["masterid"]["id"], kept["leadid"]);
+
+  // Pulling the merged row back leaves the tombstone alone.
+  ASSERT_TRUE(pull().ok());
+  EXPECT_TRUE(store_->get_lead(subordinate.identity.id)->deleted);
+
+  // The same merge queued again (as after a crash before its entry was completed) is done.
+  auto tombstone = store_->get_lead(subordinate.identity.id).value();
+  ASSERT_TRUE(
+      store_->update_lead(tombstone, {.enqueue = true, .operation = store::OutboxOperation::merge})
+          .ok());
+  const auto again = push(PushMode::bulk);
+  EXPECT_EQ(again.merged, 1);
+  EXPECT_EQ(again.dead_lettered, 0);
+  EXPECT_TRUE(store_->list_dead_letters(10)->empty());
+}
+
 } // namespace
 } // namespace leadsync::sync

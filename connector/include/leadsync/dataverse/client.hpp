@@ -131,6 +131,14 @@ public:
   // PATCH statecode 2 + statuscode 4..7 (checked before sending), or back to 0/1.
   Status disqualify_lead(const std::string& lead_id, int status_code);
   Status reactivate_lead(const std::string& lead_id);
+  // POST Merge (the unbound action) on two leads: the target gets update_content's columns (an
+  // empty object sends none) and keeps its other values; the subordinate is deactivated and
+  // linked to the target (merged, masterid). Nothing is deleted. Refusals keep Dataverse's status,
+  // code and message (404 not_found for a missing lead; 400 validation for a subordinate already
+  // merged or closed, or both ids the same).
+  Status merge_leads(const std::string& target_id, const std::string& subordinate_id,
+                     const Json& update_content = Json::object(),
+                     bool perform_parenting_checks = false);
 
   // Change tracking. delta_link empty: the initial full read (all pages) with Prefer:
   // odata.track-changes. An expired delta token is an Error for which is_expired_delta_token() is

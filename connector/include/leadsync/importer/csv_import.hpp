@@ -19,10 +19,21 @@
 // A file whose import was interrupted is refused without resume or restart, with a message that
 // says so.
 //
+// One import of a file at a time: a run takes the file's checkpoint for its process before it reads
+// a row (Store::put_checkpoint_if, so of two imports starting together exactly one gets it), with
+// its owner ("<host>:<pid>", the process's start token, since when). While that process runs,
+// another import of the file (fresh, resume or restart) is refused with a message naming it; an
+// import whose process is gone (killed, crashed) is interrupted and can be resumed. A run that
+// stops on its own (an error, a cancellation) gives the file up as it returns.
+//
+// Cancelling (the token run() takes) stops the run after the batch it is on is committed: the
+// report covers the rows so far, the run history says "interrupted", and a resume continues.
+//
 // Dry run: everything happens as in a real import, but the writes go to a scratch SQLite store in
 // the temporary folder (removed afterwards), so the counts are exactly those a real import would
 // give and the store is not touched (no run history entry, no checkpoint).
 
+#include "leadsync/core/cancel.hpp"
 #include "leadsync/core/clock.hpp"
 #include "leadsync/core/random.hpp"
 #include "leadsync/core/result.hpp"
@@ -81,6 +92,9 @@ struct CsvImportOptions {
   std::optional<bool> exclusive;          // --exclusive / --shared; unset: shared
   std::optional<model::Date> acquired_on; // --acquired
   std::string errors_file;                // --errors; empty: none (resume: the interrupted run's)
+  // --notes: the accepted rows that had values dropped or not trusted, with their notes; empty:
+  // none (resume: the interrupted run's).
+  std::string notes_file;
   bool dry_run = false;
   Start start = Start::fresh;
   MergePolicy merge;
@@ -114,16 +128,27 @@ struct RejectedRow {
   std::string reason;
 };
 
+// An accepted row that had values dropped or not trusted (RowResult::problems).
+struct NotedRow {
+  std::int64_t line = 0; // physical line where the row starts
+  std::string notes;     // every note, joined with "; "
+};
+
 struct ImportReport {
   static constexpr std::size_t max_listed_rejections = 100;
 
   ImportCounts counts;                    // the whole file, an interrupted run's rows included
   std::vector<RejectedRow> rejected_rows; // the first max_listed_rejections, in file order
+  std::vector<NotedRow> noted_rows;       // the first max_listed_rejections, in file order
   std::int64_t rows_this_run = 0;
   std::chrono::duration<double> elapsed{};     // this run
   std::optional<std::int64_t> resumed_at_line; // where this run started, when it resumed
   std::int64_t run_id = 0;                     // run history entry; 0 for a dry run
   std::string errors_file;                     // absolute path; empty when none was written
+  std::string notes_file;                      // absolute path; empty when none was written
+  // Set when the run was cancelled before the end of the file: the first line not imported, where
+  // `--resume` continues. The counts are those committed.
+  std::optional<std::int64_t> stopped_at_line;
 
   double rows_per_second() const;
 };
@@ -135,8 +160,9 @@ public:
   // Opens the file (encoding and delimiter detected or as asked), maps its columns, and looks for
   // the file's checkpoint. Fails (invalid_argument, config) on what the user must fix: a file that
   // cannot be read or is a workbook, a bad option, an unknown --map header or field, an unknown
-  // region, an interrupted import without resume or restart, resume without one to continue, or
-  // resume with options that differ from the interrupted run's.
+  // region, an interrupted import without resume or restart, resume without one to continue,
+  // resume with options that differ from the interrupted run's, or an import of the file that
+  // another process is running (a dry run is not refused: it gets a note).
   static Result<CsvImport> prepare(store::Store& store, const ColumnDictionary& dictionary,
                                    CsvImportOptions options, Clock& clock = SystemClock::instance(),
                                    Random& random = SecureRandom::instance());
@@ -160,10 +186,12 @@ public:
   // checkpoint, unmapped columns going to the description).
   const std::vector<std::string>& notes() const;
 
-  // Imports the rows. Fails only when the store, the file or the error file fails; rejected rows
+  // Imports the rows. Fails when the store, the file or the error or notes file fails, and
+  // (invalid_argument) when another process took the file's import after prepare(); rejected rows
   // are in the report. Call once. `progress` is called from the calling thread after each batch.
-  Result<ImportReport> run(const PipelineTuning& tuning = {},
-                           const ProgressCallback& progress = {});
+  // Once `cancel` is cancelled the run stops after the batch it is on (see stopped_at_line).
+  Result<ImportReport> run(const PipelineTuning& tuning = {}, const ProgressCallback& progress = {},
+                           const CancellationToken& cancel = {});
 
 private:
   struct State;

@@ -16,7 +16,10 @@
 //
 // Row problems do not stop reading: next() returns the record with `error` set, and the next call
 // goes on with the following row. They are: bytes invalid in the encoding (the fields then hold
-// U+FFFD where the bytes were, so the row can be shown in an error report, never stored), a field
+// U+FFFD where the bytes were, so the row can be shown in an error report, never stored; the error
+// names the line and the file offset of the first bad byte, "line 7: the bytes 0xE9 at file offset
+// 1234 (0x4D2) are not valid UTF-8: ..."), UTF-8 text in a file whose code page detection guessed
+// (see EncodingChoice::refuse_utf8_lines; reported the same way), a field
 // count different from the header's, a quoted field that is never closed (the row is read up to the
 // end of its first line and reading goes on with the next line), and a record longer than
 // max_record_bytes. Only I/O errors fail next().

@@ -45,13 +45,21 @@ struct ImportCounts {
   std::int64_t merged_with_stored = 0; // rows that changed a lead stored before this import
   std::int64_t unchanged = 0;          // duplicates that added nothing
   std::int64_t empty_rows = 0;         // rows whose fields are all blank: skipped
+  // Not fates of their own (a row counted here is also counted above):
+  std::int64_t possible_duplicates = 0; // pairs queued for review (`leads duplicates`)
+  std::int64_t suspicious_clusters = 0; // rows whose merge was refused at the identifier cap
   std::map<std::string, std::int64_t> rejected_by_reason; // reason category -> rows
+  // Accepted rows (new, merged or unchanged) that had a value dropped or not trusted (an invalid
+  // e-mail, a phone that is not valid, an unreadable employee count...). Not a fate either: each
+  // such row is counted as new, merged or unchanged too.
+  std::int64_t with_notes = 0;
 
   std::int64_t rejected() const;
   std::int64_t merged() const { return merged_in_file + merged_with_stored; }
   // rows_read == new_leads + merged() + unchanged + rejected() + empty_rows
   bool balanced() const;
-  // The counts for the run history: read, created, merged, unchanged, rejected, empty.
+  // The counts for the run history: read, created, merged, unchanged, rejected, empty and the
+  // counts that are not fates (possible_duplicates, suspicious_clusters, with_notes).
   std::map<std::string, std::int64_t> run_counts() const;
 
   friend bool operator==(const ImportCounts&, const ImportCounts&) = default;
@@ -67,8 +75,16 @@ struct ImportCheckpoint {
   ImportCounts counts;            // up to `resume`
   std::string errors_file;        // absolute path of the --errors file; empty when there is none
   std::uint64_t errors_bytes = 0; // its length when the checkpoint was committed
+  std::string notes_file;         // absolute path of the --notes file; empty when there is none
+  std::uint64_t notes_bytes = 0;  // its length when the checkpoint was committed
   std::int64_t run_id = 0;        // the run history entry of the run that wrote it
   model::TimePoint started_at{};  // when the import (its first run) started
+  // The process that holds the import while it runs ("<host>:<pid>", process_name()); empty once
+  // it stopped on its own (failed or interrupted) and in checkpoints older versions wrote.
+  std::string owner;
+  std::string owner_start;        // process_start_token() of the owner: tells a reused pid apart
+  model::TimePoint owner_since{}; // when the owner took the import
+  model::TimePoint updated_at{};  // when the checkpoint was last written
 
   friend bool operator==(const ImportCheckpoint&, const ImportCheckpoint&) = default;
 };

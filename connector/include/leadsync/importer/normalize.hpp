@@ -69,8 +69,6 @@ double jaro_winkler(std::string_view a, std::string_view b);
 
 // ---- e-mail -------------------------------------------------------------------------------------
 
-inline constexpr std::size_t max_emails_per_lead = 3; // the lead model keeps up to 3 addresses
-
 struct EmailCheck {
   // Normalized: trimmed, domain lower-cased and in IDNA ASCII form, local part as written; empty
   // when invalid.

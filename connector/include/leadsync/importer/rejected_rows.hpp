@@ -1,6 +1,7 @@
 #pragma once
 // The error file of an import (`--errors FILE`): every rejected row, in file order, as CSV that a
-// spreadsheet opens correctly and safely.
+// spreadsheet opens correctly and safely. The notes file (`--notes FILE`) is written the same way,
+// with "notes" for "reason": the rows that were imported but had values dropped or not trusted.
 //
 // - UTF-8 with a byte order mark, so Excel does not read it in the local code page;
 // - the import file's delimiter, so it opens with the same spreadsheet settings as the list did;
@@ -27,14 +28,16 @@ std::string error_file_line(const std::vector<std::string>& cells, char delimite
 
 class RejectedRowsWriter {
 public:
-  // Creates (truncates) the file and writes the BOM and the header row: line, reason, then the
-  // import file's columns.
+  // Creates (truncates) the file and writes the BOM and the header row: line, `why` ("reason",
+  // or "notes" for the notes file), then the import file's columns.
   static Result<RejectedRowsWriter> create(const std::string& path,
-                                           const std::vector<std::string>& header, char delimiter);
+                                           const std::vector<std::string>& header, char delimiter,
+                                           std::string_view why = "reason",
+                                           std::string_view option = "--errors");
   // Continues a file an interrupted import wrote: cuts it back to `length` (what its last
   // committed checkpoint recorded) and appends from there. Fails when the file is shorter.
   static Result<RejectedRowsWriter> resume(const std::string& path, std::uint64_t length,
-                                           char delimiter);
+                                           char delimiter, std::string_view option = "--errors");
 
   Status add(std::int64_t line, std::string_view reason, const std::vector<std::string>& fields);
   // Hands what was written to the operating system (so it survives the process being killed) and
@@ -43,8 +46,10 @@ public:
   const std::string& path() const { return path_; }
 
 private:
-  RejectedRowsWriter(std::string path, std::ofstream out, char delimiter, std::uint64_t length);
+  RejectedRowsWriter(std::string path, std::ofstream out, char delimiter, std::uint64_t length,
+                     std::string_view option);
   std::string path_;
+  std::string option_; // the option that named the file, for messages
   std::ofstream out_;
   char delimiter_ = ',';
   std::uint64_t length_ = 0;

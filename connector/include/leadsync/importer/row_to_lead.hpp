@@ -59,13 +59,13 @@ struct RowResult {
 // e-mail host) and checks the import requirement: a last name or a company, AND a valid e-mail or a
 // valid phone. A rejected row says all that is missing, e.g. "no last name or company; no valid
 // e-mail or phone: e-mail 'x@' is not valid (nothing after '@'); phone '555-0100' is not a valid
-// number for region US". Invalid e-mails are left out of the lead (and reported); phones that are
-// not valid are kept, flagged. Numbers: employee_count accepts "1,200", "1 200", "51-200" (lower
-// bound), "500+"; annual_revenue accepts thousands separators, a decimal comma, currency signs and
-// K/M/B (тыс/млн/млрд) multipliers. language accepts a BCP 47 tag or an English/Russian/Arabic
-// language name ("Russian", "русский", "العربية"). A field given twice keeps its first value (the
-// second is reported); a field name that is not a lead field is reported and kept as an unmapped
-// column. origin.channel is purchased_list.
+// number for region US". Invalid e-mails are kept apart, as received, in person.invalid_emails
+// (never used as an e-mail, and reported); phones that are not valid are kept, flagged. Numbers:
+// employee_count accepts "1,200", "1 200", "51-200" (lower bound), "500+"; annual_revenue accepts
+// thousands separators, a decimal comma, currency signs and K/M/B (тыс/млн/млрд) multipliers.
+// language accepts a BCP 47 tag or an English/Russian/Arabic language name ("Russian", "русский",
+// "العربية"). A field given twice keeps its first value (the second is reported); a field name that
+// is not a lead field is reported and kept as an unmapped column. origin.channel is purchased_list.
 RowResult build_lead(const MappedRow& row, const RowContext& context);
 
 } // namespace leadsync::importer

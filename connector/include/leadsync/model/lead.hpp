@@ -5,6 +5,7 @@
 // checked whole.
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -32,12 +33,16 @@ struct Identity {
 // ---- person
 // ---------------------------------------------------------------------------------------------
 enum class PhoneKind { business, mobile, home, other };
+// libphonenumber's number type of a valid number. A mobile is personal; a fixed line is often a
+// switchboard that colleagues share; many plans (the US, Canada) cannot tell the two apart.
+enum class LineType { unknown, mobile, fixed_line, fixed_line_or_mobile, toll_free, voip, other };
 struct Phone {
   PhoneKind kind = PhoneKind::business;
   std::string raw;       // as received
   std::string e164;      // normalized "+4930123456"; empty when it could not be normalized
   std::string extension; // kept apart from the E.164 number
   bool valid = false;    // libphonenumber said it is a valid number
+  LineType line_type = LineType::unknown; // unknown when not valid
 
   friend bool operator==(const Phone&, const Phone&) = default;
 };
@@ -49,9 +54,12 @@ struct Person {
   std::string middle_name;
   std::string last_name;
   std::string job_title;
-  std::vector<std::string>
-      emails; // up to 3, normalized (domain lower-cased); the first is the primary
+  // Normalized (domain lower-cased); the first is the primary. Every address a lead ever received
+  // is kept (up to max_identifiers_per_lead); the CRM gets the first three.
+  std::vector<std::string> emails;
   std::vector<Phone> phones;
+  // What was given as an e-mail but is not one, as received: kept for the record, never sent.
+  std::vector<std::string> invalid_emails;
   std::optional<ContactMethod> preferred_contact_method;
   std::string language; // BCP 47 tag, e.g. "ru", "ar-SA"
 
@@ -276,6 +284,23 @@ struct Activity {
   friend bool operator==(const Activity&, const Activity&) = default;
 };
 
+// ---- merges
+// ---------------------------------------------------------------------------------------------
+// How data from another row or lead came into this one: which rule merged which source.
+struct MergeRecord {
+  std::string rule;   // "email", "mobile" (dedupe.hpp), or "manual" (`leads merge`)
+  std::string source; // "FILE line N" for a list row, "lead ID" for a lead merged by hand
+  std::optional<TimePoint> merged_at;
+
+  friend bool operator==(const MergeRecord&, const MergeRecord&) = default;
+};
+
+// A lead keeps the first max_merge_records merges; merge_count counts them all.
+inline constexpr std::size_t max_merge_records = 20;
+// E-mails, and phones, a lead accumulates at most: past this, a further match is flagged as a
+// suspicious cluster (a broken or padded list) rather than merged.
+inline constexpr std::size_t max_identifiers_per_lead = 10;
+
 // ---- the lead
 // -------------------------------------------------------------------------------------------
 struct Lead {
@@ -294,6 +319,9 @@ struct Lead {
   std::string description; // free text; the importer keeps unmapped columns here
   bool is_new = true;      // not yet seen by enrichment and scoring
   bool deleted = false;    // tombstone: deleted in the CRM or locally
+  std::vector<MergeRecord> merges; // the first max_merge_records merges into this lead
+  std::int64_t merge_count = 0;    // all merges into this lead
+  std::string merged_into;         // a tombstone merged by hand: the id of the lead it went into
 
   friend bool operator==(const Lead&, const Lead&) = default;
 };

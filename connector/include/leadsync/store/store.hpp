@@ -24,7 +24,9 @@ using TimePoint = std::chrono::system_clock::time_point;
 // ----------------------------------------------------------------------------------------------
 
 // What a lead write also records in the outbox.
-enum class OutboxOperation { upsert, qualify, disqualify, reactivate, remove };
+// merge: the entry's lead is a tombstone merged by hand into lead.merged_into; push asks the CRM to
+// merge it (Dataverse's Merge action) when both are there.
+enum class OutboxOperation { upsert, qualify, disqualify, reactivate, remove, merge };
 std::string_view to_string(OutboxOperation op);
 
 struct WriteOptions {
@@ -78,6 +80,31 @@ struct PageRequest {
 struct LeadPage {
   std::vector<model::Lead> leads;
   std::string next; // cursor for the following page; empty when this was the last
+};
+
+// ---- possible duplicates (the review queue)
+// ------------------------------------------------------------------
+enum class DuplicateStatus {
+  open,          // waiting for a person: `leads merge` or `leads not-duplicate`
+  merged,        // merged by hand
+  not_duplicate, // two people: never suggested again
+};
+std::string_view to_string(DuplicateStatus status); // "open", "merged", "not_duplicate"
+
+// Two leads that may be one person. A pair is stored once, whichever lead is named first.
+struct DuplicatePair {
+  std::int64_t id = 0;  // set by the store
+  std::string lead_a;   // the lead found first (stored before, or earlier in the file)
+  std::string lead_b;   // the lead that may duplicate it
+  std::string rule;     // why: e.g. "similar_name_at_domain", "shared_phone" (importer/dedupe.hpp)
+  double score = 0;     // name similarity 0..1 (Jaro-Winkler of the folded names), 0 if none
+  std::string evidence; // for people: "same mobile +79161234567; names 'Anna Ivanova' and ..."
+  std::string source;   // where it was found: "FILE line N", or "leads not-duplicate"
+  DuplicateStatus status = DuplicateStatus::open;
+  TimePoint created_at{};               // set by the store
+  std::optional<TimePoint> resolved_at; // when merged or declared two people
+
+  friend bool operator==(const DuplicatePair&, const DuplicatePair&) = default;
 };
 
 // ---- outbox
@@ -139,6 +166,7 @@ struct StoreStats {
   std::int64_t outbox_leased = 0;  // held by a worker under a lease that has not expired
   std::int64_t dead_letters = 0;
   std::int64_t behaviour_events = 0;
+  std::int64_t possible_duplicates = 0; // open pairs in the review queue
 };
 
 class Store {
@@ -178,8 +206,29 @@ public:
   // (stale version, duplicate or invalid id, missing lead) fails the batch with the error of that
   // write, prefixed by its position. Returns the written leads in order (ids, versions and times
   // set). A lead may appear only once in a batch.
+  //
+  // `pairs` go into the review queue in the same transaction: an open pair is added unless the
+  // pair (either order) is known already, whatever its status, so a pair declared two people is
+  // never suggested again; a merged or not_duplicate pair sets that status (adding the pair when
+  // new). The leads of a pair need not be in the batch.
   virtual Result<std::vector<model::Lead>>
-  write_batch(std::vector<LeadWrite> writes, const std::optional<CheckpointValue>& checkpoint) = 0;
+  write_batch(std::vector<LeadWrite> writes, const std::optional<CheckpointValue>& checkpoint,
+              const std::vector<DuplicatePair>& pairs) = 0;
+  Result<std::vector<model::Lead>> write_batch(std::vector<LeadWrite> writes,
+                                               const std::optional<CheckpointValue>& checkpoint) {
+    return write_batch(std::move(writes), checkpoint, {});
+  }
+  // Live leads whose folded-for-matching names are wanted: calls `visit` with the first and last
+  // name of every lead that is not a tombstone (as stored, not folded).
+  virtual Status
+  scan_person_names(const std::function<void(std::string_view, std::string_view)>& visit) = 0;
+
+  // The review queue. Pairs with `status`, oldest first, at most `limit`.
+  virtual Result<std::vector<DuplicatePair>> list_duplicate_pairs(DuplicateStatus status,
+                                                                  std::size_t limit) = 0;
+  // The pair of these two leads (either order); not_found when none was recorded.
+  virtual Result<DuplicatePair> get_duplicate_pair(const std::string& lead_a,
+                                                   const std::string& lead_b) = 0;
 
   // Outbox. claim_outbox leases the oldest free entries (or those whose lease expired), never an
   // entry whose lead has an older entry leased by someone else, so changes of one lead go out in
@@ -209,6 +258,13 @@ public:
   // Checkpoints: named values such as delta links.
   virtual Result<std::optional<std::string>> get_checkpoint(const std::string& name) = 0;
   virtual Status put_checkpoint(const std::string& name, const std::string& value) = 0;
+  // Writes `value` under `name` only if the stored value is still `expected` (std::nullopt: there
+  // is no checkpoint of that name), reading and writing in one transaction: of two processes that
+  // read the same value and both try to replace it, exactly one succeeds. Returns false, having
+  // written nothing, when the stored value is another. An import takes its file this way.
+  virtual Result<bool> put_checkpoint_if(const std::string& name,
+                                         const std::optional<std::string>& expected,
+                                         const std::string& value) = 0;
   virtual Result<std::map<std::string, std::string>> list_checkpoints() = 0;
 
   // Dead letters.

@@ -29,6 +29,14 @@ struct WriteResult {
   std::string crm_id;         // from OData-EntityId when the service returned it
 };
 
+// What the CRM holds about a lead's merge: Dataverse sets merged and masterid on the subordinate of
+// a Merge and deactivates it.
+struct MergeState {
+  bool merged = false;
+  std::string master_id; // masterid: the leadid of the lead it was merged into; empty when none
+  int state_code = 0;    // 0 open, 1 qualified, 2 disqualified (where a merged lead ends)
+};
+
 class Crm {
 public:
   virtual ~Crm() = default;
@@ -47,6 +55,11 @@ public:
   virtual Status qualify(const std::string& crm_id, const dataverse::QualifyOptions& options) = 0;
   virtual Status disqualify(const std::string& crm_id, int status_code) = 0;
   virtual Status reactivate(const std::string& crm_id) = 0;
+  // Dataverse's Merge action on two leads by CRM id, as a person merging in Dynamics does: the
+  // subordinate is deactivated and linked to the target (masterid); the target keeps its values.
+  virtual Status merge(const std::string& target_crm_id, const std::string& subordinate_crm_id) = 0;
+  // merged, masterid and statecode of the lead with this CRM id; not_found when the row is gone.
+  virtual Result<MergeState> merge_state(const std::string& crm_id) = 0;
   // Change tracking on leads: delta_link empty for a full read.
   virtual Result<dataverse::ChangeBatch> track_changes(const std::vector<std::string>& select,
                                                        const std::string& delta_link) = 0;
@@ -66,6 +79,8 @@ public:
   Status qualify(const std::string& crm_id, const dataverse::QualifyOptions& options) override;
   Status disqualify(const std::string& crm_id, int status_code) override;
   Status reactivate(const std::string& crm_id) override;
+  Status merge(const std::string& target_crm_id, const std::string& subordinate_crm_id) override;
+  Result<MergeState> merge_state(const std::string& crm_id) override;
   Result<dataverse::ChangeBatch> track_changes(const std::vector<std::string>& select,
                                                const std::string& delta_link) override;
 

@@ -12,6 +12,11 @@
 // and single (one upsert per lead). Outcomes decided on a lead and not yet pushed (qualify,
 // disqualify, reactivate) are sent after the lead itself is written. A failure a retry may fix
 // releases the entry with a backoff; one it cannot fix dead-letters it.
+// A lead merged by hand (a tombstone with merged_into) is never upserted nor deleted in the CRM:
+// its merge entry becomes Dataverse's Merge action (target = the lead it went into, following
+// further merges of that lead), sent after the writes of the same claim; its other entries are
+// covered by it. A subordinate the CRM never received needs nothing; a target the CRM does not
+// have yet makes the merge wait (released, not a failure) until the target's upsert went out.
 
 #include "leadsync/core/cancel.hpp"
 #include "leadsync/core/clock.hpp"
@@ -63,6 +68,8 @@ struct PushReport {
   std::int64_t qualified = 0;
   std::int64_t disqualified = 0;
   std::int64_t reactivated = 0;
+  std::int64_t merged = 0;         // leads merged in the CRM (Merge action), or found merged there
+  std::int64_t merges_waiting = 0; // merges released until their target lead reaches the CRM
   std::vector<std::string> warnings; // truncations and similar, one line each
 
   std::map<std::string, std::int64_t> counts() const;

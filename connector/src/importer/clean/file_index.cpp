@@ -14,6 +14,13 @@ namespace {
 constexpr std::uint32_t no_entry = std::numeric_limits<std::uint32_t>::max();
 constexpr std::size_t max_name_bytes =
     255; // a longer folded name is compared by its first 255 bytes
+// Leads of one company compared by name per row, newest first. A company with more rows in one file
+// is compared with its newest ones only: bounded work per row, whatever the list. An exact name
+// further back is missed (a second lead, never a wrong merge: a name seen that often is common).
+constexpr std::size_t max_domain_scan = 256;
+// Of those, the ones whose names agree that are judged by the rules (more only make the name
+// ambiguous, which is counted over the whole scan).
+constexpr std::size_t max_domain_candidates = 8;
 
 std::uint64_t spread(std::uint64_t key) {
   key ^= key >> 33;
@@ -128,9 +135,14 @@ private:
 
 struct LeadRecord {
   Uuid id;
+  // The low 32 bits of MatchKeys::corporate_host: two hosts that share them look like one, which
+  // can only make two mailboxes look conflicting (a missed merge, never a wrong one).
+  std::uint32_t corporate_host = 0;
   std::uint32_t name_offset = 0; // into the name arena: the folded first name, then the last name
   std::uint8_t first_length = 0;
   std::uint8_t last_length = 0;
+  bool personal_email = false;
+  bool mobile = false;
 };
 
 struct DomainEntry {
@@ -178,10 +190,67 @@ struct FileIndex::Tables {
     lead.last_length = static_cast<std::uint8_t>(last_name.size());
   }
 
+  LeadSummary summary(Ref ref, std::uint64_t domain) const {
+    const auto& lead = leads[ref];
+    LeadSummary summary;
+    summary.first = first(ref);
+    summary.last = last(ref);
+    summary.domain = domain;
+    summary.corporate_host = lead.corporate_host; // compared by its low 32 bits (see shared())
+    summary.personal_email = lead.personal_email;
+    summary.mobile = lead.mobile;
+    return summary;
+  }
+
+  // The keys `ref` shares with the candidate, as far as the tables know: a key points at the first
+  // lead that had it.
+  SharedKeys shared(const MatchKeys& keys, Ref ref) const {
+    SharedKeys shared;
+    for (const auto& email : keys.emails) {
+      if (emails.find(email.hash) != std::optional<std::uint32_t>(ref)) {
+        continue;
+      }
+      auto& slot = email.personal() ? shared.personal_email : shared.role_email;
+      slot = slot == 0 ? email.hash : slot;
+    }
+    bool candidate_mobile = false;
+    for (const auto& phone : keys.phones) {
+      candidate_mobile = candidate_mobile || phone.mobile;
+      if (phones.find(phone.number) != std::optional<std::uint32_t>(ref)) {
+        continue;
+      }
+      auto& slot = phone.mobile ? shared.mobile : shared.other_phone;
+      slot = slot == 0 ? phone.number : slot;
+    }
+    const auto host = leads[ref].corporate_host;
+    shared.corporate_email_at_host =
+        host != 0 && std::any_of(keys.emails.begin(), keys.emails.end(), [&](const auto& email) {
+          return email.corporate() && static_cast<std::uint32_t>(email.host) == host;
+        });
+    shared.mobile_on_both_sides = candidate_mobile && leads[ref].mobile;
+    return shared;
+  }
+
+  void note_identifiers(Ref ref, const MatchKeys& keys) {
+    auto& lead = leads[ref];
+    const auto summary = summary_of(keys);
+    lead.personal_email = lead.personal_email || summary.personal_email;
+    lead.mobile = lead.mobile || summary.mobile;
+    if (lead.corporate_host == 0) {
+      lead.corporate_host = static_cast<std::uint32_t>(summary.corporate_host);
+    }
+  }
+
+  // Whether `ref` is among the newest max_domain_scan leads at the domain (further back it counts
+  // as not at the domain: the name rules then do not apply, a missed merge at worst).
   bool at_domain(std::uint64_t domain, Ref ref) const {
+    if (domain == 0) {
+      return false;
+    }
     const auto head = domain_heads.find(domain);
-    for (auto entry = head.value_or(no_entry); entry != no_entry;
-         entry = domain_entries[entry].next) {
+    std::size_t scanned = 0;
+    for (auto entry = head.value_or(no_entry); entry != no_entry && scanned < max_domain_scan;
+         entry = domain_entries[entry].next, ++scanned) {
       if (domain_entries[entry].ref == ref) {
         return true;
       }
@@ -193,8 +262,8 @@ struct FileIndex::Tables {
     for (const auto& email : keys.emails) {
       emails.put(email.hash, ref, false);
     }
-    for (const auto phone : keys.phones) {
-      phones.put(phone, ref, false);
+    for (const auto& phone : keys.phones) {
+      phones.put(phone.number, ref, false);
     }
     if (keys.domain != 0 && !at_domain(keys.domain, ref)) {
       const auto head = domain_heads.find(keys.domain);
@@ -218,35 +287,82 @@ FileIndex::~FileIndex() = default;
 FileIndex::FileIndex(FileIndex&&) noexcept = default;
 FileIndex& FileIndex::operator=(FileIndex&&) noexcept = default;
 
-std::optional<FileIndex::Match> FileIndex::find(const MatchKeys& keys) const {
+std::vector<FileIndex::Candidate> FileIndex::find(const MatchKeys& keys,
+                                                  const NameFrequency& frequency) const {
   const auto& t = *tables_;
-  const auto first_name = clip(keys.first);
-  const auto last_name = clip(keys.last);
-  auto conflicts = [&](Ref ref) {
-    return detail::names_conflict(first_name, last_name, t.first(ref), t.last(ref));
+  MatchKeys clipped; // names as the index keeps them
+  clipped.first = std::string(clip(keys.first));
+  clipped.last = std::string(clip(keys.last));
+  struct Considered {
+    Ref ref;
+    bool at_domain; // known to be at the candidate's company domain
+  };
+  std::vector<Considered> refs;
+  const auto consider = [&refs](Ref ref, bool at_domain) {
+    const auto known = std::find_if(refs.begin(), refs.end(),
+                                    [ref](const Considered& seen) { return seen.ref == ref; });
+    if (known == refs.end()) {
+      refs.push_back({ref, at_domain});
+    } else {
+      known->at_domain = known->at_domain || at_domain;
+    }
   };
   for (const auto& email : keys.emails) {
-    if (const auto ref = t.emails.find(email.hash); ref && (!email.role || !conflicts(*ref))) {
-      return Match{*ref, MatchReason::email};
+    if (const auto ref = t.emails.find(email.hash)) {
+      consider(*ref, false);
     }
   }
-  for (const auto phone : keys.phones) {
-    if (const auto ref = t.phones.find(phone); ref && !conflicts(*ref)) {
-      return Match{*ref, MatchReason::phone};
+  for (const auto& phone : keys.phones) {
+    if (const auto ref = t.phones.find(phone.number)) {
+      consider(*ref, false);
     }
   }
-  if (keys.domain == 0 || keys.first.empty() || keys.last.empty()) {
-    return std::nullopt;
+  NameContext names;
+  names.common = frequency.common(keys.name_hash());
+  if (keys.domain != 0 && !keys.last.empty()) {
+    std::size_t same_exact_name = 0;
+    std::size_t named = 0; // leads at the domain whose names agree, considered so far
+    const auto head = t.domain_heads.find(keys.domain);
+    std::size_t scanned = 0;
+    for (auto entry = head.value_or(no_entry); entry != no_entry && scanned < max_domain_scan;
+         entry = t.domain_entries[entry].next, ++scanned) {
+      const auto ref = t.domain_entries[entry].ref;
+      const auto relation = compare_names(clipped.first, clipped.last, t.first(ref), t.last(ref));
+      if (relation == NameRelation::exact) {
+        ++same_exact_name;
+      }
+      if ((relation == NameRelation::exact || relation == NameRelation::agree) &&
+          named++ < max_domain_candidates) {
+        consider(ref, true);
+      }
+      if (named >= max_domain_candidates && same_exact_name > 1) {
+        break; // enough to judge, and the name is ambiguous already
+      }
+    }
+    names.ambiguous = same_exact_name > 1;
   }
-  const auto head = t.domain_heads.find(keys.domain);
-  for (auto entry = head.value_or(no_entry); entry != no_entry;
-       entry = t.domain_entries[entry].next) {
-    const auto ref = t.domain_entries[entry].ref;
-    if (same_person_name(first_name, last_name, t.first(ref), t.last(ref))) {
-      return Match{ref, MatchReason::name_at_domain};
+  std::vector<Candidate> found;
+  for (const auto [ref, at_domain] : refs) {
+    const auto domain = at_domain || t.at_domain(keys.domain, ref) ? keys.domain : 0;
+    auto summary = t.summary(ref, domain);
+    MatchKeys candidate = keys;
+    candidate.first = clipped.first;
+    candidate.last = clipped.last;
+    if (const auto linked = link(candidate, summary, t.shared(keys, ref), names)) {
+      found.push_back({ref, *linked});
     }
   }
-  return std::nullopt;
+  // Merges first, strongest first; the order found otherwise.
+  std::stable_sort(found.begin(), found.end(), [](const Candidate& a, const Candidate& b) {
+    return importer::merges(a.link.rule) &&
+           (!importer::merges(b.link.rule) || a.link.rule < b.link.rule);
+  });
+  return found;
+}
+
+bool FileIndex::merges(const MatchKeys& keys, const NameFrequency& frequency) const {
+  const auto found = find(keys, frequency);
+  return !found.empty() && importer::merges(found.front().link.rule);
 }
 
 FileIndex::Ref FileIndex::add(const Uuid& lead_id, const MatchKeys& keys) {
@@ -257,6 +373,7 @@ FileIndex::Ref FileIndex::add(const Uuid& lead_id, const MatchKeys& keys) {
   const auto ref = static_cast<Ref>(t.leads.size());
   t.leads.push_back({lead_id});
   t.set_names(ref, keys);
+  t.note_identifiers(ref, keys);
   t.register_keys(ref, keys);
   return ref;
 }
@@ -267,7 +384,15 @@ void FileIndex::extend(Ref ref, const MatchKeys& keys) {
   if (lead.first_length == 0 && lead.last_length == 0) {
     t.set_names(ref, keys);
   }
+  t.note_identifiers(ref, keys);
   t.register_keys(ref, keys);
+}
+
+std::string FileIndex::folded_name(Ref ref) const {
+  const auto& t = *tables_;
+  const auto first = t.first(ref);
+  const auto last = t.last(ref);
+  return first.empty() ? std::string(last) : std::string(first) + " " + std::string(last);
 }
 
 const Uuid& FileIndex::lead_id(Ref ref) const {

@@ -33,7 +33,8 @@ std::vector<std::string_view> lines_of(std::string_view text) {
 class Merger {
 public:
   Merger(const model::Lead& stored, const MergePolicy& policy)
-      : lead_(stored), stored_wins_(policy.crm_values_win && !stored.identity.crm_id.empty()) {}
+      : lead_(stored), stored_wins_(policy.stored_values_win ||
+                                    (policy.crm_values_win && !stored.identity.crm_id.empty())) {}
 
   // Fills an empty value; replaces a different one unless the stored side wins.
   template <typename T>
@@ -89,9 +90,16 @@ private:
       const bool known =
           std::any_of(person.emails.begin(), person.emails.end(),
                       [&](const std::string& kept) { return detail::iequals(kept, email); });
-      if (!known && person.emails.size() < max_emails_per_lead) {
+      if (!known) {
         person.emails.push_back(email);
         changed("person.emails");
+      }
+    }
+    for (const auto& invalid : incoming.invalid_emails) {
+      if (std::find(person.invalid_emails.begin(), person.invalid_emails.end(), invalid) ==
+          person.invalid_emails.end()) {
+        person.invalid_emails.push_back(invalid);
+        changed("person.invalid_emails");
       }
     }
     for (const auto& phone : incoming.phones) {
@@ -204,6 +212,19 @@ MergeResult merge_leads(const model::Lead& stored, const model::Lead& newcomer,
   Merger merger(stored, policy);
   merger.merge(newcomer);
   return merger.take();
+}
+
+bool exceeds_identifier_cap(const model::Lead& lead) {
+  return lead.person.emails.size() > model::max_identifiers_per_lead ||
+         lead.person.phones.size() > model::max_identifiers_per_lead;
+}
+
+void record_merge(model::Lead& lead, std::string_view rule, std::string source,
+                  model::TimePoint at) {
+  if (lead.merges.size() < model::max_merge_records) {
+    lead.merges.push_back({std::string(rule), std::move(source), at});
+  }
+  ++lead.merge_count;
 }
 
 } // namespace leadsync::importer

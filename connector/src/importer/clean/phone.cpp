@@ -67,6 +67,25 @@ model::PhoneKind guess_kind(const Parsed& parsed) {
                                                 : model::PhoneKind::business;
 }
 
+model::LineType line_type(const Parsed& parsed) {
+  switch (parsed.type) {
+  case PhoneNumberUtil::MOBILE:
+    return model::LineType::mobile;
+  case PhoneNumberUtil::FIXED_LINE:
+    return model::LineType::fixed_line;
+  case PhoneNumberUtil::FIXED_LINE_OR_MOBILE:
+    return model::LineType::fixed_line_or_mobile;
+  case PhoneNumberUtil::TOLL_FREE:
+    return model::LineType::toll_free;
+  case PhoneNumberUtil::VOIP:
+    return model::LineType::voip;
+  case PhoneNumberUtil::UNKNOWN:
+    return model::LineType::unknown;
+  default:
+    return model::LineType::other;
+  }
+}
+
 std::string parse_problem(const std::string& raw, PhoneNumberUtil::ErrorType error,
                           const std::string& region) {
   const auto quoted = "phone '" + raw + "'";
@@ -125,6 +144,7 @@ PhoneCheck normalize_phone(std::string_view raw, std::string_view default_region
   check.phone.valid = parsed.valid();
   if (check.phone.valid) {
     check.phone.e164 = std::move(e164);
+    check.phone.line_type = line_type(parsed);
     return check;
   }
   const auto digits = e164.size() - 1;

@@ -422,15 +422,20 @@ private:
         if (!check.valid) {
           contact_problems_.push_back(
               fmt::format("e-mail '{}' is not valid ({})", raw, check.problem));
+          // Kept as received, marked invalid: never used or sent, but not lost either.
+          auto& invalid = result_.lead.person.invalid_emails;
+          if (std::find(invalid.begin(), invalid.end(), raw) == invalid.end()) {
+            invalid.emplace_back(raw);
+          }
         } else if (std::none_of(emails.begin(), emails.end(), [&](const std::string& kept) {
                      return detail::iequals(kept, check.address);
                    })) {
-          if (emails.size() < max_emails_per_lead) {
+          if (emails.size() < model::max_identifiers_per_lead) {
             emails.push_back(check.address);
           } else {
             result_.problems.push_back(
-                fmt::format("more than {} e-mail addresses: '{}' was left out", max_emails_per_lead,
-                            check.address));
+                fmt::format("more than {} e-mail addresses: '{}' was left out",
+                            model::max_identifiers_per_lead, check.address));
           }
         }
         result_.emails.push_back(std::move(check));

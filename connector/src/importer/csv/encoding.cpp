@@ -147,21 +147,41 @@ std::size_t score(std::string_view sample, const Candidate& candidate) {
   return total;
 }
 
-bool valid_utf8_allowing_cut_end(std::string_view text) {
+// How much of a text is UTF-8: its well-formed multi-byte sequences and its invalid sequences (a
+// lead byte whose sequence runs past the end of the text is a cut, not an error).
+struct Utf8Census {
+  std::size_t multibyte = 0;
+  std::size_t invalid = 0;
+};
+
+Utf8Census utf8_census(std::string_view text) {
   const auto* bytes = reinterpret_cast<const std::uint8_t*>(text.data());
   const auto length = static_cast<std::int32_t>(text.size());
+  Utf8Census census;
   std::int32_t offset = 0;
   while (offset < length) {
     const std::int32_t start = offset;
     UChar32 c = 0;
     U8_NEXT(bytes, offset, length, c);
     if (c < 0) {
-      // A lead byte whose sequence runs past the end of the sample is a cut, not an error.
       const std::int32_t needed = U8_COUNT_TRAIL_BYTES(bytes[start]) + 1;
-      return needed > 1 && start + needed > length && offset == length;
+      const bool cut = needed > 1 && start + needed > length && offset == length;
+      census.invalid += cut ? 0 : 1;
+    } else if (offset - start > 1) {
+      ++census.multibyte;
     }
   }
-  return true;
+  return census;
+}
+
+// Step 3 of detect_encoding(): UTF-8 unless the invalid sequences are more than one and more than
+// twice the well-formed multi-byte ones.
+bool read_as_utf8(const Utf8Census& census) {
+  return census.invalid <= 1 || census.multibyte * 2 >= census.invalid;
+}
+
+std::string plural(std::size_t count, std::string_view noun) {
+  return std::to_string(count) + " " + std::string(noun) + (count == 1 ? "" : "s");
 }
 
 std::optional<EncodingChoice> utf16_without_bom(std::string_view sample) {
@@ -265,12 +285,21 @@ EncodingChoice detect_encoding(std::string_view sample) {
   if (auto utf16 = utf16_without_bom(sample)) {
     return *utf16;
   }
-  if (valid_utf8_allowing_cut_end(sample)) {
+  const Utf8Census census = utf8_census(sample);
+  if (census.invalid == 0) {
     const bool ascii = std::all_of(sample.begin(), sample.end(),
                                    [](char c) { return static_cast<unsigned char>(c) < 0x80; });
     return {"UTF-8", 0, ascii ? "ASCII only, read as UTF-8" : "valid UTF-8"};
   }
-  return guess_code_page(sample);
+  if (read_as_utf8(census)) {
+    return {"UTF-8", 0,
+            "UTF-8 apart from " + plural(census.invalid, "invalid byte sequence") + " among " +
+                plural(census.multibyte, "multi-byte character") +
+                " at the start; rows with invalid bytes are rejected"};
+  }
+  auto code_page = guess_code_page(sample);
+  code_page.refuse_utf8_lines = true;
+  return code_page;
 }
 
 Result<EncodingChoice> choose_encoding(std::string_view option, std::string_view sample) {

@@ -2,6 +2,7 @@
 
 #include "leadsync/importer/csv_import.hpp"
 
+#include "leadsync/core/process.hpp"
 #include "leadsync/importer/normalize.hpp"
 #include "leadsync/importer/ordered_pipeline.hpp"
 #include "leadsync/importer/rejected_rows.hpp"
@@ -116,6 +117,50 @@ std::string join(const std::vector<std::string>& parts, std::string_view separat
   return text;
 }
 
+// leadsync cannot see the processes of another host: an import there that committed nothing for
+// this long counts as gone.
+constexpr auto foreign_owner_timeout = std::chrono::hours{1};
+
+// Whether the process that took the file's import still runs it. On this host: a process with
+// that pid runs and is the same one (not a later process given the same pid). On another host:
+// the import committed within foreign_owner_timeout.
+bool owner_alive(const ImportCheckpoint& checkpoint, model::TimePoint now) {
+  const auto owner = parse_process_name(checkpoint.owner);
+  if (checkpoint.state != ImportCheckpoint::State::running || !owner) {
+    return false;
+  }
+  if (owner->host != host_name()) {
+    return now - checkpoint.updated_at < foreign_owner_timeout;
+  }
+  if (!process_exists(owner->pid)) {
+    return false;
+  }
+  const auto token = process_start_token(owner->pid);
+  return token.empty() || checkpoint.owner_start.empty() || token == checkpoint.owner_start;
+}
+
+// Why an import of `path` cannot start while `running` (owner_alive) holds it, and what to do.
+std::string running_elsewhere(const std::string& path, const ImportCheckpoint& running) {
+  const auto owner = parse_process_name(running.owner);
+  const auto pid = std::to_string(owner->pid);
+  std::string text =
+      "an import of " + path + " is already running: process " + pid + " on " + owner->host +
+      " (run " + std::to_string(running.run_id) + ", since " +
+      model::format_time(running.owner_since) + ", " + std::to_string(running.counts.rows_read) +
+      " rows committed so far). Importing a file twice at once stores its leads twice, so this "
+      "import is refused. Wait for that one to finish (`leadsync status` shows it), or stop it "
+      "(Ctrl-C where it runs, or `kill " +
+      pid + "`: it stops after its current batch) and then continue it with `leadsync import " +
+      path + " --resume`";
+  if (owner->host != host_name()) {
+    text += ". leadsync cannot see the processes of " + owner->host +
+            ": if that import no longer runs, resume it there, or here from " +
+            model::format_time(running.updated_at + foreign_owner_timeout) +
+            " (an hour after its last commit)";
+  }
+  return text;
+}
+
 // A folder in the temporary directory for a dry run's scratch store, removed with its contents.
 class ScratchFolder {
 public:
@@ -187,10 +232,13 @@ struct CsvImport::State {
   UnmappedColumns unmapped_columns = UnmappedColumns::description;
   std::optional<ImportCheckpoint> resuming;
   std::string checkpoint_name;
+  std::optional<std::string> stored_checkpoint; // as prepare() read it: run() replaces only that
   std::uint64_t file_size = 0;
   std::vector<std::string> notes;
   ErrorsMode errors_mode = ErrorsMode::none;
   std::string errors_file; // absolute
+  ErrorsMode notes_mode = ErrorsMode::none;
+  std::string notes_file; // absolute
   bool ran = false;
 };
 
@@ -261,6 +309,14 @@ Result<CsvImport> CsvImport::prepare(store::Store& store, const ColumnDictionary
     }
   }
   const bool interrupted = previous && previous->state == ImportCheckpoint::State::running;
+  state->stored_checkpoint = stored;
+  if (previous && owner_alive(*previous, clock.now())) {
+    if (!given.dry_run) {
+      return fail(ErrorCategory::invalid_argument, running_elsewhere(path, *previous));
+    }
+    state->notes.push_back("an import of this file is running (process " + previous->owner +
+                           "): this dry run does not see the leads it has yet to store");
+  }
   switch (given.start) {
   case Start::resume:
     if (!previous) {
@@ -281,7 +337,8 @@ Result<CsvImport> CsvImport::prepare(store::Store& store, const ColumnDictionary
                            std::to_string(previous->counts.rows_read) + " rows done)");
     break;
   case Start::fresh:
-    if (interrupted && !given.dry_run) {
+    // An import stopped before its first batch left nothing to continue: it starts over.
+    if (interrupted && !given.dry_run && previous->counts.rows_read > 0) {
       return fail(ErrorCategory::invalid_argument,
                   "an import of " + path + " was interrupted after line " +
                       std::to_string(previous->resume.line - 1) + " (" +
@@ -394,6 +451,27 @@ Result<CsvImport> CsvImport::prepare(store::Store& store, const ColumnDictionary
     }
   }
 
+  // The notes file, likewise.
+  state->notes_file = given.notes_file.empty()
+                          ? (state->resuming ? state->resuming->notes_file : std::string())
+                          : absolute_path(given.notes_file);
+  if (!state->notes_file.empty()) {
+    std::error_code ignored;
+    if (fs::equivalent(state->notes_file, path, ignored) ||
+        state->notes_file == state->errors_file) {
+      return fail(ErrorCategory::invalid_argument,
+                  "--notes names the file being imported or the error file; give another path "
+                  "for the rows with notes");
+    }
+    const auto& interrupted_notes = state->resuming ? state->resuming->notes_file : std::string();
+    state->notes_mode =
+        state->notes_file == interrupted_notes ? ErrorsMode::resume : ErrorsMode::create;
+    if (state->resuming && !interrupted_notes.empty() && state->notes_mode == ErrorsMode::create) {
+      state->notes.push_back("the rows with notes before the interruption are in " +
+                             interrupted_notes);
+    }
+  }
+
   std::error_code size_error;
   state->file_size = fs::file_size(path, size_error);
   return CsvImport(std::move(state));
@@ -406,15 +484,17 @@ class ImportRun {
 public:
   ImportRun(store::Store& store, store::Store& target, Random& random, const CsvImport& import,
             const CsvImportOptions& options, ImportCheckpoint checkpoint,
-            std::optional<RejectedRowsWriter> errors, model::TimePoint started_at)
+            std::optional<RejectedRowsWriter> errors, std::optional<RejectedRowsWriter> notes,
+            model::TimePoint started_at)
       : store_(store), target_(target), random_(random), import_(import), options_(options),
         checkpoint_(std::move(checkpoint)), base_(checkpoint_.counts), errors_(std::move(errors)),
-        started_at_(started_at) {
+        notes_(std::move(notes)), started_at_(started_at) {
     report_.counts = base_;
   }
 
   Status run(CsvReader& reader, RowContext context, const PipelineTuning& tuning,
-             const CsvImport::ProgressCallback& progress, const Clock& clock) {
+             const CsvImport::ProgressCallback& progress, const Clock& clock,
+             const CancellationToken& cancel) {
     const std::size_t threads = tuning.normalizer_threads != 0
                                     ? tuning.normalizer_threads
                                     : std::max<std::size_t>(1, std::thread::hardware_concurrency());
@@ -457,6 +537,7 @@ public:
           return normalizer.normalize(std::move(chunk));
         });
 
+    clock_ = &clock;
     const auto report_progress = [&] {
       report_.elapsed = clock.steady_now() - steady_start;
       if (progress) {
@@ -468,7 +549,8 @@ public:
     while (auto chunk = pipeline.next()) {
       if (!writer_) {
         writer_.emplace(detail::LeadWriter::Stores{store_, target_}, clock, random_, options_.merge,
-                        expected_leads(*chunk), started_at_);
+                        expected_leads(*chunk), started_at_,
+                        fs::path(options_.path).filename().string());
       }
       LEADSYNC_CHECK(account(chunk->rows));
       uncommitted += chunk->rows.size();
@@ -479,12 +561,20 @@ public:
         LEADSYNC_CHECK(commit(chunk->last ? std::optional(chunk->empty_at_end) : std::nullopt));
         uncommitted = 0;
         report_progress();
+        if (!chunk->last && cancel.cancelled()) {
+          stopped_at_line_ = checkpoint_.resume.line;
+          return ok_status();
+        }
       }
     }
     return ok_status();
   }
 
   ImportReport take_report() { return std::move(report_); }
+  // Where a cancelled run stopped: the first line it did not import.
+  std::optional<std::int64_t> stopped_at_line() const { return stopped_at_line_; }
+  // The checkpoint the last commit stored; nullopt before the first (and in a dry run).
+  const std::optional<std::string>& committed_checkpoint() const { return committed_; }
 
 private:
   // Leads the rest of the file may hold, by the bytes per row of its first chunk.
@@ -518,8 +608,19 @@ private:
         }
         continue;
       }
-      LEADSYNC_TRY(const auto fate, writer_->add(std::move(row)));
-      switch (fate) {
+      if (!row.notes.empty()) { // accepted, with values dropped or not trusted
+        ++counts.with_notes;
+        if (report_.noted_rows.size() < ImportReport::max_listed_rejections) {
+          report_.noted_rows.push_back({row.line, row.notes});
+        }
+        if (notes_) {
+          LEADSYNC_CHECK(notes_->add(row.line, row.notes, row.fields));
+        }
+      }
+      LEADSYNC_TRY(const auto decision, writer_->add(std::move(row)));
+      counts.possible_duplicates += static_cast<std::int64_t>(decision.possible_duplicates);
+      counts.suspicious_clusters += decision.over_identifier_cap ? 1 : 0;
+      switch (decision.fate) {
       case detail::RowFate::new_lead:
         ++counts.new_leads;
         break;
@@ -552,11 +653,19 @@ private:
     if (errors_) {
       LEADSYNC_TRY(checkpoint_.errors_bytes, errors_->flush());
     }
+    if (notes_) {
+      LEADSYNC_TRY(checkpoint_.notes_bytes, notes_->flush());
+    }
+    checkpoint_.updated_at = whole_milliseconds(clock_->now());
     std::optional<store::CheckpointValue> value;
     if (!options_.dry_run) {
       value = store::CheckpointValue{import_.checkpoint_name(), to_json_text(checkpoint_)};
     }
-    return writer_->commit(value);
+    LEADSYNC_CHECK(writer_->commit(value));
+    if (value) {
+      committed_ = std::move(value->value);
+    }
+    return ok_status();
   }
 
   store::Store& store_;
@@ -567,7 +676,11 @@ private:
   ImportCheckpoint checkpoint_;
   const ImportCounts base_; // what the interrupted run had done
   std::optional<RejectedRowsWriter> errors_;
+  std::optional<RejectedRowsWriter> notes_;
   model::TimePoint started_at_;
+  const Clock* clock_ = nullptr;
+  std::optional<std::int64_t> stopped_at_line_;
+  std::optional<std::string> committed_;
   std::optional<detail::LeadWriter> writer_;
   std::int64_t records_ = 0;    // records this run read
   std::int64_t empty_rows_ = 0; // blank rows this run skipped
@@ -576,39 +689,85 @@ private:
 
 } // namespace
 
-Result<ImportReport> CsvImport::run(const PipelineTuning& tuning,
-                                    const ProgressCallback& progress) {
+namespace {
+
+// Takes the file's import for this run (see csv_import.hpp): stores `text` if the checkpoint stored
+// is still `read`. Fails, naming the process, when another import took the file in the meantime.
+Status take_import(store::Store& store, const std::string& name,
+                   const std::optional<std::string>& read, const std::string& text,
+                   const std::string& path, model::TimePoint now) {
+  LEADSYNC_TRY(const bool taken, store.put_checkpoint_if(name, read, text));
+  if (taken) {
+    return ok_status();
+  }
+  LEADSYNC_TRY(const auto stored, store.get_checkpoint(name));
+  if (stored) {
+    const auto other = import_checkpoint_from_json(*stored);
+    if (other.ok() && owner_alive(other.value(), now)) {
+      return fail(ErrorCategory::invalid_argument, running_elsewhere(path, other.value()));
+    }
+  }
+  return fail(ErrorCategory::invalid_argument,
+              "another import of " + path +
+                  " started or stopped while this one was getting ready, so this one did not "
+                  "start; run the command again");
+}
+
+// Gives the file's import up after a run that stopped before the end of the file (an error, a
+// cancellation): the checkpoint it last stored stays, without its owner, so the import counts as
+// interrupted at once, for this process too. Best effort: should it fail, the import is free
+// once this process has ended.
+void give_up_import(store::Store& store, const std::string& name, const std::string& stored) {
+  auto checkpoint = import_checkpoint_from_json(stored);
+  if (!checkpoint.ok()) {
+    return;
+  }
+  checkpoint->owner.clear();
+  checkpoint->owner_start.clear();
+  (void)store.put_checkpoint_if(name, stored, to_json_text(checkpoint.value()));
+}
+
+// The error or notes file of a run: created, or continued where the interrupted run's checkpoint
+// says it was committed.
+Result<std::optional<RejectedRowsWriter>> open_row_file(ErrorsMode mode, const std::string& path,
+                                                        std::uint64_t committed_bytes,
+                                                        const std::vector<std::string>& header,
+                                                        char delimiter, std::string_view why,
+                                                        std::string_view option) {
+  if (mode == ErrorsMode::none) {
+    return std::optional<RejectedRowsWriter>();
+  }
+  auto opened = mode == ErrorsMode::resume
+                    ? RejectedRowsWriter::resume(path, committed_bytes, delimiter, option)
+                    : RejectedRowsWriter::create(path, header, delimiter, why, option);
+  LEADSYNC_TRY(auto writer, std::move(opened));
+  return std::optional<RejectedRowsWriter>(std::move(writer));
+}
+
+} // namespace
+
+Result<ImportReport> CsvImport::run(const PipelineTuning& tuning, const ProgressCallback& progress,
+                                    const CancellationToken& cancel) {
   State& state = *state_;
   if (state.ran) {
     return fail(ErrorCategory::internal, "a CsvImport runs once; prepare another");
   }
   state.ran = true;
   const auto now = whole_milliseconds(state.clock.now());
+  const auto& path = state.options.path;
 
   ImportCheckpoint checkpoint;
   if (state.resuming) {
     checkpoint = *state.resuming;
     LEADSYNC_CHECK(state.reader->seek(checkpoint.resume));
   } else {
-    checkpoint.file = state.options.path;
+    checkpoint.file = path;
     checkpoint.file_size = state.file_size;
     checkpoint.settings = state.settings;
     checkpoint.resume = state.reader->first_record();
     checkpoint.started_at = now;
   }
   checkpoint.state = ImportCheckpoint::State::running;
-
-  std::optional<RejectedRowsWriter> errors;
-  if (state.errors_mode != ErrorsMode::none) {
-    auto opened = state.errors_mode == ErrorsMode::resume
-                      ? RejectedRowsWriter::resume(state.errors_file, checkpoint.errors_bytes,
-                                                   state.settings.delimiter)
-                      : RejectedRowsWriter::create(state.errors_file, state.reader->header(),
-                                                   state.settings.delimiter);
-    LEADSYNC_TRY(errors, std::move(opened));
-    LEADSYNC_TRY(checkpoint.errors_bytes, errors->flush());
-  }
-  checkpoint.errors_file = state.errors_file;
 
   std::optional<ScratchFolder> scratch_folder;
   std::unique_ptr<store::Store> scratch;
@@ -618,20 +777,73 @@ Result<ImportReport> CsvImport::run(const PipelineTuning& tuning,
                                                    state.clock, state.random));
   }
 
+  // Take the file's import before anything is written, its error and notes files included.
   store::RunRecord run;
+  std::string taken; // the checkpoint this run stored last before its first batch
+  const auto stop_run = [&](const Error& error) {
+    run.status = "failed";
+    run.message = path + ": " + error.describe();
+    (void)state.store.finish_run(run); // the error that stopped the run matters more
+  };
   if (!state.options.dry_run) {
     LEADSYNC_TRY(run, state.store.begin_run("import"));
+    checkpoint.run_id = run.id;
+    checkpoint.owner = this_process_name();
+    checkpoint.owner_start = process_start_token(::getpid());
+    checkpoint.owner_since = now;
+    checkpoint.updated_at = now;
+    taken = to_json_text(checkpoint);
+    if (auto took = take_import(state.store, state.checkpoint_name, state.stored_checkpoint, taken,
+                                path, now);
+        !took.ok()) {
+      stop_run(took.error());
+      return fail(took.error());
+    }
     if (state.resuming && state.resuming->run_id != 0) {
       store::RunRecord interrupted;
       interrupted.id = state.resuming->run_id;
       interrupted.status = "interrupted";
       interrupted.counts = state.resuming->counts.run_counts();
-      interrupted.message = state.options.path + ": interrupted before line " +
+      interrupted.message = path + ": interrupted before line " +
                             std::to_string(state.resuming->resume.line) + "; resumed by run " +
                             std::to_string(run.id);
       (void)state.store.finish_run(interrupted); // a run history entry that is gone is no loss
     }
-    checkpoint.run_id = run.id;
+  }
+
+  std::optional<RejectedRowsWriter> errors;
+  std::optional<RejectedRowsWriter> notes;
+  auto files = [&]() -> Status {
+    const auto& header = state.reader->header();
+    const char delimiter = state.settings.delimiter;
+    LEADSYNC_TRY(errors,
+                 open_row_file(state.errors_mode, state.errors_file, checkpoint.errors_bytes,
+                               header, delimiter, "reason", "--errors"));
+    LEADSYNC_TRY(notes, open_row_file(state.notes_mode, state.notes_file, checkpoint.notes_bytes,
+                                      header, delimiter, "notes", "--notes"));
+    if (errors) {
+      LEADSYNC_TRY(checkpoint.errors_bytes, errors->flush());
+    }
+    if (notes) {
+      LEADSYNC_TRY(checkpoint.notes_bytes, notes->flush());
+    }
+    checkpoint.errors_file = state.errors_file;
+    checkpoint.notes_file = state.notes_file;
+    if (state.options.dry_run || (!errors && !notes)) {
+      return ok_status();
+    }
+    // A run killed before its first batch resumes with these files as they are now.
+    auto with_files = to_json_text(checkpoint);
+    LEADSYNC_CHECK(take_import(state.store, state.checkpoint_name, taken, with_files, path, now));
+    taken = std::move(with_files);
+    return ok_status();
+  }();
+  if (!files.ok()) {
+    if (!state.options.dry_run) {
+      stop_run(files.error());
+      give_up_import(state.store, state.checkpoint_name, taken);
+    }
+    return fail(files.error());
   }
 
   RowContext context;
@@ -645,19 +857,32 @@ Result<ImportReport> CsvImport::run(const PipelineTuning& tuning,
   // Leads this import creates are found through its FileIndex; only those stored before it are
   // matched by company domain in the store.
   ImportRun import_run(state.store, scratch ? *scratch : state.store, state.random, *this,
-                       state.options, std::move(checkpoint), std::move(errors), now);
+                       state.options, std::move(checkpoint), std::move(errors), std::move(notes),
+                       now);
   const auto status =
-      import_run.run(*state.reader, std::move(context), tuning, progress, state.clock);
+      import_run.run(*state.reader, std::move(context), tuning, progress, state.clock, cancel);
   auto report = import_run.take_report();
   report.resumed_at_line = resumed_at_line;
   report.run_id = run.id;
   report.errors_file = state.errors_file;
+  report.notes_file = state.notes_file;
+  report.stopped_at_line = status.ok() ? import_run.stopped_at_line() : std::nullopt;
   if (!state.options.dry_run) {
     run.counts = report.counts.run_counts();
-    run.message = state.options.path;
-    run.status = !status.ok() ? "failed" : report.counts.rejected() > 0 ? "partial" : "ok";
+    run.message = path;
+    run.status = !status.ok()                   ? "failed"
+                 : report.stopped_at_line       ? "interrupted"
+                 : report.counts.rejected() > 0 ? "partial"
+                                                : "ok";
     if (!status.ok()) {
       run.message += ": " + status.error().describe();
+    } else if (report.stopped_at_line) {
+      run.message += ": stopped before line " + std::to_string(*report.stopped_at_line) +
+                     "; continue with `leadsync import " + path + " --resume`";
+    }
+    if (!status.ok() || report.stopped_at_line) {
+      give_up_import(state.store, state.checkpoint_name,
+                     import_run.committed_checkpoint().value_or(taken));
     }
     const auto finished = state.store.finish_run(run);
     if (status.ok() && !finished.ok()) {

@@ -31,7 +31,10 @@ nlohmann::ordered_json counts_to_json(const ImportCounts& counts) {
           {"merged_with_stored", counts.merged_with_stored},
           {"unchanged", counts.unchanged},
           {"empty_rows", counts.empty_rows},
-          {"rejected_by_reason", counts.rejected_by_reason}};
+          {"possible_duplicates", counts.possible_duplicates},
+          {"suspicious_clusters", counts.suspicious_clusters},
+          {"rejected_by_reason", counts.rejected_by_reason},
+          {"with_notes", counts.with_notes}};
 }
 
 nlohmann::ordered_json settings_to_json(const ImportSettings& settings) {
@@ -50,6 +53,14 @@ nlohmann::ordered_json settings_to_json(const ImportSettings& settings) {
           {"map", overrides},
           {"region", settings.default_region},
           {"list", list}};
+}
+
+model::TimePoint time_at(const nlohmann::json& document, const char* key) {
+  auto time = model::parse_time(document.at(key).get<std::string>());
+  if (!time.ok()) {
+    throw std::invalid_argument(time.error().message);
+  }
+  return time.value();
 }
 
 // Reads the checkpoint's JSON; nlohmann throws on a missing key or a wrong type, which
@@ -105,17 +116,28 @@ ImportCheckpoint checkpoint_from_document(const nlohmann::json& document) {
   checkpoint.counts.merged_with_stored = counts.at("merged_with_stored").get<std::int64_t>();
   checkpoint.counts.unchanged = counts.at("unchanged").get<std::int64_t>();
   checkpoint.counts.empty_rows = counts.at("empty_rows").get<std::int64_t>();
+  // Checkpoints of earlier versions have no review-queue counts.
+  checkpoint.counts.possible_duplicates = counts.value("possible_duplicates", std::int64_t{0});
+  checkpoint.counts.suspicious_clusters = counts.value("suspicious_clusters", std::int64_t{0});
   checkpoint.counts.rejected_by_reason =
       counts.at("rejected_by_reason").get<std::map<std::string, std::int64_t>>();
+  checkpoint.counts.with_notes = counts.value("with_notes", std::int64_t{0});
 
   checkpoint.errors_file = document.at("errors_file").get<std::string>();
   checkpoint.errors_bytes = document.at("errors_bytes").get<std::uint64_t>();
   checkpoint.run_id = document.at("run_id").get<std::int64_t>();
-  auto started = model::parse_time(document.at("started_at").get<std::string>());
-  if (!started.ok()) {
-    throw std::invalid_argument(started.error().message);
+  checkpoint.started_at = time_at(document, "started_at");
+  // Added later: a checkpoint an older version wrote has none of these.
+  checkpoint.notes_file = document.value("notes_file", std::string());
+  checkpoint.notes_bytes = document.value("notes_bytes", std::uint64_t{0});
+  checkpoint.owner = document.value("owner", std::string());
+  checkpoint.owner_start = document.value("owner_start", std::string());
+  if (document.contains("owner_since")) {
+    checkpoint.owner_since = time_at(document, "owner_since");
   }
-  checkpoint.started_at = started.value();
+  if (document.contains("updated_at")) {
+    checkpoint.updated_at = time_at(document, "updated_at");
+  }
   return checkpoint;
 }
 
@@ -139,8 +161,15 @@ bool ImportCounts::balanced() const {
 }
 
 std::map<std::string, std::int64_t> ImportCounts::run_counts() const {
-  return {{"read", rows_read},      {"created", new_leads},   {"merged", merged()},
-          {"unchanged", unchanged}, {"rejected", rejected()}, {"empty", empty_rows}};
+  return {{"read", rows_read},
+          {"created", new_leads},
+          {"merged", merged()},
+          {"unchanged", unchanged},
+          {"rejected", rejected()},
+          {"empty", empty_rows},
+          {"possible_duplicates", possible_duplicates},
+          {"suspicious_clusters", suspicious_clusters},
+          {"with_notes", with_notes}};
 }
 
 std::string to_json_text(const ImportCheckpoint& checkpoint) {
@@ -159,7 +188,13 @@ std::string to_json_text(const ImportCheckpoint& checkpoint) {
       {"errors_file", checkpoint.errors_file},
       {"errors_bytes", checkpoint.errors_bytes},
       {"run_id", checkpoint.run_id},
-      {"started_at", model::format_time(checkpoint.started_at)}};
+      {"started_at", model::format_time(checkpoint.started_at)},
+      {"notes_file", checkpoint.notes_file},
+      {"notes_bytes", checkpoint.notes_bytes},
+      {"owner", checkpoint.owner},
+      {"owner_start", checkpoint.owner_start},
+      {"owner_since", model::format_time(checkpoint.owner_since)},
+      {"updated_at", model::format_time(checkpoint.updated_at)}};
   // Replacing ill-formed UTF-8 (a path in a legacy code page) keeps dump() from throwing.
   return document.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }

@@ -14,10 +14,16 @@ namespace {
 
 constexpr std::string_view utf8_bom = "\xEF\xBB\xBF";
 
-Error cannot_write(const std::string& path) {
-  return Error::make(ErrorCategory::invalid_argument, "cannot write the error file " + path + ": " +
-                                                          system_error_text(errno) +
-                                                          "; choose a writable path with --errors");
+// "error file" for --errors, "notes file" for --notes.
+std::string file_kind(std::string_view option) {
+  return option == "--notes" ? "notes file" : "error file";
+}
+
+Error cannot_write(const std::string& path, std::string_view option) {
+  return Error::make(ErrorCategory::invalid_argument,
+                     "cannot write the " + file_kind(option) + " " + path + ": " +
+                         system_error_text(errno) + "; choose a writable path with " +
+                         std::string(option));
 }
 
 } // namespace
@@ -58,47 +64,51 @@ std::string error_file_line(const std::vector<std::string>& cells, char delimite
 }
 
 RejectedRowsWriter::RejectedRowsWriter(std::string path, std::ofstream out, char delimiter,
-                                       std::uint64_t length)
-    : path_(std::move(path)), out_(std::move(out)), delimiter_(delimiter), length_(length) {}
+                                       std::uint64_t length, std::string_view option)
+    : path_(std::move(path)), option_(option), out_(std::move(out)), delimiter_(delimiter),
+      length_(length) {}
 
 Result<RejectedRowsWriter> RejectedRowsWriter::create(const std::string& path,
                                                       const std::vector<std::string>& header,
-                                                      char delimiter) {
+                                                      char delimiter, std::string_view why,
+                                                      std::string_view option) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out) {
-    return fail(cannot_write(path));
+    return fail(cannot_write(path, option));
   }
-  std::vector<std::string> columns{"line", "reason"};
+  std::vector<std::string> columns{"line", std::string(why)};
   columns.insert(columns.end(), header.begin(), header.end());
   const auto first = std::string(utf8_bom) + error_file_line(columns, delimiter);
   out << first;
   if (!out) {
-    return fail(cannot_write(path));
+    return fail(cannot_write(path, option));
   }
-  return RejectedRowsWriter(path, std::move(out), delimiter, first.size());
+  return RejectedRowsWriter(path, std::move(out), delimiter, first.size(), option);
 }
 
 Result<RejectedRowsWriter> RejectedRowsWriter::resume(const std::string& path, std::uint64_t length,
-                                                      char delimiter) {
+                                                      char delimiter, std::string_view option) {
   std::error_code error;
   const auto size = std::filesystem::file_size(path, error);
   if (error || size < length) {
     return fail(ErrorCategory::invalid_argument,
-                "the error file " + path +
+                "the " + file_kind(option) + " " + path +
                     " is missing or shorter than the interrupted import left it (" +
-                    std::to_string(length) + " bytes)");
+                    std::to_string(length) + " bytes); give another path with " +
+                    std::string(option) + " to start a new one");
   }
   std::filesystem::resize_file(path, length, error);
   if (error) {
-    return fail(ErrorCategory::invalid_argument, "cannot cut the error file " + path + " back to " +
-                                                     std::to_string(length) +
-                                                     " bytes: " + error.message());
+    return fail(ErrorCategory::invalid_argument,
+                "cannot cut the " + file_kind(option) + " " + path + " back to " +
+                    std::to_string(length) + " bytes: " + error.message() +
+                    "; give another path with " + std::string(option));
   }
   std::ofstream out(path, std::ios::binary | std::ios::app);
   if (!out) {
-    return fail(cannot_write(path));
+    return fail(cannot_write(path, option));
   }
-  return RejectedRowsWriter(path, std::move(out), delimiter, length);
+  return RejectedRowsWriter(path, std::move(out), delimiter, length, option);
 }
 
 Status RejectedRowsWriter::add(std::int64_t line, std::string_view reason,
@@ -108,7 +118,7 @@ Status RejectedRowsWriter::add(std::int64_t line, std::string_view reason,
   const auto text = error_file_line(cells, delimiter_);
   out_ << text;
   if (!out_) {
-    return fail(cannot_write(path_));
+    return fail(cannot_write(path_, option_));
   }
   length_ += text.size();
   return ok_status();
@@ -117,7 +127,7 @@ Status RejectedRowsWriter::add(std::int64_t line, std::string_view reason,
 Result<std::uint64_t> RejectedRowsWriter::flush() {
   out_.flush();
   if (!out_) {
-    return fail(cannot_write(path_));
+    return fail(cannot_write(path_, option_));
   }
   return length_;
 }

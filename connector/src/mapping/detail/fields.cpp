@@ -362,6 +362,27 @@ std::vector<FieldDef> build_field_defs() {
   defs.push_back(email_field("person.emails[0]", 0));
   defs.push_back(email_field("person.emails[1]", 1));
   defs.push_back(email_field("person.emails[2]", 2));
+  // What the e-mail and phone columns leave out (a lead keeps every address and number it ever
+  // received): e-mails past the third and phones past the first of each kind, "; "-separated.
+  defs.push_back(derived_field(
+      "person.other_contacts", ValueKind::text, [](const Lead& lead, const ReadContext&) {
+        std::string text;
+        const auto add = [&text](const std::string& value) {
+          text += (text.empty() ? "" : "; ") + value;
+        };
+        for (std::size_t i = 3; i < lead.person.emails.size(); ++i) {
+          add(lead.person.emails[i]);
+        }
+        std::vector<PhoneKind> kinds_sent;
+        for (const auto& phone : lead.person.phones) {
+          if (std::find(kinds_sent.begin(), kinds_sent.end(), phone.kind) == kinds_sent.end()) {
+            kinds_sent.push_back(phone.kind);
+            continue;
+          }
+          add(phone.e164.empty() ? phone.raw : phone.e164);
+        }
+        return text_or_empty(text);
+      }));
   defs.push_back(phone_field("person.phones.business", PhoneKind::business));
   defs.push_back(phone_field("person.phones.mobile", PhoneKind::mobile));
   defs.push_back(phone_field("person.phones.home", PhoneKind::home));

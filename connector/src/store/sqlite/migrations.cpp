@@ -108,6 +108,26 @@ CREATE INDEX behaviour_events_by_lead ON behaviour_events (lead_id, occurred_at)
     Migration{2, R"sql(
 ALTER TABLE runs ADD COLUMN owner TEXT NOT NULL DEFAULT '';
 )sql"},
+    // The review queue of possible duplicates. A pair is kept once whichever lead is named first
+    // (lead_low < lead_high), so a pair declared two people is never suggested again.
+    Migration{3, R"sql(
+CREATE TABLE duplicate_pairs (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  lead_low    TEXT NOT NULL,
+  lead_high   TEXT NOT NULL,
+  lead_a      TEXT NOT NULL, -- the lead found first
+  lead_b      TEXT NOT NULL,
+  rule        TEXT NOT NULL,
+  score_milli INTEGER NOT NULL, -- score x 1000
+  evidence    TEXT NOT NULL,
+  source      TEXT NOT NULL,
+  status      TEXT NOT NULL,
+  created_at  INTEGER NOT NULL,
+  resolved_at INTEGER,
+  UNIQUE (lead_low, lead_high)
+);
+CREATE INDEX duplicate_pairs_by_status ON duplicate_pairs (status, id);
+)sql"},
 };
 
 Result<std::int64_t> current_version(Database& database) {

@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cmath>
 #include <condition_variable>
 #include <cstring>
 #include <fcntl.h>
@@ -105,7 +106,7 @@ std::string join_numbers(const std::vector<std::int64_t>& numbers) {
 
 Result<OutboxOperation> parse_operation(std::string_view text) {
   for (auto op : {OutboxOperation::upsert, OutboxOperation::qualify, OutboxOperation::disqualify,
-                  OutboxOperation::reactivate, OutboxOperation::remove}) {
+                  OutboxOperation::reactivate, OutboxOperation::remove, OutboxOperation::merge}) {
     if (to_string(op) == text) {
       return op;
     }
@@ -214,6 +215,36 @@ Result<DeadLetter> read_dead_letter(const Query& row) {
   letter.attempts = static_cast<int>(row.integer(8));
   letter.created_at = from_millis(row.integer(9));
   return letter;
+}
+
+Result<DuplicateStatus> parse_duplicate_status(std::string_view text) {
+  for (auto status :
+       {DuplicateStatus::open, DuplicateStatus::merged, DuplicateStatus::not_duplicate}) {
+    if (to_string(status) == text) {
+      return status;
+    }
+  }
+  return fail(ErrorCategory::storage,
+              "the review queue holds an unknown status '" + std::string(text) +
+                  "'; it was written by a newer leadsync: upgrade leadsync");
+}
+
+constexpr std::string_view duplicate_pair_columns =
+    "id, lead_a, lead_b, rule, score_milli, evidence, source, status, created_at, resolved_at";
+
+Result<DuplicatePair> read_duplicate_pair(const Query& row) {
+  DuplicatePair pair;
+  pair.id = row.integer(0);
+  pair.lead_a = row.text(1);
+  pair.lead_b = row.text(2);
+  pair.rule = row.text(3);
+  pair.score = static_cast<double>(row.integer(4)) / 1000.0;
+  pair.evidence = row.text(5);
+  pair.source = row.text(6);
+  LEADSYNC_TRY(pair.status, parse_duplicate_status(row.text(7)));
+  pair.created_at = from_millis(row.integer(8));
+  pair.resolved_at = from_millis(row.optional_integer(9));
+  return pair;
 }
 
 Result<RunRecord> read_run(const Query& row) {
@@ -444,9 +475,10 @@ public:
     return lead;
   }
 
-  Result<std::vector<model::Lead>>
-  write_batch(std::vector<LeadWrite> writes,
-              const std::optional<CheckpointValue>& checkpoint) override {
+  using Store::write_batch;
+  Result<std::vector<model::Lead>> write_batch(std::vector<LeadWrite> writes,
+                                               const std::optional<CheckpointValue>& checkpoint,
+                                               const std::vector<DuplicatePair>& pairs) override {
     if (checkpoint && checkpoint->name.empty()) {
       return fail(ErrorCategory::invalid_argument, "a checkpoint needs a name");
     }
@@ -482,6 +514,9 @@ public:
       if (!written.ok()) {
         return fail(prefixed(written.error(), position(i)));
       }
+    }
+    for (const auto& pair : pairs) {
+      LEADSYNC_CHECK(save_duplicate_pair(pair));
     }
     if (checkpoint) {
       LEADSYNC_CHECK(save_checkpoint(checkpoint->name, checkpoint->value));
@@ -595,6 +630,56 @@ public:
                         : LookupKind::domain,
             query.text_view(1));
     }
+  }
+
+  Status
+  scan_person_names(const std::function<void(std::string_view, std::string_view)>& visit) override {
+    std::lock_guard lock(mutex_);
+    LEADSYNC_TRY(auto query, database_.query("SELECT json_extract(doc, '$.person.first_name'), "
+                                             "json_extract(doc, '$.person.last_name') "
+                                             "FROM leads WHERE deleted = 0"));
+    for (;;) {
+      LEADSYNC_TRY(const bool has_row, query.step());
+      if (!has_row) {
+        return ok_status();
+      }
+      visit(query.text_view(0), query.text_view(1));
+    }
+  }
+
+  Result<std::vector<DuplicatePair>> list_duplicate_pairs(DuplicateStatus status,
+                                                          std::size_t limit) override {
+    std::lock_guard lock(mutex_);
+    LEADSYNC_TRY(auto query, database_.query("SELECT " + std::string(duplicate_pair_columns) +
+                                                 " FROM duplicate_pairs WHERE status = ? "
+                                                 "ORDER BY id LIMIT ?",
+                                             to_string(status), sql_limit(limit)));
+    std::vector<DuplicatePair> pairs;
+    for (;;) {
+      LEADSYNC_TRY(const bool has_row, query.step());
+      if (!has_row) {
+        return pairs;
+      }
+      LEADSYNC_TRY(auto pair, read_duplicate_pair(query));
+      pairs.push_back(std::move(pair));
+    }
+  }
+
+  Result<DuplicatePair> get_duplicate_pair(const std::string& lead_a,
+                                           const std::string& lead_b) override {
+    LEADSYNC_TRY(const auto a, canonical_id(lead_a));
+    LEADSYNC_TRY(const auto b, canonical_id(lead_b));
+    std::lock_guard lock(mutex_);
+    LEADSYNC_TRY(auto query, database_.query("SELECT " + std::string(duplicate_pair_columns) +
+                                                 " FROM duplicate_pairs WHERE lead_low = ? AND "
+                                                 "lead_high = ?",
+                                             std::min(a, b), std::max(a, b)));
+    LEADSYNC_TRY(const bool found, query.step());
+    if (!found) {
+      return fail(ErrorCategory::not_found,
+                  "no possible duplicate was recorded for leads " + a + " and " + b);
+    }
+    return read_duplicate_pair(query);
   }
 
   // SQLite's data_version changes when another connection commits, never for this one's own.
@@ -864,6 +949,33 @@ public:
     return save_checkpoint(name, value);
   }
 
+  // BEGIN IMMEDIATE takes the database's write lock before the read, so no other connection can
+  // write the checkpoint between the comparison and the write.
+  Result<bool> put_checkpoint_if(const std::string& name,
+                                 const std::optional<std::string>& expected,
+                                 const std::string& value) override {
+    if (name.empty()) {
+      return fail(ErrorCategory::invalid_argument, "a checkpoint needs a name");
+    }
+    std::lock_guard lock(mutex_);
+    LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
+    std::optional<std::string> stored;
+    {
+      LEADSYNC_TRY(auto query,
+                   database_.query("SELECT value FROM checkpoints WHERE name = ?", name));
+      LEADSYNC_TRY(const bool found, query.step());
+      if (found) {
+        stored = query.text(0);
+      }
+    }
+    if (stored != expected) {
+      return false;
+    }
+    LEADSYNC_CHECK(save_checkpoint(name, value));
+    LEADSYNC_CHECK(transaction.commit());
+    return true;
+  }
+
   Result<std::map<std::string, std::string>> list_checkpoints() override {
     std::lock_guard lock(mutex_);
     LEADSYNC_TRY(auto query, database_.query("SELECT name, value FROM checkpoints"));
@@ -1081,6 +1193,9 @@ public:
     LEADSYNC_TRY(stats.dead_letters, database_.query_integer("SELECT count(*) FROM dead_letters"));
     LEADSYNC_TRY(stats.behaviour_events,
                  database_.query_integer("SELECT count(*) FROM behaviour_events"));
+    LEADSYNC_TRY(stats.possible_duplicates,
+                 database_.query_integer("SELECT count(*) FROM duplicate_pairs "
+                                         "WHERE status = 'open'"));
     LEADSYNC_CHECK(transaction.commit());
     return stats;
   }
@@ -1093,6 +1208,35 @@ private:
 
   // What the database keeps: wall time at millisecond precision.
   TimePoint now() const { return from_millis(to_millis(clock_.now())); }
+
+  // Inside a transaction. An open pair is added unless the pair is known; a resolved one sets its
+  // status (see Store::write_batch).
+  Status save_duplicate_pair(const DuplicatePair& pair) {
+    LEADSYNC_TRY(const auto a, canonical_id(pair.lead_a));
+    LEADSYNC_TRY(const auto b, canonical_id(pair.lead_b));
+    if (a == b) {
+      return fail(ErrorCategory::invalid_argument,
+                  "a possible duplicate pair names lead " + a + " twice");
+    }
+    const bool resolved = pair.status != DuplicateStatus::open;
+    const auto now_millis = to_millis(clock_.now());
+    const std::optional<std::int64_t> resolved_at =
+        resolved ? std::optional(to_millis(pair.resolved_at.value_or(clock_.now()))) : std::nullopt;
+    const auto score_milli = static_cast<std::int64_t>(std::lround(pair.score * 1000.0));
+    LEADSYNC_TRY(
+        auto insert,
+        database_.query(
+            std::string("INSERT INTO duplicate_pairs (lead_low, lead_high, lead_a, lead_b, "
+                        "rule, score_milli, evidence, source, status, created_at, "
+                        "resolved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                        "ON CONFLICT (lead_low, lead_high) DO ") +
+                (resolved ? "UPDATE SET status = excluded.status, "
+                            "resolved_at = excluded.resolved_at"
+                          : "NOTHING"),
+            std::min(a, b), std::max(a, b), a, b, pair.rule, score_milli, pair.evidence,
+            pair.source, to_string(pair.status), now_millis, resolved_at));
+    return insert.run();
+  }
 
   static std::int64_t sql_limit(std::size_t limit) {
     return static_cast<std::int64_t>(

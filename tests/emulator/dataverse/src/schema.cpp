@@ -282,6 +282,7 @@ EntityDef lead_table() {
   add(lead, read_only(lookup_to("accountid", "account")));
   add(lead, read_only(lookup_to("contactid", "contact")));
   add(lead, read_only(lookup_to("masterid", "lead")));
+  add(lead, read_only(boolean("merged"))); // the Merge action sets it on the subordinate
 
   add(lead, choice("leadsourcecode", {{1, "Advertisement"},
                                       {2, "Employee Referral"},
@@ -851,6 +852,13 @@ void write_operations(std::ostringstream& xml) {
          "<Parameter Name=\"Status\" Type=\"Edm.Int32\" Nullable=\"false\"/>"
          "<Parameter Name=\"ProcessInstanceId\" Type=\"mscrm.crmbaseentity\"/>"
          "<ReturnType Type=\"Collection(mscrm.crmbaseentity)\" Nullable=\"false\"/>"
+         "</Action>"
+         // Unbound, no return value, as the use-web-api-actions page shows it.
+         "<Action Name=\"Merge\">"
+         "<Parameter Name=\"Target\" Type=\"mscrm.crmbaseentity\" Nullable=\"false\"/>"
+         "<Parameter Name=\"Subordinate\" Type=\"mscrm.crmbaseentity\" Nullable=\"false\"/>"
+         "<Parameter Name=\"UpdateContent\" Type=\"mscrm.crmbaseentity\"/>"
+         "<Parameter Name=\"PerformParentingChecks\" Type=\"Edm.Boolean\" Nullable=\"false\"/>"
          "</Action>";
   for (const char* name : {"CreateMultiple", "UpdateMultiple", "UpsertMultiple"}) {
     xml << "<Action Name=\"" << name << "\" IsBound=\"true\">"
@@ -959,6 +967,7 @@ std::string Schema::csdl([[maybe_unused]] const std::string& service_root) const
     write_entity_set(xml, entity, *this);
   }
   xml << "<FunctionImport Name=\"WhoAmI\" Function=\"Microsoft.Dynamics.CRM.WhoAmI\"/>"
+         "<ActionImport Name=\"Merge\" Action=\"Microsoft.Dynamics.CRM.Merge\"/>"
          "</EntityContainer></Schema></edmx:DataServices></edmx:Edmx>";
   return xml.str();
 }

@@ -754,6 +754,7 @@ private:
   Response count(const EntityDef& entity);
   Response bulk(const EntityDef& entity, const std::string& message);
   Response qualify_lead(const EntityDef& lead, const std::string& key);
+  Response merge();
 
   // Shared steps, all inside the transaction.
   Outcome<const StoredRecord*> find_by_predicate(const EntityDef& entity, const KeyPredicate& key,
@@ -854,6 +855,10 @@ Response Operation::route(const std::vector<std::string>& segments) {
   if (segments.size() == 1 && (first == "WhoAmI" || first == "WhoAmI()")) {
     // A function is only reached with GET; other methods find no resource [web-api-client-errors].
     return method == "GET" ? who_am_i() : no_resource_for_method();
+  }
+  if (segments.size() == 1 && first == "Merge") {
+    // An unbound action, reached by its name with POST only [MERGE].
+    return method == "POST" ? merge() : no_resource_for_method();
   }
   if (split_segment(first).name == "EntityDefinitions") {
     return method == "GET" ? entity_definitions(services_, segments, params_)
@@ -1807,7 +1812,8 @@ struct EntityReference {
 
 std::variant<std::optional<EntityReference>, ServiceError>
 entity_parameter(const Schema& schema, const Json& body, const std::string& name,
-                 const std::vector<std::string>& allowed) {
+                 const std::vector<std::string>& allowed,
+                 const std::string& action = "QualifyLead") {
   const auto it = body.find(name);
   if (it == body.end() || it->is_null()) {
     return std::optional<EntityReference>();
@@ -1819,7 +1825,7 @@ entity_parameter(const Schema& schema, const Json& body, const std::string& name
       join(allowed, " or ");
   if (!it->is_object() || !it->contains("@odata.type") || !(*it)["@odata.type"].is_string()) {
     return make_error(400, more_codes::invalid_argument,
-                      "QualifyLead parameter '" + name + "' must be " + expected + ".");
+                      action + " parameter '" + name + "' must be " + expected + ".");
   }
   std::string type = (*it)["@odata.type"].get<std::string>();
   if (starts_with(type, "#")) {
@@ -1830,7 +1836,7 @@ entity_parameter(const Schema& schema, const Json& body, const std::string& name
   const EntityDef* entity = schema.by_logical_name(logical);
   if (entity == nullptr || std::find(allowed.begin(), allowed.end(), logical) == allowed.end()) {
     return make_error(400, more_codes::invalid_argument,
-                      "QualifyLead parameter '" + name + "' has @odata.type '" + type +
+                      action + " parameter '" + name + "' has @odata.type '" + type +
                           "'; it must be " + expected + ".");
   }
   const auto id = it->find(entity->primary_id);
@@ -1838,7 +1844,7 @@ entity_parameter(const Schema& schema, const Json& body, const std::string& name
                                                  : leadsync::Uuid::parse("");
   if (!uuid.ok()) {
     return make_error(400, more_codes::invalid_argument,
-                      "QualifyLead parameter '" + name + "' needs \"" + entity->primary_id +
+                      action + " parameter '" + name + "' needs \"" + entity->primary_id +
                           "\" with the GUID of the " + logical + ".");
   }
   return std::optional<EntityReference>(EntityReference{entity, uuid->to_string()});
@@ -2022,6 +2028,207 @@ Response Operation::qualify_lead(const EntityDef& lead_entity, const std::string
       200, {{"@odata.context",
              services_.service_root + "$metadata#Collection(Microsoft.Dynamics.CRM.crmbaseentity)"},
             {"value", std::move(created)}});
+}
+
+// The table a Merge parameter names by its "@odata.type" ("Microsoft.Dynamics.CRM.lead" -> "lead"),
+// or "" when it names none.
+std::string parameter_table(const Json& body, const std::string& name) {
+  const auto it = body.find(name);
+  if (it == body.end() || !it->is_object()) {
+    return {};
+  }
+  std::string type = it->value("@odata.type", "");
+  if (starts_with(type, "#")) {
+    type.erase(0, 1);
+  }
+  return starts_with(type, action_prefix) ? type.substr(action_prefix.size()) : std::string();
+}
+
+// The unbound Merge action, for leads. Sources:
+// [MERGE]
+// https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/merge-entity-using-web-api
+//   (MicrosoftDocs/powerapps-docs webapi/merge-entity-using-web-api.md): POST
+//   [Org]/api/data/v9.x/Merge with Target, Subordinate (crmbaseentity, with @odata.type),
+//   UpdateContent (optional) and PerformParentingChecks (Boolean, required); only account, contact,
+//   lead (Dynamics 365 Sales) and incident can be merged; the Subordinate is deactivated; 204 No
+//   Content, no return value.
+// [MERGEREF]
+// https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/reference/merge
+//   (UpdateContent: "Additional entity attributes to be set during the merge operation";
+//   PerformParentingChecks: "check if the parent information is different for the two records").
+// [LEADREF] the lead entity reference (MicrosoftDocs/dynamics-365-customer-engagement
+//   ce/developer/entities/lead.md): masterid "Unique identifier of the master lead for merge" and
+//   merged "Tells whether the lead has been merged with another lead", both read-only;
+//   account_originating_lead and contact_originating_lead cascade on Merge (reparented).
+// What the pages leave open, the emulator decides and says so below (UNCONFIRMED): the subordinate
+// lead ends Disqualified/Canceled (statecode 2, statuscode 7), the only inactive state a lead has
+// besides Qualified; the subordinate's column values are not copied (what should move goes in
+// UpdateContent, as the merge dialog builds it); the error codes and wording of the refusals.
+Response Operation::merge() {
+  auto parsed = json_body(nullptr);
+  if (auto* error = std::get_if<ServiceError>(&parsed)) {
+    return error_response(*error);
+  }
+  const Json& body = std::get<Json>(parsed);
+  const auto checks = body.find("PerformParentingChecks");
+  if (checks == body.end() || !checks->is_boolean()) {
+    return error_response(
+        make_error(400, more_codes::invalid_argument,
+                   "Merge needs the parameter 'PerformParentingChecks' as true or false "
+                   "(Edm.Boolean, not nullable)."));
+  }
+  for (const char* name : {"Target", "Subordinate"}) {
+    const std::string table = parameter_table(body, name);
+    if (table == "account" || table == "contact" || table == "incident") {
+      // Dataverse merges these too [MERGE]; the emulator serves the lead merge only.
+      return error_response(make_error(
+          501, more_codes::invalid_argument,
+          std::string("Merge of ") + table +
+              " records is not modelled by this emulator, which merges leads only; test that "
+              "merge against a Dataverse environment."));
+    }
+    if (!table.empty() && table != "lead") {
+      return error_response(make_error(
+          400, more_codes::invalid_argument,
+          std::string("Merge parameter '") + name + "' is a " + table +
+              " record, which cannot be merged: only account, contact, lead and incident "
+              "records can be merged."));
+    }
+  }
+  std::optional<EntityReference> references[2];
+  const char* reference_names[2] = {"Target", "Subordinate"};
+  for (int i = 0; i < 2; ++i) {
+    auto reference = entity_parameter(schema_, body, reference_names[i], {"lead"}, "Merge");
+    if (auto* error = std::get_if<ServiceError>(&reference)) {
+      return error_response(*error);
+    }
+    references[i] = std::get<std::optional<EntityReference>>(reference);
+    if (!references[i]) {
+      return error_response(make_error(
+          400, more_codes::invalid_argument,
+          std::string("Merge needs the parameter '") + reference_names[i] +
+              "': {\"@odata.type\":\"Microsoft.Dynamics.CRM.lead\",\"leadid\":\"<guid>\"}."));
+    }
+  }
+  const EntityDef& lead_entity = *references[0]->entity;
+  const std::string target_id = references[0]->id;
+  const std::string subordinate_id = references[1]->id;
+  if (target_id == subordinate_id) {
+    return error_response(
+        make_error(400, more_codes::invalid_argument,
+                   "The Target and the Subordinate of a merge are the same lead (" + target_id +
+                       "); name two different records."));
+  }
+  Json update_content = Json::object();
+  if (const auto content = body.find("UpdateContent");
+      content != body.end() && !content->is_null()) {
+    if (!content->is_object()) {
+      return error_response(make_error(
+          400, more_codes::invalid_argument,
+          "Merge parameter 'UpdateContent' must be an object of the target's columns with "
+          "\"@odata.type\":\"Microsoft.Dynamics.CRM.lead\"."));
+    }
+    update_content = *content;
+    const std::string table = parameter_table(body, "UpdateContent");
+    if (table != "lead") {
+      // [MERGE]: the parameter types are not fixed, so @odata.type is required.
+      return error_response(make_error(
+          400, more_codes::invalid_argument,
+          "Merge parameter 'UpdateContent' needs \"@odata.type\":\"Microsoft.Dynamics.CRM.lead\", "
+          "the type of the Target."));
+    }
+    update_content.erase("@odata.type");
+  }
+
+  TxnScope txn(services_.store, outer_txn_);
+  const StoredRecord* target = txn.get().find(lead_entity, target_id);
+  if (target == nullptr) {
+    return error_response(record_not_found(lead_entity, target_id));
+  }
+  const StoredRecord* subordinate = txn.get().find(lead_entity, subordinate_id);
+  if (subordinate == nullptr) {
+    return error_response(record_not_found(lead_entity, subordinate_id));
+  }
+  const auto master_of = [](const Json& attributes) {
+    const auto master = attributes.find("masterid");
+    return master != attributes.end() && master->is_object() ? master->value("id", "")
+                                                             : std::string();
+  };
+  if (subordinate->attributes.value("merged", false)) {
+    // UNCONFIRMED wording and code: Dataverse's refusal of a second merge is not documented.
+    return error_response(make_error(
+        400, more_codes::invalid_argument,
+        "The subordinate lead " + subordinate_id + " was already merged into lead " +
+            master_of(subordinate->attributes) + " and is inactive; it cannot be merged again."));
+  }
+  if (target->attributes.value("merged", false)) {
+    return error_response(make_error(400, more_codes::invalid_argument,
+                                     "The target lead " + target_id + " was merged into lead " +
+                                         master_of(target->attributes) +
+                                         " and is inactive; merge into that lead instead."));
+  }
+  for (const auto& [role, record] :
+       {std::pair<const char*, const StoredRecord*>{"subordinate", subordinate},
+        {"target", target}}) {
+    if (const int state = int_attribute(record->attributes, "statecode").value_or(0); state != 0) {
+      // UNCONFIRMED: a closed lead is read-only [LEAD], so the emulator merges open leads only.
+      return error_response(
+          make_error(400, more_codes::invalid_argument,
+                     std::string("The ") + role + " lead " + record->id + " is closed (statecode " +
+                         std::to_string(state) +
+                         "); only open leads can be merged. Reactivate it first with a PATCH of "
+                         "{\"statecode\":0,\"statuscode\":1}, then merge."));
+    }
+  }
+  if (checks->get<bool>()) {
+    // [MERGEREF]: the parent information must not differ; for a lead, its parent account and
+    // parent contact. UNCONFIRMED wording and code.
+    for (const char* parent : {"parentaccountid", "parentcontactid"}) {
+      const Json& mine = target->attributes.value(parent, Json());
+      const Json& theirs = subordinate->attributes.value(parent, Json());
+      if (!mine.is_null() && !theirs.is_null() && mine != theirs) {
+        return error_response(make_error(
+            400, more_codes::invalid_argument,
+            std::string("The Target and the Subordinate have different ") + parent +
+                " values, and PerformParentingChecks is true: align the parent first, or merge "
+                "with PerformParentingChecks false to keep the target's."));
+      }
+    }
+  }
+  const std::string target_key = target->id;
+  if (!update_content.empty()) {
+    auto updated = update_row(lead_entity, *target, update_content, false, txn.get());
+    if (auto* error = std::get_if<ServiceError>(&updated)) {
+      return error_response(*error);
+    }
+  }
+  // [LEADREF]: records pointing at the subordinate through a relationship that cascades on Merge
+  // move to the target.
+  for (const char* table : {"account", "contact"}) {
+    const EntityDef* related = schema_.by_logical_name(table);
+    if (related == nullptr || related->column("originatingleadid") == nullptr) {
+      continue;
+    }
+    std::vector<std::string> moved;
+    for (const StoredRecord* row : txn.get().scan(*related)) {
+      const auto origin = row->attributes.find("originatingleadid");
+      if (origin != row->attributes.end() && origin->is_object() &&
+          origin->value("id", "") == subordinate_id) {
+        moved.push_back(row->id);
+      }
+    }
+    for (const auto& id : moved) {
+      txn.get().update(*related, id, {{"originatingleadid", lookup_value(target_key, "lead")}});
+    }
+  }
+  txn.get().update(lead_entity, subordinate_id,
+                   {{"statecode", 2},
+                    {"statuscode", 7},
+                    {"merged", true},
+                    {"masterid", lookup_value(target_key, "lead")}});
+  finish_write(txn);
+  context_.records_processed += 2;
+  return odata_response(204);
 }
 
 } // namespace

@@ -111,7 +111,7 @@ TEST_F(SchemaTest, LeadReadOnlyColumnsAreNotValidForCreateOrUpdate) {
        {"fullname", "versionnumber", "createdon", "modifiedon", "address1_composite",
         "address2_composite", "revenue_base", "budgetamount_base", "estimatedamount_base",
         "exchangerate", "accountid", "contactid", "createdby", "modifiedby", "owningbusinessunit",
-        "owninguser", "owningteam", "masterid"}) {
+        "owninguser", "owningteam", "masterid", "merged"}) {
     EXPECT_FALSE(column(lead, name).valid_for_create) << name;
     EXPECT_FALSE(column(lead, name).valid_for_update) << name;
     EXPECT_TRUE(column(lead, name).valid_for_read) << name;
@@ -560,6 +560,15 @@ TEST_F(SchemaTest, CsdlDeclaresTheActionsAndFunctionsServed) {
   EXPECT_NE(
       xml.find("<FunctionImport Name=\"WhoAmI\" Function=\"Microsoft.Dynamics.CRM.WhoAmI\"/>"),
       std::string::npos);
+  EXPECT_NE(xml.find("<Action Name=\"Merge\"><Parameter Name=\"Target\" "
+                     "Type=\"mscrm.crmbaseentity\" Nullable=\"false\"/><Parameter "
+                     "Name=\"Subordinate\" Type=\"mscrm.crmbaseentity\" Nullable=\"false\"/>"
+                     "<Parameter Name=\"UpdateContent\" Type=\"mscrm.crmbaseentity\"/>"
+                     "<Parameter Name=\"PerformParentingChecks\" Type=\"Edm.Boolean\" "
+                     "Nullable=\"false\"/></Action>"),
+            std::string::npos);
+  EXPECT_NE(xml.find("<ActionImport Name=\"Merge\" Action=\"Microsoft.Dynamics.CRM.Merge\"/>"),
+            std::string::npos);
 }
 
 TEST_F(SchemaTest, CsdlIncludesExtraColumnsAndKeys) {

@@ -941,5 +941,197 @@ TEST_F(WebApiTest, ExecuteInsideARolledBackTransactionLeavesNoRow) {
   EXPECT_TRUE(sink_.events.empty());
 }
 
+// ---- Merge (the unbound action, leads)
+
+nlohmann::json lead_reference(const std::string& id) {
+  return {{"@odata.type", "Microsoft.Dynamics.CRM.lead"}, {"leadid", id}};
+}
+
+nlohmann::json merge_body(const std::string& target, const std::string& subordinate,
+                          bool parenting_checks = false) {
+  return {{"Target", lead_reference(target)},
+          {"Subordinate", lead_reference(subordinate)},
+          {"PerformParentingChecks", parenting_checks}};
+}
+
+TEST_F(WebApiTest, MergeDeactivatesTheSubordinateAndLinksItToTheTarget) {
+  const std::string target =
+      create_lead({{"firstname", "Ada"}, {"lastname", "Lovelace"}, {"jobtitle", "Analyst"}});
+  const std::string subordinate =
+      create_lead({{"firstname", "A."}, {"lastname", "Lovelace"}, {"jobtitle", "Countess"}});
+  auto body = merge_body(target, subordinate);
+  body["UpdateContent"] = {{"@odata.type", "Microsoft.Dynamics.CRM.lead"},
+                           {"telephone1", "+44 20 7946 0000"}};
+
+  const auto response = post("Merge", body);
+
+  ASSERT_EQ(response.status, 204) << response.body;
+  EXPECT_TRUE(response.body.empty());
+  const auto kept = lead(target);
+  EXPECT_EQ(kept["firstname"], "Ada");
+  EXPECT_EQ(kept["jobtitle"], "Analyst");
+  EXPECT_EQ(kept["telephone1"], "+44 20 7946 0000");
+  EXPECT_EQ(kept["statecode"], 0);
+  EXPECT_EQ(kept["merged"], false);
+  const auto merged = lead(subordinate);
+  EXPECT_EQ(merged["statecode"], 2);
+  EXPECT_EQ(merged["statuscode"], 7);
+  EXPECT_EQ(merged["merged"], true);
+  EXPECT_EQ(merged["_masterid_value"], target);
+  EXPECT_EQ(merged["jobtitle"], "Countess");
+  EXPECT_EQ(lead_rows(), 2u);
+}
+
+TEST_F(WebApiTest, MergeMovesTheRecordsThatOriginatedFromTheSubordinateToTheTarget) {
+  const std::string target = create_lead({{"lastname", "Target"}});
+  const std::string subordinate = create_lead({{"lastname", "Subordinate"}});
+  const std::string account =
+      create("accounts",
+             {{"name", "AE"}, {"originatingleadid@odata.bind", "/leads(" + subordinate + ")"}});
+
+  ASSERT_EQ(post("Merge", merge_body(target, subordinate)).status, 204);
+
+  EXPECT_EQ(json_of(get("accounts(" + account + ")"))["_originatingleadid_value"], target);
+}
+
+TEST_F(WebApiTest, MergeOfAMissingLeadAnswers404AndChangesNothing) {
+  const std::string target = create_lead({{"lastname", "Target"}});
+  const std::string missing = "dddddddd-dddd-4ddd-8ddd-dddddddddddd";
+
+  const auto response = post("Merge", merge_body(target, missing));
+  const auto reversed = post("Merge", merge_body(missing, target));
+
+  EXPECT_EQ(response.status, 404);
+  EXPECT_EQ(error_message(response), "lead With Id = " + missing + " Does Not Exist");
+  EXPECT_EQ(reversed.status, 404);
+  EXPECT_EQ(lead(target)["statecode"], 0);
+}
+
+TEST_F(WebApiTest, MergeRefusesALeadMergedIntoItself) {
+  const std::string id = create_lead({{"lastname", "Alone"}});
+
+  const auto response = post("Merge", merge_body(id, id));
+
+  EXPECT_EQ(response.status, 400);
+  EXPECT_THAT(error_message(response), HasSubstr("same lead"));
+  EXPECT_EQ(lead(id)["statecode"], 0);
+}
+
+TEST_F(WebApiTest, MergeRefusesASubordinateThatIsAlreadyMergedAndNamesWhereItWent) {
+  const std::string first = create_lead({{"lastname", "First"}});
+  const std::string second = create_lead({{"lastname", "Second"}});
+  const std::string duplicate = create_lead({{"lastname", "Duplicate"}});
+  ASSERT_EQ(post("Merge", merge_body(first, duplicate)).status, 204);
+
+  const auto again = post("Merge", merge_body(first, duplicate));
+  const auto elsewhere = post("Merge", merge_body(second, duplicate));
+  const auto into_merged = post("Merge", merge_body(duplicate, second));
+
+  EXPECT_EQ(again.status, 400);
+  EXPECT_EQ(error_message(again), "The subordinate lead " + duplicate +
+                                      " was already merged into lead " + first +
+                                      " and is inactive; it cannot be merged again.");
+  EXPECT_EQ(elsewhere.status, 400);
+  EXPECT_EQ(into_merged.status, 400);
+  EXPECT_THAT(error_message(into_merged), HasSubstr("merge into that lead instead"));
+  EXPECT_EQ(lead(duplicate)["_masterid_value"], first);
+  EXPECT_EQ(lead(second)["statecode"], 0);
+}
+
+TEST_F(WebApiTest, MergeRefusesAClosedSubordinateUntilItIsReactivated) {
+  const std::string target = create_lead({{"lastname", "Target"}});
+  const std::string subordinate = create_lead({{"lastname", "Subordinate"}});
+  ASSERT_EQ(patch("leads(" + subordinate + ")", {{"statecode", 2}, {"statuscode", 4}}).status, 204);
+
+  const auto closed = post("Merge", merge_body(target, subordinate));
+  ASSERT_EQ(patch("leads(" + subordinate + ")", {{"statecode", 0}, {"statuscode", 1}}).status, 204);
+  const auto reopened = post("Merge", merge_body(target, subordinate));
+
+  EXPECT_EQ(closed.status, 400);
+  EXPECT_THAT(error_message(closed), HasSubstr("Reactivate it first"));
+  EXPECT_EQ(reopened.status, 204) << reopened.body;
+}
+
+TEST_F(WebApiTest, MergeServesLeadsOnlyAndRefusesTablesThatCannotBeMerged) {
+  const std::string account = create("accounts", {{"name", "AE"}});
+  const std::string other = create("accounts", {{"name", "AE Ltd"}});
+  const nlohmann::json accounts = {
+      {"Target", {{"@odata.type", "Microsoft.Dynamics.CRM.account"}, {"accountid", account}}},
+      {"Subordinate", {{"@odata.type", "Microsoft.Dynamics.CRM.account"}, {"accountid", other}}},
+      {"PerformParentingChecks", false}};
+  const std::string campaign = create("campaigns", {{"name", "Spring"}});
+  const nlohmann::json campaigns = {
+      {"Target", {{"@odata.type", "Microsoft.Dynamics.CRM.campaign"}, {"campaignid", campaign}}},
+      {"Subordinate",
+       {{"@odata.type", "Microsoft.Dynamics.CRM.campaign"}, {"campaignid", campaign}}},
+      {"PerformParentingChecks", false}};
+
+  const auto account_merge = post("Merge", accounts);
+  const auto campaign_merge = post("Merge", campaigns);
+
+  EXPECT_EQ(account_merge.status, 501);
+  EXPECT_THAT(error_message(account_merge), HasSubstr("merges leads only"));
+  EXPECT_EQ(campaign_merge.status, 400);
+  EXPECT_THAT(error_message(campaign_merge),
+              HasSubstr("only account, contact, lead and incident records can be merged"));
+}
+
+TEST_F(WebApiTest, MergeNeedsItsParametersAndOnlyPost) {
+  const std::string target = create_lead({{"lastname", "Target"}});
+  const std::string subordinate = create_lead({{"lastname", "Subordinate"}});
+  auto no_checks = merge_body(target, subordinate);
+  no_checks.erase("PerformParentingChecks");
+  auto untyped = merge_body(target, subordinate);
+  untyped["UpdateContent"] = {{"jobtitle", "CEO"}};
+
+  const auto without_checks = post("Merge", no_checks);
+  const auto without_subordinate =
+      post("Merge", {{"Target", lead_reference(target)}, {"PerformParentingChecks", false}});
+  const auto untyped_content = post("Merge", untyped);
+  const auto with_get = get("Merge");
+
+  EXPECT_EQ(without_checks.status, 400);
+  EXPECT_THAT(error_message(without_checks), HasSubstr("PerformParentingChecks"));
+  EXPECT_EQ(without_subordinate.status, 400);
+  EXPECT_THAT(error_message(without_subordinate), HasSubstr("'Subordinate'"));
+  EXPECT_EQ(untyped_content.status, 400);
+  EXPECT_THAT(error_message(untyped_content), HasSubstr("@odata.type"));
+  EXPECT_EQ(with_get.status, 404);
+  EXPECT_EQ(lead(subordinate)["statecode"], 0);
+}
+
+TEST_F(WebApiTest, MergeWithAnInvalidUpdateContentChangesNeitherLead) {
+  const std::string target = create_lead({{"lastname", "Target"}});
+  const std::string subordinate = create_lead({{"lastname", "Subordinate"}});
+  auto body = merge_body(target, subordinate);
+  body["UpdateContent"] = {{"@odata.type", "Microsoft.Dynamics.CRM.lead"},
+                           {"firstname", std::string(51, 'x')}};
+
+  const auto response = post("Merge", body);
+
+  EXPECT_EQ(response.status, 400);
+  EXPECT_TRUE(lead(target)["firstname"].is_null());
+  EXPECT_EQ(lead(subordinate)["statecode"], 0);
+  EXPECT_EQ(lead(subordinate)["merged"], false);
+}
+
+TEST_F(WebApiTest, MergeWithParentingChecksRefusesLeadsOfDifferentParentAccounts) {
+  const std::string first_account = create("accounts", {{"name", "AE"}});
+  const std::string second_account = create("accounts", {{"name", "DE"}});
+  const std::string target = create_lead(
+      {{"lastname", "Target"}, {"parentaccountid@odata.bind", "/accounts(" + first_account + ")"}});
+  const std::string subordinate =
+      create_lead({{"lastname", "Subordinate"},
+                   {"parentaccountid@odata.bind", "/accounts(" + second_account + ")"}});
+
+  const auto checked = post("Merge", merge_body(target, subordinate, true));
+  const auto unchecked = post("Merge", merge_body(target, subordinate, false));
+
+  EXPECT_EQ(checked.status, 400);
+  EXPECT_THAT(error_message(checked), HasSubstr("parentaccountid"));
+  EXPECT_EQ(unchecked.status, 204) << unchecked.body;
+  EXPECT_EQ(lead(target)["_parentaccountid_value"], first_account);
+}
+
 } // namespace
 } // namespace dvemu

@@ -120,7 +120,7 @@ TEST(MergeLeads, TakesTheAddressWhole) {
   EXPECT_TRUE(result.lead.company.address.line1.empty()); // never Moscow's street in Kazan
 }
 
-TEST(MergeLeads, UnitesEmailsUpToThreeAndPhonesByE164) {
+TEST(MergeLeads, UnitesEveryEmailAndPhonesByE164) {
   model::Lead newcomer;
   newcomer.person.emails = {"IVAN@acme.com", "ivan.petrov@gmail.com", "ip@acme.ru", "i@acme.de"};
   auto with_extension = phone("8 495 123 45 67", "+74951234567");
@@ -129,7 +129,8 @@ TEST(MergeLeads, UnitesEmailsUpToThreeAndPhonesByE164) {
                             phone("555-0100", "", false)};
   const auto result = merge_leads(stored_lead(), newcomer);
   EXPECT_EQ(result.lead.person.emails,
-            (std::vector<std::string>{"ivan@acme.com", "ivan.petrov@gmail.com", "ip@acme.ru"}));
+            (std::vector<std::string>{"ivan@acme.com", "ivan.petrov@gmail.com", "ip@acme.ru",
+                                      "i@acme.de"})); // the CRM gets the first three
   ASSERT_EQ(result.lead.person.phones.size(), 3U);
   EXPECT_EQ(result.lead.person.phones[0].raw, "+7 495 123-45-67"); // the stored one stays
   EXPECT_EQ(result.lead.person.phones[0].extension, "12");         // gaining the extension

@@ -124,6 +124,24 @@ TEST(BuildLead, DropsInvalidEmailsAndKeepsFlaggedPhonesOnAnAcceptedRow) {
   EXPECT_TRUE(result.emails[1].valid);
 }
 
+TEST(BuildLead, KeepsAnInvalidEmailAsReceivedMarkedInvalidOnARowWithAValidPhone) {
+  const MappedRow row{{{"last_name", "Smith"},
+                       {"email", " John.Smith@@Example.com "},
+                       {"email2", "John.Smith@@Example.com"},
+                       {"phone", "+1 212 456 7890"}},
+                      {}};
+
+  const auto result = build_lead(row, context());
+
+  ASSERT_TRUE(result.accepted()) << result.reject_reason;
+  EXPECT_TRUE(result.lead.person.emails.empty());
+  // As received (the cell's spaces trimmed), once, never among the addresses that are used.
+  EXPECT_EQ(result.lead.person.invalid_emails, std::vector<std::string>{"John.Smith@@Example.com"});
+  EXPECT_TRUE(has_problem(result, "e-mail 'John.Smith@@Example.com' is not valid"));
+  EXPECT_TRUE(model::validate(result.lead).empty())
+      << model::describe(model::validate(result.lead));
+}
+
 TEST(BuildLead, AFreeMailAddressNeverGivesTheCompanyDomain) {
   const MappedRow free_mail{{{"last_name", "Ivanova"}, {"email", "anna@gmail.com"}}, {}};
   EXPECT_TRUE(build_lead(free_mail, context()).lead.company.domain.empty());
@@ -149,15 +167,22 @@ TEST(BuildLead, RecognisesRoleAndFreeMailInTheEmailChecks) {
   EXPECT_EQ(result.lead.person.emails.size(), 2U);
 }
 
-TEST(BuildLead, KeepsAtMostThreeDistinctEmails) {
+TEST(BuildLead, KeepsEveryDistinctEmailUpToTheIdentifierCap) {
   const MappedRow row{{{"last_name", "Smith"},
                        {"email", "a@example.com, b@example.com"},
                        {"email2", "A@EXAMPLE.COM; c@example.com; d@example.com"}},
                       {}};
   const auto result = build_lead(row, context());
   EXPECT_EQ(result.lead.person.emails,
-            (std::vector<std::string>{"a@example.com", "b@example.com", "c@example.com"}));
-  EXPECT_TRUE(has_problem(result, "'d@example.com' was left out"));
+            (std::vector<std::string>{"a@example.com", "b@example.com", "c@example.com",
+                                      "d@example.com"}));
+  std::string many;
+  for (std::size_t i = 0; i <= model::max_identifiers_per_lead; ++i) {
+    many += "p" + std::to_string(i) + "@example.com;";
+  }
+  const auto capped = build_lead({{{"last_name", "Smith"}, {"email", many}}, {}}, context());
+  EXPECT_EQ(capped.lead.person.emails.size(), model::max_identifiers_per_lead);
+  EXPECT_TRUE(has_problem(capped, "was left out"));
 }
 
 TEST(BuildLead, SplitsSeveralNumbersInOnePhoneCellButNotAnExtension) {

@@ -73,4 +73,15 @@ inline std::string encode(std::string_view utf8, const char* to) {
   return convert(utf8, "UTF-8", to);
 }
 
+// Bytes as "0xE9 0x2C", for test messages.
+inline std::string hex(std::string_view bytes) {
+  static constexpr std::string_view digits = "0123456789ABCDEF";
+  std::string text;
+  for (const char byte : bytes) {
+    const auto value = static_cast<unsigned char>(byte);
+    text += (text.empty() ? "0x" : " 0x") + std::string(1, digits[value >> 4]) + digits[value & 15];
+  }
+  return text;
+}
+
 } // namespace leadsync::importer::testing

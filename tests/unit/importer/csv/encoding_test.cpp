@@ -72,10 +72,86 @@ TEST(DetectEncoding, InvalidUtf8InTheMiddleIsNotUtf8) {
             "UTF-8");
 }
 
+// --- UTF-8 with a few bad bytes: detection never turns it into a code page
+
+// `copies` times `text`, with `bad` inserted after the first `at` bytes.
+std::string repeated_with(const std::string& text, int copies, std::size_t at,
+                          std::string_view bad) {
+  std::string sample;
+  for (int i = 0; i < copies; ++i) {
+    sample += text;
+  }
+  return sample.insert(at, bad);
+}
+
+TEST(DetectEncoding, Utf8WithOneBadByteAmongManyCharactersIsUtf8) {
+  for (const auto& text : {russian_list, arabic_list, western_list}) {
+    for (const std::string_view bad : {"\xFF", "\xE9", "\x81", "\xC3", "\xA9", "\xE2\x80"}) {
+      const auto choice = detect_encoding(repeated_with(text, 20, text.size(), bad));
+      EXPECT_EQ(choice.name, "UTF-8") << text << " with " << testing::hex(bad);
+      EXPECT_FALSE(choice.refuse_utf8_lines);
+      EXPECT_THAT(choice.reason, HasSubstr("UTF-8 apart from 1 invalid byte sequence"));
+    }
+  }
+}
+
+TEST(DetectEncoding, Utf8CyrillicWithABadByteIsNotWindows1252) {
+  // The adversarial probe: UTF-8 Cyrillic has many bytes 0x80-0x9F (as in "Р" D0 A0, "р" D1 80),
+  // which made one bad byte pick Windows-1252 and garble every row.
+  const auto choice = detect_encoding(repeated_with(russian_list, 300, 60, "\xE9"));
+  EXPECT_EQ(choice.name, "UTF-8");
+}
+
+TEST(DetectEncoding, Utf8WithAFewBadSequencesIsStillUtf8) {
+  std::string sample = "First Name,Last Name\n";
+  for (int i = 0; i < 40; ++i) {
+    sample += i % 4 == 0 ? "Jos\xE9,Garc\xED"
+                           "a\n"
+                         : "José,García\n"; // 20 bad, 60 good
+  }
+  EXPECT_EQ(detect_encoding(sample).name, "UTF-8");
+}
+
+TEST(DetectEncoding, AsciiWithOneStrayByteIsUtf8) {
+  const std::string ascii = "email,phone,company\na@example.com,555,Acme\nb@example.com,556,Beta\n";
+  for (const std::string_view bad : {"\xE9", "\xFF", "\x81", "\x92", "\xC3", "\xA9"}) {
+    for (const std::size_t at : {std::size_t{0}, std::size_t{25}, ascii.size() - 2}) {
+      std::string sample = ascii;
+      sample.insert(at, bad);
+      const auto choice = detect_encoding(sample);
+      EXPECT_EQ(choice.name, "UTF-8") << testing::hex(bad) << " at " << at;
+      EXPECT_THAT(choice.reason, HasSubstr("1 invalid byte sequence among 0 multi-byte"));
+    }
+  }
+}
+
+TEST(DetectEncoding, TwoAccentedLettersInAsciiTextAreWesternLatin) {
+  const auto choice = detect_encoding("name\nJos\xE9 Garc\xED"
+                                      "a\n");
+  EXPECT_EQ(choice.name, "ISO-8859-1");
+  EXPECT_TRUE(choice.refuse_utf8_lines);
+}
+
+TEST(DetectEncoding, CodePageTextThatFormsSomeUtf8SequencesByChanceKeepsItsCodePage) {
+  // Upper case Cyrillic before І/Ї/Є, and Arabic letters before Persian گ ک پ چ (bytes 0x80-0xBF),
+  // form well-formed UTF-8 pairs; still far fewer than the invalid sequences. (Persian in 1256
+  // writes ی as ي.)
+  const std::string ukrainian_caps =
+      "ПРІЗВИЩЕ;ІМ'Я;МІСТО\nШЕВЧЕНКО;ЄВГЕН;КИЇВ\nПЕТРЕНКО;НІНА;ДНІПРО\n"
+      "ЇЖАКЕВИЧ;ВІТАЛІЙ;ХАРКІВ\nКОВАЛЬ;ІРИНА;ЛЬВІВ\n";
+  const std::string persian = "نام,شرکت,شهر\nکامبيز,شرکت پارس گستر,تهران\nگلناز,پگاه کوچک,کرج\n"
+                              "اگر,پژوهش چگونه,چابهار\n";
+  const std::string russian = "Имя;Фамилия\nФёдор;Сёмин\nПётр;Жёлтый\nЁлка;Щёткин\n";
+  EXPECT_EQ(detect_encoding(encode(ukrainian_caps, "WINDOWS-1251")).name, "WINDOWS-1251");
+  EXPECT_EQ(detect_encoding(encode(persian, "WINDOWS-1256")).name, "WINDOWS-1256");
+  EXPECT_EQ(detect_encoding(encode(russian, "WINDOWS-1251")).name, "WINDOWS-1251");
+}
+
 TEST(DetectEncoding, RussianInWindows1251) {
   const auto choice = detect_encoding(encode(russian_list, "WINDOWS-1251"));
   EXPECT_EQ(choice.name, "WINDOWS-1251");
   EXPECT_THAT(choice.reason, HasSubstr("Cyrillic"));
+  EXPECT_TRUE(choice.refuse_utf8_lines);
 }
 
 TEST(DetectEncoding, UpperCaseRussianInWindows1251) {

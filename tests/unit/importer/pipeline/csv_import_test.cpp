@@ -402,24 +402,37 @@ TEST_F(CsvImportTest, TheSameLeadOnTwoListsBecomesOneLeadCountingBothLists) {
   EXPECT_EQ(all_leads().size(), 3U);
 }
 
-TEST_F(CsvImportTest, AStoredLeadIsFoundByNameAtItsCompanyDomain) {
+TEST_F(CsvImportTest, AStoredLeadWithTheSameNameAtItsCompanyIsFlaggedNotMerged) {
   model::Lead stored;
   stored.person.first_name = "Sergey";
   stored.person.last_name = "Ivanov";
   stored.person.phones.push_back(
       {model::PhoneKind::business, "+7 495 765-43-21", "+74957654321", "", true});
   stored.company.domain = "acme.com";
-  ASSERT_TRUE(store_->create_lead(stored).ok());
+  const auto sergey = store_->create_lead(stored).value();
   clock_.advance(std::chrono::seconds{1});
+  // A name never merges on its own, exact or a spelling variant: both go to the review queue.
   const auto path = write("list.csv", "First Name,Last Name,Email,Website,Country\n"
-                                      "SERGEI,IVANOV,s.ivanov@gmail.com,www.acme.com,USA\n");
+                                      "SERGEY,IVANOV,s.ivanov@gmail.com,www.acme.com,USA\n"
+                                      "Sergei,Ivanov,sergei@gmail.com,acme.com,USA\n");
 
   const auto report = import(options_for(path)).value();
 
-  EXPECT_EQ(report.counts.merged_with_stored, 1);
-  const auto leads = all_leads();
-  ASSERT_EQ(leads.size(), 1U);
-  EXPECT_EQ(leads[0].person.emails, std::vector<std::string>{"s.ivanov@gmail.com"});
+  EXPECT_EQ(report.counts.merged(), 0);
+  EXPECT_EQ(report.counts.new_leads, 2);
+  EXPECT_EQ(report.counts.possible_duplicates, 3);
+  EXPECT_TRUE(store_->get_lead(sergey.identity.id).value().merges.empty());
+  std::multiset<std::string> rules;
+  const auto pairs = store_->list_duplicate_pairs(store::DuplicateStatus::open, 10).value();
+  for (const auto& pair : pairs) {
+    rules.insert(pair.rule);
+    if (pair.rule == "exact_name_at_domain") {
+      EXPECT_EQ(pair.lead_a, sergey.identity.id);
+      EXPECT_EQ(pair.source, "list.csv line 2");
+    }
+  }
+  EXPECT_EQ(rules, (std::multiset<std::string>{"exact_name_at_domain", "similar_name_at_domain",
+                                               "similar_name_at_domain"}));
 }
 
 TEST_F(CsvImportTest, ARowMergesIntoALeadAnEarlierBatchCommitted) {

@@ -30,10 +30,17 @@ ImportCheckpoint sample_checkpoint() {
   checkpoint.counts.unchanged = 4;
   checkpoint.counts.empty_rows = 2;
   checkpoint.counts.rejected_by_reason = {{"no_valid_contact", 3}, {"wrong_field_count", 2}};
+  checkpoint.counts.with_notes = 6; // of the 114 accepted rows
   checkpoint.errors_file = "/tmp/errors.csv";
   checkpoint.errors_bytes = 512;
+  checkpoint.notes_file = "/tmp/notes.csv";
+  checkpoint.notes_bytes = 256;
   checkpoint.run_id = 42;
   checkpoint.started_at = model::TimePoint{std::chrono::milliseconds{1'790'000'000'123}};
+  checkpoint.owner = "crm-host:4242";
+  checkpoint.owner_start = "1662a6e1-e9b8-4c8d-8689-afebdb43ac7a/46429";
+  checkpoint.owner_since = model::TimePoint{std::chrono::milliseconds{1'790'000'100'000}};
+  checkpoint.updated_at = model::TimePoint{std::chrono::milliseconds{1'790'000'160'500}};
   return checkpoint;
 }
 
@@ -79,12 +86,35 @@ TEST(ImportCounts, BalanceWhenEveryRowIsCountedOnce) {
   auto missing_one = counts;
   missing_one.rows_read += 1;
   EXPECT_FALSE(missing_one.balanced());
+  // Rows with notes are also counted by their fate: they do not unbalance the counts.
+  EXPECT_EQ(counts.with_notes, 6);
   EXPECT_EQ(counts.run_counts(), (std::map<std::string, std::int64_t>{{"read", 121},
                                                                       {"created", 100},
                                                                       {"merged", 10},
                                                                       {"unchanged", 4},
                                                                       {"rejected", 5},
-                                                                      {"empty", 2}}));
+                                                                      {"empty", 2},
+                                                                      {"possible_duplicates", 0},
+                                                                      {"suspicious_clusters", 0},
+                                                                      {"with_notes", 6}}));
+}
+
+TEST(ImportCheckpoint, ACheckpointAnOlderVersionWroteIsReadWithoutOwnerOrNotes) {
+  auto document = nlohmann::json::parse(to_json_text(sample_checkpoint()));
+  for (const auto* key :
+       {"notes_file", "notes_bytes", "owner", "owner_start", "owner_since", "updated_at"}) {
+    document.erase(key);
+  }
+  document.at("counts").erase("with_notes");
+
+  const auto read = import_checkpoint_from_json(document.dump());
+
+  ASSERT_TRUE(read.ok()) << read.error().message;
+  EXPECT_EQ(read->counts.with_notes, 0);
+  EXPECT_EQ(read->owner, "");
+  EXPECT_EQ(read->notes_file, "");
+  EXPECT_EQ(read->counts.new_leads, 100);
+  EXPECT_EQ(read->run_id, 42);
 }
 
 TEST(ImportCheckpointName, NamesTheContentAndSizeNotThePath) {

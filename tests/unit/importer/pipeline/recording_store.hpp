@@ -31,15 +31,17 @@ public:
   std::size_t find_leads_calls = 0;
   std::size_t keys_asked = 0;
 
+  using store::Store::write_batch;
   Result<std::vector<model::Lead>>
   write_batch(std::vector<store::LeadWrite> writes,
-              const std::optional<store::CheckpointValue>& checkpoint) override {
+              const std::optional<store::CheckpointValue>& checkpoint,
+              const std::vector<store::DuplicatePair>& pairs) override {
     if (fail_batch && batches.size() == *fail_batch) {
       fail_batch.reset();
       return fail(ErrorCategory::storage, "disk full (injected)");
     }
     batches.push_back({writes.size(), checkpoint});
-    auto written = inner_.write_batch(std::move(writes), checkpoint);
+    auto written = inner_.write_batch(std::move(writes), checkpoint, pairs);
     if (written.ok() && after_batch) {
       after_batch(batches.size() - 1);
     }
@@ -117,6 +119,11 @@ public:
   Status put_checkpoint(const std::string& name, const std::string& value) override {
     return inner_.put_checkpoint(name, value);
   }
+  Result<bool> put_checkpoint_if(const std::string& name,
+                                 const std::optional<std::string>& expected,
+                                 const std::string& value) override {
+    return inner_.put_checkpoint_if(name, expected, value);
+  }
   Result<std::map<std::string, std::string>> list_checkpoints() override {
     return inner_.list_checkpoints();
   }
@@ -144,6 +151,18 @@ public:
     return inner_.list_events(lead_id);
   }
   Result<store::StoreStats> stats() override { return inner_.stats(); }
+  Status
+  scan_person_names(const std::function<void(std::string_view, std::string_view)>& visit) override {
+    return inner_.scan_person_names(visit);
+  }
+  Result<std::vector<store::DuplicatePair>> list_duplicate_pairs(store::DuplicateStatus status,
+                                                                 std::size_t limit) override {
+    return inner_.list_duplicate_pairs(status, limit);
+  }
+  Result<store::DuplicatePair> get_duplicate_pair(const std::string& lead_a,
+                                                  const std::string& lead_b) override {
+    return inner_.get_duplicate_pair(lead_a, lead_b);
+  }
 
 private:
   store::Store& inner_;

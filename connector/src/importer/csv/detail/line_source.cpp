@@ -5,13 +5,53 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <sys/types.h>
+#include <unicode/utf8.h>
 #include <utility>
 
 namespace leadsync::importer::detail {
 namespace {
 
 constexpr std::size_t file_buffer_bytes = std::size_t{64} * 1024;
+
+// A file offset as a hex editor shows it too: "1234 (0x4D2)".
+std::string file_offset(std::uint64_t offset) {
+  char hex[24];
+  std::snprintf(hex, sizeof hex, "0x%llX", static_cast<unsigned long long>(offset));
+  return std::to_string(offset) + " (" + hex + ")";
+}
+
+// The position and length of the first multi-byte character of `bytes` when all of it is
+// well-formed UTF-8; nothing when it is ASCII or not UTF-8.
+std::optional<std::pair<std::size_t, std::size_t>> utf8_text(std::string_view bytes) {
+  const auto* data = reinterpret_cast<const std::uint8_t*>(bytes.data());
+  const auto length = static_cast<std::int32_t>(bytes.size());
+  std::optional<std::pair<std::size_t, std::size_t>> first;
+  std::int32_t offset = 0;
+  while (offset < length) {
+    const std::int32_t start = offset;
+    UChar32 c = 0;
+    U8_NEXT(data, offset, length, c);
+    if (c < 0) {
+      return std::nullopt;
+    }
+    if (offset - start > 1 && !first) {
+      first.emplace(static_cast<std::size_t>(start), static_cast<std::size_t>(offset - start));
+    }
+  }
+  return first;
+}
+
+std::string hex_bytes(std::string_view bytes) {
+  std::string hex;
+  for (const char byte : bytes) {
+    char digits[8];
+    std::snprintf(digits, sizeof digits, "0x%02X", static_cast<unsigned char>(byte));
+    hex += (hex.empty() ? "" : " ") + std::string(digits);
+  }
+  return hex;
+}
 
 } // namespace
 
@@ -33,8 +73,9 @@ LineSource::LineSource(std::unique_ptr<std::FILE, FileCloser> file, std::string 
                        TextDecoder decoder, const EncodingChoice& encoding,
                        std::size_t max_line_bytes)
     : file_(std::move(file)), path_(std::move(path)), decoder_(std::move(decoder)),
-      encoding_name_(encoding.name), big_endian_(encoding.name == "UTF-16BE"),
-      max_line_bytes_(max_line_bytes), buffer_(file_buffer_bytes) {}
+      encoding_name_(encoding.name), refuse_utf8_lines_(encoding.refuse_utf8_lines),
+      big_endian_(encoding.name == "UTF-16BE"), max_line_bytes_(max_line_bytes),
+      buffer_(file_buffer_bytes) {}
 
 Status LineSource::seek(std::uint64_t offset) {
   if (fseeko(file_.get(), static_cast<off_t>(offset), SEEK_SET) != 0) {
@@ -147,10 +188,18 @@ void LineSource::describe_problems(PhysicalLine& line) {
     line.problem = "the line is longer than " + std::to_string(max_line_bytes_) +
                    " bytes, the limit for one row: is it really a CSV file?";
   } else if (invalid) {
-    line.problem = "the bytes " + invalid->hex + " at byte " +
-                   std::to_string(line.offset + invalid->position) + " of the file are not valid " +
+    line.problem = "the bytes " + invalid->hex + " at file offset " +
+                   file_offset(line.offset + invalid->position) + " are not valid " +
                    encoding_name_ +
                    ": save the file as CSV UTF-8, or name its encoding with --encoding";
+  } else if (const auto utf8 = refuse_utf8_lines_ ? utf8_text(raw_) : std::nullopt) {
+    line.problem = "the bytes " +
+                   hex_bytes(std::string_view(raw_).substr(utf8->first, utf8->second)) +
+                   " at file offset " + file_offset(line.offset + utf8->first) +
+                   " are UTF-8 text, but the file was read as " + encoding_name_ +
+                   " (guessed from its first bytes), which would garble them: name the encoding "
+                   "with --encoding utf-8, or --encoding " +
+                   encoding_name_ + " if the file really is in it";
   } else if (line.text.find('\0') != std::string::npos) {
     line.problem = "the row contains a NUL character: if the file is UTF-16 without a byte order "
                    "mark, name it with --encoding utf-16le or --encoding utf-16be";

@@ -23,6 +23,7 @@ struct PhysicalLine {
   std::uint64_t offset = 0;     // byte offset of the line in the file
   std::uint64_t end_offset = 0; // byte offset just past its line break
   std::string problem;          // why the line's bytes are unusable; empty when they are fine
+                                // (invalid bytes: "the bytes 0xE9 at file offset 1234 (0x4D2) ...")
 };
 
 class LineSource {
@@ -58,6 +59,7 @@ private:
   std::string path_;
   TextDecoder decoder_;
   std::string encoding_name_;
+  bool refuse_utf8_lines_; // see EncodingChoice::refuse_utf8_lines
   bool big_endian_;
   std::size_t max_line_bytes_;
   std::vector<char> buffer_;

@@ -29,7 +29,7 @@ std::string hex_bytes(std::string_view bytes) {
     }
     hex += digits;
   }
-  return hex;
+  return bytes.size() > 4 ? hex + " ..." : hex;
 }
 
 } // namespace
@@ -92,7 +92,9 @@ std::optional<InvalidBytes> TextDecoder::decode(std::string_view input, std::str
   char* in = const_cast<char*>(input.data());
   std::size_t in_left = input.size();
   std::size_t used = 0;
-  std::optional<InvalidBytes> first_invalid;
+  // The first run of invalid bytes: consecutive invalid sequences extend it.
+  const char* run_begin = nullptr;
+  const char* run_end = nullptr;
   while (in_left > 0) {
     char* out = output.data() + used;
     std::size_t out_left = output.size() - used;
@@ -107,9 +109,9 @@ std::optional<InvalidBytes> TextDecoder::decode(std::string_view input, std::str
       continue;
     }
     // EILSEQ: an invalid sequence; EINVAL: a sequence cut short by the end of the input.
-    if (!first_invalid) {
-      first_invalid = InvalidBytes{static_cast<std::size_t>(in - input.data()),
-                                   hex_bytes(std::string_view(in, in_left))};
+    if (run_begin == nullptr) {
+      run_begin = in;
+      run_end = in;
     }
     if (output.size() - used < replacement_character.size()) {
       output.resize(output.size() * 2);
@@ -118,12 +120,19 @@ std::optional<InvalidBytes> TextDecoder::decode(std::string_view input, std::str
     used += replacement_character.size();
     const std::size_t skipped =
         conversion_error == EINVAL ? in_left : std::min(unit_width_, in_left);
+    if (in == run_end) {
+      run_end = in + skipped;
+    }
     in += skipped;
     in_left -= skipped;
     iconv(descriptor_, nullptr, nullptr, nullptr, nullptr);
   }
   output.resize(used);
-  return first_invalid;
+  if (run_begin == nullptr) {
+    return std::nullopt;
+  }
+  return InvalidBytes{static_cast<std::size_t>(run_begin - input.data()),
+                      hex_bytes(std::string_view(run_begin, run_end - run_begin))};
 }
 
 } // namespace leadsync::importer::detail

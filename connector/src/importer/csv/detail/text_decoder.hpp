@@ -15,7 +15,7 @@ namespace leadsync::importer::detail {
 
 struct InvalidBytes {
   std::size_t position = 0; // offset of the first invalid byte within the converted input
-  std::string hex;          // up to four of the offending bytes, as "0xFF 0xFE"
+  std::string hex;          // the first run of invalid bytes (up to four of them), as "0xFF 0xFE"
 };
 
 class TextDecoder {

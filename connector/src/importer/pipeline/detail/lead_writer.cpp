@@ -1,17 +1,13 @@
 #include "pipeline/detail/lead_writer.hpp"
 
+#include "clean/detail/text.hpp"
+#include "leadsync/model/lead.hpp"
+
 #include <algorithm>
+#include <fmt/format.h>
 
 namespace leadsync::importer::detail {
 namespace {
-
-std::string ascii_lower(std::string_view text) {
-  std::string lowered(text);
-  std::transform(lowered.begin(), lowered.end(), lowered.begin(), [](char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  });
-  return lowered;
-}
 
 std::string email_key(std::string_view email) {
   return "e:" + ascii_lower(email);
@@ -23,12 +19,80 @@ std::string domain_key(std::string_view domain) {
   return "d:" + ascii_lower(domain);
 }
 
+std::string person_name(const model::Lead& lead) {
+  const auto& person = lead.person;
+  if (person.first_name.empty()) {
+    return person.last_name;
+  }
+  return person.last_name.empty() ? person.first_name : person.first_name + " " + person.last_name;
+}
+
+std::string_view describe(LinkRule rule) {
+  switch (rule) {
+  case LinkRule::email:
+    return "same e-mail";
+  case LinkRule::mobile:
+    return "same mobile";
+  case LinkRule::exact_name_at_domain:
+    return "same name at the same company";
+  case LinkRule::email_names_differ:
+    return "same e-mail, different names";
+  case LinkRule::mobile_names_differ:
+    return "same mobile, different names";
+  case LinkRule::mobile_unconfirmed:
+    return "same mobile, names or work e-mails do not confirm it";
+  case LinkRule::same_name_at_domain:
+    return "same name at the same company, each with its own e-mail or mobile, or several leads "
+           "with that name";
+  case LinkRule::common_name_at_domain:
+    return "same common name at the same company";
+  case LinkRule::similar_name_at_domain:
+    return "similar name at the same company";
+  case LinkRule::shared_phone:
+    return "same fixed-line phone (a switchboard?), names alike";
+  case LinkRule::shared_role_email:
+    return "same team mailbox, names alike";
+  case LinkRule::identifier_cap:
+    return "suspicious cluster: merging would give the lead more than the allowed e-mails or "
+           "phones (a broken or padded list?)";
+  case LinkRule::bridge:
+    return "the same row matched both leads";
+  }
+  return "possible duplicate";
+}
+
+// The newcomer's key the link is about, as text.
+std::string shared_key_text(const model::Lead& newcomer, const Link& link) {
+  if (link.email != 0) {
+    for (const auto& email : newcomer.person.emails) {
+      if (stable_hash(ascii_lower(email)) == link.email) {
+        return email;
+      }
+    }
+  }
+  if (link.number != 0) {
+    return "+" + std::to_string(link.number);
+  }
+  return {};
+}
+
+std::string evidence(const model::Lead& newcomer, const LeadWriter::Flag& flag) {
+  auto text = std::string(describe(flag.link.rule));
+  if (const auto key = shared_key_text(newcomer, flag.link); !key.empty()) {
+    text += " " + key;
+  }
+  text += fmt::format("; names '{}' and '{}'", person_name(newcomer), flag.other_name);
+  return text;
+}
+
 } // namespace
 
 LeadWriter::LeadWriter(Stores stores, const Clock& clock, Random& random, MergePolicy policy,
-                       std::size_t expected_leads, store::TimePoint domain_created_before)
-    : stores_(stores), dry_run_(&stores.lookup != &stores.target), clock_(clock), random_(random),
-      policy_(policy), domain_created_before_(domain_created_before), index_(expected_leads) {
+                       std::size_t expected_leads, store::TimePoint domain_created_before,
+                       std::string source_name)
+    : stores_(stores), source_name_(std::move(source_name)),
+      dry_run_(&stores.lookup != &stores.target), clock_(clock), random_(random), policy_(policy),
+      domain_created_before_(domain_created_before), index_(expected_leads) {
   from_store_.reserve(expected_leads);
 }
 
@@ -42,6 +106,14 @@ Status LeadWriter::refresh_filter() {
     foreign_writes_ = marker;
     LEADSYNC_TRY(filter_, StoredKeyFilter::load(stores_.lookup));
     filter_state_ = FilterState::on;
+    // The stored leads' names count towards how common a name is (dedupe.hpp).
+    MatchKeys folded;
+    LEADSYNC_CHECK(
+        stores_.lookup.scan_person_names([&](std::string_view first, std::string_view last) {
+          folded.first = fold_for_matching(first);
+          folded.last = fold_for_matching(last);
+          names_.add(folded.name_hash());
+        }));
   } else if (marker != foreign_writes_) {
     filter_.reset();
     filter_state_ = FilterState::off;
@@ -60,8 +132,13 @@ Status LeadWriter::look_up(std::span<const RowOutcome> rows) {
   store::LeadLookup lookup;
   lookup.domain_created_before = domain_created_before_;
   for (const auto& row : rows) {
-    // A row that matches a lead of this import now will still match it when its turn comes.
-    if (!row.accepted || index_.find(row.keys)) {
+    // A row that merges into a lead of this import by an e-mail or a mobile now will still do so
+    // when its turn comes (a name rule may change as names grow common, so those rows ask).
+    if (!row.accepted) {
+      continue;
+    }
+    if (const auto found = index_.find(row.keys, names_);
+        !found.empty() && found.front().link.rule <= LinkRule::mobile) {
       continue;
     }
     for (const auto& email : row.lookups.emails) {
@@ -138,6 +215,9 @@ Result<LeadWriter::Current> LeadWriter::current(const std::string& id,
   if (candidate != nullptr && !dry_run_) {
     return Current{candidate, store::WriteKind::update};
   }
+  if (const auto capped = capped_.find(id); capped != capped_.end()) {
+    return Current{&capped->second.first, capped->second.second};
+  }
   auto in_target = stores_.target.get_lead(id);
   if (in_target.ok()) {
     fetched_ = std::move(in_target).value();
@@ -155,6 +235,7 @@ Result<LeadWriter::Current> LeadWriter::current(const std::string& id,
 }
 
 void LeadWriter::stage(model::Lead lead, store::WriteKind kind) {
+  capped_.erase(lead.identity.id);
   if (const auto found = staged_by_id_.find(lead.identity.id); found != staged_by_id_.end()) {
     staged_[found->second].lead = std::move(lead);
     return;
@@ -163,41 +244,123 @@ void LeadWriter::stage(model::Lead lead, store::WriteKind kind) {
   staged_.push_back({kind, std::move(lead), {}});
 }
 
-Result<RowFate> LeadWriter::add(RowOutcome&& row) {
-  if (const auto match = index_.find(row.keys)) {
-    LEADSYNC_TRY(const auto base, current(index_.lead_id(match->ref).to_string(), nullptr));
-    auto merged = merge_leads(*base.lead, row.lead, policy_);
-    if (!merged.changed()) {
-      return RowFate::unchanged;
+std::string LeadWriter::source_of(const RowOutcome& row) const {
+  return source_name_ + " line " + std::to_string(row.line);
+}
+
+void LeadWriter::stage_pairs(const std::vector<Flag>& flags, const std::string& lead_id,
+                             const RowOutcome& row) {
+  for (const auto& flag : flags) {
+    if (flag.lead_id == lead_id) {
+      continue;
     }
-    index_.extend(match->ref, match_keys(merged.lead));
-    stage(std::move(merged.lead), base.kind);
-    return from_store_[match->ref] ? RowFate::merged_with_stored : RowFate::merged_in_file;
+    store::DuplicatePair pair;
+    pair.lead_a = flag.lead_id;
+    pair.lead_b = lead_id;
+    pair.rule = std::string(to_string(flag.link.rule));
+    pair.score = flag.link.score;
+    pair.evidence = evidence(row.lead, flag);
+    pair.source = source_of(row);
+    staged_pairs_.push_back(std::move(pair));
+  }
+}
+
+Result<RowDecision> LeadWriter::add(RowOutcome&& row) {
+  names_.add(row.keys.name_hash());
+  RowDecision decision;
+  std::vector<Flag> flags;
+
+  // The lead to merge into: one of this file's (FileIndex), else a stored one.
+  std::optional<FileIndex::Ref> in_file;
+  const model::Lead* stored_target = nullptr;
+  Link merge_link;
+
+  const auto found = index_.find(row.keys, names_);
+  for (const auto& candidate : found) {
+    const auto id = index_.lead_id(candidate.ref).to_string();
+    if (merges(candidate.link.rule) && !in_file) {
+      in_file = candidate.ref;
+      merge_link = candidate.link;
+      continue;
+    }
+    auto link = candidate.link;
+    if (merges(link.rule)) {
+      link.rule = LinkRule::bridge;
+    }
+    flags.push_back({id, link, index_.folded_name(candidate.ref)});
+  }
+  if (!in_file) {
+    std::vector<model::Lead> stored;
+    for (const auto* candidate : candidates_for(row.lookups)) {
+      if (!indexed_stored_.contains(candidate->identity.id)) {
+        stored.push_back(*candidate);
+      }
+    }
+    if (!stored.empty()) {
+      const auto stored_decision = decide_stored(row.lead, stored, names_);
+      for (const auto& flag : stored_decision.flags) {
+        flags.push_back(
+            {stored[flag.index].identity.id, flag.link, person_name(stored[flag.index])});
+      }
+      if (stored_decision.merge) {
+        const auto& chosen = stored[stored_decision.merge->index];
+        for (const auto* candidate : candidates_for(row.lookups)) {
+          if (candidate->identity.id == chosen.identity.id) {
+            stored_target = candidate;
+            break;
+          }
+        }
+        merge_link = stored_decision.merge->link;
+      }
+    }
+  }
+  if (flags.size() > max_flags_per_row) {
+    flags.resize(max_flags_per_row);
   }
 
-  const auto candidates = candidates_for(row.lookups);
-  if (!candidates.empty()) {
-    std::vector<model::Lead> stored;
-    stored.reserve(candidates.size());
-    for (const auto* candidate : candidates) {
-      stored.push_back(*candidate);
-    }
-    if (const auto match = match_stored(row.lead, stored)) {
-      const auto* candidate = candidates[match->index];
-      const auto id = Uuid::parse(candidate->identity.id);
-      if (!id.ok()) {
-        return fail(ErrorCategory::storage, "the stored lead id '" + candidate->identity.id +
-                                                "' is not a UUID: " + id.error().message);
+  if (in_file || stored_target != nullptr) {
+    const auto target_id =
+        in_file ? index_.lead_id(*in_file).to_string() : stored_target->identity.id;
+    LEADSYNC_TRY(const auto base, current(target_id, stored_target));
+    auto merged = merge_leads(*base.lead, row.lead, policy_);
+    if (exceeds_identifier_cap(merged.lead)) {
+      // A suspicious cluster: the row becomes a lead of its own, flagged against the cluster.
+      // Only the cluster is queued: a padded list would otherwise fill the queue with every
+      // name the rows share.
+      decision.over_identifier_cap = true;
+      flags = {
+          Flag{target_id,
+               {LinkRule::identifier_cap, merge_link.score, merge_link.email, merge_link.number},
+               person_name(*base.lead)}};
+      if (capped_.size() >= max_capped_kept) {
+        capped_.clear();
       }
-      LEADSYNC_TRY(const auto base, current(candidate->identity.id, candidate));
-      auto merged = merge_leads(*base.lead, row.lead, policy_);
-      index_.add(id.value(), match_keys(merged.changed() ? merged.lead : *base.lead));
-      from_store_.push_back(true);
+      capped_.insert_or_assign(target_id, std::pair(*base.lead, base.kind));
+    } else {
+      if (stored_target != nullptr) {
+        const auto id = Uuid::parse(target_id);
+        if (!id.ok()) {
+          return fail(ErrorCategory::storage, "the stored lead id '" + target_id +
+                                                  "' is not a UUID: " + id.error().message);
+        }
+        index_.add(id.value(), match_keys(merged.changed() ? merged.lead : *base.lead));
+        from_store_.push_back(true);
+        indexed_stored_.insert(target_id);
+      }
+      stage_pairs(flags, target_id, row);
+      decision.possible_duplicates = flags.size();
       if (!merged.changed()) {
-        return RowFate::unchanged;
+        decision.fate = RowFate::unchanged;
+        return decision;
       }
+      record_merge(merged.lead, to_string(merge_link.rule), source_of(row), clock_.now());
+      if (in_file) {
+        index_.extend(*in_file, match_keys(merged.lead));
+      }
+      const bool was_stored = stored_target != nullptr || from_store_[*in_file];
       stage(std::move(merged.lead), base.kind);
-      return RowFate::merged_with_stored;
+      decision.fate = was_stored ? RowFate::merged_with_stored : RowFate::merged_in_file;
+      return decision;
     }
   }
 
@@ -205,15 +368,21 @@ Result<RowFate> LeadWriter::add(RowOutcome&& row) {
   row.lead.identity.id = id.to_string();
   index_.add(id, row.keys);
   from_store_.push_back(false);
+  stage_pairs(flags, row.lead.identity.id, row);
+  decision.possible_duplicates = flags.size();
+  decision.fate = RowFate::new_lead;
   stage(std::move(row.lead), store::WriteKind::create);
-  return RowFate::new_lead;
+  return decision;
 }
 
 Status LeadWriter::commit(const std::optional<store::CheckpointValue>& checkpoint) {
   auto writes = std::move(staged_);
   staged_.clear();
   staged_by_id_.clear();
-  LEADSYNC_TRY(const auto written, stores_.target.write_batch(std::move(writes), checkpoint));
+  auto pairs = std::move(staged_pairs_);
+  staged_pairs_.clear();
+  LEADSYNC_TRY(const auto written,
+               stores_.target.write_batch(std::move(writes), checkpoint, pairs));
   (void)written;
   return ok_status();
 }

@@ -71,8 +71,9 @@ RowOutcome RowNormalizer::normalize(CsvRecord&& record) const {
     outcome.reason = model::describe(violations);
     outcome.category = "breaks_lead_rules";
   }
-  if (!outcome.reason.empty()) {
-    // The cells back in file order, for the error file: the mapped row took them column by column.
+  if (!outcome.reason.empty() || !result.problems.empty()) {
+    // The cells back in file order, for the error or notes file: the mapped row took them column
+    // by column.
     outcome.fields.reserve(mapping_.columns.size());
     std::size_t next_mapped = 0;
     std::size_t next_unmapped = 0;
@@ -81,7 +82,12 @@ RowOutcome RowNormalizer::normalize(CsvRecord&& record) const {
                                         : row.fields[next_mapped++].second;
       outcome.fields.push_back(std::move(cell));
     }
+  }
+  if (!outcome.reason.empty()) {
     return outcome;
+  }
+  for (const auto& problem : result.problems) {
+    outcome.notes += (outcome.notes.empty() ? "" : "; ") + problem;
   }
   outcome.accepted = true;
   outcome.lead = std::move(result.lead);

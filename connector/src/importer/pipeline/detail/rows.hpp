@@ -34,8 +34,10 @@ struct RowOutcome {
   // Rejected rows: the reason, its category (describe_rejection) and the original cells.
   std::string reason;
   std::string category;
-  std::vector<std::string> fields;
-  // Accepted rows: the lead and what finds its duplicates.
+  std::vector<std::string> fields; // also on an accepted row with notes
+  // Accepted rows: what was dropped or not trusted (RowResult::problems, joined with "; "), empty
+  // when nothing was; the lead and what finds its duplicates.
+  std::string notes;
   model::Lead lead;
   MatchKeys keys;
   StoreLookups lookups;

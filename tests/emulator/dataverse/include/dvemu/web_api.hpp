@@ -1,7 +1,8 @@
 #pragma once
 // The emulated Dataverse Web API under /api/data/v9.2/: create, retrieve, retrieve multiple (with
 // paging and change tracking), update, upsert, delete, ETags, duplicate detection, CreateMultiple /
-// UpdateMultiple / UpsertMultiple, QualifyLead, SetState through PATCH, WhoAmI and $metadata.
+// UpdateMultiple / UpsertMultiple, QualifyLead, Merge (leads), SetState through PATCH, WhoAmI and
+// $metadata.
 // $batch is in batch.hpp. Authentication, service-protection limits, latency and faults are the
 // front end's job (emulator.hpp).
 
