@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The main job on the embedded default, end to end: builds leadsync if needed, starts the Dataverse emulator
 # on loopback, writes a fresh config in ./leadsync-demo pointing at it (and a SQLite state file), loads the
-# bundled sample leads, pushes them to the CRM, pulls the CRM's changes back and shows what landed. Safe to
-# run again: it starts from a clean folder each time, and stops the emulator on exit.
+# bundled sample leads (three lists: the third goes partly to the review queue of possible duplicates), pushes
+# them to the CRM, pulls the CRM's changes back, shows what landed, merges two leads by hand and pushes the
+# Merge. Safe to run again: it starts from a clean folder each time, and stops the emulator on exit.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 leadsync_build_quietly

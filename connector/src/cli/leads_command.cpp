@@ -1,6 +1,7 @@
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "leadsync/core/clock.hpp"
+#include "leadsync/importer/dedupe.hpp"
 #include "leadsync/importer/review.hpp"
 #include "leadsync/model/json.hpp"
 #include "output.hpp"
@@ -30,6 +31,7 @@ struct ShowOptions {
 struct DuplicatesOptions {
   std::size_t limit = 100;
   bool resolved = false;
+  std::string rule;
   bool json = false;
 };
 
@@ -222,13 +224,11 @@ int run_show(Context& context, const ShowOptions& options) {
   if (l.identity.updated_at) {
     print_line(out, "updated      ", format_time_local(*l.identity.updated_at));
   }
-  auto pairs = store.value()->list_duplicate_pairs(store::DuplicateStatus::open, 1000);
+  auto pairs = store.value()->find_duplicate_pairs({.lead_id = l.identity.id, .limit = 20});
   if (pairs.ok()) {
     for (const auto& pair : *pairs) {
-      if (pair.lead_a == l.identity.id || pair.lead_b == l.identity.id) {
-        const auto& other = pair.lead_a == l.identity.id ? pair.lead_b : pair.lead_a;
-        print_line(out, "possible dup ", short_id(other) + ": " + pair.evidence);
-      }
+      const auto& other = pair.lead_a == l.identity.id ? pair.lead_b : pair.lead_a;
+      print_line(out, "possible dup ", short_id(other) + ": " + pair.evidence);
     }
   }
   return exit_ok;
@@ -260,16 +260,32 @@ int run_duplicates(Context& context, const DuplicatesOptions& options) {
   if (!store.ok()) {
     return context.report(store.error());
   }
+  // The strongest evidence first (importer::review_order), then the pairs people resolved.
+  std::vector<std::string> rules;
+  if (!options.rule.empty()) {
+    rules.push_back(options.rule);
+  } else {
+    for (const auto rule : importer::review_order()) {
+      rules.emplace_back(importer::to_string(rule));
+    }
+    rules.emplace_back("manual");
+  }
   std::vector<store::DuplicatePair> pairs;
   for (const auto status :
        options.resolved ? std::vector{store::DuplicateStatus::open, store::DuplicateStatus::merged,
                                       store::DuplicateStatus::not_duplicate}
                         : std::vector{store::DuplicateStatus::open}) {
-    auto found = store.value()->list_duplicate_pairs(status, options.limit);
-    if (!found.ok()) {
-      return context.report(found.error());
+    for (const auto& rule : rules) {
+      if (pairs.size() >= options.limit) {
+        break;
+      }
+      auto found = store.value()->find_duplicate_pairs(
+          {.status = status, .rule = rule, .limit = options.limit - pairs.size()});
+      if (!found.ok()) {
+        return context.report(found.error());
+      }
+      pairs.insert(pairs.end(), found->begin(), found->end());
     }
-    pairs.insert(pairs.end(), found->begin(), found->end());
   }
   if (options.json) {
     nlohmann::json document = {{"pairs", nlohmann::json::array()}};
@@ -304,7 +320,10 @@ int run_duplicates(Context& context, const DuplicatesOptions& options) {
   return exit_ok;
 }
 
-int run_merge(Context& context, const PairOptions& options) {
+// Opens the store and finds the two leads a pair command names, then runs `action` on them; says
+// what is wrong and returns its exit status when either cannot be found.
+template <typename Action>
+int with_named_pair(Context& context, const PairOptions& options, Action&& action) {
   if (!context.load_config()) {
     return exit_usage;
   }
@@ -312,14 +331,18 @@ int run_merge(Context& context, const PairOptions& options) {
   if (!store.ok()) {
     return context.report(store.error());
   }
-  const auto target = find_one(context, *store.value(), options.first);
-  const auto subordinate =
-      target ? find_one(context, *store.value(), options.second) : std::nullopt;
-  if (!target || !subordinate) {
+  const auto first = find_one(context, *store.value(), options.first);
+  const auto second = first ? find_one(context, *store.value(), options.second) : std::nullopt;
+  if (!first || !second) {
     return exit_usage;
   }
-  auto merged = importer::merge_by_hand(*store.value(), target->identity.id,
-                                        subordinate->identity.id, SystemClock::instance().now());
+  return action(*store.value(), *first, *second);
+}
+
+int merge_pair(Context& context, const PairOptions& options, store::Store& store,
+               const model::Lead& target, const model::Lead& subordinate) {
+  auto merged = importer::merge_by_hand(store, target.identity.id, subordinate.identity.id,
+                                        SystemClock::instance().now());
   if (!merged.ok()) {
     return context.report(merged.error());
   }
@@ -342,20 +365,17 @@ int run_merge(Context& context, const PairOptions& options) {
   return exit_ok;
 }
 
-int run_not_duplicate(Context& context, const PairOptions& options) {
-  if (!context.load_config()) {
-    return exit_usage;
-  }
-  auto store = context.store();
-  if (!store.ok()) {
-    return context.report(store.error());
-  }
-  const auto first = find_one(context, *store.value(), options.first);
-  const auto second = first ? find_one(context, *store.value(), options.second) : std::nullopt;
-  if (!first || !second) {
-    return exit_usage;
-  }
-  auto pair = importer::mark_not_duplicate(*store.value(), first->identity.id, second->identity.id);
+int run_merge(Context& context, const PairOptions& options) {
+  return with_named_pair(
+      context, options,
+      [&](store::Store& store, const model::Lead& target, const model::Lead& subordinate) {
+        return merge_pair(context, options, store, target, subordinate);
+      });
+}
+
+int declare_two_people(Context& context, const PairOptions& options, store::Store& store,
+                       const model::Lead& first, const model::Lead& second) {
+  auto pair = importer::mark_not_duplicate(store, first.identity.id, second.identity.id);
   if (!pair.ok()) {
     return context.report(pair.error());
   }
@@ -363,11 +383,17 @@ int run_not_duplicate(Context& context, const PairOptions& options) {
     context.out() << pair_json(*pair).dump(2) << "\n";
     return exit_ok;
   }
-  context.out() << "Recorded: " << short_id(first->identity.id) << " ("
-                << model::display_name(*first) << ") and " << short_id(second->identity.id) << " ("
-                << model::display_name(*second)
+  context.out() << "Recorded: " << short_id(first.identity.id) << " (" << model::display_name(first)
+                << ") and " << short_id(second.identity.id) << " (" << model::display_name(second)
                 << ") are two people; they will not be suggested again.\n";
   return exit_ok;
+}
+
+int run_not_duplicate(Context& context, const PairOptions& options) {
+  return with_named_pair(context, options,
+                         [&](store::Store& store, const model::Lead& a, const model::Lead& b) {
+                           return declare_two_people(context, options, store, a, b);
+                         });
 }
 
 } // namespace
@@ -410,6 +436,8 @@ void add_leads_command(CLI::App& app, Context& context, int& exit_code) {
       ->capture_default_str();
   duplicates->add_flag("--all", duplicates_options->resolved,
                        "Also the pairs already merged or declared two people");
+  duplicates->add_option("--rule", duplicates_options->rule,
+                         "Only pairs found by this rule, e.g. exact_name_at_domain");
   duplicates->add_flag("--json", duplicates_options->json, "Print one JSON document");
   duplicates->callback([&context, &exit_code, duplicates_options] {
     exit_code = run_duplicates(context, *duplicates_options);

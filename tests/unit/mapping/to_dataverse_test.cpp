@@ -1,8 +1,10 @@
 #include "leadsync/mapping/convert.hpp"
 #include "mapping_test_support.hpp"
 
+#include <fstream>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sstream>
 
 namespace leadsync::mapping {
 namespace {
@@ -277,6 +279,49 @@ TEST(ToDataverse, EveryChannelCanBePushed) {
     ASSERT_TRUE(row.ok()) << row.error().message;
     EXPECT_TRUE(row->body.at("leadsourcecode").is_number_integer());
   }
+}
+
+} // namespace
+} // namespace leadsync::mapping
+
+namespace leadsync::mapping {
+namespace {
+
+// The shipped mapping's commented-out example for the contacts the e-mail and phone columns leave
+// out, switched on.
+TEST(ToDataverse, OtherContactsCarryWhatTheEmailAndPhoneColumnsLeaveOut) {
+  std::ifstream file(testing::shipped_mapping_path());
+  std::stringstream text;
+  text << file.rdbuf();
+  auto mapping_text = text.str();
+  const std::string example = "# [fields.\"person.other_contacts\"]\n"
+                              "# column = \"{prefix}othercontacts\"\n"
+                              "# type = \"memo\"\n"
+                              "# max_length = 2000\n"
+                              "# direction = \"push\"\n";
+  const auto at = mapping_text.find(example);
+  ASSERT_NE(at, std::string::npos) << "the shipped mapping lost its example";
+  mapping_text.replace(at, example.size(),
+                       "[fields.\"person.other_contacts\"]\ncolumn = \"{prefix}othercontacts\"\n"
+                       "type = \"memo\"\nmax_length = 2000\ndirection = \"push\"\n");
+  const auto mapping = load_lead_mapping_text(mapping_text, "lead.toml", "leadsync_");
+  ASSERT_TRUE(mapping.ok()) << mapping.error().message;
+
+  auto lead = testing::full_lead();
+  lead.person.emails.emplace_back("fourth@acme.example");
+  lead.person.emails.emplace_back("fifth@acme.example");
+  model::Phone second_mobile;
+  second_mobile.kind = model::PhoneKind::mobile;
+  second_mobile.raw = "+49 170 7654321";
+  second_mobile.e164 = "+491707654321";
+  second_mobile.valid = true;
+  lead.person.phones.push_back(second_mobile);
+  testing::FakeResolver resolver;
+  const auto row = to_dataverse(lead, *mapping, resolver, rules_for());
+  ASSERT_TRUE(row.ok()) << row.error().message;
+  EXPECT_EQ(row->body.at("leadsync_othercontacts"),
+            "fourth@acme.example; fifth@acme.example; +491707654321");
+  EXPECT_EQ(row->body.at("emailaddress3"), "anna.s@home.example") << "the columns are unchanged";
 }
 
 } // namespace

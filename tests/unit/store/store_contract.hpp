@@ -1188,6 +1188,37 @@ TEST_P(StoreContract, APairIsWrittenWithTheBatchOrNotAtAll) {
   EXPECT_EQ(missing.error().category, ErrorCategory::not_found);
 }
 
+TEST_P(StoreContract, PairsAreFoundByRuleAndByLead) {
+  std::vector<model::Lead> leads;
+  for (const char* name : {"Anna", "Anne", "Ann"}) {
+    leads.push_back(store().create_lead(lead_named(name, "Lee")).value());
+  }
+  const auto pair = [&](std::size_t a, std::size_t b, std::string rule) {
+    DuplicatePair made;
+    made.lead_a = leads[a].identity.id;
+    made.lead_b = leads[b].identity.id;
+    made.rule = std::move(rule);
+    return made;
+  };
+  ASSERT_TRUE(store()
+                  .write_batch({}, std::nullopt,
+                               {pair(0, 1, "similar_name_at_domain"), pair(1, 2, "shared_phone"),
+                                pair(0, 2, "similar_name_at_domain")})
+                  .ok());
+  const auto similar = store().find_duplicate_pairs({.rule = "similar_name_at_domain"}).value();
+  ASSERT_EQ(similar.size(), 2U);
+  EXPECT_EQ(similar[0].lead_b, leads[1].identity.id);
+  EXPECT_EQ(similar[1].lead_b, leads[2].identity.id);
+  const auto of_the_last = store().find_duplicate_pairs({.lead_id = leads[2].identity.id}).value();
+  ASSERT_EQ(of_the_last.size(), 2U) << "as lead_a or lead_b";
+  EXPECT_EQ(of_the_last[0].rule, "shared_phone");
+  EXPECT_EQ(store().find_duplicate_pairs({.limit = 1}).value().size(), 1U);
+  EXPECT_TRUE(store()
+                  .find_duplicate_pairs({.status = DuplicateStatus::merged})
+                  .value()
+                  .empty());
+}
+
 TEST_P(StoreContract, ScanPersonNamesVisitsEveryLiveLead) {
   ASSERT_TRUE(store().create_lead(lead_named("Anna", "Lee")).ok());
   const auto gone = store().create_lead(lead_named("Ivan", "Petrov")).value();

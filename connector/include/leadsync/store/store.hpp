@@ -107,6 +107,13 @@ struct DuplicatePair {
   friend bool operator==(const DuplicatePair&, const DuplicatePair&) = default;
 };
 
+struct DuplicateQuery {
+  DuplicateStatus status = DuplicateStatus::open;
+  std::string rule;    // only pairs found by this rule; empty: any
+  std::string lead_id; // only pairs this lead is part of; empty: any
+  std::size_t limit = 100;
+};
+
 // ---- outbox
 // ---------------------------------------------------------------------------------------------
 struct OutboxEntry {
@@ -223,9 +230,12 @@ public:
   virtual Status
   scan_person_names(const std::function<void(std::string_view, std::string_view)>& visit) = 0;
 
-  // The review queue. Pairs with `status`, oldest first, at most `limit`.
-  virtual Result<std::vector<DuplicatePair>> list_duplicate_pairs(DuplicateStatus status,
-                                                                  std::size_t limit) = 0;
+  // The review queue: the pairs the query asks for, oldest first.
+  virtual Result<std::vector<DuplicatePair>> find_duplicate_pairs(const DuplicateQuery& query) = 0;
+  Result<std::vector<DuplicatePair>> list_duplicate_pairs(DuplicateStatus status,
+                                                          std::size_t limit) {
+    return find_duplicate_pairs({.status = status, .limit = limit});
+  }
   // The pair of these two leads (either order); not_found when none was recorded.
   virtual Result<DuplicatePair> get_duplicate_pair(const std::string& lead_a,
                                                    const std::string& lead_b) = 0;

@@ -6,6 +6,7 @@
 #include "leadsync/importer/dedupe.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <memory>
 #include <unicode/translit.h>
@@ -151,6 +152,16 @@ std::string_view to_string(LinkRule rule) {
     return "bridge";
   }
   return "unknown";
+}
+
+std::span<const LinkRule> review_order() {
+  static constexpr std::array order{
+      LinkRule::bridge,          LinkRule::shared_phone,          LinkRule::exact_name_at_domain,
+      LinkRule::email_names_differ, LinkRule::mobile_unconfirmed, LinkRule::mobile_names_differ,
+      LinkRule::same_name_at_domain, LinkRule::similar_name_at_domain, LinkRule::shared_role_email,
+      LinkRule::common_name_at_domain, LinkRule::identifier_cap,
+  };
+  return order;
 }
 
 bool detail::names_conflict(std::string_view first_a, std::string_view last_a,

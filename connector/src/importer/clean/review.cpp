@@ -19,6 +19,20 @@ Result<model::Lead> live_lead(store::Store& store, const std::string& id) {
   return lead;
 }
 
+// A pair a person decided without the import suggesting it.
+store::DuplicatePair decided_by_hand(const std::string& lead_a, const std::string& lead_b,
+                                     std::string evidence, std::string source,
+                                     store::DuplicateStatus status) {
+  store::DuplicatePair pair;
+  pair.lead_a = lead_a;
+  pair.lead_b = lead_b;
+  pair.rule = "manual";
+  pair.evidence = std::move(evidence);
+  pair.source = std::move(source);
+  pair.status = status;
+  return pair;
+}
+
 } // namespace
 
 Result<HandMerge> merge_by_hand(store::Store& store, const std::string& target_id,
@@ -45,13 +59,8 @@ Result<HandMerge> merge_by_hand(store::Store& store, const std::string& target_i
   subordinate.deleted = true;
   subordinate.merged_into = target_id;
 
-  store::DuplicatePair pair;
-  pair.lead_a = target_id;
-  pair.lead_b = subordinate_id;
-  pair.rule = "manual";
-  pair.evidence = "merged by hand";
-  pair.source = "leads merge";
-  pair.status = store::DuplicateStatus::merged;
+  auto pair = decided_by_hand(target_id, subordinate_id, "merged by hand", "leads merge",
+                              store::DuplicateStatus::merged);
   pair.resolved_at = now;
 
   std::vector<store::LeadWrite> writes;
@@ -85,11 +94,8 @@ Result<store::DuplicatePair> mark_not_duplicate(store::Store& store, const std::
   } else if (known.error().category != ErrorCategory::not_found) {
     return fail(known.error());
   } else {
-    pair.lead_a = lead_a;
-    pair.lead_b = lead_b;
-    pair.rule = "manual";
-    pair.evidence = "declared two people by hand";
-    pair.source = "leads not-duplicate";
+    pair = decided_by_hand(lead_a, lead_b, "declared two people by hand", "leads not-duplicate",
+                           store::DuplicateStatus::not_duplicate);
   }
   pair.status = store::DuplicateStatus::not_duplicate;
   pair.resolved_at.reset();

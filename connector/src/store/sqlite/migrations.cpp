@@ -127,6 +127,7 @@ CREATE TABLE duplicate_pairs (
   UNIQUE (lead_low, lead_high)
 );
 CREATE INDEX duplicate_pairs_by_status ON duplicate_pairs (status, id);
+CREATE INDEX duplicate_pairs_by_lead_high ON duplicate_pairs (lead_high);
 )sql"},
 };
 

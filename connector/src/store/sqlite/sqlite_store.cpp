@@ -647,20 +647,27 @@ public:
     }
   }
 
-  Result<std::vector<DuplicatePair>> list_duplicate_pairs(DuplicateStatus status,
-                                                          std::size_t limit) override {
+  using Store::list_duplicate_pairs;
+  Result<std::vector<DuplicatePair>> find_duplicate_pairs(const DuplicateQuery& query) override {
+    std::string lead;
+    if (!query.lead_id.empty()) {
+      LEADSYNC_TRY(lead, canonical_id(query.lead_id));
+    }
     std::lock_guard lock(mutex_);
-    LEADSYNC_TRY(auto query, database_.query("SELECT " + std::string(duplicate_pair_columns) +
-                                                 " FROM duplicate_pairs WHERE status = ? "
-                                                 "ORDER BY id LIMIT ?",
-                                             to_string(status), sql_limit(limit)));
+    LEADSYNC_TRY(auto found,
+                 database_.query("SELECT " + std::string(duplicate_pair_columns) +
+                                     " FROM duplicate_pairs WHERE status = ?1 AND (?2 = '' OR "
+                                     "rule = ?2) AND (?3 = '' OR lead_low = ?3 OR lead_high = ?3) "
+                                     "ORDER BY id LIMIT ?4",
+                                 to_string(query.status), query.rule, lead,
+                                 sql_limit(query.limit)));
     std::vector<DuplicatePair> pairs;
     for (;;) {
-      LEADSYNC_TRY(const bool has_row, query.step());
+      LEADSYNC_TRY(const bool has_row, found.step());
       if (!has_row) {
         return pairs;
       }
-      LEADSYNC_TRY(auto pair, read_duplicate_pair(query));
+      LEADSYNC_TRY(auto pair, read_duplicate_pair(found));
       pairs.push_back(std::move(pair));
     }
   }

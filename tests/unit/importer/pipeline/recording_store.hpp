@@ -155,9 +155,10 @@ public:
   scan_person_names(const std::function<void(std::string_view, std::string_view)>& visit) override {
     return inner_.scan_person_names(visit);
   }
-  Result<std::vector<store::DuplicatePair>> list_duplicate_pairs(store::DuplicateStatus status,
-                                                                 std::size_t limit) override {
-    return inner_.list_duplicate_pairs(status, limit);
+  using store::Store::list_duplicate_pairs;
+  Result<std::vector<store::DuplicatePair>>
+  find_duplicate_pairs(const store::DuplicateQuery& query) override {
+    return inner_.find_duplicate_pairs(query);
   }
   Result<store::DuplicatePair> get_duplicate_pair(const std::string& lead_a,
                                                   const std::string& lead_b) override {

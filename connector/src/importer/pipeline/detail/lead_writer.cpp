@@ -79,7 +79,7 @@ std::string shared_key_text(const model::Lead& newcomer, const Link& link) {
 std::string evidence(const model::Lead& newcomer, const LeadWriter::Flag& flag) {
   auto text = std::string(describe(flag.link.rule));
   if (const auto key = shared_key_text(newcomer, flag.link); !key.empty()) {
-    text += " " + key;
+    text += ": " + key;
   }
   text += fmt::format("; names '{}' and '{}'", person_name(newcomer), flag.other_name);
   return text;
