@@ -253,8 +253,10 @@ public:
   FileIndex& operator=(const FileIndex&) = delete;
 
   // Every lead added earlier that `keys` relate to, by the rules above, merges first (strongest
-  // rule first), then flags in the order found.
-  std::vector<Candidate> find(const MatchKeys& keys, const NameFrequency& frequency) const;
+  // rule first), then flags in the order found. `by_name` false: only the leads that share an
+  // e-mail or a phone (no scan of the company's leads by name; the merges are the same).
+  std::vector<Candidate> find(const MatchKeys& keys, const NameFrequency& frequency,
+                              bool by_name = true) const;
   // Whether `find` would give a merge (a cheaper question).
   bool merges(const MatchKeys& keys, const NameFrequency& frequency) const;
   // Registers a new lead; its keys that another lead holds already keep pointing there.

@@ -288,7 +288,8 @@ FileIndex::FileIndex(FileIndex&&) noexcept = default;
 FileIndex& FileIndex::operator=(FileIndex&&) noexcept = default;
 
 std::vector<FileIndex::Candidate> FileIndex::find(const MatchKeys& keys,
-                                                  const NameFrequency& frequency) const {
+                                                  const NameFrequency& frequency,
+                                                  bool by_name) const {
   const auto& t = *tables_;
   MatchKeys clipped; // names as the index keeps them
   clipped.first = std::string(clip(keys.first));
@@ -319,7 +320,7 @@ std::vector<FileIndex::Candidate> FileIndex::find(const MatchKeys& keys,
   }
   NameContext names;
   names.common = frequency.common(keys.name_hash());
-  if (keys.domain != 0 && !keys.last.empty()) {
+  if (by_name && keys.domain != 0 && !keys.last.empty()) {
     std::size_t same_exact_name = 0;
     std::size_t named = 0; // leads at the domain whose names agree, considered so far
     const auto head = t.domain_heads.find(keys.domain);

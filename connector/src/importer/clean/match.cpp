@@ -156,10 +156,17 @@ std::string_view to_string(LinkRule rule) {
 
 std::span<const LinkRule> review_order() {
   static constexpr std::array order{
-      LinkRule::bridge,          LinkRule::shared_phone,          LinkRule::exact_name_at_domain,
-      LinkRule::email_names_differ, LinkRule::mobile_unconfirmed, LinkRule::mobile_names_differ,
-      LinkRule::same_name_at_domain, LinkRule::similar_name_at_domain, LinkRule::shared_role_email,
-      LinkRule::common_name_at_domain, LinkRule::identifier_cap,
+      LinkRule::bridge,
+      LinkRule::shared_phone,
+      LinkRule::exact_name_at_domain,
+      LinkRule::email_names_differ,
+      LinkRule::mobile_unconfirmed,
+      LinkRule::mobile_names_differ,
+      LinkRule::same_name_at_domain,
+      LinkRule::similar_name_at_domain,
+      LinkRule::shared_role_email,
+      LinkRule::common_name_at_domain,
+      LinkRule::identifier_cap,
   };
   return order;
 }

@@ -137,7 +137,7 @@ Status LeadWriter::look_up(std::span<const RowOutcome> rows) {
     if (!row.accepted) {
       continue;
     }
-    if (const auto found = index_.find(row.keys, names_);
+    if (const auto found = index_.find(row.keys, names_, /*by_name=*/false);
         !found.empty() && found.front().link.rule <= LinkRule::mobile) {
       continue;
     }
