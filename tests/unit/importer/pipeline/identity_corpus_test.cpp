@@ -199,6 +199,27 @@ TEST_F(IdentityCorpusTest, AMergeKeepsEveryEmailAndPhoneTheLeadEverReceived) {
   EXPECT_EQ(ivan.merge_count, 4);
 }
 
+// After a lead reached the cap, a row that adds no identifier still merges into it, in a later
+// batch too (the lead's copy kept for the cluster must not be a stale version).
+TEST_F(IdentityCorpusTest, ALeadAtTheCapStillTakesARowThatAddsNoIdentifier) {
+  std::string text = header;
+  for (int i = 0; i < 14; ++i) {
+    text += "Spam,Sender,same@padded.example,,,+1 646 500 00" + std::to_string(10 + i) +
+            ",Padded,padded.example,USA\n";
+  }
+  for (const char* title : {"CEO", "CFO", "CTO"}) {
+    text += std::string("Spam,Sender,same@padded.example,,,+1 646 500 0010,Padded ") + title +
+            ",padded.example,USA\n";
+  }
+  const auto report = import("capped.csv", text); // 6 rows per batch: the rows span three batches
+  EXPECT_EQ(report.counts.suspicious_clusters, 4);
+  EXPECT_EQ(report.counts.merged_in_file, 9 + 3);
+  const auto lead = store_->find_by_phone("+16465000010").value();
+  ASSERT_EQ(lead.size(), 1U);
+  EXPECT_EQ(lead[0].company.name, "Padded CTO");
+  EXPECT_EQ(lead[0].person.phones.size(), model::max_identifiers_per_lead);
+}
+
 // One e-mail on 100,000 rows, each with another phone: a broken or padded list. The lead stops
 // growing at the identifier cap, and every row after it is a lead of its own flagged as a
 // suspicious cluster, so the work per row stays constant (import time linear in rows).

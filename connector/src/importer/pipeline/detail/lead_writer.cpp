@@ -381,6 +381,8 @@ Status LeadWriter::commit(const std::optional<store::CheckpointValue>& checkpoin
   staged_by_id_.clear();
   auto pairs = std::move(staged_pairs_);
   staged_pairs_.clear();
+  // The commit gives the leads it writes new versions: a copy kept from before would be stale.
+  capped_.clear();
   LEADSYNC_TRY(const auto written,
                stores_.target.write_batch(std::move(writes), checkpoint, pairs));
   (void)written;
