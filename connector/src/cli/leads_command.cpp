@@ -224,7 +224,8 @@ int run_show(Context& context, const ShowOptions& options) {
   if (l.identity.updated_at) {
     print_line(out, "updated      ", format_time_local(*l.identity.updated_at));
   }
-  auto pairs = store.value()->find_duplicate_pairs({.lead_id = l.identity.id, .limit = 20});
+  auto pairs = store.value()->find_duplicate_pairs(
+      {.status = store::DuplicateStatus::open, .rule = {}, .lead_id = l.identity.id, .limit = 20});
   if (pairs.ok()) {
     for (const auto& pair : *pairs) {
       const auto& other = pair.lead_a == l.identity.id ? pair.lead_b : pair.lead_a;
@@ -280,7 +281,7 @@ int run_duplicates(Context& context, const DuplicatesOptions& options) {
         break;
       }
       auto found = store.value()->find_duplicate_pairs(
-          {.status = status, .rule = rule, .limit = options.limit - pairs.size()});
+          {.status = status, .rule = rule, .lead_id = {}, .limit = options.limit - pairs.size()});
       if (!found.ok()) {
         return context.report(found.error());
       }

@@ -1,4 +1,5 @@
 #include "leadsync/core/process.hpp"
+#include "support/reaped_pid.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -6,6 +7,8 @@
 
 namespace leadsync {
 namespace {
+
+using leadsync::testing::reaped_pid;
 
 TEST(ProcessName, IsHostColonPidWithLocalhostForAnUnnamedHost) {
   EXPECT_EQ(process_name("crm-host", 42), "crm-host:42");
@@ -30,17 +33,6 @@ TEST(ParseProcessName, TakesAProcessNameApartAndRefusesOtherText) {
   EXPECT_FALSE(parse_process_name(":42").has_value());
   EXPECT_FALSE(parse_process_name("crm-host:0").has_value());
   EXPECT_FALSE(parse_process_name("crm-host:42x").has_value());
-}
-
-// A pid that has just been reaped: no process has it (pids are reused only after wrapping).
-long reaped_pid() {
-  const pid_t child = ::fork();
-  if (child == 0) {
-    ::_exit(0);
-  }
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  return child;
 }
 
 TEST(ProcessExists, IsTrueForThisProcessAndFalseForOneThatEnded) {

@@ -1205,16 +1205,32 @@ TEST_P(StoreContract, PairsAreFoundByRuleAndByLead) {
                                {pair(0, 1, "similar_name_at_domain"), pair(1, 2, "shared_phone"),
                                 pair(0, 2, "similar_name_at_domain")})
                   .ok());
-  const auto similar = store().find_duplicate_pairs({.rule = "similar_name_at_domain"}).value();
+  const auto similar = store()
+                           .find_duplicate_pairs({.status = DuplicateStatus::open,
+                                                  .rule = "similar_name_at_domain",
+                                                  .lead_id = {},
+                                                  .limit = 100})
+                           .value();
   ASSERT_EQ(similar.size(), 2U);
   EXPECT_EQ(similar[0].lead_b, leads[1].identity.id);
   EXPECT_EQ(similar[1].lead_b, leads[2].identity.id);
-  const auto of_the_last = store().find_duplicate_pairs({.lead_id = leads[2].identity.id}).value();
+  const auto of_the_last = store()
+                               .find_duplicate_pairs({.status = DuplicateStatus::open,
+                                                      .rule = {},
+                                                      .lead_id = leads[2].identity.id,
+                                                      .limit = 100})
+                               .value();
   ASSERT_EQ(of_the_last.size(), 2U) << "as lead_a or lead_b";
   EXPECT_EQ(of_the_last[0].rule, "shared_phone");
-  EXPECT_EQ(store().find_duplicate_pairs({.limit = 1}).value().size(), 1U);
+  EXPECT_EQ(store()
+                .find_duplicate_pairs(
+                    {.status = DuplicateStatus::open, .rule = {}, .lead_id = {}, .limit = 1})
+                .value()
+                .size(),
+            1U);
   EXPECT_TRUE(store()
-                  .find_duplicate_pairs({.status = DuplicateStatus::merged})
+                  .find_duplicate_pairs(
+                      {.status = DuplicateStatus::merged, .rule = {}, .lead_id = {}, .limit = 100})
                   .value()
                   .empty());
 }

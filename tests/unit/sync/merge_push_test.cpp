@@ -1,9 +1,7 @@
 // Push of a hand merge (`leadsync leads merge A B`): the tombstone B with merged_into = A and its
 // merge outbox entry become Dataverse's Merge action, never an upsert or a delete of B.
 
-#include "fake_crm.hpp"
-#include "leadsync/store/open.hpp"
-#include "leadsync/sync/push.hpp"
+#include "push_fixture.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -17,30 +15,8 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
 
-class MergePushTest : public ::testing::Test {
+class MergePushTest : public testing::PushFixture {
 protected:
-  void SetUp() override {
-    auto opened = store::open_store("sqlite::memory:", ".", clock_);
-    ASSERT_TRUE(opened.ok()) << opened.error().describe();
-    store_ = std::move(opened).value();
-    auto loaded =
-        mapping::load_lead_mapping(LEADSYNC_SOURCE_DIR "/mappings/lead.toml", "leadsync_");
-    ASSERT_TRUE(loaded.ok()) << loaded.error().describe();
-    mapping_ = std::move(loaded).value();
-  }
-
-  model::Lead create(const std::string& last_name) {
-    model::Lead lead;
-    lead.person.first_name = "Ada";
-    lead.person.last_name = last_name;
-    lead.person.emails = {last_name + "@example.com"};
-    lead.company.name = "Analytical Engines Ltd";
-    lead.origin.channel = model::Channel::web;
-    auto created = store_->create_lead(lead);
-    EXPECT_TRUE(created.ok()) << created.error().describe();
-    return created.value();
-  }
-
   // Pushes the lead and records the CRM id the fake gave it, as the next pull would.
   model::Lead in_crm(const std::string& last_name) {
     auto lead = create(last_name);
@@ -67,22 +43,9 @@ protected:
     ASSERT_TRUE(written.ok()) << written.error().describe();
   }
 
-  PushReport push(PushSettings settings = {}) {
-    Pusher pusher(*store_, crm_, mapping_, crm_, clock_, std::move(settings));
-    auto report = pusher.run();
-    EXPECT_TRUE(report.ok()) << report.error().describe();
-    return report.value_or(PushReport{});
-  }
-
-  std::int64_t pending() { return store_->stats().value().outbox_pending; }
   std::string crm_id(const model::Lead& lead) {
     return crm_.rows[lead.identity.id]["leadid"].get<std::string>();
   }
-
-  ManualClock clock_;
-  std::unique_ptr<store::Store> store_;
-  mapping::LeadMapping mapping_;
-  testing::FakeCrm crm_;
 };
 
 TEST_F(MergePushTest, MergeOfTwoLeadsInTheCrmIsSentAsTheMergeActionAfterTheTargetsUpsert) {

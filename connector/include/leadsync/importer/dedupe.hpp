@@ -151,7 +151,6 @@ struct LeadSummary {
   std::string_view first;
   std::string_view last;
   std::uint64_t domain = 0;
-  std::uint64_t corporate_host = 0; // see MatchKeys::corporate_host
   bool personal_email = false;
   bool mobile = false;
 };
@@ -257,8 +256,6 @@ public:
   // e-mail or a phone (no scan of the company's leads by name; the merges are the same).
   std::vector<Candidate> find(const MatchKeys& keys, const NameFrequency& frequency,
                               bool by_name = true) const;
-  // Whether `find` would give a merge (a cheaper question).
-  bool merges(const MatchKeys& keys, const NameFrequency& frequency) const;
   // Registers a new lead; its keys that another lead holds already keep pointing there.
   Ref add(const Uuid& lead_id, const MatchKeys& keys);
   // After merging into `ref`: registers the keys the lead gained; names are taken when it had none.

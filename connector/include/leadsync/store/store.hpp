@@ -234,7 +234,7 @@ public:
   virtual Result<std::vector<DuplicatePair>> find_duplicate_pairs(const DuplicateQuery& query) = 0;
   Result<std::vector<DuplicatePair>> list_duplicate_pairs(DuplicateStatus status,
                                                           std::size_t limit) {
-    return find_duplicate_pairs({.status = status, .limit = limit});
+    return find_duplicate_pairs({.status = status, .rule = {}, .lead_id = {}, .limit = limit});
   }
   // The pair of these two leads (either order); not_found when none was recorded.
   virtual Result<DuplicatePair> get_duplicate_pair(const std::string& lead_a,

@@ -196,7 +196,6 @@ struct FileIndex::Tables {
     summary.first = first(ref);
     summary.last = last(ref);
     summary.domain = domain;
-    summary.corporate_host = lead.corporate_host; // compared by its low 32 bits (see shared())
     summary.personal_email = lead.personal_email;
     summary.mobile = lead.mobile;
     return summary;
@@ -237,7 +236,7 @@ struct FileIndex::Tables {
     lead.personal_email = lead.personal_email || summary.personal_email;
     lead.mobile = lead.mobile || summary.mobile;
     if (lead.corporate_host == 0) {
-      lead.corporate_host = static_cast<std::uint32_t>(summary.corporate_host);
+      lead.corporate_host = static_cast<std::uint32_t>(keys.corporate_host());
     }
   }
 
@@ -359,11 +358,6 @@ std::vector<FileIndex::Candidate> FileIndex::find(const MatchKeys& keys,
            (!importer::merges(b.link.rule) || a.link.rule < b.link.rule);
   });
   return found;
-}
-
-bool FileIndex::merges(const MatchKeys& keys, const NameFrequency& frequency) const {
-  const auto found = find(keys, frequency);
-  return !found.empty() && importer::merges(found.front().link.rule);
 }
 
 FileIndex::Ref FileIndex::add(const Uuid& lead_id, const MatchKeys& keys) {

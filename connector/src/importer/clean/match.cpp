@@ -272,7 +272,6 @@ LeadSummary summary_of(const MatchKeys& keys) {
   summary.first = keys.first;
   summary.last = keys.last;
   summary.domain = keys.domain;
-  summary.corporate_host = keys.corporate_host();
   summary.personal_email = any(keys.emails, [](const auto& email) { return email.personal(); });
   summary.mobile = any(keys.phones, [](const auto& phone) { return phone.mobile; });
   return summary;

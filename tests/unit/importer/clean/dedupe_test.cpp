@@ -364,7 +364,7 @@ TEST(FileIndex, TwoLeadsWithTheSameNameAtTheCompanyAreFlaggedNeverMerged) {
   ASSERT_EQ(found.size(), 2U);
   EXPECT_EQ(found[0].link.rule, LinkRule::same_name_at_domain);
   EXPECT_EQ(found[1].link.rule, LinkRule::same_name_at_domain);
-  EXPECT_FALSE(index.merges(match_keys(person("John", "Smith", "acme.com")), frequency));
+  EXPECT_FALSE(merges(found[0].link.rule));
 }
 
 TEST(FileIndex, StaysWithinTheMemoryBudgetPerLead) {

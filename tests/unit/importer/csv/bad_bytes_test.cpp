@@ -5,6 +5,7 @@
 
 #include "leadsync/importer/csv_reader.hpp"
 #include "unit/importer/csv/csv_test_support.hpp"
+#include "unit/importer/csv/read_all.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -16,6 +17,7 @@ namespace leadsync::importer {
 namespace {
 
 using testing::encode;
+using testing::read_all;
 using ::testing::HasSubstr;
 using testing::TempDir;
 using Fields = std::vector<std::string>;
@@ -78,21 +80,6 @@ int first_row_after_the_sample() {
     ++row;
   }
   return row;
-}
-
-std::vector<CsvRecord> read_all(CsvReader& reader) {
-  std::vector<CsvRecord> records;
-  while (true) {
-    auto record = reader.next();
-    if (!record.ok()) {
-      ADD_FAILURE() << record.error().describe();
-      return records;
-    }
-    if (!record->has_value()) {
-      return records;
-    }
-    records.push_back(std::move(**record));
-  }
 }
 
 std::string offset_text(std::uint64_t offset) {

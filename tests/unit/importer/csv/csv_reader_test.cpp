@@ -1,5 +1,6 @@
 #include "leadsync/importer/csv_reader.hpp"
 #include "unit/importer/csv/csv_test_support.hpp"
+#include "unit/importer/csv/read_all.hpp"
 
 #include <algorithm>
 #include <fstream>
@@ -11,24 +12,10 @@ namespace {
 
 using ::testing::ElementsAre;
 using testing::encode;
+using testing::read_all;
 using ::testing::HasSubstr;
 using testing::TempDir;
 using Fields = std::vector<std::string>;
-
-std::vector<CsvRecord> read_all(CsvReader& reader) {
-  std::vector<CsvRecord> records;
-  while (true) {
-    auto record = reader.next();
-    if (!record.ok()) {
-      ADD_FAILURE() << record.error().describe();
-      return records;
-    }
-    if (!record->has_value()) {
-      return records;
-    }
-    records.push_back(std::move(**record));
-  }
-}
 
 class CsvReaderTest : public ::testing::Test {
 protected:

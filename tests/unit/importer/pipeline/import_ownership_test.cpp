@@ -7,6 +7,7 @@
 #include "leadsync/importer/csv_import.hpp"
 #include "leadsync/store/sqlite_store.hpp"
 #include "recording_store.hpp"
+#include "support/reaped_pid.hpp"
 #include "unit/importer/csv/csv_test_support.hpp"
 
 #include <gtest/gtest.h>
@@ -15,6 +16,8 @@
 
 namespace leadsync::importer {
 namespace {
+
+using leadsync::testing::reaped_pid;
 
 using testing::RecordingStore;
 using testing::TempDir;
@@ -35,17 +38,6 @@ std::string list_of(int count) {
     text += good_row(i);
   }
   return text;
-}
-
-// A pid no process has: a child that has ended and been reaped.
-long reaped_pid() {
-  const pid_t child = ::fork();
-  if (child == 0) {
-    ::_exit(0);
-  }
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  return child;
 }
 
 bool contains(const std::string& text, const std::string& part) {
