@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The main job on the embedded default, end to end: builds leadsync if needed, starts the Dataverse emulator
-# on loopback, writes a fresh config in ./leadsync-demo pointing at it (and a SQLite state file), loads the
-# bundled sample leads (three lists: the third goes partly to the review queue of possible duplicates), pushes
-# them to the CRM, pulls the CRM's changes back, shows what landed, merges two leads by hand and pushes the
-# Merge. Safe to run again: it starts from a clean folder each time, and stops the emulator on exit.
+# and the enrichment-feeds emulator on loopback, writes a fresh config in ./leadsync-demo pointing at them (and a
+# SQLite state file), loads the bundled sample leads (three lists: the third goes partly to the review queue of
+# possible duplicates), enriches them from an aggregator's feed files and People Data Labs' API (emulated), pushes
+# them to the CRM, pulls the CRM's changes back, shows what landed, merges two leads by hand and pushes the Merge.
+# Safe to run again: it starts from a clean folder each time, and stops the emulators on exit.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 leadsync_build_quietly
@@ -17,6 +18,8 @@ sample_list_2="$LEADSYNC_ROOT/tests/data/sample-list-2.csv"
 sample_list_3="$LEADSYNC_ROOT/tests/data/sample-list-3.csv"
 
 emulator="$LEADSYNC_BUILD_DIR/tests/emulator/dataverse/dataverse-emulator"
+feeds_emulator="$LEADSYNC_BUILD_DIR/tests/emulator/feeds/feeds-emulator"
+sample_feeds="$LEADSYNC_ROOT/tests/data/feeds"
 decided="$LEADSYNC_ROOT/tests/data/demo-decided-leads.jsonl"
 
 step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "${*:2}"; "${@:2}"; }
@@ -35,10 +38,19 @@ port_file="$demo_dir/emulator.port"
 "$emulator" --port-file "$port_file" --static-token demo-token --profile dataverse --window-s 30 --quiet \
   >"$demo_dir/emulator.log" 2>&1 &
 emulator_pid=$!
-trap 'kill "$emulator_pid" 2>/dev/null; wait "$emulator_pid" 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do [ -s "$port_file" ] && break; sleep 0.1; done
+# The enrichment providers' emulator (People Data Labs, Clearbit, a GitHub-shaped API), its key from the
+# environment as leadsync's is.
+export LEADSYNC_PDL_API_KEY=demo-pdl-key-0123456789abcdef0123456789abcdef0123456789abcdef0123
+feeds_port_file="$demo_dir/feeds.port"
+"$feeds_emulator" --port-file "$feeds_port_file" --api-key-env LEADSYNC_PDL_API_KEY --rate-per-min 600 \
+  --quiet >"$demo_dir/feeds-emulator.log" 2>&1 &
+feeds_pid=$!
+trap 'kill "$emulator_pid" "$feeds_pid" 2>/dev/null; wait "$emulator_pid" "$feeds_pid" 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do [ -s "$port_file" ] && [ -s "$feeds_port_file" ] && break; sleep 0.1; done
 [ -s "$port_file" ] || { echo "the emulator did not start; see $demo_dir/emulator.log" >&2; exit 1; }
+[ -s "$feeds_port_file" ] || { echo "the feeds emulator did not start; see $demo_dir/feeds-emulator.log" >&2; exit 1; }
 crm_url="http://127.0.0.1:$(cat "$port_file")"
+feeds_url="http://127.0.0.1:$(cat "$feeds_port_file")"
 export LEADSYNC_CRM_TOKEN=demo-token
 api() { curl -fsS -H "Authorization: Bearer demo-token" -H "Accept: application/json" "${@:2}" "$crm_url/api/data/v9.2/$1"; }
 
@@ -46,6 +58,10 @@ step "1. Write a configuration" "$leadsync" init "$demo_dir"
 # Point it at the emulator just started, signing in with the static token from LEADSYNC_CRM_TOKEN.
 sed -i -e "s|^url = \"http://127.0.0.1:8765\"|url = \"$crm_url\"|" "$config"
 grep -q "$crm_url" "$config" || { echo "could not set crm.url in $config" >&2; exit 1; }
+# Enrichment: the pdl provider at the feeds emulator, and an aggregator's files in the feed folder.
+sed -i -e "s|^url = \"http://127.0.0.1:8766\"|url = \"$feeds_url\"|" "$config"
+grep -q "$feeds_url" "$config" || { echo "could not set the pdl provider's url in $config" >&2; exit 1; }
+cp "$sample_feeds"/* "$demo_dir/feeds/"
 step "2. Check it" "$leadsync" -c "$config" check
 # Exit status 1 means "finished, some rows rejected": each sample list has bad rows on purpose.
 step_allow_rejects "3. Import a purchased list (Cyrillic, Arabic and accented names, dirty phones, a duplicate, bad rows)" \
@@ -69,6 +85,16 @@ step "3e. Record that Jon and John Smith are two people: never suggested again" 
   "$leadsync" -c "$config" leads not-duplicate $jon_pair
 step_allow_rejects "3f. Import a lead the rules already decided to qualify (JSON Lines)" \
   "$leadsync" -c "$config" import "$decided"
+step_allow_rejects "3g. Enrich the new leads: the feed files first (free), then People Data Labs (pays only on a match)" \
+  "$leadsync" -c "$config" enrich --no-progress
+anna=$("$leadsync" -c "$config" leads list --json |
+  jq -r '[.leads[] | select((.person.emails // [])[0] == "anna.ivanova@gmail.com")][0].identity.id')
+step "3h. Where each enriched value came from (provider, its confidence and ours, when)" \
+  "$leadsync" -c "$config" leads show "$anna"
+step "3i. Enrich every lead again: answers are cached, misses too, so nothing is paid twice" bash -c \
+  "'$leadsync' -c '$config' enrich --all --json | jq -c '{leads, lookups, cache_hits, credits_spent, fields_filled}'"
+printf 'What the feeds emulator billed (credits per endpoint):\n'
+curl -fsS "$feeds_url/_emulator/stats" | jq -c '.'
 step "4. The leads in the store" "$leadsync" -c "$config" leads list
 step "5. What a push would send (first request)" bash -c \
   "'$leadsync' -c '$config' push --dry-run --limit 2 | cut -c1-400"
@@ -80,11 +106,12 @@ printf '\n\033[1m== 8. What landed in the CRM\033[0m\n'
 curl -fsS "$crm_url/_emulator/stats" |
   jq -r '.rows | "leads \(.leads // 0), accounts \(.accounts // 0), contacts \(.contacts // 0), opportunities \(.opportunities // 0)"'
 opportunities=$(curl -fsS "$crm_url/_emulator/stats" | jq '.rows.opportunities // 0')
-printf 'A few leads as Dynamics shows them (GET leads?$select=fullname,companyname,emailaddress1,leadsourcecode,statecode):\n'
-api 'leads?$select=fullname,companyname,emailaddress1,leadsourcecode,statecode&$top=5' -H 'Prefer: odata.include-annotations="OData.Community.Display.V1.FormattedValue"' |
-  jq -r '.value[] | [.fullname, .companyname, .emailaddress1,
+printf 'A few leads as Dynamics shows them (GET leads?$select=fullname,companyname,emailaddress1,jobtitle,leadsourcecode,statecode,leadsync_enrichmentsource):\n'
+api 'leads?$select=fullname,companyname,emailaddress1,jobtitle,leadsourcecode,statecode,leadsync_enrichmentsource&$top=5' -H 'Prefer: odata.include-annotations="OData.Community.Display.V1.FormattedValue"' |
+  jq -r '.value[] | [.fullname, .companyname, .emailaddress1, (.jobtitle // "-"),
                      (.["leadsourcecode@OData.Community.Display.V1.FormattedValue"] // .leadsourcecode | tostring),
-                     (.["statecode@OData.Community.Display.V1.FormattedValue"] // .statecode | tostring)] | @tsv'
+                     (.["statecode@OData.Community.Display.V1.FormattedValue"] // .statecode | tostring),
+                     (.leadsync_enrichmentsource // "-")] | @tsv'
 # Sergey and Sergei Ivanov of Baltika: a person decides they are one, after both reached the CRM.
 sergei_pair=$("$leadsync" -c "$config" leads duplicates --json |
   jq -r '[.pairs[] | select(.evidence | test("Sergei Ivanov"))][0] | "\(.lead_a) \(.lead_b)"')

@@ -16,5 +16,6 @@ void add_push_command(CLI::App& app, Context& context, int& exit_code);
 void add_pull_command(CLI::App& app, Context& context, int& exit_code);
 void add_sync_command(CLI::App& app, Context& context, int& exit_code);
 void add_dlq_command(CLI::App& app, Context& context, int& exit_code);
+void add_enrich_command(CLI::App& app, Context& context, int& exit_code);
 
 } // namespace leadsync::cli

@@ -93,9 +93,20 @@ int run_init(Context& context, const InitOptions& options) {
   if (!write_mappings(context, file.parent_path(), options.force)) {
     return exit_usage;
   }
+  // The folder the "feeds" file_feed provider reads: drop aggregator files (JSON Lines, CSV) here.
+  const fs::path feeds = file.parent_path() / "feeds";
+  fs::create_directories(feeds, ec);
+  if (ec) {
+    context.err() << "error: cannot create folder " << feeds.string() << ": " << ec.message()
+                  << "\n";
+    return exit_usage;
+  }
   context.out()
       << "It points at a local Dataverse emulator (http://127.0.0.1:8765) and keeps state in "
          "a SQLite file next to it.\n"
+      << "Enrichment asks a local feeds emulator (http://127.0.0.1:8766, key in "
+         "$LEADSYNC_PDL_API_KEY) and the feed files dropped into "
+      << feeds.string() << ".\n"
       << "Next:\n"
       << "  leadsync -c " << file.string() << " check\n"
       << "  leadsync -c " << file.string() << " import leads.jsonl\n";

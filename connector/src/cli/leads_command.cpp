@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 namespace leadsync::cli {
@@ -187,8 +188,26 @@ int run_show(Context& context, const ShowOptions& options) {
   print_line(out, "crm leadid   ", l.identity.crm_id);
   print_line(out, "version      ", std::to_string(l.identity.version));
   print_line(out, "job title    ", l.person.job_title);
+  print_line(out, "seniority    ", l.person.seniority);
   print_line(out, "company      ", l.company.name);
   print_line(out, "domain       ", l.company.domain);
+  print_line(out, "website      ", l.company.website);
+  print_line(out, "industry     ", l.company.industry);
+  if (l.company.employee_count) {
+    print_line(out, "employees    ", std::to_string(*l.company.employee_count));
+  }
+  if (l.company.annual_revenue) {
+    print_line(out, "revenue      ", fmt::format("{:.0f}", *l.company.annual_revenue));
+  }
+  print_line(out, "city         ", l.company.address.city);
+  print_line(out, "country      ", l.company.address.country);
+  print_line(out, "linkedin     ", l.social.linkedin_url);
+  print_line(out, "x            ", l.social.x_handle.empty() ? "" : "@" + l.social.x_handle);
+  print_line(out, "github       ", l.social.github_url);
+  print_line(out, "facebook     ", l.social.facebook_url);
+  print_line(out, "bio          ", l.social.bio);
+  print_line(out, "location     ", l.social.location);
+  print_line(out, "blog         ", l.social.blog);
   for (const auto& email : l.person.emails) {
     print_line(out, "e-mail       ", email);
   }
@@ -218,6 +237,17 @@ int run_show(Context& context, const ShowOptions& options) {
     print_line(out, "  merged     ",
                merge.source + " by rule " + merge.rule +
                    (merge.merged_at ? " at " + format_time_local(*merge.merged_at) : ""));
+  }
+  if (l.enriched_at) {
+    print_line(out, "enriched     ", format_time_local(*l.enriched_at));
+  }
+  // Where each enriched value came from: provider, its own confidence, ours (0-1), fetch time.
+  for (const auto& field : l.enrichment) {
+    print_line(out, "  provenance ",
+               fmt::format("{} from {} (provider confidence {:g}, normalized {:.2f}{})",
+                           field.field, field.provider, field.raw_confidence, field.confidence,
+                           field.fetched_at ? ", fetched " + format_time_local(*field.fetched_at)
+                                            : std::string()));
   }
   print_line(out, "stage        ", std::string(model::to_string(l.qualification.stage)));
   print_line(out, "score        ", score_text(l.qualification.scores.total));

@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
   add_pull_command(app, context, exit_code);
   add_sync_command(app, context, exit_code);
   add_dlq_command(app, context, exit_code);
+  add_enrich_command(app, context, exit_code);
 
   try {
     // Warnings before the config is read (e.g. a bad config) still go to stderr in the default

@@ -27,7 +27,8 @@ struct AutoOrInteger {
   int* value;
 };
 
-using Target = std::variant<std::string*, int*, bool*, std::vector<std::string>*, AutoOrInteger>;
+using Target = std::variant<std::string*, int*, bool*, std::vector<std::string>*, AutoOrInteger,
+                            double*, std::int64_t*>;
 
 struct Field {
   std::string_view name;
@@ -35,15 +36,18 @@ struct Field {
 };
 
 struct Section {
-  std::string_view path; // dotted, e.g. "crm.auth"
+  std::string path; // dotted, e.g. "crm.auth"; "enrich.provider[0]" for one [[enrich.provider]]
   std::vector<Field> fields;
   std::vector<std::string_view> subsections;
 };
 
 // The file's schema, bound to the fields of `config` it fills. Keys map 1:1 to struct members.
+// [enrich.merge] (a free-form field -> policy table) and [[enrich.provider]] (an array of tables,
+// each bound by bind_provider()) are read by Reader itself.
 std::vector<Section> bind_schema(Config& config) {
   auto& crm = config.crm;
   auto& auth = crm.auth;
+  auto& enrich = config.enrich;
   return {
       {"crm",
        {{"url", &crm.url},
@@ -81,6 +85,15 @@ std::vector<Section> bind_schema(Config& config) {
        {{"lead", &config.mapping.lead}, {"import_columns", &config.mapping.import_columns}},
        {}},
       {"qualify", {{"rules", &config.qualify.rules}}, {}},
+      {"enrich",
+       {{"wanted_fields", &enrich.wanted_fields},
+        {"min_confidence", &enrich.min_confidence},
+        {"pay_on_match_first", &enrich.pay_on_match_first},
+        {"consent_blocking_flags", &enrich.consent_blocking_flags},
+        {"require_lawful_basis", &enrich.require_lawful_basis},
+        {"blocked_regions", &enrich.blocked_regions},
+        {"pending_retry_s", &enrich.pending_retry_s}},
+       {"merge", "provider"}},
       {"schedule",
        {{"pull", &config.schedule.pull},
         {"push", &config.schedule.push},
@@ -97,6 +110,41 @@ std::vector<Section> bind_schema(Config& config) {
         {"redact_pii", &config.log.redact_pii}},
        {}},
   };
+}
+
+constexpr std::string_view provider_heading = "[[enrich.provider]]";
+
+// The keys of one [[enrich.provider]] table, bound to `provider`.
+Section bind_provider(std::string path, EnrichProviderOptions& provider) {
+  return {std::move(path),
+          {{"name", &provider.name},
+           {"kind", &provider.kind},
+           {"url", &provider.url},
+           {"api_key_file", &provider.api_key.file},
+           {"api_key_env", &provider.api_key.env},
+           {"rate_limit_per_min", &provider.rate_limit_per_min},
+           {"daily_quota", &provider.daily_quota},
+           {"monthly_quota", &provider.monthly_quota},
+           {"charges", &provider.charges},
+           {"credit_budget_per_run", &provider.credit_budget_per_run},
+           {"credit_budget_per_day", &provider.credit_budget_per_day},
+           {"cache_ttl_days", &provider.cache_ttl_days},
+           {"min_confidence", &provider.min_confidence},
+           {"groups", &provider.groups},
+           {"timeout_s", &provider.timeout_s},
+           {"batch_size", &provider.batch_size},
+           {"folder", &provider.folder},
+           {"spec", &provider.spec}},
+          {}};
+}
+
+bool is_provider_section(const Section& section) {
+  return section.path.starts_with("enrich.provider[");
+}
+
+// "[crm.auth]", or "[[enrich.provider]]" for one provider table.
+std::string heading_of(const Section& section) {
+  return is_provider_section(section) ? std::string(provider_heading) : "[" + section.path + "]";
 }
 
 std::string_view type_name(toml::node_type type) {
@@ -155,6 +203,11 @@ bool is_literal_secret_key(std::string_view key) {
   return std::find(std::begin(secret_keys), std::end(secret_keys), lower) != std::end(secret_keys);
 }
 
+// In a provider table a bare `key` is the API key too.
+bool is_literal_secret_key(const Section& section, std::string_view key) {
+  return is_literal_secret_key(key) || (is_provider_section(section) && to_lower(key) == "key");
+}
+
 constexpr std::string_view pgpass_advice =
     "Put the PostgreSQL password in ~/.pgpass of the user leadsync runs as (a line "
     "HOST:PORT:DB:USER:PASSWORD, chmod 600) or in a file named by the PGPASSFILE environment "
@@ -170,10 +223,36 @@ std::string move_to_file_or_env(std::string_view ref, std::string_view file, std
          " = \"" + std::string(env) + "\".";
 }
 
+// The example file and variable a provider's API key is moved to: /etc/leadsync/pdl_api_key and
+// LEADSYNC_PDL_API_KEY for the provider named "pdl".
+std::string provider_key_message(std::string_view section, std::string_view provider_name) {
+  const bool usable =
+      !provider_name.empty() && std::all_of(provider_name.begin(), provider_name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+      });
+  std::string file_stem(usable ? provider_name : "provider");
+  std::replace(file_stem.begin(), file_stem.end(), '-', '_');
+  std::string env = "LEADSYNC_" + file_stem + "_API_KEY";
+  std::transform(env.begin(), env.end(), env.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return move_to_file_or_env(std::string(section) + ".api_key",
+                             "/etc/leadsync/" + file_stem + "_api_key", env);
+}
+
 // How to move a secret written at `section`.`key` to where leadsync reads it. Never includes the
-// value.
-std::string literal_secret_message(std::string_view section, std::string_view key) {
+// value. `provider_name` is the name of the [[enrich.provider]] table `section` is, if any.
+std::string literal_secret_message(std::string_view section, std::string_view key,
+                                   std::string_view provider_name = "") {
   const std::string lower = to_lower(key);
+  if (section.starts_with("enrich.provider[")) {
+    return provider_key_message(section, provider_name);
+  }
+  if (section == "enrich") {
+    return "a secret may not be written in the config file. A provider's API key goes in a file "
+           "only leadsync can read (chmod 600) or in an environment variable, named by "
+           "api_key_file "
+           "or api_key_env in that provider's [[enrich.provider]] table.";
+  }
   if (section == "crm.auth" &&
       (lower == "client_secret" || lower == "secret" || lower == "password")) {
     return move_to_file_or_env("crm.auth.client_secret", "/etc/leadsync/client_secret",
@@ -193,7 +272,8 @@ std::string literal_secret_message(std::string_view section, std::string_view ke
   return "a secret may not be written in the config file. Remove it: leadsync reads secrets only "
          "from files or environment variables (crm.auth.client_secret_file / "
          "crm.auth.client_secret_env, crm.auth.token_file / crm.auth.token_env, "
-         "server.webhook_key_env; ~/.pgpass for PostgreSQL).";
+         "server.webhook_key_env, api_key_file / api_key_env in [[enrich.provider]]; ~/.pgpass for "
+         "PostgreSQL).";
 }
 
 // postgresql://user:PASSWORD@host/db, or ?password=... which libpq also accepts.
@@ -245,6 +325,11 @@ public:
         add(key, line, "unknown key '" + key + "' outside any section; " + sections_holding(key));
       }
     }
+    // Region codes are compared upper-case; "de" means "DE". validate() checks their form.
+    for (auto& region : loaded_.config.enrich.blocked_regions) {
+      std::transform(region.begin(), region.end(), region.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    }
   }
 
 private:
@@ -282,27 +367,99 @@ private:
   void read_table(const Section& section, const toml::node& node, int line) {
     const toml::table* table = node.as_table();
     if (table == nullptr) {
-      add(std::string(section.path), line,
-          "expected a table ([" + std::string(section.path) + "]), got " +
+      add(section.path, line,
+          "expected a table (" + heading_of(section) + "), got " +
               std::string(type_name(node.type())));
       return;
     }
+    const std::string provider_name = table->get_as<std::string>("name") != nullptr
+                                          ? table->get_as<std::string>("name")->get()
+                                          : std::string();
     for (const auto& [toml_key, child] : *table) {
       const std::string name(toml_key.str());
-      const std::string key = std::string(section.path) + "." + name;
+      const std::string key = section.path + "." + name;
       const int child_line = line_of(toml_key, child);
       loaded_.key_lines[key] = child_line;
       const auto field = std::find_if(section.fields.begin(), section.fields.end(),
                                       [&](const Field& f) { return f.name == name; });
       if (field != section.fields.end()) {
         assign(key, child_line, child, field->target);
+      } else if (key == "enrich.merge") {
+        read_merge("", child, child_line);
+      } else if (key == "enrich.provider") {
+        read_providers(child, child_line);
       } else if (std::find(section.subsections.begin(), section.subsections.end(), name) !=
                  section.subsections.end()) {
         read_table(*find_section(key), child, child_line);
-      } else if (!child.is_table() && is_literal_secret_key(name)) {
-        add(key, child_line, literal_secret_message(section.path, name));
+      } else if (!child.is_table() && is_literal_secret_key(section, name)) {
+        add(key, child_line, literal_secret_message(section.path, name, provider_name));
       } else {
         add(key, child_line, unknown_key_message(section, name, child.is_table()));
+      }
+    }
+  }
+
+  // [enrich.merge]: field path -> policy. A dotted key (person.email = "never") makes nested
+  // tables in TOML; they are flattened back into the path, so it means the same as the quoted
+  // "person.email" = "never". The policies themselves are checked by validate().
+  // `prefix` is the field path of a nested table with its dot ("person."), "" at the top.
+  void read_merge(const std::string& prefix, const toml::node& node, int line) {
+    const toml::table* table = node.as_table();
+    if (table == nullptr) {
+      add("enrich.merge", line,
+          "expected a table ([enrich.merge]) of field = policy, got " +
+              std::string(type_name(node.type())));
+      return;
+    }
+    for (const auto& [toml_key, child] : *table) {
+      const std::string field = prefix + std::string(toml_key.str());
+      const std::string child_key = "enrich.merge." + field;
+      const int child_line = line_of(toml_key, child);
+      loaded_.key_lines[child_key] = child_line;
+      if (child.is_table()) {
+        read_merge(field + ".", child, child_line);
+      } else if (is_literal_secret_key(field)) {
+        add(child_key, child_line, literal_secret_message("enrich", field));
+      } else if (const auto* policy = child.as_string()) {
+        loaded_.config.enrich.merge[field] = policy->get();
+      } else {
+        wrong_type(child_key, child_line,
+                   "a string (\"fill_empty\", \"overwrite_if_more_confident\" or \"never\")",
+                   child);
+      }
+    }
+  }
+
+  // [[enrich.provider]]: one EnrichProviderOptions per table, in file order, keyed
+  // "enrich.provider[<0-based index>]".
+  void read_providers(const toml::node& node, int line) {
+    const toml::array* array = node.as_array();
+    if (array == nullptr) {
+      add("enrich.provider", line,
+          "expected an array of tables ([[enrich.provider]], with two brackets), got " +
+              std::string(type_name(node.type())));
+      return;
+    }
+    auto& providers = loaded_.config.enrich.providers;
+    providers.clear();
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      const toml::node& element = *array->get(i);
+      const std::string path = "enrich.provider[" + std::to_string(i) + "]";
+      const auto element_line = static_cast<int>(element.source().begin.line);
+      const int table_line = element_line != 0 ? element_line : line;
+      loaded_.key_lines[path] = table_line;
+      if (!element.is_table()) {
+        add(path, table_line,
+            "expected a table ([[enrich.provider]]), got " +
+                std::string(type_name(element.type())));
+        continue;
+      }
+      EnrichProviderOptions& provider = providers.emplace_back();
+      read_table(bind_provider(path, provider), element, table_line);
+      // What a kind charges for when the table does not say: PDL bills a match, Clearbit every
+      // request. Other kinds keep the struct's default.
+      if (!element.as_table()->contains("charges") && provider.kind == "clearbit") {
+        provider.charges = "request";
       }
     }
   }
@@ -316,7 +473,7 @@ private:
     }
     known.insert(is_table ? known.begin() : known.end(), section.subsections.begin(),
                  section.subsections.end());
-    return "unknown key '" + std::string(name) + "' in [" + std::string(section.path) + "]" +
+    return "unknown key '" + std::string(name) + "' in " + heading_of(section) +
            suggestion(name, known, "keys");
   }
 
@@ -349,6 +506,20 @@ private:
       }
     } else if (const auto* list = std::get_if<std::vector<std::string>*>(&target)) {
       assign_string_list(key, line, node, **list);
+    } else if (const auto* real = std::get_if<double*>(&target)) {
+      if (const auto* value = node.as_floating_point()) {
+        **real = value->get();
+      } else if (const auto* whole = node.as_integer()) {
+        **real = static_cast<double>(whole->get());
+      } else {
+        wrong_type(key, line, "a number", node);
+      }
+    } else if (const auto* big = std::get_if<std::int64_t*>(&target)) {
+      if (const auto* value = node.as_integer()) {
+        **big = value->get();
+      } else {
+        wrong_type(key, line, "an integer", node);
+      }
     } else {
       assign_auto_or_integer(key, line, node, *std::get<AutoOrInteger>(target).value);
     }
@@ -392,10 +563,13 @@ private:
     out.clear();
     for (std::size_t i = 0; i < array->size(); ++i) {
       const toml::node& element = *array->get(i);
+      const auto element_line = static_cast<int>(element.source().begin.line);
       if (const auto* value = element.as_string()) {
+        // "key[i]" is the line of the i-th value kept, for validate()'s checks of single values.
+        loaded_.key_lines[key + "[" + std::to_string(out.size()) + "]"] =
+            element_line != 0 ? element_line : line;
         out.push_back(value->get());
       } else {
-        const auto element_line = static_cast<int>(element.source().begin.line);
         add(key, element_line != 0 ? element_line : line,
             "element " + std::to_string(i + 1) + ": expected a string, got " +
                 std::string(type_name(element.type())));

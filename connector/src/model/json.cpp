@@ -255,6 +255,7 @@ template <> struct Fields<Person> {
     visit("middle_name", self.middle_name);
     visit("last_name", self.last_name);
     visit("job_title", self.job_title);
+    visit("seniority", self.seniority);
     visit("emails", self.emails);
     visit("phones", self.phones);
     visit("invalid_emails", self.invalid_emails);
@@ -413,7 +414,9 @@ template <> struct Fields<Lead> {
     visit("consent", self.consent);
     visit("kind", self.kind);
     visit("qualification", self.qualification);
+    visit("social", self.social);
     visit("enrichment", self.enrichment);
+    visit("enriched_at", self.enriched_at);
     visit("stakeholders", self.stakeholders);
     visit("competitors", self.competitors);
     visit("activities", self.activities);
@@ -424,6 +427,19 @@ template <> struct Fields<Lead> {
     visit("merges", self.merges);
     visit("merge_count", self.merge_count);
     visit("merged_into", self.merged_into);
+  }
+};
+
+template <> struct Fields<SocialProfiles> {
+  static constexpr bool is_record = true;
+  template <typename Self, typename Visit> static void each(Self& self, Visit&& visit) {
+    visit("linkedin_url", self.linkedin_url);
+    visit("x_handle", self.x_handle);
+    visit("github_url", self.github_url);
+    visit("facebook_url", self.facebook_url);
+    visit("bio", self.bio);
+    visit("location", self.location);
+    visit("blog", self.blog);
   }
 };
 

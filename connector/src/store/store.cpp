@@ -32,4 +32,18 @@ std::string_view to_string(DuplicateStatus status) {
   return "unknown";
 }
 
+std::string_view to_string(FeedKeyKind kind) {
+  switch (kind) {
+  case FeedKeyKind::email:
+    return "email";
+  case FeedKeyKind::phone:
+    return "phone";
+  case FeedKeyKind::profile:
+    return "profile";
+  case FeedKeyKind::domain:
+    return "domain";
+  }
+  return "unknown";
+}
+
 } // namespace leadsync::store

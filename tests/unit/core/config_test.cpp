@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -83,13 +84,132 @@ TEST(DefaultConfigTest, DocumentsEveryKeyAndHowToReachARealOrg) {
                                          "webhook_key_env",
                                          "level",
                                          "format",
-                                         "redact_pii"};
+                                         "redact_pii",
+                                         "wanted_fields",
+                                         "min_confidence",
+                                         "pay_on_match_first",
+                                         "consent_blocking_flags",
+                                         "require_lawful_basis",
+                                         "blocked_regions",
+                                         "pending_retry_s",
+                                         "name",
+                                         "kind",
+                                         "api_key_file",
+                                         "api_key_env",
+                                         "rate_limit_per_min",
+                                         "daily_quota",
+                                         "monthly_quota",
+                                         "charges",
+                                         "credit_budget_per_run",
+                                         "credit_budget_per_day",
+                                         "cache_ttl_days",
+                                         "groups",
+                                         "batch_size",
+                                         "folder",
+                                         "spec"};
   for (const auto& key : keys) {
     EXPECT_TRUE(contains(text, "\n" + key + " = ") || contains(text, "\n# " + key + " = "))
         << key << " is not in the template";
   }
   EXPECT_TRUE(contains(text, "https://<org>.crm.dynamics.com"));
   EXPECT_TRUE(contains(text, "mode = \"client_credentials\""));
+}
+
+TEST(DefaultConfigTest, EnrichesWithTheLocalPdlEmulatorAndAFeedFolder) {
+  const auto loaded = load_config_text(default_config_text(), "leadsync.toml");
+  const EnrichOptions& enrich = loaded.config.enrich;
+  EXPECT_TRUE(enrich.wanted_fields.empty());
+  EXPECT_DOUBLE_EQ(enrich.min_confidence, 0.5);
+  EXPECT_TRUE(enrich.pay_on_match_first);
+  EXPECT_TRUE(enrich.merge.empty());
+  EXPECT_EQ(enrich.consent_blocking_flags,
+            (std::vector<std::string>{"do_not_email", "do_not_phone"}));
+  EXPECT_FALSE(enrich.require_lawful_basis);
+  EXPECT_TRUE(enrich.blocked_regions.empty());
+  EXPECT_EQ(enrich.pending_retry_s, 30);
+  ASSERT_EQ(enrich.providers.size(), 2U);
+
+  const EnrichProviderOptions& pdl = enrich.providers[0];
+  const EnrichProviderOptions expected_pdl{.name = "pdl",
+                                           .kind = "pdl",
+                                           .url = "http://127.0.0.1:8766",
+                                           .api_key = {.file = "", .env = "LEADSYNC_PDL_API_KEY"},
+                                           .rate_limit_per_min = 600,
+                                           .daily_quota = 10000,
+                                           .monthly_quota = 0,
+                                           .charges = "match",
+                                           .credit_budget_per_run = 1000,
+                                           .credit_budget_per_day = 5000,
+                                           .cache_ttl_days = 30,
+                                           .min_confidence = 0.6,
+                                           .groups = {},
+                                           .timeout_s = 30,
+                                           .batch_size = 0,
+                                           .folder = "",
+                                           .spec = ""};
+  EXPECT_EQ(pdl.name, expected_pdl.name);
+  EXPECT_EQ(pdl.kind, expected_pdl.kind);
+  EXPECT_EQ(pdl.url, expected_pdl.url);
+  EXPECT_EQ(pdl.api_key.env, expected_pdl.api_key.env);
+  EXPECT_EQ(pdl.api_key.file, expected_pdl.api_key.file);
+  EXPECT_DOUBLE_EQ(pdl.rate_limit_per_min, expected_pdl.rate_limit_per_min);
+  EXPECT_EQ(pdl.daily_quota, expected_pdl.daily_quota);
+  EXPECT_EQ(pdl.monthly_quota, expected_pdl.monthly_quota);
+  EXPECT_EQ(pdl.charges, expected_pdl.charges);
+  EXPECT_EQ(pdl.credit_budget_per_run, expected_pdl.credit_budget_per_run);
+  EXPECT_EQ(pdl.credit_budget_per_day, expected_pdl.credit_budget_per_day);
+  EXPECT_EQ(pdl.cache_ttl_days, expected_pdl.cache_ttl_days);
+  EXPECT_DOUBLE_EQ(pdl.min_confidence, expected_pdl.min_confidence);
+  EXPECT_EQ(pdl.groups, expected_pdl.groups);
+  EXPECT_EQ(pdl.timeout_s, expected_pdl.timeout_s);
+  EXPECT_EQ(pdl.batch_size, expected_pdl.batch_size);
+  EXPECT_EQ(pdl.folder, expected_pdl.folder);
+  EXPECT_EQ(pdl.spec, expected_pdl.spec);
+
+  const EnrichProviderOptions& feeds = enrich.providers[1];
+  EXPECT_EQ(feeds.name, "feeds");
+  EXPECT_EQ(feeds.kind, "file_feed");
+  EXPECT_EQ(feeds.folder, "feeds");
+  EXPECT_TRUE(feeds.url.empty());
+  EXPECT_TRUE(feeds.api_key.empty());
+  EXPECT_EQ(resolve_path(loaded.config, feeds.folder), fs::path("feeds"));
+}
+
+TEST(DefaultConfigTest, ShowsClearbitAndAnHttpJsonSocialProviderCommentedOut) {
+  const std::string text = default_config_text();
+  EXPECT_TRUE(contains(text, "\n# kind = \"clearbit\"\n"));
+  EXPECT_TRUE(contains(text, "\n# kind = \"http_json\"\n"));
+  EXPECT_TRUE(contains(text, "\n# spec = \"mappings/social-github.toml\"\n"));
+  EXPECT_TRUE(contains(text, "\n# groups = [\"social\"]\n"));
+  EXPECT_TRUE(contains(text, "\n[enrich.merge]\n"));
+}
+
+TEST(DefaultConfigTest, CommentedOutProvidersLoadAndValidateWhenUncommented) {
+  std::string text = default_config_text();
+  for (const std::string line :
+       {"[[enrich.provider]]", "name = \"clearbit\"", "kind = \"clearbit\"",
+        "url = \"http://127.0.0.1:8766\"", "api_key_env = \"LEADSYNC_CLEARBIT_API_KEY\"",
+        "rate_limit_per_min = 600", "monthly_quota = 2500", "credit_budget_per_day = 500",
+        "groups = [\"person\", \"company\"]", "name = \"social-github\"", "kind = \"http_json\"",
+        "url = \"https://api.github.com\"", "api_key_env = \"LEADSYNC_GITHUB_TOKEN\"",
+        "spec = \"mappings/social-github.toml\"", "groups = [\"social\"]", "charges = \"request\"",
+        "rate_limit_per_min = 60", "\"person.job_title\" = \"overwrite_if_more_confident\"",
+        "\"company.industry\" = \"never\""}) {
+    for (auto at = text.find("\n# " + line + "\n"); at != std::string::npos;
+         at = text.find("\n# " + line + "\n")) {
+      text.erase(at + 1, 2);
+    }
+  }
+  const auto loaded = load_config_text(text, "leadsync.toml");
+  const auto problems = validate(loaded);
+  EXPECT_TRUE(problems.empty()) << describe_all(problems);
+  const auto& providers = loaded.config.enrich.providers;
+  ASSERT_EQ(providers.size(), 4U);
+  EXPECT_EQ(providers[2].name, "clearbit");
+  EXPECT_EQ(providers[2].charges, "request");
+  EXPECT_EQ(providers[3].name, "social-github");
+  EXPECT_EQ(providers[3].spec, "mappings/social-github.toml");
+  EXPECT_EQ(loaded.config.enrich.merge.at("company.industry"), "never");
 }
 
 TEST(LoadTest, ThreeMistakesOnDifferentLinesGiveExactlyThreeProblems) {
@@ -486,6 +606,493 @@ TEST(ProblemTest, DescribeOmitsLineWhenZeroAndKeyWhenEmpty) {
             "/etc/leadsync.toml:3: syntax error");
   EXPECT_EQ((Problem{"", 3, "syntax error", ""}.describe()), "line 3: syntax error");
 }
+
+// ---- [enrich] and [[enrich.provider]] ----
+
+// A valid PDL provider table; tests append keys to it or replace lines in it.
+const std::string pdl_provider = "[[enrich.provider]]\n"
+                                 "name = \"pdl\"\n"
+                                 "kind = \"pdl\"\n"
+                                 "url = \"http://127.0.0.1:8766\"\n"
+                                 "api_key_env = \"LEADSYNC_PDL_API_KEY\"\n";
+
+TEST(EnrichLoadTest, KeysLeftOutTakeTheDefaults) {
+  const auto loaded =
+      load_config_text(token_auth + "[[enrich.provider]]\nname = \"f\"\nkind = \"file_feed\"\n"
+                                    "folder = \"feeds\"\n",
+                       "leadsync.toml");
+  EXPECT_TRUE(validate(loaded).empty()) << describe_all(validate(loaded));
+  const EnrichOptions& enrich = loaded.config.enrich;
+  EXPECT_TRUE(enrich.wanted_fields.empty());
+  EXPECT_DOUBLE_EQ(enrich.min_confidence, 0.5);
+  EXPECT_TRUE(enrich.pay_on_match_first);
+  EXPECT_TRUE(enrich.merge.empty());
+  EXPECT_EQ(enrich.consent_blocking_flags,
+            (std::vector<std::string>{"do_not_email", "do_not_phone"}));
+  EXPECT_FALSE(enrich.require_lawful_basis);
+  EXPECT_TRUE(enrich.blocked_regions.empty());
+  EXPECT_EQ(enrich.pending_retry_s, 30);
+  ASSERT_EQ(enrich.providers.size(), 1U);
+  const EnrichProviderOptions& provider = enrich.providers[0];
+  EXPECT_TRUE(provider.url.empty());
+  EXPECT_TRUE(provider.api_key.empty());
+  EXPECT_DOUBLE_EQ(provider.rate_limit_per_min, 0);
+  EXPECT_EQ(provider.daily_quota, 0);
+  EXPECT_EQ(provider.monthly_quota, 0);
+  EXPECT_EQ(provider.charges, "match");
+  EXPECT_EQ(provider.credit_budget_per_run, 0);
+  EXPECT_EQ(provider.credit_budget_per_day, 0);
+  EXPECT_EQ(provider.cache_ttl_days, 30);
+  EXPECT_DOUBLE_EQ(provider.min_confidence, 0.5);
+  EXPECT_TRUE(provider.groups.empty());
+  EXPECT_EQ(provider.timeout_s, 30);
+  EXPECT_EQ(provider.batch_size, 0);
+  EXPECT_TRUE(provider.spec.empty());
+}
+
+TEST(EnrichLoadTest, ConfigWithoutAnEnrichSectionHasNoProviders) {
+  const auto loaded = load_config_text(token_auth, "leadsync.toml");
+  EXPECT_TRUE(loaded.config.enrich.providers.empty());
+  EXPECT_TRUE(validate(loaded).empty());
+}
+
+TEST(EnrichLoadTest, ChargesDefaultsToMatchForPdlAndToRequestForClearbit) {
+  const auto loaded = load_config_text(
+      token_auth + pdl_provider +
+          "[[enrich.provider]]\nname = \"cb\"\nkind = \"clearbit\"\nurl = \"https://x.example\"\n"
+          "api_key_file = \"/etc/leadsync/cb\"\n"
+          "[[enrich.provider]]\nname = \"cb2\"\nkind = \"clearbit\"\nurl = \"https://x.example\"\n"
+          "api_key_env = \"CB\"\ncharges = \"match\"\n",
+      "leadsync.toml");
+  EXPECT_TRUE(validate(loaded).empty()) << describe_all(validate(loaded));
+  ASSERT_EQ(loaded.config.enrich.providers.size(), 3U);
+  EXPECT_EQ(loaded.config.enrich.providers[0].charges, "match");
+  EXPECT_EQ(loaded.config.enrich.providers[1].charges, "request");
+  EXPECT_EQ(loaded.config.enrich.providers[1].api_key.file, "/etc/leadsync/cb");
+  EXPECT_EQ(loaded.config.enrich.providers[2].charges, "match");
+}
+
+TEST(EnrichLoadTest, ValuesFillTheEnrichOptionsInFileOrder) {
+  const auto loaded = load_config_text(
+      token_auth +
+          "[enrich]\nwanted_fields = [\"person.job_title\", \"company.industry\"]\n"
+          "min_confidence = 1\npay_on_match_first = false\n"
+          "consent_blocking_flags = [\"do_not_bulk_email\", \"do_not_postal_mail\"]\n"
+          "require_lawful_basis = true\nblocked_regions = [\"de\", \"FR\"]\n"
+          "pending_retry_s = 86400\n"
+          "[enrich.merge]\n\"person.job_title\" = \"overwrite_if_more_confident\"\n"
+          "company.industry = \"never\"\n" +
+          pdl_provider +
+          "rate_limit_per_min = 12.5\nmonthly_quota = 50000000000\ncharges = \"request\"\n"
+          "cache_ttl_days = 3650\nmin_confidence = 0\ngroups = [\"person\", \"company\"]\n"
+          "timeout_s = 600\nbatch_size = 100\n"
+          "[[enrich.provider]]\nname = \"social_github-2\"\nkind = \"http_json\"\n"
+          "url = \"https://api.github.com\"\nspec = \"mappings/social-github.toml\"\n",
+      "leadsync.toml");
+  EXPECT_TRUE(validate(loaded).empty()) << describe_all(validate(loaded));
+  const EnrichOptions& enrich = loaded.config.enrich;
+  EXPECT_EQ(enrich.wanted_fields,
+            (std::vector<std::string>{"person.job_title", "company.industry"}));
+  EXPECT_DOUBLE_EQ(enrich.min_confidence, 1.0);
+  EXPECT_FALSE(enrich.pay_on_match_first);
+  EXPECT_EQ(enrich.consent_blocking_flags,
+            (std::vector<std::string>{"do_not_bulk_email", "do_not_postal_mail"}));
+  EXPECT_TRUE(enrich.require_lawful_basis);
+  EXPECT_EQ(enrich.blocked_regions, (std::vector<std::string>{"DE", "FR"}));
+  EXPECT_EQ(enrich.pending_retry_s, 86400);
+  EXPECT_EQ(enrich.merge, (std::map<std::string, std::string>{
+                              {"company.industry", "never"},
+                              {"person.job_title", "overwrite_if_more_confident"}}));
+  ASSERT_EQ(enrich.providers.size(), 2U);
+  const EnrichProviderOptions& pdl = enrich.providers[0];
+  EXPECT_EQ(pdl.name, "pdl");
+  EXPECT_DOUBLE_EQ(pdl.rate_limit_per_min, 12.5);
+  EXPECT_EQ(pdl.monthly_quota, 50000000000);
+  EXPECT_EQ(pdl.charges, "request");
+  EXPECT_EQ(pdl.cache_ttl_days, 3650);
+  EXPECT_DOUBLE_EQ(pdl.min_confidence, 0.0);
+  EXPECT_EQ(pdl.groups, (std::vector<std::string>{"person", "company"}));
+  EXPECT_EQ(pdl.timeout_s, 600);
+  EXPECT_EQ(pdl.batch_size, 100);
+  EXPECT_EQ(enrich.providers[1].name, "social_github-2");
+  EXPECT_EQ(enrich.providers[1].spec, "mappings/social-github.toml");
+}
+
+TEST(EnrichLoadTest, ProviderKeysAreRecordedWithTheirLines) {
+  const auto loaded = load_config_text(token_auth + "[enrich]\n" + pdl_provider + "\n" +
+                                           "[[enrich.provider]]\nname = \"f\"\n",
+                                       "leadsync.toml");
+  EXPECT_EQ(loaded.key_lines.at("enrich"), 3);
+  EXPECT_EQ(loaded.key_lines.at("enrich.provider[0]"), 4);
+  EXPECT_EQ(loaded.key_lines.at("enrich.provider[0].name"), 5);
+  EXPECT_EQ(loaded.key_lines.at("enrich.provider[0].api_key_env"), 8);
+  EXPECT_EQ(loaded.key_lines.at("enrich.provider[1]"), 10);
+  EXPECT_EQ(loaded.key_lines.at("enrich.provider[1].name"), 11);
+}
+
+TEST(EnrichLoadTest, UnknownKeysInEnrichAndInAProviderAreReportedWithTheirLines) {
+  const auto problems = problems_in(token_auth +               // 1-2
+                                    "[enrich]\n"               // 3
+                                    "min_confidense = 0.5\n" + // 4
+                                    pdl_provider +             // 5-9
+                                    "chargs = \"match\"\n"     // 10
+                                    "colour = \"red\"\n"       // 11
+                                    "[enrich.mergee]\n");      // 12
+  ASSERT_EQ(problems.size(), 4U) << describe_all(problems);
+  EXPECT_EQ(problems[0].key, "enrich.min_confidense");
+  EXPECT_EQ(problems[0].line, 4);
+  EXPECT_EQ(problems[0].message,
+            "unknown key 'min_confidense' in [enrich] (did you mean 'min_confidence'?)");
+  EXPECT_EQ(problems[1].key, "enrich.provider[0].chargs");
+  EXPECT_EQ(problems[1].line, 10);
+  EXPECT_EQ(problems[1].message,
+            "unknown key 'chargs' in [[enrich.provider]] (did you mean 'charges'?)");
+  EXPECT_EQ(problems[2].key, "enrich.provider[0].colour");
+  EXPECT_EQ(problems[2].line, 11);
+  EXPECT_TRUE(contains(problems[2].message, "known keys: name, kind, url, api_key_file"))
+      << problems[2].message;
+  EXPECT_EQ(problems[3].key, "enrich.mergee");
+  EXPECT_EQ(problems[3].line, 12);
+  EXPECT_TRUE(contains(problems[3].message, "did you mean 'merge'?")) << problems[3].message;
+}
+
+TEST(EnrichLoadTest, WrongTypesAreAllReportedWithTheirKeysAndLines) {
+  const auto problems = problems_in(token_auth +                      // 1-2
+                                    "[enrich]\n"                      // 3
+                                    "min_confidence = \"high\"\n"     // 4
+                                    "pay_on_match_first = 1\n"        // 5
+                                    "blocked_regions = \"DE\"\n"      // 6
+                                    "[enrich.merge]\n"                // 7
+                                    "\"person.job_title\" = true\n" + // 8
+                                    pdl_provider +                    // 9-13
+                                    "daily_quota = 1.5\n"             // 14
+                                    "rate_limit_per_min = \"600\"\n"  // 15
+                                    "groups = [\"person\", 3]\n"      // 16
+                                    "timeout_s = 30.0\n");            // 17
+  ASSERT_EQ(problems.size(), 8U) << describe_all(problems);
+  EXPECT_EQ(problems[0].key, "enrich.min_confidence");
+  EXPECT_EQ(problems[0].line, 4);
+  EXPECT_EQ(problems[0].message, "expected a number, got a string");
+  EXPECT_EQ(problems[1].key, "enrich.pay_on_match_first");
+  EXPECT_EQ(problems[1].line, 5);
+  EXPECT_EQ(problems[2].key, "enrich.blocked_regions");
+  EXPECT_EQ(problems[2].message, "expected an array of strings, got a string");
+  EXPECT_EQ(problems[3].key, "enrich.merge.person.job_title");
+  EXPECT_EQ(problems[3].line, 8);
+  EXPECT_TRUE(contains(problems[3].message, "expected a string (\"fill_empty\""))
+      << problems[3].message;
+  EXPECT_EQ(problems[4].key, "enrich.provider[0].daily_quota");
+  EXPECT_EQ(problems[4].line, 14);
+  EXPECT_EQ(problems[4].message, "expected an integer, got a floating-point number");
+  EXPECT_EQ(problems[5].key, "enrich.provider[0].rate_limit_per_min");
+  EXPECT_EQ(problems[5].line, 15);
+  EXPECT_EQ(problems[6].key, "enrich.provider[0].groups");
+  EXPECT_EQ(problems[6].line, 16);
+  EXPECT_EQ(problems[6].message, "element 2: expected a string, got an integer");
+  EXPECT_EQ(problems[7].key, "enrich.provider[0].timeout_s");
+  EXPECT_EQ(problems[7].line, 17);
+}
+
+TEST(EnrichLoadTest, ProviderWrittenAsASingleTableIsReported) {
+  const auto problems = problems_in(token_auth + "[enrich.provider]\nname = \"pdl\"\n");
+  ASSERT_EQ(problems.size(), 1U) << describe_all(problems);
+  EXPECT_EQ(problems[0].key, "enrich.provider");
+  EXPECT_EQ(problems[0].line, 3);
+  EXPECT_EQ(problems[0].message, "expected an array of tables ([[enrich.provider]], with two "
+                                 "brackets), got a table");
+}
+
+TEST(EnrichLoadTest, ProviderThatIsNotATableIsReported) {
+  const auto problems = problems_in(token_auth + "[enrich]\nprovider = [\"pdl\"]\n");
+  ASSERT_EQ(problems.size(), 1U) << describe_all(problems);
+  EXPECT_EQ(problems[0].key, "enrich.provider[0]");
+  EXPECT_EQ(problems[0].line, 4);
+  EXPECT_EQ(problems[0].message, "expected a table ([[enrich.provider]]), got a string");
+}
+
+TEST(EnrichLoadTest, InlineProviderTablesAreAccepted) {
+  const auto loaded = load_config_text(
+      token_auth +
+          "[enrich]\nprovider = [{ name = \"f\", kind = \"file_feed\", folder = \"in\" }]\n",
+      "leadsync.toml");
+  EXPECT_TRUE(validate(loaded).empty()) << describe_all(validate(loaded));
+  ASSERT_EQ(loaded.config.enrich.providers.size(), 1U);
+  EXPECT_EQ(loaded.config.enrich.providers[0].folder, "in");
+}
+
+TEST(EnrichLiteralSecretTest, ApiKeyIsRefusedWithTheWayToMoveItAndWithoutItsValue) {
+  const std::string value = "pdl-Ak9-literal";
+  const auto problems = problems_in(token_auth + pdl_provider + "api_key = \"" + value + "\"\n");
+  ASSERT_EQ(problems.size(), 1U) << describe_all(problems);
+  EXPECT_EQ(problems[0].key, "enrich.provider[0].api_key");
+  EXPECT_EQ(problems[0].line, 8);
+  EXPECT_EQ(problems[0].message,
+            "a secret may not be written in the config file. Put it in a file only leadsync can "
+            "read (printf '%s' 'VALUE' > /etc/leadsync/pdl_api_key && chmod 600 "
+            "/etc/leadsync/pdl_api_key) and set enrich.provider[0].api_key_file = "
+            "\"/etc/leadsync/pdl_api_key\", or export LEADSYNC_PDL_API_KEY and set "
+            "enrich.provider[0].api_key_env = \"LEADSYNC_PDL_API_KEY\".");
+  EXPECT_FALSE(contains(problems[0].describe(), value));
+}
+
+TEST(EnrichLiteralSecretTest, KeyTokenAndSecretAreRefusedInAProviderToo) {
+  const auto problems = problems_in(
+      token_auth + "[[enrich.provider]]\nname = \"social-github\"\nkind = \"http_json\"\n"
+                   "url = \"https://api.github.com\"\nspec = \"s.toml\"\n"
+                   "key = \"K1-literal\"\ntoken = \"T1-literal\"\nSecret = \"S1-literal\"\n");
+  ASSERT_EQ(problems.size(), 3U) << describe_all(problems);
+  EXPECT_EQ(problems[0].key, "enrich.provider[0].key");
+  EXPECT_EQ(problems[1].key, "enrich.provider[0].token");
+  EXPECT_EQ(problems[2].key, "enrich.provider[0].Secret");
+  for (const auto& problem : problems) {
+    EXPECT_TRUE(contains(problem.message, "export LEADSYNC_SOCIAL_GITHUB_API_KEY and set "
+                                          "enrich.provider[0].api_key_env"))
+        << problem.message;
+    EXPECT_FALSE(contains(problem.describe(), "-literal"));
+  }
+}
+
+TEST(EnrichLiteralSecretTest, ApiKeyInTheEnrichSectionPointsAtTheProviderTables) {
+  const auto problems = problems_in(token_auth + "[enrich]\napi_key = \"Ak2-literal\"\n");
+  ASSERT_EQ(problems.size(), 1U) << describe_all(problems);
+  EXPECT_EQ(problems[0].key, "enrich.api_key");
+  EXPECT_TRUE(contains(problems[0].message, "api_key_file or api_key_env"));
+  EXPECT_FALSE(contains(problems[0].message, "Ak2-literal"));
+}
+
+TEST(EnrichValidateTest, DuplicateProviderNamesAreReportedAtTheSecondOne) {
+  const auto problems = problems_in(token_auth + pdl_provider + "\n" + pdl_provider);
+  ASSERT_EQ(problems.size(), 1U) << describe_all(problems);
+  EXPECT_EQ(problems[0].key, "enrich.provider[1].name");
+  EXPECT_EQ(problems[0].line, 10);
+  EXPECT_EQ(problems[0].message,
+            "provider name \"pdl\" is taken already by enrich.provider[0] (line 4); names must "
+            "be unique");
+}
+
+TEST(EnrichValidateTest, MissingRequiredKeysAreReportedAtTheProviderTable) {
+  const auto problems = problems_in(token_auth + "[[enrich.provider]]\n"  // 3
+                                                 "kind = \"pdl\"\n"       // 4
+                                                 "\n"                     // 5
+                                                 "[[enrich.provider]]\n"  // 6
+                                                 "name = \"nothing\"\n"); // 7
+  ASSERT_EQ(problems.size(), 4U) << describe_all(problems);
+  EXPECT_EQ(problems[0].key, "enrich.provider[0].name");
+  EXPECT_EQ(problems[0].line, 3);
+  EXPECT_TRUE(contains(problems[0].message, "is required")) << problems[0].message;
+  EXPECT_EQ(problems[1].key, "enrich.provider[0].url");
+  EXPECT_EQ(problems[1].line, 3);
+  EXPECT_TRUE(contains(problems[1].message, "is required for kind \"pdl\""));
+  EXPECT_EQ(problems[2].key, "enrich.provider[0].api_key_file");
+  EXPECT_EQ(problems[2].line, 3);
+  EXPECT_TRUE(contains(problems[2].message, "kind \"pdl\" needs the API key"));
+  EXPECT_EQ(problems[3].key, "enrich.provider[1].kind");
+  EXPECT_EQ(problems[3].line, 6);
+  EXPECT_EQ(problems[3].message, "is required: one of pdl, clearbit, http_json, file_feed");
+}
+
+TEST(EnrichValidateTest, RequiredKeyOfTheWrongTypeOrEmptyIsReportedOnceAtItsLine) {
+  const auto problems = problems_in(token_auth +             // 1-2
+                                    "[[enrich.provider]]\n"  // 3
+                                    "name = 7\n"             // 4
+                                    "kind = \"file_feed\"\n" // 5
+                                    "folder = \"\"\n");      // 6
+  ASSERT_EQ(problems.size(), 2U) << describe_all(problems);
+  EXPECT_EQ(problems[0].key, "enrich.provider[0].name");
+  EXPECT_EQ(problems[0].line, 4);
+  EXPECT_EQ(problems[0].message, "expected a string, got an integer");
+  EXPECT_EQ(problems[1].key, "enrich.provider[0].folder");
+  EXPECT_EQ(problems[1].line, 6);
+  EXPECT_TRUE(contains(problems[1].message, "is required for kind \"file_feed\""));
+}
+
+TEST(EnrichValidateTest, EveryProblemOfOneProviderIsReportedAtOnceTopToBottom) {
+  const auto problems = problems_in(token_auth +                     // 1-2
+                                    "[[enrich.provider]]\n"          // 3
+                                    "name = \"PDL\"\n"               // 4
+                                    "kind = \"pdl\"\n"               // 5
+                                    "url = \"http://pdl.example\"\n" // 6
+                                    "api_key_env = \"K\"\n"          // 7
+                                    "charges = \"credit\"\n"         // 8
+                                    "cache_ttl_days = 3651\n"        // 9
+                                    "min_confidence = 1.5\n"         // 10
+                                    "timeout_s = 0\n"                // 11
+                                    "batch_size = 101\n");           // 12
+  ASSERT_EQ(problems.size(), 7U) << describe_all(problems);
+  const std::vector<std::pair<std::string, int>> expected = {
+      {"enrich.provider[0].name", 4},
+      {"enrich.provider[0].url", 6},
+      {"enrich.provider[0].charges", 8},
+      {"enrich.provider[0].cache_ttl_days", 9},
+      {"enrich.provider[0].min_confidence", 10},
+      {"enrich.provider[0].timeout_s", 11},
+      {"enrich.provider[0].batch_size", 12}};
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(problems[i].key, expected[i].first) << describe_all(problems);
+    EXPECT_EQ(problems[i].line, expected[i].second) << describe_all(problems);
+  }
+}
+
+// Rules of [enrich] and [[enrich.provider]]: each fragment gives exactly one problem.
+INSTANTIATE_TEST_SUITE_P(
+    Enrich, SemanticRuleTest,
+    testing::Values(
+        RuleCase{"[enrich]\nmin_confidence = 1.01\n", "enrich.min_confidence",
+                 "must be a number between 0 and 1 (got 1.01)"},
+        RuleCase{"[enrich]\nmin_confidence = -0.1\n", "enrich.min_confidence", "between 0 and 1"},
+        RuleCase{"[enrich]\nmin_confidence = nan\n", "enrich.min_confidence", "between 0 and 1"},
+        RuleCase{"[enrich]\nwanted_fields = [\"person.job_title\", \"\"]\n", "enrich.wanted_fields",
+                 "element 2: must be a field name"},
+        RuleCase{"[enrich]\nconsent_blocking_flags = [\"do_not_email\", \"do_not_fax\"]\n",
+                 "enrich.consent_blocking_flags",
+                 "element 2: must be one of do_not_email, do_not_phone, do_not_bulk_email, "
+                 "do_not_postal_mail (got \"do_not_fax\")"},
+        RuleCase{"[enrich]\nblocked_regions = [\"DEU\"]\n", "enrich.blocked_regions",
+                 "element 1: must be a two-letter ISO 3166 country code"},
+        RuleCase{"[enrich]\nblocked_regions = [\"D1\"]\n", "enrich.blocked_regions",
+                 "(got \"D1\")"},
+        RuleCase{"[enrich]\npending_retry_s = 0\n", "enrich.pending_retry_s",
+                 "must be between 1 and 86400 seconds (got 0)"},
+        RuleCase{"[enrich]\npending_retry_s = 86401\n", "enrich.pending_retry_s", "(got 86401)"},
+        RuleCase{"[enrich.merge]\n\"person.job_title\" = \"always\"\n",
+                 "enrich.merge.person.job_title",
+                 "must be one of fill_empty, overwrite_if_more_confident, never (got \"always\")"},
+        RuleCase{"[enrich.merge]\n\"\" = \"never\"\n", "enrich.merge.", "may not be empty"}));
+
+// Rules of one provider: the PDL table above with one key changed gives exactly one problem.
+struct ProviderCase {
+  std::string replace;      // a line of pdl_provider ("" for none)
+  std::string with;         // what replaces it (or is appended when replace is "")
+  std::string key;          // the problem's key
+  std::string message_part; // something its message must say
+};
+
+// NOLINTNEXTLINE(readability-identifier-naming): the name GoogleTest looks for
+void PrintTo(const ProviderCase& c, std::ostream* os) {
+  *os << c.replace << " -> " << c.with;
+}
+
+class ProviderRuleTest : public testing::TestWithParam<ProviderCase> {};
+
+TEST_P(ProviderRuleTest, ReportsOneProblemForTheKeyOnItsLine) {
+  std::string table = pdl_provider;
+  if (GetParam().replace.empty()) {
+    table += GetParam().with;
+  } else {
+    const auto at = table.find(GetParam().replace);
+    ASSERT_NE(at, std::string::npos);
+    table.replace(at, GetParam().replace.size(), GetParam().with);
+  }
+  const auto loaded = load_config_text(token_auth + table, "leadsync.toml");
+  const auto problems = validate(loaded);
+  ASSERT_EQ(problems.size(), 1U) << describe_all(problems);
+  EXPECT_EQ(problems[0].key, GetParam().key);
+  EXPECT_TRUE(contains(problems[0].message, GetParam().message_part)) << problems[0].message;
+  const auto line = loaded.key_lines.find(GetParam().key);
+  const int expected_line =
+      line != loaded.key_lines.end() ? line->second : loaded.key_lines.at("enrich.provider[0]");
+  EXPECT_EQ(problems[0].line, expected_line);
+}
+
+const std::string pdl_url = "url = \"http://127.0.0.1:8766\"\n";
+const std::string pdl_key = "api_key_env = \"LEADSYNC_PDL_API_KEY\"\n";
+
+INSTANTIATE_TEST_SUITE_P(
+    Provider, ProviderRuleTest,
+    testing::Values(
+        ProviderCase{"name = \"pdl\"\n", "name = \"PDL\"\n", "enrich.provider[0].name",
+                     "lower-case letters, digits, _ and -"},
+        ProviderCase{"name = \"pdl\"\n", "name = \"p.d.l\"\n", "enrich.provider[0].name",
+                     "(got \"p.d.l\")"},
+        ProviderCase{"name = \"pdl\"\n", "", "enrich.provider[0].name", "is required"},
+        ProviderCase{"kind = \"pdl\"\n", "kind = \"zoominfo\"\n", "enrich.provider[0].kind",
+                     "must be one of pdl, clearbit, http_json, file_feed (got \"zoominfo\")"},
+        ProviderCase{pdl_url, "", "enrich.provider[0].url", "is required for kind \"pdl\""},
+        ProviderCase{pdl_url, "url = \"ftp://pdl.example\"\n", "enrich.provider[0].url",
+                     "must be an http(s) URL with a host"},
+        ProviderCase{
+            pdl_url, "url = \"http://api.peopledatalabs.com\"\n", "enrich.provider[0].url",
+            "must use https: plain http is allowed only to a loopback address (127.0.0.0/8, "
+            "localhost, ::1), as the API key would cross the network unencrypted"},
+        ProviderCase{pdl_url, "url = \"https://me:pw@api.peopledatalabs.com\"\n",
+                     "enrich.provider[0].url", "credentials belong in api_key_file / api_key_env"},
+        ProviderCase{pdl_key, "", "enrich.provider[0].api_key_file",
+                     "kind \"pdl\" needs the API key: set api_key_file = "
+                     "\"/etc/leadsync/pdl_api_key\""},
+        ProviderCase{"", "api_key_file = \"/etc/leadsync/pdl_api_key\"\n",
+                     "enrich.provider[0].api_key_env",
+                     "set only one of enrich.provider[0].api_key_file or "
+                     "enrich.provider[0].api_key_env"},
+        ProviderCase{pdl_key, "api_key_env = \"sk-123 456\"\n", "enrich.provider[0].api_key_env",
+                     "not the secret itself"},
+        ProviderCase{"", "rate_limit_per_min = -1\n", "enrich.provider[0].rate_limit_per_min",
+                     "must be 0 (no limit) or more (got -1)"},
+        ProviderCase{"", "rate_limit_per_min = inf\n", "enrich.provider[0].rate_limit_per_min",
+                     "(got inf)"},
+        ProviderCase{"", "daily_quota = -5\n", "enrich.provider[0].daily_quota",
+                     "must be 0 (no quota) or more (got -5)"},
+        ProviderCase{"", "monthly_quota = -1\n", "enrich.provider[0].monthly_quota", "(got -1)"},
+        ProviderCase{"", "charges = \"credit\"\n", "enrich.provider[0].charges",
+                     "must be one of match, request (got \"credit\")"},
+        ProviderCase{"", "credit_budget_per_run = -1\n", "enrich.provider[0].credit_budget_per_run",
+                     "must be 0 (no limit) or more"},
+        ProviderCase{"", "credit_budget_per_day = -1\n", "enrich.provider[0].credit_budget_per_day",
+                     "must be 0 (no limit) or more"},
+        ProviderCase{"", "cache_ttl_days = -1\n", "enrich.provider[0].cache_ttl_days",
+                     "must be between 0 and 3650 days (got -1)"},
+        ProviderCase{"", "cache_ttl_days = 3651\n", "enrich.provider[0].cache_ttl_days",
+                     "(got 3651)"},
+        ProviderCase{"", "min_confidence = 2\n", "enrich.provider[0].min_confidence",
+                     "must be a number between 0 and 1 (got 2)"},
+        ProviderCase{"", "groups = [\"person\", \"social\", \"Company\"]\n",
+                     "enrich.provider[0].groups",
+                     "element 3: must be one of person, company, social (got \"Company\")"},
+        ProviderCase{"", "timeout_s = 0\n", "enrich.provider[0].timeout_s",
+                     "must be between 1 and 600 seconds (got 0)"},
+        ProviderCase{"", "timeout_s = 601\n", "enrich.provider[0].timeout_s", "(got 601)"},
+        ProviderCase{"", "batch_size = -1\n", "enrich.provider[0].batch_size",
+                     "must be between 0 and 100 (got -1)"},
+        ProviderCase{"", "batch_size = 101\n", "enrich.provider[0].batch_size", "(got 101)"},
+        ProviderCase{"", "folder = \"feeds\"\n", "enrich.provider[0].folder",
+                     "is not used by kind \"pdl\": only file_feed reads it"},
+        ProviderCase{"", "spec = \"s.toml\"\n", "enrich.provider[0].spec",
+                     "is not used by kind \"pdl\": only http_json reads it"}));
+
+INSTANTIATE_TEST_SUITE_P(
+    KindRequirements, SemanticRuleTest,
+    testing::Values(
+        RuleCase{"[[enrich.provider]]\nname = \"cb\"\nkind = \"clearbit\"\n"
+                 "url = \"https://person.clearbit.com\"\n",
+                 "enrich.provider[0].api_key_file", "kind \"clearbit\" needs the API key"},
+        RuleCase{"[[enrich.provider]]\nname = \"cb\"\nkind = \"clearbit\"\napi_key_env = \"CB\"\n",
+                 "enrich.provider[0].url", "is required for kind \"clearbit\""},
+        RuleCase{"[[enrich.provider]]\nname = \"gh\"\nkind = \"http_json\"\n"
+                 "url = \"https://api.github.com\"\n",
+                 "enrich.provider[0].spec",
+                 "is required for kind \"http_json\": the TOML file describing the API"},
+        RuleCase{"[[enrich.provider]]\nname = \"gh\"\nkind = \"http_json\"\nspec = \"s.toml\"\n",
+                 "enrich.provider[0].url", "is required for kind \"http_json\""},
+        RuleCase{"[[enrich.provider]]\nname = \"f\"\nkind = \"file_feed\"\n",
+                 "enrich.provider[0].folder", "is required for kind \"file_feed\""},
+        RuleCase{"[[enrich.provider]]\nname = \"f\"\nkind = \"file_feed\"\nfolder = \"in\"\n"
+                 "url = \"https://x.example\"\n",
+                 "enrich.provider[0].url", "is not used by kind \"file_feed\""},
+        RuleCase{"[[enrich.provider]]\nname = \"f\"\nkind = \"file_feed\"\nfolder = \"in\"\n"
+                 "api_key_env = \"K\"\n",
+                 "enrich.provider[0].api_key_env", "is not used by kind \"file_feed\""}));
+
+INSTANTIATE_TEST_SUITE_P(
+    Enrich, AcceptedConfigTest,
+    testing::Values(
+        // http_json needs no API key; plain http is fine to loopback.
+        "[[enrich.provider]]\nname = \"gh\"\nkind = \"http_json\"\nurl = \"http://localhost:9\"\n"
+        "spec = \"s.toml\"\n",
+        "[[enrich.provider]]\nname = \"gh\"\nkind = \"http_json\"\nurl = \"https://x.example/v2\"\n"
+        "spec = \"s.toml\"\napi_key_file = \"/etc/leadsync/gh\"\n",
+        "[enrich]\nmin_confidence = 0\nblocked_regions = [\"us\"]\nconsent_blocking_flags = []\n"
+        "pending_retry_s = 1\n",
+        "[enrich.merge]\nperson.job_title = \"never\"\n\"company.name\" = \"fill_empty\"\n"
+        "social.linkedin_url = \"overwrite_if_more_confident\"\n"));
 
 class ConfigFileTest : public testing::Test {
 protected:

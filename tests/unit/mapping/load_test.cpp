@@ -133,6 +133,11 @@ TEST(ShippedMapping, CustomColumnsMatchTheEmulatorsLeadsyncSolution) {
       {"leadsync_listagebucket", ColumnType::string, 20, std::nullopt},
       {"leadsync_enrichmentsource", ColumnType::string, 200, std::nullopt},
       {"leadsync_enrichedon", ColumnType::date_time, std::nullopt, std::nullopt},
+      {"leadsync_seniority", ColumnType::string, 50, std::nullopt},
+      {"leadsync_linkedinurl", ColumnType::string, 200, std::nullopt},
+      {"leadsync_xhandle", ColumnType::string, 100, std::nullopt},
+      {"leadsync_githuburl", ColumnType::string, 200, std::nullopt},
+      {"leadsync_socialbio", ColumnType::memo, 2000, std::nullopt},
   };
   const auto& mapping = shipped_mapping();
   for (const auto& column : expected) {

@@ -55,6 +55,7 @@ inline model::Lead full_lead() {
   person.middle_name = "Петровна";
   person.last_name = "Смирнова";
   person.job_title = "Head of Procurement";
+  person.seniority = "director";
   person.emails = {"anna@acme.example", "a.smirnova@mail.example", "anna.s@home.example"};
   person.phones = {
       {model::PhoneKind::business, "+49 30 1234567", "+49301234567", "12", true},
@@ -90,6 +91,9 @@ inline model::Lead full_lead() {
   qualification.fired_rules = {"title_match"};
   lead.subject = "Interested in the enterprise plan";
   lead.description = "Met at the booth";
+  lead.social.linkedin_url = "linkedin.com/in/anna-smirnova";
+  lead.social.x_handle = "asmirnova";
+  lead.social.bio = "Buys for three plants.";
   lead.enrichment = {
       {"company.employee_count", "company-api", 0.9, 0.9, at(2026, 3, 2, 10)},
       {"person.job_title", "people-api", 80, 0.8, at(2026, 3, 5, 8, 30)},

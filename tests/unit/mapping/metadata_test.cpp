@@ -69,6 +69,11 @@ public:
       {"description", {"Memo", 2000}},
       {"leadsync_enrichmentsource", {"String", 200}},
       {"leadsync_enrichedon", {"DateTime", std::nullopt}},
+      {"leadsync_seniority", {"String", 50}},
+      {"leadsync_linkedinurl", {"String", 200}},
+      {"leadsync_xhandle", {"String", 100}},
+      {"leadsync_githuburl", {"String", 200}},
+      {"leadsync_socialbio", {"Memo", 2000}},
   };
   std::optional<Error> failure;
 

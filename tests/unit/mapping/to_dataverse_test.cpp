@@ -83,6 +83,11 @@ TEST(ToDataverse, FullLeadMapsToExactlyTheExpectedRow) {
       {"description", "Met at the booth"},
       {"leadsync_enrichmentsource", "company-api, people-api"},
       {"leadsync_enrichedon", "2026-03-05T08:30:00Z"},
+      {"leadsync_seniority", "director"},
+      {"leadsync_linkedinurl", "linkedin.com/in/anna-smirnova"},
+      {"leadsync_xhandle", "asmirnova"},
+      {"leadsync_githuburl", nullptr},
+      {"leadsync_socialbio", "Buys for three plants."},
   };
   EXPECT_EQ(row->body, expected) << "diff: " << Json::diff(expected, row->body).dump(2);
   EXPECT_EQ(row->key_column, "leadsync_externalid");

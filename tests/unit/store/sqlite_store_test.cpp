@@ -59,9 +59,32 @@ public:
     return value;
   }
 
+  // The query plan of a statement, one step a line (EXPLAIN QUERY PLAN's detail column).
+  std::string plan(const std::string& sql) {
+    sqlite3_stmt* statement = nullptr;
+    std::string steps;
+    if (sqlite3_prepare_v2(connection_, ("EXPLAIN QUERY PLAN " + sql).c_str(), -1, &statement,
+                           nullptr) != SQLITE_OK) {
+      ADD_FAILURE() << sql << ": " << sqlite3_errmsg(connection_);
+    }
+    while (statement != nullptr && sqlite3_step(statement) == SQLITE_ROW) {
+      steps += reinterpret_cast<const char*>(sqlite3_column_text(statement, 3));
+      steps += '\n';
+    }
+    sqlite3_finalize(statement);
+    return steps;
+  }
+
 private:
   sqlite3* connection_ = nullptr;
 };
+
+// Takes a database of the current schema back to what version 3 created.
+constexpr const char* back_to_version_3 =
+    "DROP INDEX leads_not_enriched; ALTER TABLE leads DROP COLUMN enriched_at; "
+    "DROP TABLE enrichment_cache; DROP TABLE provider_usage; DROP TABLE pending_lookups; "
+    "DROP TABLE feed_keys; DROP TABLE feed_records; DROP TABLE feed_files; "
+    "DELETE FROM schema_migrations WHERE version > 3;";
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
@@ -139,7 +162,8 @@ TEST_F(SqliteStoreTest, AVersion1DatabaseGainsTheRunOwnerAndKeepsItsRuns) {
     ASSERT_TRUE(store->finish_run(run).ok());
   }
   // Back to what version 1 created.
-  RawDatabase(path).execute("ALTER TABLE runs DROP COLUMN owner; DROP TABLE duplicate_pairs; "
+  RawDatabase(path).execute(std::string(back_to_version_3) +
+                            "ALTER TABLE runs DROP COLUMN owner; DROP TABLE duplicate_pairs; "
                             "DELETE FROM schema_migrations WHERE version > 1");
 
   auto store = open(path);
@@ -151,6 +175,160 @@ TEST_F(SqliteStoreTest, AVersion1DatabaseGainsTheRunOwnerAndKeepsItsRuns) {
   const auto next = store->begin_run("push").value();
   EXPECT_EQ(store->list_runs(1).value().at(0).owner, next.owner);
   EXPECT_TRUE(contains(next.owner, ":" + std::to_string(::getpid()))) << next.owner;
+}
+
+TEST_F(SqliteStoreTest, AVersion3DatabaseWithLeadsLearnsWhichOfThemWereEnrichedFromTheirDocuments) {
+  const auto path = dir_ / "state.db";
+  const auto enriched_at = clock_.now() + std::chrono::milliseconds{1500};
+  std::string enriched;
+  std::string tombstone;
+  std::string never;
+  std::string mentions_it;
+  {
+    auto store = open(path);
+    auto lead = sample_lead();
+    lead.enriched_at = enriched_at;
+    enriched = store->create_lead(lead).value().identity.id;
+    clock_.advance(std::chrono::milliseconds{1});
+    tombstone = store->create_lead(lead).value().identity.id;
+    ASSERT_TRUE(store->tombstone_lead(tombstone).ok());
+    clock_.advance(std::chrono::milliseconds{1});
+    never = store->create_lead(sample_lead()).value().identity.id;
+    clock_.advance(std::chrono::milliseconds{1});
+    auto talker = sample_lead();
+    talker.description = R"(asked about "enriched_at": "2026-01-01T00:00:00Z")";
+    mentions_it = store->create_lead(talker).value().identity.id;
+  }
+  RawDatabase(path).execute(back_to_version_3);
+
+  auto store = open(path);
+
+  RawDatabase raw(path);
+  EXPECT_EQ(raw.text("SELECT max(version) FROM schema_migrations"),
+            std::to_string(sqlite_schema_version()));
+  EXPECT_EQ(raw.text("SELECT enriched_at FROM leads WHERE id = '" + enriched + "'"),
+            std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                               enriched_at.time_since_epoch())
+                               .count()));
+  LeadFilter filter;
+  filter.enriched = true;
+  filter.include_deleted = true;
+  auto listed = store->list_leads(filter, {}).value().leads;
+  ASSERT_EQ(listed.size(), 2U);
+  EXPECT_EQ(listed[0].identity.id, enriched);
+  EXPECT_EQ(listed[0].enriched_at, enriched_at);
+  EXPECT_EQ(listed[1].identity.id, tombstone);
+  filter.enriched = false;
+  listed = store->list_leads(filter, {}).value().leads;
+  ASSERT_EQ(listed.size(), 2U);
+  EXPECT_EQ(listed[0].identity.id, never);
+  EXPECT_EQ(listed[1].identity.id, mentions_it) << "only the lead's own enriched_at counts";
+  EXPECT_EQ(store->stats().value().leads, 3);
+}
+
+TEST_F(SqliteStoreTest, AStoredLeadThatIsNotJsonDoesNotStopTheUpgradeToVersion4) {
+  const auto path = dir_ / "state.db";
+  std::string id;
+  {
+    auto store = open(path);
+    auto lead = sample_lead();
+    lead.enriched_at = clock_.now();
+    id = store->create_lead(lead).value().identity.id;
+  }
+  RawDatabase(path).execute(std::string(back_to_version_3) +
+                            "UPDATE leads SET doc = '{\"enriched_at\": broken'");
+
+  auto store = open_sqlite_store(SqliteOptions{path}, clock_, random_);
+
+  ASSERT_TRUE(store.ok()) << store.error().describe();
+  EXPECT_EQ(RawDatabase(path).text("SELECT enriched_at IS NULL FROM leads"), "1");
+  EXPECT_EQ(error_of((*store)->get_lead(id)).category, ErrorCategory::storage);
+}
+
+TEST_F(SqliteStoreTest, LeadsNotYetEnrichedAreListedFromTheirOwnIndex) {
+  const auto path = dir_ / "state.db";
+  open(path).reset();
+  RawDatabase raw(path);
+
+  // The statement list_leads makes of {enriched = false} and a cursor.
+  const auto plan = raw.plan(
+      "SELECT leads.id, leads.crm_id, leads.version, leads.is_new, leads.deleted, "
+      "leads.created_at, leads.updated_at, leads.doc FROM leads WHERE 1 = 1 AND deleted = 0 "
+      "AND enriched_at IS NULL AND (created_at, id) > (0, '') ORDER BY created_at, id LIMIT 101");
+
+  EXPECT_TRUE(contains(plan, "USING INDEX leads_not_enriched")) << plan;
+  EXPECT_FALSE(contains(plan, "TEMP B-TREE")) << plan;
+}
+
+TEST_F(SqliteStoreTest, FeedRecordsAreFoundThroughTheKeyIndex) {
+  const auto path = dir_ / "state.db";
+  open(path).reset();
+  RawDatabase raw(path);
+
+  // The statement find_feed_records runs.
+  const auto plan = raw.plan("SELECT id, path, line, record FROM feed_records "
+                             "WHERE id IN (SELECT record_id FROM feed_keys "
+                             "WHERE provider = 'feed' AND kind = 'email' AND value = 'a@b.c') "
+                             "ORDER BY path, line, id LIMIT 10");
+
+  EXPECT_TRUE(contains(plan, "INDEX feed_keys_by_value (provider=? AND kind=? AND value=?)"))
+      << plan;
+  EXPECT_FALSE(contains(plan, "SCAN feed")) << plan;
+}
+
+TEST_F(SqliteStoreTest, UsageCacheQueuedLookupsAndFeedsSurviveReopeningTheFile) {
+  const auto path = dir_ / "state.db";
+  const auto now = clock_.now();
+  const PendingLookup pending{.provider = "pdl",
+                              .key = "company|domain:example.com",
+                              .lead_id = "0192f0c2-0000-7000-8000-000000000001",
+                              .group = "company",
+                              .not_before = now + std::chrono::minutes{5},
+                              .attempts = 1,
+                              .created_at = now};
+  const FeedKey key{.kind = FeedKeyKind::domain, .value = "example.com"};
+  const FeedRecord record{.provider = "feed",
+                          .path = "/data/a.jsonl",
+                          .line = 7,
+                          .record = R"({"job_company_website":"example.com"})",
+                          .keys = {key}};
+  const FeedFileState file{.provider = "feed",
+                           .path = "/data/a.jsonl",
+                           .size = 4096,
+                           .mtime_ns = 1,
+                           .digest = "d",
+                           .lines = 7,
+                           .records = 1,
+                           .rejected = 0,
+                           .indexed_at = now};
+  {
+    auto store = open(path);
+    ASSERT_TRUE(
+        store->add_usage("pdl", {"2026-12-06", "2026-12"}, {.requests = 3, .credits = 9}).ok());
+    ASSERT_TRUE(store
+                    ->put_cached_answers({{.provider = "pdl",
+                                           .key = "k",
+                                           .answer = "a",
+                                           .matched = true,
+                                           .fetched_at = now,
+                                           .expires_at = now + std::chrono::hours{1}}})
+                    .ok());
+    ASSERT_TRUE(store->put_pending_lookup(pending).ok());
+    ASSERT_TRUE(store->replace_feed_file(file, {record}, false).ok());
+  }
+
+  auto store = open(path);
+  ASSERT_TRUE(
+      store->add_usage("pdl", {"2026-12-06", "2026-12"}, {.requests = 1, .credits = 1}).ok());
+
+  EXPECT_EQ(store->get_usage("pdl", "2026-12").value(),
+            (ProviderUsage{.requests = 4, .credits = 10}));
+  EXPECT_EQ(store->get_usage("pdl", "2026-12-06").value(),
+            (ProviderUsage{.requests = 4, .credits = 10}));
+  EXPECT_TRUE(store->get_cached_answer("pdl", "k", now).value().has_value());
+  EXPECT_EQ(store->list_pending_lookups(10).value(), std::vector{pending});
+  EXPECT_EQ(store->get_feed_file("feed", "/data/a.jsonl").value(), std::optional(file));
+  EXPECT_EQ(store->find_feed_records("feed", key, 10).value(), std::vector{record});
 }
 
 TEST_F(SqliteStoreTest, AWriteThroughAnotherConnectionChangesTheForeignWriteMarker) {

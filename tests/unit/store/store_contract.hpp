@@ -1248,4 +1248,406 @@ TEST_P(StoreContract, ScanPersonNamesVisitsEveryLiveLead) {
   EXPECT_EQ(names, std::vector<std::string>{"Anna Lee"});
 }
 
+// ---- enrichment: answer cache, usage ledger, pending lookups, feed index ------------------------
+
+inline CachedAnswer cached_answer(std::string key, std::string answer, TimePoint fetched_at,
+                                  std::chrono::seconds ttl, bool matched = true) {
+  return CachedAnswer{.provider = "pdl",
+                      .key = std::move(key),
+                      .answer = std::move(answer),
+                      .matched = matched,
+                      .fetched_at = fetched_at,
+                      .expires_at = fetched_at + ttl};
+}
+
+inline FeedRecord feed_record(std::int64_t line, std::string record, std::vector<FeedKey> keys) {
+  return FeedRecord{.provider = "feed",
+                    .path = "/data/feeds/a.csv",
+                    .line = line,
+                    .record = std::move(record),
+                    .keys = std::move(keys)};
+}
+
+inline FeedFileState feed_file(std::string path, std::int64_t lines, TimePoint indexed_at) {
+  return FeedFileState{.provider = "feed",
+                       .path = std::move(path),
+                       .size = lines * 100,
+                       .mtime_ns = 1'790'000'000'123'456'789,
+                       .digest = "sha256:" + std::to_string(lines),
+                       .lines = lines,
+                       .records = lines - 1,
+                       .rejected = 1,
+                       .indexed_at = indexed_at};
+}
+
+inline std::vector<std::int64_t> lines_of(const std::vector<FeedRecord>& records) {
+  std::vector<std::int64_t> lines;
+  for (const auto& record : records) {
+    lines.push_back(record.line);
+  }
+  return lines;
+}
+
+TEST_P(StoreContract, ACachedAnswerIsReturnedUntilItExpires) {
+  const auto now = clock_.now();
+  const auto answer = cached_answer("person|email:anna@example.com", "{\"name\":\"Anna\"}", now,
+                                    std::chrono::hours{24});
+  EXPECT_FALSE(store().get_cached_answer("pdl", answer.key, now).value().has_value());
+
+  ASSERT_TRUE(store().put_cached_answers({answer}).ok());
+
+  EXPECT_EQ(store().get_cached_answer("pdl", answer.key, now).value().value().answer,
+            answer.answer);
+  const auto later = store().get_cached_answer("pdl", answer.key, now + std::chrono::hours{23});
+  ASSERT_TRUE(later.value().has_value());
+  EXPECT_EQ(later.value()->provider, "pdl");
+  EXPECT_EQ(later.value()->key, answer.key);
+  EXPECT_TRUE(later.value()->matched);
+  EXPECT_EQ(later.value()->fetched_at, now);
+  EXPECT_EQ(later.value()->expires_at, now + std::chrono::hours{24});
+  EXPECT_FALSE(store()
+                   .get_cached_answer("pdl", answer.key, now + std::chrono::hours{24})
+                   .value()
+                   .has_value())
+      << "an answer is expired at its expiry time";
+  EXPECT_FALSE(store().get_cached_answer("clearbit", answer.key, now).value().has_value())
+      << "answers are kept per provider";
+}
+
+TEST_P(StoreContract, PuttingACachedAnswerAgainReplacesItAndMissesAreCachedToo) {
+  const auto now = clock_.now();
+  ASSERT_TRUE(store()
+                  .put_cached_answers({cached_answer("k1", "old", now, std::chrono::hours{1}),
+                                       cached_answer("k2", "", now, std::chrono::hours{1}, false)})
+                  .ok());
+
+  ASSERT_TRUE(store()
+                  .put_cached_answers({cached_answer("k1", "new", now + std::chrono::minutes{30},
+                                                     std::chrono::hours{2})})
+                  .ok());
+
+  const auto replaced = store().get_cached_answer("pdl", "k1", now + std::chrono::hours{2});
+  ASSERT_TRUE(replaced.value().has_value());
+  EXPECT_EQ(replaced.value()->answer, "new");
+  EXPECT_EQ(replaced.value()->fetched_at, now + std::chrono::minutes{30});
+  const auto miss = store().get_cached_answer("pdl", "k2", now).value();
+  ASSERT_TRUE(miss.has_value());
+  EXPECT_FALSE(miss->matched);
+  EXPECT_EQ(miss->answer, "");
+}
+
+TEST_P(StoreContract, PuttingCachedAnswersWithoutAProviderOrKeyCachesNoneOfThem) {
+  const auto now = clock_.now();
+  auto keyless = cached_answer("", "x", now, std::chrono::hours{1});
+
+  const auto error = error_of(
+      store().put_cached_answers({cached_answer("k1", "a", now, std::chrono::hours{1}), keyless}));
+
+  EXPECT_EQ(error.category, ErrorCategory::invalid_argument);
+  EXPECT_NE(error.message.find("2 of 2"), std::string::npos) << error.message;
+  EXPECT_FALSE(store().get_cached_answer("pdl", "k1", now).value().has_value());
+}
+
+TEST_P(StoreContract, PruningDeletesOnlyExpiredAnswersAndCountsThem) {
+  const auto now = clock_.now();
+  ASSERT_TRUE(store()
+                  .put_cached_answers({cached_answer("short", "a", now, std::chrono::minutes{5}),
+                                       cached_answer("exact", "b", now, std::chrono::minutes{10}),
+                                       cached_answer("long", "c", now, std::chrono::hours{1})})
+                  .ok());
+
+  EXPECT_EQ(store().prune_cached_answers(now + std::chrono::minutes{10}).value(), 2);
+
+  EXPECT_FALSE(store().get_cached_answer("pdl", "short", now).value().has_value());
+  EXPECT_FALSE(store().get_cached_answer("pdl", "exact", now).value().has_value());
+  EXPECT_TRUE(store().get_cached_answer("pdl", "long", now).value().has_value());
+  EXPECT_EQ(store().prune_cached_answers(now + std::chrono::minutes{10}).value(), 0);
+}
+
+TEST_P(StoreContract, UsageIsZeroUntilRecordedAndAddsUpInEveryPeriodGiven) {
+  EXPECT_EQ(store().get_usage("pdl", "2026-12-06").value(), ProviderUsage{});
+
+  ASSERT_TRUE(
+      store().add_usage("pdl", {"2026-12-06", "2026-12"}, {.requests = 1, .credits = 3}).ok());
+  ASSERT_TRUE(
+      store().add_usage("pdl", {"2026-12-07", "2026-12"}, {.requests = 2, .credits = 1}).ok());
+  ASSERT_TRUE(store().add_usage("clearbit", {"2026-12"}, {.requests = 5, .credits = 0}).ok());
+
+  EXPECT_EQ(store().get_usage("pdl", "2026-12-06").value(),
+            (ProviderUsage{.requests = 1, .credits = 3}));
+  EXPECT_EQ(store().get_usage("pdl", "2026-12-07").value(),
+            (ProviderUsage{.requests = 2, .credits = 1}));
+  EXPECT_EQ(store().get_usage("pdl", "2026-12").value(),
+            (ProviderUsage{.requests = 3, .credits = 4}));
+  EXPECT_EQ(store().get_usage("clearbit", "2026-12").value(),
+            (ProviderUsage{.requests = 5, .credits = 0}));
+  EXPECT_EQ(error_of(store().add_usage("", {"2026-12"}, {.requests = 1, .credits = 1})).category,
+            ErrorCategory::invalid_argument);
+  EXPECT_EQ(
+      error_of(store().add_usage("pdl", {"2026-12", ""}, {.requests = 1, .credits = 1})).category,
+      ErrorCategory::invalid_argument);
+  EXPECT_EQ(store().get_usage("pdl", "2026-12").value(),
+            (ProviderUsage{.requests = 3, .credits = 4}))
+      << "a refused addition adds to no period";
+}
+
+TEST_P(StoreContract, ConcurrentUsageAdditionsAreAllCounted) {
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 25; ++i) {
+        EXPECT_TRUE(store()
+                        .add_usage("pdl", {"2026-12-06", "2026-12"}, {.requests = 1, .credits = 2})
+                        .ok());
+      }
+    });
+  }
+  for (auto& thread : threads) {
+    thread.join();
+  }
+
+  EXPECT_EQ(store().get_usage("pdl", "2026-12").value(),
+            (ProviderUsage{.requests = 100, .credits = 200}));
+  EXPECT_EQ(store().get_usage("pdl", "2026-12-06").value(),
+            (ProviderUsage{.requests = 100, .credits = 200}));
+}
+
+TEST_P(StoreContract, APendingLookupPutAgainKeepsItsCreationTime) {
+  const auto created = clock_.now();
+  PendingLookup pending{.provider = "pdl",
+                        .key = "person|email:anna@example.com",
+                        .lead_id = "0192f0c2-0000-7000-8000-000000000001",
+                        .group = "person",
+                        .not_before = created + std::chrono::minutes{5},
+                        .attempts = 1,
+                        .created_at = {}};
+  ASSERT_TRUE(store().put_pending_lookup(pending).ok());
+  clock_.advance(std::chrono::minutes{5});
+
+  pending.not_before = clock_.now() + std::chrono::minutes{10};
+  pending.attempts = 2;
+  pending.created_at = clock_.now(); // the store keeps its own
+  ASSERT_TRUE(store().put_pending_lookup(pending).ok());
+
+  const auto listed = store().list_pending_lookups(10).value();
+  ASSERT_EQ(listed.size(), 1U);
+  auto expected = pending;
+  expected.created_at = created;
+  EXPECT_EQ(listed[0], expected);
+}
+
+TEST_P(StoreContract, PendingLookupsAreListedOldestNotBeforeFirstUpToTheLimit) {
+  const auto now = clock_.now();
+  const auto pending = [&](std::string key, std::string lead, std::chrono::minutes wait) {
+    return PendingLookup{.provider = "pdl",
+                         .key = std::move(key),
+                         .lead_id = std::move(lead),
+                         .group = "person",
+                         .not_before = now + wait,
+                         .attempts = 1,
+                         .created_at = {}};
+  };
+  ASSERT_TRUE(store().put_pending_lookup(pending("k1", "lead-a", std::chrono::minutes{30})).ok());
+  ASSERT_TRUE(store().put_pending_lookup(pending("k2", "lead-a", std::chrono::minutes{10})).ok());
+  ASSERT_TRUE(store().put_pending_lookup(pending("k1", "lead-b", std::chrono::minutes{20})).ok());
+
+  const auto keys_and_leads = [](const std::vector<PendingLookup>& lookups) {
+    std::vector<std::string> names;
+    for (const auto& lookup : lookups) {
+      names.push_back(lookup.key + "/" + lookup.lead_id);
+    }
+    return names;
+  };
+  EXPECT_EQ(keys_and_leads(store().list_pending_lookups(10).value()),
+            (std::vector<std::string>{"k2/lead-a", "k1/lead-b", "k1/lead-a"}));
+  EXPECT_EQ(keys_and_leads(store().list_pending_lookups(2).value()),
+            (std::vector<std::string>{"k2/lead-a", "k1/lead-b"}));
+
+  ASSERT_TRUE(store().delete_pending_lookup("pdl", "k1", "lead-b").ok());
+  ASSERT_TRUE(store().delete_pending_lookup("pdl", "k1", "lead-b").ok()) << "already gone: fine";
+  EXPECT_EQ(keys_and_leads(store().list_pending_lookups(10).value()),
+            (std::vector<std::string>{"k2/lead-a", "k1/lead-a"}));
+  EXPECT_EQ(
+      error_of(store().put_pending_lookup(pending("", "lead-a", std::chrono::minutes{1}))).category,
+      ErrorCategory::invalid_argument);
+}
+
+TEST_P(StoreContract, AFeedFileIsStoredWithItsStateAndListedPerProvider) {
+  const auto b = feed_file("/data/feeds/b.csv", 10, clock_.now());
+  const auto a = feed_file("/data/feeds/a.csv", 20, clock_.now());
+  auto other = a;
+  other.provider = "other_feed";
+  ASSERT_TRUE(store().replace_feed_file(b, {}, false).ok());
+  ASSERT_TRUE(store().replace_feed_file(a, {}, false).ok());
+  ASSERT_TRUE(store().replace_feed_file(other, {}, false).ok());
+
+  EXPECT_EQ(store().get_feed_file("feed", "/data/feeds/a.csv").value(), std::optional(a));
+  EXPECT_FALSE(store().get_feed_file("feed", "/data/feeds/c.csv").value().has_value());
+  EXPECT_EQ(store().list_feed_files("feed").value(), (std::vector{a, b}));
+  EXPECT_EQ(store().list_feed_files("other_feed").value(), std::vector{other});
+}
+
+TEST_P(StoreContract, ReplacingAFeedFileDropsItsRecordsAndAppendingKeepsThem) {
+  const FeedKey email{.kind = FeedKeyKind::email, .value = "anna@example.com"};
+  const auto first = feed_record(2, R"({"full_name":"Anna Lee"})", {email});
+  ASSERT_TRUE(
+      store()
+          .replace_feed_file(feed_file("/data/feeds/a.csv", 2, clock_.now()), {first}, false)
+          .ok());
+
+  const auto appended = feed_record(3, R"({"full_name":"Anna Lee","job_title":"CTO"})", {email});
+  auto grown = feed_file("/data/feeds/a.csv", 3, clock_.now() + std::chrono::minutes{1});
+  ASSERT_TRUE(store().replace_feed_file(grown, {appended}, true).ok());
+
+  EXPECT_EQ(store().find_feed_records("feed", email, 10).value(), (std::vector{first, appended}));
+  EXPECT_EQ(store().get_feed_file("feed", "/data/feeds/a.csv").value(), std::optional(grown));
+
+  const auto rewritten = feed_record(2, R"({"full_name":"Anna Lee-Smith"})", {email});
+  ASSERT_TRUE(
+      store()
+          .replace_feed_file(feed_file("/data/feeds/a.csv", 2, clock_.now()), {rewritten}, false)
+          .ok());
+
+  EXPECT_EQ(store().find_feed_records("feed", email, 10).value(), std::vector{rewritten});
+}
+
+TEST_P(StoreContract, RemovingAFeedFileDropsItsRecordsButNotOtherFiles) {
+  const FeedKey phone{.kind = FeedKeyKind::phone, .value = "+14155550100"};
+  ASSERT_TRUE(store()
+                  .replace_feed_file(feed_file("/data/feeds/a.csv", 2, clock_.now()),
+                                     {feed_record(2, "{}", {phone})}, false)
+                  .ok());
+  auto in_b = feed_record(5, "{}", {phone});
+  in_b.path = "/data/feeds/b.csv";
+  ASSERT_TRUE(store()
+                  .replace_feed_file(feed_file("/data/feeds/b.csv", 5, clock_.now()), {in_b}, false)
+                  .ok());
+
+  ASSERT_TRUE(store().remove_feed_file("feed", "/data/feeds/a.csv").ok());
+
+  EXPECT_FALSE(store().get_feed_file("feed", "/data/feeds/a.csv").value().has_value());
+  EXPECT_EQ(store().find_feed_records("feed", phone, 10).value(), std::vector{in_b});
+  EXPECT_TRUE(store().remove_feed_file("feed", "/data/feeds/a.csv").ok()) << "already gone: fine";
+}
+
+TEST_P(StoreContract, FeedRecordsAreFoundByEachKindOfKeyInPathAndLineOrderUpToTheLimit) {
+  const FeedKey email{.kind = FeedKeyKind::email, .value = "anna@example.com"};
+  const FeedKey phone{.kind = FeedKeyKind::phone, .value = "+14155550100"};
+  const FeedKey profile{.kind = FeedKeyKind::profile, .value = "linkedin.com/in/annalee"};
+  const FeedKey domain{.kind = FeedKeyKind::domain, .value = "example.com"};
+  const auto line9 = feed_record(9, R"({"n":9})", {domain, email, phone});
+  const auto line4 = feed_record(4, R"({"n":4})", {profile, domain});
+  auto in_b = feed_record(1, R"({"n":1})", {domain});
+  in_b.path = "/data/feeds/b.csv";
+  ASSERT_TRUE(store()
+                  .replace_feed_file(feed_file("/data/feeds/b.csv", 1, clock_.now()), {in_b}, false)
+                  .ok());
+  ASSERT_TRUE(
+      store()
+          .replace_feed_file(feed_file("/data/feeds/a.csv", 9, clock_.now()), {line9, line4}, false)
+          .ok());
+
+  EXPECT_EQ(store().find_feed_records("feed", email, 10).value(), std::vector{line9});
+  EXPECT_EQ(store().find_feed_records("feed", phone, 10).value(), std::vector{line9});
+  EXPECT_EQ(store().find_feed_records("feed", profile, 10).value(), std::vector{line4});
+  EXPECT_EQ(store().find_feed_records("feed", domain, 10).value(),
+            (std::vector{line4, line9, in_b}));
+  EXPECT_EQ(lines_of(store().find_feed_records("feed", domain, 2).value()),
+            (std::vector<std::int64_t>{4, 9}));
+  EXPECT_TRUE(store().find_feed_records("feed", domain, 0).value().empty());
+  EXPECT_TRUE(
+      store()
+          .find_feed_records("feed", {.kind = FeedKeyKind::email, .value = "example.com"}, 10)
+          .value()
+          .empty())
+      << "a key matches only keys of its kind";
+  EXPECT_TRUE(store().find_feed_records("other_feed", domain, 10).value().empty());
+}
+
+TEST_P(StoreContract, AFeedRecordOfAnotherFileIsRefusedAndNothingIsIndexed) {
+  auto stray = feed_record(1, "{}", {{.kind = FeedKeyKind::email, .value = "a@example.com"}});
+  stray.path = "/data/feeds/other.csv";
+
+  const auto error = error_of(
+      store().replace_feed_file(feed_file("/data/feeds/a.csv", 1, clock_.now()), {stray}, false));
+
+  EXPECT_EQ(error.category, ErrorCategory::invalid_argument);
+  EXPECT_FALSE(store().get_feed_file("feed", "/data/feeds/a.csv").value().has_value());
+}
+
+TEST_P(StoreContract, ListFiltersByWhetherEnrichmentLookedAtTheLeadPageByPage) {
+  std::vector<std::string> enriched;
+  std::vector<std::string> not_enriched;
+  for (int i = 0; i < 12; ++i) {
+    auto lead = lead_named("Lead " + std::to_string(i));
+    if (i % 3 == 0) {
+      lead.enriched_at = clock_.now();
+    }
+    const auto created = create(lead);
+    (i % 3 == 0 ? enriched : not_enriched).push_back(created.identity.id);
+    clock_.advance(std::chrono::milliseconds{1});
+  }
+  const auto list_all = [&](bool want) {
+    LeadFilter filter;
+    filter.enriched = want;
+    std::vector<std::string> listed;
+    PageRequest page{3, ""};
+    int pages = 0;
+    do {
+      const auto result = store().list_leads(filter, page).value();
+      for (const auto& lead : result.leads) {
+        EXPECT_EQ(lead.enriched_at.has_value(), want) << lead.identity.id;
+        listed.push_back(lead.identity.id);
+      }
+      page.after = result.next;
+    } while (!page.after.empty() && ++pages < 10);
+    return listed;
+  };
+
+  EXPECT_EQ(list_all(true), enriched);
+  EXPECT_EQ(list_all(false), not_enriched);
+  EXPECT_EQ(store().list_leads({}, {}).value().leads.size(), 12U) << "no filter: all of them";
+}
+
+TEST_P(StoreContract, EnrichmentTimeSetByAnUpdateOrABatchIsFilteredOn) {
+  const auto updated = create(lead_named("Updated"));
+  clock_.advance(std::chrono::milliseconds{1});
+  const auto batched = create(lead_named("Batched"));
+  clock_.advance(std::chrono::milliseconds{1});
+  const auto untouched = create(lead_named("Untouched"));
+  clock_.advance(std::chrono::milliseconds{1});
+  auto update = updated;
+  update.enriched_at = clock_.now();
+  ASSERT_TRUE(store().update_lead(update).ok());
+  auto in_batch = batched;
+  in_batch.enriched_at = clock_.now();
+  auto created_enriched = lead_named("Created");
+  created_enriched.enriched_at = clock_.now();
+  const auto written = store()
+                           .write_batch({{WriteKind::update, in_batch, {}},
+                                         {WriteKind::create, created_enriched, {}}},
+                                        std::nullopt)
+                           .value();
+
+  LeadFilter enriched;
+  enriched.enriched = true;
+  EXPECT_EQ(ids_of(store().list_leads(enriched, {}).value().leads),
+            (std::vector{updated.identity.id, batched.identity.id, written[1].identity.id}));
+  LeadFilter not_enriched;
+  not_enriched.enriched = false;
+  EXPECT_EQ(ids_of(store().list_leads(not_enriched, {}).value().leads),
+            std::vector{untouched.identity.id});
+
+  // A tombstone keeps its enrichment time; tombstones are listed only when asked for.
+  ASSERT_TRUE(store().tombstone_lead(updated.identity.id).ok());
+  enriched.include_deleted = true;
+  EXPECT_EQ(ids_of(store().list_leads(enriched, {}).value().leads).front(), updated.identity.id);
+  // Clearing it makes the lead one to enrich again.
+  auto cleared = store().get_lead(batched.identity.id).value();
+  cleared.enriched_at.reset();
+  ASSERT_TRUE(store().update_lead(cleared).ok());
+  EXPECT_EQ(ids_of(store().list_leads(not_enriched, {}).value().leads),
+            (std::vector{batched.identity.id, untouched.identity.id}));
+}
+
 } // namespace leadsync::store::testing

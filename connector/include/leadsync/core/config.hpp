@@ -6,6 +6,7 @@
 
 #include "leadsync/core/result.hpp"
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -74,6 +75,49 @@ struct QualifyOptions {
   std::string rules = "mappings/scoring.toml";
 };
 
+// One [[enrich.provider]] table. Which keys a kind takes is in default_config_text().
+struct EnrichProviderOptions {
+  std::string name;  // unique; named by --provider, in logs, in provenance
+  std::string kind;  // "pdl" | "clearbit" | "http_json" | "file_feed"
+  std::string url;   // the provider's root ("http://127.0.0.1:8766"); the provider adds its paths
+  SecretRef api_key; // api_key_file / api_key_env; a literal api_key in the file is refused
+  double rate_limit_per_min = 0;  // requests per minute sent at most; 0: no limit of ours
+  std::int64_t daily_quota = 0;   // requests per UTC day; 0: none
+  std::int64_t monthly_quota = 0; // requests per UTC month; 0: none
+  // "match" (pay on a match) | "request" (every request is paid). Not given in the file: "request"
+  // for kind clearbit, "match" for the other kinds.
+  std::string charges = "match";
+  std::int64_t credit_budget_per_run = 0; // credits one run may spend; 0: no limit
+  std::int64_t credit_budget_per_day = 0; // credits per UTC day, across runs; 0: no limit
+  int cache_ttl_days = 30;                // answers (misses too) are reused this long; 0: no cache
+  double min_confidence = 0.5;     // 0..1: answers below this are not used (PDL: min_likelihood)
+  std::vector<std::string> groups; // "person" | "company" | "social"; empty: all the kind serves
+  int timeout_s = 30;              // per request
+  int batch_size = 0;              // bulk endpoint requests per call; 0: the kind's default
+  // kind-specific
+  std::string folder; // file_feed: the folder feed files are dropped into
+  std::string spec;   // http_json: the TOML file describing the API (mappings/social-github.toml)
+};
+
+// [enrich]: the waterfall over the providers.
+struct EnrichOptions {
+  std::vector<EnrichProviderOptions> providers; // in the order they are asked
+  // Fields the waterfall tries to fill; it stops asking for a group once these are filled at or
+  // above min_confidence. Empty: every enrichable field.
+  std::vector<std::string> wanted_fields;
+  double min_confidence = 0.5;    // 0..1: a field counts as filled at this confidence
+  bool pay_on_match_first = true; // ask providers that charge only on a match before the others
+  std::map<std::string, std::string>
+      merge; // field -> "fill_empty" (default) | "overwrite_if_more_confident" | "never"
+  // Consent: a lead is not looked up for personal data when one of these flags is set
+  // ("do_not_email", "do_not_phone", "do_not_bulk_email", "do_not_postal_mail"), ...
+  std::vector<std::string> consent_blocking_flags = {"do_not_email", "do_not_phone"};
+  bool require_lawful_basis = false; // ... when it has lawful basis "none" and this is true, ...
+  // ... or when its country (ISO 3166 alpha-2) is listed; upper-cased when loaded ("de" -> "DE")
+  std::vector<std::string> blocked_regions;
+  int pending_retry_s = 30; // a "queued" (202) lookup is asked again after this, unless told
+};
+
 struct ScheduleOptions {
   std::string pull = "*/5 * * * *";
   std::string push = "* * * * *";
@@ -101,6 +145,7 @@ struct Config {
   ImportOptions import;
   MappingOptions mapping;
   QualifyOptions qualify;
+  EnrichOptions enrich;
   ScheduleOptions schedule;
   ServerOptions server;
   LogOptions log;
@@ -109,7 +154,9 @@ struct Config {
 };
 
 struct Problem {
-  std::string key; // dotted key path, e.g. "push.batch_size"; empty for file-level problems
+  // Dotted key path, e.g. "push.batch_size" or "enrich.provider[1].charges" (the index counts the
+  // [[enrich.provider]] tables from 0); empty for file-level problems.
+  std::string key;
   int line = 0;    // 1-based line in the file; 0 when unknown (e.g. a missing key)
   std::string message;
   std::string

@@ -54,6 +54,9 @@ struct Person {
   std::string middle_name;
   std::string last_name;
   std::string job_title;
+  // Seniority level as enrichment reports it: "owner", "cxo", "vp", "director", "manager",
+  // "senior", "entry", ... (PDL job_title_levels, Clearbit employment.seniority).
+  std::string seniority;
   // Normalized (domain lower-cased); the first is the primary. Every address a lead ever received
   // is kept (up to max_identifiers_per_lead); the CRM gets the first three.
   std::vector<std::string> emails;
@@ -263,6 +266,20 @@ struct FieldProvenance {
   friend bool operator==(const FieldProvenance&, const FieldProvenance&) = default;
 };
 
+// Public social profiles, from enrichment (or an import column). URLs are kept as the source gave
+// them, without the scheme when the source had none ("linkedin.com/in/anna-ivanova").
+struct SocialProfiles {
+  std::string linkedin_url;
+  std::string x_handle; // without the '@'
+  std::string github_url;
+  std::string facebook_url;
+  std::string bio;      // the profile's self-description
+  std::string location; // free text as the profile states it ("Moscow, Russia")
+  std::string blog;     // personal site or blog URL
+
+  friend bool operator==(const SocialProfiles&, const SocialProfiles&) = default;
+};
+
 // ---- stakeholders, competitors, activities
 // ---------------------------------------------------------------
 struct Stakeholder {
@@ -311,7 +328,11 @@ struct Lead {
   Consent consent;
   LeadKind kind = LeadKind::sales;
   Qualification qualification;
+  SocialProfiles social;
   std::vector<FieldProvenance> enrichment;
+  // When enrichment last looked this lead up (whatever it found); unset: never. `enrich --new`
+  // takes the leads without it.
+  std::optional<TimePoint> enriched_at;
   std::vector<Stakeholder> stakeholders;
   std::vector<std::string> competitors;
   std::vector<Activity> activities;

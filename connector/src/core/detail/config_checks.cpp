@@ -6,8 +6,10 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cmath>
 #include <fmt/format.h>
 #include <initializer_list>
+#include <map>
 #include <optional>
 #include <span>
 #include <system_error>
@@ -279,13 +281,68 @@ public:
     check_schedule();
     check_server();
     check_log();
+    check_enrich();
+    for (std::size_t i = 0; i < config_.enrich.providers.size(); ++i) {
+      check_provider(i);
+    }
   }
 
 private:
-  void add(const std::string& key, std::string message) {
+  int line_of(const std::string& key) const {
     const auto line = loaded_.key_lines.find(key);
-    problems_.push_back(Problem{key, line == loaded_.key_lines.end() ? 0 : line->second,
-                                std::move(message), config_.source_file});
+    return line == loaded_.key_lines.end() ? 0 : line->second;
+  }
+
+  void add(const std::string& key, std::string message) {
+    add_at(key, line_of(key), std::move(message));
+  }
+
+  void add_at(const std::string& key, int line, std::string message) {
+    problems_.push_back(Problem{key, line, std::move(message), config_.source_file});
+  }
+
+  // A required key that is empty: left out (reported at the line of its table), written as ""
+  // (at its own line), or of a wrong type (reported while loading already, so not again).
+  void required(const std::string& key, int table_line, std::string message) {
+    if (std::any_of(loaded_.problems.begin(), loaded_.problems.end(),
+                    [&](const Problem& problem) { return problem.key == key; })) {
+      return;
+    }
+    const int line = line_of(key);
+    add_at(key, line != 0 ? line : table_line, std::move(message));
+  }
+
+  // A problem with the i-th value of the string list at `key`: on that value's line, if known.
+  void add_element(const std::string& key, std::size_t index, std::string_view message) {
+    const int element_line = line_of(key + "[" + std::to_string(index) + "]");
+    add_at(key, element_line != 0 ? element_line : line_of(key),
+           fmt::format("element {}: {}", index + 1, message));
+  }
+
+  // Every value of the list at `key` must be one of `allowed`.
+  void each_one_of(const std::string& key, const std::vector<std::string>& values,
+                   std::initializer_list<std::string_view> allowed) {
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      if (std::find(allowed.begin(), allowed.end(), values[i]) == allowed.end()) {
+        add_element(
+            key, i,
+            fmt::format("must be one of {} (got {})", joined(allowed), in_quotes(values[i])));
+      }
+    }
+  }
+
+  // A confidence: 0 to 1.
+  void fraction(const std::string& key, double value) {
+    if (!(value >= 0.0 && value <= 1.0)) {
+      add(key, fmt::format("must be a number between 0 and 1 (got {})", value));
+    }
+  }
+
+  // A count or a limit where 0 means "none".
+  void not_negative(const std::string& key, double value, std::string_view zero_means) {
+    if (!std::isfinite(value) || value < 0) {
+      add(key, fmt::format("must be 0 ({}) or more (got {})", zero_means, value));
+    }
   }
 
   void one_of(const std::string& key, const std::string& value,
@@ -302,19 +359,23 @@ private:
   }
 
   // Plain http is accepted only to loopback addresses: anything else would carry tokens in clear.
-  void https_url(const std::string& key, const std::string& value, std::string_view example) {
+  // `credential` is what would leak over plain http; `credentials_go` where credentials belong.
+  void https_url(const std::string& key, const std::string& value, std::string_view example,
+                 std::string_view credential = "the access token",
+                 std::string_view credentials_go = "[crm.auth]") {
     const auto url = parse_http_url(value);
     if (!url) {
       add(key, fmt::format("must be an http(s) URL with a host, like \"{}\" (got {})", example,
                            in_quotes(value)));
     } else if (url->has_user_info) {
-      add(key, "must not contain a user name or password (user:password@); credentials belong in "
-               "[crm.auth]");
+      add(key, fmt::format("must not contain a user name or password (user:password@); "
+                           "credentials belong in {}",
+                           credentials_go));
     } else if (!url->https && !is_loopback_host(url->host)) {
       add(key, fmt::format("must use https: plain http is allowed only to a loopback address "
-                           "(127.0.0.0/8, localhost, ::1), as the access token would cross the "
-                           "network unencrypted (got {})",
-                           in_quotes(value)));
+                           "(127.0.0.0/8, localhost, ::1), as {} would cross the network "
+                           "unencrypted (got {})",
+                           credential, in_quotes(value)));
     }
   }
 
@@ -497,6 +558,160 @@ private:
     if (!log::parse_format(config_.log.format, format)) {
       add("log.format",
           fmt::format("must be one of text, json (got {})", in_quotes(config_.log.format)));
+    }
+  }
+
+  void check_enrich() {
+    const auto& enrich = config_.enrich;
+    for (std::size_t i = 0; i < enrich.wanted_fields.size(); ++i) {
+      if (enrich.wanted_fields[i].empty()) {
+        add_element("enrich.wanted_fields", i,
+                    "must be a field name like \"person.job_title\" (got \"\")");
+      }
+    }
+    fraction("enrich.min_confidence", enrich.min_confidence);
+    each_one_of("enrich.consent_blocking_flags", enrich.consent_blocking_flags,
+                {"do_not_email", "do_not_phone", "do_not_bulk_email", "do_not_postal_mail"});
+    for (std::size_t i = 0; i < enrich.blocked_regions.size(); ++i) {
+      const auto& region = enrich.blocked_regions[i];
+      if (region.size() != 2 ||
+          !std::all_of(region.begin(), region.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
+        add_element("enrich.blocked_regions", i,
+                    fmt::format("must be a two-letter ISO 3166 country code, like \"DE\" (got {})",
+                                in_quotes(region)));
+      }
+    }
+    in_range("enrich.pending_retry_s", enrich.pending_retry_s, 1, 86400, " seconds");
+    for (const auto& [field, policy] : enrich.merge) {
+      const std::string key = "enrich.merge." + field;
+      if (field.empty()) {
+        add(key, "a field name may not be empty: write it like \"person.job_title\" = \"never\"");
+      }
+      one_of(key, policy, {"fill_empty", "overwrite_if_more_confident", "never"});
+    }
+    check_provider_names();
+  }
+
+  // Names are required, of [a-z0-9_-], and unique: --provider, logs and provenance use them.
+  void check_provider_names() {
+    std::map<std::string, std::size_t> first_with_name;
+    const auto& providers = config_.enrich.providers;
+    for (std::size_t i = 0; i < providers.size(); ++i) {
+      const std::string path = provider_path(i);
+      const std::string& name = providers[i].name;
+      if (name.empty()) {
+        required(path + ".name", line_of(path),
+                 "is required: a unique name for the provider of lower-case letters, digits, _ and "
+                 "-, like \"pdl\"");
+        continue;
+      }
+      if (!std::all_of(name.begin(), name.end(), [](char c) {
+            return (c >= 'a' && c <= 'z') || is_digit(c) || c == '_' || c == '-';
+          })) {
+        add(path + ".name",
+            fmt::format("must be made of lower-case letters, digits, _ and -, like \"pdl\" or "
+                        "\"social-github\" (got {})",
+                        in_quotes(name)));
+      }
+      const auto [first, inserted] = first_with_name.emplace(name, i);
+      if (!inserted) {
+        const std::string other = provider_path(first->second);
+        add(path + ".name",
+            fmt::format("provider name {} is taken already by {} (line {}); names must be unique",
+                        in_quotes(name), other, line_of(other + ".name")));
+      }
+    }
+  }
+
+  static std::string provider_path(std::size_t index) {
+    return "enrich.provider[" + std::to_string(index) + "]";
+  }
+
+  // A key the provider's kind does not read.
+  void unused_by_kind(const std::string& path, std::string_view key, std::string_view kind,
+                      std::string_view used_by) {
+    add(path + "." + std::string(key),
+        fmt::format("is not used by kind {}: only {} reads it; remove it", in_quotes(kind),
+                    used_by));
+  }
+
+  void check_provider(std::size_t index) {
+    const auto& provider = config_.enrich.providers[index];
+    const std::string path = provider_path(index);
+    const std::string& kind = provider.kind;
+    const int table_line = line_of(path);
+    if (kind.empty()) {
+      required(path + ".kind", table_line,
+               "is required: one of pdl, clearbit, http_json, file_feed");
+    } else {
+      one_of(path + ".kind", kind, {"pdl", "clearbit", "http_json", "file_feed"});
+    }
+    const bool known_kind =
+        kind == "pdl" || kind == "clearbit" || kind == "http_json" || kind == "file_feed";
+    const bool over_http = kind == "pdl" || kind == "clearbit" || kind == "http_json";
+
+    // Where it is reached and how it signs in.
+    if (over_http && provider.url.empty()) {
+      required(path + ".url", table_line,
+               fmt::format("is required for kind {}: the provider's root URL, like "
+                           "\"https://api.example.com\" (the local feeds emulator is "
+                           "\"http://127.0.0.1:8766\")",
+                           in_quotes(kind)));
+    } else if (!provider.url.empty()) {
+      if (kind == "file_feed") {
+        unused_by_kind(path, "url", kind, "pdl, clearbit and http_json");
+      } else {
+        https_url(path + ".url", provider.url, "https://api.example.com", "the API key",
+                  "api_key_file / api_key_env");
+      }
+    }
+    env_name(path + ".api_key_env", provider.api_key.env);
+    if (!provider.api_key.file.empty() && !provider.api_key.env.empty()) {
+      add(path + ".api_key_env",
+          fmt::format("set only one of {0}.api_key_file or {0}.api_key_env", path));
+    } else if (provider.api_key.empty() && (kind == "pdl" || kind == "clearbit")) {
+      add_at(
+          path + ".api_key_file", table_line,
+          fmt::format("kind {} needs the API key: set api_key_file = \"/etc/leadsync/{}_api_key\" "
+                      "(a file only leadsync can read, chmod 600) or api_key_env = "
+                      "\"LEADSYNC_{}_API_KEY\"",
+                      in_quotes(kind), kind, kind == "pdl" ? "PDL" : "CLEARBIT"));
+    } else if (!provider.api_key.empty() && kind == "file_feed") {
+      unused_by_kind(path, provider.api_key.file.empty() ? "api_key_env" : "api_key_file", kind,
+                     "pdl, clearbit and http_json");
+    }
+
+    // What it may cost.
+    not_negative(path + ".rate_limit_per_min", provider.rate_limit_per_min, "no limit");
+    not_negative(path + ".daily_quota", static_cast<double>(provider.daily_quota), "no quota");
+    not_negative(path + ".monthly_quota", static_cast<double>(provider.monthly_quota), "no quota");
+    one_of(path + ".charges", provider.charges, {"match", "request"});
+    not_negative(path + ".credit_budget_per_run",
+                 static_cast<double>(provider.credit_budget_per_run), "no limit");
+    not_negative(path + ".credit_budget_per_day",
+                 static_cast<double>(provider.credit_budget_per_day), "no limit");
+    in_range(path + ".cache_ttl_days", provider.cache_ttl_days, 0, 3650, " days");
+
+    // What it is asked and how.
+    fraction(path + ".min_confidence", provider.min_confidence);
+    each_one_of(path + ".groups", provider.groups, {"person", "company", "social"});
+    in_range(path + ".timeout_s", provider.timeout_s, 1, 600, " seconds");
+    in_range(path + ".batch_size", provider.batch_size, 0, 100);
+
+    // Kind-specific.
+    if (kind == "file_feed" && provider.folder.empty()) {
+      required(path + ".folder", table_line,
+               "is required for kind \"file_feed\": the folder feed files are dropped into, "
+               "relative to the config file's folder, like \"feeds\"");
+    } else if (!provider.folder.empty() && known_kind && kind != "file_feed") {
+      unused_by_kind(path, "folder", kind, "file_feed");
+    }
+    if (kind == "http_json" && provider.spec.empty()) {
+      required(path + ".spec", table_line,
+               "is required for kind \"http_json\": the TOML file describing the API, relative "
+               "to the config file's folder, like \"mappings/social-github.toml\"");
+    } else if (!provider.spec.empty() && known_kind && kind != "http_json") {
+      unused_by_kind(path, "spec", kind, "http_json");
     }
   }
 

@@ -95,6 +95,113 @@ import_columns = "mappings/import-columns.toml"
 # Scoring rules and lifecycle stages used by `leadsync qualify`.
 rules = "mappings/scoring.toml"
 
+[enrich]
+# `leadsync enrich` (and the daemon, on schedule.enrich) fills the fields a lead lacks by asking the
+# providers below ([[enrich.provider]]) one after the other, a waterfall. Field names are
+# leadsync's, like "person.job_title", "company.employee_count" or "social.linkedin_url".
+# Fields to fill: for each group (person, company, social) the waterfall stops asking once these are
+# filled at min_confidence or above. [] means every field a provider can fill.
+wanted_fields = []
+# Confidence, 0 to 1, at which a field counts as filled.
+min_confidence = 0.5
+# true asks the providers that charge only for a match (charges = "match") before those that charge
+# for every request; false asks them in the order listed.
+pay_on_match_first = true
+# Consent. A lead is not looked up for personal data when one of these flags is set on it (any of
+# "do_not_email", "do_not_phone", "do_not_bulk_email", "do_not_postal_mail"), ...
+consent_blocking_flags = ["do_not_email", "do_not_phone"]
+# ... when its lawful basis is "none" and this is true, ...
+require_lawful_basis = false
+# ... or when its country is listed here (ISO 3166 two-letter codes, like ["DE", "FR"]).
+blocked_regions = []
+# Seconds after which a lookup the provider has queued (HTTP 202) is asked again, unless the
+# provider says when; 1 to 86400.
+pending_retry_s = 30
+
+[enrich.merge]
+# What a value found for a field the lead already has does, per field (quote the field name):
+#   "fill_empty"                   fills the field only while it is empty; the default for any field
+#                                  not listed here
+#   "overwrite_if_more_confident"  replaces the value when the new one has a higher confidence
+#   "never"                        enrichment never writes the field
+# "person.job_title" = "overwrite_if_more_confident"
+# "company.industry" = "never"
+
+# The providers, asked in the order listed, one [[enrich.provider]] table each. The first one
+# explains every key and its default, which a key left out takes.
+[[enrich.provider]]
+# Unique name of lower-case letters, digits, _ and -; `leadsync enrich --provider NAME`, the logs
+# and each field's provenance use it.
+name = "pdl"
+# "pdl" (People Data Labs), "clearbit", "http_json" (a JSON API described by a spec file) or
+# "file_feed" (files dropped into a folder).
+kind = "pdl"
+# Root URL of the provider's API, without the endpoints' paths (the provider adds them); required
+# for pdl, clearbit and http_json. This points at the local feeds emulator; People Data Labs itself
+# is "https://api.peopledatalabs.com". Plain http is allowed only to loopback addresses.
+url = "http://127.0.0.1:8766"
+# The API key: one of api_key_file (a file holding only the key, chmod 600) or api_key_env
+# (the name of an environment variable holding it); required for pdl and clearbit, optional for
+# http_json. Never write the key itself here.
+# api_key_file = "/etc/leadsync/pdl_api_key"
+api_key_env = "LEADSYNC_PDL_API_KEY"
+# Requests per minute sent at most; 0 (the default) = no limit of ours (the provider's HTTP 429
+# still slows us down).
+rate_limit_per_min = 600
+# Requests per UTC day and per UTC month; 0 (the default) = none.
+daily_quota = 10000
+monthly_quota = 0
+# What costs a credit: "match" (only a lookup that finds a record) or "request" (every request).
+# Left out, it is "request" for kind clearbit and "match" for the others.
+charges = "match"
+# Credits one run may spend, and credits per UTC day across runs; 0 (the default) = no limit.
+credit_budget_per_run = 1000
+credit_budget_per_day = 5000
+# Days an answer (a miss too) is reused instead of asking again, 0 to 3650; 0 = no cache.
+# Default 30.
+cache_ttl_days = 30
+# Answers below this confidence (0 to 1) are not used (PDL's min_likelihood). Default 0.5.
+min_confidence = 0.6
+# What it is asked for: any of "person", "company", "social"; [] (the default) = everything its
+# kind serves.
+groups = []
+# Seconds to wait for one request, 1 to 600. Default 30.
+timeout_s = 30
+# Lookups per request to the kind's bulk endpoint, 0 to 100; 0 (the default) = the kind's own.
+batch_size = 0
+
+# A file feed: the vendor drops files into a folder and leadsync reads them (no url, no API key).
+[[enrich.provider]]
+name = "feeds"
+kind = "file_feed"
+# file_feed only, and required: the folder the feed files are dropped into, relative to the folder
+# of this file.
+folder = "feeds"
+
+# Clearbit charges for every request (charges is "request" when left out):
+# [[enrich.provider]]
+# name = "clearbit"
+# kind = "clearbit"
+# url = "http://127.0.0.1:8766"
+# api_key_env = "LEADSYNC_CLEARBIT_API_KEY"
+# rate_limit_per_min = 600
+# monthly_quota = 2500
+# credit_budget_per_day = 500
+# groups = ["person", "company"]
+
+# A JSON API described by a spec file, here GitHub profiles for the social fields. spec is
+# http_json only, and required: the TOML file describing the API's requests and answers, relative
+# to the folder of this file.
+# [[enrich.provider]]
+# name = "social-github"
+# kind = "http_json"
+# url = "https://api.github.com"
+# api_key_env = "LEADSYNC_GITHUB_TOKEN"
+# spec = "mappings/social-github.toml"
+# groups = ["social"]
+# charges = "request"
+# rate_limit_per_min = 60
+
 [schedule]
 # When `leadsync daemon` runs each job: a 5-field cron expression (minute hour day-of-month month
 # day-of-week, like "*/5 * * * *") or "@every <n>s", "@every <n>m", "@every <n>h"; "" turns the

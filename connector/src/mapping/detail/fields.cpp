@@ -359,6 +359,8 @@ std::vector<FieldDef> build_field_defs() {
       "person.last_name", [](auto& lead) -> auto& { return lead.person.last_name; }));
   defs.push_back(text_field(
       "person.job_title", [](auto& lead) -> auto& { return lead.person.job_title; }));
+  defs.push_back(text_field(
+      "person.seniority", [](auto& lead) -> auto& { return lead.person.seniority; }));
   defs.push_back(email_field("person.emails[0]", 0));
   defs.push_back(email_field("person.emails[1]", 1));
   defs.push_back(email_field("person.emails[2]", 2));
@@ -522,6 +524,20 @@ std::vector<FieldDef> build_field_defs() {
   defs.push_back(text_field(
       "description", [](auto& lead) -> auto& { return lead.description; }));
 
+  defs.push_back(text_field(
+      "social.linkedin_url", [](auto& lead) -> auto& { return lead.social.linkedin_url; }));
+  defs.push_back(text_field(
+      "social.x_handle", [](auto& lead) -> auto& { return lead.social.x_handle; }));
+  defs.push_back(text_field(
+      "social.github_url", [](auto& lead) -> auto& { return lead.social.github_url; }));
+  defs.push_back(text_field(
+      "social.facebook_url", [](auto& lead) -> auto& { return lead.social.facebook_url; }));
+  defs.push_back(text_field(
+      "social.bio", [](auto& lead) -> auto& { return lead.social.bio; }));
+  defs.push_back(text_field(
+      "social.location", [](auto& lead) -> auto& { return lead.social.location; }));
+  defs.push_back(text_field(
+      "social.blog", [](auto& lead) -> auto& { return lead.social.blog; }));
   defs.push_back(derived_field(
       "enrichment.sources", ValueKind::text, [](const Lead& lead, const ReadContext&) {
         std::vector<std::string> providers;

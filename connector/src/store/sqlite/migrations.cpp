@@ -129,6 +129,86 @@ CREATE TABLE duplicate_pairs (
 CREATE INDEX duplicate_pairs_by_status ON duplicate_pairs (status, id);
 CREATE INDEX duplicate_pairs_by_lead_high ON duplicate_pairs (lead_high);
 )sql"},
+    // Enrichment. leads.enriched_at mirrors the document's enriched_at (milliseconds; NULL: never
+    // enriched) so list_leads can filter on it; the partial index holds only the leads enrichment
+    // has not looked at, which `enrich --new` pages through in creation order. Existing leads take
+    // the value from their document (only those whose text names the key are parsed; a document
+    // that is not JSON, which reading the lead reports anyway, is left NULL rather than stopping
+    // the upgrade).
+    // The answer cache, the usage ledger (quotas survive restarts), lookups a provider queued,
+    // and the index of file feeds: a file, its records, and the keys each record answers.
+    Migration{4, R"sql(
+ALTER TABLE leads ADD COLUMN enriched_at INTEGER;
+UPDATE leads SET enriched_at = coalesce(CAST(round((julianday(
+    CASE WHEN json_valid(doc) THEN json_extract(doc, '$.enriched_at') END) - 2440587.5)
+    * 86400000.0) AS INTEGER), 0)
+  WHERE instr(doc, '"enriched_at"') > 0
+    AND CASE WHEN json_valid(doc) THEN json_extract(doc, '$.enriched_at') END IS NOT NULL;
+CREATE INDEX leads_not_enriched ON leads (created_at, id) WHERE enriched_at IS NULL;
+
+CREATE TABLE enrichment_cache (
+  provider   TEXT NOT NULL,
+  key        TEXT NOT NULL,
+  answer     TEXT NOT NULL,
+  matched    INTEGER NOT NULL,
+  fetched_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (provider, key)
+);
+CREATE INDEX enrichment_cache_by_expires_at ON enrichment_cache (expires_at);
+
+CREATE TABLE provider_usage (
+  provider   TEXT NOT NULL,
+  period     TEXT NOT NULL, -- UTC day "2026-12-06" or month "2026-12"
+  requests   INTEGER NOT NULL,
+  credits    INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (provider, period)
+) WITHOUT ROWID;
+
+CREATE TABLE pending_lookups (
+  provider     TEXT NOT NULL,
+  key          TEXT NOT NULL,
+  lead_id      TEXT NOT NULL,
+  lookup_group TEXT NOT NULL, -- "person" | "company" | "social"
+  not_before   INTEGER NOT NULL,
+  attempts     INTEGER NOT NULL,
+  created_at   INTEGER NOT NULL, -- kept when the lookup is put again
+  PRIMARY KEY (provider, key, lead_id)
+);
+CREATE INDEX pending_lookups_by_not_before ON pending_lookups (not_before, created_at);
+
+CREATE TABLE feed_files (
+  provider   TEXT NOT NULL,
+  path       TEXT NOT NULL,
+  size       INTEGER NOT NULL,
+  mtime_ns   INTEGER NOT NULL,
+  digest     TEXT NOT NULL,
+  lines      INTEGER NOT NULL,
+  records    INTEGER NOT NULL,
+  rejected   INTEGER NOT NULL,
+  indexed_at INTEGER NOT NULL,
+  PRIMARY KEY (provider, path)
+) WITHOUT ROWID;
+CREATE TABLE feed_records (
+  id       INTEGER PRIMARY KEY,
+  provider TEXT NOT NULL,
+  path     TEXT NOT NULL,
+  line     INTEGER NOT NULL,
+  record   TEXT NOT NULL -- JSON object text
+);
+CREATE INDEX feed_records_by_file ON feed_records (provider, path, line);
+-- Rows are clustered by record, so a file's keys go with its records; the index answers lookups.
+CREATE TABLE feed_keys (
+  record_id INTEGER NOT NULL,
+  position  INTEGER NOT NULL, -- order of the key in the record's list
+  provider  TEXT NOT NULL,
+  kind      TEXT NOT NULL,    -- to_string(FeedKeyKind)
+  value     TEXT NOT NULL,
+  PRIMARY KEY (record_id, position)
+) WITHOUT ROWID;
+CREATE INDEX feed_keys_by_value ON feed_keys (provider, kind, value);
+)sql"},
 };
 
 Result<std::int64_t> current_version(Database& database) {

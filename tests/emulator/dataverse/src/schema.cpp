@@ -334,6 +334,11 @@ EntityDef lead_table() {
   add(lead, whole("leadsync_listcount", 0, 1000));
   add(lead, text("leadsync_listagebucket", 20));
   add(lead, text("leadsync_enrichmentsource", 200));
+  add(lead, text("leadsync_seniority", 50));
+  add(lead, text("leadsync_linkedinurl", 200));
+  add(lead, text("leadsync_xhandle", 100));
+  add(lead, text("leadsync_githuburl", 200));
+  add(lead, memo("leadsync_socialbio", 2000));
   add(lead, of_type("leadsync_enrichedon", ColumnType::date_time));
   lead.alternate_keys.push_back(AlternateKeyDef{"leadsync_externalid", {"leadsync_externalid"}});
   return lead;

@@ -164,6 +164,54 @@ public:
                                                   const std::string& lead_b) override {
     return inner_.get_duplicate_pair(lead_a, lead_b);
   }
+  Result<std::optional<store::CachedAnswer>> get_cached_answer(const std::string& provider,
+                                                               const std::string& key,
+                                                               store::TimePoint now) override {
+    return inner_.get_cached_answer(provider, key, now);
+  }
+  Status put_cached_answers(const std::vector<store::CachedAnswer>& answers) override {
+    return inner_.put_cached_answers(answers);
+  }
+  Result<std::int64_t> prune_cached_answers(store::TimePoint now) override {
+    return inner_.prune_cached_answers(now);
+  }
+  Result<store::ProviderUsage> get_usage(const std::string& provider,
+                                         const std::string& period) override {
+    return inner_.get_usage(provider, period);
+  }
+  Status add_usage(const std::string& provider, const std::vector<std::string>& periods,
+                   const store::ProviderUsage& delta) override {
+    return inner_.add_usage(provider, periods, delta);
+  }
+  Status put_pending_lookup(const store::PendingLookup& pending) override {
+    return inner_.put_pending_lookup(pending);
+  }
+  Status delete_pending_lookup(const std::string& provider, const std::string& key,
+                               const std::string& lead_id) override {
+    return inner_.delete_pending_lookup(provider, key, lead_id);
+  }
+  Result<std::vector<store::PendingLookup>> list_pending_lookups(std::size_t limit) override {
+    return inner_.list_pending_lookups(limit);
+  }
+  Result<std::optional<store::FeedFileState>> get_feed_file(const std::string& provider,
+                                                            const std::string& path) override {
+    return inner_.get_feed_file(provider, path);
+  }
+  Result<std::vector<store::FeedFileState>> list_feed_files(const std::string& provider) override {
+    return inner_.list_feed_files(provider);
+  }
+  Status replace_feed_file(const store::FeedFileState& state,
+                           const std::vector<store::FeedRecord>& records, bool append) override {
+    return inner_.replace_feed_file(state, records, append);
+  }
+  Status remove_feed_file(const std::string& provider, const std::string& path) override {
+    return inner_.remove_feed_file(provider, path);
+  }
+  Result<std::vector<store::FeedRecord>> find_feed_records(const std::string& provider,
+                                                           const store::FeedKey& key,
+                                                           std::size_t limit) override {
+    return inner_.find_feed_records(provider, key, limit);
+  }
 
 private:
   store::Store& inner_;
