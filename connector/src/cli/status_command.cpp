@@ -1,4 +1,5 @@
 #include "commands.hpp"
+#include "leadsync/enrich/enricher.hpp"
 #include "exit_codes.hpp"
 #include "leadsync/model/json.hpp"
 #include "output.hpp"
@@ -24,6 +25,53 @@ std::string counts_text(const std::map<std::string, std::int64_t>& counts) {
 }
 
 // How far back `status` looks for the last push run.
+// What each enrichment provider used today and this month (UTC), against its quotas and budgets.
+struct ProviderUsageRow {
+  const config::EnrichProviderOptions* options;
+  store::ProviderUsage today;
+  store::ProviderUsage month;
+};
+
+std::vector<ProviderUsageRow> enrichment_usage(const config::Config& config, store::Store& store) {
+  const enrich::UsagePeriods periods = enrich::usage_periods(SystemClock::instance().now());
+  std::vector<ProviderUsageRow> rows;
+  for (const auto& provider : config.enrich.providers) {
+    auto today = store.get_usage(provider.name, periods.day);
+    auto month = store.get_usage(provider.name, periods.month);
+    rows.push_back({.options = &provider,
+                    .today = today.ok() ? *today : store::ProviderUsage{},
+                    .month = month.ok() ? *month : store::ProviderUsage{}});
+  }
+  return rows;
+}
+
+nlohmann::json enrichment_usage_json(const config::Config& config, store::Store& store) {
+  nlohmann::json providers = nlohmann::json::object();
+  for (const auto& row : enrichment_usage(config, store)) {
+    providers[row.options->name] = {
+        {"kind", row.options->kind},
+        {"today", {{"requests", row.today.requests}, {"credits", row.today.credits}}},
+        {"month", {{"requests", row.month.requests}, {"credits", row.month.credits}}},
+        {"daily_quota", row.options->daily_quota},
+        {"monthly_quota", row.options->monthly_quota},
+        {"credit_budget_per_day", row.options->credit_budget_per_day}};
+  }
+  return providers;
+}
+
+void print_enrichment_usage(std::ostream& out, const config::Config& config,
+                            store::Store& store) {
+  const auto of = [](std::int64_t limit) {
+    return limit > 0 ? " of " + std::to_string(limit) : std::string();
+  };
+  for (const auto& row : enrichment_usage(config, store)) {
+    out << "  enrichment     " << row.options->name << ": today " << row.today.requests
+        << " request(s)" << of(row.options->daily_quota) << ", " << row.today.credits
+        << " credit(s)" << of(row.options->credit_budget_per_day) << "; this month "
+        << row.month.requests << " request(s)" << of(row.options->monthly_quota) << "\n";
+  }
+}
+
 constexpr std::size_t runs_searched_for_push = 100;
 
 // The 429s and the time waited in the last push run, the throttling a user sees.
@@ -79,6 +127,7 @@ int run_status(Context& context, const StatusOptions& options) {
                                              {"waited_ms", count_of(*push, "waited_ms")}}
                             : nlohmann::json(nullptr)},
         {"behaviour_events", s.behaviour_events},
+        {"enrichment", enrichment_usage_json(context.config(), **store)},
         {"checkpoints", checkpoints.value()},
         {"runs", nlohmann::json::array()}};
     for (const auto& run : runs.value()) {
@@ -121,6 +170,7 @@ int run_status(Context& context, const StatusOptions& options) {
   } else {
     out << "  throttling     no push has run yet\n";
   }
+  print_enrichment_usage(out, context.config(), **store);
   if (checkpoints->empty()) {
     out << "  checkpoints    none (no pull has run yet)\n";
   } else {

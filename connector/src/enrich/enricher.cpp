@@ -13,6 +13,14 @@
 
 namespace leadsync::enrich {
 
+UsagePeriods usage_periods(std::chrono::system_clock::time_point now) {
+  const std::chrono::year_month_day date{std::chrono::floor<std::chrono::days>(now)};
+  const std::string month = fmt::format("{:04d}-{:02d}", static_cast<int>(date.year()),
+                                        static_cast<unsigned>(date.month()));
+  return {.day = fmt::format("{}-{:02d}", month, static_cast<unsigned>(date.day())),
+          .month = month};
+}
+
 std::optional<MergePolicy> parse_merge_policy(std::string_view text) {
   if (text == "fill_empty") {
     return MergePolicy::fill_empty;
@@ -72,14 +80,6 @@ std::optional<Answer> decode_answer(const std::string& text) {
     }
   }
   return answer;
-}
-
-// "2026-12-06" and "2026-12": the periods quotas and budgets are counted in (UTC).
-std::pair<std::string, std::string> usage_periods(system_clock::time_point now) {
-  const std::chrono::year_month_day date{std::chrono::floor<std::chrono::days>(now)};
-  const std::string month = fmt::format("{:04d}-{:02d}", static_cast<int>(date.year()),
-                                        static_cast<unsigned>(date.month()));
-  return {fmt::format("{}-{:02d}", month, static_cast<unsigned>(date.day())), month};
 }
 
 std::string github_login(const std::string& url) {
@@ -256,49 +256,45 @@ struct Enricher::State {
   Result<std::int64_t> allowance(ProviderRun& run, std::int64_t wanted_lookups) {
     const config::EnrichProviderOptions& options = run.configured->options;
     const auto [day, month] = usage_periods(clock.now());
-    std::int64_t allowed = wanted_lookups;
     LEADSYNC_TRY(const store::ProviderUsage today, store.get_usage(options.name, day));
-    if (options.daily_quota > 0) {
-      allowed = std::min(allowed, options.daily_quota - today.requests);
-      if (allowed <= 0) {
-        warn_once(run, "quota",
-                  options.name + ": the daily quota of " + std::to_string(options.daily_quota) +
-                      " requests is used up; skipped until tomorrow (UTC) (enrich.provider "
-                      "daily_quota)");
-        return 0;
-      }
-    }
+    std::optional<store::ProviderUsage> this_month;
     if (options.monthly_quota > 0) {
-      LEADSYNC_TRY(const store::ProviderUsage this_month, store.get_usage(options.name, month));
-      allowed = std::min(allowed, options.monthly_quota - this_month.requests);
-      if (allowed <= 0) {
-        warn_once(run, "quota",
-                  options.name + ": the monthly quota of " + std::to_string(options.monthly_quota) +
-                      " requests is used up; skipped until next month (enrich.provider "
-                      "monthly_quota)");
-        return 0;
-      }
+      LEADSYNC_TRY(this_month, store.get_usage(options.name, month));
     }
-    // A lookup costs at most one credit; budgets are checked against that worst case.
-    if (options.credit_budget_per_day > 0) {
-      allowed = std::min(allowed, options.credit_budget_per_day - today.credits);
-      if (allowed <= 0) {
-        warn_once(run, "budget",
-                  options.name + ": today's credit budget of " +
-                      std::to_string(options.credit_budget_per_day) +
-                      " is spent; skipped until tomorrow (UTC) (enrich.provider "
-                      "credit_budget_per_day)");
-        return 0;
+    // Each limit: its setting (0: none), what is used of it, and what the warning says. A lookup
+    // costs at most one credit, so budgets are checked against that worst case.
+    struct Limit {
+      std::int64_t setting;
+      std::int64_t used;
+      const char* status;
+      const char* what;
+      const char* until;
+      const char* key;
+    };
+    const Limit limits[] = {
+        {options.daily_quota, today.requests, "quota", "the daily quota of {} requests is used up",
+         "skipped until tomorrow (UTC)", "daily_quota"},
+        {options.monthly_quota, this_month ? this_month->requests : 0, "quota",
+         "the monthly quota of {} requests is used up", "skipped until next month (UTC)",
+         "monthly_quota"},
+        {options.credit_budget_per_day, today.credits, "budget",
+         "today's credit budget of {} is spent", "skipped until tomorrow (UTC)",
+         "credit_budget_per_day"},
+        {options.credit_budget_per_run, run.run_credits, "budget",
+         "this run's credit budget of {} is spent", "the rest waits for the next run",
+         "credit_budget_per_run"},
+    };
+    std::int64_t allowed = wanted_lookups;
+    for (const Limit& limit : limits) {
+      if (limit.setting <= 0) {
+        continue;
       }
-    }
-    if (options.credit_budget_per_run > 0) {
-      allowed = std::min(allowed, options.credit_budget_per_run - run.run_credits);
+      allowed = std::min(allowed, limit.setting - limit.used);
       if (allowed <= 0) {
-        warn_once(run, "budget",
-                  options.name + ": this run's credit budget of " +
-                      std::to_string(options.credit_budget_per_run) +
-                      " is spent; the rest waits for the next run (enrich.provider "
-                      "credit_budget_per_run)");
+        warn_once(run, limit.status,
+                  fmt::format("{}: {}; {} (enrich.provider {})", options.name,
+                              fmt::format(fmt::runtime(limit.what), limit.setting), limit.until,
+                              limit.key));
         return 0;
       }
     }
@@ -355,7 +351,8 @@ struct Enricher::State {
         continue; // warn_once set stop_reason; the loop defers the rest
       }
       const auto count = static_cast<std::size_t>(*allowed);
-      std::vector<std::pair<std::size_t, std::string>> chunk(queue.begin(), queue.begin() + count);
+      std::vector<std::pair<std::size_t, std::string>> chunk(
+          queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(count));
       const auto deadline = clock.steady_now() + settings.max_rate_wait;
       if (const Status waited = run.limiter->acquire(count, request->cancel, deadline);
           !waited.ok()) {
@@ -381,6 +378,7 @@ struct Enricher::State {
         continue;
       }
       std::vector<Query> queries;
+      queries.reserve(chunk.size());
       for (const auto& [index, key] : chunk) {
         queries.push_back(batch[index].query);
       }
@@ -770,25 +768,26 @@ Result<std::unique_ptr<Enricher>> Enricher::create(EnrichSettings settings,
   }
   for (const std::string& path : wanted) {
     if (find_enrichable_field(path) == nullptr) {
-      return Error::make(ErrorCategory::config, "enrich.wanted_fields: '" + path +
-                                                    "' is not a field enrichment can fill; use "
-                                                    "one of: " +
-                                                    known);
+      return Error::make(ErrorCategory::config,
+                         fmt::format("enrich.wanted_fields: '{}' is not a field enrichment can "
+                                     "fill; use one of: {}",
+                                     path, known));
     }
   }
   std::map<std::string, MergePolicy> merge;
   for (const auto& [path, text] : settings.options.merge) {
     if (find_enrichable_field(path) == nullptr) {
-      return Error::make(ErrorCategory::config, "enrich.merge: '" + path +
-                                                    "' is not a field enrichment can fill; use "
-                                                    "one of: " +
-                                                    known);
+      return Error::make(ErrorCategory::config,
+                         fmt::format("enrich.merge: '{}' is not a field enrichment can fill; use "
+                                     "one of: {}",
+                                     path, known));
     }
     const std::optional<MergePolicy> policy = parse_merge_policy(text);
     if (!policy) {
-      return Error::make(ErrorCategory::config, "enrich.merge.\"" + path + "\": '" + text +
-                                                    "' is not a merge policy; use fill_empty, "
-                                                    "overwrite_if_more_confident or never");
+      return Error::make(ErrorCategory::config,
+                         fmt::format("enrich.merge.\"{}\": '{}' is not a merge policy; use "
+                                     "fill_empty, overwrite_if_more_confident or never",
+                                     path, text));
     }
     merge.emplace(path, *policy);
   }

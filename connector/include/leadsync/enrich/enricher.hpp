@@ -15,9 +15,11 @@
 //
 // Crash safety: usage is booked before a call (credits at their worst case, corrected after), the
 // answer is cached before the lead is written, and each batch of leads is written in one
-// transaction. A run killed at any point and started again pays for nothing twice and loses no
-// lead; a lead is marked enriched (Lead::enriched_at) only when every lookup it needed was
-// answered.
+// transaction. A run killed at any point and started again loses no lead and pays again for no
+// answer it received (only a call in flight at the kill, billed by the provider but never answered,
+// is asked again); a lead is marked enriched (Lead::enriched_at) only when every lookup it needed
+// was answered. Within a batch, leads asking the same question (colleagues sharing a company
+// domain) share one lookup.
 
 #include "leadsync/core/cancel.hpp"
 #include "leadsync/core/clock.hpp"
@@ -143,6 +145,13 @@ private:
   explicit Enricher(std::unique_ptr<State> state);
   std::unique_ptr<State> state_;
 };
+
+// The periods usage is counted in: the UTC day ("2026-12-06") and month ("2026-12") of `now`.
+struct UsagePeriods {
+  std::string day;
+  std::string month;
+};
+UsagePeriods usage_periods(std::chrono::system_clock::time_point now);
 
 // Builds the providers from config.enrich.providers through the registry and the Enricher over
 // them.

@@ -3,9 +3,9 @@
 // by what the provider says (x-ratelimit-remaining 0 until the reset, Retry-After, a 429).
 //
 // It schedules rather than counts (a GCRA with no burst): a request for n lookups starts no sooner
-// than the previous one's start plus n/rate. Over any 60 s, that sends at most the configured
-// number, however the provider aligns its own window, and a bulk call of n items is paced as n
-// requests, the way PDL bills and limits them.
+// than the previous one's start plus n/rate, the rate being 99% of the configured one. Over any
+// 60 s, that sends at most the configured number, however the provider aligns its own window, and
+// a bulk call of n items is paced as n requests, the way PDL bills and limits them.
 
 #include "leadsync/core/cancel.hpp"
 #include "leadsync/core/clock.hpp"

@@ -269,11 +269,16 @@ struct Emulator::Impl {
     }
   }
 
-  json pdl_person_result(const PersonQuery& query, std::int64_t& credits_spent) {
+  // A PDL item's answer: 404 when the query is to miss or the best match is below min_likelihood,
+  // 402 when the credits are used up; otherwise one credit is spent and the body is
+  // `body_of(match)` with the status and, when asked for, what matched.
+  template <typename Query, typename Match, typename Body>
+  json pdl_item_result(const Query& query, Match match_of, Body body_of,
+                       std::int64_t& credits_spent) {
     if (query_misses(query.canonical())) {
       return pdl_item_error(404, "not_found", kPdlNotFound);
     }
-    const auto match = match_person(directories(), query);
+    const auto match = match_of(directories(), query);
     if (!match || match->likelihood < query.min_likelihood) {
       return pdl_item_error(404, "not_found", kPdlNotFound);
     }
@@ -282,35 +287,34 @@ struct Emulator::Impl {
                             "You have reached your account maximum (all matches have been used)");
     }
     ++credits_spent;
-    json body = {{"status", 200},
-                 {"likelihood", match->likelihood},
-                 {"data", pdl_person(*match->person, query.titlecase)}};
+    json body = body_of(*match);
     if (query.include_if_matched) {
       body["matched"] = match->matched;
     }
     return body;
   }
 
+  json pdl_person_result(const PersonQuery& query, std::int64_t& credits_spent) {
+    return pdl_item_result(
+        query, match_person,
+        [&](const PersonMatch& match) {
+          return json{{"status", 200},
+                      {"likelihood", match.likelihood},
+                      {"data", pdl_person(*match.person, query.titlecase)}};
+        },
+        credits_spent);
+  }
+
   json pdl_company_result(const CompanyQuery& query, std::int64_t& credits_spent) {
-    if (query_misses(query.canonical())) {
-      return pdl_item_error(404, "not_found", kPdlNotFound);
-    }
-    const auto match = match_company(directories(), query);
-    if (!match || match->likelihood < query.min_likelihood) {
-      return pdl_item_error(404, "not_found", kPdlNotFound);
-    }
-    if (!credits.spend()) {
-      return pdl_item_error(402, "payment_required",
-                            "You have reached your account maximum (all matches have been used)");
-    }
-    ++credits_spent;
-    json body = pdl_company(*match->company, query.titlecase); // flat (notes 1.6)
-    body["status"] = 200;
-    body["likelihood"] = match->likelihood;
-    if (query.include_if_matched) {
-      body["matched"] = match->matched;
-    }
-    return body;
+    return pdl_item_result(
+        query, match_company,
+        [&](const CompanyMatch& match) {
+          json body = pdl_company(*match.company, query.titlecase); // flat (notes 1.6)
+          body["status"] = 200;
+          body["likelihood"] = match.likelihood;
+          return body;
+        },
+        credits_spent);
   }
 
   json pdl_result(bool person, const QueryParams& params, std::int64_t& credits_spent) {

@@ -42,6 +42,23 @@ leadsync::Result<int> parse_min_likelihood(const std::string& value) {
   return parsed;
 }
 
+// Reads the options person and company queries share (min_likelihood, titlecase,
+// include_if_matched); false when `key` is none of them.
+template <typename Query>
+leadsync::Result<bool> read_shared_option(Query& query, const std::string& key,
+                                          const std::string& value) {
+  if (key == "min_likelihood") {
+    LEADSYNC_TRY(query.min_likelihood, parse_min_likelihood(value));
+  } else if (key == "titlecase") {
+    LEADSYNC_TRY(query.titlecase, parse_bool(key, value));
+  } else if (key == "include_if_matched") {
+    LEADSYNC_TRY(query.include_if_matched, parse_bool(key, value));
+  } else {
+    return false;
+  }
+  return true;
+}
+
 // profile arrives as a JSON-array string from the JS SDK and as repeated keys from Python (1.4).
 void add_profiles(std::vector<std::string>& profiles, const std::string& value) {
   if (!value.empty() && value.front() == '[') {
@@ -150,6 +167,10 @@ QueryParams params_from_json(const nlohmann::json& object) {
 leadsync::Result<PersonQuery> parse_person_query(const QueryParams& params) {
   PersonQuery query;
   for (const auto& [key, value] : params) {
+    LEADSYNC_TRY(const bool shared, read_shared_option(query, key, value));
+    if (shared) {
+      continue;
+    }
     if (key == "email") {
       if (!value.empty()) {
         query.emails.push_back(value);
@@ -175,12 +196,6 @@ leadsync::Result<PersonQuery> parse_person_query(const QueryParams& params) {
       append_location(query.location, value);
     } else if (key == "pdl_id" || key == "lid" || key == "email_hash" || key == "birth_date") {
       query.has_other_identifier = query.has_other_identifier || !value.empty();
-    } else if (key == "min_likelihood") {
-      LEADSYNC_TRY(query.min_likelihood, parse_min_likelihood(value));
-    } else if (key == "titlecase") {
-      LEADSYNC_TRY(query.titlecase, parse_bool(key, value));
-    } else if (key == "include_if_matched") {
-      LEADSYNC_TRY(query.include_if_matched, parse_bool(key, value));
     }
     // api_key, pretty, required, data_include, middle_name, sandbox: accepted and ignored.
   }
@@ -204,6 +219,10 @@ leadsync::Result<PersonQuery> parse_person_query(const QueryParams& params) {
 leadsync::Result<CompanyQuery> parse_company_query(const QueryParams& params) {
   CompanyQuery query;
   for (const auto& [key, value] : params) {
+    LEADSYNC_TRY(const bool shared, read_shared_option(query, key, value));
+    if (shared) {
+      continue;
+    }
     if (key == "name") {
       query.name = value;
     } else if (key == "website") {
@@ -212,12 +231,6 @@ leadsync::Result<CompanyQuery> parse_company_query(const QueryParams& params) {
       std::vector<std::string> profiles;
       add_profiles(profiles, value);
       query.profile = profiles.empty() ? std::string() : profiles.front();
-    } else if (key == "min_likelihood") {
-      LEADSYNC_TRY(query.min_likelihood, parse_min_likelihood(value));
-    } else if (key == "titlecase") {
-      LEADSYNC_TRY(query.titlecase, parse_bool(key, value));
-    } else if (key == "include_if_matched") {
-      LEADSYNC_TRY(query.include_if_matched, parse_bool(key, value));
     }
   }
   if (query.name.empty() && query.website.empty() && query.profile.empty()) {

@@ -196,6 +196,8 @@ std::vector<CompanySuffix> latin_suffixes() {
       {{"Learning", "learning"}, 8},     {{"Telecom", "telecom"}, 9},   {{"Labs", "labs"}, 0}};
 }
 
+// The cultures are data: each entry spells out its names, titles and domains, so the repeats of
+// shape between entries are deliberate.
 std::vector<Culture> cultures() {
   const std::vector<Word> english_male = {
       {"James", "james"},     {"Robert", "robert"}, {"Michael", "michael"}, {"David", "david"},

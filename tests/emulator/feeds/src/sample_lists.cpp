@@ -3,6 +3,8 @@
 // deliberately broken in those files (formula cell, role mailbox without a person, no name) have no
 // person here. Where a list leaves a contact out, the record adds one, so enrichment has something
 // to add.
+// The records are data (JSON, one object per row); the repeats of shape between them are
+// deliberate.
 #include "femu/records.hpp"
 
 namespace femu {

@@ -1,5 +1,8 @@
 #include "femu/text.hpp"
 
+#include "leadsync/http/url.hpp"
+
+#include <algorithm>
 #include <array>
 #include <cctype>
 
@@ -120,43 +123,6 @@ std::string strip_scheme_and_www(std::string_view url) {
     lowered.erase(0, 4);
   }
   return lowered;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
-std::optional<std::string> form_decode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '+') {
-      out += ' ';
-    } else if (text[i] == '%') {
-      if (i + 2 >= text.size()) {
-        return std::nullopt;
-      }
-      const int high = hex_value(text[i + 1]);
-      const int low = hex_value(text[i + 2]);
-      if (high < 0 || low < 0) {
-        return std::nullopt;
-      }
-      out += static_cast<char>(high * 16 + low);
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
 }
 
 } // namespace
@@ -287,24 +253,15 @@ bool looks_like_email(std::string_view text) {
 }
 
 std::optional<QueryParams> parse_form_query(std::string_view query) {
-  QueryParams params;
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const std::string_view piece = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    if (piece.empty()) {
-      continue;
-    }
-    const auto equals = piece.find('=');
-    auto name = form_decode(piece.substr(0, equals));
-    auto value = form_decode(equals == std::string_view::npos ? std::string_view()
-                                                              : piece.substr(equals + 1));
-    if (!name || !value) {
-      return std::nullopt;
-    }
-    params.emplace_back(std::move(*name), std::move(*value));
+  // '+' is a space in a form query; with it replaced, leadsync's query parser does the rest (it
+  // decodes %XX, skips empty pieces and fails on a broken escape).
+  std::string spaced(query);
+  std::replace(spaced.begin(), spaced.end(), '+', ' ');
+  auto params = leadsync::http::parse_query(spaced);
+  if (!params.ok()) {
+    return std::nullopt;
   }
-  return params;
+  return std::move(params).value();
 }
 
 std::optional<std::string> base64_decode(std::string_view text) {

@@ -1,4 +1,6 @@
 // The file_feed provider's record helpers: key normalization, CSV rows as records, company fields.
+// The cases spell out each input and expectation on purpose (no table helpers), so the repeats of
+// their shape are deliberate: a failure reads on its own.
 
 #include "providers/file_feed/feed_index.hpp"
 #include "providers/file_feed/feed_record.hpp"

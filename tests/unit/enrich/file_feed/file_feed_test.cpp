@@ -1,11 +1,14 @@
 // The file_feed provider over the real SQLite store: indexing JSON Lines and CSV feeds, lookups by
 // each key kind, malformed records, incremental re-indexing, removal, consent.
+// Each test spells out its own arrange/act/assert; the repeats of shape between tests are
+// deliberate, so a failure reads on its own.
 
 #include "leadsync/core/clock.hpp"
 #include "leadsync/core/config.hpp"
 #include "leadsync/enrich/provider.hpp"
 #include "leadsync/enrich/providers/builtin.hpp"
 #include "leadsync/store/sqlite_store.hpp"
+#include "unit/importer/csv/csv_test_support.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -48,26 +51,8 @@ const std::string wei_jsonl =
     R"({"full_name":"wei zhang","work_email":"wei.zhang@dragon-tech.cn","job_title":"ceo",)"
     R"("job_company_name":"dragon tech","job_company_website":"dragon-tech.cn"})";
 
-class TempDir {
-public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "leadsync-feed-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) {
-      throw std::runtime_error("mkdtemp failed");
-    }
-    path_ = pattern;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
-private:
-  fs::path path_;
-};
+// A private temporary folder (the CSV reader tests' helper), removed with its contents.
+using leadsync::importer::testing::TempDir;
 
 bool has_field(const Answer& answer, const std::string& field, const std::string& value) {
   return std::any_of(answer.fields.begin(), answer.fields.end(), [&](const FoundField& found) {

@@ -1,3 +1,6 @@
+// Each test spells out its own arrange/act/assert, as the pdl and http_json tests do; the repeats
+// of shape between them (and their using-declarations) are deliberate.
+
 #include "fake_transport.hpp"
 #include "leadsync/enrich/providers/builtin.hpp"
 

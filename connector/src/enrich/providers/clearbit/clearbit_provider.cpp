@@ -19,7 +19,8 @@
 // capabilities().bills_misses is true. The X-RateLimit-* headers feed rate_state().
 
 #include "leadsync/enrich/providers/builtin.hpp"
-#include "providers/http_json/http_support.hpp"
+#include "providers/detail/answers.hpp"
+#include "providers/detail/http_support.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -184,16 +185,16 @@ public:
     case 200:
       return matched(response, group);
     case 202:
-      return answer(Outcome::pending, 0, rate.retry_after, {});
+      return support::empty_answer(Outcome::pending, 0, rate.retry_after, {});
     case 404:
-      return answer(Outcome::no_match, 1, std::nullopt, {});
+      return support::empty_answer(Outcome::no_match, 1, std::nullopt, {});
     case 400:
     case 422: {
       std::string note = support::vendor_message(response.body);
-      return answer(Outcome::invalid_input, 0, std::nullopt,
-                    note.empty()
-                        ? "HTTP " + std::to_string(response.status) + ": Clearbit refused the query"
-                        : note);
+      return support::empty_answer(Outcome::invalid_input, 0, std::nullopt,
+                                   note.empty() ? "HTTP " + std::to_string(response.status) +
+                                                      ": Clearbit refused the query"
+                                                : note);
     }
     default:
       return support::status_error(name_, response.status, response.body);
@@ -201,17 +202,6 @@ public:
   }
 
 private:
-  static Answer answer(Outcome outcome, std::int64_t credits,
-                       std::optional<std::chrono::seconds> retry_after, std::string note) {
-    return Answer{.outcome = outcome,
-                  .fields = {},
-                  .raw_confidence = 0,
-                  .confidence = 0,
-                  .credits = credits,
-                  .retry_after = retry_after,
-                  .note = std::move(note)};
-  }
-
   Result<Answer> matched(const http::Response& response, FieldGroup group) const {
     const auto body = support::parse_json(response.body);
     if (!body || !body->is_object()) {
@@ -233,7 +223,7 @@ private:
         company = &*company_half;
       }
       if (person == nullptr && company == nullptr) {
-        return answer(Outcome::no_match, 1, std::nullopt, {});
+        return support::empty_answer(Outcome::no_match, 1, std::nullopt, {});
       }
     } else if (group == FieldGroup::company) {
       company = body.operator->();
@@ -252,7 +242,7 @@ private:
     if (company != nullptr) {
       company_fields(*company, fields);
     }
-    Answer result = answer(Outcome::matched, 1, std::nullopt, {});
+    Answer result = support::empty_answer(Outcome::matched, 1, std::nullopt, {});
     result.fields = fields.take();
     result.raw_confidence = raw;
     result.confidence = raw == 1 ? exact_confidence : fuzzy_confidence;
@@ -272,26 +262,18 @@ private:
 
 Result<std::unique_ptr<Provider>> make_clearbit(const config::EnrichProviderOptions& options,
                                                 const ProviderEnvironment& environment) {
-  LEADSYNC_TRY(std::string root, support::checked_root(options));
-  LEADSYNC_CHECK(support::check_timeout(options));
-  LEADSYNC_TRY(auto groups,
-               support::checked_groups(
+  LEADSYNC_TRY(support::Basics basics,
+               support::checked_basics(
                    options, {FieldGroup::person, FieldGroup::company, FieldGroup::social}));
   if (options.batch_size > 1) {
     return support::config_error(options.name, "batch_size: Clearbit has no bulk endpoint; "
                                                "remove batch_size or set it to 1");
   }
-  if (!environment.transport) {
-    return Error::make(ErrorCategory::internal,
-                       "enrich.provider '" + options.name + "': no HTTP transport was given");
-  }
+  LEADSYNC_TRY(Sender sender, support::make_sender(options, environment));
   LEADSYNC_TRY(Secret key, support::read_api_key(options));
-  Sender sender{.provider = options.name,
-                .transport = environment.transport,
-                .timeout = std::chrono::seconds{options.timeout_s}};
-  return std::unique_ptr<Provider>(
-      std::make_unique<ClearbitProvider>(options.name, std::move(root), std::move(key),
-                                         std::move(sender), std::move(groups), environment.clock));
+  return std::unique_ptr<Provider>(std::make_unique<ClearbitProvider>(
+      options.name, std::move(basics.root), std::move(key), std::move(sender),
+      std::move(basics.groups), environment.clock));
 }
 
 } // namespace leadsync::enrich::providers

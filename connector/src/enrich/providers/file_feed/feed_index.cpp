@@ -142,17 +142,6 @@ std::int64_t trusted_mtime(std::int64_t mtime_ns) {
   return age < racy_window_ns ? 0 : mtime_ns;
 }
 
-std::string_view trim(std::string_view text) {
-  const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!text.empty() && is_space(text.front())) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && is_space(text.back())) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
 // The CSV reader's row errors start with "line N: ": our notices name the line already.
 std::string without_line_prefix(const std::string& error) {
   if (error.rfind("line ", 0) == 0) {
@@ -374,6 +363,18 @@ void FeedIndexer::reject(FileRun& run, std::int64_t line, const std::string& wha
   }
 }
 
+void FeedIndexer::keep(FileRun& run, std::int64_t line, std::string text,
+                       std::vector<store::FeedKey> keys) {
+  run.chunk_bytes += text.size();
+  run.chunk.push_back(store::FeedRecord{.provider = settings_.provider,
+                                        .path = run.path,
+                                        .line = line,
+                                        .record = std::move(text),
+                                        .keys = std::move(keys)});
+  ++run.records;
+  ++run.new_records;
+}
+
 Status FeedIndexer::flush(FileRun& run, bool final) {
   if (!final && run.chunk.empty()) {
     return {};
@@ -411,7 +412,35 @@ bool chunk_full(std::size_t records, std::size_t bytes, const IndexSettings& set
   return records >= settings.chunk_records || bytes >= settings.chunk_bytes;
 }
 
+// The next block of a file of `size` bytes from `offset`: at most block.size() bytes. Nothing, with
+// `error` set, when reading fails or the file became shorter.
+std::optional<std::string_view> read_block(int fd, std::int64_t size, std::int64_t offset,
+                                           std::vector<char>& block, std::string& error) {
+  const auto want = static_cast<std::size_t>(
+      std::min<std::int64_t>(static_cast<std::int64_t>(block.size()), size - offset));
+  const auto got = read_at(fd, block.data(), want, offset);
+  if (!got.ok() || *got == 0) {
+    error = got.ok() ? "the file became shorter while it was read" : got.error().message;
+    return std::nullopt;
+  }
+  return std::string_view(block.data(), *got);
+}
+
 } // namespace
+
+Result<bool> FeedIndexer::flush_when_full(FileRun& run, const CancellationToken& cancel) {
+  if (!chunk_full(run.chunk.size(), run.chunk_bytes, settings_)) {
+    return false;
+  }
+  LEADSYNC_CHECK(flush(run, false));
+  if (!run.io_error.empty()) {
+    return true;
+  }
+  if (cancel.cancelled()) {
+    return fail(ErrorCategory::cancelled, "feed indexing cancelled");
+  }
+  return false;
+}
 
 Status FeedIndexer::read_json_lines(FileRun& run, const CancellationToken& cancel) {
   const auto handle_line = [&](std::string_view text, bool too_long) {
@@ -442,14 +471,7 @@ Status FeedIndexer::read_json_lines(FileRun& run, const CancellationToken& cance
       reject(run, run.lines, std::string(no_key_text));
       return;
     }
-    run.chunk_bytes += text.size();
-    run.chunk.push_back(store::FeedRecord{.provider = settings_.provider,
-                                          .path = run.path,
-                                          .line = run.lines,
-                                          .record = std::string(text),
-                                          .keys = std::move(keys)});
-    ++run.records;
-    ++run.new_records;
+    keep(run, run.lines, std::string(text), std::move(keys));
   };
 
   std::vector<char> block(block_size);
@@ -457,14 +479,12 @@ Status FeedIndexer::read_json_lines(FileRun& run, const CancellationToken& cance
   bool too_long = false;
   std::int64_t offset = run.start;
   while (offset < run.size) {
-    const auto want =
-        static_cast<std::size_t>(std::min<std::int64_t>(block_size, run.size - offset));
-    const auto got = read_at(run.fd, block.data(), want, offset);
-    if (!got.ok() || *got == 0) {
-      run.io_error = got.ok() ? "the file became shorter while it was read" : got.error().message;
+    const auto read = read_block(run.fd, run.size, offset, block, run.io_error);
+    if (!read) {
       return {};
     }
-    std::string_view data(block.data(), *got);
+    std::string_view data = *read;
+    const std::size_t got = data.size();
     std::int64_t data_offset = offset;
     while (!data.empty()) {
       const auto newline = data.find('\n');
@@ -486,17 +506,12 @@ Status FeedIndexer::read_json_lines(FileRun& run, const CancellationToken& cance
       run.consumed = data_offset + static_cast<std::int64_t>(newline) + 1;
       data.remove_prefix(newline + 1);
       data_offset += static_cast<std::int64_t>(newline) + 1;
-      if (chunk_full(run.chunk.size(), run.chunk_bytes, settings_)) {
-        LEADSYNC_CHECK(flush(run, false));
-        if (!run.io_error.empty()) {
-          return {};
-        }
-        if (cancel.cancelled()) {
-          return fail(ErrorCategory::cancelled, "feed indexing cancelled");
-        }
+      LEADSYNC_TRY(const bool stop, flush_when_full(run, cancel));
+      if (stop) {
+        return {};
       }
     }
-    offset += static_cast<std::int64_t>(*got);
+    offset += static_cast<std::int64_t>(got);
   }
   if (!line.empty() || too_long) { // the last line has no line break
     handle_line(line, too_long);
@@ -560,27 +575,15 @@ Status FeedIndexer::read_csv(FileRun& run, const CancellationToken& cancel) {
       if (keys.empty()) {
         reject(run, row.line, std::string(no_key_text));
       } else {
-        std::string text = record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-        run.chunk_bytes += text.size();
-        run.chunk.push_back(store::FeedRecord{.provider = settings_.provider,
-                                              .path = run.path,
-                                              .line = row.line,
-                                              .record = std::move(text),
-                                              .keys = std::move(keys)});
-        ++run.records;
-        ++run.new_records;
+        keep(run, row.line, record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+             std::move(keys));
       }
     }
     run.consumed = static_cast<std::int64_t>(row.end_offset);
     run.lines = row.line + row.line_count - 1;
-    if (chunk_full(run.chunk.size(), run.chunk_bytes, settings_)) {
-      LEADSYNC_CHECK(flush(run, false));
-      if (!run.io_error.empty()) {
-        return {};
-      }
-      if (cancel.cancelled()) {
-        return fail(ErrorCategory::cancelled, "feed indexing cancelled");
-      }
+    LEADSYNC_TRY(const bool stop, flush_when_full(run, cancel));
+    if (stop) {
+      return {};
     }
   }
   if (at_end && run.consumed < run.size) {
@@ -589,16 +592,12 @@ Status FeedIndexer::read_csv(FileRun& run, const CancellationToken& cancel) {
     std::vector<char> block(block_size);
     std::int64_t offset = run.consumed;
     while (offset < run.size) {
-      const auto want =
-          static_cast<std::size_t>(std::min<std::int64_t>(block_size, run.size - offset));
-      const auto got = read_at(run.fd, block.data(), want, offset);
-      if (!got.ok() || *got == 0) {
-        run.io_error = got.ok() ? "the file became shorter while it was read" : got.error().message;
+      const auto read = read_block(run.fd, run.size, offset, block, run.io_error);
+      if (!read) {
         return {};
       }
-      run.lines +=
-          std::count(block.begin(), block.begin() + static_cast<std::ptrdiff_t>(*got), '\n');
-      offset += static_cast<std::int64_t>(*got);
+      run.lines += std::count(read->begin(), read->end(), '\n');
+      offset += static_cast<std::int64_t>(read->size());
     }
     run.consumed = run.size;
   }

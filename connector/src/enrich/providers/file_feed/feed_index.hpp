@@ -62,7 +62,12 @@ private:
   Status read_json_lines(FileRun& run, const CancellationToken& cancel);
   Status read_csv(FileRun& run, const CancellationToken& cancel);
   Status flush(FileRun& run, bool final);
+  // Writes the chunk when it is full. True when reading is to stop (run.io_error is set); fails
+  // when writing fails or `cancel` is set.
+  Result<bool> flush_when_full(FileRun& run, const CancellationToken& cancel);
   void reject(FileRun& run, std::int64_t line, const std::string& what);
+  // Adds an accepted record (its text and index keys) to the chunk and counts it.
+  void keep(FileRun& run, std::int64_t line, std::string text, std::vector<store::FeedKey> keys);
   std::string display_of(const std::string& stored_path) const;
 
   store::Store& store_;

@@ -5,7 +5,6 @@
 #include <cctype>
 
 namespace leadsync::enrich::providers::file_feed {
-namespace {
 
 std::string_view trim(std::string_view text) {
   const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
@@ -17,6 +16,8 @@ std::string_view trim(std::string_view text) {
   }
   return text;
 }
+
+namespace {
 
 std::string lower(std::string_view text) {
   std::string out(text);

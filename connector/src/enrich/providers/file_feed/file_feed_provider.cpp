@@ -21,6 +21,7 @@
 #include "leadsync/enrich/providers/builtin.hpp"
 #include "leadsync/enrich/providers/pdl_record.hpp"
 #include "leadsync/store/store.hpp"
+#include "providers/detail/answers.hpp"
 #include "providers/file_feed/feed_index.hpp"
 #include "providers/file_feed/feed_record.hpp"
 
@@ -181,24 +182,11 @@ private:
     return *fingerprint_;
   }
 
-  static Answer no_match() {
-    return Answer{.outcome = Outcome::no_match,
-                  .fields = {},
-                  .raw_confidence = 0,
-                  .confidence = 0,
-                  .credits = 0,
-                  .retry_after = std::nullopt,
-                  .note = {}};
-  }
+  static Answer no_match() { return support::empty_answer(Outcome::no_match); }
 
+  // file_feed bills nothing; its confidence is already 0..1.
   static Answer matched(std::vector<FoundField> fields, double confidence) {
-    return Answer{.outcome = Outcome::matched,
-                  .fields = std::move(fields),
-                  .raw_confidence = confidence,
-                  .confidence = confidence,
-                  .credits = 0,
-                  .retry_after = std::nullopt,
-                  .note = {}};
+    return support::matched_answer(std::move(fields), confidence, confidence, 0);
   }
 
   std::string name_;

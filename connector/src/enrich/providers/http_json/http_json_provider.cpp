@@ -9,8 +9,9 @@
 // fixed value or the API's own score.
 
 #include "leadsync/enrich/providers/builtin.hpp"
+#include "providers/detail/answers.hpp"
+#include "providers/detail/http_support.hpp"
 #include "providers/http_json/http_json_spec.hpp"
-#include "providers/http_json/http_support.hpp"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
@@ -150,7 +151,7 @@ public:
                              std::string(to_string(group)) +
                              " request of this spec can use (or consent forbids sending it)");
     }
-    return answer(Outcome::no_match, spec_.credits_per_no_match, std::nullopt, {});
+    return support::empty_answer(Outcome::no_match, spec_.credits_per_no_match, std::nullopt, {});
   }
 
 private:
@@ -160,17 +161,6 @@ private:
     std::optional<Answer> answer;
     std::optional<nlohmann::json> document;
   };
-
-  static Answer answer(Outcome outcome, std::int64_t credits,
-                       std::optional<std::chrono::seconds> retry_after, std::string note) {
-    return Answer{.outcome = outcome,
-                  .fields = {},
-                  .raw_confidence = 0,
-                  .confidence = 0,
-                  .credits = credits,
-                  .retry_after = retry_after,
-                  .note = std::move(note)};
-  }
 
   // The values of the template's fields, or nullopt when one is empty, not allowed, or personal
   // without consent.
@@ -227,14 +217,16 @@ private:
       return Step{};
     }
     if (spec_.pending.contains(status)) {
-      return Step{.answer = answer(Outcome::pending, 0, rate.retry_after, {}), .document = {}};
+      return Step{.answer = support::empty_answer(Outcome::pending, 0, rate.retry_after, {}),
+                  .document = {}};
     }
     if (spec_.invalid_input.contains(status)) {
       std::string note = support::vendor_message(response.body);
-      return Step{.answer = answer(Outcome::invalid_input, 0, std::nullopt,
-                                   note.empty() ? "HTTP " + std::to_string(status) +
-                                                      ": the provider refused the query"
-                                                : note),
+      return Step{.answer =
+                      support::empty_answer(Outcome::invalid_input, 0, std::nullopt,
+                                            note.empty() ? "HTTP " + std::to_string(status) +
+                                                               ": the provider refused the query"
+                                                         : note),
                   .document = {}};
     }
     if (spec_.throttled.contains(status) ||
@@ -256,7 +248,8 @@ private:
 
   Result<Answer> matched(const RequestTemplate& request, const http_json::GroupSpec& described,
                          const nlohmann::json& document) const {
-    Answer result = answer(Outcome::matched, spec_.credits_per_match, std::nullopt, {});
+    Answer result =
+        support::empty_answer(Outcome::matched, spec_.credits_per_match, std::nullopt, {});
     if (request.fixed_confidence) {
       result.raw_confidence = *request.fixed_confidence;
       result.confidence = *request.fixed_confidence;
@@ -330,10 +323,7 @@ Result<std::unique_ptr<Provider>> make_http_json(const config::EnrichProviderOpt
     described.push_back(group);
   }
   LEADSYNC_TRY(auto groups, support::checked_groups(options, described));
-  if (!environment.transport) {
-    return Error::make(ErrorCategory::internal,
-                       "enrich.provider '" + options.name + "': no HTTP transport was given");
-  }
+  LEADSYNC_TRY(Sender sender, support::make_sender(options, environment));
   std::optional<Secret> key;
   const bool needs_key = !spec.auth_header_name.empty() &&
                          std::find(spec.auth_header_value.placeholders.begin(),
@@ -345,9 +335,6 @@ Result<std::unique_ptr<Provider>> make_http_json(const config::EnrichProviderOpt
   } else if (!spec.auth_header_name.empty() && !needs_key) {
     key = Secret(); // a fixed header without the key: always sent
   }
-  Sender sender{.provider = options.name,
-                .transport = environment.transport,
-                .timeout = std::chrono::seconds{options.timeout_s}};
   return std::unique_ptr<Provider>(std::make_unique<HttpJsonProvider>(
       options.name, std::move(root), std::move(key), std::move(spec), std::move(sender),
       std::move(groups), environment.clock));

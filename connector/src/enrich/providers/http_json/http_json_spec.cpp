@@ -1,6 +1,7 @@
 #include "providers/http_json/http_json_spec.hpp"
 
 #include "leadsync/core/text.hpp"
+#include "leadsync/enrich/fields.hpp"
 
 #include <algorithm>
 #include <fstream>
@@ -13,23 +14,15 @@ static_assert(TOML_EXCEPTIONS, "leadsync expects toml++ with exceptions enabled"
 namespace leadsync::enrich::providers::http_json {
 namespace {
 
+// The enrichable field paths (fields.hpp), in its order.
 const std::vector<std::string_view>& our_fields() {
-  static const std::vector<std::string_view> fields = {"person.job_title",
-                                                       "person.seniority",
-                                                       "company.name",
-                                                       "company.website",
-                                                       "company.industry",
-                                                       "company.employee_count",
-                                                       "company.annual_revenue",
-                                                       "company.address.city",
-                                                       "company.address.country",
-                                                       "social.linkedin_url",
-                                                       "social.x_handle",
-                                                       "social.github_url",
-                                                       "social.facebook_url",
-                                                       "social.bio",
-                                                       "social.location",
-                                                       "social.blog"};
+  static const std::vector<std::string_view> fields = [] {
+    std::vector<std::string_view> paths;
+    for (const EnrichableField& field : enrichable_fields()) {
+      paths.push_back(field.path);
+    }
+    return paths;
+  }();
   return fields;
 }
 

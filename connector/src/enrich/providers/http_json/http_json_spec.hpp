@@ -4,7 +4,7 @@
 #include "leadsync/core/result.hpp"
 #include "leadsync/enrich/provider.hpp"
 #include "leadsync/http/headers.hpp"
-#include "providers/http_json/http_support.hpp"
+#include "providers/detail/http_support.hpp"
 
 #include <filesystem>
 #include <map>

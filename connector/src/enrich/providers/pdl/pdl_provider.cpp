@@ -20,7 +20,8 @@
 
 #include "leadsync/enrich/providers/builtin.hpp"
 #include "leadsync/enrich/providers/pdl_record.hpp"
-#include "providers/http_json/http_support.hpp"
+#include "providers/detail/answers.hpp"
+#include "providers/detail/http_support.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -205,35 +206,18 @@ private:
     if (found != item.end() && found->is_number()) {
       likelihood = std::clamp(found->get<double>(), 0.0, 10.0);
     }
-    return Answer{.outcome = Outcome::matched,
-                  .fields = std::move(fields),
-                  .raw_confidence = likelihood,
-                  .confidence = likelihood / 10.0,
-                  .credits = credits,
-                  .retry_after = std::nullopt,
-                  .note = {}};
+    return support::matched_answer(std::move(fields), likelihood, likelihood / 10.0, credits);
   }
 
   // Everything but a 200: 404 no match, 400 invalid input, the rest errors.
   Result<Answer> answer_for_status(int status, std::string_view body) const {
     if (status == 404) {
-      return Answer{.outcome = Outcome::no_match,
-                    .fields = {},
-                    .raw_confidence = 0,
-                    .confidence = 0,
-                    .credits = 0,
-                    .retry_after = std::nullopt,
-                    .note = {}};
+      return support::empty_answer(Outcome::no_match);
     }
     if (status == 400) {
       std::string note = support::vendor_message(body);
-      return Answer{.outcome = Outcome::invalid_input,
-                    .fields = {},
-                    .raw_confidence = 0,
-                    .confidence = 0,
-                    .credits = 0,
-                    .retry_after = std::nullopt,
-                    .note = note.empty() ? "HTTP 400: missing or invalid parameters" : note};
+      return support::empty_answer(Outcome::invalid_input, 0, std::nullopt,
+                                   note.empty() ? "HTTP 400: missing or invalid parameters" : note);
     }
     return support::status_error(name_, status, body);
   }
@@ -343,10 +327,8 @@ private:
 
 Result<std::unique_ptr<Provider>> make_pdl(const config::EnrichProviderOptions& options,
                                            const ProviderEnvironment& environment) {
-  LEADSYNC_TRY(std::string root, support::checked_root(options));
-  LEADSYNC_CHECK(support::check_timeout(options));
-  LEADSYNC_TRY(auto groups,
-               support::checked_groups(
+  LEADSYNC_TRY(support::Basics basics,
+               support::checked_basics(
                    options, {FieldGroup::person, FieldGroup::company, FieldGroup::social}));
   if (options.batch_size < 0 || options.batch_size > max_bulk) {
     return support::config_error(options.name, "batch_size must be 1..100 for PDL's bulk "
@@ -356,20 +338,14 @@ Result<std::unique_ptr<Provider>> make_pdl(const config::EnrichProviderOptions& 
   if (!(options.min_confidence >= 0 && options.min_confidence <= 1)) {
     return support::config_error(options.name, "min_confidence must be between 0 and 1");
   }
-  if (!environment.transport) {
-    return Error::make(ErrorCategory::internal,
-                       "enrich.provider '" + options.name + "': no HTTP transport was given");
-  }
+  LEADSYNC_TRY(Sender sender, support::make_sender(options, environment));
   LEADSYNC_TRY(Secret key, support::read_api_key(options));
   const int min_likelihood =
       std::clamp(static_cast<int>(std::ceil(options.min_confidence * 10 - 1e-9)), 1, 10);
   const int batch_size = options.batch_size == 0 ? max_bulk : options.batch_size;
-  Sender sender{.provider = options.name,
-                .transport = environment.transport,
-                .timeout = std::chrono::seconds{options.timeout_s}};
   return std::unique_ptr<Provider>(std::make_unique<PdlProvider>(
-      options.name, std::move(root), std::move(key), std::move(sender), std::move(groups),
-      min_likelihood, batch_size, environment.clock));
+      options.name, std::move(basics.root), std::move(key), std::move(sender),
+      std::move(basics.groups), min_likelihood, batch_size, environment.clock));
 }
 
 } // namespace leadsync::enrich::providers

@@ -1,6 +1,6 @@
 #include "leadsync/enrich/providers/pdl_record.hpp"
 
-#include "providers/http_json/http_support.hpp"
+#include "providers/detail/http_support.hpp"
 
 #include <nlohmann/json.hpp>
 #include <string>

@@ -35,6 +35,14 @@ Result<std::string> checked_root(const config::EnrichProviderOptions& options);
 // a group name that is unknown or not served by this kind.
 Result<std::vector<FieldGroup>> checked_groups(const config::EnrichProviderOptions& options,
                                                const std::vector<FieldGroup>& served);
+// What a provider with a fixed set of groups checks first, in this order: the root (checked_root),
+// timeout_s (check_timeout) and its groups among `served` (checked_groups).
+struct Basics {
+  std::string root;
+  std::vector<FieldGroup> groups;
+};
+Result<Basics> checked_basics(const config::EnrichProviderOptions& options,
+                              const std::vector<FieldGroup>& served);
 // The API key (read_secret); the error names the provider and says what to set.
 Result<Secret> read_api_key(const config::EnrichProviderOptions& options);
 // Fails when timeout_s is not positive.
@@ -55,6 +63,10 @@ struct Sender {
   // category (timeout, unavailable, cancelled) and gets the provider's name in the message.
   Result<http::Response> send(http::Request request, const http::CallContext& context) const;
 };
+// The Sender for a provider: its name, the environment's transport and options.timeout_s. Fails
+// (internal) when the environment has no transport.
+Result<Sender> make_sender(const config::EnrichProviderOptions& options,
+                           const ProviderEnvironment& environment);
 
 // Rate-limit header parsing.
 // "99", "{\"minute\": 99}", "{'minute': 99, 'day': None}": the first number found (the minute

@@ -1,4 +1,4 @@
-#include "providers/http_json/http_support.hpp"
+#include "providers/detail/http_support.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -113,6 +113,14 @@ Result<std::vector<FieldGroup>> checked_groups(const config::EnrichProviderOptio
   return groups;
 }
 
+Result<Basics> checked_basics(const config::EnrichProviderOptions& options,
+                              const std::vector<FieldGroup>& served) {
+  LEADSYNC_TRY(std::string root, checked_root(options));
+  LEADSYNC_CHECK(check_timeout(options));
+  LEADSYNC_TRY(std::vector<FieldGroup> groups, checked_groups(options, served));
+  return Basics{.root = std::move(root), .groups = std::move(groups)};
+}
+
 Result<Secret> read_api_key(const config::EnrichProviderOptions& options) {
   auto secret = read_secret(options.api_key, "api_key");
   if (!secret.ok()) {
@@ -185,6 +193,17 @@ Result<http::Response> Sender::send(http::Request request, const http::CallConte
     return error;
   }
   return response;
+}
+
+Result<Sender> make_sender(const config::EnrichProviderOptions& options,
+                           const ProviderEnvironment& environment) {
+  if (!environment.transport) {
+    return Error::make(ErrorCategory::internal,
+                       "enrich.provider '" + options.name + "': no HTTP transport was given");
+  }
+  return Sender{.provider = options.name,
+                .transport = environment.transport,
+                .timeout = std::chrono::seconds{options.timeout_s}};
 }
 
 std::optional<std::int64_t> parse_limit_value(std::string_view text) {

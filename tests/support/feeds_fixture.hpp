@@ -1,0 +1,217 @@
+#pragma once
+// What the enrichment integration test and benchmark share around the feeds emulator: starting it,
+// its admin API (/_emulator/records, /_emulator/stats), the PDL-style records they plant and the
+// leads they import, the config edit that puts their providers into what `leadsync init` wrote,
+// the hash their deterministic people come from, and `leadsync` run in the background.
+
+#include "support/emulator_process.hpp"
+#include "support/raw_http.hpp"
+
+#include <chrono>
+#include <csignal>
+#include <cstdint>
+#include <fcntl.h>
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+
+extern char** environ;
+
+namespace leadsync::testing {
+
+// SplitMix64's finalizer: a well-mixed 64-bit hash of x, for deterministic generated people.
+inline std::uint64_t mix(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+// Starts the feeds emulator (the executable at `binary`) with no generated population, the API key
+// read from `key_env`, and `extra` arguments. Check port() != 0: 0 means it did not come up.
+inline std::unique_ptr<EmulatorProcess>
+start_feeds_emulator(const std::string& binary, const std::string& key_env,
+                     const std::vector<std::string>& extra = {}) {
+  std::vector<std::string> args = {"--api-key-env", key_env, "--population", "0"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return std::make_unique<EmulatorProcess>(binary, args);
+}
+
+// One request to the emulator's admin API; the JSON body of a 200 answer, nothing otherwise.
+inline std::optional<nlohmann::json> http_json(std::uint16_t port, const std::string& method,
+                                               const std::string& path,
+                                               const std::string& body = {}) {
+  RawConnection connection(port);
+  std::string request =
+      method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+  if (!body.empty()) {
+    request +=
+        "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+  }
+  request += "\r\n" + body;
+  if (!connection.connected() || !connection.send(request)) {
+    return std::nullopt;
+  }
+  const auto response = connection.read_response(std::chrono::seconds(60));
+  if (!response || RawConnection::status_of(*response) != 200) {
+    return std::nullopt;
+  }
+  auto parsed =
+      nlohmann::json::parse(response->substr(response->find("\r\n\r\n") + 4), nullptr, false);
+  if (parsed.is_discarded()) {
+    return std::nullopt;
+  }
+  return parsed;
+}
+
+// Plants records in the emulator: `kind` is "people" or "companies". False when it refused them.
+inline bool plant_records(std::uint16_t port, const std::string& kind,
+                          const nlohmann::json& records) {
+  return http_json(port, "POST", "/_emulator/records", nlohmann::json{{kind, records}}.dump())
+      .has_value();
+}
+
+// What a generated person is called, does and where.
+struct PersonFacts {
+  std::string first;
+  std::string last;
+  std::string email;
+  std::string title;
+  std::string level;
+  std::string company;
+  std::string domain;
+};
+
+// The PDL person record the emulator is planted with (callers add more keys).
+inline nlohmann::json emulator_person_record(const PersonFacts& person) {
+  return {{"first_name", person.first},
+          {"last_name", person.last},
+          {"full_name", person.first + " " + person.last},
+          {"emails", nlohmann::json::array({person.email})},
+          {"job_title", person.title},
+          {"job_title_levels", nlohmann::json::array({person.level})},
+          {"job_company_name", person.company},
+          {"job_company_website", person.domain}};
+}
+
+// The lead, as a line of the JSON Lines file `leadsync import` reads.
+inline nlohmann::json import_lead(const PersonFacts& person) {
+  return {{"person",
+           {{"first_name", person.first},
+            {"last_name", person.last},
+            {"emails", nlohmann::json::array({person.email})}}},
+          {"company", {{"name", person.company}, {"domain", person.domain}}}};
+}
+
+// The config `leadsync init` wrote (init_text) with its example [[enrich.provider]] tables replaced
+// by `providers` (TOML, starting with a line break) and `wanted_fields = []` by `wanted_fields`
+// (e.g. R"(wanted_fields = ["person.job_title"])"). Nothing when the text has changed shape.
+inline std::optional<std::string> with_enrich_providers(const std::string& init_text,
+                                                        const std::string& providers,
+                                                        const std::string& wanted_fields) {
+  constexpr std::string_view no_fields = "wanted_fields = []";
+  const auto first = init_text.find("\n[[enrich.provider]]");
+  const auto schedule = init_text.find("\n[schedule]");
+  if (first == std::string::npos || schedule == std::string::npos) {
+    return std::nullopt;
+  }
+  std::string text = init_text.substr(0, first) + providers + init_text.substr(schedule);
+  const auto wanted = text.find(no_fields);
+  if (wanted == std::string::npos) {
+    return std::nullopt;
+  }
+  text.replace(wanted, no_fields.size(), wanted_fields);
+  return text;
+}
+
+// `leadsync ARGS` (the executable at `executable`) started in the background, so a test can kill
+// it; killed with SIGKILL when the test ends early. It inherits the environment but for
+// LEADSYNC_CONFIG and the variables `extra_env` ("NAME=value") sets. stdout and stderr go to
+// background-stdout.txt and background-stderr.txt in `scratch`.
+class BackgroundLeadsync {
+public:
+  BackgroundLeadsync(const std::string& executable, const std::vector<std::string>& args,
+                     const std::filesystem::path& scratch,
+                     const std::vector<std::string>& extra_env = {}) {
+    std::vector<std::string> arguments = {executable};
+    arguments.insert(arguments.end(), args.begin(), args.end());
+    std::vector<std::string> environment = extra_env;
+    for (char** variable = environ; *variable != nullptr; ++variable) {
+      const std::string entry = *variable;
+      if (!entry.starts_with("LEADSYNC_CONFIG=") && !sets(extra_env, entry)) {
+        environment.push_back(entry);
+      }
+    }
+    const auto out = (scratch / "background-stdout.txt").string();
+    const auto err = (scratch / "background-stderr.txt").string();
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      std::vector<char*> argv;
+      for (auto& argument : arguments) {
+        argv.push_back(argument.data());
+      }
+      argv.push_back(nullptr);
+      std::vector<char*> envp;
+      for (auto& entry : environment) {
+        envp.push_back(entry.data());
+      }
+      envp.push_back(nullptr);
+      ::dup2(::open("/dev/null", O_RDONLY), STDIN_FILENO);
+      ::dup2(::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600), STDOUT_FILENO);
+      ::dup2(::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600), STDERR_FILENO);
+      ::execve(argv[0], argv.data(), envp.data());
+      ::_exit(127);
+    }
+  }
+  BackgroundLeadsync(const BackgroundLeadsync&) = delete;
+  BackgroundLeadsync& operator=(const BackgroundLeadsync&) = delete;
+  ~BackgroundLeadsync() {
+    if (running()) {
+      kill();
+    }
+  }
+
+  pid_t pid() const { return pid_; }
+  bool running() {
+    if (pid_ <= 0 || status_) {
+      return false;
+    }
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      status_ = status;
+      return false;
+    }
+    return true;
+  }
+  // SIGKILL and wait; the wait status.
+  int kill() {
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    status_ = status;
+    return status;
+  }
+
+private:
+  // Whether one of `overrides` ("NAME=value") sets the variable of `entry` ("NAME=...").
+  static bool sets(const std::vector<std::string>& overrides, const std::string& entry) {
+    for (const std::string& variable : overrides) {
+      const auto equals = variable.find('=');
+      if (equals != std::string::npos && entry.starts_with(variable.substr(0, equals + 1))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  pid_t pid_ = -1;
+  std::optional<int> status_;
+};
+
+} // namespace leadsync::testing
