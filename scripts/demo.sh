@@ -83,7 +83,7 @@ jon_pair=$("$leadsync" -c "$config" leads duplicates --json |
   jq -r '[.pairs[] | select(.evidence | test("Jon Smith"))][0] | "\(.lead_a) \(.lead_b)"')
 step "3e. Record that Jon and John Smith are two people: never suggested again" \
   "$leadsync" -c "$config" leads not-duplicate $jon_pair
-step_allow_rejects "3f. Import a lead the rules already decided to qualify (JSON Lines)" \
+step_allow_rejects "3f. Import a lead sales ops already decided to qualify (JSON Lines; scoring never overrides a person)" \
   "$leadsync" -c "$config" import "$decided"
 step_allow_rejects "3g. Enrich the new leads: the feed files first (free), then People Data Labs (pays only on a match)" \
   "$leadsync" -c "$config" enrich --no-progress
@@ -95,10 +95,37 @@ step "3i. Enrich every lead again: answers are cached, misses too, so nothing is
   "'$leadsync' -c '$config' enrich --all --json | jq -c '{leads, lookups, cache_hits, credits_spent, fields_filled}'"
 printf 'What the feeds emulator billed (credits per endpoint):\n'
 curl -fsS "$feeds_url/_emulator/stats" | jq -c '.'
+step_allow_rejects "3j. Import two web leads that told us their budget, authority, need and timing (JSON Lines)" \
+  "$leadsync" -c "$config" import "$LEADSYNC_ROOT/tests/data/demo-scored-leads.jsonl"
+# Behaviour events from the website and e-mail, dated relative to today (points decay with age).
+events="$demo_dir/events.jsonl"
+for spec in "marco.rossi@vetro-industriale.it pricing_page_visit 1 /pricing web-1001" \
+  "marco.rossi@vetro-industriale.it demo_requested 1 demo-form web-1002" \
+  "marco.rossi@vetro-industriale.it webinar_attended 3 fleet-tracking-webinar web-0990" \
+  "marco.rossi@vetro-industriale.it content_download 6 roi-white-paper web-0901" \
+  "marco.rossi@vetro-industriale.it email_click 6 newsletter mail-77" \
+  "anna.ivanova@gmail.com page_visit 2 /product web-0950" \
+  "pat.morgan@competitor-crm.example pricing_page_visit 1 /pricing web-1003" \
+  "nobody@nowhere.example page_visit 1 / web-1004"; do
+  read -r email kind days detail id <<<"$spec"
+  printf '{"email":"%s","kind":"%s","occurred_at":"%s","detail":"%s","event_id":"%s"}\n' \
+    "$email" "$kind" "$(date -u -d "-$days days" +%Y-%m-%dT10:00:00Z)" "$detail" "$id"
+done >"$events"
+step_allow_rejects "3k. Import behaviour events (an event for an unknown e-mail is reported, never creates a lead)" \
+  "$leadsync" -c "$config" events import "$events"
+step "3l. Score every lead, set its stage and decide (mappings/scoring.toml)" \
+  "$leadsync" -c "$config" qualify --no-progress
+marco=$("$leadsync" -c "$config" leads list --json |
+  jq -r '[.leads[] | select((.person.emails // [])[0] == "marco.rossi@vetro-industriale.it")][0].identity.id')
+step "3m. Why Marco Rossi is qualified: the contributions, largest first" \
+  "$leadsync" -c "$config" qualify --explain "$marco"
 step "4. The leads in the store" "$leadsync" -c "$config" leads list
 step "5. What a push would send (first request)" bash -c \
   "'$leadsync' -c '$config' push --dry-run --limit 2 | cut -c1-400"
-step_allow_rejects "6. Push them to the CRM (UpsertMultiple, then QualifyLead)" "$leadsync" -c "$config" push
+# Marco's campaign exists in the CRM, so QualifyLead names it as the opportunity's source campaign.
+api campaigns -X POST -H 'Content-Type: application/json' -d '{"name":"Fleet Tracking Webinar"}' >/dev/null
+step_allow_rejects "6. Push them to the CRM (UpsertMultiple with scores and ratings, then QualifyLead and disqualify)" \
+  "$leadsync" -c "$config" push
 step "7. Pull the CRM's changes (first run: every lead, keeps the delta link)" \
   "$leadsync" -c "$config" pull
 
@@ -112,6 +139,17 @@ api 'leads?$select=fullname,companyname,emailaddress1,jobtitle,leadsourcecode,st
                      (.["leadsourcecode@OData.Community.Display.V1.FormattedValue"] // .leadsourcecode | tostring),
                      (.["statecode@OData.Community.Display.V1.FormattedValue"] // .statecode | tostring),
                      (.leadsync_enrichmentsource // "-")] | @tsv'
+printf 'The outcomes as Dynamics shows them (rating, grade, state and status reason):\n'
+api 'leads?$select=fullname,leadqualitycode,leadsync_grade,leadsync_totalscore,statecode,statuscode&$filter=leadsync_grade%20ne%20null&$orderby=leadsync_totalscore%20desc&$top=6' \
+  -H 'Prefer: odata.include-annotations="OData.Community.Display.V1.FormattedValue"' |
+  jq -r '.value[] | [.fullname, (.["leadqualitycode@OData.Community.Display.V1.FormattedValue"] // (.leadqualitycode | tostring)),
+                     .leadsync_grade, (.leadsync_totalscore | tostring),
+                     (.["statecode@OData.Community.Display.V1.FormattedValue"] // (.statecode | tostring)),
+                     (.["statuscode@OData.Community.Display.V1.FormattedValue"] // (.statuscode | tostring))] | @tsv'
+printf 'The opportunities QualifyLead created (with the source campaign where the lead had one):\n'
+api 'opportunities?$select=name,_campaignid_value,_originatingleadid_value' \
+  -H 'Prefer: odata.include-annotations="OData.Community.Display.V1.FormattedValue"' |
+  jq -r '.value[] | [.name, (.["_campaignid_value@OData.Community.Display.V1.FormattedValue"] // ._campaignid_value // "-")] | @tsv'
 # Sergey and Sergei Ivanov of Baltika: a person decides they are one, after both reached the CRM.
 sergei_pair=$("$leadsync" -c "$config" leads duplicates --json |
   jq -r '[.pairs[] | select(.evidence | test("Sergei Ivanov"))][0] | "\(.lead_a) \(.lead_b)"')
@@ -123,6 +161,10 @@ printf 'The merged lead in the CRM (statecode 2 = inactive, merged, masterid = t
 api "leads?\$select=fullname,statecode,merged,_masterid_value&\$filter=merged%20eq%20true" |
   jq -r '.value[] | [.fullname, (.statecode | tostring), (.merged | tostring), ._masterid_value] | @tsv'
 step "9. Status" "$leadsync" -c "$config" status
-if [ "$opportunities" -lt 1 ]; then echo "expected the qualified lead to become an opportunity" >&2; exit 1; fi
+step "10. What converts: the report by list vendor (and a self-contained HTML page with charts)" \
+  "$leadsync" -c "$config" report --by vendor
+"$leadsync" -c "$config" report --html "$demo_dir/report.html" >/dev/null
+printf 'Wrote %s/report.html\n' "$demo_dir"
+if [ "$opportunities" -lt 2 ]; then echo "expected the two qualified leads to become opportunities" >&2; exit 1; fi
 printf '\nDone. The state file is %s/state.db; try:\n  %s -c %s leads show <ID>\n' \
   "$demo_dir" "$leadsync" "$config"

@@ -11,6 +11,7 @@ packages=(
   libphonenumber-dev libpsl-dev libicu-dev libmimalloc-dev
   libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
   clang-format clang-tidy
+  chromium
 )
 
 missing=()

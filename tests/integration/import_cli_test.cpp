@@ -730,4 +730,96 @@ TEST_F(ImportCliTest, TheReviewQueueListsMergesAndClosesPossibleDuplicates) {
   EXPECT_EQ(tombstone.at("deleted"), true);
 }
 
+// ---- events import ------------------------------------------------------------------------------
+
+TEST_F(ImportCliTest, EventsImportAddsEventsToImportedLeadsAndSkipsThemTheSecondTime) {
+  const auto list = write("list.csv", "First Name,Last Name,Email\r\n"
+                                      "Anna,Ivanova,anna@example.com\r\n"
+                                      "Omar,Haddad,omar@example.ae\r\n");
+  ASSERT_EQ(import_json(list).at("new_leads"), 2);
+  const auto omar = lead_with_email("omar@example.ae").at("identity").at("id").get<std::string>();
+  const auto events = write(
+      "events.jsonl",
+      R"({"email":"anna@example.com","kind":"pricing_page_visit","occurred_at":"2026-11-22T20:00:00Z","detail":"https://example.com/pricing","event_id":"e-1"})"
+      "\n"
+      R"({"lead_id":")" +
+          omar +
+          R"(","kind":"demo_requested","occurred_at":"2026-11-23T09:30:00+03:00","detail":"form","weight":2,"event_id":"e-2"})"
+          "\n"
+          R"({"email":"ghost@example.com","kind":"call","occurred_at":"2026-11-22T20:00:00Z","event_id":"e-3"})"
+          "\n"
+          R"({"email":"anna@example.com","kind":"pageview","occurred_at":"2026-11-22T20:00:00Z","event_id":"e-4"})"
+          "\n"
+          R"({"email":"anna@example.com","kind":"pricing_page_visit","occurred_at":"2026-11-22T20:00:00Z","event_id":"e-1"})"
+          "\n");
+  const auto events_command =
+      "-c " + quoted(config()) + " events import " + quoted(events.string());
+
+  const auto first = leadsync(events_command + " --json");
+
+  EXPECT_EQ(first.exit_code, 1) << "an unknown lead and a bad kind: " << first.err << first.out;
+  const auto summary = json::parse(first.out, nullptr, false);
+  ASSERT_TRUE(summary.is_object()) << first.out;
+  EXPECT_EQ(summary.at("format"), "jsonl");
+  EXPECT_EQ(summary.at("read"), 5);
+  EXPECT_EQ(summary.at("added"), 2);
+  EXPECT_EQ(summary.at("duplicates"), 1);
+  EXPECT_EQ(summary.at("unknown_leads"), 1);
+  EXPECT_EQ(summary.at("rejected"), 1);
+  EXPECT_EQ(summary.at("by_kind"), (json{{"demo_requested", 1}, {"pricing_page_visit", 1}}));
+  ASSERT_EQ(summary.at("problems").size(), 2U);
+  EXPECT_EQ(summary.at("problems")[0].at("line"), 3);
+  EXPECT_NE(summary.at("problems")[0].at("message").get<std::string>().find("ghost@example.com"),
+            std::string::npos);
+  EXPECT_EQ(summary.at("problems")[1].at("line"), 4);
+  EXPECT_NE(summary.at("problems")[1].at("message").get<std::string>().find("page_visit"),
+            std::string::npos);
+  EXPECT_EQ(query_integer(database(), "SELECT count(*) FROM behaviour_events"), 2);
+  EXPECT_EQ(query_integer(database(), "SELECT count(*) FROM leads"), 2) << "no lead was created";
+
+  const auto second = leadsync(events_command);
+  EXPECT_EQ(second.exit_code, 1) << second.err;
+  EXPECT_NE(second.out.find("added          0"), std::string::npos) << second.out;
+  EXPECT_NE(second.out.find("duplicates     3"), std::string::npos) << second.out;
+  EXPECT_NE(second.out.find("line 3: no lead has the e-mail ghost@example.com"), std::string::npos)
+      << second.out;
+  EXPECT_EQ(query_integer(database(), "SELECT count(*) FROM behaviour_events"), 2);
+
+  // A CSV export of the same events, without the bad rows: nothing new, and a clean exit.
+  const auto csv = write("events.csv", "email,kind,occurred_at,detail,event_id\r\n"
+                                       "anna@example.com,pricing_page_visit,2026-11-22T20:00:00Z,"
+                                       "https://example.com/pricing,e-1\r\n"
+                                       "omar@example.ae,content_download,2026-11-24T08:00:00Z,"
+                                       "\"Guide, 2026\",e-5\r\n");
+  const auto third =
+      leadsync("-c " + quoted(config()) + " events import " + quoted(csv.string()) + " --json");
+  EXPECT_EQ(third.exit_code, 0) << third.err << third.out;
+  const auto csv_summary = json::parse(third.out, nullptr, false);
+  ASSERT_TRUE(csv_summary.is_object()) << third.out;
+  EXPECT_EQ(csv_summary.at("format"), "csv");
+  EXPECT_EQ(csv_summary.at("added"), 1);
+  EXPECT_EQ(csv_summary.at("duplicates"), 1);
+  EXPECT_EQ(csv_summary.at("problems").size(), 0U);
+  EXPECT_EQ(query_integer(database(), "SELECT count(*) FROM behaviour_events WHERE event_id = "
+                                      "'e-5' AND lead_id IN (SELECT lead_id FROM lead_emails "
+                                      "WHERE email = 'omar@example.ae')"),
+            1);
+}
+
+TEST_F(ImportCliTest, EventsImportOfAMissingFileOrAnUnknownColumnIsAUsageError) {
+  const auto missing = leadsync("-c " + quoted(config()) + " events import " +
+                                quoted((dir_ / "absent.jsonl").string()));
+  EXPECT_EQ(missing.exit_code, 2) << missing.out;
+  EXPECT_NE(missing.err.find("absent.jsonl"), std::string::npos) << missing.err;
+
+  const auto typo = write("events.csv", "email,kind,when\r\nanna@example.com,call,today\r\n");
+  const auto refused =
+      leadsync("-c " + quoted(config()) + " events import " + quoted(typo.string()));
+  EXPECT_EQ(refused.exit_code, 2) << refused.out;
+  EXPECT_NE(refused.err.find("unknown column 'when'"), std::string::npos) << refused.err;
+
+  const auto no_file = leadsync("-c " + quoted(config()) + " events import");
+  EXPECT_EQ(no_file.exit_code, 2);
+}
+
 } // namespace

@@ -4,6 +4,7 @@
 #include "leadsync/http/url.hpp"
 #include "leadsync/mapping/lead_mapping.hpp"
 #include "leadsync/mapping/metadata.hpp"
+#include "leadsync/qualify/rules.hpp"
 #include "leadsync/sync/crm_metadata.hpp"
 
 #include <fmt/format.h>
@@ -215,6 +216,28 @@ bool load_mapping(Context& context, mapping::LeadMapping& loaded) {
   return true;
 }
 
+// The scoring rules (qualify.rules) on their own: a file with any problem is refused whole.
+bool check_scoring_rules(Context& context) {
+  const auto file = config::resolve_path(context.config(), context.config().qualify.rules);
+  std::error_code missing;
+  if (!std::filesystem::exists(file, missing)) {
+    // Only `qualify` needs the rules; the other commands work without them.
+    context.out() << "scoring  " << file.string()
+                  << ": not found; `leadsync qualify` needs it (`leadsync init` writes one, or set "
+                     "qualify.rules)\n";
+    return true;
+  }
+  const qualify::LoadedRules loaded = qualify::load_rules_file(file);
+  if (loaded.ok()) {
+    context.out() << "scoring  " << file.string() << ": OK\n";
+    return true;
+  }
+  context.out() << "scoring  " << file.string() << ": " << loaded.problems.size()
+                << (loaded.problems.size() == 1 ? " problem" : " problems") << "\n";
+  print_problems(context, file.string() + " cannot be used", loaded.problems);
+  return false;
+}
+
 // Exit code of the comparison of the mapping with the CRM's lead table: 0 when every mapped column
 // exists there with the mapping's type and at least its max_length.
 int compare_mapping(dataverse::DataverseClient& client, Context& context,
@@ -309,11 +332,12 @@ int run_check(Context& context) {
   // an unreachable CRM decides the exit status, as it does for a credentials problem.
   mapping::LeadMapping lead_mapping;
   const bool mapping_usable = load_mapping(context, lead_mapping);
+  const bool rules_usable = check_scoring_rules(context);
   const int crm_check = check_crm(context, mapping_usable ? &lead_mapping : nullptr);
   if (crm_check != exit_ok && crm_check != exit_usage) {
     return crm_check;
   }
-  return mapping_usable ? crm_check : exit_usage;
+  return mapping_usable && rules_usable ? crm_check : exit_usage;
 }
 
 } // namespace

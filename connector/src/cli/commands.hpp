@@ -17,5 +17,8 @@ void add_pull_command(CLI::App& app, Context& context, int& exit_code);
 void add_sync_command(CLI::App& app, Context& context, int& exit_code);
 void add_dlq_command(CLI::App& app, Context& context, int& exit_code);
 void add_enrich_command(CLI::App& app, Context& context, int& exit_code);
+void add_events_command(CLI::App& app, Context& context, int& exit_code);
+void add_qualify_command(CLI::App& app, Context& context, int& exit_code);
+void add_report_command(CLI::App& app, Context& context, int& exit_code);
 
 } // namespace leadsync::cli

@@ -1,5 +1,6 @@
 #include "commands.hpp"
 #include "exit_codes.hpp"
+#include "lead_lookup.hpp"
 #include "leadsync/core/clock.hpp"
 #include "leadsync/importer/dedupe.hpp"
 #include "leadsync/importer/review.hpp"
@@ -12,6 +13,41 @@
 #include <nlohmann/json.hpp>
 
 namespace leadsync::cli {
+
+// The one lead an id names: whole, as `leads list` shows it (its end), or its start. Says what is
+// wrong on stderr and returns nullopt when none or several match.
+std::optional<model::Lead> find_one(Context& context, store::Store& store, const std::string& id) {
+  // The id whole, as `leads list` shows it (its end), or its start.
+  std::vector<model::Lead> matches;
+  for (const bool by_end : {true, false}) {
+    store::LeadFilter filter;
+    (by_end ? filter.id_suffix : filter.id_prefix) = id;
+    filter.include_deleted = true;
+    auto page = store.list_leads(filter, {.limit = 2, .after = {}});
+    if (!page.ok()) {
+      context.report(page.error());
+      return std::nullopt;
+    }
+    for (auto& found : page->leads) {
+      const bool seen = std::any_of(matches.begin(), matches.end(), [&](const model::Lead& lead) {
+        return lead.identity.id == found.identity.id;
+      });
+      if (!seen) {
+        matches.push_back(std::move(found));
+      }
+    }
+  }
+  if (matches.empty()) {
+    context.err() << "error: no lead with id " << id << " (use an id from `leadsync leads list`)\n";
+    return std::nullopt;
+  }
+  if (matches.size() > 1) {
+    context.err() << "error: more than one lead has an id starting or ending with " << id
+                  << "; give more of the id (`leadsync leads list --json` shows whole ids)\n";
+    return std::nullopt;
+  }
+  return std::move(matches.front());
+}
 
 namespace {
 
@@ -127,41 +163,6 @@ void print_line(std::ostream& out, const char* label, const std::string& value) 
   if (!value.empty()) {
     out << "  " << label << value << "\n";
   }
-}
-
-// The one lead an id names: whole, as `leads list` shows it (its end), or its start. Says what is
-// wrong on stderr and returns nullopt when none or several match.
-std::optional<model::Lead> find_one(Context& context, store::Store& store, const std::string& id) {
-  // The id whole, as `leads list` shows it (its end), or its start.
-  std::vector<model::Lead> matches;
-  for (const bool by_end : {true, false}) {
-    store::LeadFilter filter;
-    (by_end ? filter.id_suffix : filter.id_prefix) = id;
-    filter.include_deleted = true;
-    auto page = store.list_leads(filter, {.limit = 2, .after = {}});
-    if (!page.ok()) {
-      context.report(page.error());
-      return std::nullopt;
-    }
-    for (auto& found : page->leads) {
-      const bool seen = std::any_of(matches.begin(), matches.end(), [&](const model::Lead& lead) {
-        return lead.identity.id == found.identity.id;
-      });
-      if (!seen) {
-        matches.push_back(std::move(found));
-      }
-    }
-  }
-  if (matches.empty()) {
-    context.err() << "error: no lead with id " << id << " (use an id from `leadsync leads list`)\n";
-    return std::nullopt;
-  }
-  if (matches.size() > 1) {
-    context.err() << "error: more than one lead has an id starting or ending with " << id
-                  << "; give more of the id (`leadsync leads list --json` shows whole ids)\n";
-    return std::nullopt;
-  }
-  return std::move(matches.front());
 }
 
 int run_show(Context& context, const ShowOptions& options) {

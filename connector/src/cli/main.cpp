@@ -45,6 +45,9 @@ int main(int argc, char** argv) {
   add_sync_command(app, context, exit_code);
   add_dlq_command(app, context, exit_code);
   add_enrich_command(app, context, exit_code);
+  add_events_command(app, context, exit_code);
+  add_qualify_command(app, context, exit_code);
+  add_report_command(app, context, exit_code);
 
   try {
     // Warnings before the config is read (e.g. a bad config) still go to stderr in the default

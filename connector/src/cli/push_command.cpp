@@ -52,6 +52,7 @@ int run_push(Context& context, SyncEngine& engine, const PushCommandOptions& opt
   settings.worker_id = this_process_name(); // the pusher adds :<n>
   settings.key_column = config.crm.alternate_key;
   settings.crm_owned = engine.crm_owned;
+  settings.write_predictive_score = config.qualify.write_predictive_score;
   if (options.dry_run) {
     sync::Pusher pusher(**store, *engine.crm, engine.mapping, *engine.lookups,
                         SystemClock::instance(), settings);

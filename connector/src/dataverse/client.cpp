@@ -608,6 +608,46 @@ Status DataverseClient::reactivate_lead(const std::string& lead_id) {
   return set_lead_state(lead_id, 0, 1);
 }
 
+Status DataverseClient::upsert_predictive_score(const std::string& lead_id,
+                                                const PredictiveScore& score) {
+  LEADSYNC_TRY(const std::string lead, checked_guid(lead_id, "lead id"));
+  if (score.grade < 0 || score.grade > 3) {
+    return fail(ErrorCategory::invalid_argument,
+                fmt::format("{} is not a predictive score grade: use 0 (Grade A), 1 (Grade B), "
+                            "2 (Grade C) or 3 (Grade D)",
+                            score.grade));
+  }
+  if (score.trend < 0 || score.trend > 3) {
+    return fail(ErrorCategory::invalid_argument,
+                fmt::format("{} is not a predictive score trend: use 0 (Improving), 1 (Steady), "
+                            "2 (Declining) or 3 (Not enough info)",
+                            score.trend));
+  }
+  constexpr std::size_t max_reasons = 10'000; // msdyn_scorereasons is a memo of 10,000
+  if (score.reasons.size() > max_reasons) {
+    return fail(ErrorCategory::invalid_argument,
+                fmt::format("the score reasons are {} characters; msdyn_scorereasons holds at most "
+                            "{}",
+                            score.reasons.size(), max_reasons));
+  }
+  LEADSYNC_TRY(
+      const std::string key,
+      odata::key_by_alternate({{"msdyn_entityid", odata::Literal{lead}},
+                               {"msdyn_entitytype", odata::Literal{std::string("lead")}}}));
+  // The key columns come from the URL: Dataverse copies them into a new row and drops them from
+  // the body of an update [UPSERT].
+  Json row = {{"msdyn_score", score.score},
+              {"msdyn_grade", score.grade},
+              {"msdyn_scoretrend", score.trend}};
+  if (!score.reasons.empty()) {
+    row["msdyn_scorereasons"] = score.reasons;
+  }
+  if (!score.scored_on.empty()) {
+    row["msdyn_scoredon"] = score.scored_on;
+  }
+  return upsert("msdyn_predictivescores", key, row);
+}
+
 Status DataverseClient::merge_leads(const std::string& target_id, const std::string& subordinate_id,
                                     const Json& update_content, bool perform_parenting_checks) {
   LEADSYNC_TRY(const std::string target, checked_guid(target_id, "target lead id"));

@@ -342,6 +342,7 @@ template <> struct Fields<Scores> {
     visit("fit", self.fit);
     visit("engagement", self.engagement);
     visit("data_quality", self.data_quality);
+    visit("bant", self.bant);
     visit("total", self.total);
   }
 };
@@ -370,6 +371,21 @@ template <> struct Fields<Qualification> {
     visit("scores", self.scores);
     visit("fired_rules", self.fired_rules);
     visit("outcome", self.outcome);
+    visit("grade", self.grade);
+    visit("quality_code", self.quality_code);
+    visit("reasons", self.reasons);
+    visit("reason_text", self.reason_text);
+    visit("scored_at", self.scored_at);
+  }
+};
+
+template <> struct Fields<ScoreReason> {
+  static constexpr bool is_record = true;
+  template <typename Self, typename Visit> static void each(Self& self, Visit&& visit) {
+    visit("rule", self.rule);
+    visit("group", self.group);
+    visit("points", self.points);
+    visit("detail", self.detail);
   }
 };
 
@@ -461,6 +477,7 @@ template <> struct Fields<BehaviourEvent> {
     visit("occurred_at", self.occurred_at);
     visit("detail", self.detail);
     visit("weight", self.weight);
+    visit("event_id", self.event_id);
   }
 };
 

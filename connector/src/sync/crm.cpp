@@ -123,6 +123,11 @@ Status DataverseCrm::reactivate(const std::string& crm_id) {
   return client_->reactivate_lead(crm_id);
 }
 
+Status DataverseCrm::upsert_predictive_score(const std::string& crm_id,
+                                             const dataverse::PredictiveScore& score) {
+  return client_->upsert_predictive_score(crm_id, score);
+}
+
 Status DataverseCrm::merge(const std::string& target_crm_id,
                            const std::string& subordinate_crm_id) {
   // No UpdateContent: the target's own values went out with its upsert, and it keeps them.

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <cmath>
+#include <ctime>
 #include <fmt/format.h>
 #include <mutex>
 #include <span>
@@ -78,6 +80,16 @@ struct MergeItem {
   store::OutboxEntry entry;
   model::Lead lead; // the subordinate
 };
+
+// "2026-11-22T20:00:00Z"
+std::string utc_seconds(model::TimePoint time) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
+  std::tm parts{};
+  gmtime_r(&seconds, &parts);
+  char text[32];
+  const std::size_t length = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
+  return std::string(text, length);
+}
 
 bool has_pending_outcome(const model::Lead& lead) {
   const auto& outcome = lead.qualification.outcome;
@@ -462,7 +474,7 @@ private:
     for (Item* item : written) {
       shared_.written(item->lead.identity.id, item->lead.identity.version);
       ++report_.upserted;
-      if (item->crm_id.empty() && has_pending_outcome(item->lead)) {
+      if (item->crm_id.empty() && (has_pending_outcome(item->lead) || wants_score(*item))) {
         needs_id.push_back(item);
       }
     }
@@ -471,6 +483,19 @@ private:
     for (Item* item : written) {
       if (item->crm_id != item->lead.identity.crm_id) {
         LEADSYNC_CHECK(record_crm_id(*item));
+      }
+      if (wants_score(*item)) {
+        auto written_score = push_predictive_score(*item);
+        if (!written_score.ok()) {
+          if (is_fatal(written_score.error()) || is_transient(written_score.error())) {
+            LEADSYNC_CHECK(failed(item->entry, written_score.error()));
+            continue;
+          }
+          // The lead is written; only its score row was refused (e.g. the org has no such table).
+          report_.warnings.push_back(
+              fmt::format("the predictive score of lead {} was not written: {}",
+                          item->lead.identity.id, written_score.error().describe()));
+        }
       }
       if (has_pending_outcome(item->lead)) {
         auto pushed = push_outcome(*item);
@@ -546,6 +571,21 @@ private:
     return ok_status();
   }
 
+  bool wants_score(const Item& item) const {
+    return settings_.write_predictive_score && predictive_score(item.lead).has_value();
+  }
+
+  Status push_predictive_score(const Item& item) {
+    if (item.crm_id.empty()) {
+      return fail(ErrorCategory::unavailable,
+                  "the CRM id of the lead is not known yet; its predictive score is sent next time",
+                  true);
+    }
+    LEADSYNC_CHECK(crm_.upsert_predictive_score(item.crm_id, *predictive_score(item.lead)));
+    ++report_.predictive_scores;
+    return ok_status();
+  }
+
   Status push_outcome(Item& item) {
     const model::Outcome outcome = item.lead.qualification.outcome;
     if (item.crm_id.empty()) {
@@ -560,6 +600,17 @@ private:
       options.create_contact = outcome.create_contact;
       options.create_opportunity = outcome.create_opportunity;
       options.status = outcome.status_code > 0 ? outcome.status_code : 3;
+      // The lead's campaign, as the mapping resolved it for the row ("/campaigns(<id>)"), becomes
+      // the opportunity's source campaign.
+      if (const auto bind = item.body.find("campaignid@odata.bind");
+          bind != item.body.end() && bind->is_string()) {
+        const std::string text = bind->get<std::string>();
+        const auto open = text.find('(');
+        const auto close = text.rfind(')');
+        if (open != std::string::npos && close != std::string::npos && close > open + 1) {
+          options.source_campaign_id = text.substr(open + 1, close - open - 1);
+        }
+      }
       sent = crm_.qualify(item.crm_id, options);
       // A qualify sent before a crash, whose pushed mark was not saved: the lead is closed already.
       if (!sent.ok() && sent.error().message.find("already closed") != std::string::npos) {
@@ -658,6 +709,7 @@ void merge(PushReport& into, PushReport&& from) {
   into.reactivated += from.reactivated;
   into.merged += from.merged;
   into.merges_waiting += from.merges_waiting;
+  into.predictive_scores += from.predictive_scores;
   std::move(from.warnings.begin(), from.warnings.end(), std::back_inserter(into.warnings));
 }
 
@@ -692,7 +744,24 @@ std::map<std::string, std::int64_t> PushReport::counts() const {
           {"disqualified", disqualified},
           {"reactivated", reactivated},
           {"merged", merged},
-          {"merges_waiting", merges_waiting}};
+          {"merges_waiting", merges_waiting},
+          {"predictive_scores", predictive_scores}};
+}
+
+std::optional<dataverse::PredictiveScore> predictive_score(const model::Lead& lead) {
+  const auto& qualification = lead.qualification;
+  if (!qualification.scored_at || qualification.grade.size() != 1 || qualification.grade[0] < 'A' ||
+      qualification.grade[0] > 'D') {
+    return std::nullopt;
+  }
+  const double total = std::isfinite(qualification.scores.total) ? qualification.scores.total : 0;
+  return dataverse::PredictiveScore{
+      .score = static_cast<int>(std::lround(std::clamp(total, 0.0, 100.0))),
+      .grade = qualification.grade[0] - 'A',
+      .trend = 1, // Steady: no previously pushed total is kept to compare with
+      .reasons = qualification.reason_text,
+      .scored_on = utc_seconds(*qualification.scored_at),
+  };
 }
 
 Pusher::Pusher(store::Store& store, Crm& crm, const mapping::LeadMapping& mapping,
@@ -783,6 +852,18 @@ Result<std::vector<std::string>> Pusher::dry_run(std::size_t limit) {
       }
     } else {
       requests.push_back("PATCH " + url + "\n" + item.body.dump());
+    }
+    if (settings_.write_predictive_score) {
+      if (const auto score = predictive_score(lead)) {
+        requests.push_back(
+            fmt::format("PATCH msdyn_predictivescores(msdyn_entityid='<the CRM id of lead {}>',"
+                        "msdyn_entitytype='lead')\n{}",
+                        lead.identity.id,
+                        Json{{"msdyn_score", score->score},
+                             {"msdyn_grade", score->grade},
+                             {"msdyn_scoretrend", score->trend}}
+                            .dump()));
+      }
     }
     if (has_pending_outcome(lead)) {
       requests.push_back(fmt::format("# then the {} outcome of lead {}",

@@ -430,3 +430,56 @@ test("31 every nextLink and deltaLink parses with @odata/parser", () => {
     assert.doesNotThrow(() => parseLink(link), `@odata/parser rejected ${link}`);
   }
 });
+
+test("32 includeAnnotations FormattedValue labels choices, statecode and statuscode", async () => {
+  const id = await api.create({ collection: "leads", data: { lastname: "Sato", leadqualitycode: 2 } });
+  const lead = await api.retrieve({
+    collection: "leads", key: id, select: ["leadqualitycode", "statecode", "statuscode", "lastname"],
+    includeAnnotations: "OData.Community.Display.V1.FormattedValue",
+  });
+  assert.equal(lead.leadqualitycode, 2);
+  assert.equal(lead["leadqualitycode@OData.Community.Display.V1.FormattedValue"], "Warm");
+  assert.equal(lead.leadqualitycode_Formatted, "Warm");
+  assert.equal(lead.statecode_Formatted, "Open");
+  assert.equal(lead.statuscode_Formatted, "New");
+  assert.equal(lead.lastname_Formatted, undefined, "text columns get no formatted value");
+  const plain = await api.retrieve({ collection: "leads", key: id, select: ["leadqualitycode"] });
+  assert.equal(plain.leadqualitycode_Formatted, undefined, "only when asked");
+  const all = await api.retrieveMultiple({
+    collection: "leads", select: ["statecode", "leadqualitycode"], filter: `leadid eq ${id}`,
+    includeAnnotations: "*",
+  });
+  assert.equal(all.value[0].statecode_Formatted, "Open");
+  assert.equal(all.value[0].leadqualitycode_Formatted, "Warm");
+});
+
+test("33 msdyn_predictivescore upsert by (msdyn_entityid, msdyn_entitytype): create, then update", async () => {
+  const leadId = await api.create({ collection: "leads", data: { lastname: "Scored" } });
+  const key = `msdyn_entityid='${leadId}',msdyn_entitytype='lead'`;
+  await api.upsert({
+    collection: "msdyn_predictivescores", key,
+    data: { msdyn_score: 40, msdyn_grade: 2, msdyn_scoretrend: 3, msdyn_scorereasons: "first" },
+  });
+  await api.upsert({
+    collection: "msdyn_predictivescores", key,
+    data: { msdyn_score: 81, msdyn_grade: 0, msdyn_scoretrend: 0 },
+  });
+  const found = await api.retrieveMultiple({
+    collection: "msdyn_predictivescores",
+    select: ["msdyn_score", "msdyn_grade", "msdyn_scoretrend", "msdyn_scorereasons", "msdyn_entityid", "msdyn_entitytype"],
+    filter: `msdyn_entityid eq '${leadId}'`,
+    includeAnnotations: "OData.Community.Display.V1.FormattedValue",
+  });
+  assert.equal(found.value.length, 1, "one row, created then updated");
+  const row = found.value[0];
+  assert.deepEqual([row.msdyn_score, row.msdyn_grade, row.msdyn_scoretrend], [81, 0, 0]);
+  assert.equal(row.msdyn_scorereasons, "first", "columns left out of the update keep their value");
+  assert.equal(row.msdyn_entitytype, "lead", "key values copied from the URL");
+  assert.equal(row.msdyn_grade_Formatted, "Grade A");
+  assert.equal(row.msdyn_scoretrend_Formatted, "Improving");
+  const byKey = await api.retrieve({ collection: "msdyn_predictivescores", key, select: ["msdyn_score"] });
+  assert.equal(byKey.msdyn_score, 81);
+  await expectError(api.upsert({
+    collection: "msdyn_predictivescores", key, data: { msdyn_grade: 9 },
+  }), 400);
+});

@@ -75,6 +75,8 @@ TEST(DefaultConfigTest, DocumentsEveryKeyAndHowToReachARealOrg) {
                                          "lead",
                                          "import_columns",
                                          "rules",
+                                         "write_predictive_score",
+                                         "reactivate_when_hot",
                                          "pull",
                                          "push",
                                          "enrich",
@@ -324,6 +326,27 @@ TEST(LoadTest, ValuesFillTheOptionStructs) {
   EXPECT_EQ(loaded.config.pull.crm_owned_fields, (std::vector<std::string>{"owner", "stage"}));
   EXPECT_TRUE(loaded.config.crm.tls.insecure_skip_verify);
   EXPECT_EQ(loaded.config.crm.auth.token.env, "LEADSYNC_CRM_TOKEN");
+}
+
+TEST(LoadTest, QualifyFlagsDefaultToFalseAndLoadWhenSet) {
+  const auto defaults = load_config_text(default_config_text(), "leadsync.toml").config;
+  EXPECT_FALSE(defaults.qualify.write_predictive_score);
+  EXPECT_FALSE(defaults.qualify.reactivate_when_hot);
+  EXPECT_FALSE(Config{}.qualify.write_predictive_score);
+  EXPECT_FALSE(Config{}.qualify.reactivate_when_hot);
+
+  const auto loaded = load_config_text(
+      token_auth + "[qualify]\nwrite_predictive_score = true\nreactivate_when_hot = true\n",
+      "leadsync.toml");
+  EXPECT_TRUE(loaded.problems.empty()) << describe_all(loaded.problems);
+  EXPECT_TRUE(loaded.config.qualify.write_predictive_score);
+  EXPECT_TRUE(loaded.config.qualify.reactivate_when_hot);
+  EXPECT_EQ(loaded.config.qualify.rules, "mappings/scoring.toml");
+
+  const auto problems = problems_in(token_auth + "[qualify]\nwrite_predictive_score = \"yes\"\n");
+  ASSERT_EQ(problems.size(), 1U) << describe_all(problems);
+  EXPECT_EQ(problems[0].key, "qualify.write_predictive_score");
+  EXPECT_EQ(problems[0].message, "expected a boolean (true or false), got a string");
 }
 
 TEST(LoadTest, MaxParallelAcceptsAutoAndRejectsOtherWords) {

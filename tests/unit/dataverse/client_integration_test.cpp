@@ -459,6 +459,37 @@ TEST_F(EmulatorTest, MergeLeadsDeactivatesTheSubordinateAndASecondMergeIsRefused
   EXPECT_THAT(again.error().message, HasSubstr("already merged into lead " + *target));
 }
 
+TEST_F(EmulatorTest, PredictiveScoreUpsertCreatesOneRowPerLeadThenUpdatesIt) {
+  start();
+  auto client = connect_client().client;
+  const auto lead = client->create("leads", {{"lastname", "Scored"}});
+  ASSERT_TRUE(lead.ok()) << lead.error().describe();
+
+  const auto created = client->upsert_predictive_score(
+      *lead, {.score = 40, .grade = 2, .trend = 3, .reasons = "first", .scored_on = {}});
+  const auto updated =
+      client->upsert_predictive_score(*lead, {.score = 75,
+                                              .grade = 1,
+                                              .trend = 0,
+                                              .reasons = "second",
+                                              .scored_on = "2026-03-14T09:26:00Z"});
+
+  ASSERT_TRUE(created.ok()) << created.error().describe();
+  ASSERT_TRUE(updated.ok()) << updated.error().describe();
+  odata::Query query;
+  query.filter = odata::eq("msdyn_entityid", *lead);
+  const auto rows = client->retrieve_all("msdyn_predictivescores", query);
+  ASSERT_TRUE(rows.ok()) << rows.error().describe();
+  ASSERT_EQ(rows->size(), 1u);
+  const Json& row = rows->front();
+  EXPECT_EQ(row["msdyn_entitytype"], "lead");
+  EXPECT_EQ(row["msdyn_score"], 75);
+  EXPECT_EQ(row["msdyn_grade"], 1);
+  EXPECT_EQ(row["msdyn_scoretrend"], 0);
+  EXPECT_EQ(row["msdyn_scorereasons"], "second");
+  EXPECT_EQ(row["msdyn_scoredon"], "2026-03-14T09:26:00Z");
+}
+
 TEST_F(EmulatorTest, ChangeTrackingInitialReadThenDeltaWithADelete) {
   start();
   auto client = connect_client().client;

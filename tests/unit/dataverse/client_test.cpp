@@ -551,6 +551,47 @@ TEST_F(ClientTest, ReactivateReopensTheLeadAsNew) {
                          pipeline_headers() + "\n" + R"({"statecode":0,"statuscode":1})");
 }
 
+TEST_F(ClientTest, PredictiveScoreIsUpsertedByTheLeadsAlternateKey) {
+  transport_->then_respond(204);
+  PredictiveScore score{.score = 82,
+                        .grade = 0,
+                        .trend = 1,
+                        .reasons = "pricing page x3",
+                        .scored_on = "2026-03-14T09:26:00Z"};
+
+  const auto upserted = client_->upsert_predictive_score(kLeadId, score);
+
+  ASSERT_TRUE(upserted.ok()) << upserted.error().describe();
+  EXPECT_EQ(wire(0),
+            "PATCH " + kRoot + "msdyn_predictivescores(msdyn_entityid=%27" + kLeadId +
+                "%27,msdyn_entitytype=%27lead%27)\n" + odata_headers() +
+                "Content-Type: application/json; charset=utf-8\n" + pipeline_headers() + "\n" +
+                R"({"msdyn_grade":0,"msdyn_score":82,"msdyn_scoredon":"2026-03-14T09:26:00Z",)" +
+                R"("msdyn_scorereasons":"pricing page x3","msdyn_scoretrend":1})");
+  EXPECT_TRUE(call(0).context.idempotent);
+}
+
+TEST_F(ClientTest, PredictiveScoreWithAnUnknownGradeTrendOrLeadIdIsRefusedBeforeSending) {
+  const auto bad_grade = client_->upsert_predictive_score(
+      kLeadId, {.score = 1, .grade = 4, .trend = 1, .reasons = {}, .scored_on = {}});
+  const auto bad_trend = client_->upsert_predictive_score(
+      kLeadId, {.score = 1, .grade = 0, .trend = -1, .reasons = {}, .scored_on = {}});
+  const auto bad_id = client_->upsert_predictive_score("lead-1", {});
+  const auto long_reasons = client_->upsert_predictive_score(
+      kLeadId,
+      {.score = 1, .grade = 0, .trend = 1, .reasons = std::string(10'001, 'r'), .scored_on = {}});
+
+  ASSERT_FALSE(bad_grade.ok());
+  EXPECT_THAT(bad_grade.error().message, HasSubstr("0 (Grade A)"));
+  ASSERT_FALSE(bad_trend.ok());
+  EXPECT_THAT(bad_trend.error().message, HasSubstr("3 (Not enough info)"));
+  ASSERT_FALSE(bad_id.ok());
+  EXPECT_EQ(bad_id.error().category, ErrorCategory::invalid_argument);
+  ASSERT_FALSE(long_reasons.ok());
+  EXPECT_THAT(long_reasons.error().message, HasSubstr("10000"));
+  EXPECT_EQ(transport_->call_count(), 0U);
+}
+
 TEST_F(ClientTest, MergeLeadsPostsTheUnboundActionWithTypedLeadReferences) {
   const std::string subordinate = "11111111-2222-4333-8444-555555555555";
   transport_->then_respond(204);

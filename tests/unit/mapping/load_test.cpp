@@ -138,6 +138,8 @@ TEST(ShippedMapping, CustomColumnsMatchTheEmulatorsLeadsyncSolution) {
       {"leadsync_xhandle", ColumnType::string, 100, std::nullopt},
       {"leadsync_githuburl", ColumnType::string, 200, std::nullopt},
       {"leadsync_socialbio", ColumnType::memo, 2000, std::nullopt},
+      {"leadsync_grade", ColumnType::string, 1, std::nullopt},
+      {"leadsync_scorereason", ColumnType::string, 250, std::nullopt},
   };
   const auto& mapping = shipped_mapping();
   for (const auto& column : expected) {

@@ -87,10 +87,13 @@ inline model::Lead full_lead() {
                         model::Need::should_have,
                         model::PurchaseTimeframe::next_quarter,
                         model::PurchaseProcess::committee};
-  qualification.scores = {80.0, 55.5, 90.0, 75.25};
+  qualification.scores = {
+      .fit = 80.0, .engagement = 55.5, .data_quality = 90.0, .bant = 60.0, .total = 75.25};
   qualification.fired_rules = {"title_match"};
   lead.subject = "Interested in the enterprise plan";
   lead.description = "Met at the booth";
+  lead.qualification.grade = "A";
+  lead.qualification.reason_text = "75: fit 80, engagement 56";
   lead.social.linkedin_url = "linkedin.com/in/anna-smirnova";
   lead.social.x_handle = "asmirnova";
   lead.social.bio = "Buys for three plants.";

@@ -74,6 +74,8 @@ public:
       {"leadsync_xhandle", {"String", 100}},
       {"leadsync_githuburl", {"String", 200}},
       {"leadsync_socialbio", {"Memo", 2000}},
+      {"leadsync_grade", {"String", 1}},
+      {"leadsync_scorereason", {"String", 250}},
   };
   std::optional<Error> failure;
 

@@ -88,6 +88,8 @@ TEST(ToDataverse, FullLeadMapsToExactlyTheExpectedRow) {
       {"leadsync_xhandle", "asmirnova"},
       {"leadsync_githuburl", nullptr},
       {"leadsync_socialbio", "Buys for three plants."},
+      {"leadsync_grade", "A"},
+      {"leadsync_scorereason", "75: fit 80, engagement 56"},
   };
   EXPECT_EQ(row->body, expected) << "diff: " << Json::diff(expected, row->body).dump(2);
   EXPECT_EQ(row->key_column, "leadsync_externalid");

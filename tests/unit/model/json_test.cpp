@@ -75,7 +75,8 @@ Lead fully_populated_lead() {
   qualification.bant.need = Need::should_have;
   qualification.bant.purchase_timeframe = PurchaseTimeframe::next_quarter;
   qualification.bant.purchase_process = PurchaseProcess::committee;
-  qualification.scores = {61.5, 22.25, 80, 55.125};
+  qualification.scores = {
+      .fit = 61.5, .engagement = 22.25, .data_quality = 80, .bant = 40, .total = 55.125};
   qualification.fired_rules = {"fit.industry", "engagement.pricing_page"};
   qualification.outcome.kind = OutcomeKind::disqualify;
   qualification.outcome.create_account = false;

@@ -36,7 +36,8 @@ TEST(Validate, FullyUsedLimitsAreStillValid) {
   lead.person.emails = {"a@b.co", "x.y+tag@mail.example.org", "z@c.de"};
   lead.person.phones = {{PhoneKind::mobile, "", "+12345678", "", true},
                         {PhoneKind::home, "", "+123456789012345", "", true}};
-  lead.qualification.scores = {0, 100, 0, 100};
+  lead.qualification.scores = {
+      .fit = 0, .engagement = 100, .data_quality = 0, .bant = 0, .total = 100};
   lead.enrichment = {{"company.industry", "p", 1, 0, std::nullopt},
                      {"company.domain", "p", 99, 1, std::nullopt}};
   lead.qualification.outcome.kind = OutcomeKind::qualify;

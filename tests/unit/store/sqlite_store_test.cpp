@@ -81,6 +81,7 @@ private:
 
 // Takes a database of the current schema back to what version 3 created.
 constexpr const char* back_to_version_3 =
+    "DROP INDEX behaviour_events_by_event_id; ALTER TABLE behaviour_events DROP COLUMN event_id; "
     "DROP INDEX leads_not_enriched; ALTER TABLE leads DROP COLUMN enriched_at; "
     "DROP TABLE enrichment_cache; DROP TABLE provider_usage; DROP TABLE pending_lookups; "
     "DROP TABLE feed_keys; DROP TABLE feed_records; DROP TABLE feed_files; "
@@ -243,6 +244,44 @@ TEST_F(SqliteStoreTest, AStoredLeadThatIsNotJsonDoesNotStopTheUpgradeToVersion4)
   ASSERT_TRUE(store.ok()) << store.error().describe();
   EXPECT_EQ(RawDatabase(path).text("SELECT enriched_at IS NULL FROM leads"), "1");
   EXPECT_EQ(error_of((*store)->get_lead(id)).category, ErrorCategory::storage);
+}
+
+TEST_F(SqliteStoreTest, AVersion4DatabaseTakesEventIdsFromTheStoredEventsOldestFirst) {
+  const auto path = dir_ / "state.db";
+  std::string lead_id;
+  {
+    auto store = open(path);
+    lead_id = store->create_lead(sample_lead()).value().identity.id;
+    model::BehaviourEvent event;
+    event.lead_id = lead_id;
+    event.occurred_at = clock_.now();
+    for (const auto* id : {"a", "b", "", "a-again"}) {
+      event.event_id = id;
+      ASSERT_TRUE(store->add_event(event).ok());
+    }
+  }
+  // Back to version 4; before event ids were unique, "a" could be stored twice, and a document
+  // could be broken.
+  RawDatabase(path).execute(
+      "DROP INDEX behaviour_events_by_event_id; ALTER TABLE behaviour_events DROP COLUMN event_id; "
+      "UPDATE behaviour_events SET doc = replace(doc, '\"a-again\"', '\"a\"'); "
+      "INSERT INTO behaviour_events (lead_id, kind, occurred_at, doc) "
+      "SELECT lead_id, kind, occurred_at, '{\"event_id\": broken' FROM behaviour_events LIMIT 1; "
+      "DELETE FROM schema_migrations WHERE version > 4;");
+
+  auto store = open(path);
+
+  RawDatabase raw(path);
+  EXPECT_EQ(raw.text("SELECT group_concat(coalesce(event_id, '-'), ',') FROM (SELECT event_id "
+                     "FROM behaviour_events ORDER BY id)"),
+            "a,b,-,-,-");
+  model::BehaviourEvent repeat;
+  repeat.lead_id = lead_id;
+  repeat.occurred_at = clock_.now();
+  repeat.event_id = "b";
+  EXPECT_EQ(error_of(store->add_event(repeat)).category, ErrorCategory::already_exists);
+  repeat.event_id = "c";
+  EXPECT_TRUE(store->add_event(repeat).ok());
 }
 
 TEST_F(SqliteStoreTest, LeadsNotYetEnrichedAreListedFromTheirOwnIndex) {

@@ -1060,6 +1060,96 @@ TEST_P(StoreContract, AnEventForAnUnknownLeadIsNotFound) {
   EXPECT_EQ(error_of(store().add_event(event)).category, ErrorCategory::not_found);
 }
 
+TEST_P(StoreContract, AnEventKeepsItsEventIdAndAKnownIdIsNotAddedTwice) {
+  const auto ada = create(lead_named("Ada"));
+  model::BehaviourEvent event;
+  event.lead_id = ada.identity.id;
+  event.kind = model::BehaviourKind::email_click;
+  event.occurred_at = clock_.now();
+  event.event_id = "mailer:click:7";
+
+  const auto stored = store().add_event(event).value();
+
+  EXPECT_EQ(stored.event_id, "mailer:click:7");
+  EXPECT_EQ(error_of(store().add_event(event)).category, ErrorCategory::already_exists);
+  event.event_id.clear();
+  ASSERT_TRUE(store().add_event(event).ok()) << "events without an id are always added";
+  ASSERT_TRUE(store().add_event(event).ok());
+  const auto events = store().list_events(ada.identity.id).value();
+  ASSERT_EQ(events.size(), 3U);
+  EXPECT_EQ(events[0].event_id, "mailer:click:7");
+  EXPECT_EQ(events[1].event_id, "");
+}
+
+TEST_P(StoreContract, AddEventsStoresABatchAndSkipsKnownAndRepeatedEventIds) {
+  const auto ada = create(lead_named("Ada"));
+  const auto grace = create(lead_named("Grace"));
+  model::BehaviourEvent known;
+  known.lead_id = ada.identity.id;
+  known.kind = model::BehaviourKind::page_visit;
+  known.occurred_at = clock_.now() - std::chrono::hours{3};
+  known.detail = "https://example.com/";
+  known.event_id = "web-1";
+  ASSERT_TRUE(store().add_event(known).ok());
+
+  auto fresh = known;
+  fresh.event_id = "web-2";
+  fresh.occurred_at = clock_.now() - std::chrono::hours{2};
+  auto for_grace = fresh;
+  for_grace.lead_id = grace.identity.id;
+  for_grace.event_id = "web-3";
+  for_grace.kind = model::BehaviourKind::trial_usage;
+  for_grace.weight = 4;
+  auto without_id = fresh;
+  without_id.event_id.clear();
+  without_id.occurred_at = clock_.now() - std::chrono::hours{1};
+  const std::vector<model::BehaviourEvent> batch = {known, fresh,      for_grace,
+                                                    fresh, without_id, without_id};
+
+  const auto result = store().add_events(batch).value();
+
+  EXPECT_EQ(result.added, 4);
+  EXPECT_EQ(result.duplicates, 2);
+  EXPECT_EQ(result.duplicate_positions, (std::vector<std::size_t>{0, 3}));
+  const auto ada_events = store().list_events(ada.identity.id).value();
+  ASSERT_EQ(ada_events.size(), 4U);
+  EXPECT_EQ(ada_events[0].event_id, "web-1");
+  EXPECT_EQ(ada_events[1].event_id, "web-2");
+  EXPECT_EQ(ada_events[2].event_id, "");
+  EXPECT_EQ(ada_events[3].event_id, "");
+  const auto grace_events = store().list_events(grace.identity.id).value();
+  ASSERT_EQ(grace_events.size(), 1U);
+  EXPECT_EQ(grace_events[0].event_id, "web-3");
+  EXPECT_EQ(grace_events[0].kind, model::BehaviourKind::trial_usage);
+  EXPECT_DOUBLE_EQ(grace_events[0].weight, 4.0);
+  EXPECT_EQ(store().stats().value().behaviour_events, 5);
+
+  const auto again = store().add_events(batch).value();
+  EXPECT_EQ(again.added, 2) << "only the events without an id";
+  EXPECT_EQ(again.duplicates, 4);
+  EXPECT_EQ(again.duplicate_positions, (std::vector<std::size_t>{0, 1, 2, 3}));
+}
+
+TEST_P(StoreContract, AddEventsOfAnUnknownLeadStoresNothing) {
+  const auto ada = create(lead_named("Ada"));
+  model::BehaviourEvent good;
+  good.lead_id = ada.identity.id;
+  good.occurred_at = clock_.now();
+  good.event_id = "ok-1";
+  auto orphan = good;
+  orphan.lead_id = Uuid::generate_v4(random_).to_string();
+  orphan.event_id = "orphan-1";
+
+  const auto failed = error_of(store().add_events({good, orphan}));
+
+  EXPECT_EQ(failed.category, ErrorCategory::not_found);
+  EXPECT_NE(failed.message.find("event 2 of 2"), std::string::npos) << failed.message;
+  EXPECT_TRUE(store().list_events(ada.identity.id).value().empty());
+  EXPECT_EQ(error_of(store().add_events({good, {}})).category, ErrorCategory::invalid_argument);
+  EXPECT_EQ(store().add_events({good}).value().added, 1) << "nothing of the failed batch stayed";
+  EXPECT_EQ(store().add_events({}).value().added, 0);
+}
+
 TEST_P(StoreContract, StatsCountLeadsOutboxDeadLettersAndEvents) {
   auto mql = lead_named("Mql");
   mql.qualification.stage = model::LifecycleStage::mql;

@@ -27,6 +27,9 @@ public:
   std::map<std::string, std::string> masters;
   std::set<std::string> gone_leadids;      // rows deleted in the CRM: merge and merge_state 404
   std::optional<Error> merge_refusal_once; // the next merge is refused with this
+  // msdyn_predictivescore rows by the lead's CRM id.
+  std::map<std::string, dataverse::PredictiveScore> predictive_scores;
+  std::optional<Error> score_refusal; // every predictive score write fails with this while set
 
   static Error refusal() {
     Error error = Error::make(ErrorCategory::validation,
@@ -113,6 +116,16 @@ public:
   Status qualify(const std::string& crm_id, const dataverse::QualifyOptions& options) override {
     std::lock_guard lock(mutex_);
     calls.push_back("qualify:" + crm_id + ":" + std::to_string(options.status));
+    return ok_status();
+  }
+  Status upsert_predictive_score(const std::string& crm_id,
+                                 const dataverse::PredictiveScore& score) override {
+    std::lock_guard lock(mutex_);
+    calls.push_back("predictive_score:" + crm_id + ":" + std::to_string(score.score));
+    if (score_refusal) {
+      return *score_refusal;
+    }
+    predictive_scores[crm_id] = score;
     return ok_status();
   }
   Status disqualify(const std::string& crm_id, int status_code) override {

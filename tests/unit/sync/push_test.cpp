@@ -117,6 +117,139 @@ TEST_F(PushTest, DisqualifyOutcomeUsesItsStatusCode) {
   EXPECT_EQ(crm_.rows[lead.identity.id]["leadid"], "00000000-0000-4000-8000-0000000000aa");
 }
 
+// A lead as `leadsync qualify` leaves it: scores, grade, reasons and when.
+model::Lead scored(model::Lead lead, double total, std::string grade) {
+  lead.qualification.scores.total = total;
+  lead.qualification.grade = std::move(grade);
+  lead.qualification.quality_code = 1;
+  lead.qualification.reason_text = "82 (A): pricing page x3, director";
+  lead.qualification.scored_at =
+      model::TimePoint{std::chrono::sys_days{std::chrono::year{2026} / 3 / 14}} +
+      std::chrono::hours{9} + std::chrono::minutes{26} + std::chrono::milliseconds{535};
+  return lead;
+}
+
+TEST_F(PushTest, PredictiveScoreIsWrittenAfterTheLeadWhenTheSettingAsks) {
+  auto lead = scored(create("Scored"), 81.6, "A");
+  lead = store_->update_lead(lead).value();
+  PushSettings settings;
+  settings.write_predictive_score = true;
+
+  const auto report = push(settings);
+
+  EXPECT_EQ(report.upserted, 1);
+  EXPECT_EQ(report.predictive_scores, 1);
+  EXPECT_EQ(report.counts().at("predictive_scores"), 1);
+  const std::string crm_id = crm_.rows[lead.identity.id]["leadid"];
+  // UpsertMultiple returns no ids: the lead's leadid is read first, then its score row written.
+  EXPECT_THAT(crm_.calls, ElementsAre("upsert_multiple:1", "rows_by_key:1",
+                                      "predictive_score:" + crm_id + ":82"));
+  const auto& score = crm_.predictive_scores.at(crm_id);
+  EXPECT_EQ(score.score, 82);
+  EXPECT_EQ(score.grade, 0);
+  EXPECT_EQ(score.trend, 1);
+  EXPECT_EQ(score.reasons, "82 (A): pricing page x3, director");
+  EXPECT_EQ(score.scored_on, "2026-03-14T09:26:00Z");
+  EXPECT_EQ(pending(), 0);
+}
+
+TEST_F(PushTest, PredictiveScoreIsNotWrittenWithoutTheSettingOrForAnUnscoredLead) {
+  auto lead = scored(create("Off"), 40, "C");
+  lead = store_->update_lead(lead).value();
+  create("Unscored");
+
+  push();
+  EXPECT_TRUE(crm_.predictive_scores.empty());
+
+  auto again = store_->get_lead(lead.identity.id).value();
+  again.person.job_title = "Engineer";
+  store_->update_lead(again).value();
+  create("Unscored2");
+  PushSettings settings;
+  settings.write_predictive_score = true;
+  const auto report = push(settings);
+  EXPECT_EQ(report.upserted, 2);
+  EXPECT_EQ(report.predictive_scores, 1); // only the scored lead
+  ASSERT_EQ(crm_.predictive_scores.size(), 1u);
+  EXPECT_EQ(crm_.predictive_scores.begin()->second.grade, 2);
+}
+
+TEST_F(PushTest, PredictiveScoreMapsEachGradeAndClampsTheScore) {
+  model::Lead lead;
+  EXPECT_FALSE(predictive_score(lead).has_value()); // never scored
+  lead = scored(lead, 140, "D");
+  ASSERT_TRUE(predictive_score(lead).has_value());
+  EXPECT_EQ(predictive_score(lead)->score, 100);
+  EXPECT_EQ(predictive_score(lead)->grade, 3);
+  lead.qualification.grade = "B";
+  lead.qualification.scores.total = -3;
+  EXPECT_EQ(predictive_score(lead)->grade, 1);
+  EXPECT_EQ(predictive_score(lead)->score, 0);
+  lead.qualification.grade = "E";
+  EXPECT_FALSE(predictive_score(lead).has_value());
+}
+
+TEST_F(PushTest, RefusedPredictiveScoreIsAWarningAndTheLeadStaysWritten) {
+  auto lead = scored(create("NoTable"), 55, "B");
+  lead.identity.crm_id = "00000000-0000-4000-8000-0000000000bb";
+  lead = store_->update_lead(lead).value();
+  Error refusal = Error::make(ErrorCategory::not_found,
+                              "Resource not found for the segment 'msdyn_predictivescores'.");
+  refusal.http_status = 404;
+  crm_.score_refusal = refusal;
+  PushSettings settings;
+  settings.write_predictive_score = true;
+
+  const auto report = push(settings);
+
+  EXPECT_EQ(report.upserted, 1);
+  EXPECT_EQ(report.predictive_scores, 0);
+  EXPECT_EQ(report.dead_lettered, 0);
+  ASSERT_EQ(report.warnings.size(), 1u);
+  EXPECT_THAT(report.warnings[0], HasSubstr("predictive score"));
+  EXPECT_EQ(pending(), 0);
+}
+
+TEST_F(PushTest, TransientPredictiveScoreFailureRetriesTheLeadLater) {
+  auto lead = scored(create("Busy"), 70, "B");
+  lead.identity.crm_id = "00000000-0000-4000-8000-0000000000cc";
+  lead = store_->update_lead(lead).value();
+  crm_.score_refusal = Error::make(ErrorCategory::throttled, "Number of requests exceeded", true);
+  PushSettings settings;
+  settings.write_predictive_score = true;
+
+  // Released for a later attempt, not dead-lettered.
+  const auto first = push(settings);
+  EXPECT_GE(first.retried_later, 1);
+  EXPECT_EQ(first.dead_lettered, 0);
+  EXPECT_GE(pending(), 1);
+
+  crm_.score_refusal.reset();
+  clock_.advance(std::chrono::minutes(2));
+  const auto later = push(settings);
+  EXPECT_EQ(later.predictive_scores, 1);
+  EXPECT_EQ(crm_.predictive_scores.at("00000000-0000-4000-8000-0000000000cc").score, 70);
+  EXPECT_EQ(pending(), 0);
+}
+
+TEST_F(PushTest, DryRunShowsThePredictiveScoreRequest) {
+  auto lead = scored(create("DryScore"), 30, "D");
+  store_->update_lead(lead).value();
+  PushSettings settings;
+  settings.write_predictive_score = true;
+  Pusher pusher(*store_, crm_, mapping_, crm_, clock_, settings);
+
+  const auto requests = pusher.dry_run(10);
+
+  ASSERT_TRUE(requests.ok()) << requests.error().describe();
+  // The lead's two entries (created, then scored) each show its score row; bulk comes last.
+  ASSERT_EQ(requests->size(), 3u);
+  EXPECT_THAT(requests->at(0), HasSubstr("msdyn_predictivescores(msdyn_entityid="));
+  EXPECT_THAT(requests->at(0), HasSubstr("\"msdyn_grade\":3"));
+  EXPECT_THAT(requests->at(2), HasSubstr("UpsertMultiple"));
+  EXPECT_TRUE(crm_.calls.empty());
+}
+
 TEST_F(PushTest, TransientFailureReleasesTheEntriesWithABackoffInsteadOfDeadLettering) {
   create("Hamilton");
   create("Johnson");

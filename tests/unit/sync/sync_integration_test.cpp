@@ -359,5 +359,62 @@ TEST_F(SyncIntegrationTest, HandMergeReachesTheCrmAsAMergeAndIsNeverDeletedThere
   EXPECT_TRUE(store_->list_dead_letters(10)->empty());
 }
 
+TEST_F(SyncIntegrationTest, PredictiveScoresReachTheCrmKeyedByTheLeadAndAreUpdatedInPlace) {
+  start();
+  auto leads = create_leads(30, "Scored");
+  const std::string grades = "ABCD";
+  for (std::size_t index = 0; index < leads.size(); ++index) {
+    auto& lead = leads[index];
+    lead.qualification.scores.total = static_cast<double>(index * 3);
+    lead.qualification.grade = std::string(1, grades[index % 4]);
+    lead.qualification.reason_text = "reason " + std::to_string(index);
+    lead.qualification.scored_at = std::chrono::system_clock::now();
+    lead = store_->update_lead(lead).value();
+  }
+  for (const PushMode mode : {PushMode::bulk, PushMode::batch}) {
+    PushSettings settings;
+    settings.mode = mode;
+    settings.batch_size = 8;
+    settings.workers = 2;
+    settings.retry_backoff = 0s;
+    settings.write_predictive_score = true;
+    Pusher pusher(*store_, *crm_, mapping_, *crm_, SystemClock::instance(), settings);
+    const auto report = pusher.run();
+    ASSERT_TRUE(report.ok()) << report.error().describe();
+    EXPECT_EQ(report->upserted, 30);
+    EXPECT_EQ(report->predictive_scores, 30);
+    EXPECT_TRUE(report->warnings.empty());
+
+    const auto rows = crm_rows();
+    std::map<std::string, Json> scores; // by msdyn_entityid
+    for (const auto& row : admin("GET", "records/msdyn_predictivescores")) {
+      const auto& attributes = row["attributes"];
+      const auto lead_id = attributes.value("msdyn_entityid", std::string());
+      EXPECT_FALSE(scores.contains(lead_id)) << "two score rows for lead " << lead_id;
+      scores[lead_id] = attributes;
+    }
+    ASSERT_EQ(scores.size(), 30u);
+    for (std::size_t index = 0; index < leads.size(); ++index) {
+      const auto& lead = leads[index];
+      const std::string crm_id = rows.at(lead.identity.id)["leadid"];
+      ASSERT_TRUE(scores.contains(crm_id)) << lead.identity.id;
+      const Json& score = scores[crm_id];
+      EXPECT_EQ(score["msdyn_entitytype"], "lead");
+      EXPECT_EQ(score["msdyn_score"],
+                static_cast<int>(index * 3) + (mode == PushMode::bulk ? 0 : 1));
+      EXPECT_EQ(score["msdyn_grade"], static_cast<int>(index % 4));
+      EXPECT_EQ(score["msdyn_scoretrend"], 1);
+      EXPECT_EQ(score["msdyn_scorereasons"], "reason " + std::to_string(index));
+      EXPECT_EQ(store_->get_lead(lead.identity.id)->identity.crm_id, crm_id);
+    }
+    // Rescored: the next push (in the other mode) updates the same rows.
+    for (auto& lead : leads) {
+      lead = store_->get_lead(lead.identity.id).value();
+      lead.qualification.scores.total += 1;
+      lead = store_->update_lead(lead).value();
+    }
+  }
+}
+
 } // namespace
 } // namespace leadsync::sync

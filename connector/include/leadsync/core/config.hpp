@@ -73,6 +73,12 @@ struct MappingOptions {
 
 struct QualifyOptions {
   std::string rules = "mappings/scoring.toml";
+  // Push also upserts the lead's msdyn_predictivescore row (score, grade, trend, reasons), where
+  // the Dynamics 365 Sales lead-scoring widget reads it. Needs the table (Sales
+  // Premium/Enterprise).
+  bool write_predictive_score = false;
+  // A disqualified lead that scores hot again is reactivated in the CRM (statecode 0/statuscode 1).
+  bool reactivate_when_hot = false;
 };
 
 // One [[enrich.provider]] table. Which keys a kind takes is in default_config_text().
@@ -157,7 +163,7 @@ struct Problem {
   // Dotted key path, e.g. "push.batch_size" or "enrich.provider[1].charges" (the index counts the
   // [[enrich.provider]] tables from 0); empty for file-level problems.
   std::string key;
-  int line = 0;    // 1-based line in the file; 0 when unknown (e.g. a missing key)
+  int line = 0; // 1-based line in the file; 0 when unknown (e.g. a missing key)
   std::string message;
   std::string
   describe() const; // "leadsync.toml:12: push.batch_size: must be between 1 and 1000 (got 5000)"

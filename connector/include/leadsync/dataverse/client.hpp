@@ -53,6 +53,16 @@ struct QualifyOptions {
   std::string source_campaign_id; // optional
 };
 
+// A lead's row in msdyn_predictivescore, the table the Dynamics 365 Sales lead-scoring widget reads
+// ("Populate predictive scores using custom scoring model"). Option values are the documented ones.
+struct PredictiveScore {
+  int score = 0;         // msdyn_score (Integer; the widget shows 0..100)
+  int grade = 0;         // msdyn_grade: 0 Grade A, 1 Grade B, 2 Grade C, 3 Grade D
+  int trend = 1;         // msdyn_scoretrend: 0 Improving, 1 Steady, 2 Declining, 3 Not enough info
+  std::string reasons;   // msdyn_scorereasons (memo, 10,000 characters); empty: not sent
+  std::string scored_on; // msdyn_scoredon, "2026-11-22T20:00:00Z"; empty: not sent
+};
+
 struct CreatedReference {
   std::string entity; // logical name: account, contact, opportunity
   std::string id;
@@ -131,6 +141,10 @@ public:
   // PATCH statecode 2 + statuscode 4..7 (checked before sending), or back to 0/1.
   Status disqualify_lead(const std::string& lead_id, int status_code);
   Status reactivate_lead(const std::string& lead_id);
+  // PATCH msdyn_predictivescores(msdyn_entityid='<lead id>',msdyn_entitytype='lead'): creates the
+  // lead's score row or updates it (the documented alternate key). Grade and trend outside 0..3,
+  // and reasons over 10,000 characters, are refused before sending.
+  Status upsert_predictive_score(const std::string& lead_id, const PredictiveScore& score);
   // POST Merge (the unbound action) on two leads: the target gets update_content's columns (an
   // empty object sends none) and keeps its other values; the subordinate is deactivated and
   // linked to the target (merged, masterid). Nothing is deleted. Refusals keep Dataverse's status,

@@ -194,6 +194,7 @@ struct Scores {
   double fit = 0;
   double engagement = 0;
   double data_quality = 0;
+  double bant = 0; // BANT completeness and values
   double total = 0;
 
   friend bool operator==(const Scores&, const Scores&) = default;
@@ -218,12 +219,27 @@ struct Outcome {
   friend bool operator==(const Outcome&, const Outcome&) = default;
 };
 
+// One contribution to a lead's scores, as `qualify --explain` shows it.
+struct ScoreReason {
+  std::string rule;   // the scoring rule's name; "engagement.<kind>" for behaviour events
+  std::string group;  // "fit", "engagement", "data_quality", "bant"
+  double points = 0;  // after decay
+  std::string detail; // the value it looked at and the condition (events: the decay)
+
+  friend bool operator==(const ScoreReason&, const ScoreReason&) = default;
+};
+
 struct Qualification {
   LifecycleStage stage = LifecycleStage::new_lead;
   Bant bant;
   Scores scores;
   std::vector<std::string> fired_rules;
   Outcome outcome;
+  std::string grade;                  // "A".."D" from the total; empty until scored
+  int quality_code = 0;               // leadqualitycode: 1 hot, 2 warm, 3 cold; 0 until scored
+  std::vector<ScoreReason> reasons;   // every contribution, largest first
+  std::string reason_text;            // <= 200 characters for the CRM: total, grade, top reasons
+  std::optional<TimePoint> scored_at; // when the scores were last computed
 
   friend bool operator==(const Qualification&, const Qualification&) = default;
 };
@@ -250,6 +266,7 @@ struct BehaviourEvent {
   TimePoint occurred_at{};
   std::string detail; // URL, content title, call note...
   double weight = 1.0;
+  std::string event_id; // the source's id; an event with a known id is not added twice
 
   friend bool operator==(const BehaviourEvent&, const BehaviourEvent&) = default;
 };
@@ -336,10 +353,10 @@ struct Lead {
   std::vector<Stakeholder> stakeholders;
   std::vector<std::string> competitors;
   std::vector<Activity> activities;
-  std::string subject;     // CRM "Topic"
-  std::string description; // free text; the importer keeps unmapped columns here
-  bool is_new = true;      // not yet seen by enrichment and scoring
-  bool deleted = false;    // tombstone: deleted in the CRM or locally
+  std::string subject;             // CRM "Topic"
+  std::string description;         // free text; the importer keeps unmapped columns here
+  bool is_new = true;              // not yet seen by enrichment and scoring
+  bool deleted = false;            // tombstone: deleted in the CRM or locally
   std::vector<MergeRecord> merges; // the first max_merge_records merges into this lead
   std::int64_t merge_count = 0;    // all merges into this lead
   std::string merged_into;         // a tombstone merged by hand: the id of the lead it went into

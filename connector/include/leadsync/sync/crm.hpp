@@ -55,6 +55,9 @@ public:
   virtual Status qualify(const std::string& crm_id, const dataverse::QualifyOptions& options) = 0;
   virtual Status disqualify(const std::string& crm_id, int status_code) = 0;
   virtual Status reactivate(const std::string& crm_id) = 0;
+  // Creates or updates the lead's msdyn_predictivescore row (keyed by the lead's CRM id).
+  virtual Status upsert_predictive_score(const std::string& crm_id,
+                                         const dataverse::PredictiveScore& score) = 0;
   // Dataverse's Merge action on two leads by CRM id, as a person merging in Dynamics does: the
   // subordinate is deactivated and linked to the target (masterid); the target keeps its values.
   virtual Status merge(const std::string& target_crm_id, const std::string& subordinate_crm_id) = 0;
@@ -79,6 +82,8 @@ public:
   Status qualify(const std::string& crm_id, const dataverse::QualifyOptions& options) override;
   Status disqualify(const std::string& crm_id, int status_code) override;
   Status reactivate(const std::string& crm_id) override;
+  Status upsert_predictive_score(const std::string& crm_id,
+                                 const dataverse::PredictiveScore& score) override;
   Status merge(const std::string& target_crm_id, const std::string& subordinate_crm_id) override;
   Result<MergeState> merge_state(const std::string& crm_id) override;
   Result<dataverse::ChangeBatch> track_changes(const std::vector<std::string>& select,

@@ -10,13 +10,15 @@
 // is split in halves until the refused lead is alone; it goes to the dead letters with the CRM's
 // code and message, the rest go through), batch ($batch of keyed upserts with continue-on-error)
 // and single (one upsert per lead). Outcomes decided on a lead and not yet pushed (qualify,
-// disqualify, reactivate) are sent after the lead itself is written. A failure a retry may fix
-// releases the entry with a backoff; one it cannot fix dead-letters it.
-// A lead merged by hand (a tombstone with merged_into) is never upserted nor deleted in the CRM:
-// its merge entry becomes Dataverse's Merge action (target = the lead it went into, following
-// further merges of that lead), sent after the writes of the same claim; its other entries are
-// covered by it. A subordinate the CRM never received needs nothing; a target the CRM does not
-// have yet makes the merge wait (released, not a failure) until the target's upsert went out.
+// disqualify, reactivate) are sent after the lead itself is written, and so is the lead's
+// msdyn_predictivescore row when PushSettings::write_predictive_score asks for it (a refusal of
+// that row is a warning, not a failure of the lead; one a retry may fix retries the lead). A
+// failure a retry may fix releases the entry with a backoff; one it cannot fix dead-letters it. A
+// lead merged by hand (a tombstone with merged_into) is never upserted nor deleted in the CRM: its
+// merge entry becomes Dataverse's Merge action (target = the lead it went into, following further
+// merges of that lead), sent after the writes of the same claim; its other entries are covered by
+// it. A subordinate the CRM never received needs nothing; a target the CRM does not have yet makes
+// the merge wait (released, not a failure) until the target's upsert went out.
 
 #include "leadsync/core/cancel.hpp"
 #include "leadsync/core/clock.hpp"
@@ -56,7 +58,18 @@ struct PushSettings {
   std::string key_column = "leadsync_externalid";
   mapping::FieldSet crm_owned;            // never written
   std::chrono::seconds retry_backoff{30}; // not_before = now + backoff * 2^attempts (max 1 h)
+  // qualify.write_predictive_score: after a scored lead's upsert, also upsert its
+  // msdyn_predictivescore row (see predictive_score()).
+  bool write_predictive_score = false;
 };
+
+// The msdyn_predictivescore values of a scored lead, or nullopt when it has not been scored (no
+// scored_at, or a grade other than A..D):
+// - score: the total, rounded, within 0..100;
+// - grade: A..D -> 0..3, the documented option values (Grade A .. Grade D);
+// - trend: 1 Steady; leadsync keeps no previously pushed total to compare with;
+// - reasons: the lead's reason_text; scored_on: scored_at (UTC, whole seconds).
+std::optional<dataverse::PredictiveScore> predictive_score(const model::Lead& lead);
 
 struct PushReport {
   std::int64_t claimed = 0;   // outbox entries taken
@@ -70,7 +83,8 @@ struct PushReport {
   std::int64_t reactivated = 0;
   std::int64_t merged = 0;         // leads merged in the CRM (Merge action), or found merged there
   std::int64_t merges_waiting = 0; // merges released until their target lead reaches the CRM
-  std::vector<std::string> warnings; // truncations and similar, one line each
+  std::int64_t predictive_scores = 0; // msdyn_predictivescore rows written
+  std::vector<std::string> warnings;  // truncations and similar, one line each
 
   std::map<std::string, std::int64_t> counts() const;
 };

@@ -94,6 +94,13 @@ import_columns = "mappings/import-columns.toml"
 [qualify]
 # Scoring rules and lifecycle stages used by `leadsync qualify`.
 rules = "mappings/scoring.toml"
+# true: `leadsync push` also upserts each scored lead's msdyn_predictivescore row (score, grade,
+# trend, reasons), where the Dynamics 365 Sales lead-scoring widget reads it. The table comes with
+# Sales Premium (or Sales Enterprise with predictive lead scoring set up); leave false without it.
+write_predictive_score = false
+# true: a disqualified lead that scores hot again is reactivated in the CRM (statecode 0,
+# statuscode 1); false leaves it closed.
+reactivate_when_hot = false
 
 [enrich]
 # `leadsync enrich` (and the daemon, on schedule.enrich) fills the fields a lead lacks by asking the

@@ -328,6 +328,18 @@ bool scored(const Lead& lead) {
 
 // The option (by internal name) of the highest band whose lowest score the total reaches.
 MaybeValue lead_quality(const Lead& lead, const ReadContext& context) {
+  // The qualification rules decide the rating from the grade (mappings/scoring.toml); the score
+  // bands below are for leads scored before that, or by a list that came with scores.
+  switch (lead.qualification.quality_code) {
+  case 1:
+    return Value(std::string("hot"));
+  case 2:
+    return Value(std::string("warm"));
+  case 3:
+    return Value(std::string("cold"));
+  default:
+    break;
+  }
   if (!scored(lead)) {
     return std::nullopt;
   }
@@ -504,6 +516,11 @@ std::vector<FieldDef> build_field_defs() {
   defs.push_back(value_field<double>(
       "qualification.scores.total", ValueKind::number,
       [](auto& lead) -> auto& { return lead.qualification.scores.total; }));
+  defs.push_back(text_field(
+      "qualification.grade", [](auto& lead) -> auto& { return lead.qualification.grade; }));
+  defs.push_back(text_field(
+      "qualification.reason_text",
+      [](auto& lead) -> auto& { return lead.qualification.reason_text; }));
   defs.push_back(FieldDef{"qualification.lead_quality",
                           ValueKind::enum_name,
                           Role::lead_quality,

@@ -209,6 +209,25 @@ CREATE TABLE feed_keys (
 ) WITHOUT ROWID;
 CREATE INDEX feed_keys_by_value ON feed_keys (provider, kind, value);
 )sql"},
+    // Behaviour events keep the source's event id in a column of their own, unique where set, so
+    // an event delivered twice (a re-imported file, a retried webhook) is stored once. Events
+    // stored before take the id their document names, the oldest of each id keeping it.
+    Migration{5, R"sql(
+ALTER TABLE behaviour_events ADD COLUMN event_id TEXT;
+CREATE TEMP TABLE migration_5_event_ids AS
+  SELECT min(id) AS id, event_id FROM (
+    SELECT id, CASE WHEN json_valid(doc) THEN
+                 CASE WHEN json_type(doc, '$.event_id') = 'text'
+                      THEN json_extract(doc, '$.event_id') END END AS event_id
+      FROM behaviour_events WHERE instr(doc, '"event_id"') > 0)
+  WHERE event_id IS NOT NULL AND event_id <> '' GROUP BY event_id;
+UPDATE behaviour_events SET event_id =
+  (SELECT event_id FROM migration_5_event_ids WHERE migration_5_event_ids.id = behaviour_events.id)
+  WHERE id IN (SELECT id FROM migration_5_event_ids);
+DROP TABLE migration_5_event_ids;
+CREATE UNIQUE INDEX behaviour_events_by_event_id ON behaviour_events (event_id)
+  WHERE event_id IS NOT NULL;
+)sql"},
 };
 
 Result<std::int64_t> current_version(Database& database) {

@@ -1458,24 +1458,50 @@ public:
   }
 
   Result<model::BehaviourEvent> add_event(model::BehaviourEvent event) override {
-    LEADSYNC_TRY(event.lead_id, canonical_id(event.lead_id));
-    event.occurred_at = from_millis(to_millis(event.occurred_at));
-    event.id = 0;
-    LEADSYNC_TRY(const auto document, to_document(event, "the behaviour event"));
+    LEADSYNC_TRY(auto document, prepare_event(event));
     std::lock_guard lock(mutex_);
-    LEADSYNC_TRY(const auto lead, find_version(event.lead_id));
-    if (!lead) {
-      return fail(ErrorCategory::not_found, "there is no lead " + event.lead_id +
-                                                "; store the lead before its behaviour events");
+    LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
+    LEADSYNC_TRY(const bool added, insert_event(event, document));
+    if (!added) {
+      return fail(ErrorCategory::already_exists,
+                  "the behaviour event " + event.event_id +
+                      " is stored already; an event with a known event_id is not added twice");
     }
-    LEADSYNC_TRY(auto insert,
-                 database_.query("INSERT INTO behaviour_events (lead_id, kind, occurred_at, doc) "
-                                 "VALUES (?, ?, ?, ?)",
-                                 event.lead_id, model::to_string(event.kind),
-                                 to_millis(event.occurred_at), document));
-    LEADSYNC_CHECK(insert.run());
-    event.id = database_.last_insert_rowid();
+    LEADSYNC_CHECK(transaction.commit());
     return event;
+  }
+
+  Result<AddEventsResult> add_events(const std::vector<model::BehaviourEvent>& events) override {
+    const auto position = [&](std::size_t index) {
+      return "event " + std::to_string(index + 1) + " of " + std::to_string(events.size()) + ": ";
+    };
+    std::vector<model::BehaviourEvent> prepared = events;
+    std::vector<std::string> documents;
+    documents.reserve(prepared.size());
+    for (std::size_t i = 0; i < prepared.size(); ++i) {
+      auto document = prepare_event(prepared[i]);
+      if (!document.ok()) {
+        return fail(prefixed(document.error(), position(i)));
+      }
+      documents.push_back(std::move(document).value());
+    }
+    AddEventsResult result;
+    std::lock_guard lock(mutex_);
+    LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
+    for (std::size_t i = 0; i < prepared.size(); ++i) {
+      auto added = insert_event(prepared[i], documents[i]);
+      if (!added.ok()) {
+        return fail(prefixed(added.error(), position(i)));
+      }
+      if (*added) {
+        ++result.added;
+      } else {
+        ++result.duplicates;
+        result.duplicate_positions.push_back(i);
+      }
+    }
+    LEADSYNC_CHECK(transaction.commit());
+    return result;
   }
 
   Result<std::vector<model::BehaviourEvent>> list_events(const std::string& lead_id) override {
@@ -1686,6 +1712,39 @@ private:
                         "updated_at = excluded.updated_at",
                         name, value, to_millis(clock_.now())));
     return query.run();
+  }
+
+  // Puts the event in the form it is stored in (canonical lead id, whole milliseconds, no id yet)
+  // and returns its document.
+  static Result<std::string> prepare_event(model::BehaviourEvent& event) {
+    LEADSYNC_TRY(event.lead_id, canonical_id(event.lead_id));
+    event.occurred_at = from_millis(to_millis(event.occurred_at));
+    event.id = 0;
+    return to_document(event, "the behaviour event");
+  }
+
+  // Inside the caller's transaction: stores the event unless its event_id is known; false when it
+  // was. Sets event.id when stored.
+  Result<bool> insert_event(model::BehaviourEvent& event, const std::string& document) {
+    LEADSYNC_TRY(const auto lead, find_version(event.lead_id));
+    if (!lead) {
+      return fail(ErrorCategory::not_found, "there is no lead " + event.lead_id +
+                                                "; store the lead before its behaviour events");
+    }
+    const SqlValue event_id = event.event_id.empty() ? SqlValue(nullptr) : SqlValue(event.event_id);
+    LEADSYNC_TRY(
+        auto insert,
+        database_.query("INSERT INTO behaviour_events "
+                        "(lead_id, kind, occurred_at, doc, event_id) VALUES (?, ?, ?, ?, ?) "
+                        "ON CONFLICT DO NOTHING",
+                        event.lead_id, model::to_string(event.kind), to_millis(event.occurred_at),
+                        document, event_id));
+    LEADSYNC_CHECK(insert.run());
+    if (database_.changes() == 0) {
+      return false;
+    }
+    event.id = database_.last_insert_rowid();
+    return true;
   }
 
   Result<std::optional<StoredVersion>> find_version(const std::string& id) {

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <leadsync/core/uuid.hpp>
 #include <leadsync/http/url.hpp>
 #include <limits>
@@ -849,6 +850,93 @@ Json to_odata(const EntityDef& entity, const StoredRecord& record,
   }
   out[entity.primary_id] = record.id;
   return out;
+}
+
+namespace {
+
+std::string with_thousands(std::string digits) {
+  for (int at = static_cast<int>(digits.size()) - 3; at > 0; at -= 3) {
+    digits.insert(static_cast<std::size_t>(at), ",");
+  }
+  return digits;
+}
+
+std::string formatted_money(double amount) {
+  const bool negative = amount < 0;
+  const auto cents = static_cast<long long>(std::llround(std::fabs(amount) * 100.0));
+  std::string text = "$" + with_thousands(std::to_string(cents / 100)) + ".";
+  const long long fraction = cents % 100;
+  text += (fraction < 10 ? "0" : "") + std::to_string(fraction);
+  return negative ? "-" + text : text;
+}
+
+// "2023-04-07T14:59:00Z" -> "4/7/2023 2:59 PM"; "2023-04-07" -> "4/7/2023"; "" when not a date.
+std::string formatted_date(const std::string& iso, bool with_time) {
+  int year = 0;
+  int month = 0;
+  int day = 0;
+  int hour = 0;
+  int minute = 0;
+  if (std::sscanf(iso.c_str(), "%4d-%2d-%2d", &year, &month, &day) != 3) {
+    return {};
+  }
+  std::string text = std::to_string(month) + "/" + std::to_string(day) + "/" + std::to_string(year);
+  if (!with_time) {
+    return text;
+  }
+  if (iso.size() < 16 || std::sscanf(iso.c_str() + 11, "%2d:%2d", &hour, &minute) != 2) {
+    return text;
+  }
+  const int twelve = hour % 12 == 0 ? 12 : hour % 12;
+  text += " " + std::to_string(twelve) + ":" + (minute < 10 ? "0" : "") + std::to_string(minute) +
+          (hour < 12 ? " AM" : " PM");
+  return text;
+}
+
+} // namespace
+
+void add_formatted_values(const EntityDef& entity, Json& row) {
+  Json annotations = Json::object();
+  for (const auto& [property, value] : row.items()) {
+    if (value.is_null()) {
+      continue;
+    }
+    const ColumnDef* column = entity.column(property);
+    if (column == nullptr) {
+      continue;
+    }
+    std::string formatted;
+    switch (column->type) {
+    case ColumnType::picklist:
+    case ColumnType::state:
+    case ColumnType::status:
+      if (value.is_number_integer()) {
+        if (const OptionValue* option = column->option(value.get<int>())) {
+          formatted = option->label;
+        }
+      }
+      break;
+    case ColumnType::money:
+      if (value.is_number()) {
+        formatted = formatted_money(value.get<double>());
+      }
+      break;
+    case ColumnType::date_time:
+    case ColumnType::date_only:
+      if (value.is_string()) {
+        formatted = formatted_date(value.get<std::string>(), column->type == ColumnType::date_time);
+      }
+      break;
+    default:
+      break;
+    }
+    if (!formatted.empty()) {
+      annotations[property + formatted_value_suffix] = std::move(formatted);
+    }
+  }
+  for (auto& [name, text] : annotations.items()) {
+    row[name] = std::move(text);
+  }
 }
 
 } // namespace dvemu

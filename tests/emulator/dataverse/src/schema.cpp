@@ -326,6 +326,8 @@ EntityDef lead_table() {
                             "leadsync_dataqualityscore", "leadsync_totalscore"}) {
     add(lead, ranged(score, ColumnType::decimal, 0, 100));
   }
+  add(lead, text("leadsync_grade", 1));         // "A".."D"
+  add(lead, text("leadsync_scorereason", 250)); // total, grade and top reasons, as text
   add(lead, text("leadsync_lifecyclestage", 50));
   add(lead, text("leadsync_listvendor", 100));
   add(lead, text("leadsync_listid", 100));
@@ -395,6 +397,7 @@ EntityDef opportunity_table() {
   add(opportunity, lookup_to("parentaccountid", "account"));
   add(opportunity, lookup_to("parentcontactid", "contact"));
   add(opportunity, create_only(lookup_to("originatingleadid", "lead")));
+  add(opportunity, lookup_to("campaignid", "campaign")); // QualifyLead's SourceCampaignId
   add(opportunity, money("estimatedvalue"));
   add(opportunity, read_only(money("estimatedvalue_base")));
   add_state_status(opportunity, {{0, "Open"}, {1, "Won"}, {2, "Lost"}},
@@ -420,6 +423,32 @@ EntityDef campaign_table() {
                     {5, "Suspended", 0, false},
                     {6, "Inactive", 1, true}});
   return campaign;
+}
+
+// Scores written by a custom scoring model, read by the Sales lead-scoring widget ("Populate
+// predictive scores using custom scoring model", and the msdyn_predictivescore table reference;
+// scoring-dedupe.md A2). Organization-owned. Confirmed: the five columns of the documented create,
+// their types and options, msdyn_scorereasons (memo 10,000), msdyn_scoredon and
+// msdyn_contributingpredictionids (memo 2,000), and the update through the alternate-key URL
+// (msdyn_entityid, msdyn_entitytype). Assumed: the key's schema name, the Active/Inactive state,
+// no primary-name column, and the score's range (the column is an Integer; the widget shows
+// 0..100).
+EntityDef predictivescore_table() {
+  EntityDef score = make_entity("msdyn_predictivescore", "msdyn_predictivescores", "");
+  add(score, whole("msdyn_score"));
+  add(score,
+      choice("msdyn_grade", {{0, "Grade A"}, {1, "Grade B"}, {2, "Grade C"}, {3, "Grade D"}}));
+  add(score, choice("msdyn_scoretrend",
+                    {{0, "Improving"}, {1, "Steady"}, {2, "Declining"}, {3, "Not enough info"}}));
+  add(score, memo("msdyn_scorereasons", 10'000));
+  add(score, text("msdyn_entityid", 256, RequiredLevel::application_required));
+  add(score, text("msdyn_entitytype", 128, RequiredLevel::application_required));
+  add(score, of_type("msdyn_scoredon", ColumnType::date_time));
+  add(score, memo("msdyn_contributingpredictionids", 2000));
+  add_active_inactive(score);
+  score.alternate_keys.push_back(
+      AlternateKeyDef{"msdyn_entityid_entitytype", {"msdyn_entityid", "msdyn_entitytype"}});
+  return score;
 }
 
 EntityDef transactioncurrency_table() {
@@ -699,6 +728,7 @@ leadsync::Result<std::vector<EntityDef>> build(const EmulatorOptions& options) {
   entities.push_back(sdkmessage_table());
   entities.push_back(sdkmessagefilter_table());
   entities.push_back(sdkmessageprocessingstep_table());
+  entities.push_back(predictivescore_table());
 
   for (const auto& spec : options.extra_columns) {
     LEADSYNC_TRY(auto parsed, parse_extra_column(spec));

@@ -139,6 +139,8 @@ struct Preferences {
   std::optional<std::size_t> max_page_size;
   bool track_changes = false;
   bool include_annotations = false;
+  bool formatted_values = false;   // OData.Community.Display.V1.FormattedValue requested (or "*")
+  std::string annotations;         // the odata.include-annotations value, echoed when applied
   bool total_record_count = false; // Microsoft.Dynamics.CRM.totalrecordcount requested (or "*")
 };
 
@@ -168,6 +170,10 @@ std::variant<Preferences, ServiceError> parse_prefer(const http::Headers& header
         prefs.track_changes = true;
       } else if (name == "odata.include-annotations") {
         prefs.include_annotations = true;
+        prefs.annotations = value;
+        prefs.formatted_values =
+            value.find('*') != std::string::npos ||
+            value.find("OData.Community.Display.V1.FormattedValue") != std::string::npos;
         prefs.total_record_count =
             value.find('*') != std::string::npos ||
             value.find("Microsoft.Dynamics.CRM.totalrecordcount") != std::string::npos;
@@ -175,6 +181,27 @@ std::variant<Preferences, ServiceError> parse_prefer(const http::Headers& header
     }
   }
   return prefs;
+}
+
+// The Preference-Applied entry for the annotations this service added, or "" when none.
+std::string annotations_applied(const Preferences& prefs) {
+  if (!prefs.formatted_values && !prefs.total_record_count) {
+    return {};
+  }
+  return "odata.include-annotations=" + prefs.annotations;
+}
+
+// Sets Preference-Applied to the applied preferences (nothing when none).
+void set_preference_applied(Response& response, const std::vector<std::string>& applied) {
+  std::vector<std::string> present;
+  for (const auto& item : applied) {
+    if (!item.empty()) {
+      present.push_back(item);
+    }
+  }
+  if (!present.empty()) {
+    response.headers.set("Preference-Applied", join(present, ","));
+  }
 }
 
 // "W/\"12\"": the weak ETag Dataverse gives every row [COND].
@@ -774,8 +801,9 @@ private:
   std::optional<ServiceError> check_duplicates(const EntityDef& entity, const Json& row,
                                                const std::string& self_id,
                                                RecordStore::Txn& txn) const;
+  // formatted: add the FormattedValue annotations (Prefer: odata.include-annotations).
   Json row_json(const EntityDef& entity, const StoredRecord& record, const QueryOptions& options,
-                RecordStore::Txn& txn) const;
+                RecordStore::Txn& txn, bool formatted = false) const;
   Outcome<KeyPredicate> key_from_odata_id(const EntityDef& entity,
                                           const std::string& reference) const;
   std::string next_link(const PagingCookie& cookie) const;
@@ -1012,8 +1040,11 @@ Outcome<const StoredRecord*> Operation::find_by_predicate(const EntityDef& entit
 }
 
 Json Operation::row_json(const EntityDef& entity, const StoredRecord& record,
-                         const QueryOptions& options, RecordStore::Txn& txn) const {
+                         const QueryOptions& options, RecordStore::Txn& txn, bool formatted) const {
   Json row = to_odata(entity, record, options.select);
+  if (formatted) {
+    add_formatted_values(entity, row);
+  }
   for (const auto& expand : options.expand) {
     std::string target_name;
     const ColumnDef* column = entity.column_for_navigation(expand.navigation, target_name);
@@ -1025,6 +1056,9 @@ Json Operation::row_json(const EntityDef& entity, const StoredRecord& record,
           value->value("entity", "") == target_name) {
         if (const StoredRecord* related = txn.find(*target, value->value("id", ""))) {
           expanded = to_odata(*target, *related, expand.select);
+          if (formatted) {
+            add_formatted_values(*target, expanded);
+          }
         }
       }
     }
@@ -1211,6 +1245,7 @@ Response Operation::create(const EntityDef& entity) {
     return error_response(*error);
   }
   const bool representation = std::get<Preferences>(prefs).return_representation;
+  const bool formatted = std::get<Preferences>(prefs).formatted_values;
   TxnScope txn(services_.store, outer_txn_);
   auto attributes =
       to_attributes(entity, schema_, std::get<Json>(body), WriteKind::create, txn.get());
@@ -1228,6 +1263,9 @@ Response Operation::create(const EntityDef& entity) {
   if (representation) {
     const auto& query = std::get<QueryOptions>(options);
     representation_body = to_odata(entity, record, query.select);
+    if (formatted) {
+      add_formatted_values(entity, representation_body);
+    }
     representation_body["@odata.context"] = services_.service_root + "$metadata#" +
                                             entity.entity_set + context_selection(entity, query) +
                                             "/$entity";
@@ -1237,7 +1275,8 @@ Response Operation::create(const EntityDef& entity) {
   if (representation) {
     // [CREATE]: 201 with the row and no OData-EntityId.
     Response response = json_response(201, representation_body);
-    response.headers.set("Preference-Applied", "return=representation");
+    set_preference_applied(
+        response, {"return=representation", annotations_applied(std::get<Preferences>(prefs))});
     return response;
   }
   Response response = odata_response(204);
@@ -1271,11 +1310,14 @@ Response Operation::retrieve(const EntityDef& entity, const std::string& key_tex
       !std::get<Preferences>(prefs).include_annotations && etag_matches(*if_none_match, record)) {
     return odata_response(304);
   }
-  Json body = row_json(entity, record, query, txn.get());
+  const Preferences& preferences = std::get<Preferences>(prefs);
+  Json body = row_json(entity, record, query, txn.get(), preferences.formatted_values);
   body["@odata.context"] = services_.service_root + "$metadata#" + entity.entity_set +
                            context_selection(entity, query) + "/$entity";
   context_.records_processed += 1;
-  return json_response(200, body);
+  Response response = json_response(200, body);
+  set_preference_applied(response, {annotations_applied(preferences)});
+  return response;
 }
 
 Response Operation::upsert(const EntityDef& entity, const std::string& key_text) {
@@ -1332,6 +1374,9 @@ Response Operation::upsert(const EntityDef& entity, const std::string& key_text)
   if (representation) {
     const auto& query = std::get<QueryOptions>(options);
     representation_body = to_odata(entity, *result.record, query.select);
+    if (std::get<Preferences>(prefs).formatted_values) {
+      add_formatted_values(entity, representation_body);
+    }
     representation_body["@odata.context"] = services_.service_root + "$metadata#" +
                                             entity.entity_set + context_selection(entity, query) +
                                             "/$entity";
@@ -1341,7 +1386,8 @@ Response Operation::upsert(const EntityDef& entity, const std::string& key_text)
   if (representation) {
     // [UPSERT]: 201 when it created, 200 when it updated.
     Response response = json_response(result.created ? 201 : 200, representation_body);
-    response.headers.set("Preference-Applied", "return=representation");
+    set_preference_applied(
+        response, {"return=representation", annotations_applied(std::get<Preferences>(prefs))});
     return response;
   }
   // [UPSERT]: 204 with OData-EntityId either way.
@@ -1548,7 +1594,7 @@ Response Operation::retrieve_multiple(const EntityDef& entity) {
 
   Json value = Json::array();
   for (std::size_t i = first; i < end; ++i) {
-    value.push_back(row_json(entity, *rows[i], options, txn.get()));
+    value.push_back(row_json(entity, *rows[i], options, txn.get(), prefs.formatted_values));
   }
   Json body = {{"@odata.context", services_.service_root + "$metadata#" + entity.entity_set +
                                       context_selection(entity, options)},
@@ -1580,9 +1626,8 @@ Response Operation::retrieve_multiple(const EntityDef& entity) {
   if (prefs.track_changes) {
     applied.push_back("odata.track-changes");
   }
-  if (!applied.empty()) {
-    response.headers.set("Preference-Applied", join(applied, ","));
-  }
+  applied.push_back(annotations_applied(prefs));
+  set_preference_applied(response, applied);
   return response;
 }
 
@@ -1611,7 +1656,7 @@ Response Operation::retrieve_changes(const EntityDef& entity, const QueryOptions
   const Changes changes = txn.get().changes_since(entity, token->version);
   Json value = Json::array();
   for (const StoredRecord* row : changes.changed) {
-    value.push_back(row_json(entity, *row, options, txn.get()));
+    value.push_back(row_json(entity, *row, options, txn.get(), prefs.formatted_values));
   }
   for (const auto& deleted : changes.deleted) {
     value.push_back({{"@odata.context", services_.service_root + "$metadata#" + entity.entity_set +
@@ -1625,9 +1670,8 @@ Response Operation::retrieve_changes(const EntityDef& entity, const QueryOptions
                {"value", std::move(value)},
                {"@odata.deltaLink", delta_link(entity, txn.get())}};
   Response response = json_response(200, body);
-  if (prefs.track_changes) {
-    response.headers.set("Preference-Applied", "odata.track-changes");
-  }
+  set_preference_applied(
+      response, {prefs.track_changes ? "odata.track-changes" : "", annotations_applied(prefs)});
   return response;
 }
 

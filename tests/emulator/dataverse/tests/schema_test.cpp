@@ -226,6 +226,10 @@ TEST_F(SchemaTest, LeadCarriesLeadsyncColumnsAndTheExternalIdKey) {
                             "leadsync_dataqualityscore", "leadsync_totalscore"}) {
     EXPECT_EQ(column(lead, score).type, ColumnType::decimal) << score;
   }
+  EXPECT_EQ(column(lead, "leadsync_grade").type, ColumnType::string);
+  EXPECT_EQ(column(lead, "leadsync_grade").max_length, 1);
+  EXPECT_EQ(column(lead, "leadsync_scorereason").type, ColumnType::string);
+  EXPECT_EQ(column(lead, "leadsync_scorereason").max_length, 250);
   ASSERT_EQ(lead.alternate_keys.size(), 1u);
   EXPECT_EQ(lead.alternate_keys[0].name, "leadsync_externalid");
   EXPECT_EQ(lead.alternate_keys[0].columns, std::vector<std::string>{"leadsync_externalid"});
@@ -246,7 +250,8 @@ TEST_F(SchemaTest, EveryServedEntitySetResolvesBothWays) {
       {"serviceendpoints", "serviceendpoint"},
       {"sdkmessages", "sdkmessage"},
       {"sdkmessagefilters", "sdkmessagefilter"},
-      {"sdkmessageprocessingsteps", "sdkmessageprocessingstep"}};
+      {"sdkmessageprocessingsteps", "sdkmessageprocessingstep"},
+      {"msdyn_predictivescores", "msdyn_predictivescore"}};
   EXPECT_EQ(schema.entities().size(), sets.size());
   for (const auto& [set, logical] : sets) {
     const EntityDef* entity = schema.by_entity_set(set);
@@ -289,6 +294,30 @@ TEST_F(SchemaTest, QualifyLeadTargetsHaveTheirDocumentedColumns) {
   }
   EXPECT_EQ(opportunity.column_for_navigation("customerid_contact", target),
             &column(opportunity, "customerid"));
+  EXPECT_EQ(column(opportunity, "campaignid").type, ColumnType::lookup);
+  EXPECT_EQ(column(opportunity, "campaignid").targets, std::vector<std::string>{"campaign"});
+}
+
+TEST_F(SchemaTest, PredictiveScoreHasTheDocumentedColumnsAndEntityKey) {
+  const EntityDef& score = *schema.by_entity_set("msdyn_predictivescores");
+  EXPECT_EQ(score.logical_name, "msdyn_predictivescore");
+  EXPECT_EQ(column(score, "msdyn_score").type, ColumnType::integer);
+  EXPECT_EQ(option_values(score, "msdyn_grade"), (std::vector<int>{0, 1, 2, 3}));
+  EXPECT_EQ(column(score, "msdyn_grade").option(0)->label, "Grade A");
+  EXPECT_EQ(option_values(score, "msdyn_scoretrend"), (std::vector<int>{0, 1, 2, 3}));
+  EXPECT_EQ(column(score, "msdyn_scoretrend").option(3)->label, "Not enough info");
+  EXPECT_EQ(column(score, "msdyn_scorereasons").type, ColumnType::memo);
+  EXPECT_EQ(column(score, "msdyn_scorereasons").max_length, 10'000);
+  EXPECT_EQ(column(score, "msdyn_entityid").max_length, 256);
+  EXPECT_EQ(column(score, "msdyn_entityid").required, RequiredLevel::application_required);
+  EXPECT_EQ(column(score, "msdyn_entitytype").max_length, 128);
+  EXPECT_EQ(column(score, "msdyn_entitytype").required, RequiredLevel::application_required);
+  EXPECT_EQ(column(score, "msdyn_scoredon").type, ColumnType::date_time);
+  EXPECT_EQ(column(score, "msdyn_contributingpredictionids").max_length, 2000);
+  EXPECT_EQ(score.column("ownerid"), nullptr); // organization-owned
+  ASSERT_EQ(score.alternate_keys.size(), 1u);
+  EXPECT_EQ(score.alternate_keys[0].columns,
+            (std::vector<std::string>{"msdyn_entityid", "msdyn_entitytype"}));
 }
 
 TEST_F(SchemaTest, WebhookRegistrationTablesHaveTheirColumns) {

@@ -717,6 +717,131 @@ TEST_F(WebApiTest, QualifyLeadUsesTheCustomerAndCurrencyParameters) {
   EXPECT_EQ(opportunity["name"], "Opportunity for Ada Lovelace");
   EXPECT_EQ(opportunity["_customerid_value"], contact);
   EXPECT_EQ(opportunity["_transactioncurrencyid_value"], currency);
+  EXPECT_EQ(opportunity["_campaignid_value"], campaign); // SourceCampaignId is stored
+}
+
+TEST_F(WebApiTest, LeadTakesTheGradeAndScoreReasonColumnsWithTheirLengths) {
+  const std::string id = create_lead({{"lastname", "Graded"},
+                                      {"leadsync_totalscore", 82},
+                                      {"leadsync_grade", "A"},
+                                      {"leadsync_scorereason", "82 A: pricing page, demo"}});
+  const auto row = lead(id);
+  EXPECT_EQ(row["leadsync_grade"], "A");
+  EXPECT_EQ(row["leadsync_scorereason"], "82 A: pricing page, demo");
+
+  const auto too_long = post("leads", {{"lastname", "X"}, {"leadsync_grade", "AB"}});
+  EXPECT_EQ(too_long.status, 400) << too_long.body;
+  const auto reason_too_long =
+      post("leads", {{"lastname", "X"}, {"leadsync_scorereason", std::string(251, 'r')}});
+  EXPECT_EQ(reason_too_long.status, 400) << reason_too_long.body;
+}
+
+TEST_F(WebApiTest, FormattedValuesAnnotateChoicesStateAndStatusWhenAsked) {
+  const std::string id = create_lead({{"lastname", "Hot"},
+                                      {"leadqualitycode", 1},
+                                      {"budgetamount", 20000},
+                                      {"estimatedclosedate", "2023-04-07"}});
+  const char* formatted = "odata.include-annotations=\"OData.Community.Display.V1.FormattedValue\"";
+
+  const auto plain = get("leads(" + id + ")");
+  ASSERT_EQ(plain.status, 200);
+  EXPECT_FALSE(json_of(plain).contains("statecode@OData.Community.Display.V1.FormattedValue"));
+  EXPECT_FALSE(plain.headers.get("Preference-Applied").has_value());
+
+  const auto annotated = get("leads(" + id + ")", {{"Prefer", formatted}});
+  ASSERT_EQ(annotated.status, 200) << annotated.body;
+  const auto row = json_of(annotated);
+  EXPECT_EQ(row["statecode@OData.Community.Display.V1.FormattedValue"], "Open");
+  EXPECT_EQ(row["statuscode@OData.Community.Display.V1.FormattedValue"], "New");
+  EXPECT_EQ(row["leadqualitycode@OData.Community.Display.V1.FormattedValue"], "Hot");
+  EXPECT_EQ(row["budgetamount@OData.Community.Display.V1.FormattedValue"], "$20,000.00");
+  EXPECT_EQ(row["estimatedclosedate@OData.Community.Display.V1.FormattedValue"], "4/7/2023");
+  EXPECT_EQ(row["leadqualitycode"], 1); // the value itself is unchanged
+  EXPECT_FALSE(row.contains("need@OData.Community.Display.V1.FormattedValue")); // null: none
+  EXPECT_FALSE(row.contains("lastname@OData.Community.Display.V1.FormattedValue"));
+  EXPECT_EQ(annotated.headers.get("Preference-Applied"), formatted);
+
+  ASSERT_EQ(patch("leads(" + id + ")", {{"statecode", 2}, {"statuscode", 6}}).status, 204);
+  const auto listed = get("leads?$select=statecode,statuscode,leadqualitycode",
+                          {{"Prefer", "odata.include-annotations=\"*\""}});
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  const auto first = json_of(listed)["value"][0];
+  EXPECT_EQ(first["statecode@OData.Community.Display.V1.FormattedValue"], "Disqualified");
+  EXPECT_EQ(first["statuscode@OData.Community.Display.V1.FormattedValue"], "No Longer Interested");
+  EXPECT_EQ(listed.headers.get("Preference-Applied"), "odata.include-annotations=\"*\"");
+
+  // Other annotations only: no formatted values.
+  const auto other =
+      get("leads?$select=statecode",
+          {{"Prefer", "odata.include-annotations=\"Microsoft.Dynamics.CRM.lookuplogicalname\""}});
+  EXPECT_FALSE(
+      json_of(other)["value"][0].contains("statecode@OData.Community.Display.V1.FormattedValue"));
+}
+
+TEST_F(WebApiTest, FormattedValuesComeWithReturnRepresentationAndDates) {
+  const auto created =
+      post("leads?$select=leadqualitycode,createdon", {{"lastname", "Rep"}, {"leadqualitycode", 3}},
+           {{"Prefer", "return=representation,odata.include-annotations=\"*\""}});
+  ASSERT_EQ(created.status, 201) << created.body;
+  const auto row = json_of(created);
+  EXPECT_EQ(row["leadqualitycode@OData.Community.Display.V1.FormattedValue"], "Cold");
+  EXPECT_THAT(row["createdon@OData.Community.Display.V1.FormattedValue"].get<std::string>(),
+              ::testing::MatchesRegex("[0-9]+/[0-9]+/[0-9]+ [0-9]+:[0-9][0-9] (AM|PM)"));
+  EXPECT_THAT(created.headers.get("Preference-Applied").value_or(""),
+              HasSubstr("return=representation"));
+  EXPECT_THAT(created.headers.get("Preference-Applied").value_or(""),
+              HasSubstr("odata.include-annotations"));
+}
+
+TEST_F(WebApiTest, PredictiveScoreIsCreatedThenUpdatedByItsAlternateKey) {
+  const std::string lead_id = create_lead({{"lastname", "Scored"}});
+  const std::string path =
+      "msdyn_predictivescores(msdyn_entityid='" + lead_id + "',msdyn_entitytype='lead')";
+
+  const auto created = patch(path, {{"msdyn_score", 64},
+                                    {"msdyn_grade", 1},
+                                    {"msdyn_scoretrend", 3},
+                                    {"msdyn_scorereasons", "Pricing page visits"}});
+  ASSERT_EQ(created.status, 204) << created.body;
+  const std::string id = id_from_entity_id(created);
+  EXPECT_TRUE(leadsync::Uuid::is_valid(id));
+  const auto updated =
+      patch(path, {{"msdyn_score", 81}, {"msdyn_grade", 0}, {"msdyn_scoretrend", 0}});
+  ASSERT_EQ(updated.status, 204) << updated.body;
+  EXPECT_EQ(updated.headers.get("OData-EntityId"), created.headers.get("OData-EntityId"));
+
+  const auto read = get(path, {{"Prefer", "odata.include-annotations=\"*\""}});
+  ASSERT_EQ(read.status, 200) << read.body;
+  const auto row = json_of(read);
+  EXPECT_EQ(row["msdyn_predictivescoreid"], id);
+  EXPECT_EQ(row["msdyn_entityid"], lead_id); // key values from the URL go into the new row
+  EXPECT_EQ(row["msdyn_entitytype"], "lead");
+  EXPECT_EQ(row["msdyn_score"], 81);
+  EXPECT_EQ(row["msdyn_scorereasons"], "Pricing page visits");
+  EXPECT_EQ(row["msdyn_grade@OData.Community.Display.V1.FormattedValue"], "Grade A");
+  EXPECT_EQ(row["msdyn_scoretrend@OData.Community.Display.V1.FormattedValue"], "Improving");
+  auto txn = store_.begin();
+  EXPECT_EQ(txn.scan(*schema_.by_entity_set("msdyn_predictivescores")).size(), 1u);
+}
+
+TEST_F(WebApiTest, PredictiveScoreIsCreatedByPostAndRefusesAGradeOutsideTheOptions) {
+  const auto created = post("msdyn_predictivescores", {{"msdyn_score", 40},
+                                                       {"msdyn_scoretrend", 1},
+                                                       {"msdyn_grade", 2},
+                                                       {"msdyn_entityid", "some-lead"},
+                                                       {"msdyn_entitytype", "lead"}});
+  ASSERT_EQ(created.status, 204) << created.body;
+  // The alternate key is unique: a second create for the same lead is refused.
+  const auto again =
+      post("msdyn_predictivescores",
+           {{"msdyn_score", 41}, {"msdyn_entityid", "some-lead"}, {"msdyn_entitytype", "lead"}});
+  EXPECT_EQ(again.status, 412) << again.body;
+  const auto bad_grade =
+      patch("msdyn_predictivescores(msdyn_entityid='other',msdyn_entitytype='lead')",
+            {{"msdyn_grade", 4}});
+  EXPECT_EQ(bad_grade.status, 400) << bad_grade.body;
+  const auto wrong_key = get("msdyn_predictivescores(msdyn_entityid='some-lead')");
+  EXPECT_EQ(wrong_key.status, 400) << wrong_key.body;
 }
 
 TEST_F(WebApiTest, QualifyLeadWithAMissingReferencedRecordChangesNothing) {

@@ -147,6 +147,10 @@ public:
   Result<model::BehaviourEvent> add_event(model::BehaviourEvent event) override {
     return inner_.add_event(std::move(event));
   }
+  Result<store::AddEventsResult>
+  add_events(const std::vector<model::BehaviourEvent>& events) override {
+    return inner_.add_events(events);
+  }
   Result<std::vector<model::BehaviourEvent>> list_events(const std::string& lead_id) override {
     return inner_.list_events(lead_id);
   }

@@ -65,4 +65,14 @@ ServiceError duplicate_key_error(const EntityDef& entity, const AlternateKeyDef&
 Json to_odata(const EntityDef& entity, const StoredRecord& record,
               const std::vector<std::string>& select);
 
+// The annotation a property's formatted value goes in: "<property>@OData.Community.Display.V1.
+// FormattedValue".
+inline constexpr const char* formatted_value_suffix = "@OData.Community.Display.V1.FormattedValue";
+
+// Adds the FormattedValue annotation [COMPOSE][SELECT] next to every non-null choice, statecode and
+// statuscode property of `row` (a to_odata() row): the option's label. Money gets "$20,000.00"
+// (the emulator's one currency is the US Dollar), dates "4/7/2023 2:59 PM" (UTC; Dataverse uses
+// the user's time zone and format) and date-only columns "4/7/2023".
+void add_formatted_values(const EntityDef& entity, Json& row);
+
 } // namespace dvemu
