@@ -117,6 +117,18 @@ void print_explanation(std::ostream& out, const model::Lead& lead,
                    truncate_display(looked_at, 70)});
   }
   table.print(out);
+  if (!assessment.events.empty()) {
+    out << "  events (each kind's points halve every half-life; over the daily cap: 0):\n";
+    Table events({"    KIND", "AGE (DAYS)", "BASE", "DECAY", "POINTS"});
+    for (const auto& event : assessment.events) {
+      events.add_row(
+          {"    " + std::string(qualify::kind_name(event.kind)),
+           fmt::format("{:.1f}", event.age_days), fmt::format("{:g}", event.base),
+           fmt::format("x{:.2f}", event.decay),
+           event.capped ? std::string("0 (daily cap)") : fmt::format("{:.2f}", event.points)});
+    }
+    events.print(out);
+  }
   out << "  for the CRM: " << assessment.reason_text << "\n";
 }
 
