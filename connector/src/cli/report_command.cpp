@@ -153,9 +153,10 @@ void add_rows(Table& table, const std::vector<ReportRow>& rows) {
   }
 }
 
-const std::vector<std::string> table_headers = {"GROUP",        "LEADS",     "MQL",
-                                                "SQL",          "DECIDED-Q", "QUALIFIED",
-                                                "DISQUALIFIED", "CONV",      "MEDIAN-DAYS"};
+std::vector<std::string> table_headers() {
+  return {"GROUP",     "LEADS",        "MQL",  "SQL",        "DECIDED-Q",
+          "QUALIFIED", "DISQUALIFIED", "CONV", "MEDIAN-DAYS"};
+}
 
 std::string predicts_text(const Report& report) {
   if (!report.score_predicts_conversion) {
@@ -171,7 +172,7 @@ void print_text(std::ostream& out, const Report& report) {
     out << ", leads created since " << model::format_time(*report.since);
   }
   out << "\n\n";
-  Table groups(table_headers);
+  Table groups(table_headers());
   add_rows(groups, report.groups);
   add_rows(groups, {report.overall});
   groups.print(out);
@@ -186,7 +187,7 @@ void print_text(std::ostream& out, const Report& report) {
   reasons.add_row({"  -", "other", std::to_string(report.overall.disqualify_other)});
   reasons.print(out);
   out << "\nBy grade band (does the score predict conversion? " << predicts_text(report) << "):\n";
-  Table grades(table_headers);
+  Table grades(table_headers());
   add_rows(grades, report.grade_bands);
   grades.print(out);
   out << "\nWon/lost: " << report.won_lost

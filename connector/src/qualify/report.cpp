@@ -204,15 +204,13 @@ LeadFacts lead_facts(const model::Lead& lead) {
   const auto& qualification = lead.qualification;
   const auto& outcome = qualification.outcome;
   LeadFacts facts;
-  if (qualification.stage == LifecycleStage::qualified) {
-    facts.qualified = true;
-  } else if (qualification.stage == LifecycleStage::disqualified) {
-    facts.disqualified = true;
-  } else if (outcome.pushed && outcome.kind == OutcomeKind::qualify) {
-    facts.qualified = true;
-  } else if (outcome.pushed && outcome.kind == OutcomeKind::disqualify) {
-    facts.disqualified = true;
-  }
+  // Closed in the CRM: pull saw it (the stage), or push delivered our decision.
+  facts.qualified = qualification.stage == LifecycleStage::qualified ||
+                    (outcome.pushed && outcome.kind == OutcomeKind::qualify &&
+                     qualification.stage != LifecycleStage::disqualified);
+  facts.disqualified =
+      !facts.qualified && (qualification.stage == LifecycleStage::disqualified ||
+                           (outcome.pushed && outcome.kind == OutcomeKind::disqualify));
   const auto stage = qualification.stage;
   facts.mql =
       facts.qualified || (stage >= LifecycleStage::mql && stage <= LifecycleStage::qualified);
