@@ -558,15 +558,27 @@ INSTANTIATE_TEST_SUITE_P(
         RuleCase{"[import]\ndefault_region = \"USA\"\n", "import.default_region", "(got \"USA\")"},
         RuleCase{"[import]\nunmapped_columns = \"keep\"\n", "import.unmapped_columns",
                  "must be one of description, custom, drop (got \"keep\")"},
-        RuleCase{"[schedule]\npull = \"*/5 * * *\"\n", "schedule.pull", "5-field cron expression"},
-        RuleCase{"[schedule]\npush = \"* * * * * *\"\n", "schedule.push", "(got \"* * * * * *\")"},
-        RuleCase{"[schedule]\nqualify = \"61 * * * *\"\n", "schedule.qualify", "5-field cron"},
-        RuleCase{"[schedule]\nqualify = \"0 9-5 * * *\"\n", "schedule.qualify", "5-field cron"},
-        RuleCase{"[schedule]\nqualify = \"*/0 * * * *\"\n", "schedule.qualify", "5-field cron"},
-        RuleCase{"[schedule]\nqualify = \"0 0 * * funday\"\n", "schedule.qualify", "5-field"},
-        RuleCase{"[schedule]\nenrich = \"@every 30d\"\n", "schedule.enrich", "@every <n>s"},
-        RuleCase{"[schedule]\nenrich = \"@every 0s\"\n", "schedule.enrich", "@every <n>s"},
-        RuleCase{"[schedule]\nenrich = \"@daily\"\n", "schedule.enrich", "@every <n>s"},
+        RuleCase{"[schedule]\npull = \"*/5 * * *\"\n", "schedule.pull",
+                 "expected 5 fields (minute hour day-of-month month day-of-week) or @every "
+                 "<duration>, got 4"},
+        RuleCase{"[schedule]\npush = \"* * * * * *\"\n", "schedule.push", "got 6"},
+        RuleCase{"[schedule]\nqualify = \"61 * * * *\"\n", "schedule.qualify",
+                 "field 1 (minute): 61 is out of range 0-59"},
+        RuleCase{"[schedule]\nqualify = \"0 9-5 * * *\"\n", "schedule.qualify",
+                 "field 2 (hour): range \"9-5\" starts after it ends"},
+        RuleCase{"[schedule]\nqualify = \"*/0 * * * *\"\n", "schedule.qualify",
+                 "field 1 (minute): step 0 in \"*/0\" is out of range 1-59"},
+        RuleCase{"[schedule]\nqualify = \"0 0 * * funday\"\n", "schedule.qualify",
+                 "field 5 (day-of-week): \"funday\" is not 0-7 (0 and 7 are Sunday) or SUN-SAT"},
+        RuleCase{"[schedule]\nqualify = \"0 0 31 2 *\"\n", "schedule.qualify",
+                 "\"0 0 31 2 *\" never fires"},
+        RuleCase{"[schedule]\nenrich = \"@every 30d\"\n", "schedule.enrich",
+                 "@every: duration \"30d\" has unknown unit \"d\""},
+        RuleCase{"[schedule]\nenrich = \"@every 0s\"\n", "schedule.enrich",
+                 "@every: duration \"0s\" must be at least 1s"},
+        RuleCase{"[schedule]\nenrich = \"@every 25h\"\n", "schedule.enrich",
+                 "is longer than the maximum 24h"},
+        RuleCase{"[schedule]\npull = \"@reboot\"\n", "schedule.pull", "unknown \"@reboot\""},
         RuleCase{"[server]\nlisten = \"127.0.0.1\"\n", "server.listen",
                  "must be HOST:PORT with a port from 0 to 65535"},
         RuleCase{"[server]\nlisten = \"127.0.0.1:70000\"\n", "server.listen", "70000"},
@@ -598,8 +610,11 @@ INSTANTIATE_TEST_SUITE_P(
         "[push]\nmode = \"batch\"\nbatch_size = 1\nmax_parallel = \"auto\"\n",
         "[schedule]\npull = \"0 9-17 * * mon-fri\"\npush = \"*/15 0,12 1 jan,jul *\"\n"
         "enrich = \"@every 5m\"\nqualify = \"0 0 * * 7\"\n",
-        "[schedule]\npull = \"\"\nenrich = \"@every 1h\"\n", "[server]\nlisten = \"[::1]:0\"\n",
-        "[server]\nlisten = \"0.0.0.0:65535\"\n",
+        "[schedule]\npull = \"\"\nenrich = \"@every 1h\"\n",
+        "[schedule]\npull = \"@daily\"\npush = \"@every 1h30m10s\"\nenrich = \"\"\n"
+        "qualify = \"0 0 29 2 *\"\n",
+        "[schedule]\npull = \"0 0 13 * FRI\"\npush = \"@HOURLY\"\nqualify = \"0 0 * * 5-7\"\n",
+        "[server]\nlisten = \"[::1]:0\"\n", "[server]\nlisten = \"0.0.0.0:65535\"\n",
         "[import]\ndefault_region = \"DE\"\nunmapped_columns = \"drop\"\n",
         "[log]\nlevel = \"off\"\nformat = \"json\"\nredact_pii = false\n"));
 
@@ -610,6 +625,18 @@ TEST(ValidateTest, MissingKeyHasLineZeroAndItsDescriptionOmitsTheLine) {
   EXPECT_EQ(problems[0].line, 0);
   EXPECT_EQ(problems[0].describe().rfind("leadsync.toml: crm.auth.tenant: is required", 0), 0U)
       << problems[0].describe();
+}
+
+TEST(ValidateTest, EachBadScheduleIsAProblemAtTheLineOfItsKeyWithTheParsersMessage) {
+  const auto problems =
+      problems_in(token_auth + "[schedule]\npull = \"*/5 * * * *\"\n\nqualify = \"0 24 * * *\"\n"
+                               "push = \"@every 1.5h\"\nenrich = \"\"\n");
+  ASSERT_EQ(problems.size(), 2U) << describe_all(problems);
+  EXPECT_EQ(problems[0].describe(),
+            "leadsync.toml:6: schedule.qualify: field 2 (hour): 24 is out of range 0-23");
+  EXPECT_EQ(problems[1].describe(),
+            "leadsync.toml:7: schedule.push: @every: duration \"1.5h\" has a fraction; use whole "
+            "numbers of h, m and s, like 1h30m instead of 1.5h");
 }
 
 TEST(ValidateTest, SemanticProblemCarriesTheLineOfItsKey) {

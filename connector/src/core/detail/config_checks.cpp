@@ -1,6 +1,7 @@
 #include "detail/config_checks.hpp"
 
 #include "leadsync/core/log.hpp"
+#include "leadsync/core/schedule.hpp"
 #include "leadsync/core/uuid.hpp"
 
 #include <algorithm>
@@ -11,7 +12,6 @@
 #include <initializer_list>
 #include <map>
 #include <optional>
-#include <span>
 #include <system_error>
 
 namespace leadsync::config::detail {
@@ -166,93 +166,6 @@ std::optional<HttpUrl> parse_http_url(std::string_view url) {
   }
   result.host = host_port->host;
   return result;
-}
-
-struct CronField {
-  int min;
-  int max;
-  std::span<const std::string_view> names; // names[i] stands for min + i
-};
-
-constexpr std::string_view month_names[] = {"jan", "feb", "mar", "apr", "may", "jun",
-                                            "jul", "aug", "sep", "oct", "nov", "dec"};
-constexpr std::string_view weekday_names[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
-
-std::optional<int> cron_value(std::string_view text, const CronField& field) {
-  if (const auto number = parse_number(text, 2)) {
-    return *number;
-  }
-  int value = field.min;
-  for (const auto name : field.names) {
-    if (equals_ignoring_case(text, name)) {
-      return value;
-    }
-    ++value;
-  }
-  return std::nullopt;
-}
-
-// "*", "5", "mon", "1-5", "*/15", "0-30/5"
-bool is_valid_cron_item(std::string_view item, const CronField& field) {
-  if (const auto slash = item.find('/'); slash != std::string_view::npos) {
-    const auto step = parse_number(item.substr(slash + 1), 2);
-    if (!step || *step == 0) {
-      return false;
-    }
-    item = item.substr(0, slash);
-  }
-  if (item == "*") {
-    return true;
-  }
-  const auto dash = item.find('-');
-  const auto low = cron_value(item.substr(0, dash), field);
-  const auto high = dash == std::string_view::npos ? low : cron_value(item.substr(dash + 1), field);
-  return low && high && field.min <= *low && *low <= *high && *high <= field.max;
-}
-
-bool is_valid_cron_field(std::string_view text, const CronField& field) {
-  while (true) {
-    const auto comma = text.find(',');
-    if (!is_valid_cron_item(text.substr(0, comma), field)) {
-      return false;
-    }
-    if (comma == std::string_view::npos) {
-      return true;
-    }
-    text = text.substr(comma + 1);
-  }
-}
-
-bool is_valid_cron(std::string_view text) {
-  static constexpr std::array<CronField, 5> fields = {
-      CronField{0, 59, {}}, CronField{0, 23, {}}, CronField{1, 31, {}},
-      CronField{1, 12, month_names}, CronField{0, 7, weekday_names}};
-  std::size_t index = 0;
-  std::size_t pos = 0;
-  while (true) {
-    pos = text.find_first_not_of(" \t", pos);
-    if (pos == std::string_view::npos) {
-      return index == fields.size();
-    }
-    const auto end = std::min(text.find_first_of(" \t", pos), text.size());
-    if (index == fields.size() ||
-        !is_valid_cron_field(text.substr(pos, end - pos), fields[index])) {
-      return false;
-    }
-    ++index;
-    pos = end;
-  }
-}
-
-// "@every 30s", "@every 5m", "@every 1h"
-bool is_valid_every(std::string_view text) {
-  constexpr std::string_view prefix = "@every ";
-  if (!text.starts_with(prefix) || text.size() < prefix.size() + 2) {
-    return false;
-  }
-  const auto unit = text.back();
-  const auto amount = parse_number(text.substr(prefix.size(), text.size() - prefix.size() - 1), 6);
-  return amount && *amount > 0 && (unit == 's' || unit == 'm' || unit == 'h');
 }
 
 std::string in_quotes(std::string_view text) {
@@ -519,6 +432,7 @@ private:
            {"description", "custom", "drop"});
   }
 
+  // Every non-empty value must parse as a schedule; "" turns the job off.
   void check_schedule() {
     const auto& schedule = config_.schedule;
     const std::pair<std::string_view, const std::string*> entries[] = {
@@ -527,12 +441,19 @@ private:
         {"enrich", &schedule.enrich},
         {"qualify", &schedule.qualify}};
     for (const auto& [name, value] : entries) {
-      if (!value->empty() && !is_valid_cron(*value) && !is_valid_every(*value)) {
-        add("schedule." + std::string(name),
-            fmt::format("must be a 5-field cron expression (minute hour day-of-month month "
-                        "day-of-week) like \"*/5 * * * *\", \"@every <n>s\", \"@every <n>m\", "
-                        "\"@every <n>h\", or \"\" to turn the job off (got {})",
-                        in_quotes(*value)));
+      if (value->empty()) {
+        continue;
+      }
+      const std::string key = "schedule." + std::string(name);
+      const auto parsed = parse_schedule(*value);
+      if (!parsed) {
+        add(key, parsed.error().message);
+      } else if (!parsed->next_after(Schedule::TimePoint{})) {
+        // Any date that exists recurs within Schedule::search_years, so looking from 1970 on is
+        // enough to tell an expression that can never fire.
+        add(key, fmt::format("{} never fires: no day matches it (like the 31st of February); "
+                             "check day-of-month and month",
+                             in_quotes(parsed->text())));
       }
     }
   }

@@ -210,9 +210,10 @@ folder = "feeds"
 # rate_limit_per_min = 60
 
 [schedule]
-# When `leadsync daemon` runs each job: a 5-field cron expression (minute hour day-of-month month
-# day-of-week, like "*/5 * * * *") or "@every <n>s", "@every <n>m", "@every <n>h"; "" turns the
-# job off.
+# When `leadsync daemon` runs each job, in UTC: a 5-field cron expression (minute hour
+# day-of-month month day-of-week, like "*/5 * * * *"; numbers, *, */n, a-b, lists, JAN-DEC and
+# SUN-SAT), @hourly, @daily, @weekly, @monthly, @yearly, or "@every <duration>" (1s to 24h, like
+# "30s" or "1h30m"); "" turns the job off.
 pull = "*/5 * * * *"
 push = "* * * * *"
 enrich = "@every 30s"
