@@ -3,6 +3,7 @@
 // takes back what the killed push held, and the CRM holds every stored lead exactly once; a further
 // push sends nothing.
 
+#include "support/background_leadsync.hpp"
 #include "support/cli_process.hpp"
 #include "support/emulator_process.hpp"
 #include "support/raw_http.hpp"
@@ -28,8 +29,6 @@
 #include <unistd.h>
 #include <vector>
 
-extern char** environ;
-
 namespace {
 
 namespace fs = std::filesystem;
@@ -38,79 +37,11 @@ using leadsync::testing::EmulatorProcess;
 using leadsync::testing::RawConnection;
 using nlohmann::json;
 const auto quoted = leadsync::testing::shell_quoted;
+using leadsync::testing::BackgroundLeadsync;
 using Clock = std::chrono::steady_clock;
 
 constexpr int lead_count = 20000;
 constexpr const char* test_token = "push-crash-token";
-
-// `leadsync ARGS` started in the background, so the test can kill it; killed with SIGKILL when the
-// test ends early.
-class BackgroundLeadsync {
-public:
-  BackgroundLeadsync(const std::vector<std::string>& args, const fs::path& scratch) {
-    std::vector<std::string> arguments = {LEADSYNC_EXE};
-    arguments.insert(arguments.end(), args.begin(), args.end());
-    std::vector<std::string> environment = {std::string("LEADSYNC_CRM_TOKEN=") + test_token};
-    for (char** variable = environ; *variable != nullptr; ++variable) {
-      const std::string entry = *variable;
-      if (!entry.starts_with("LEADSYNC_CONFIG=") && !entry.starts_with("LEADSYNC_CRM_TOKEN=")) {
-        environment.push_back(entry);
-      }
-    }
-    const auto out = (scratch / "background-stdout.txt").string();
-    const auto err = (scratch / "background-stderr.txt").string();
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      std::vector<char*> argv;
-      for (auto& argument : arguments) {
-        argv.push_back(argument.data());
-      }
-      argv.push_back(nullptr);
-      std::vector<char*> envp;
-      for (auto& entry : environment) {
-        envp.push_back(entry.data());
-      }
-      envp.push_back(nullptr);
-      ::dup2(::open("/dev/null", O_RDONLY), STDIN_FILENO);
-      ::dup2(::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600), STDOUT_FILENO);
-      ::dup2(::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600), STDERR_FILENO);
-      ::execve(argv[0], argv.data(), envp.data());
-      ::_exit(127);
-    }
-  }
-  BackgroundLeadsync(const BackgroundLeadsync&) = delete;
-  BackgroundLeadsync& operator=(const BackgroundLeadsync&) = delete;
-  ~BackgroundLeadsync() {
-    if (running()) {
-      kill();
-    }
-  }
-
-  pid_t pid() const { return pid_; }
-  bool running() {
-    if (pid_ <= 0 || status_) {
-      return false;
-    }
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      status_ = status;
-      return false;
-    }
-    return true;
-  }
-  // SIGKILL and wait; the wait status.
-  int kill() {
-    ::kill(pid_, SIGKILL);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    status_ = status;
-    return status;
-  }
-
-private:
-  pid_t pid_ = -1;
-  std::optional<int> status_;
-};
 
 // One GET to the emulator; the body, or nothing when it did not answer 200 in time.
 std::optional<json> get_json(std::uint16_t port, const std::string& path) {
@@ -298,7 +229,8 @@ TEST_P(PushCrashTest, APushKilledMidRunAndRunAgainLeavesEveryLeadInTheCrmExactly
   std::int64_t count_at_kill = 0;
   pid_t killed_push = 0;
   {
-    BackgroundLeadsync push({"-c", config().string(), "push"}, dir_);
+    BackgroundLeadsync push(LEADSYNC_EXE, {"-c", config().string(), "push"}, dir_,
+                            {std::string("LEADSYNC_CRM_TOKEN=") + test_token});
     const bool reached = wait_until(
         [&] {
           count_at_kill = crm_lead_count(emulator_->port());

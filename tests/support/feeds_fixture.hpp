@@ -2,15 +2,15 @@
 // What the enrichment integration test and benchmark share around the feeds emulator: starting it,
 // its admin API (/_emulator/records, /_emulator/stats), the PDL-style records they plant and the
 // leads they import, the config edit that puts their providers into what `leadsync init` wrote,
-// the hash their deterministic people come from, and `leadsync` run in the background.
+// the hash their deterministic people come from (`leadsync` in the background:
+// background_leadsync.hpp).
 
+#include "support/background_leadsync.hpp"
 #include "support/emulator_process.hpp"
 #include "support/raw_http.hpp"
 
 #include <chrono>
-#include <csignal>
 #include <cstdint>
-#include <fcntl.h>
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -20,8 +20,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
-
-extern char** environ;
 
 namespace leadsync::testing {
 
@@ -129,89 +127,5 @@ inline std::optional<std::string> with_enrich_providers(const std::string& init_
   text.replace(wanted, no_fields.size(), wanted_fields);
   return text;
 }
-
-// `leadsync ARGS` (the executable at `executable`) started in the background, so a test can kill
-// it; killed with SIGKILL when the test ends early. It inherits the environment but for
-// LEADSYNC_CONFIG and the variables `extra_env` ("NAME=value") sets. stdout and stderr go to
-// background-stdout.txt and background-stderr.txt in `scratch`.
-class BackgroundLeadsync {
-public:
-  BackgroundLeadsync(const std::string& executable, const std::vector<std::string>& args,
-                     const std::filesystem::path& scratch,
-                     const std::vector<std::string>& extra_env = {}) {
-    std::vector<std::string> arguments = {executable};
-    arguments.insert(arguments.end(), args.begin(), args.end());
-    std::vector<std::string> environment = extra_env;
-    for (char** variable = environ; *variable != nullptr; ++variable) {
-      const std::string entry = *variable;
-      if (!entry.starts_with("LEADSYNC_CONFIG=") && !sets(extra_env, entry)) {
-        environment.push_back(entry);
-      }
-    }
-    const auto out = (scratch / "background-stdout.txt").string();
-    const auto err = (scratch / "background-stderr.txt").string();
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      std::vector<char*> argv;
-      for (auto& argument : arguments) {
-        argv.push_back(argument.data());
-      }
-      argv.push_back(nullptr);
-      std::vector<char*> envp;
-      for (auto& entry : environment) {
-        envp.push_back(entry.data());
-      }
-      envp.push_back(nullptr);
-      ::dup2(::open("/dev/null", O_RDONLY), STDIN_FILENO);
-      ::dup2(::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600), STDOUT_FILENO);
-      ::dup2(::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600), STDERR_FILENO);
-      ::execve(argv[0], argv.data(), envp.data());
-      ::_exit(127);
-    }
-  }
-  BackgroundLeadsync(const BackgroundLeadsync&) = delete;
-  BackgroundLeadsync& operator=(const BackgroundLeadsync&) = delete;
-  ~BackgroundLeadsync() {
-    if (running()) {
-      kill();
-    }
-  }
-
-  pid_t pid() const { return pid_; }
-  bool running() {
-    if (pid_ <= 0 || status_) {
-      return false;
-    }
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      status_ = status;
-      return false;
-    }
-    return true;
-  }
-  // SIGKILL and wait; the wait status.
-  int kill() {
-    ::kill(pid_, SIGKILL);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    status_ = status;
-    return status;
-  }
-
-private:
-  // Whether one of `overrides` ("NAME=value") sets the variable of `entry` ("NAME=...").
-  static bool sets(const std::vector<std::string>& overrides, const std::string& entry) {
-    for (const std::string& variable : overrides) {
-      const auto equals = variable.find('=');
-      if (equals != std::string::npos && entry.starts_with(variable.substr(0, equals + 1))) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  pid_t pid_ = -1;
-  std::optional<int> status_;
-};
 
 } // namespace leadsync::testing
