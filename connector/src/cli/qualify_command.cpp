@@ -36,8 +36,10 @@ std::string outcome_text(const qualify::Decision& decision) {
         records += (records.empty() ? "" : ", ") + std::string(name);
       }
     }
+    // The rules' currency is not sent yet (QualifyLead needs a transactioncurrency id), so it is
+    // not shown as if it were.
     return fmt::format("qualify (QualifyLead creates {}{})", records.empty() ? "nothing" : records,
-                       decision.currency.empty() ? "" : ", currency " + decision.currency);
+                       decision.campaign.empty() ? "" : ", source campaign " + decision.campaign);
   }
   case qualify::DecisionKind::disqualify: {
     const char* reasons[] = {"lost", "cannot contact", "no longer interested", "canceled"};
