@@ -1,0 +1,1 @@
+// placeholder: the webhook event job lands here
