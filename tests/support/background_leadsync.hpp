@@ -2,12 +2,14 @@
 // `leadsync` run in the background, so a test can kill it mid-run (crash tests of push and
 // enrich).
 
+#include <chrono>
 #include <csignal>
 #include <fcntl.h>
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -82,6 +84,21 @@ public:
     status_ = status;
     return status;
   }
+  // Sends `signal` and waits up to `timeout` for the process to end; the wait status, or nullopt
+  // when it was still running then (it is left running).
+  std::optional<int> signal_and_wait(int signal, std::chrono::milliseconds timeout) {
+    ::kill(pid_, signal);
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (!running()) {
+        return status_;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return running() ? std::nullopt : status_;
+  }
+  // Sends `signal` without waiting (SIGHUP to reload).
+  void signal(int signal) const { ::kill(pid_, signal); }
 
 private:
   // Whether one of `overrides` ("NAME=value") sets the variable of `entry` ("NAME=...").

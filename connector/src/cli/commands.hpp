@@ -20,5 +20,7 @@ void add_enrich_command(CLI::App& app, Context& context, int& exit_code);
 void add_events_command(CLI::App& app, Context& context, int& exit_code);
 void add_qualify_command(CLI::App& app, Context& context, int& exit_code);
 void add_report_command(CLI::App& app, Context& context, int& exit_code);
+void add_webhook_command(CLI::App& app, Context& context, int& exit_code);
+void add_daemon_command(CLI::App& app, Context& context, int& exit_code);
 
 } // namespace leadsync::cli

@@ -1,15 +1,10 @@
 #include "context.hpp"
 
 #include "exit_codes.hpp"
-#include "leadsync/core/clock.hpp"
 #include "leadsync/core/log.hpp"
-#include "leadsync/core/process.hpp"
-#include "leadsync/store/open.hpp"
-#include "leadsync/sync/lease_recovery.hpp"
 
 #include <cstdlib>
 #include <ostream>
-#include <unistd.h>
 
 namespace leadsync::cli {
 
@@ -20,6 +15,7 @@ std::filesystem::path Context::config_path() const {
   if (!options_.config_file.empty()) {
     return options_.config_file;
   }
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): read on the main thread before any job starts one
   if (const char* from_env = std::getenv("LEADSYNC_CONFIG"); from_env != nullptr && *from_env) {
     return from_env;
   }
@@ -57,31 +53,16 @@ bool Context::load_config() {
   return true;
 }
 
-namespace {
-
-// Runs a leadsync on this host left "running" when it was killed become "interrupted", so that
-// `status` tells the truth. Best effort: the command goes on if the history cannot be read.
-void close_abandoned_runs(store::Store& store) {
-  const auto closed = sync::interrupt_runs_of_dead_processes(store, host_name(), ::getpid(),
-                                                             SystemClock::instance().now());
-  if (!closed.ok()) {
-    log::get()->warn("cannot check the run history for interrupted runs: {}",
-                     closed.error().describe());
-  } else if (*closed > 0) {
-    log::get()->info("{} run(s) of a leadsync that stopped without finishing marked interrupted",
-                     *closed);
+Result<jobs::Runtime*> Context::runtime() {
+  if (!runtime_) {
+    LEADSYNC_TRY(runtime_, jobs::Runtime::open(*config_));
   }
+  return runtime_.get();
 }
 
-} // namespace
-
 Result<store::Store*> Context::store() {
-  if (!store_) {
-    LEADSYNC_TRY(auto opened, store::open_store(config_->store.url, config_->base_dir));
-    store_ = std::move(opened);
-    close_abandoned_runs(*store_);
-  }
-  return store_.get();
+  LEADSYNC_TRY(jobs::Runtime * runtime, this->runtime());
+  return &runtime->store();
 }
 
 int Context::report(const Error& error) {

@@ -1,8 +1,10 @@
 #pragma once
-// What every command shares: global options, the loaded configuration, the store, output helpers.
+// What every command shares: global options, the loaded configuration, the job runtime (the store
+// and what the jobs need), output helpers.
 
 #include "leadsync/core/config.hpp"
 #include "leadsync/core/result.hpp"
+#include "leadsync/jobs/runtime.hpp"
 #include "leadsync/store/store.hpp"
 
 #include <filesystem>
@@ -28,7 +30,10 @@ public:
   // Loads and validates the config once; on problems prints every one to stderr and returns false.
   bool load_config();
   const config::Config& config() const { return *config_; }
-  // Opens the store the config names (after load_config()).
+  // The job runtime over the store the config names, made once (after load_config()): it opens
+  // the store and runs start-up recovery (abandoned runs, dead leases).
+  Result<jobs::Runtime*> runtime();
+  // The runtime's store (after load_config()).
   Result<store::Store*> store();
 
   std::ostream& out() { return out_; }
@@ -42,7 +47,7 @@ private:
   std::ostream& out_;
   std::ostream& err_;
   std::optional<config::Config> config_;
-  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<jobs::Runtime> runtime_;
 };
 
 } // namespace leadsync::cli

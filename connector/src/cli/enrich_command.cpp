@@ -1,8 +1,9 @@
-// `leadsync enrich`: flags, a progress line and the summary. The run itself is enrich::Enricher.
+// `leadsync enrich`: flags, a progress line and the summary. The run is the enrich job
+// (jobs/enrich.hpp).
 
 #include "commands.hpp"
 #include "exit_codes.hpp"
-#include "leadsync/enrich/session.hpp"
+#include "leadsync/jobs/enrich.hpp"
 #include "stop_signals.hpp"
 
 #include <chrono>
@@ -129,13 +130,9 @@ int run_enrich(Context& context, const EnrichOptions& options) {
     context.err() << "error: give one of --new, --all and --lead ID\n";
     return exit_usage;
   }
-  auto store = context.store();
-  if (!store.ok()) {
-    return context.report(store.error());
-  }
-  auto enricher = enrich::open_enricher(context.config(), **store);
-  if (!enricher.ok()) {
-    return context.report(enricher.error());
+  auto runtime = context.runtime();
+  if (!runtime.ok()) {
+    return context.report(runtime.error());
   }
   std::optional<StopSignals> signals;
   const bool show_progress = !options.no_progress && !options.json && ::isatty(STDERR_FILENO) == 1;
@@ -146,31 +143,29 @@ int run_enrich(Context& context, const EnrichOptions& options) {
                   << std::flush;
   });
   auto last_drawn = std::chrono::steady_clock::time_point{};
-  enrich::EnrichRequest request{.selection = options.all ? enrich::Selection::all
-                                             : !options.lead_id.empty()
-                                                 ? enrich::Selection::one
-                                                 : enrich::Selection::new_leads,
-                                .lead_id = options.lead_id,
-                                .provider = options.provider,
-                                .dry_run = options.dry_run,
-                                .limit = options.limit,
-                                .cancel = signals->token(),
-                                .on_progress = {}};
+  const jobs::EnrichRequest request{.selection = options.all ? enrich::Selection::all
+                                                 : !options.lead_id.empty()
+                                                     ? enrich::Selection::one
+                                                     : enrich::Selection::new_leads,
+                                    .lead_id = options.lead_id,
+                                    .provider = options.provider,
+                                    .dry_run = options.dry_run,
+                                    .limit = options.limit};
+  jobs::JobContext job{.cancel = signals->token(), .on_progress = {}};
   if (show_progress) {
-    request.on_progress = [&](const enrich::EnrichProgress& progress) {
+    job.on_progress = [&](const jobs::JobProgress& progress) {
       const auto now = std::chrono::steady_clock::now();
       if (now - last_drawn < std::chrono::milliseconds{200}) {
         return;
       }
       last_drawn = now;
-      const std::string of =
-          progress.leads_total > 0 ? fmt::format(" of {}", progress.leads_total) : "";
+      const std::string of = progress.total > 0 ? fmt::format(" of {}", progress.total) : "";
       context.err() << fmt::format("\r  enriching: {}{} leads, {} lookups, {} matched   ",
-                                   progress.leads_done, of, progress.lookups, progress.matched)
+                                   progress.done, of, progress.lookups, progress.matched)
                     << std::flush;
     };
   }
-  auto outcome = enricher.value()->run(request);
+  auto outcome = jobs::run_enrich(**runtime, request, job);
   const int stopped_by = signals->signal();
   signals.reset(); // SIGINT and SIGTERM end the process again
   if (show_progress && last_drawn != std::chrono::steady_clock::time_point{}) {
@@ -179,15 +174,16 @@ int run_enrich(Context& context, const EnrichOptions& options) {
   if (!outcome.ok()) {
     return context.report(outcome.error());
   }
+  const auto& figures = outcome->figures;
   if (options.json) {
-    context.out() << to_json(*outcome).dump(2) << "\n";
+    context.out() << to_json(figures).dump(2) << "\n";
   } else {
-    print_summary(context.out(), *outcome);
+    print_summary(context.out(), figures);
   }
-  if (outcome->interrupted && stopped_by != 0) {
+  if (figures.interrupted && stopped_by != 0) {
     return exit_stopped_by(stopped_by);
   }
-  return outcome->errors > 0 ? exit_rejected : exit_ok;
+  return figures.errors > 0 ? exit_rejected : exit_ok;
 }
 
 } // namespace

@@ -1,15 +1,12 @@
-// `leadsync events import FILE [--json]`: behaviour events for engagement scoring. The work is
-// importer::import_events_file (importer/events_import.hpp); this prints its report.
+// `leadsync events import FILE [--json]`: behaviour events for engagement scoring. The work is the
+// events job (jobs/events.hpp); this prints its report.
 
 #include "commands.hpp"
 #include "exit_codes.hpp"
-#include "leadsync/core/log.hpp"
-#include "leadsync/importer/events_import.hpp"
+#include "leadsync/jobs/events.hpp"
 
-#include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <optional>
 
 namespace leadsync::cli {
 
@@ -66,49 +63,29 @@ nlohmann::json summary_json(const std::string& file, const importer::EventsImpor
 }
 
 int run_events_import(Context& context, const EventsImportArguments& arguments) {
-  std::error_code ignored;
-  if (!std::filesystem::is_regular_file(arguments.file, ignored)) {
-    context.err() << "error: " << arguments.file
-                  << " is not a file; name a JSON Lines (.jsonl) or CSV (.csv) file of events\n";
+  const jobs::EventsRequest request{.file = arguments.file};
+  if (auto checked = jobs::check_events_request(request); !checked.ok()) {
+    context.err() << "error: " << checked.error().message << "\n";
     return exit_usage;
   }
   if (!context.load_config()) {
     return exit_usage;
   }
-  auto store = context.store();
-  if (!store.ok()) {
-    return context.report(store.error());
+  auto runtime = context.runtime();
+  if (!runtime.ok()) {
+    return context.report(runtime.error());
   }
-  auto begun = store.value()->begin_run("events");
-  if (!begun.ok()) {
-    return context.report(begun.error());
+  auto outcome = jobs::run_events_import(**runtime, request);
+  if (!outcome.ok()) {
+    return context.report(outcome.error());
   }
-  auto run = std::move(begun).value();
-  auto result = importer::import_events_file(*store.value(), arguments.file);
-  if (!result.ok()) {
-    run.status = "failed";
-    run.message = result.error().describe();
-    (void)store.value()->finish_run(run);
-    return context.report(result.error());
-  }
-  const auto& report = result.value();
-  const bool clean = report.rejected == 0 && report.unknown_leads == 0;
-  run.status = clean ? "ok" : "partial";
-  run.counts = report.counts();
-  run.message = arguments.file;
-  if (auto finished = store.value()->finish_run(run); !finished.ok()) {
-    return context.report(finished.error());
-  }
-  log::get()->info("events import {}: {} read, {} added, {} duplicates, {} unknown leads, "
-                   "{} rejected",
-                   arguments.file, report.read, report.added, report.duplicates,
-                   report.unknown_leads, report.rejected);
+  const auto& report = outcome->report;
   if (arguments.json) {
     context.out() << summary_json(arguments.file, report).dump(2) << "\n";
   } else {
     print_summary(context, arguments.file, report);
   }
-  return clean ? exit_ok : exit_rejected;
+  return outcome->run.status == jobs::RunStatus::ok ? exit_ok : exit_rejected;
 }
 
 } // namespace

@@ -1,9 +1,7 @@
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "leadsync/core/log.hpp"
-#include "leadsync/importer/csv_import.hpp"
-#include "leadsync/importer/jsonl_import.hpp"
-#include "leadsync/importer/normalize.hpp"
+#include "leadsync/jobs/import.hpp"
 #include "leadsync/model/json.hpp"
 #include "output.hpp"
 #include "stop_signals.hpp"
@@ -24,33 +22,12 @@ namespace leadsync::cli {
 
 namespace {
 
+// The job's request, as the flags give it, and how to show the outcome.
 struct ImportOptions {
-  std::string file;
-  std::string vendor;
-  std::string list_id;
-  bool exclusive = false;
-  bool shared = false;
-  std::string acquired;
-  std::string encoding = "auto";
-  std::string delimiter = "auto";
-  std::vector<std::string> maps;
-  std::string region;
-  std::string errors_file;
-  std::string notes_file;
-  bool dry_run = false;
-  bool resume = false;
-  bool restart = false;
+  jobs::ImportRequest request;
   bool no_progress = false;
   bool json = false;
 };
-
-std::string lower_extension(const std::filesystem::path& path) {
-  auto ext = path.extension().string();
-  for (auto& c : ext) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return ext;
-}
 
 std::string fixed(double value, int decimals) {
   std::ostringstream text;
@@ -75,88 +52,33 @@ std::string pad(const std::string& text, std::size_t width) {
 
 // ---- JSON Lines ---------------------------------------------------------------------------------
 
-int run_jsonl_import(Context& context, const ImportOptions& options) {
-  const bool csv_options_given =
-      !options.vendor.empty() || !options.list_id.empty() || options.exclusive || options.shared ||
-      !options.acquired.empty() || options.encoding != "auto" || options.delimiter != "auto" ||
-      !options.maps.empty() || !options.region.empty() || !options.errors_file.empty() ||
-      !options.notes_file.empty() || options.resume || options.restart;
-  if (csv_options_given) {
-    context.err() << "error: " << options.file
-                  << " is JSON Lines (leads in leadsync's own form): the list, encoding, "
-                     "delimiter, mapping, region, error-file, notes-file and resume options apply "
-                     "to CSV lists only; leave them out\n";
-    return exit_usage;
-  }
-  if (!context.load_config()) {
-    return exit_usage;
-  }
-  std::ifstream input(options.file, std::ios::binary);
-  if (!input) {
-    context.err() << "error: cannot open " << options.file
-                  << " for reading; check the path and that you may read it\n";
-    return exit_usage;
-  }
-  auto store = context.store();
-  if (!store.ok()) {
-    return context.report(store.error());
-  }
-  std::optional<store::RunRecord> run;
-  if (!options.dry_run) {
-    auto begun = store.value()->begin_run("import");
-    if (!begun.ok()) {
-      return context.report(begun.error());
-    }
-    run = std::move(begun).value();
-  }
-  const auto started = std::chrono::steady_clock::now();
-  auto result = importer::import_jsonl(*store.value(), input, {.dry_run = options.dry_run});
-  const auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started);
-  if (!result.ok()) {
-    if (run) {
-      run->status = "failed";
-      run->message = result.error().describe();
-      (void)store.value()->finish_run(*run);
-    }
-    return context.report(result.error());
-  }
-  const auto& report = result.value();
-  if (run) {
-    run->status = report.rejected.empty() ? "ok" : "partial";
-    run->counts = report.counts();
-    run->message = options.file;
-    if (auto finished = store.value()->finish_run(*run); !finished.ok()) {
-      return context.report(finished.error());
-    }
-  }
-  log::get()->info("import {}: {} read, {} created, {} updated, {} unchanged, {} rejected",
-                   options.file, report.lines_read, report.created, report.updated,
-                   report.unchanged, report.rejected.size());
-
-  if (options.json) {
-    nlohmann::json document = {
-        {"file", options.file},         {"dry_run", options.dry_run},
-        {"read", report.lines_read},    {"created", report.created},
-        {"updated", report.updated},    {"unchanged", report.unchanged},
-        {"elapsed_s", elapsed.count()}, {"rejected", nlohmann::json::array()}};
+void print_jsonl(std::ostream& out, const jobs::ImportOutcome& outcome, bool json) {
+  const auto& report = *outcome.jsonl;
+  if (json) {
+    nlohmann::json document = {{"file", outcome.file},
+                               {"dry_run", outcome.dry_run},
+                               {"read", report.lines_read},
+                               {"created", report.created},
+                               {"updated", report.updated},
+                               {"unchanged", report.unchanged},
+                               {"elapsed_s", outcome.elapsed.count()},
+                               {"rejected", nlohmann::json::array()}};
     for (const auto& rejected : report.rejected) {
       document["rejected"].push_back({{"line", rejected.line}, {"reason", rejected.reason}});
     }
-    context.out() << document.dump(2) << "\n";
-  } else {
-    auto& out = context.out();
-    out << (options.dry_run ? "Dry run (nothing written): " : "Imported ") << options.file << "\n"
-        << "  lines read   " << report.lines_read << "\n"
-        << "  new leads    " << report.created << "\n"
-        << "  updated      " << report.updated << "\n"
-        << "  unchanged    " << report.unchanged << "\n"
-        << "  rejected     " << report.rejected.size() << "\n";
-    for (const auto& rejected : report.rejected) {
-      out << "    line " << rejected.line << ": " << rejected.reason << "\n";
-    }
-    out << "  elapsed      " << fixed(elapsed.count(), 3) << " s\n";
+    out << document.dump(2) << "\n";
+    return;
   }
-  return report.rejected.empty() ? exit_ok : exit_rejected;
+  out << (outcome.dry_run ? "Dry run (nothing written): " : "Imported ") << outcome.file << "\n"
+      << "  lines read   " << report.lines_read << "\n"
+      << "  new leads    " << report.created << "\n"
+      << "  updated      " << report.updated << "\n"
+      << "  unchanged    " << report.unchanged << "\n"
+      << "  rejected     " << report.rejected.size() << "\n";
+  for (const auto& rejected : report.rejected) {
+    out << "    line " << rejected.line << ": " << rejected.reason << "\n";
+  }
+  out << "  elapsed      " << fixed(outcome.elapsed.count(), 3) << " s\n";
 }
 
 // ---- CSV ----------------------------------------------------------------------------------------
@@ -184,61 +106,6 @@ std::string resume_command(const Context& context, const std::string& file) {
     command += " -c " + shell_word(context.options().config_file);
   }
   return command + " import " + shell_word(file) + " --resume";
-}
-
-// The column dictionary the config names; the one built in when the default file is missing (a
-// config written by `leadsync init` has no mappings folder beside it).
-Result<importer::ColumnDictionary> load_dictionary(const config::Config& config,
-                                                   std::string& source) {
-  const auto path = config::resolve_path(config, config.mapping.import_columns);
-  std::error_code ignored;
-  if (std::filesystem::exists(path, ignored)) {
-    source = path.string();
-    return importer::ColumnDictionary::load_file(path.string());
-  }
-  if (config.mapping.import_columns != config::MappingOptions{}.import_columns) {
-    return fail(ErrorCategory::config,
-                "the column dictionary " + path.string() +
-                    " (mapping.import_columns) does not exist; fix the path, or remove the key "
-                    "to use the built-in one");
-  }
-  source = "built in (copy mappings/import-columns.toml next to the config to change it)";
-  return importer::ColumnDictionary::load_text(importer::builtin_import_columns(),
-                                               "built-in import-columns.toml");
-}
-
-Result<importer::CsvImportOptions> csv_options(const config::Config& config,
-                                               const ImportOptions& given) {
-  importer::CsvImportOptions options;
-  options.path = given.file;
-  options.read.encoding = given.encoding;
-  options.read.delimiter = given.delimiter;
-  for (const auto& map : given.maps) {
-    LEADSYNC_TRY(auto column_override, importer::parse_column_override(map));
-    options.overrides.push_back(std::move(column_override));
-  }
-  options.region = given.region;
-  options.default_region = config.import.default_region;
-  LEADSYNC_TRY(options.unmapped_columns,
-               importer::parse_unmapped_columns(config.import.unmapped_columns));
-  options.vendor = given.vendor;
-  options.list_id = given.list_id;
-  if (given.exclusive || given.shared) {
-    options.exclusive = given.exclusive;
-  }
-  if (!given.acquired.empty()) {
-    auto date = model::parse_date(given.acquired);
-    if (!date.ok()) {
-      return fail(ErrorCategory::invalid_argument, "--acquired: " + date.error().message);
-    }
-    options.acquired_on = date.value();
-  }
-  options.errors_file = given.errors_file;
-  options.notes_file = given.notes_file;
-  options.dry_run = given.dry_run;
-  using Start = importer::CsvImportOptions::Start;
-  options.start = given.resume ? Start::resume : given.restart ? Start::restart : Start::fresh;
-  return options;
 }
 
 std::string age_text(model::ListAgeBucket bucket) {
@@ -278,7 +145,7 @@ std::string_view source_name(importer::MappingSource source) {
 void print_plan(std::ostream& out, const importer::CsvImport& import,
                 const std::string& dictionary_source, const ImportOptions& options) {
   const auto& settings = import.settings();
-  out << (options.dry_run ? "Dry run of " : "Importing ") << options.file << "\n";
+  out << (options.request.dry_run ? "Dry run of " : "Importing ") << options.request.file << "\n";
   out << "  encoding   " << import.encoding().name << " (" << import.encoding().reason << ")\n";
   out << "  delimiter  " << delimiter_shown(import.delimiter()) << " (" << import.delimiter_reason()
       << ")\n";
@@ -318,7 +185,7 @@ class ProgressBar {
 public:
   explicit ProgressBar(std::ostream& err) : err_(err) {}
 
-  void update(const importer::ImportProgress& progress) {
+  void update(const jobs::JobProgress& progress) {
     const auto now = std::chrono::steady_clock::now();
     if (drawn_ && now - last_drawn_ < std::chrono::milliseconds{200}) {
       return;
@@ -334,10 +201,10 @@ public:
     const int filled = static_cast<int>(done * bar_width);
     const double seconds = progress.elapsed.count();
     const double rows_per_second =
-        seconds > 0 ? static_cast<double>(progress.rows_this_run) / seconds : 0.0;
+        seconds > 0 ? static_cast<double>(progress.done_this_run) / seconds : 0.0;
     std::string line = "\r  [" + std::string(static_cast<std::size_t>(filled), '#') +
                        std::string(static_cast<std::size_t>(bar_width - filled), '-') + "] " +
-                       fixed(done * 100, 0) + "%  " + grouped(progress.rows_read) + " rows  " +
+                       fixed(done * 100, 0) + "%  " + grouped(progress.done) + " rows  " +
                        grouped(static_cast<std::int64_t>(rows_per_second)) + " rows/s";
     const double bytes_per_second =
         seconds > 0 ? static_cast<double>(progress.bytes_done - first_bytes_) / seconds : 0.0;
@@ -384,8 +251,8 @@ nlohmann::json report_json(const importer::CsvImport& import, const importer::Im
     noted.push_back({{"line", row.line}, {"notes", row.notes}});
   }
   return {
-      {"file", options.file},
-      {"dry_run", options.dry_run},
+      {"file", options.request.file},
+      {"dry_run", options.request.dry_run},
       {"encoding", import.encoding().name},
       {"delimiter", std::string(1, import.delimiter())},
       {"columns", columns},
@@ -427,11 +294,11 @@ void print_summary(std::ostream& out, const importer::ImportReport& report,
                    const ImportOptions& options) {
   const auto& counts = report.counts;
   if (report.stopped_at_line) {
-    out << "Stopped importing " << options.file << " before line " << *report.stopped_at_line
-        << " (the counts are those of the rows stored so far)\n";
+    out << "Stopped importing " << options.request.file << " before line "
+        << *report.stopped_at_line << " (the counts are those of the rows stored so far)\n";
   } else {
-    out << (options.dry_run ? "Dry run finished (nothing was written): " : "Imported ")
-        << options.file << "\n";
+    out << (options.request.dry_run ? "Dry run finished (nothing was written): " : "Imported ")
+        << options.request.file << "\n";
   }
   if (report.resumed_at_line) {
     out << "  (resumed at line " << *report.resumed_at_line
@@ -503,35 +370,10 @@ void print_summary(std::ostream& out, const importer::ImportReport& report,
   }
 }
 
-int run_csv_import(Context& context, const ImportOptions& options) {
-  if (!context.load_config()) {
-    return exit_usage;
-  }
-  const auto& config = context.config();
-  std::string dictionary_source;
-  auto dictionary = load_dictionary(config, dictionary_source);
-  if (!dictionary.ok()) {
-    return context.report(dictionary.error());
-  }
-  auto csv = csv_options(config, options);
-  if (!csv.ok()) {
-    return context.report(csv.error());
-  }
-  auto store = context.store();
-  if (!store.ok()) {
-    return context.report(store.error());
-  }
-  auto prepared =
-      importer::CsvImport::prepare(*store.value(), dictionary.value(), std::move(csv).value());
-  if (!prepared.ok()) {
-    // Whatever stops an import before it starts is the file or an option: the user fixes it.
-    const auto& error = prepared.error();
-    context.err() << "error: " << error.describe() << "\n";
-    return exit_code_for(error) == exit_internal ? exit_internal : exit_usage;
-  }
-  auto& import = prepared.value();
+int run_csv_import(Context& context, const ImportOptions& options, jobs::PreparedImport& prepared) {
+  const auto& import = *prepared.csv();
   if (!options.json) {
-    print_plan(context.out(), import, dictionary_source, options);
+    print_plan(context.out(), import, prepared.dictionary_source(), options);
     context.out() << std::flush;
   }
   const bool show_progress = !options.no_progress && ::isatty(STDERR_FILENO) == 1;
@@ -543,30 +385,27 @@ int run_csv_import(Context& context, const ImportOptions& options) {
                      "at once (what is committed is kept)\n"
                   << std::flush;
   });
-  auto result = import.run(
-      {},
-      [&](const importer::ImportProgress& progress) {
-        if (show_progress) {
-          bar.update(progress);
-        }
-      },
-      signals->token());
+  jobs::JobContext job{.cancel = signals->token(), .on_progress = {}};
+  if (show_progress) {
+    job.on_progress = [&bar](const jobs::JobProgress& progress) { bar.update(progress); };
+  }
+  auto result = prepared.run(job);
   const int stopped_by = signals->signal();
   signals.reset(); // SIGINT and SIGTERM end the process again
   bar.finish();
   if (!result.ok()) {
     context.err() << "error: " << result.error().describe() << "\n";
     // Refusals and unusable options stop a run before it stores anything.
-    if (!options.dry_run && result.error().category != ErrorCategory::invalid_argument) {
+    if (!options.request.dry_run && result.error().category != ErrorCategory::invalid_argument) {
       context.err() << "The rows committed so far are stored; continue with: "
-                    << resume_command(context, options.file) << "\n";
+                    << resume_command(context, options.request.file) << "\n";
     }
     return exit_code_for(result.error());
   }
-  const auto& report = result.value();
+  const auto& report = *result->csv;
   if (report.stopped_at_line) {
-    const auto command = resume_command(context, options.file);
-    log::get()->info("import {}: stopped by {} before line {}", options.file,
+    const auto command = resume_command(context, options.request.file);
+    log::get()->info("import {}: stopped by {} before line {}", options.request.file,
                      signal_name(stopped_by), *report.stopped_at_line);
     if (options.json) {
       auto document = report_json(import, report, options);
@@ -584,11 +423,6 @@ int run_csv_import(Context& context, const ImportOptions& options) {
                   << "; finish it with: " << command << "\n";
     return exit_stopped_by(stopped_by);
   }
-  log::get()->info("import {}: {} rows read, {} new, {} merged, {} unchanged, {} rejected, {} "
-                   "empty, {:.1f} s",
-                   options.file, report.counts.rows_read, report.counts.new_leads,
-                   report.counts.merged(), report.counts.unchanged, report.counts.rejected(),
-                   report.counts.empty_rows, report.elapsed.count());
   if (options.json) {
     auto document = report_json(import, report, options);
     document["stopped_at_line"] = nullptr;
@@ -602,17 +436,34 @@ int run_csv_import(Context& context, const ImportOptions& options) {
 }
 
 int run_import(Context& context, const ImportOptions& options) {
-  const auto ext = lower_extension(options.file);
-  if (ext == ".xlsx" || ext == ".xls" || ext == ".xlsm") {
-    context.err() << "error: " << options.file
-                  << " is an Excel workbook. Open it in Excel and use File > Save As > "
-                     "\"CSV UTF-8 (Comma delimited) (*.csv)\", then import the .csv file.\n";
+  const auto& request = options.request;
+  if (auto checked = jobs::check_import_request(request); !checked.ok()) {
+    context.err() << "error: " << checked.error().message << "\n";
     return exit_usage;
   }
-  if (ext == ".jsonl" || ext == ".ndjson") {
-    return run_jsonl_import(context, options);
+  if (!context.load_config()) {
+    return exit_usage;
   }
-  return run_csv_import(context, options);
+  auto runtime = context.runtime();
+  if (!runtime.ok()) {
+    return context.report(runtime.error());
+  }
+  auto prepared = jobs::prepare_import(**runtime, request);
+  if (!prepared.ok()) {
+    // Whatever stops an import before it starts is the file or an option: the user fixes it.
+    const auto& error = prepared.error();
+    context.err() << "error: " << error.describe() << "\n";
+    return exit_code_for(error) == exit_internal ? exit_internal : exit_usage;
+  }
+  if (prepared->format() == jobs::ImportFormat::csv) {
+    return run_csv_import(context, options, *prepared);
+  }
+  auto outcome = prepared->run();
+  if (!outcome.ok()) {
+    return context.report(outcome.error());
+  }
+  print_jsonl(context.out(), *outcome, options.json);
+  return outcome->run.status == jobs::RunStatus::ok ? exit_ok : exit_rejected;
 }
 
 } // namespace
@@ -622,43 +473,43 @@ void add_import_command(CLI::App& app, Context& context, int& exit_code) {
   auto* command = app.add_subcommand(
       "import", "Import a purchased lead list (CSV) or leads in leadsync's JSON Lines form");
   command
-      ->add_option("FILE", options->file,
+      ->add_option("FILE", options->request.file,
                    "The list: CSV or tab-separated text (Excel's \"CSV UTF-8\", \"CSV\" and "
                    "\"Unicode Text\" all work), or .jsonl")
       ->required();
-  command->add_option("--vendor", options->vendor, "Who sold or gave the list");
-  command->add_option("--list", options->list_id, "The list's id (default: the file name)");
+  command->add_option("--vendor", options->request.vendor, "Who sold or gave the list");
+  command->add_option("--list", options->request.list_id, "The list's id (default: the file name)");
   auto* exclusive =
-      command->add_flag("--exclusive", options->exclusive, "The list was sold to us only");
-  auto* shared =
-      command->add_flag("--shared", options->shared, "The list is resold to others (the default)");
+      command->add_flag("--exclusive", options->request.exclusive, "The list was sold to us only");
+  auto* shared = command->add_flag("--shared", options->request.shared,
+                                   "The list is resold to others (the default)");
   exclusive->excludes(shared);
-  command->add_option("--acquired", options->acquired,
+  command->add_option("--acquired", options->request.acquired,
                       "When the list was acquired (YYYY-MM-DD): gives its age");
   command
-      ->add_option("--encoding", options->encoding,
+      ->add_option("--encoding", options->request.encoding,
                    "auto, utf-8, utf-16, windows-1251, windows-1256, iso-8859-1, windows-1252 "
                    "(or another iconv name)")
       ->capture_default_str();
-  command->add_option("--delimiter", options->delimiter, "auto, \",\", \";\", tab or \"|\"")
+  command->add_option("--delimiter", options->request.delimiter, "auto, \",\", \";\", tab or \"|\"")
       ->capture_default_str();
-  command->add_option("--map", options->maps,
+  command->add_option("--map", options->request.maps,
                       "\"Header=field\": map a column to a lead field (repeatable; "
                       "\"Header=\" keeps it unmapped)");
-  command->add_option("--region", options->region,
+  command->add_option("--region", options->request.region,
                       "Region (ISO 3166, e.g. RU) for phone numbers without a country code "
                       "(default: import.default_region)");
-  command->add_option("--errors", options->errors_file,
+  command->add_option("--errors", options->request.errors_file,
                       "Write the rejected rows to this CSV file (line, reason, original columns)");
-  command->add_option("--notes", options->notes_file,
+  command->add_option("--notes", options->request.notes_file,
                       "Write the rows imported with a value dropped or not trusted (an invalid "
                       "e-mail, a phone that is not valid...) to this CSV file (line, notes, "
                       "original columns)");
-  command->add_flag("--dry-run", options->dry_run,
+  command->add_flag("--dry-run", options->request.dry_run,
                     "Read, clean and match every row and report; write nothing to the store");
-  auto* resume = command->add_flag("--resume", options->resume,
+  auto* resume = command->add_flag("--resume", options->request.resume,
                                    "Continue an interrupted import of FILE where it stopped");
-  auto* restart = command->add_flag("--restart", options->restart,
+  auto* restart = command->add_flag("--restart", options->request.restart,
                                     "Start an interrupted import of FILE over from the first row");
   resume->excludes(restart);
   command->add_flag("--no-progress", options->no_progress,

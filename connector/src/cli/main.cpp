@@ -48,6 +48,8 @@ int main(int argc, char** argv) {
   add_events_command(app, context, exit_code);
   add_qualify_command(app, context, exit_code);
   add_report_command(app, context, exit_code);
+  add_webhook_command(app, context, exit_code);
+  add_daemon_command(app, context, exit_code);
 
   try {
     // Warnings before the config is read (e.g. a bad config) still go to stderr in the default

@@ -1,54 +1,30 @@
 #include "commands.hpp"
+#include "crm_commands.hpp"
 #include "exit_codes.hpp"
-#include "leadsync/core/clock.hpp"
-#include "sync_engine.hpp"
+#include "leadsync/jobs/pull.hpp"
 
 #include <fmt/format.h>
 
 namespace leadsync::cli {
 
-int run_pull(Context& context, SyncEngine& engine, bool full) {
-  const auto& config = context.config();
-  auto store = context.store();
-  if (!store.ok()) {
-    return context.report(store.error());
+int run_pull_command(Context& context, bool full) {
+  auto runtime = context.runtime();
+  if (!runtime.ok()) {
+    return context.report(runtime.error());
   }
-  sync::PullSettings settings;
-  settings.full = full;
-  settings.key_column = config.crm.alternate_key;
-  settings.crm_owned = engine.crm_owned;
-  sync::Puller puller(**store, *engine.crm, engine.mapping, *engine.lookups, settings);
-
-  auto run = store.value()->begin_run("pull");
-  if (!run.ok()) {
-    return context.report(run.error());
+  auto outcome = jobs::run_pull(**runtime, {.full = full});
+  if (!outcome.ok()) {
+    return context.report(outcome.error());
   }
-  auto report = puller.run();
-  run->finished_at = SystemClock::instance().now();
-  if (report.ok()) {
-    run->counts = report->counts();
-    run->status = report->rejected > 0 ? "partial" : "ok";
-    if (report->token_expired) {
-      run->message = "change-tracking token expired; read all leads again";
-    }
-  } else {
-    run->status = "failed";
-    run->message = report.error().describe();
-  }
-  if (auto finished = store.value()->finish_run(*run); !finished.ok()) {
-    return context.report(finished.error());
-  }
-  if (!report.ok()) {
-    return context.report(report.error());
-  }
+  const auto& report = outcome->report;
   context.out() << fmt::format(
       "pull ({}): {} changed row(s) read, {} new lead(s) from the CRM, {} updated, {} unchanged, "
       "{} deleted, {} outcome(s) recorded\n",
-      report->full_read ? "all leads" : "changes since the last pull", report->read,
-      report->created, report->updated, report->unchanged, report->tombstoned, report->outcomes);
-  if (report->rejected > 0) {
+      report.full_read ? "all leads" : "changes since the last pull", report.read, report.created,
+      report.updated, report.unchanged, report.tombstoned, report.outcomes);
+  if (report.rejected > 0) {
     context.out() << fmt::format("  {} row(s) could not be read; the log says why\n",
-                                 report->rejected);
+                                 report.rejected);
     return exit_rejected;
   }
   return exit_ok;
@@ -65,12 +41,7 @@ void add_pull_command(CLI::App& app, Context& context, int& exit_code) {
       exit_code = exit_usage;
       return;
     }
-    auto engine = open_sync_engine(context.config());
-    if (!engine.ok()) {
-      exit_code = context.report(engine.error());
-      return;
-    }
-    exit_code = run_pull(context, **engine, *full);
+    exit_code = run_pull_command(context, *full);
   });
 }
 

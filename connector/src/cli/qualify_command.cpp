@@ -1,12 +1,11 @@
-// `leadsync qualify [--dry-run] [--explain ID] [--json]`: flags and presentation. The scoring is
-// qualify/assess.hpp, the run qualify/run.hpp.
+// `leadsync qualify [--dry-run] [--explain ID] [--json]`: flags and presentation. The run and the
+// explanation are the qualify job (jobs/qualify.hpp).
 
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "lead_lookup.hpp"
-#include "leadsync/core/clock.hpp"
+#include "leadsync/jobs/qualify.hpp"
 #include "leadsync/model/json.hpp"
-#include "leadsync/qualify/run.hpp"
 #include "output.hpp"
 #include "stop_signals.hpp"
 
@@ -134,19 +133,12 @@ void print_explanation(std::ostream& out, const model::Lead& lead,
   out << "  for the CRM: " << assessment.reason_text << "\n";
 }
 
-Result<qualify::RuleSet> load_rules(Context& context) {
-  return qualify::load_rules(
-      config::resolve_path(context.config(), context.config().qualify.rules));
-}
-
-int run_explain(Context& context, const QualifyOptions& options, store::Store& store,
-                const qualify::RuleSet& rules) {
-  auto lead = find_one(context, store, options.explain);
+int run_explain(Context& context, const QualifyOptions& options, jobs::Runtime& runtime) {
+  auto lead = find_one(context, runtime.store(), options.explain);
   if (!lead) {
     return exit_usage;
   }
-  auto assessment =
-      qualify::explain(rules, store, lead->identity.id, SystemClock::instance().now());
+  auto assessment = jobs::explain_lead(runtime, lead->identity.id);
   if (!assessment.ok()) {
     return context.report(assessment.error());
   }
@@ -170,16 +162,16 @@ int run_qualify(Context& context, const QualifyOptions& options) {
   if (!context.load_config()) {
     return exit_usage;
   }
-  auto rules = load_rules(context);
-  if (!rules.ok()) {
+  auto runtime = context.runtime();
+  if (!runtime.ok()) {
+    return context.report(runtime.error());
+  }
+  // The rules first: a broken rules file is reported before anything else is looked at.
+  if (auto rules = runtime.value()->rules(); !rules.ok()) {
     return context.report(rules.error());
   }
-  auto store = context.store();
-  if (!store.ok()) {
-    return context.report(store.error());
-  }
   if (!options.explain.empty()) {
-    return run_explain(context, options, **store, *rules);
+    return run_explain(context, options, **runtime);
   }
   std::optional<StopSignals> signals;
   signals.emplace([&context](int signal) {
@@ -187,17 +179,13 @@ int run_qualify(Context& context, const QualifyOptions& options) {
                   << std::flush;
   });
   const bool show_progress = !options.no_progress && !options.json && ::isatty(STDERR_FILENO) == 1;
-  qualify::QualifyRequest request{.dry_run = options.dry_run,
-                                  .reactivate_when_hot =
-                                      context.config().qualify.reactivate_when_hot,
-                                  .cancel = signals->token(),
-                                  .on_progress = {}};
+  jobs::JobContext job{.cancel = signals->token(), .on_progress = {}};
   if (show_progress) {
-    request.on_progress = [&context](std::int64_t done) {
-      context.err() << "\r  scoring: " << done << " leads   " << std::flush;
+    job.on_progress = [&context](const jobs::JobProgress& progress) {
+      context.err() << "\r  scoring: " << progress.done << " leads   " << std::flush;
     };
   }
-  auto outcome = qualify::run_qualify(*rules, **store, SystemClock::instance(), request);
+  auto outcome = jobs::run_qualify(**runtime, {.dry_run = options.dry_run}, job);
   const int stopped_by = signals->signal();
   signals.reset();
   if (show_progress) {
@@ -206,7 +194,7 @@ int run_qualify(Context& context, const QualifyOptions& options) {
   if (!outcome.ok()) {
     return context.report(outcome.error());
   }
-  const auto& o = *outcome;
+  const auto& o = outcome->figures;
   if (options.json) {
     context.out() << nlohmann::json{{"dry_run", o.dry_run},
                                     {"status", o.status},

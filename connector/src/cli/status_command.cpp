@@ -1,9 +1,12 @@
 #include "commands.hpp"
-#include "leadsync/enrich/enricher.hpp"
 #include "exit_codes.hpp"
+#include "leadsync/core/schedule.hpp"
+#include "leadsync/enrich/enricher.hpp"
+#include "leadsync/jobs/job_kind.hpp"
 #include "leadsync/model/json.hpp"
 #include "output.hpp"
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -59,8 +62,7 @@ nlohmann::json enrichment_usage_json(const config::Config& config, store::Store&
   return providers;
 }
 
-void print_enrichment_usage(std::ostream& out, const config::Config& config,
-                            store::Store& store) {
+void print_enrichment_usage(std::ostream& out, const config::Config& config, store::Store& store) {
   const auto of = [](std::int64_t limit) {
     return limit > 0 ? " of " + std::to_string(limit) : std::string();
   };
@@ -69,6 +71,92 @@ void print_enrichment_usage(std::ostream& out, const config::Config& config,
         << " request(s)" << of(row.options->daily_quota) << ", " << row.today.credits
         << " credit(s)" << of(row.options->credit_budget_per_day) << "; this month "
         << row.month.requests << " request(s)" << of(row.options->monthly_quota) << "\n";
+  }
+}
+
+// The next run of a schedule after `now`, as the daemon computes it: cron expressions in the
+// config's time zone (parse_schedule took it); @every intervals counted from the job's last firing,
+// which the daemon keeps in the checkpoint "schedule:<job>:last" (from now when it never fired).
+std::optional<Schedule::TimePoint> next_run(const Schedule& schedule, Schedule::TimePoint now,
+                                            const std::map<std::string, std::string>& checkpoints,
+                                            jobs::JobKind kind) {
+  Schedule::TimePoint start = now;
+  if (const auto last =
+          checkpoints.find("schedule:" + std::string(jobs::to_string(kind)) + ":last");
+      last != checkpoints.end()) {
+    if (auto parsed = model::parse_time(last->second); parsed.ok()) {
+      start = *parsed;
+    }
+  }
+  return schedule.next_after(now, start);
+}
+
+// What the daemon would do for one scheduled job kind (config [schedule]).
+struct ScheduledJob {
+  jobs::JobKind kind = jobs::JobKind::pull;
+  std::string expression;                  // empty: off
+  std::string described;                   // Schedule::describe(), or why it is unusable
+  std::optional<Schedule::TimePoint> next; // nullopt: off, unusable, or never fires
+  bool valid = false;
+};
+
+std::vector<ScheduledJob> scheduled_jobs(const config::Config& config,
+                                         const std::map<std::string, std::string>& checkpoints,
+                                         Schedule::TimePoint now) {
+  std::vector<ScheduledJob> jobs;
+  for (const auto kind : jobs::all_job_kinds) {
+    if (kind == jobs::JobKind::import) { // watched (schedule.import_watch), not scheduled
+      continue;
+    }
+    ScheduledJob job{.kind = kind,
+                     .expression = jobs::schedule_expression(config.schedule, kind),
+                     .described = {},
+                     .next = std::nullopt,
+                     .valid = false};
+    if (!job.expression.empty()) {
+      auto schedule = parse_schedule(job.expression, config.schedule.timezone);
+      if (schedule.ok()) {
+        job.valid = true;
+        job.described = schedule->describe();
+        job.next = next_run(*schedule, now, checkpoints, kind);
+      } else {
+        job.described = schedule.error().message;
+      }
+    }
+    jobs.push_back(std::move(job));
+  }
+  return jobs;
+}
+
+nlohmann::json schedule_json(const std::vector<ScheduledJob>& scheduled) {
+  nlohmann::json document = nlohmann::json::object();
+  for (const auto& job : scheduled) {
+    const std::string name(jobs::to_string(job.kind));
+    if (job.expression.empty()) {
+      document[name] = nullptr; // off
+      continue;
+    }
+    document[name] = {{"expression", job.expression},
+                      {"valid", job.valid},
+                      {"description", job.described},
+                      {"next_run", job.next ? nlohmann::json(model::format_time(*job.next))
+                                            : nlohmann::json(nullptr)}};
+  }
+  return document;
+}
+
+void print_schedule(std::ostream& out, const std::vector<ScheduledJob>& scheduled) {
+  for (const auto& job : scheduled) {
+    out << "  schedule       " << jobs::to_string(job.kind) << ": ";
+    if (job.expression.empty()) {
+      out << "off\n";
+    } else if (!job.valid) {
+      out << "\"" << job.expression << "\" is not a schedule: " << job.described << "\n";
+    } else if (!job.next) {
+      out << job.described << ", never fires\n";
+    } else {
+      out << "next " << format_time_local(*job.next) << " (" << job.described << ")\n";
+    }
   }
 }
 
@@ -113,6 +201,8 @@ int run_status(Context& context, const StatusOptions& options) {
   }
   const auto& s = stats.value();
   const auto push = last_push(*store.value());
+  const auto scheduled =
+      scheduled_jobs(context.config(), checkpoints.value(), SystemClock::instance().now());
   if (options.json) {
     nlohmann::json document = {
         {"config", context.config_path().string()},
@@ -129,6 +219,7 @@ int run_status(Context& context, const StatusOptions& options) {
         {"behaviour_events", s.behaviour_events},
         {"enrichment", enrichment_usage_json(context.config(), **store)},
         {"checkpoints", checkpoints.value()},
+        {"schedule", schedule_json(scheduled)},
         {"runs", nlohmann::json::array()}};
     for (const auto& run : runs.value()) {
       nlohmann::json entry = {
@@ -171,6 +262,7 @@ int run_status(Context& context, const StatusOptions& options) {
     out << "  throttling     no push has run yet\n";
   }
   print_enrichment_usage(out, context.config(), **store);
+  print_schedule(out, scheduled);
   if (checkpoints->empty()) {
     out << "  checkpoints    none (no pull has run yet)\n";
   } else {
@@ -196,8 +288,9 @@ int run_status(Context& context, const StatusOptions& options) {
 
 void add_status_command(CLI::App& app, Context& context, int& exit_code) {
   auto options = std::make_shared<StatusOptions>();
-  auto* command = app.add_subcommand(
-      "status", "Show leads, outbox backlog, dead letters, checkpoints and the last runs");
+  auto* command =
+      app.add_subcommand("status", "Show leads, outbox backlog, dead letters, checkpoints, each "
+                                   "scheduled job's next run and the last runs");
   command->add_flag("--json", options->json, "Print one JSON document");
   command->add_option("--runs", options->runs, "How many recent runs to show")
       ->capture_default_str();

@@ -1,6 +1,6 @@
 #include "commands.hpp"
+#include "crm_commands.hpp"
 #include "exit_codes.hpp"
-#include "sync_engine.hpp"
 
 namespace leadsync::cli {
 
@@ -11,17 +11,12 @@ void add_sync_command(CLI::App& app, Context& context, int& exit_code) {
       exit_code = exit_usage;
       return;
     }
-    auto engine = open_sync_engine(context.config());
-    if (!engine.ok()) {
-      exit_code = context.report(engine.error());
-      return;
-    }
-    const int pulled = run_pull(context, **engine, false);
+    const int pulled = run_pull_command(context, false);
     if (pulled != exit_ok && pulled != exit_rejected) {
       exit_code = pulled;
       return;
     }
-    const int pushed = run_push(context, **engine, {});
+    const int pushed = run_push_command(context, {});
     exit_code = pushed != exit_ok ? pushed : pulled;
   });
 }

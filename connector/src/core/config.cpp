@@ -99,14 +99,24 @@ std::vector<Section> bind_schema(Config& config) {
         {"pending_retry_s", &enrich.pending_retry_s}},
        {"merge", "provider"}},
       {"schedule",
-       {{"pull", &config.schedule.pull},
+       {{"timezone", &config.schedule.timezone},
+        {"pull", &config.schedule.pull},
         {"push", &config.schedule.push},
         {"enrich", &config.schedule.enrich},
         {"qualify", &config.schedule.qualify},
-        {"import_watch", &config.schedule.import_watch}},
+        {"import_watch", &config.schedule.import_watch},
+        {"import_watch_settle_s", &config.schedule.import_watch_settle_s}},
        {}},
       {"server",
-       {{"listen", &config.server.listen}, {"webhook_key_env", &config.server.webhook_key_env}},
+       {{"listen", &config.server.listen},
+        {"webhook_auth", &config.server.webhook_auth},
+        {"webhook_header", &config.server.webhook_header},
+        {"webhook_key_env", &config.server.webhook_key_env},
+        {"webhook_key_file", &config.server.webhook_key_file},
+        {"body_limit_kb", &config.server.body_limit_kb},
+        {"shutdown_grace_s", &config.server.shutdown_grace_s},
+        {"webhook_lease_s", &config.server.webhook_lease_s},
+        {"webhook_max_attempts", &config.server.webhook_max_attempts}},
        {}},
       {"log",
        {{"level", &config.log.level},
@@ -266,9 +276,8 @@ std::string literal_secret_message(std::string_view section, std::string_view ke
     return move_to_file_or_env("crm.auth.token", "/etc/leadsync/crm_token", "LEADSYNC_CRM_TOKEN");
   }
   if (section == "server") {
-    return "a secret may not be written in the config file. Export LEADSYNC_WEBHOOK_KEY=VALUE in "
-           "the environment leadsync runs in and set server.webhook_key_env = "
-           "\"LEADSYNC_WEBHOOK_KEY\".";
+    return move_to_file_or_env("server.webhook_key", "/etc/leadsync/webhook_key",
+                               "LEADSYNC_WEBHOOK_KEY");
   }
   if (section == "store") {
     return "a secret may not be written in the config file. " + std::string(pgpass_advice);
@@ -276,7 +285,8 @@ std::string literal_secret_message(std::string_view section, std::string_view ke
   return "a secret may not be written in the config file. Remove it: leadsync reads secrets only "
          "from files or environment variables (crm.auth.client_secret_file / "
          "crm.auth.client_secret_env, crm.auth.token_file / crm.auth.token_env, "
-         "server.webhook_key_env, api_key_file / api_key_env in [[enrich.provider]]; ~/.pgpass for "
+         "server.webhook_key_file / server.webhook_key_env, api_key_file / api_key_env in "
+         "[[enrich.provider]]; ~/.pgpass for "
          "PostgreSQL).";
 }
 

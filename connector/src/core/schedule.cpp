@@ -3,6 +3,11 @@
 #include <array>
 #include <charconv>
 #include <fmt/format.h>
+#include <memory>
+#include <unicode/basictz.h>
+#include <unicode/timezone.h>
+#include <unicode/tztrans.h>
+#include <unicode/unistr.h>
 #include <vector>
 
 namespace leadsync {
@@ -338,7 +343,95 @@ int next_bit(std::uint64_t bits, int from, int last) {
 constexpr std::uint64_t all_days = 0xFFFFFFFEULL; // bits 1-31
 constexpr std::uint64_t all_weekdays = 0x7FULL;   // bits 0-6
 
+constexpr std::string_view utc = "UTC";
+
+// The rules of one time zone, from ICU
+// (https://unicode-org.github.io/icu/userguide/datetime/timezone/): the total offset (raw +
+// daylight saving) in effect at an instant, and the instants it changes.
+class ZoneRules {
+public:
+  using TimePoint = Schedule::TimePoint;
+  using Ms = std::chrono::milliseconds;
+
+  // nullptr when ICU does not know the name as a system (tz database) zone.
+  static std::unique_ptr<ZoneRules> open(std::string_view name) {
+    const auto id = icu::UnicodeString::fromUTF8(
+        icu::StringPiece(name.data(), static_cast<int32_t>(name.size())));
+    UErrorCode status = U_ZERO_ERROR;
+    icu::UnicodeString canonical;
+    UBool system = false;
+    icu::TimeZone::getCanonicalID(id, canonical, system, status);
+    if (U_FAILURE(status) || !system) {
+      return nullptr;
+    }
+    std::unique_ptr<icu::TimeZone> zone(icu::TimeZone::createTimeZone(id));
+    auto* basic = dynamic_cast<icu::BasicTimeZone*>(zone.get());
+    if (basic == nullptr || *zone == icu::TimeZone::getUnknown()) {
+      return nullptr;
+    }
+    return std::unique_ptr<ZoneRules>(new ZoneRules(std::move(zone), basic));
+  }
+
+  // The offset of wall-clock time from UTC at `time` (from `time` on, at a transition).
+  Ms offset_at(TimePoint time) const {
+    std::int32_t raw = 0;
+    std::int32_t dst = 0;
+    UErrorCode status = U_ZERO_ERROR;
+    zone_->getOffset(to_udate(time), false, raw, dst, status);
+    return U_FAILURE(status) ? Ms{0} : Ms{static_cast<std::int64_t>(raw) + dst};
+  }
+
+  // The first transition strictly after `time`.
+  std::optional<TimePoint> next_transition(TimePoint time) const {
+    icu::TimeZoneTransition transition;
+    if (!basic_->getNextTransition(to_udate(time), false, transition)) {
+      return std::nullopt;
+    }
+    return from_udate(transition.getTime());
+  }
+
+  // The last transition at or before `time`.
+  std::optional<TimePoint> last_transition(TimePoint time) const {
+    icu::TimeZoneTransition transition;
+    if (!basic_->getPreviousTransition(to_udate(time), true, transition)) {
+      return std::nullopt;
+    }
+    return from_udate(transition.getTime());
+  }
+
+private:
+  ZoneRules(std::unique_ptr<icu::TimeZone> zone, icu::BasicTimeZone* basic)
+      : zone_(std::move(zone)), basic_(basic) {}
+
+  // UDate: milliseconds since the Unix epoch as a double.
+  static UDate to_udate(TimePoint time) {
+    return static_cast<UDate>(std::chrono::floor<Ms>(time).time_since_epoch().count());
+  }
+  static TimePoint from_udate(UDate date) { return TimePoint{Ms{static_cast<std::int64_t>(date)}}; }
+
+  std::unique_ptr<icu::TimeZone> zone_;
+  icu::BasicTimeZone* basic_; // zone_ itself
+};
+
 } // namespace
+
+Status check_time_zone(std::string_view time_zone) {
+  if (time_zone == utc || ZoneRules::open(time_zone) != nullptr) {
+    return ok_status();
+  }
+  return fail(ErrorCategory::config,
+              fmt::format("unknown time zone {}; use \"UTC\" or an IANA time zone name like "
+                          "\"Europe/Berlin\" or \"America/New_York\" (the list: timedatectl "
+                          "list-timezones)",
+                          excerpt(time_zone)));
+}
+
+Result<Schedule> parse_schedule(std::string_view text, std::string_view time_zone) {
+  LEADSYNC_CHECK(check_time_zone(time_zone));
+  LEADSYNC_TRY(auto schedule, parse_schedule(text));
+  schedule.time_zone_ = std::string(time_zone);
+  return schedule;
+}
 
 Result<Schedule> parse_schedule(std::string_view text) {
   const auto words = split_blanks(text);
@@ -387,6 +480,8 @@ Result<Schedule> parse_schedule(std::string_view text) {
   schedule.days_ = static_cast<std::uint32_t>(bits[2]);
   schedule.months_ = static_cast<std::uint32_t>(bits[3]);
   schedule.weekdays_ = static_cast<std::uint32_t>(bits[4]);
+  schedule.fixed_time_ =
+      words[0].find('*') == std::string_view::npos && words[1].find('*') == std::string_view::npos;
   schedule.days_restricted_ = bits[2] != all_days;
   schedule.weekdays_restricted_ = bits[4] != all_weekdays;
   for (std::size_t i = 0; i < words.size(); ++i) {
@@ -415,6 +510,14 @@ std::optional<Schedule::TimePoint> Schedule::next_after(TimePoint after,
     const auto k = (after - interval_start) / step + 1;
     return interval_start + k * step;
   }
+  if (time_zone_ == utc) {
+    return next_wall_after(after); // wall-clock time is UTC
+  }
+  return next_in_zone(after);
+}
+
+std::optional<Schedule::TimePoint> Schedule::next_wall_after(TimePoint after) const {
+  namespace chrono = std::chrono;
   const auto first = chrono::floor<chrono::minutes>(after) + chrono::minutes{1};
   chrono::sys_days day = chrono::floor<chrono::days>(first);
   const auto time_of_day = chrono::duration_cast<chrono::minutes>(first - day).count();
@@ -471,11 +574,57 @@ std::string Schedule::describe() const {
   if (!nickname_.empty()) {
     for (const auto& nickname : nicknames) {
       if (nickname.name == nickname_) {
-        return fmt::format("{} (cron \"{}\", UTC)", nickname_, nickname.cron);
+        return fmt::format("{} (cron \"{}\", {})", nickname_, nickname.cron, time_zone_);
       }
     }
   }
-  return fmt::format("cron \"{}\" (UTC)", text_);
+  return fmt::format("cron \"{}\" ({})", text_, time_zone_);
+}
+
+// Walks the zone's periods of constant offset from `after` on. Within one, wall-clock time is
+// UTC plus the offset, so next_wall_after finds the firing; a firing on a wall-clock time the
+// next transition skips runs at that transition (the gap's end), and one on a time repeated since
+// the period's own transition (a fall back) runs only at its first occurrence when the entry has
+// a fixed minute and hour. See the header for the rules.
+std::optional<Schedule::TimePoint> Schedule::next_in_zone(TimePoint after) const {
+  namespace chrono = std::chrono;
+  const auto zone = ZoneRules::open(time_zone_);
+  if (!zone) {
+    return std::nullopt; // parse_schedule checked the name; ICU's data cannot lose it meanwhile
+  }
+  const auto last_year =
+      static_cast<int>(chrono::year_month_day{chrono::floor<chrono::days>(after)}.year()) +
+      search_years;
+  TimePoint period_start = after;
+  // The first period is searched strictly after `after`, later ones from their first instant on.
+  TimePoint search_from = after;
+  while (
+      static_cast<int>(chrono::year_month_day{chrono::floor<chrono::days>(period_start)}.year()) <=
+      last_year) {
+    const auto offset = zone->offset_at(period_start);
+    const auto period_end = zone->next_transition(period_start);
+    const auto began = zone->last_transition(period_start);
+    const auto offset_before = began ? zone->offset_at(*began - chrono::milliseconds{1}) : offset;
+    auto wall = next_wall_after(search_from + offset);
+    while (wall && (!period_end || *wall - offset < *period_end)) {
+      const bool repeated = began && offset_before > offset && *wall < *began + offset_before;
+      if (!(repeated && fixed_time_)) {
+        return *wall - offset;
+      }
+      wall = next_wall_after(*wall);
+    }
+    if (!wall || !period_end) {
+      return std::nullopt; // no match within search_years
+    }
+    // *wall is the first match at or after this period's end in this period's wall-clock time.
+    const auto offset_after = zone->offset_at(*period_end);
+    if (offset_after > offset && *wall < *period_end + offset_after) {
+      return *period_end; // skipped by the spring-forward gap: runs as it ends
+    }
+    period_start = *period_end;
+    search_from = *period_end - chrono::milliseconds{1};
+  }
+  return std::nullopt;
 }
 
 } // namespace leadsync

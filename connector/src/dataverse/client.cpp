@@ -141,6 +141,13 @@ Error response_error(const http::Response& response, const std::string& request_
   return error;
 }
 
+// A multi-page read stopped between two pages: what was read is dropped, nothing was changed.
+Failure cancelled_between_pages(std::string_view what, std::size_t rows_read) {
+  return fail(ErrorCategory::cancelled,
+              fmt::format("the read of {} was cancelled after {} row(s), between two pages",
+                          what.empty() ? std::string_view("the delta link") : what, rows_read));
+}
+
 std::string bulk_url_suffix(std::string_view message) {
   return "/" + std::string(action_prefix) + std::string(message);
 }
@@ -271,11 +278,15 @@ std::string DataverseClient::assign_request_id(http::Request& request) {
 }
 
 Result<http::Response> DataverseClient::send_any_status(http::Request request, bool idempotent,
-                                                        const CancellationToken& cancel) {
+                                                        const Scope& scope) {
   const std::string request_id = assign_request_id(request);
+  if (scope.deadline && (!request.deadline || *scope.deadline < *request.deadline)) {
+    request.deadline = scope.deadline;
+  }
   http::CallContext context;
-  context.cancel = cancel;
+  context.cancel = scope.cancel;
   context.idempotent = idempotent;
+  context.stats = scope.stats;
   auto result = pipeline_->send(std::move(request), std::move(context));
   if (!result.ok()) {
     Error error = result.error();
@@ -288,9 +299,9 @@ Result<http::Response> DataverseClient::send_any_status(http::Request request, b
 }
 
 Result<http::Response> DataverseClient::send(http::Request request, bool idempotent,
-                                             const CancellationToken& cancel) {
+                                             const Scope& scope) {
   const std::string request_id = assign_request_id(request);
-  LEADSYNC_TRY(http::Response response, send_any_status(std::move(request), idempotent, cancel));
+  LEADSYNC_TRY(http::Response response, send_any_status(std::move(request), idempotent, scope));
   if (!is_success(response.status)) {
     return response_error(response, request_id);
   }
@@ -313,8 +324,14 @@ Status DataverseClient::check_service_link(const std::string& link, std::string_
 }
 
 Result<WhoAmIResult> DataverseClient::who_am_i(const CancellationToken& cancel) {
+  Scope scope;
+  scope.cancel = cancel;
+  return who_am_i(scope);
+}
+
+Result<WhoAmIResult> DataverseClient::who_am_i(const Scope& scope) {
   LEADSYNC_TRY(const http::Response response,
-               send(make_request("GET", service_root() + "WhoAmI"), true, cancel));
+               send(make_request("GET", service_root() + "WhoAmI"), true, scope));
   LEADSYNC_TRY(const Json body, odata::parse_entity(response));
   WhoAmIResult result;
   LEADSYNC_TRY(result.user_id, string_member(body, "UserId", "WhoAmI", response.status));
@@ -336,17 +353,19 @@ Result<WhoAmIResult> DataverseClient::who_am_i(const CancellationToken& cancel) 
   return result;
 }
 
-Result<std::string> DataverseClient::create(const std::string& entity_set, const Json& row) {
+Result<std::string> DataverseClient::create(const std::string& entity_set, const Json& row,
+                                            const Scope& scope) {
   LEADSYNC_CHECK(check_name(entity_set, "entity set name"));
   auto request = make_request("POST", service_root() + entity_set);
   LEADSYNC_CHECK(set_json_body(request, row));
-  LEADSYNC_TRY(const http::Response response, send(std::move(request), false));
+  LEADSYNC_TRY(const http::Response response, send(std::move(request), false, scope));
   // Section 3: 204 with OData-EntityId naming the new row.
   return odata::entity_id_from_header(response);
 }
 
 Result<Json> DataverseClient::create_and_return(const std::string& entity_set, const Json& row,
-                                                const std::vector<std::string>& select) {
+                                                const std::vector<std::string>& select,
+                                                const Scope& scope) {
   LEADSYNC_CHECK(check_name(entity_set, "entity set name"));
   odata::Query query;
   query.select = select;
@@ -355,49 +374,55 @@ Result<Json> DataverseClient::create_and_return(const std::string& entity_set, c
                                           (query_string.empty() ? "" : "?" + query_string));
   request.headers.set("Prefer", "return=representation");
   LEADSYNC_CHECK(set_json_body(request, row));
-  LEADSYNC_TRY(const http::Response response, send(std::move(request), false));
+  LEADSYNC_TRY(const http::Response response, send(std::move(request), false, scope));
   return odata::parse_entity(response);
 }
 
 Result<Json> DataverseClient::retrieve(const std::string& entity_set, const std::string& key,
-                                       const odata::Query& query) {
+                                       const odata::Query& query, const Scope& scope) {
   LEADSYNC_CHECK(check_name(entity_set, "entity set name"));
   LEADSYNC_CHECK(check_key(key));
   LEADSYNC_TRY(const std::string query_string, query.to_query_string());
   auto request = make_request("GET", service_root() + entity_set + key +
                                          (query_string.empty() ? "" : "?" + query_string));
-  LEADSYNC_TRY(const http::Response response, send(std::move(request), true));
+  LEADSYNC_TRY(const http::Response response, send(std::move(request), true, scope));
   return odata::parse_entity(response);
 }
 
-Result<odata::CollectionPage> DataverseClient::read_page(std::string url, std::string prefer) {
+Result<odata::CollectionPage> DataverseClient::read_page(std::string url, std::string prefer,
+                                                         const Scope& scope) {
   auto request = make_request("GET", std::move(url));
   request.headers.set("Prefer", std::move(prefer));
-  LEADSYNC_TRY(const http::Response response, send(std::move(request), true));
+  LEADSYNC_TRY(const http::Response response, send(std::move(request), true, scope));
   return odata::parse_collection(response);
 }
 
 Result<odata::CollectionPage> DataverseClient::retrieve_page(const std::string& entity_set,
                                                              const odata::Query& query,
-                                                             const std::string& next_link) {
+                                                             const std::string& next_link,
+                                                             const Scope& scope) {
   const std::string prefer = fmt::format("odata.maxpagesize={}", options_.max_page_size);
   if (!next_link.empty()) {
     // Section 4: follow the nextLink as given, with the same page size preference.
     LEADSYNC_CHECK(check_service_link(next_link, "@odata.nextLink"));
-    return read_page(next_link, prefer);
+    return read_page(next_link, prefer, scope);
   }
   LEADSYNC_CHECK(check_name(entity_set, "entity set name"));
   LEADSYNC_TRY(const std::string query_string, query.to_query_string());
   return read_page(service_root() + entity_set + (query_string.empty() ? "" : "?" + query_string),
-                   prefer);
+                   prefer, scope);
 }
 
 Result<std::vector<Json>> DataverseClient::retrieve_all(const std::string& entity_set,
-                                                        const odata::Query& query) {
+                                                        const odata::Query& query,
+                                                        const Scope& scope) {
   std::vector<Json> rows;
   std::string next_link;
   do {
-    LEADSYNC_TRY(odata::CollectionPage page, retrieve_page(entity_set, query, next_link));
+    if (!next_link.empty() && scope.cancel.cancelled()) {
+      return cancelled_between_pages(entity_set, rows.size());
+    }
+    LEADSYNC_TRY(odata::CollectionPage page, retrieve_page(entity_set, query, next_link, scope));
     if (!page.next_link.empty() && page.next_link == next_link) {
       return protocol_error("the service returned the same @odata.nextLink twice; stopping "
                             "instead of reading the same page forever",
@@ -410,19 +435,20 @@ Result<std::vector<Json>> DataverseClient::retrieve_all(const std::string& entit
 }
 
 Status DataverseClient::update(const std::string& entity_set, const std::string& key,
-                               const Json& changes, const std::string& if_match_etag) {
+                               const Json& changes, const std::string& if_match_etag,
+                               const Scope& scope) {
   LEADSYNC_CHECK(check_name(entity_set, "entity set name"));
   LEADSYNC_CHECK(check_key(key));
   auto request = make_request("PATCH", service_root() + entity_set + key);
   // Section 3: If-Match: * makes the PATCH a pure update, so a missing row is never created.
   request.headers.set("If-Match", if_match_etag.empty() ? "*" : if_match_etag);
   LEADSYNC_CHECK(set_json_body(request, changes));
-  LEADSYNC_TRY(const http::Response response, send(std::move(request), true));
+  LEADSYNC_TRY(const http::Response response, send(std::move(request), true, scope));
   return ok_status();
 }
 
 Status DataverseClient::upsert(const std::string& entity_set, const std::string& key,
-                               const Json& row, UpsertMode mode) {
+                               const Json& row, UpsertMode mode, const Scope& scope) {
   LEADSYNC_CHECK(check_name(entity_set, "entity set name"));
   LEADSYNC_CHECK(check_key(key));
   auto request = make_request("PATCH", service_root() + entity_set + key);
@@ -437,31 +463,32 @@ Status DataverseClient::upsert(const std::string& entity_set, const std::string&
     break;
   }
   LEADSYNC_CHECK(set_json_body(request, row));
-  LEADSYNC_TRY(const http::Response response, send(std::move(request), true));
+  LEADSYNC_TRY(const http::Response response, send(std::move(request), true, scope));
   return ok_status();
 }
 
 Status DataverseClient::remove(const std::string& entity_set, const std::string& key,
-                               const std::string& if_match_etag) {
+                               const std::string& if_match_etag, const Scope& scope) {
   LEADSYNC_CHECK(check_name(entity_set, "entity set name"));
   LEADSYNC_CHECK(check_key(key));
   auto request = make_request("DELETE", service_root() + entity_set + key);
   if (!if_match_etag.empty()) {
     request.headers.set("If-Match", if_match_etag);
   }
-  LEADSYNC_TRY(const http::Response response, send(std::move(request), true));
+  LEADSYNC_TRY(const http::Response response, send(std::move(request), true, scope));
   return ok_status();
 }
 
 Result<std::vector<std::string>> DataverseClient::create_multiple(const std::string& entity_set,
                                                                   const std::string& logical_name,
-                                                                  std::vector<Json> targets) {
+                                                                  std::vector<Json> targets,
+                                                                  const Scope& scope) {
   LEADSYNC_CHECK(check_name(entity_set, "entity set name"));
   auto request =
       make_request("POST", service_root() + entity_set + bulk_url_suffix("CreateMultiple"));
   LEADSYNC_TRY(request.body, bulk_body(logical_name, std::move(targets), "CreateMultiple"));
   request.headers.set("Content-Type", std::string(json_content_type));
-  LEADSYNC_TRY(const http::Response response, send(std::move(request), false));
+  LEADSYNC_TRY(const http::Response response, send(std::move(request), false, scope));
   // Section 6: {"Ids":[...]} in the order of the targets.
   LEADSYNC_TRY(const Json body, odata::parse_entity(response));
   const auto ids = body.find("Ids");
@@ -480,26 +507,26 @@ Result<std::vector<std::string>> DataverseClient::create_multiple(const std::str
 }
 
 Status DataverseClient::update_multiple(const std::string& entity_set,
-                                        const std::string& logical_name,
-                                        std::vector<Json> targets) {
+                                        const std::string& logical_name, std::vector<Json> targets,
+                                        const Scope& scope) {
   LEADSYNC_CHECK(check_name(entity_set, "entity set name"));
   auto request =
       make_request("POST", service_root() + entity_set + bulk_url_suffix("UpdateMultiple"));
   LEADSYNC_TRY(request.body, bulk_body(logical_name, std::move(targets), "UpdateMultiple"));
   request.headers.set("Content-Type", std::string(json_content_type));
-  LEADSYNC_TRY(const http::Response response, send(std::move(request), true));
+  LEADSYNC_TRY(const http::Response response, send(std::move(request), true, scope));
   return ok_status();
 }
 
 Status DataverseClient::upsert_multiple(const std::string& entity_set,
-                                        const std::string& logical_name,
-                                        std::vector<Json> targets) {
+                                        const std::string& logical_name, std::vector<Json> targets,
+                                        const Scope& scope) {
   LEADSYNC_CHECK(check_name(entity_set, "entity set name"));
   auto request =
       make_request("POST", service_root() + entity_set + bulk_url_suffix("UpsertMultiple"));
   LEADSYNC_TRY(request.body, bulk_body(logical_name, std::move(targets), "UpsertMultiple"));
   request.headers.set("Content-Type", std::string(json_content_type));
-  LEADSYNC_TRY(const http::Response response, send(std::move(request), true));
+  LEADSYNC_TRY(const http::Response response, send(std::move(request), true, scope));
   return ok_status();
 }
 
@@ -516,7 +543,7 @@ Result<std::string> DataverseClient::alternate_key_id(const std::string& entity_
 }
 
 Result<std::vector<odata::OperationResult>>
-DataverseClient::batch(const odata::BatchRequest& request) {
+DataverseClient::batch(const odata::BatchRequest& request, const Scope& scope) {
   LEADSYNC_TRY(const odata::EncodedBatch encoded,
                odata::encode_batch(request, "/api/data/v" + options_.api_version + "/", random_));
   auto http_request = make_request("POST", service_root() + "$batch");
@@ -527,7 +554,7 @@ DataverseClient::batch(const odata::BatchRequest& request) {
   http_request.body = encoded.body;
   const std::string request_id = assign_request_id(http_request);
   LEADSYNC_TRY(const http::Response response,
-               send_any_status(std::move(http_request), batch_is_idempotent(request)));
+               send_any_status(std::move(http_request), batch_is_idempotent(request), scope));
   // Section 5: without continue-on-error a failure is answered with its own status and a
   // multipart body holding the failing part; the decoder reads both.
   const auto content_type = response.headers.get("Content-Type").value_or("");
@@ -538,7 +565,8 @@ DataverseClient::batch(const odata::BatchRequest& request) {
 }
 
 Result<std::vector<CreatedReference>> DataverseClient::qualify_lead(const std::string& lead_id,
-                                                                    const QualifyOptions& options) {
+                                                                    const QualifyOptions& options,
+                                                                    const Scope& scope) {
   LEADSYNC_TRY(const std::string key, odata::key_by_id(lead_id));
   // Section 2: QualifyLead parameters; entity parameters are objects with @odata.type.
   Json body = {{"CreateAccount", options.create_account},
@@ -571,7 +599,7 @@ Result<std::vector<CreatedReference>> DataverseClient::qualify_lead(const std::s
   auto request = make_request("POST", service_root() + "leads" + key + "/" +
                                           std::string(action_prefix) + "QualifyLead");
   LEADSYNC_CHECK(set_json_body(request, body));
-  LEADSYNC_TRY(const http::Response response, send(std::move(request), false));
+  LEADSYNC_TRY(const http::Response response, send(std::move(request), false, scope));
   LEADSYNC_TRY(const odata::CollectionPage created, odata::parse_collection(response));
   std::vector<CreatedReference> references;
   for (const Json& row : created.rows) {
@@ -586,30 +614,32 @@ Result<std::vector<CreatedReference>> DataverseClient::qualify_lead(const std::s
   return references;
 }
 
-Status DataverseClient::set_lead_state(const std::string& lead_id, int state_code,
-                                       int status_code) {
+Status DataverseClient::set_lead_state(const std::string& lead_id, int state_code, int status_code,
+                                       const Scope& scope) {
   LEADSYNC_TRY(const std::string key, odata::key_by_id(lead_id));
   // Section 2: statecode and statuscode always together; If-Match: * so a missing lead is an
   // error instead of a new, empty lead.
-  return update("leads", key, Json{{"statecode", state_code}, {"statuscode", status_code}});
+  return update("leads", key, Json{{"statecode", state_code}, {"statuscode", status_code}}, {},
+                scope);
 }
 
-Status DataverseClient::disqualify_lead(const std::string& lead_id, int status_code) {
+Status DataverseClient::disqualify_lead(const std::string& lead_id, int status_code,
+                                        const Scope& scope) {
   if (status_code < 4 || status_code > 7) {
     return fail(ErrorCategory::invalid_argument,
                 fmt::format("{} is not a status code for a disqualified lead: use 4 (Lost), "
                             "5 (Cannot Contact), 6 (No Longer Interested) or 7 (Canceled)",
                             status_code));
   }
-  return set_lead_state(lead_id, 2, status_code);
+  return set_lead_state(lead_id, 2, status_code, scope);
 }
 
-Status DataverseClient::reactivate_lead(const std::string& lead_id) {
-  return set_lead_state(lead_id, 0, 1);
+Status DataverseClient::reactivate_lead(const std::string& lead_id, const Scope& scope) {
+  return set_lead_state(lead_id, 0, 1, scope);
 }
 
 Status DataverseClient::upsert_predictive_score(const std::string& lead_id,
-                                                const PredictiveScore& score) {
+                                                const PredictiveScore& score, const Scope& scope) {
   LEADSYNC_TRY(const std::string lead, checked_guid(lead_id, "lead id"));
   if (score.grade < 0 || score.grade > 3) {
     return fail(ErrorCategory::invalid_argument,
@@ -645,11 +675,12 @@ Status DataverseClient::upsert_predictive_score(const std::string& lead_id,
   if (!score.scored_on.empty()) {
     row["msdyn_scoredon"] = score.scored_on;
   }
-  return upsert("msdyn_predictivescores", key, row);
+  return upsert("msdyn_predictivescores", key, row, UpsertMode::create_or_update, scope);
 }
 
 Status DataverseClient::merge_leads(const std::string& target_id, const std::string& subordinate_id,
-                                    const Json& update_content, bool perform_parenting_checks) {
+                                    const Json& update_content, bool perform_parenting_checks,
+                                    const Scope& scope) {
   LEADSYNC_TRY(const std::string target, checked_guid(target_id, "target lead id"));
   LEADSYNC_TRY(const std::string subordinate, checked_guid(subordinate_id, "subordinate lead id"));
   if (target == subordinate) {
@@ -678,13 +709,14 @@ Status DataverseClient::merge_leads(const std::string& target_id, const std::str
   LEADSYNC_CHECK(set_json_body(request, body));
   // Not idempotent: a second Merge of the same subordinate is refused, so a lost answer is not
   // resent blindly; the caller checks the subordinate's merged/masterid instead.
-  LEADSYNC_TRY(const http::Response response, send(std::move(request), false));
+  LEADSYNC_TRY(const http::Response response, send(std::move(request), false, scope));
   return ok_status();
 }
 
 Result<ChangeBatch> DataverseClient::track_changes(const std::string& entity_set,
                                                    const std::vector<std::string>& select,
-                                                   const std::string& delta_link) {
+                                                   const std::string& delta_link,
+                                                   const Scope& scope) {
   const std::string prefer =
       fmt::format("odata.track-changes,odata.maxpagesize={}", options_.max_page_size);
   std::string url;
@@ -700,8 +732,11 @@ Result<ChangeBatch> DataverseClient::track_changes(const std::string& entity_set
     url = delta_link;
   }
   ChangeBatch changes;
-  while (true) {
-    LEADSYNC_TRY(odata::CollectionPage page, read_page(url, prefer));
+  for (bool first_page = true;; first_page = false) {
+    if (!first_page && scope.cancel.cancelled()) {
+      return cancelled_between_pages(entity_set, changes.changed.size() + changes.deleted.size());
+    }
+    LEADSYNC_TRY(odata::CollectionPage page, read_page(url, prefer, scope));
     std::move(page.rows.begin(), page.rows.end(), std::back_inserter(changes.changed));
     std::move(page.deleted.begin(), page.deleted.end(), std::back_inserter(changes.deleted));
     if (page.next_link.empty()) {
@@ -737,13 +772,13 @@ bool DataverseClient::is_expired_delta_token(const Error& error) {
 // Keys collection of EntityMetadata, each an EntityKeyMetadata with EntityKeyIndexStatus
 // (https://learn.microsoft.com/en-us/dotnet/api/microsoft.xrm.sdk.metadata.entitykeymetadata.entitykeyindexstatus).
 Result<bool> DataverseClient::column_exists(const std::string& logical_name,
-                                            const std::string& column) {
+                                            const std::string& column, const Scope& scope) {
   LEADSYNC_CHECK(check_name(logical_name, "table logical name"));
   LEADSYNC_CHECK(check_name(column, "column logical name"));
   auto request =
       make_request("GET", service_root() + "EntityDefinitions(LogicalName='" + logical_name +
                               "')/Attributes(LogicalName='" + column + "')?$select=LogicalName");
-  auto response = send(std::move(request), true);
+  auto response = send(std::move(request), true, scope);
   if (!response.ok()) {
     if (response.error().http_status == 404) {
       return false;
@@ -754,13 +789,14 @@ Result<bool> DataverseClient::column_exists(const std::string& logical_name,
 }
 
 Result<KeyIndexStatus> DataverseClient::alternate_key_status(const std::string& logical_name,
-                                                             const std::string& key_name) {
+                                                             const std::string& key_name,
+                                                             const Scope& scope) {
   LEADSYNC_CHECK(check_name(logical_name, "table logical name"));
   LEADSYNC_CHECK(check_name(key_name, "alternate key name"));
   auto request = make_request(
       "GET", service_root() + "EntityDefinitions(LogicalName='" + logical_name +
                  "')/Keys?$select=SchemaName,LogicalName,KeyAttributes,EntityKeyIndexStatus");
-  LEADSYNC_TRY(const http::Response response, send(std::move(request), true));
+  LEADSYNC_TRY(const http::Response response, send(std::move(request), true, scope));
   LEADSYNC_TRY(const odata::CollectionPage keys, odata::parse_collection(response));
   for (const Json& key : keys.rows) {
     const auto schema_name = key.value("SchemaName", std::string());
@@ -787,12 +823,13 @@ Result<KeyIndexStatus> DataverseClient::alternate_key_status(const std::string& 
 // Microsoft.Dynamics.CRM.StringAttributeMetadata?$select=LogicalName,MaxLength lists the String
 // columns only. Table definitions are not paged.
 Result<std::vector<ColumnDefinition>>
-DataverseClient::table_columns(const std::string& logical_name) {
+DataverseClient::table_columns(const std::string& logical_name, const Scope& scope) {
   LEADSYNC_CHECK(check_name(logical_name, "table logical name"));
   const std::string attributes =
       service_root() + "EntityDefinitions(LogicalName='" + logical_name + "')/Attributes";
-  const auto read_definitions = [this](const std::string& url) -> Result<odata::CollectionPage> {
-    LEADSYNC_TRY(const http::Response response, send(make_request("GET", url), true));
+  const auto read_definitions = [this,
+                                 &scope](const std::string& url) -> Result<odata::CollectionPage> {
+    LEADSYNC_TRY(const http::Response response, send(make_request("GET", url), true, scope));
     return odata::parse_collection(response);
   };
 
@@ -831,7 +868,8 @@ DataverseClient::table_columns(const std::string& logical_name) {
 
 Result<std::string> DataverseClient::first_id(const std::string& entity_set,
                                               const std::string& id_column,
-                                              const odata::Filter& filter, std::string_view what) {
+                                              const odata::Filter& filter, std::string_view what,
+                                              const Scope& scope) {
   odata::Query query;
   query.select = {id_column};
   query.filter = filter;
@@ -839,17 +877,16 @@ Result<std::string> DataverseClient::first_id(const std::string& entity_set,
   LEADSYNC_TRY(const std::string query_string, query.to_query_string());
   LEADSYNC_TRY(const odata::CollectionPage page,
                read_page(service_root() + entity_set + "?" + query_string,
-                         fmt::format("odata.maxpagesize={}", options_.max_page_size)));
+                         fmt::format("odata.maxpagesize={}", options_.max_page_size), scope));
   if (page.rows.empty()) {
     return fail(ErrorCategory::not_found, fmt::format("the organization has no {}", what));
   }
   return string_member(page.rows.front(), id_column.c_str(), entity_set, 200);
 }
 
-Result<WebhookRegistration> DataverseClient::register_webhook(const std::string& name,
-                                                              const std::string& url,
-                                                              WebhookAuth auth,
-                                                              const std::string& auth_value) {
+Result<WebhookRegistration>
+DataverseClient::register_webhook(const std::string& name, const std::string& url, WebhookAuth auth,
+                                  const std::string& auth_value, const Scope& scope) {
   if (name.empty()) {
     return fail(ErrorCategory::invalid_argument, "a webhook needs a name");
   }
@@ -860,20 +897,21 @@ Result<WebhookRegistration> DataverseClient::register_webhook(const std::string&
   // Section 11: a serviceendpoint (contract 8, JSON) and a step on Create of lead.
   LEADSYNC_TRY(const std::string message_id,
                first_id("sdkmessages", "sdkmessageid", odata::eq("name", std::string("Create")),
-                        "sdkmessage named Create"));
+                        "sdkmessage named Create", scope));
   LEADSYNC_TRY(const std::string filter_id,
                first_id("sdkmessagefilters", "sdkmessagefilterid",
                         odata::eq("primaryobjecttypecode", std::string("lead")) &&
                             odata::eq("_sdkmessageid_value", odata::Guid{message_id}),
-                        "sdkmessagefilter for Create of lead"));
+                        "sdkmessagefilter for Create of lead", scope));
   WebhookRegistration registration;
-  LEADSYNC_TRY(registration.service_endpoint_id,
-               create("serviceendpoints", Json{{"name", name},
-                                               {"url", url},
-                                               {"contract", 8},
-                                               {"authtype", webhook_auth_type(auth)},
-                                               {"authvalue", auth_value},
-                                               {"messageformat", 2}}));
+  LEADSYNC_TRY(registration.service_endpoint_id, create("serviceendpoints",
+                                                        Json{{"name", name},
+                                                             {"url", url},
+                                                             {"contract", 8},
+                                                             {"authtype", webhook_auth_type(auth)},
+                                                             {"authvalue", auth_value},
+                                                             {"messageformat", 2}},
+                                                        scope));
   auto step_id =
       create("sdkmessageprocessingsteps",
              Json{{"name", name + ": Create of lead"},
@@ -884,30 +922,71 @@ Result<WebhookRegistration> DataverseClient::register_webhook(const std::string&
                   {"stage", 40},
                   {"mode", 1},
                   {"rank", 1},
-                  {"supporteddeployment", 0}});
+                  {"supporteddeployment", 0}},
+             scope);
   if (!step_id.ok()) {
     // Leave no endpoint behind that nothing triggers; the step's error is the one to report.
-    (void)remove("serviceendpoints", "(" + registration.service_endpoint_id + ")");
+    (void)remove("serviceendpoints", "(" + registration.service_endpoint_id + ")", {}, scope);
     return step_id.error();
   }
   registration.step_id = std::move(step_id).value();
   return registration;
 }
 
-Status DataverseClient::unregister_webhook(const WebhookRegistration& registration) {
+Status DataverseClient::unregister_webhook(const WebhookRegistration& registration,
+                                           const Scope& scope) {
   // The step first: an endpoint that a step still uses cannot be deleted. Rows already gone are
   // fine, so unregistering twice succeeds.
   const std::pair<const char*, const std::string*> rows[] = {
       {"sdkmessageprocessingsteps", &registration.step_id},
       {"serviceendpoints", &registration.service_endpoint_id}};
   for (const auto& [entity_set, id] : rows) {
+    if (id->empty()) {
+      continue; // an endpoint without a step
+    }
     LEADSYNC_TRY(const std::string key, odata::key_by_id(*id));
-    const auto removed = remove(entity_set, key);
+    const auto removed = remove(entity_set, key, {}, scope);
     if (!removed.ok() && removed.error().http_status != 404) {
       return removed.error();
     }
   }
   return ok_status();
+}
+
+Result<std::vector<RegisteredWebhook>> DataverseClient::list_webhooks(const Scope& scope) {
+  // Columns may be null (a step without a name): read them leniently.
+  const auto text = [](const Json& row, const char* key) {
+    const auto found = row.find(key);
+    return found != row.end() && found->is_string() ? found->get<std::string>() : std::string();
+  };
+  const auto number = [](const Json& row, const char* key) {
+    const auto found = row.find(key);
+    return found != row.end() && found->is_number_integer() ? found->get<int>() : 0;
+  };
+  odata::Query endpoints;
+  endpoints.select = {"serviceendpointid", "name", "url", "authtype"};
+  endpoints.filter = odata::eq("contract", std::int64_t{8});
+  LEADSYNC_TRY(const auto rows, retrieve_all("serviceendpoints", endpoints, scope));
+  std::vector<RegisteredWebhook> webhooks;
+  for (const Json& row : rows) {
+    RegisteredWebhook webhook;
+    webhook.service_endpoint_id = text(row, "serviceendpointid");
+    webhook.name = text(row, "name");
+    webhook.url = text(row, "url");
+    webhook.authtype = number(row, "authtype");
+    odata::Query steps;
+    steps.select = {"sdkmessageprocessingstepid", "name", "stage", "mode"};
+    steps.filter = odata::eq("_eventhandler_value", odata::Guid{webhook.service_endpoint_id});
+    LEADSYNC_TRY(const auto step_rows, retrieve_all("sdkmessageprocessingsteps", steps, scope));
+    for (const Json& step : step_rows) {
+      webhook.steps.push_back({.id = text(step, "sdkmessageprocessingstepid"),
+                               .name = text(step, "name"),
+                               .stage = number(step, "stage"),
+                               .mode = number(step, "mode")});
+    }
+    webhooks.push_back(std::move(webhook));
+  }
+  return webhooks;
 }
 
 } // namespace leadsync::dataverse

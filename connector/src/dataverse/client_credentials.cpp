@@ -4,6 +4,7 @@
 #include "leadsync/http/url.hpp"
 #include "leadsync/odata/response.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -80,17 +81,112 @@ std::string ClientCredentialsProvider::token_url() const {
   return options_.authority + "/" + options_.tenant + "/oauth2/v2.0/token";
 }
 
-Result<http::AccessToken> ClientCredentialsProvider::get_token(bool force_refresh) {
-  // One request at a time: threads that find the token due for refresh wait for the one that
-  // fetches it instead of all asking the endpoint.
-  std::lock_guard lock(mutex_);
-  if (!force_refresh && cached_ && clock_.now() < refresh_at_) {
-    return *cached_;
+Result<http::AccessToken> ClientCredentialsProvider::get_token(const http::TokenRequest& request) {
+  bool cancelled = false; // guarded by mutex_
+  // Registered before the lock is taken, so that it unregisters after the lock is released: the
+  // callback takes the same mutex (and runs at once, on this thread, if already cancelled).
+  const auto registration = request.cancel.on_cancel([this, &cancelled] {
+    {
+      std::lock_guard lock(mutex_);
+      cancelled = true;
+    }
+    refresh_done_.notify_all();
+  });
+  const auto cancelled_error = [this] {
+    return fail(ErrorCategory::cancelled,
+                fmt::format("cancelled while waiting for an access token from {}", token_url()));
+  };
+
+  std::unique_lock lock(mutex_);
+  // Set when a refresh made by another caller succeeded while this one waited: that token is
+  // newer than whatever this caller wanted replaced.
+  bool refreshed_meanwhile = false;
+  while (true) {
+    if (cancelled) {
+      return cancelled_error();
+    }
+    const auto now = clock_.now();
+    const bool usable = cached_ && now < cached_->expires_at;
+    const bool refused_is_cached =
+        request.force_refresh_if_still && cached_ &&
+        cached_->token.reveal() == request.force_refresh_if_still->reveal();
+    const bool forced = !refreshed_meanwhile && (request.force_refresh || refused_is_cached);
+    if (!forced && usable && now < refresh_at_) {
+      return *cached_;
+    }
+
+    if (refreshing_) {
+      const auto seen = finished_refreshes_;
+      refresh_done_.wait(lock, [&] { return cancelled || !refreshing_; });
+      if (cancelled) {
+        return cancelled_error();
+      }
+      if (finished_refreshes_ == seen) {
+        continue; // that caller was cancelled before it had an answer: ask ourselves
+      }
+      if (!last_failure_) {
+        refreshed_meanwhile = true;
+        continue;
+      }
+      // The refresh waited for failed: share its outcome rather than ask again at once.
+      const bool still_usable = cached_ && clock_.now() < cached_->expires_at;
+      const bool still_refused =
+          request.force_refresh_if_still && cached_ &&
+          cached_->token.reveal() == request.force_refresh_if_still->reveal();
+      if (!request.force_refresh && !still_refused && still_usable) {
+        return *cached_;
+      }
+      return *last_failure_;
+    }
+
+    refreshing_ = true;
+    lock.unlock();
+    auto fetched = fetch_token(request);
+    lock.lock();
+    refreshing_ = false;
+    const bool fetch_cancelled =
+        !fetched.ok() && fetched.error().category == ErrorCategory::cancelled;
+    if (!fetch_cancelled) {
+      ++finished_refreshes_;
+      last_failure_ = fetched.ok() ? std::nullopt : std::optional<Error>(fetched.error());
+    }
+    if (fetched.ok()) {
+      cached_ = fetched->token;
+      refresh_at_ = fetched->refresh_at;
+      failure_logged_ = false;
+    }
+    refresh_done_.notify_all();
+    if (fetched.ok()) {
+      return fetched->token;
+    }
+    // A refresh ahead of expiry that failed: the cached token is still good for a while.
+    if (!fetch_cancelled && !forced && cached_ && clock_.now() < cached_->expires_at) {
+      return keep_cached_after(fetched.error());
+    }
+    return fetched.error();
   }
-  return fetch_token();
 }
 
-Result<http::AccessToken> ClientCredentialsProvider::fetch_token() {
+http::AccessToken ClientCredentialsProvider::keep_cached_after(const Error& failure) {
+  const auto now = clock_.now();
+  refresh_at_ = std::min(now + options_.retry_refresh_after, cached_->expires_at);
+  const auto left = std::chrono::duration_cast<std::chrono::seconds>(cached_->expires_at - now);
+  // The error text never holds the secret (fetch_token takes it out), and the redactor knows it.
+  if (!failure_logged_) {
+    failure_logged_ = true;
+    log::get()->warn("cannot refresh the access token ahead of its expiry ({}); using the cached "
+                     "token, valid for {} s more, and trying again in {} s",
+                     failure.describe(), left.count(), options_.retry_refresh_after.count());
+  } else {
+    log::get()->debug("the access token refresh failed again ({}); the cached token is valid for "
+                      "{} s more",
+                      failure.describe(), left.count());
+  }
+  return *cached_;
+}
+
+Result<ClientCredentialsProvider::Fetched>
+ClientCredentialsProvider::fetch_token(const http::TokenRequest& token_request) const {
   const std::string url = token_url();
   const auto parsed = http::parse_url(url);
   if (!parsed.ok()) {
@@ -116,7 +212,9 @@ Result<http::AccessToken> ClientCredentialsProvider::fetch_token() {
                  "&client_secret=" + http::percent_encode(options_.client_secret.reveal()) +
                  "&scope=" + http::percent_encode(options_.scope) +
                  "&grant_type=client_credentials";
+  request.deadline = token_request.deadline;
   http::CallContext context;
+  context.cancel = token_request.cancel;
   context.idempotent = true;
   const auto requested_at = clock_.now();
   auto result = transport_->send(request, context);
@@ -170,9 +268,8 @@ Result<http::AccessToken> ClientCredentialsProvider::fetch_token() {
   // its life, so it is still used for a while.
   const auto ahead = lifetime < 2 * options_.refresh_ahead ? lifetime / 2 : options_.refresh_ahead;
   http::AccessToken token{Secret(access_token->get<std::string>()), requested_at + lifetime};
-  refresh_at_ = token.expires_at - ahead;
-  cached_ = token;
-  return token;
+  const auto refresh_at = token.expires_at - ahead;
+  return Fetched{std::move(token), refresh_at};
 }
 
 } // namespace leadsync::dataverse

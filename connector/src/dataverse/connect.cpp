@@ -94,10 +94,14 @@ Result<Connection> connect(const config::Config& config, const ConnectOptions& o
       options.retry, SystemClock::instance(), RealSleeper::instance(), SecureRandom::instance());
 
   // The fixed order of design section 2: request id, user agent, retry, bearer token, throttle,
-  // log, transport.
+  // log, transport. The observer goes in front of the retry policy, so that a call with all its
+  // retries is one observation.
   std::vector<std::shared_ptr<http::Policy>> policies;
   policies.push_back(std::make_shared<http::RequestIdPolicy>());
   policies.push_back(std::make_shared<http::UserAgentPolicy>());
+  if (options.observer) {
+    policies.push_back(std::make_shared<http::ObserverPolicy>(options.observer));
+  }
   policies.push_back(retry);
   if (provider) {
     policies.push_back(std::make_shared<http::BearerTokenPolicy>(std::move(provider)));

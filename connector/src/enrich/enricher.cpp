@@ -856,7 +856,8 @@ Result<EnrichOutcome> Enricher::run(const EnrichRequest& request) {
   }
 
   store::RunRecord record;
-  if (!request.dry_run) {
+  const bool recorded = !request.dry_run && request.record_run;
+  if (recorded) {
     LEADSYNC_TRY(record, state.store.begin_run("enrich"));
     state.outcome.run_id = record.id;
   }
@@ -908,6 +909,24 @@ Result<EnrichOutcome> Enricher::run(const EnrichRequest& request) {
     }
     state.process({std::move(*single)});
     report();
+  } else if (request.selection == Selection::listed) {
+    progress.leads_total = static_cast<std::int64_t>(request.lead_ids.size());
+    std::vector<model::Lead> batch;
+    for (std::size_t next = 0; next < request.lead_ids.size() && !request.cancel.cancelled();) {
+      batch.clear();
+      while (next < request.lead_ids.size() && batch.size() < state.settings.batch_size) {
+        auto lead = state.store.get_lead(request.lead_ids[next++]);
+        if (lead.ok() && !lead->deleted) {
+          batch.push_back(std::move(lead).value());
+        } else if (!lead.ok() && lead.error().category != ErrorCategory::not_found) {
+          ++state.outcome.errors;
+          state.outcome.warnings.push_back("could not read lead " + request.lead_ids[next - 1] +
+                                           ": " + lead.error().message);
+        }
+      }
+      state.process(std::move(batch));
+      report();
+    }
   } else {
     store::LeadFilter filter;
     if (request.selection == Selection::new_leads) {
@@ -944,7 +963,7 @@ Result<EnrichOutcome> Enricher::run(const EnrichRequest& request) {
   if (errors && outcome.enriched == 0 && outcome.matched == 0 && outcome.cache_hits == 0) {
     outcome.status = "failed";
   }
-  if (!request.dry_run) {
+  if (recorded) {
     record.status = outcome.interrupted ? "interrupted" : outcome.status;
     record.finished_at = state.clock.now();
     record.counts = {{"leads", outcome.leads},

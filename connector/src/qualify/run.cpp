@@ -106,13 +106,37 @@ Result<Assessment> explain(const RuleSet& rules, store::Store& store, const std:
   return assess(rules, lead, events, now);
 }
 
+namespace {
+
+// The next page of the listed leads, from position `next` on (advanced past them): live leads
+// only, in the order listed; `next` is left empty on the last page.
+Result<store::LeadPage> listed_page(store::Store& store, const std::vector<std::string>& ids,
+                                    std::size_t& next) {
+  store::LeadPage page;
+  while (next < ids.size() && page.leads.size() < page_size) {
+    auto lead = store.get_lead(ids[next++]);
+    if (lead.ok() && !lead->deleted) {
+      page.leads.push_back(std::move(lead).value());
+    } else if (!lead.ok() && lead.error().category != ErrorCategory::not_found) {
+      return lead.error();
+    }
+  }
+  if (next < ids.size()) {
+    page.next = ids[next];
+  }
+  return page;
+}
+
+} // namespace
+
 Result<QualifyOutcome> run_qualify(const RuleSet& rules, store::Store& store, const Clock& clock,
                                    const QualifyRequest& request) {
   QualifyOutcome outcome;
   outcome.dry_run = request.dry_run;
   const TimePoint now = clock.now(); // one time for the whole run: the same inputs, the same result
   store::RunRecord record;
-  if (!request.dry_run) {
+  const bool recorded = !request.dry_run && request.record_run;
+  if (recorded) {
     LEADSYNC_TRY(record, store.begin_run("qualify"));
     outcome.run_id = record.id;
   }
@@ -124,8 +148,10 @@ Result<QualifyOutcome> run_qualify(const RuleSet& rules, store::Store& store, co
   };
   Assessment assessment;
   store::PageRequest page{.limit = page_size, .after = {}};
+  std::size_t listed = 0; // request.lead_ids: the next one to read
   while (!request.cancel.cancelled()) {
-    auto leads = store.list_leads({}, page);
+    auto leads = request.lead_ids.empty() ? store.list_leads({}, page)
+                                          : listed_page(store, request.lead_ids, listed);
     if (!leads.ok()) {
       fail("-", "could not read leads: " + leads.error().message);
       break;
@@ -176,7 +202,7 @@ Result<QualifyOutcome> run_qualify(const RuleSet& rules, store::Store& store, co
   }
   outcome.interrupted = request.cancel.cancelled();
   outcome.status = outcome.errors > 0 || outcome.interrupted ? "partial" : "ok";
-  if (!request.dry_run) {
+  if (recorded) {
     record.status = outcome.interrupted ? "interrupted" : outcome.status;
     record.finished_at = clock.now();
     record.counts = {{"leads", outcome.leads},

@@ -46,4 +46,16 @@ std::string_view to_string(FeedKeyKind kind) {
   return "unknown";
 }
 
+std::string_view to_string(WebhookEventState state) {
+  switch (state) {
+  case WebhookEventState::pending:
+    return "pending";
+  case WebhookEventState::done:
+    return "done";
+  case WebhookEventState::failed:
+    return "failed";
+  }
+  return "unknown";
+}
+
 } // namespace leadsync::store

@@ -32,11 +32,12 @@ Result<std::string> row_url(const std::string& key_column, const std::string& ex
   return dataverse::DataverseClient::alternate_key_id(leads_entity_set, key_column, external_id);
 }
 
-DataverseCrm::DataverseCrm(std::shared_ptr<dataverse::DataverseClient> client)
-    : client_(std::move(client)) {}
+DataverseCrm::DataverseCrm(std::shared_ptr<dataverse::DataverseClient> client,
+                           http::CallScope scope)
+    : client_(std::move(client)), scope_(std::move(scope)) {}
 
 Status DataverseCrm::upsert_multiple(std::vector<Json> targets) {
-  return client_->upsert_multiple(leads_entity_set, logical_name, std::move(targets));
+  return client_->upsert_multiple(leads_entity_set, logical_name, std::move(targets), scope_);
 }
 
 Result<std::vector<WriteResult>> DataverseCrm::upsert_batch(const std::vector<KeyedWrite>& writes) {
@@ -50,7 +51,7 @@ Result<std::vector<WriteResult>> DataverseCrm::upsert_batch(const std::vector<Ke
     operation.body = write.body.dump();
     request.parts.push_back({{std::move(operation)}, false});
   }
-  LEADSYNC_TRY(const auto outcomes, client_->batch(request));
+  LEADSYNC_TRY(const auto outcomes, client_->batch(request, scope_));
   std::vector<WriteResult> results(writes.size());
   for (std::size_t index = 0; index < writes.size(); ++index) {
     if (index >= outcomes.size()) {
@@ -77,12 +78,13 @@ Result<std::vector<WriteResult>> DataverseCrm::upsert_batch(const std::vector<Ke
 
 Status DataverseCrm::upsert(const KeyedWrite& write) {
   const auto open = write.row_url.find('(');
-  return client_->upsert(write.row_url.substr(0, open), write.row_url.substr(open), write.body);
+  return client_->upsert(write.row_url.substr(0, open), write.row_url.substr(open), write.body,
+                         dataverse::UpsertMode::create_or_update, scope_);
 }
 
 Status DataverseCrm::remove(const std::string& row_url) {
   const auto open = row_url.find('(');
-  auto removed = client_->remove(row_url.substr(0, open), row_url.substr(open));
+  auto removed = client_->remove(row_url.substr(0, open), row_url.substr(open), {}, scope_);
   if (!removed.ok() && removed.error().category == ErrorCategory::not_found) {
     return ok_status();
   }
@@ -101,7 +103,7 @@ Result<std::vector<Json>> DataverseCrm::rows_by_key(const std::string& key_colum
     odata::Query query;
     query.select = {"leadid", "versionnumber", key_column};
     query.filter = filter;
-    LEADSYNC_TRY(auto page, client_->retrieve_all(leads_entity_set, query));
+    LEADSYNC_TRY(auto page, client_->retrieve_all(leads_entity_set, query, scope_));
     for (auto& row : page) {
       rows.push_back(std::move(row));
     }
@@ -110,35 +112,35 @@ Result<std::vector<Json>> DataverseCrm::rows_by_key(const std::string& key_colum
 }
 
 Status DataverseCrm::qualify(const std::string& crm_id, const dataverse::QualifyOptions& options) {
-  LEADSYNC_TRY(const auto created, client_->qualify_lead(crm_id, options));
+  LEADSYNC_TRY(const auto created, client_->qualify_lead(crm_id, options, scope_));
   (void)created;
   return ok_status();
 }
 
 Status DataverseCrm::disqualify(const std::string& crm_id, int status_code) {
-  return client_->disqualify_lead(crm_id, status_code);
+  return client_->disqualify_lead(crm_id, status_code, scope_);
 }
 
 Status DataverseCrm::reactivate(const std::string& crm_id) {
-  return client_->reactivate_lead(crm_id);
+  return client_->reactivate_lead(crm_id, scope_);
 }
 
 Status DataverseCrm::upsert_predictive_score(const std::string& crm_id,
                                              const dataverse::PredictiveScore& score) {
-  return client_->upsert_predictive_score(crm_id, score);
+  return client_->upsert_predictive_score(crm_id, score, scope_);
 }
 
 Status DataverseCrm::merge(const std::string& target_crm_id,
                            const std::string& subordinate_crm_id) {
   // No UpdateContent: the target's own values went out with its upsert, and it keeps them.
-  return client_->merge_leads(target_crm_id, subordinate_crm_id);
+  return client_->merge_leads(target_crm_id, subordinate_crm_id, Json::object(), false, scope_);
 }
 
 Result<MergeState> DataverseCrm::merge_state(const std::string& crm_id) {
   LEADSYNC_TRY(const std::string key, odata::key_by_id(crm_id));
   odata::Query query;
   query.select = {"merged", "_masterid_value", "statecode"};
-  LEADSYNC_TRY(const Json row, client_->retrieve(leads_entity_set, key, query));
+  LEADSYNC_TRY(const Json row, client_->retrieve(leads_entity_set, key, query, scope_));
   MergeState state;
   if (const auto merged = row.find("merged"); merged != row.end() && merged->is_boolean()) {
     state.merged = merged->get<bool>();
@@ -154,7 +156,7 @@ Result<MergeState> DataverseCrm::merge_state(const std::string& crm_id) {
 
 Result<dataverse::ChangeBatch> DataverseCrm::track_changes(const std::vector<std::string>& select,
                                                            const std::string& delta_link) {
-  return client_->track_changes(leads_entity_set, select, delta_link);
+  return client_->track_changes(leads_entity_set, select, delta_link, scope_);
 }
 
 Result<std::optional<std::string>> DataverseCrm::resolve(const std::string& entity_set,
@@ -163,7 +165,7 @@ Result<std::optional<std::string>> DataverseCrm::resolve(const std::string& enti
   odata::Query query;
   query.filter = odata::eq(name_column, name);
   query.top = 2;
-  LEADSYNC_TRY(const auto page, client_->retrieve_page(entity_set, query));
+  LEADSYNC_TRY(const auto page, client_->retrieve_page(entity_set, query, {}, scope_));
   if (page.rows.empty()) {
     return std::optional<std::string>{};
   }
@@ -189,7 +191,7 @@ Result<std::optional<std::string>> DataverseCrm::name_of(const std::string& enti
   LEADSYNC_TRY(const std::string key, odata::key_by_id(id));
   odata::Query query;
   query.select = {name_column};
-  auto row = client_->retrieve(entity_set, key, query);
+  auto row = client_->retrieve(entity_set, key, query, scope_);
   if (!row.ok()) {
     if (row.error().category == ErrorCategory::not_found) {
       return std::optional<std::string>{};

@@ -3,6 +3,9 @@
 #include "leadsync/core/log.hpp"
 #include "leadsync/dataverse/client.hpp"
 
+#include <fmt/format.h>
+#include <string_view>
+
 namespace leadsync::sync {
 
 namespace {
@@ -45,8 +48,18 @@ Puller::Puller(store::Store& store, Crm& crm, const mapping::LeadMapping& mappin
     : store_(store), crm_(crm), mapping_(mapping), lookups_(lookups),
       settings_(std::move(settings)) {}
 
-Result<PullReport> Puller::run() {
+Result<PullReport> Puller::run(const CancellationToken& cancel) {
   PullReport report;
+  const auto stop_if_cancelled = [&](std::string_view when) -> Status {
+    if (!cancel.cancelled()) {
+      return ok_status();
+    }
+    return fail(ErrorCategory::cancelled,
+                fmt::format("pull cancelled {} ({} of the changed rows applied); the checkpoint "
+                            "was not moved, so the next pull reads these changes again",
+                            when, report.read));
+  };
+  LEADSYNC_CHECK(stop_if_cancelled("before reading the changes"));
   std::string delta_link;
   if (!settings_.full) {
     LEADSYNC_TRY(const auto checkpoint, store_.get_checkpoint(leads_delta_checkpoint));
@@ -66,14 +79,26 @@ Result<PullReport> Puller::run() {
   }
   report.full_read = delta_link.empty();
   for (const Json& row : changes->changed) {
+    LEADSYNC_CHECK(stop_if_cancelled("while applying the changes"));
     ++report.read;
     LEADSYNC_CHECK(apply_row(row, report));
   }
   for (const auto& deleted : changes->deleted) {
+    LEADSYNC_CHECK(stop_if_cancelled("while applying the deletions"));
     LEADSYNC_CHECK(apply_deletion(deleted.id, report));
   }
+  LEADSYNC_CHECK(stop_if_cancelled("before saving the checkpoint"));
   if (!changes->delta_link.empty()) {
     LEADSYNC_CHECK(store_.put_checkpoint(leads_delta_checkpoint, changes->delta_link));
+  }
+  return report;
+}
+
+Result<PullReport> Puller::apply_rows(const std::vector<Json>& rows) {
+  PullReport report;
+  for (const Json& row : rows) {
+    ++report.read;
+    LEADSYNC_CHECK(apply_row(row, report));
   }
   return report;
 }

@@ -82,8 +82,17 @@ TEST(DefaultConfigTest, DocumentsEveryKeyAndHowToReachARealOrg) {
                                          "enrich",
                                          "qualify",
                                          "import_watch",
+                                         "timezone",
+                                         "import_watch_settle_s",
                                          "listen",
+                                         "webhook_auth",
+                                         "webhook_header",
                                          "webhook_key_env",
+                                         "webhook_key_file",
+                                         "body_limit_kb",
+                                         "shutdown_grace_s",
+                                         "webhook_lease_s",
+                                         "webhook_max_attempts",
                                          "level",
                                          "format",
                                          "redact_pii",
@@ -585,6 +594,32 @@ INSTANTIATE_TEST_SUITE_P(
         RuleCase{"[server]\nlisten = \":8080\"\n", "server.listen", "HOST:PORT"},
         RuleCase{"[server]\nwebhook_key_env = \"my key\"\n", "server.webhook_key_env",
                  "not the secret itself"},
+        RuleCase{"[schedule]\ntimezone = \"Europe/Berlln\"\n", "schedule.timezone",
+                 "unknown time zone \"Europe/Berlln\"; use \"UTC\" or an IANA time zone name like "
+                 "\"Europe/Berlin\""},
+        RuleCase{"[schedule]\ntimezone = \"GMT+1\"\n", "schedule.timezone", "unknown time zone"},
+        RuleCase{"[schedule]\ntimezone = \"\"\n", "schedule.timezone", "unknown time zone"},
+        RuleCase{"[schedule]\ntimezone = \"Europe/Berlin\"\nqualify = \"0 0 30 2 *\"\n",
+                 "schedule.qualify", "\"0 0 30 2 *\" never fires"},
+        RuleCase{"[schedule]\nimport_watch_settle_s = 0\n", "schedule.import_watch_settle_s",
+                 "must be between 1 and 3600 seconds (got 0)"},
+        RuleCase{"[server]\nwebhook_auth = \"query\"\n", "server.webhook_auth",
+                 "must be one of key, header (got \"query\")"},
+        RuleCase{"[server]\nwebhook_header = \"x leadsync key\"\n", "server.webhook_header",
+                 "must be an HTTP header name"},
+        RuleCase{"[server]\nwebhook_header = \"\"\n", "server.webhook_header",
+                 "must be an HTTP header name"},
+        RuleCase{"[server]\nwebhook_header = \"x-key:\"\n", "server.webhook_header", "(got "},
+        RuleCase{"[server]\nbody_limit_kb = 0\n", "server.body_limit_kb",
+                 "must be between 1 and 65536 KB (got 0)"},
+        RuleCase{"[server]\nshutdown_grace_s = 0\n", "server.shutdown_grace_s",
+                 "must be between 1 and 3600 seconds"},
+        RuleCase{"[server]\nwebhook_lease_s = -5\n", "server.webhook_lease_s",
+                 "must be between 1 and 86400 seconds (got -5)"},
+        RuleCase{"[server]\nwebhook_max_attempts = 0\n", "server.webhook_max_attempts",
+                 "must be between 1 and 100 (got 0)"},
+        RuleCase{"[server]\nwebhook_max_attempts = \"5\"\n", "server.webhook_max_attempts",
+                 "integer"},
         RuleCase{"[log]\nlevel = \"verbose\"\n", "log.level",
                  "must be one of trace, debug, info, warn, error, off (got \"verbose\")"},
         RuleCase{"[log]\nformat = \"xml\"\n", "log.format",
@@ -615,8 +650,66 @@ INSTANTIATE_TEST_SUITE_P(
         "qualify = \"0 0 29 2 *\"\n",
         "[schedule]\npull = \"0 0 13 * FRI\"\npush = \"@HOURLY\"\nqualify = \"0 0 * * 5-7\"\n",
         "[server]\nlisten = \"[::1]:0\"\n", "[server]\nlisten = \"0.0.0.0:65535\"\n",
+        "[schedule]\ntimezone = \"Europe/Berlin\"\npull = \"30 2 * * *\"\n"
+        "import_watch = \"/srv/leadsync/inbox\"\nimport_watch_settle_s = 3600\n",
+        "[schedule]\ntimezone = \"America/New_York\"\n",
+        "[server]\nwebhook_auth = \"header\"\nwebhook_header = \"X-Dataverse-Key\"\n"
+        "webhook_key_file = \"/etc/leadsync/webhook_key\"\nwebhook_key_env = \"\"\n"
+        "body_limit_kb = 256\nshutdown_grace_s = 90\nwebhook_lease_s = 300\n"
+        "webhook_max_attempts = 1\n",
         "[import]\ndefault_region = \"DE\"\nunmapped_columns = \"drop\"\n",
         "[log]\nlevel = \"off\"\nformat = \"json\"\nredact_pii = false\n"));
+
+TEST(DefaultConfigTest, DaemonKeysHaveTheirDocumentedDefaults) {
+  const auto config = load_config_text(default_config_text(), "leadsync.toml").config;
+  EXPECT_EQ(config.schedule.timezone, "UTC");
+  EXPECT_EQ(config.schedule.import_watch, "");
+  EXPECT_EQ(config.schedule.import_watch_settle_s, 5);
+  EXPECT_EQ(config.server.listen, "127.0.0.1:8080");
+  EXPECT_EQ(config.server.webhook_auth, "key");
+  EXPECT_EQ(config.server.webhook_header, "x-leadsync-key");
+  EXPECT_EQ(config.server.webhook_key_env, "LEADSYNC_WEBHOOK_KEY");
+  EXPECT_EQ(config.server.webhook_key_file, "");
+  EXPECT_EQ(config.server.body_limit_kb, 1024);
+  EXPECT_EQ(config.server.shutdown_grace_s, 30);
+  EXPECT_EQ(config.server.webhook_lease_s, 60);
+  EXPECT_EQ(config.server.webhook_max_attempts, 5);
+  // A file without these keys gets the same.
+  const auto bare = load_config_text(token_auth, "leadsync.toml").config;
+  EXPECT_EQ(bare.schedule.timezone, config.schedule.timezone);
+  EXPECT_EQ(bare.server.webhook_auth, config.server.webhook_auth);
+  EXPECT_EQ(bare.server.webhook_max_attempts, config.server.webhook_max_attempts);
+}
+
+TEST(ValidateTest, DaemonKeyProblemsCarryTheirLines) {
+  const std::string text = token_auth +                    // lines 1-2
+                           "[schedule]\n"                  // 3
+                           "timezone = \"Mars/Olympus\"\n" // 4
+                           "pull = \"61 * * * *\"\n"       // 5
+                           "[server]\n"                    // 6
+                           "webhook_auth = \"basic\"\n"    // 7
+                           "webhook_lease_s = 0\n";        // 8
+  const auto problems = problems_in(text);
+  ASSERT_EQ(problems.size(), 4U) << describe_all(problems);
+  EXPECT_EQ(problems[0].key, "schedule.timezone");
+  EXPECT_EQ(problems[0].line, 4);
+  EXPECT_EQ(problems[1].key, "schedule.pull");
+  EXPECT_EQ(problems[1].line, 5);
+  EXPECT_TRUE(contains(problems[1].message, "61 is out of range")) << problems[1].message;
+  EXPECT_EQ(problems[2].key, "server.webhook_auth");
+  EXPECT_EQ(problems[2].line, 7);
+  EXPECT_EQ(problems[3].key, "server.webhook_lease_s");
+  EXPECT_EQ(problems[3].line, 8);
+}
+
+TEST(ValidateTest, ALiteralWebhookKeySaysToMoveItToAFileOrTheEnvironment) {
+  const auto problems = problems_in(token_auth + "[server]\nwebhook_key = \"Wh1-literal\"\n");
+  ASSERT_EQ(problems.size(), 1U) << describe_all(problems);
+  EXPECT_TRUE(
+      contains(problems[0].message, "server.webhook_key_file = \"/etc/leadsync/webhook_key\""))
+      << problems[0].message;
+  EXPECT_FALSE(contains(problems[0].message, "Wh1-literal"));
+}
 
 TEST(ValidateTest, MissingKeyHasLineZeroAndItsDescriptionOmitsTheLine) {
   const auto problems = problems_in(credentials + client_id + secret_env);

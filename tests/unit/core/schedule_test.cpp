@@ -24,7 +24,8 @@ TimePoint at(const std::string& text) {
   const int read =
       std::sscanf(text.c_str(), "%d-%u-%u %d:%d:%d", &year, &month, &day, &hour, &minute, &second);
   EXPECT_GE(read, 5) << text;
-  const std::chrono::year_month_day date{std::chrono::year{year} / month / day};
+  const std::chrono::year_month_day date{std::chrono::year{year} / std::chrono::month{month} /
+                                         std::chrono::day{day}};
   EXPECT_TRUE(date.ok()) << text;
   return TimePoint{std::chrono::sys_days{date} + std::chrono::hours{hour} +
                    std::chrono::minutes{minute} + std::chrono::seconds{second}};
@@ -312,6 +313,165 @@ TEST(CronScheduleTest, AnImpossibleExpressionIsAnsweredWithoutMinuteByMinuteSear
     EXPECT_FALSE(schedule.next_after(at("2024-01-01 00:00") + std::chrono::hours{i}));
   }
   EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+}
+
+// --- time zones -------------------------------------------------------------------------------
+// Times in these tests are UTC; the comments give the wall-clock time of the zone.
+// Europe/Berlin 2026: CET (UTC+1) to CEST (UTC+2) at 2026-03-29 01:00 UTC (02:00 -> 03:00), back
+// at 2026-10-25 01:00 UTC (03:00 -> 02:00). America/New_York 2026: EST (UTC-5) to EDT (UTC-4) at
+// 2026-03-08 07:00 UTC, back at 2026-11-01 06:00 UTC.
+
+Schedule parsed_in(const std::string& text, const std::string& zone) {
+  auto schedule = parse_schedule(text, zone);
+  EXPECT_TRUE(schedule.ok()) << text << " in " << zone << ": "
+                             << (schedule.ok() ? "" : schedule.error().message);
+  return schedule.ok() ? std::move(schedule).value() : Schedule{};
+}
+
+std::vector<std::string> firings_in(const std::string& zone, const std::string& expression,
+                                    const std::string& after, int count = 1) {
+  const auto schedule = parsed_in(expression, zone);
+  std::vector<std::string> out;
+  TimePoint time = at(after);
+  for (int i = 0; i < count; ++i) {
+    const auto next = schedule.next_after(time, at(after));
+    if (!next) {
+      out.emplace_back("none");
+      break;
+    }
+    out.push_back(iso(*next));
+    time = *next;
+  }
+  return out;
+}
+
+TEST(TimeZoneScheduleTest, FieldsMatchTheWallClockOfTheZoneInWinterAndSummer) {
+  // 09:00 in Berlin is 08:00 UTC in winter and 07:00 UTC in summer.
+  EXPECT_EQ(firings_in("Europe/Berlin", "0 9 * * *", "2026-01-10 12:00", 2),
+            (Strings{"2026-01-11 08:00", "2026-01-12 08:00"}));
+  EXPECT_EQ(firings_in("Europe/Berlin", "0 9 * * *", "2026-07-10 12:00", 1),
+            (Strings{"2026-07-11 07:00"}));
+  // Monday 00:00 in New York (UTC-5) is Monday 05:00 UTC; the day is the zone's, not UTC's.
+  EXPECT_EQ(firings_in("America/New_York", "0 0 * * mon", "2026-01-10 00:00", 1),
+            (Strings{"2026-01-12 05:00"}));
+  EXPECT_EQ(firings_in("America/New_York", "30 21 1 * *", "2026-01-01 12:00", 1),
+            (Strings{"2026-01-02 02:30"}))
+      << "21:30 on the 1st in New York is already the 2nd in UTC";
+}
+
+TEST(TimeZoneScheduleTest, BerlinSpringForwardRunsASkippedTimeAtTheFirstMinuteAfterTheGap) {
+  // 02:30 does not exist on 2026-03-29: it runs at 03:00 CEST, then at 02:30 CEST the next day.
+  EXPECT_EQ(firings_in("Europe/Berlin", "30 2 * * *", "2026-03-28 12:00", 3),
+            (Strings{"2026-03-29 01:00", "2026-03-30 00:30", "2026-03-31 00:30"}));
+  // 02:00 likewise; 03:00 exists and runs at its own time, which is the gap's end.
+  EXPECT_EQ(firings_in("Europe/Berlin", "0 2 * * *", "2026-03-28 12:00", 1),
+            (Strings{"2026-03-29 01:00"}));
+  EXPECT_EQ(firings_in("Europe/Berlin", "0 3 * * *", "2026-03-28 12:00", 1),
+            (Strings{"2026-03-29 01:00"}));
+}
+
+TEST(TimeZoneScheduleTest, SkippedFiringsOfOneGapRunOnceWithTheGapsEnd) {
+  // 01:45 CET, then 02:00..02:45 (skipped) together with 03:00 CEST, then 03:15 CEST.
+  EXPECT_EQ(firings_in("Europe/Berlin", "*/15 * * * *", "2026-03-29 00:40", 3),
+            (Strings{"2026-03-29 00:45", "2026-03-29 01:00", "2026-03-29 01:15"}));
+  // 01:30 CET, 02:30 (skipped) at 03:00 CEST, 03:30 CEST.
+  EXPECT_EQ(firings_in("Europe/Berlin", "30 * * * *", "2026-03-29 00:00", 3),
+            (Strings{"2026-03-29 00:30", "2026-03-29 01:00", "2026-03-29 01:30"}));
+}
+
+TEST(TimeZoneScheduleTest, BerlinFallBackRunsAFixedTimeOnceAtItsFirstOccurrence) {
+  // 02:30 happens twice on 2026-10-25: at 00:30 UTC (CEST) and 01:30 UTC (CET). Once, the first.
+  EXPECT_EQ(firings_in("Europe/Berlin", "30 2 * * *", "2026-10-24 12:00", 2),
+            (Strings{"2026-10-25 00:30", "2026-10-26 01:30"}));
+  // Asked between the two occurrences, it still waits for the next day.
+  EXPECT_EQ(firings_in("Europe/Berlin", "30 2 * * *", "2026-10-25 01:00", 1),
+            (Strings{"2026-10-26 01:30"}));
+  // A range in the hour field is fixed too: 01:00 CEST, 02:00 CEST, (02:00 CET skipped), 03:00
+  // CET, then 01:00 CET the next day.
+  EXPECT_EQ(
+      firings_in("Europe/Berlin", "0 1-3 * * *", "2026-10-24 22:00", 4),
+      (Strings{"2026-10-24 23:00", "2026-10-25 00:00", "2026-10-25 02:00", "2026-10-26 00:00"}));
+}
+
+TEST(TimeZoneScheduleTest, AWildcardHourOrMinuteRunsInBothOccurrencesOfARepeatedHour) {
+  // 02:00 and 02:30 CEST, then 02:00 and 02:30 CET, then 03:00 CET: every half hour of real time.
+  EXPECT_EQ(firings_in("Europe/Berlin", "*/30 * * * *", "2026-10-24 23:50", 5),
+            (Strings{"2026-10-25 00:00", "2026-10-25 00:30", "2026-10-25 01:00", "2026-10-25 01:30",
+                     "2026-10-25 02:00"}));
+  EXPECT_EQ(
+      firings_in("Europe/Berlin", "@hourly", "2026-10-24 22:30", 4),
+      (Strings{"2026-10-24 23:00", "2026-10-25 00:00", "2026-10-25 01:00", "2026-10-25 02:00"}));
+}
+
+TEST(TimeZoneScheduleTest, NewYorkChangesFollowTheSameRules) {
+  // Spring: 02:30 does not exist on 2026-03-08; it runs at 03:00 EDT (07:00 UTC).
+  EXPECT_EQ(firings_in("America/New_York", "30 2 * * *", "2026-03-07 12:00", 2),
+            (Strings{"2026-03-08 07:00", "2026-03-09 06:30"}));
+  // Autumn: 01:30 happens twice on 2026-11-01; once, at 01:30 EDT (05:30 UTC).
+  EXPECT_EQ(firings_in("America/New_York", "30 1 * * *", "2026-10-31 12:00", 2),
+            (Strings{"2026-11-01 05:30", "2026-11-02 06:30"}));
+  EXPECT_EQ(firings_in("America/New_York", "0 * * * *", "2026-11-01 04:30", 3),
+            (Strings{"2026-11-01 05:00", "2026-11-01 06:00", "2026-11-01 07:00"}));
+}
+
+TEST(TimeZoneScheduleTest, AChangeOfAWholeDayIsHandledLikeAnyGap) {
+  // Samoa moved across the date line: 2011-12-29 23:59 (UTC-10) was followed by 2011-12-31 00:00
+  // (UTC+14), at 2011-12-30 10:00 UTC. Noon of the skipped 30th runs as the gap ends.
+  EXPECT_EQ(firings_in("Pacific/Apia", "0 12 * * *", "2011-12-29 12:00", 3),
+            (Strings{"2011-12-29 22:00", "2011-12-30 10:00", "2011-12-30 22:00"}));
+}
+
+TEST(TimeZoneScheduleTest, EveryIsElapsedTimeAndIgnoresTheZone) {
+  const auto schedule = parsed_in("@every 1h", "Europe/Berlin");
+  const auto start = at("2026-03-29 00:00");
+  EXPECT_EQ(iso(*schedule.next_after(start, start)), "2026-03-29 01:00");
+  EXPECT_EQ(iso(*schedule.next_after(at("2026-03-29 01:00"), start)), "2026-03-29 02:00");
+  EXPECT_EQ(schedule.describe(), "every 1h");
+}
+
+TEST(TimeZoneScheduleTest, LeapDaysAndImpossibleDatesHoldInAZoneToo) {
+  // Midnight of 2028-02-29 in Berlin is 23:00 UTC the day before.
+  EXPECT_EQ(firings_in("Europe/Berlin", "0 0 29 2 *", "2026-01-01 00:00", 2),
+            (Strings{"2028-02-28 23:00", "2032-02-28 23:00"}));
+  EXPECT_EQ(firings_in("Europe/Berlin", "0 0 30 2 *", "2026-01-01 00:00", 1), (Strings{"none"}));
+  EXPECT_EQ(firings_in("America/New_York", "0 0 31 4,6,9,11 *", "2026-01-01 00:00", 1),
+            (Strings{"none"}));
+}
+
+TEST(TimeZoneScheduleTest, UtcByNameIsTheUtcOverload) {
+  EXPECT_EQ(parsed_in("*/5 * * * *", "UTC"), parsed("*/5 * * * *"));
+  EXPECT_EQ(parsed("0 9 * * *").time_zone(), "UTC");
+  EXPECT_EQ(firings_in("UTC", "30 2 * * *", "2026-03-29 00:00", 1), (Strings{"2026-03-29 02:30"}));
+  EXPECT_EQ(firings_in("Etc/UTC", "30 2 * * *", "2026-03-29 00:00", 1),
+            (Strings{"2026-03-29 02:30"}));
+}
+
+TEST(TimeZoneScheduleTest, DescribeNamesTheZone) {
+  EXPECT_EQ(parsed_in("*/5 * * * *", "Europe/Berlin").describe(),
+            "cron \"*/5 * * * *\" (Europe/Berlin)");
+  EXPECT_EQ(parsed_in("@daily", "America/New_York").describe(),
+            "@daily (cron \"0 0 * * *\", America/New_York)");
+  EXPECT_EQ(parsed_in("@daily", "America/New_York").time_zone(), "America/New_York");
+}
+
+TEST(TimeZoneScheduleTest, AnUnknownZoneIsRefusedSayingWhatToWrite) {
+  for (const char* zone : {"Europe/Berlln", "CEST-ish", "", "GMT+1", "Mars/Olympus_Mons"}) {
+    const auto schedule = parse_schedule("0 9 * * *", zone);
+    ASSERT_FALSE(schedule.ok()) << zone;
+    EXPECT_EQ(schedule.error().category, ErrorCategory::config) << zone;
+    EXPECT_NE(schedule.error().message.find("unknown time zone"), std::string::npos)
+        << schedule.error().message;
+    EXPECT_NE(schedule.error().message.find("\"Europe/Berlin\""), std::string::npos)
+        << schedule.error().message;
+  }
+  EXPECT_FALSE(check_time_zone("Europe/Berlln").ok());
+}
+
+TEST(TimeZoneScheduleTest, EveryIanaNameAndLinkIsKnown) {
+  for (const char* zone : {"UTC", "Etc/UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata",
+                           "Australia/Lord_Howe", "US/Eastern"}) {
+    EXPECT_TRUE(check_time_zone(zone).ok()) << zone;
+  }
 }
 
 // --- errors -----------------------------------------------------------------------------------

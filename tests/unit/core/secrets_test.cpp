@@ -8,6 +8,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <sys/stat.h>
 
 namespace leadsync {
 namespace {
@@ -191,6 +192,133 @@ TEST_F(SecretsTest, NeitherFileNorVariableIsRefused) {
   EXPECT_EQ(secret.error().category, ErrorCategory::config);
   EXPECT_NE(secret.error().message.find("crm.auth.client_secret is not configured"),
             std::string::npos);
+}
+
+// --- the webhook key ([server] webhook_key_file / webhook_key_env) ---------------------------
+
+class WebhookSecretTest : public SecretsTest {
+protected:
+  config::Config with_file(const std::string& path) {
+    config::Config config;
+    config.server.webhook_key_file = path;
+    config.server.webhook_key_env = "LEADSYNC_TEST_WEBHOOK_KEY";
+    return config;
+  }
+  config::Config with_env(const std::string& name = "LEADSYNC_TEST_WEBHOOK_KEY") {
+    config::Config config;
+    config.server.webhook_key_env = name;
+    return config;
+  }
+};
+
+TEST_F(WebhookSecretTest, TheFileWinsOverTheVariableAndLosesOneTrailingNewline) {
+  const ScopedEnv env("LEADSYNC_TEST_WEBHOOK_KEY", "Wk0-from-env");
+  const auto secret = load_webhook_secret(with_file(write_file("key", "Wk1-from-file\n")));
+  ASSERT_TRUE(secret.ok()) << secret.error().describe();
+  EXPECT_EQ(secret->reveal(), "Wk1-from-file");
+  EXPECT_EQ(log::redact("key Wk1-from-file"), "key [REDACTED]");
+}
+
+TEST_F(WebhookSecretTest, OnlyOneLineEndingIsTrimmedAndSpacesAreKept) {
+  const auto crlf = load_webhook_secret(with_file(write_file("crlf", " Wk2 with spaces \r\n")));
+  ASSERT_TRUE(crlf.ok()) << crlf.error().describe();
+  EXPECT_EQ(crlf->reveal(), " Wk2 with spaces ");
+
+  const auto two = load_webhook_secret(with_file(write_file("two", "Wk3\n\n")));
+  ASSERT_FALSE(two.ok());
+  EXPECT_NE(two.error().message.find("control characters or more than one line"), std::string::npos)
+      << two.error().message;
+}
+
+TEST_F(WebhookSecretTest, ControlCharactersInTheFileAreRefused) {
+  for (const std::string& content : {std::string("Wk4\tkey"), std::string("Wk5\x01"),
+                                     std::string("Wk6\nsecond line"), std::string("Wk7\x7f")}) {
+    const auto secret = load_webhook_secret(with_file(write_file("key", content)));
+    ASSERT_FALSE(secret.ok()) << content;
+    EXPECT_EQ(secret.error().category, ErrorCategory::config);
+    EXPECT_NE(secret.error().message.find("server.webhook_key_file"), std::string::npos);
+    EXPECT_EQ(secret.error().message.find("Wk"), std::string::npos) << "never the key itself";
+  }
+}
+
+TEST_F(WebhookSecretTest, ARelativeFileIsFoundBesideTheConfig) {
+  write_file("webhook_key", "Wk8-relative\n");
+  auto config = with_file("webhook_key");
+  config.base_dir = dir_;
+  const auto secret = load_webhook_secret(config);
+  ASSERT_TRUE(secret.ok()) << secret.error().describe();
+  EXPECT_EQ(secret->reveal(), "Wk8-relative");
+}
+
+TEST_F(WebhookSecretTest, AMissingFileSaysWhatToSet) {
+  const auto path = (dir_ / "absent").string();
+  const auto secret = load_webhook_secret(with_file(path));
+  ASSERT_FALSE(secret.ok());
+  EXPECT_EQ(secret.error().category, ErrorCategory::config);
+  EXPECT_NE(secret.error().message.find(path), std::string::npos) << secret.error().message;
+  EXPECT_NE(secret.error().message.find("chmod 600"), std::string::npos);
+}
+
+TEST_F(WebhookSecretTest, AFolderAFifoOrADeviceIsRefused) {
+  const auto fifo = dir_ / "fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  for (const auto& path : {dir_.string(), fifo.string(), std::string("/dev/null")}) {
+    const auto secret = load_webhook_secret(with_file(path));
+    ASSERT_FALSE(secret.ok()) << path;
+    EXPECT_NE(secret.error().message.find("is not a regular file"), std::string::npos)
+        << path << ": " << secret.error().message;
+  }
+}
+
+TEST_F(WebhookSecretTest, AFileOverTheSizeLimitIsRefused) {
+  const auto path = write_file("big", std::string(max_webhook_key_bytes + 1, 'k'));
+  const auto secret = load_webhook_secret(with_file(path));
+  ASSERT_FALSE(secret.ok());
+  EXPECT_NE(secret.error().message.find("larger than 4096 bytes"), std::string::npos)
+      << secret.error().message;
+  EXPECT_TRUE(load_webhook_secret(with_file(write_file("max", std::string(4096, 'k')))).ok());
+}
+
+TEST_F(WebhookSecretTest, AnEmptyFileIsRefused) {
+  const auto secret = load_webhook_secret(with_file(write_file("empty", "\n")));
+  ASSERT_FALSE(secret.ok());
+  EXPECT_NE(secret.error().message.find("is empty"), std::string::npos);
+}
+
+TEST_F(WebhookSecretTest, TheVariableIsReadWhenNoFileIsSet) {
+  const ScopedEnv env("LEADSYNC_TEST_WEBHOOK_KEY", "Wk9-from-env");
+  const auto secret = load_webhook_secret(with_env());
+  ASSERT_TRUE(secret.ok()) << secret.error().describe();
+  EXPECT_EQ(secret->reveal(), "Wk9-from-env");
+  EXPECT_EQ(log::redact("Wk9-from-env"), "[REDACTED]");
+}
+
+TEST_F(WebhookSecretTest, AnUnsetOrEmptyVariableSaysWhatToSet) {
+  for (const char* value : {static_cast<const char*>(nullptr), ""}) {
+    const ScopedEnv env("LEADSYNC_TEST_WEBHOOK_KEY", value);
+    const auto secret = load_webhook_secret(with_env());
+    ASSERT_FALSE(secret.ok());
+    EXPECT_EQ(secret.error().category, ErrorCategory::config);
+    const auto& message = secret.error().message;
+    EXPECT_NE(message.find("LEADSYNC_TEST_WEBHOOK_KEY is "), std::string::npos) << message;
+    EXPECT_NE(message.find("server.webhook_key_file"), std::string::npos) << message;
+  }
+}
+
+TEST_F(WebhookSecretTest, AVariableWithControlCharactersIsRefused) {
+  const ScopedEnv env("LEADSYNC_TEST_WEBHOOK_KEY", "Wk10\nsecond");
+  const auto secret = load_webhook_secret(with_env());
+  ASSERT_FALSE(secret.ok());
+  EXPECT_NE(secret.error().message.find("control characters"), std::string::npos);
+}
+
+TEST_F(WebhookSecretTest, NothingConfiguredSaysWhatToSet) {
+  const auto secret = load_webhook_secret(with_env(""));
+  ASSERT_FALSE(secret.ok());
+  EXPECT_EQ(secret.error().category, ErrorCategory::config);
+  EXPECT_NE(secret.error().message.find("no webhook key is configured"), std::string::npos);
+  EXPECT_NE(secret.error().message.find("server.webhook_key_file"), std::string::npos);
+  EXPECT_NE(secret.error().message.find("server.webhook_key_env"), std::string::npos);
 }
 
 } // namespace

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <gtest/gtest.h>
 #include <memory>
+#include <mutex>
 #include <string>
 
 namespace leadsync::dataverse {
@@ -18,11 +19,16 @@ inline const std::string kRoot = kOrg + "/api/data/v9.2/";
 inline const std::string kUserAgent = "leadsync/" LEADSYNC_VERSION;
 inline const std::string kLeadId = "6f1f2b3c-1d2e-4f50-8a6b-7c8d9e0f1a2b";
 
-// "token-1" until a refresh is forced, then "token-2", and so on.
+// "token-1" until a refresh is forced (or the refused token is the current one), then "token-2",
+// and so on.
 class RotatingTokenProvider final : public http::TokenProvider {
 public:
-  Result<http::AccessToken> get_token(bool force_refresh) override {
-    if (force_refresh) {
+  using http::TokenProvider::get_token;
+  Result<http::AccessToken> get_token(const http::TokenRequest& request) override {
+    std::lock_guard lock(mutex_);
+    const std::string current = "token-" + std::to_string(generation_.load());
+    if (request.force_refresh ||
+        (request.force_refresh_if_still && request.force_refresh_if_still->reveal() == current)) {
       ++generation_;
     }
     return http::AccessToken{Secret("token-" + std::to_string(generation_.load())),
@@ -31,6 +37,7 @@ public:
   int refreshes() const { return generation_.load() - 1; }
 
 private:
+  std::mutex mutex_;
   std::atomic<int> generation_{1};
 };
 

@@ -81,7 +81,8 @@ private:
 
 // Takes a database of the current schema back to what version 3 created.
 constexpr const char* back_to_version_3 =
-    "DROP INDEX behaviour_events_by_event_id; ALTER TABLE behaviour_events DROP COLUMN event_id; "
+    "DROP TABLE webhook_events; DROP INDEX behaviour_events_by_event_id; ALTER TABLE "
+    "behaviour_events DROP COLUMN event_id; "
     "DROP INDEX leads_not_enriched; ALTER TABLE leads DROP COLUMN enriched_at; "
     "DROP TABLE enrichment_cache; DROP TABLE provider_usage; DROP TABLE pending_lookups; "
     "DROP TABLE feed_keys; DROP TABLE feed_records; DROP TABLE feed_files; "
@@ -263,7 +264,8 @@ TEST_F(SqliteStoreTest, AVersion4DatabaseTakesEventIdsFromTheStoredEventsOldestF
   // Back to version 4; before event ids were unique, "a" could be stored twice, and a document
   // could be broken.
   RawDatabase(path).execute(
-      "DROP INDEX behaviour_events_by_event_id; ALTER TABLE behaviour_events DROP COLUMN event_id; "
+      "DROP TABLE webhook_events; DROP INDEX behaviour_events_by_event_id; ALTER TABLE "
+      "behaviour_events DROP COLUMN event_id; "
       "UPDATE behaviour_events SET doc = replace(doc, '\"a-again\"', '\"a\"'); "
       "INSERT INTO behaviour_events (lead_id, kind, occurred_at, doc) "
       "SELECT lead_id, kind, occurred_at, '{\"event_id\": broken' FROM behaviour_events LIMIT 1; "
@@ -313,6 +315,33 @@ TEST_F(SqliteStoreTest, FeedRecordsAreFoundThroughTheKeyIndex) {
   EXPECT_TRUE(contains(plan, "INDEX feed_keys_by_value (provider=? AND kind=? AND value=?)"))
       << plan;
   EXPECT_FALSE(contains(plan, "SCAN feed")) << plan;
+}
+
+TEST_F(SqliteStoreTest, PendingWebhookEventsAreClaimedFromTheirOwnIndex) {
+  const auto path = dir_ / "state.db";
+  open(path).reset();
+  RawDatabase raw(path);
+
+  // The statement claim_webhook_events runs: done and failed events kept for de-duplication are
+  // not in the index, so they cost the claim nothing.
+  const auto plan = raw.plan(
+      "UPDATE webhook_events SET lease_owner = 'w', lease_until = 2 WHERE seq IN (SELECT seq FROM "
+      "webhook_events WHERE state = 'pending' AND (lease_owner = '' OR lease_until < 1) "
+      "AND coalesce(not_before, 1) <= 1 ORDER BY seq LIMIT 10)");
+
+  EXPECT_TRUE(contains(plan, "USING INDEX webhook_events_pending")) << plan;
+  EXPECT_FALSE(contains(plan, "TEMP B-TREE")) << plan;
+}
+
+TEST_F(SqliteStoreTest, FinishedWebhookEventsArePrunedThroughTheirIndex) {
+  const auto path = dir_ / "state.db";
+  open(path).reset();
+  RawDatabase raw(path);
+
+  const auto plan =
+      raw.plan("DELETE FROM webhook_events WHERE state <> 'pending' AND finished_at < 1");
+
+  EXPECT_TRUE(contains(plan, "webhook_events_finished (finished_at<?)")) << plan;
 }
 
 TEST_F(SqliteStoreTest, UsageCacheQueuedLookupsAndFeedsSurviveReopeningTheFile) {
@@ -425,6 +454,26 @@ TEST_F(SqliteStoreTest, TheWriteAheadLogIsCopiedBackWhileWritingGoesOn) {
   // that thread falls behind: never anywhere near all that was written.
   EXPECT_LT(largest_log, 4'000'000U);
   EXPECT_EQ(store->stats().value().leads, 300);
+}
+
+TEST_F(SqliteStoreTest, AVersion5DatabaseGainsTheWebhookQueueAndKeepsItsLeads) {
+  const auto path = dir_ / "state.db";
+  std::string id;
+  {
+    auto store = open(path);
+    id = store->create_lead(sample_lead()).value().identity.id;
+  }
+  RawDatabase(path).execute(
+      "DROP TABLE webhook_events; DELETE FROM schema_migrations WHERE version > 5;");
+
+  auto store = open(path);
+
+  EXPECT_EQ(store->get_lead(id).value().person.last_name, "Lovelace");
+  WebhookEvent event;
+  event.dedupe_key = "create:lead:" + id + ":op";
+  EXPECT_TRUE(store->add_webhook_event(event).value().added);
+  EXPECT_EQ(RawDatabase(path).text("SELECT max(version) FROM schema_migrations"),
+            std::to_string(sqlite_schema_version()));
 }
 
 TEST_F(SqliteStoreTest, ReopeningKeepsLeadsAndTheirOutboxEntries) {

@@ -4,6 +4,7 @@
 
 #include "leadsync/sync/crm.hpp"
 
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -22,6 +23,7 @@ public:
   std::vector<dataverse::ChangeBatch> change_batches; // track_changes answers, in order
   std::vector<std::string> delta_links_asked;
   std::optional<Error> track_error_once;
+  std::function<void()> on_track_changes; // runs inside each track_changes call (e.g. to cancel)
   // Merges as Dataverse keeps them on the subordinate: its leadid -> the target's leadid
   // (masterid).
   std::map<std::string, std::string> masters;
@@ -194,6 +196,9 @@ public:
                                                const std::string& delta_link) override {
     std::lock_guard lock(mutex_);
     delta_links_asked.push_back(delta_link);
+    if (on_track_changes) {
+      on_track_changes();
+    }
     if (track_error_once) {
       Error error = *track_error_once;
       track_error_once.reset();

@@ -23,9 +23,9 @@ protected:
         mapping::load_lead_mapping(LEADSYNC_SOURCE_DIR "/mappings/lead.toml", "leadsync_").value();
   }
 
-  Result<PullReport> pull(bool full = false) {
+  Result<PullReport> pull(bool full = false, const CancellationToken& cancel = {}) {
     Puller puller(*store_, crm_, mapping_, crm_, {full, "leadsync_externalid", {}});
-    return puller.run();
+    return puller.run(cancel);
   }
 
   static Json crm_row(const std::string& external_id, const std::string& last_name, int state = 0,
@@ -138,6 +138,45 @@ TEST_F(PullTest, FailedReadKeepsTheCheckpoint) {
   ASSERT_FALSE(report.ok());
   EXPECT_EQ(report.error().category, ErrorCategory::unavailable);
   EXPECT_EQ(store_->get_checkpoint(leads_delta_checkpoint).value(), "kept");
+}
+
+TEST_F(PullTest, APullCancelledBeforeItStartsReadsNothing) {
+  CancellationSource shutdown;
+  shutdown.cancel();
+
+  const auto report = pull(false, shutdown.token());
+
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.error().category, ErrorCategory::cancelled);
+  EXPECT_TRUE(crm_.delta_links_asked.empty());
+}
+
+TEST_F(PullTest, APullCancelledWhileReadingAppliesNoRowAndKeepsTheCheckpoint) {
+  crm_.change_batches.push_back({{}, {}, "delta-1"});
+  ASSERT_TRUE(pull().ok());
+  crm_.change_batches.push_back({{crm_row("", "Hopper"), crm_row("", "Lovelace")}, {}, "delta-2"});
+  CancellationSource shutdown;
+  crm_.on_track_changes = [&shutdown] { shutdown.cancel(); };
+
+  const auto report = pull(false, shutdown.token());
+
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.error().category, ErrorCategory::cancelled);
+  EXPECT_NE(report.error().message.find("checkpoint was not moved"), std::string::npos)
+      << report.error().message;
+  EXPECT_EQ(store_->get_checkpoint(leads_delta_checkpoint).value(), "delta-1");
+  EXPECT_TRUE(store_->find_by_crm_id(crm_lead_id).value().empty()) << "no row was applied";
+}
+
+TEST_F(PullTest, APullThatWasNotCancelledMovesTheCheckpointAsBefore) {
+  crm_.change_batches.push_back({{crm_row("", "Hopper")}, {}, "delta-1"});
+  CancellationSource shutdown;
+
+  const auto report = pull(false, shutdown.token());
+
+  ASSERT_TRUE(report.ok()) << report.error().describe();
+  EXPECT_EQ(report->created, 1);
+  EXPECT_EQ(store_->get_checkpoint(leads_delta_checkpoint).value(), "delta-1");
 }
 
 } // namespace

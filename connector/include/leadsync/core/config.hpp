@@ -124,17 +124,33 @@ struct EnrichOptions {
   int pending_retry_s = 30; // a "queued" (202) lookup is asked again after this, unless told
 };
 
+// [schedule]: when `leadsync daemon` runs each job. Each entry is a schedule (core/schedule.hpp)
+// read in `timezone`; "" turns the job off.
 struct ScheduleOptions {
+  std::string timezone = "UTC"; // "UTC" or an IANA name ("Europe/Berlin"), checked with ICU
   std::string pull = "*/5 * * * *";
   std::string push = "* * * * *";
   std::string enrich = "@every 30s";
   std::string qualify = "0 * * * *";
-  std::string import_watch; // folder watched for new lists; empty = off
+  std::string import_watch;      // folder watched for new lists; empty = off
+  int import_watch_settle_s = 5; // a file is imported once it has not grown for this long
 };
 
+// [server]: the daemon's HTTP endpoints and how it works off webhook events.
 struct ServerOptions {
   std::string listen = "127.0.0.1:8080";
+  // How Dataverse presents the key (the serviceendpoint's authtype): "key" (WebhookKey, sent as
+  // ?code=KEY) | "header" (HttpHeader, sent in the header named by webhook_header).
+  std::string webhook_auth = "key";
+  std::string webhook_header = "x-leadsync-key";
+  // Where the key is read (load_webhook_secret in core/secrets.hpp): the file when set, else the
+  // environment variable.
   std::string webhook_key_env = "LEADSYNC_WEBHOOK_KEY";
+  std::string webhook_key_file;
+  int body_limit_kb = 1024;     // larger request bodies get 413
+  int shutdown_grace_s = 30;    // after SIGTERM, in-flight work gets this long before exit
+  int webhook_lease_s = 60;     // a worker holds a webhook event this long before others may
+  int webhook_max_attempts = 5; // then the event is given up (failed)
 };
 
 struct LogOptions {

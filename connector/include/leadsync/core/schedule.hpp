@@ -1,5 +1,6 @@
 #pragma once
-// When a daemon job runs: a 5-field cron expression in UTC or a fixed interval ("@every 30s").
+// When a daemon job runs: a 5-field cron expression in a time zone (UTC unless told) or a fixed
+// interval ("@every 30s").
 //
 // Accepted (fields separated by spaces or tabs; leading and trailing blanks ignored):
 //   minute hour day-of-month month day-of-week
@@ -17,7 +18,21 @@
 //     "1h30m10s"), each unit at most once and in that order, from 1s to 24h. Firings are
 //     interval_start + k * interval for k >= 0.
 //
-// Times are UTC; seconds within a minute never matter to cron expressions (they fire at :00).
+// Seconds within a minute never matter to cron expressions (they fire at :00).
+//
+// Time zones. A cron expression matches the wall-clock time of its zone: UTC, or an IANA name
+// ("Europe/Berlin", "America/New_York") resolved through ICU's copy of the tz database. Where the
+// zone's clocks change (daylight saving time), the rules are those of Vixie cron (cron(8): "Local
+// time changes of less than three hours ... are handled specially"):
+//   - Spring forward: a firing whose wall-clock time is skipped by the gap runs at the first
+//     minute after the gap (Europe/Berlin "30 2 * * *" on 2026-03-29 runs at 03:00 CEST); several
+//     skipped firings of one gap run once, together with a firing on that minute itself.
+//   - Fall back: for an entry with a fixed minute and hour (neither field holds "*", like
+//     "30 2 * * *" or "0 9-17 * * 1-5"), a repeated wall-clock time fires once, at its first
+//     occurrence. An entry with "*" in the minute or hour field ("*/15 * * * *", "0 * * * *")
+//     fires in both occurrences, so it keeps its rhythm in elapsed time.
+//   - @every intervals are elapsed time and ignore zones.
+// Unlike Vixie cron the rules hold for changes of any size (ICU gives the exact transitions).
 
 #include "leadsync/core/result.hpp"
 
@@ -47,8 +62,11 @@ public:
   // search_years.
   std::optional<TimePoint> next_after(TimePoint after, TimePoint interval_start = {}) const;
 
-  // For logs: `cron "*/5 * * * *" (UTC)`, `@daily (cron "0 0 * * *", UTC)`, `every 1h30m`.
+  // For logs: `cron "*/5 * * * *" (UTC)`, `@daily (cron "0 0 * * *", Europe/Berlin)`,
+  // `every 1h30m`.
   std::string describe() const;
+  // The zone the expression's fields are read in: "UTC" or the IANA name it was parsed with.
+  const std::string& time_zone() const { return time_zone_; }
 
   bool is_interval() const { return interval_.count() > 0; }
   std::chrono::seconds interval() const { return interval_; } // 0 for cron expressions
@@ -59,8 +77,13 @@ public:
 
 private:
   friend Result<Schedule> parse_schedule(std::string_view text);
+  friend Result<Schedule> parse_schedule(std::string_view text, std::string_view time_zone);
 
   bool day_matches(int day_of_month, int weekday) const;
+  // The first wall-clock minute matching the fields strictly after `after`, a wall-clock time
+  // written as if it were UTC; nullopt when none within search_years.
+  std::optional<TimePoint> next_wall_after(TimePoint after) const;
+  std::optional<TimePoint> next_in_zone(TimePoint after) const;
 
   std::string text_;
   std::string nickname_;             // "@daily" when written so; else empty
@@ -72,11 +95,21 @@ private:
   std::uint32_t weekdays_ = 0;       // bit n: weekday n (0 = Sunday .. 6)
   bool days_restricted_ = false;     // day-of-month does not cover 1-31
   bool weekdays_restricted_ = false; // day-of-week does not cover every day
+  bool fixed_time_ = false;          // neither the minute nor the hour field holds "*"
+  std::string time_zone_ = "UTC";
 };
 
 // Parses a schedule (see above). Fails with category config and a message naming the field, what
 // is wrong and what is allowed, like "field 2 (hour): 24 is out of range 0-23". Messages quote at
 // most a short excerpt of the text.
 Result<Schedule> parse_schedule(std::string_view text);
+// The same in a time zone: "UTC" or an IANA name known to ICU (see check_time_zone). An @every
+// schedule keeps the zone only for describe().
+Result<Schedule> parse_schedule(std::string_view text, std::string_view time_zone);
+
+// OK for "UTC" and every IANA zone name ICU knows ("Europe/Berlin"; links like "US/Eastern" too);
+// fails with category config for anything else, custom offsets like "GMT+1" included, saying
+// what to write.
+Status check_time_zone(std::string_view time_zone);
 
 } // namespace leadsync

@@ -6,6 +6,7 @@
 #include "leadsync/core/cancel.hpp"
 #include "leadsync/core/random.hpp"
 #include "leadsync/core/result.hpp"
+#include "leadsync/http/call_scope.hpp"
 #include "leadsync/http/pipeline.hpp"
 #include "leadsync/http/policies.hpp"
 #include "leadsync/odata/batch.hpp"
@@ -90,61 +91,90 @@ struct WebhookRegistration {
 
 enum class WebhookAuth { http_header, webhook_key, http_query_string };
 
+// A webhook registered in the organization (a serviceendpoint with contract 8) and its steps.
+struct WebhookStep {
+  std::string id;
+  std::string name;
+  int stage = 0; // 10 pre-validation, 20 pre-operation, 40 post-operation
+  int mode = 0;  // 0 synchronous, 1 asynchronous
+};
+struct RegisteredWebhook {
+  std::string service_endpoint_id;
+  std::string name;
+  std::string url;
+  int authtype = 0; // 4 WebhookKey, 5 HttpHeader, 6 HttpQueryString
+  std::vector<WebhookStep> steps;
+};
+
+// Every operation takes the call's scope as its last parameter (defaulted): its cancellation and
+// deadline go into each request it sends, so the retry policy's waits, the concurrency limiter, the
+// token provider and the transport all end at once when the scope is cancelled (a cancelled
+// operation fails with ErrorCategory::cancelled), and its CallStats receive the retry and
+// throttling figures of that job alone.
 class DataverseClient {
 public:
+  using Scope = http::CallScope;
+
   DataverseClient(ClientOptions options, std::shared_ptr<http::Pipeline> pipeline,
                   std::shared_ptr<http::ConcurrencyLimiter> limiter,
                   Random& random = SecureRandom::instance());
 
   // GET WhoAmI; keeps the x-ms-dop-hint in the concurrency limiter.
-  Result<WhoAmIResult> who_am_i(const CancellationToken& cancel = {});
+  Result<WhoAmIResult> who_am_i(const Scope& scope = {});
+  Result<WhoAmIResult> who_am_i(const CancellationToken& cancel);
 
-  Result<std::string> create(const std::string& entity_set, const Json& row); // the new id
+  Result<std::string> create(const std::string& entity_set, const Json& row,
+                             const Scope& scope = {}); // the new id
   Result<Json> create_and_return(const std::string& entity_set, const Json& row,
-                                 const std::vector<std::string>& select);
+                                 const std::vector<std::string>& select, const Scope& scope = {});
   // key: from odata::key_by_id / key_by_alternate, e.g. "(leadsync_externalid='x')".
   Result<Json> retrieve(const std::string& entity_set, const std::string& key,
-                        const odata::Query& query = {});
+                        const odata::Query& query = {}, const Scope& scope = {});
   // One page; pass the previous page's next_link to continue (empty for the first).
   Result<odata::CollectionPage> retrieve_page(const std::string& entity_set,
                                               const odata::Query& query,
-                                              const std::string& next_link = {});
-  // Every page, following @odata.nextLink.
-  Result<std::vector<Json>> retrieve_all(const std::string& entity_set, const odata::Query& query);
+                                              const std::string& next_link = {},
+                                              const Scope& scope = {});
+  // Every page, following @odata.nextLink; stops between pages when the scope is cancelled.
+  Result<std::vector<Json>> retrieve_all(const std::string& entity_set, const odata::Query& query,
+                                         const Scope& scope = {});
   Status update(const std::string& entity_set, const std::string& key, const Json& changes,
-                const std::string& if_match_etag = {});
+                const std::string& if_match_etag = {}, const Scope& scope = {});
   Status upsert(const std::string& entity_set, const std::string& key, const Json& row,
-                UpsertMode mode = UpsertMode::create_or_update);
+                UpsertMode mode = UpsertMode::create_or_update, const Scope& scope = {});
   Status remove(const std::string& entity_set, const std::string& key,
-                const std::string& if_match_etag = {});
+                const std::string& if_match_etag = {}, const Scope& scope = {});
 
   // Bulk messages (all-or-nothing on standard tables). Every target gets "@odata.type" here.
   Result<std::vector<std::string>> create_multiple(const std::string& entity_set,
                                                    const std::string& logical_name,
-                                                   std::vector<Json> targets);
+                                                   std::vector<Json> targets,
+                                                   const Scope& scope = {});
   Status update_multiple(const std::string& entity_set, const std::string& logical_name,
-                         std::vector<Json> targets);
+                         std::vector<Json> targets, const Scope& scope = {});
   // Targets identified by primary key or by "@odata.id": "<set>(<alternate key>)" (see
   // alternate_key_id()).
   Status upsert_multiple(const std::string& entity_set, const std::string& logical_name,
-                         std::vector<Json> targets);
+                         std::vector<Json> targets, const Scope& scope = {});
   // "leads(leadsync_externalid='x')" for an UpsertMultiple target.
   static Result<std::string> alternate_key_id(const std::string& entity_set,
                                               const std::string& key_column,
                                               const std::string& value);
 
-  Result<std::vector<odata::OperationResult>> batch(const odata::BatchRequest& request);
+  Result<std::vector<odata::OperationResult>> batch(const odata::BatchRequest& request,
+                                                    const Scope& scope = {});
 
   // POST leads(<id>)/Microsoft.Dynamics.CRM.QualifyLead.
-  Result<std::vector<CreatedReference>> qualify_lead(const std::string& lead_id,
-                                                     const QualifyOptions& options);
+  Result<std::vector<CreatedReference>>
+  qualify_lead(const std::string& lead_id, const QualifyOptions& options, const Scope& scope = {});
   // PATCH statecode 2 + statuscode 4..7 (checked before sending), or back to 0/1.
-  Status disqualify_lead(const std::string& lead_id, int status_code);
-  Status reactivate_lead(const std::string& lead_id);
+  Status disqualify_lead(const std::string& lead_id, int status_code, const Scope& scope = {});
+  Status reactivate_lead(const std::string& lead_id, const Scope& scope = {});
   // PATCH msdyn_predictivescores(msdyn_entityid='<lead id>',msdyn_entitytype='lead'): creates the
   // lead's score row or updates it (the documented alternate key). Grade and trend outside 0..3,
   // and reasons over 10,000 characters, are refused before sending.
-  Status upsert_predictive_score(const std::string& lead_id, const PredictiveScore& score);
+  Status upsert_predictive_score(const std::string& lead_id, const PredictiveScore& score,
+                                 const Scope& scope = {});
   // POST Merge (the unbound action) on two leads: the target gets update_content's columns (an
   // empty object sends none) and keeps its other values; the subordinate is deactivated and
   // linked to the target (merged, masterid). Nothing is deleted. Refusals keep Dataverse's status,
@@ -152,31 +182,38 @@ public:
   // merged or closed, or both ids the same).
   Status merge_leads(const std::string& target_id, const std::string& subordinate_id,
                      const Json& update_content = Json::object(),
-                     bool perform_parenting_checks = false);
+                     bool perform_parenting_checks = false, const Scope& scope = {});
 
   // Change tracking. delta_link empty: the initial full read (all pages) with Prefer:
   // odata.track-changes. An expired delta token is an Error for which is_expired_delta_token() is
-  // true: read everything again.
+  // true: read everything again. Stops between pages when the scope is cancelled.
   Result<ChangeBatch> track_changes(const std::string& entity_set,
                                     const std::vector<std::string>& select,
-                                    const std::string& delta_link = {});
+                                    const std::string& delta_link = {}, const Scope& scope = {});
   static bool is_expired_delta_token(const Error& error);
 
   // Metadata checks through EntityDefinitions.
-  Result<bool> column_exists(const std::string& logical_name, const std::string& column);
+  Result<bool> column_exists(const std::string& logical_name, const std::string& column,
+                             const Scope& scope = {});
   Result<KeyIndexStatus> alternate_key_status(const std::string& logical_name,
-                                              const std::string& key_name);
+                                              const std::string& key_name, const Scope& scope = {});
   // Every column of the table with its AttributeType, and the MaxLength of its String and Memo
   // columns: three requests (the Attributes collection, then its String and Memo casts), whatever
   // the number of columns.
-  Result<std::vector<ColumnDefinition>> table_columns(const std::string& logical_name);
+  Result<std::vector<ColumnDefinition>> table_columns(const std::string& logical_name,
+                                                      const Scope& scope = {});
 
   // A serviceendpoint (contract 8, webhook) and a step on Create of lead, asynchronous,
   // post-operation. auth_value: the key for webhook_key (sent as ?code=); for http_header and
   // http_query_string Dataverse's stored form <settings><setting name="k" value="v" /></settings>.
   Result<WebhookRegistration> register_webhook(const std::string& name, const std::string& url,
-                                               WebhookAuth auth, const std::string& auth_value);
-  Status unregister_webhook(const WebhookRegistration& registration);
+                                               WebhookAuth auth, const std::string& auth_value,
+                                               const Scope& scope = {});
+  // Removes the step (when step_id is set) and then the serviceendpoint; rows already gone are
+  // fine, so unregistering twice succeeds.
+  Status unregister_webhook(const WebhookRegistration& registration, const Scope& scope = {});
+  // Every webhook of the organization (GET serviceendpoints?$filter=contract eq 8) with its steps.
+  Result<std::vector<RegisteredWebhook>> list_webhooks(const Scope& scope = {});
 
   std::string service_root() const; // "<url>/api/data/v<version>/"
 
@@ -184,17 +221,19 @@ private:
   http::Request make_request(std::string method, std::string url) const;
   static Status set_json_body(http::Request& request, const Json& body);
   std::string assign_request_id(http::Request& request); // x-ms-client-request-id, kept for errors
-  // Any HTTP status is returned as a response; only transport failures are errors.
+  // Any HTTP status is returned as a response; only transport failures are errors. The scope's
+  // cancellation, figures and deadline go into the request's CallContext.
   Result<http::Response> send_any_status(http::Request request, bool idempotent,
-                                         const CancellationToken& cancel = {});
+                                         const Scope& scope);
   // A non-2xx status becomes an Error carrying the client request id.
-  Result<http::Response> send(http::Request request, bool idempotent,
-                              const CancellationToken& cancel = {});
+  Result<http::Response> send(http::Request request, bool idempotent, const Scope& scope);
   Status check_service_link(const std::string& link, std::string_view what) const;
-  Result<odata::CollectionPage> read_page(std::string url, std::string prefer);
+  Result<odata::CollectionPage> read_page(std::string url, std::string prefer, const Scope& scope);
   Result<std::string> first_id(const std::string& entity_set, const std::string& id_column,
-                               const odata::Filter& filter, std::string_view what);
-  Status set_lead_state(const std::string& lead_id, int state_code, int status_code);
+                               const odata::Filter& filter, std::string_view what,
+                               const Scope& scope);
+  Status set_lead_state(const std::string& lead_id, int state_code, int status_code,
+                        const Scope& scope);
   ClientOptions options_;
   std::shared_ptr<http::Pipeline> pipeline_;
   std::shared_ptr<http::ConcurrencyLimiter> limiter_;

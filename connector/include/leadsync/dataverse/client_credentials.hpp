@@ -3,6 +3,13 @@
 // {authority}/{tenant}/oauth2/v2.0/token with client_id, client_secret, scope "<org url>/.default",
 // grant_type=client_credentials (dataverse-notes section 10). Caches the token and refreshes it
 // ahead of expiry.
+//
+// One token request at a time: callers that need a refresh while another caller is making one wait
+// for its result (interruptibly: a cancelled TokenRequest::cancel ends the wait at once) instead
+// of all asking the endpoint. When a refresh ahead of expiry fails, the cached token, still valid,
+// is served and the failure logged once (never with the secret); the refresh is tried again
+// retry_refresh_after later. After a 401, TokenRequest::force_refresh_if_still refreshes only while
+// the refused token is the cached one, so N workers refused the same token cause one request.
 
 #include "leadsync/core/clock.hpp"
 #include "leadsync/core/secrets.hpp"
@@ -10,6 +17,8 @@
 #include "leadsync/http/transport.hpp"
 
 #include <chrono>
+#include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -24,6 +33,9 @@ struct ClientCredentialsOptions {
   Secret client_secret;
   std::string scope;                       // "<org url>/.default"
   std::chrono::seconds refresh_ahead{300}; // refresh when less than this remains
+  // After a failed refresh ahead of expiry: keep serving the cached token this long before asking
+  // again (never past its expiry).
+  std::chrono::seconds retry_refresh_after{30};
 };
 
 class ClientCredentialsProvider final : public http::TokenProvider {
@@ -33,17 +45,32 @@ public:
                             std::shared_ptr<http::Transport> transport,
                             Clock& clock = SystemClock::instance());
   // Errors: unauthorized with the Entra error and description ("invalid_client: AADSTS7000215 ...")
-  // and what to check (client id, secret, tenant); unavailable when the endpoint cannot be reached.
-  Result<http::AccessToken> get_token(bool force_refresh) override;
+  // and what to check (client id, secret, tenant); unavailable when the endpoint cannot be reached;
+  // cancelled when request.cancel is cancelled first.
+  using http::TokenProvider::get_token;
+  Result<http::AccessToken> get_token(const http::TokenRequest& request) override;
 
   std::string token_url() const; // {authority}/{tenant}/oauth2/v2.0/token
 
 private:
-  Result<http::AccessToken> fetch_token(); // with mutex_ held
+  struct Fetched {
+    http::AccessToken token;
+    Clock::WallTime refresh_at; // when it is due for renewal
+  };
+  // One request to the endpoint; called without mutex_ held, so that waiters can be cancelled.
+  Result<Fetched> fetch_token(const http::TokenRequest& request) const;
+  // Serves the cached token after a failed refresh ahead of expiry, logging the failure once.
+  http::AccessToken keep_cached_after(const Error& failure); // with mutex_ held
+
   ClientCredentialsOptions options_;
   std::shared_ptr<http::Transport> transport_;
   Clock& clock_;
   std::mutex mutex_;
+  std::condition_variable refresh_done_;
+  bool refreshing_ = false;              // a caller is asking the endpoint now
+  std::uint64_t finished_refreshes_ = 0; // refreshes that ended (cancelled ones are not counted)
+  std::optional<Error> last_failure_;    // of the last refresh that ended; empty after a success
+  bool failure_logged_ = false;          // since the last success
   std::optional<http::AccessToken> cached_;
   Clock::WallTime refresh_at_{}; // when the cached token is due for renewal
 };

@@ -5,6 +5,7 @@
 
 #include "leadsync/core/config.hpp"
 #include "leadsync/dataverse/client.hpp"
+#include "leadsync/http/request_observer.hpp"
 
 #include <functional>
 #include <memory>
@@ -13,7 +14,9 @@ namespace leadsync::dataverse {
 
 struct Connection {
   std::shared_ptr<DataverseClient> client;
-  std::shared_ptr<http::RetryPolicy> retry; // for throttling figures in `status`
+  // Process-wide throttling figures for `status`; a job reads its own from the CallStats of the
+  // CallScope it passes to the client.
+  std::shared_ptr<http::RetryPolicy> retry;
   std::shared_ptr<http::ConcurrencyLimiter> limiter;
 };
 
@@ -26,6 +29,10 @@ struct ConnectOptions {
   // Wraps the cpprestsdk transport that every request (token requests included) ends in; tests
   // record the requests this way. Unset: the transport is used as it is.
   std::function<std::shared_ptr<http::Transport>(std::shared_ptr<http::Transport>)> wrap_transport;
+  // Told of every CRM call once, after its retries (method, route, final status, attempts,
+  // duration, 429 seen): the daemon turns these into Prometheus metrics. Token requests are not
+  // CRM calls and are not observed. Unset: nothing is observed.
+  std::shared_ptr<http::RequestObserver> observer;
 };
 Result<Connection> connect(const config::Config& config, const ConnectOptions& options);
 

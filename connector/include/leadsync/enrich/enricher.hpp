@@ -58,7 +58,8 @@ struct EnrichSettings {
   std::chrono::seconds max_rate_wait{600};
 };
 
-enum class Selection { new_leads, all, one };
+// listed: the leads of EnrichRequest::lead_ids (the daemon's webhook job).
+enum class Selection { new_leads, all, one, listed };
 
 struct EnrichProgress {
   std::int64_t leads_done = 0;
@@ -69,10 +70,12 @@ struct EnrichProgress {
 
 struct EnrichRequest {
   Selection selection = Selection::new_leads;
-  std::string lead_id;    // Selection::one
-  std::string provider;   // only this provider; empty: all of them
-  bool dry_run = false;   // count what would be asked; call nothing, write nothing
-  std::int64_t limit = 0; // at most this many leads; 0: no limit
+  std::string lead_id;               // Selection::one
+  std::vector<std::string> lead_ids; // Selection::listed; unknown and deleted ones are skipped
+  bool record_run = true;            // false: no run history entry (the caller records one)
+  std::string provider;              // only this provider; empty: all of them
+  bool dry_run = false;              // count what would be asked; call nothing, write nothing
+  std::int64_t limit = 0;            // at most this many leads; 0: no limit
   CancellationToken cancel;
   std::function<void(const EnrichProgress&)> on_progress;
 };

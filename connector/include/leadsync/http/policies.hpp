@@ -60,22 +60,21 @@ struct RetryOptions {
 // body; a warning names the attempts made) or the last transport error with the attempts in its
 // message. It also gives up when the wait would pass the request's deadline, and fails (throttled)
 // when Retry-After exceeds max_retry_after. On return, context.attempt is the number of attempts
-// made.
+// made and context.throttled the number of 429s among them. Its figures are counted process-wide
+// (stats()) and, when the call carries one, in the call's CallStats (CallContext::stats), so that
+// each job reads its own.
 class RetryPolicy final : public Policy {
 public:
   RetryPolicy(RetryOptions options, Clock& clock, Sleeper& sleeper, Random& random);
   Result<Response> send(Request& request, CallContext& context, const NextPolicy& next) override;
 
-  struct Stats {
-    std::int64_t retries = 0;
-    std::int64_t throttled = 0; // 429 responses seen
-    std::chrono::milliseconds waited{0};
-    std::int64_t budget_exhausted = 0;
-  };
+  using Stats = RetryStats;
+  // Every call's figures since the policy was made. Concurrent jobs share these: a job reads its
+  // own from the CallStats of its CallScope instead.
   Stats stats() const;
 
 private:
-  bool spend_retry_token(); // false (and counted) when the budget is empty
+  bool spend_retry_token(CallStats* call_stats); // false (and counted) when the budget is empty
   RetryOptions options_;
   Clock& clock_;
   Sleeper& sleeper_;
@@ -86,7 +85,9 @@ private:
 };
 
 // Adds Authorization: Bearer <token>. Refuses (config error, before sending) a token over plain
-// http to a host that is not loopback. After a 401 it forces one token refresh and sends once more.
+// http to a host that is not loopback. After a 401 it asks for a token refreshed unless the
+// provider already holds a newer one than the token refused (TokenRequest::force_refresh_if_still)
+// and sends once more. The call's cancellation and deadline go with each token request.
 class BearerTokenPolicy final : public Policy {
 public:
   explicit BearerTokenPolicy(std::shared_ptr<TokenProvider> provider);

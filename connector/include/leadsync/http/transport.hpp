@@ -5,8 +5,10 @@
 
 #include "leadsync/core/cancel.hpp"
 #include "leadsync/core/result.hpp"
+#include "leadsync/http/call_scope.hpp"
 #include "leadsync/http/message.hpp"
 
+#include <memory>
 #include <string>
 
 namespace leadsync::http {
@@ -20,6 +22,13 @@ struct CallContext {
   // have run it (429).
   bool idempotent = false;
   std::string client_request_id; // set by the request-id policy, echoed in errors and logs
+  // The figures of the job the call belongs to (CallScope::stats); null: only the process-wide
+  // ones are counted.
+  std::shared_ptr<CallStats> stats;
+  // What a RequestObserver reports the call under ("leads", "leads/UpsertMultiple", "WhoAmI");
+  // empty: derived from the URL by route_label().
+  std::string route;
+  int throttled = 0; // 429 responses seen so far in this call, counted by the retry policy
 };
 
 class Transport {

@@ -27,11 +27,15 @@
 // stops on its own (an error, a cancellation) gives the file up as it returns.
 //
 // Cancelling (the token run() takes) stops the run after the batch it is on is committed: the
-// report covers the rows so far, the run history says "interrupted", and a resume continues.
+// report covers the rows so far (stopped_at_line), and a resume continues.
+//
+// The importer only imports: the run history entry of an import is begun and finished by the
+// import job (jobs/import.hpp), which hands its id to run(). The id is kept in the checkpoint, so
+// the job that resumes an interrupted import can finish the interrupted run.
 //
 // Dry run: everything happens as in a real import, but the writes go to a scratch SQLite store in
 // the temporary folder (removed afterwards), so the counts are exactly those a real import would
-// give and the store is not touched (no run history entry, no checkpoint).
+// give and the store is not touched (no checkpoint).
 
 #include "leadsync/core/cancel.hpp"
 #include "leadsync/core/clock.hpp"
@@ -143,7 +147,7 @@ struct ImportReport {
   std::int64_t rows_this_run = 0;
   std::chrono::duration<double> elapsed{};     // this run
   std::optional<std::int64_t> resumed_at_line; // where this run started, when it resumed
-  std::int64_t run_id = 0;                     // run history entry; 0 for a dry run
+  std::int64_t run_id = 0;                     // the run id run() was given; 0: none
   std::string errors_file;                     // absolute path; empty when none was written
   std::string notes_file;                      // absolute path; empty when none was written
   // Set when the run was cancelled before the end of the file: the first line not imported, where
@@ -190,8 +194,10 @@ public:
   // (invalid_argument) when another process took the file's import after prepare(); rejected rows
   // are in the report. Call once. `progress` is called from the calling thread after each batch.
   // Once `cancel` is cancelled the run stops after the batch it is on (see stopped_at_line).
+  // `run_id` is the run history entry the caller began for this import (0: none; a dry run keeps
+  // none): stored in the checkpoint and named when another import is refused.
   Result<ImportReport> run(const PipelineTuning& tuning = {}, const ProgressCallback& progress = {},
-                           const CancellationToken& cancel = {});
+                           const CancellationToken& cancel = {}, std::int64_t run_id = 0);
 
 private:
   struct State;

@@ -2,10 +2,14 @@
 // Lookup columns name a row of another table (a lead's campaign). Our lead holds the name; the CRM
 // wants the row id in "<nav>@odata.bind" and reports "_<column>_value" (an id) when read. The
 // mapping asks a LookupResolver; the sync engine implements it with the Dataverse client, and wraps
-// it in a CachingLookupResolver so each name or id costs at most one request per run.
+// it in a CachingLookupResolver so each name or id costs at most one request while its answer
+// lasts.
 
+#include "leadsync/core/clock.hpp"
 #include "leadsync/core/result.hpp"
 
+#include <chrono>
+#include <cstddef>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -31,13 +35,25 @@ public:
   name_of(const std::string& entity_set, const std::string& name_column, const std::string& id) = 0;
 };
 
+// How long CachingLookupResolver remembers an answer. A name that is not found is asked again
+// sooner: in a daemon the campaign may be created in the CRM a minute later.
+struct LookupCacheTtl {
+  std::chrono::milliseconds found{std::chrono::minutes{10}};
+  std::chrono::milliseconds not_found{std::chrono::minutes{1}};
+};
+
 // Asks `inner` once per (entity set, name column, name) and once per (entity set, name column, id),
-// remembering found and not-found answers (errors are not remembered, so the next call asks again).
-// A name resolved to an id also answers name_of for that id. Thread-safe: concurrent calls for the
-// same key wait for one request; calls for different keys run in parallel.
+// remembering found answers for ttl.found and not-found answers for ttl.not_found, measured on the
+// clock's steady time (errors are not remembered, so the next call asks again; a TTL of zero
+// remembers nothing). A name resolved to an id also answers name_of for that id, for as long.
+// Thread-safe: concurrent calls for the same key wait for one request; calls for different keys run
+// in parallel. Expired answers are dropped as the cache grows, so a long-running process does not
+// keep every name it was ever asked.
 class CachingLookupResolver final : public LookupResolver {
 public:
-  explicit CachingLookupResolver(LookupResolver& inner) : inner_(inner) {}
+  explicit CachingLookupResolver(LookupResolver& inner, Clock& clock = SystemClock::instance(),
+                                 LookupCacheTtl ttl = {})
+      : inner_(inner), clock_(clock), ttl_(ttl) {}
 
   Result<std::optional<std::string>> resolve(const std::string& entity_set,
                                              const std::string& name_column,
@@ -53,18 +69,25 @@ private:
   using Key = std::tuple<std::string, std::string, std::string>;
   struct Entry {
     std::mutex resolving; // held while the inner resolver is asked for this key
+    // Guarded by `resolving`:
     bool known = false;
     std::optional<std::string> answer;
+    Clock::SteadyTime expires_at{};
   };
   using Cache = std::map<Key, std::shared_ptr<Entry>>;
 
   std::shared_ptr<Entry> entry(Cache& cache, const Key& key);
   Result<std::optional<std::string>> cached(Cache& cache, const Key& key, bool by_name);
+  void remember(Entry& slot, std::optional<std::string> answer, Clock::SteadyTime now) const;
+  void drop_expired(Cache& cache, Clock::SteadyTime now); // with mutex_ held
 
   LookupResolver& inner_;
+  Clock& clock_;
+  LookupCacheTtl ttl_;
   std::mutex mutex_; // guards both maps (not the entries' contents)
   Cache ids_by_name_;
   Cache names_by_id_;
+  std::size_t sweep_at_size_ = 1024; // drop expired entries when a map grows past this
 };
 
 } // namespace leadsync::mapping

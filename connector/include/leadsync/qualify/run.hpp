@@ -20,6 +20,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace leadsync::qualify {
 
@@ -30,6 +31,11 @@ struct QualifyRequest {
   bool reactivate_when_hot = false;
   CancellationToken cancel;
   std::function<void(std::int64_t leads_done)> on_progress;
+  // Only these leads (the daemon scores the leads a webhook brought in); empty: every live lead.
+  // An id that is unknown or deleted is skipped.
+  std::vector<std::string> lead_ids;
+  // false: no run history entry (the daemon's webhook job records one run for all its steps).
+  bool record_run = true;
 };
 
 struct QualifyOutcome {

@@ -248,16 +248,17 @@ struct AddEventsResult {
 // A notification received by the daemon (a Dataverse webhook POST), stored durably before it is
 // answered and processed later by a worker that holds it under a lease (like outbox entries).
 enum class WebhookEventState { pending, done, failed };
+std::string_view to_string(WebhookEventState state); // "pending", "done", "failed"
 
 struct WebhookEvent {
-  std::int64_t seq = 0;     // set by the store, increasing in arrival order
-  std::string dedupe_key;   // one delivery of one operation; a second add with it is a duplicate
-  std::string source;       // "dataverse"
-  std::string message;      // "Create"
-  std::string entity;       // "lead"
-  std::string crm_id;       // PrimaryEntityId, lower-case GUID
+  std::int64_t seq = 0;       // set by the store, increasing in arrival order
+  std::string dedupe_key;     // one delivery of one operation; a second add with it is a duplicate
+  std::string source;         // "dataverse"
+  std::string message;        // "Create"
+  std::string entity;         // "lead"
+  std::string crm_id;         // PrimaryEntityId, lower-case GUID
   std::string correlation_id; // x-ms-correlation-request-id, for support
-  std::string payload;      // the body as received ("" when not kept)
+  std::string payload;        // the body as received ("" when not kept)
   TimePoint received_at{};
   WebhookEventState state = WebhookEventState::pending;
   int attempts = 0;
@@ -269,14 +270,14 @@ struct WebhookEvent {
 };
 
 struct AddWebhookEventResult {
-  bool added = false; // false: the dedupe_key was known (pending, done or failed), nothing stored
+  bool added = false;   // false: the dedupe_key was known (pending, done or failed), nothing stored
   std::int64_t seq = 0; // the stored event's seq (the earlier one's for a duplicate)
 };
 
 struct WebhookQueueStats {
-  std::int64_t pending = 0; // waiting or leased
-  std::int64_t done = 0;    // processed and kept for de-duplication until pruned
-  std::int64_t failed = 0;  // gave up after the last attempt
+  std::int64_t pending = 0;                // waiting or leased
+  std::int64_t done = 0;                   // processed and kept for de-duplication until pruned
+  std::int64_t failed = 0;                 // gave up after the last attempt
   std::optional<TimePoint> oldest_pending; // received_at of the oldest pending event
 };
 
@@ -471,7 +472,8 @@ public:
   virtual Status fail_webhook_event(std::int64_t seq, const std::string& worker,
                                     const std::string& error, TimePoint now) = 0;
   virtual Result<WebhookQueueStats> webhook_queue_stats() = 0;
-  virtual Result<std::vector<WebhookEvent>> list_webhook_events(std::size_t limit) = 0; // newest first
+  virtual Result<std::vector<WebhookEvent>>
+  list_webhook_events(std::size_t limit) = 0; // newest first
   virtual Result<std::int64_t> prune_webhook_events(TimePoint before) = 0;
 
   virtual Result<StoreStats> stats() = 0;

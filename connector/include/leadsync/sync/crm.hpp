@@ -5,6 +5,7 @@
 
 #include "leadsync/core/result.hpp"
 #include "leadsync/dataverse/client.hpp"
+#include "leadsync/http/call_scope.hpp"
 #include "leadsync/mapping/lookup.hpp"
 
 #include <memory>
@@ -68,10 +69,18 @@ public:
                                                        const std::string& delta_link) = 0;
 };
 
-// The Crm and the lookups over a DataverseClient (leads table).
+// The Crm and the lookups over a DataverseClient (leads table). Every call it makes carries the
+// scope of the job that uses it (its cancellation, deadline and CallStats), so the Crm interface
+// needs no per-call parameter: a job makes its own DataverseCrm (cheap: it shares the client), or
+// sets the scope before the job starts.
 class DataverseCrm final : public Crm, public mapping::LookupResolver {
 public:
-  explicit DataverseCrm(std::shared_ptr<dataverse::DataverseClient> client);
+  explicit DataverseCrm(std::shared_ptr<dataverse::DataverseClient> client,
+                        http::CallScope scope = {});
+
+  // Not thread-safe against calls in flight: set it between jobs, not during one.
+  void set_scope(http::CallScope scope) { scope_ = std::move(scope); }
+  const http::CallScope& scope() const { return scope_; }
 
   Status upsert_multiple(std::vector<Json> targets) override;
   Result<std::vector<WriteResult>> upsert_batch(const std::vector<KeyedWrite>& writes) override;
@@ -98,6 +107,7 @@ public:
 
 private:
   std::shared_ptr<dataverse::DataverseClient> client_;
+  http::CallScope scope_;
 };
 
 // "leads(leadsync_externalid='<id>')" for a lead the CRM knows by our id, "leads(<leadid>)" when

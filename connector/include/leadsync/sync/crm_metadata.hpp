@@ -15,8 +15,8 @@ namespace leadsync::sync {
 
 class CrmMetadata final : public mapping::MetadataSource {
 public:
-  // The client must outlive this object.
-  explicit CrmMetadata(dataverse::DataverseClient& client);
+  // The client must outlive this object. The scope goes with every request it makes.
+  explicit CrmMetadata(dataverse::DataverseClient& client, http::CallScope scope = {});
 
   Result<std::optional<mapping::AttributeInfo>> attribute(const std::string& logical_entity,
                                                           const std::string& column) override;
@@ -25,6 +25,7 @@ private:
   using Columns = std::map<std::string, mapping::AttributeInfo, std::less<>>;
 
   dataverse::DataverseClient& client_;
+  http::CallScope scope_;
   std::map<std::string, Columns, std::less<>> tables_; // by table logical name
 };
 

@@ -14,6 +14,7 @@
 // leadid and writes our id into the key column, so later writes find it by the alternate key too.
 // Deleted rows become tombstones.
 
+#include "leadsync/core/cancel.hpp"
 #include "leadsync/core/clock.hpp"
 #include "leadsync/core/result.hpp"
 #include "leadsync/mapping/convert.hpp"
@@ -24,6 +25,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace leadsync::sync {
 
@@ -55,7 +57,17 @@ public:
          mapping::LookupResolver& lookups, PullSettings settings);
 
   // Fails with the CRM's error when the changes could not be read, or the store's.
-  Result<PullReport> run();
+  //
+  // Cancellation: checked before the changes are read and between rows. A cancelled pull fails
+  // with ErrorCategory::cancelled (it does not return a partial report) and never moves the
+  // checkpoint, so the next pull reads the same changes again; applying a row twice changes
+  // nothing. The read itself ends at once only if the Crm's calls carry the same cancellation
+  // (DataverseCrm's CallScope).
+  Result<PullReport> run(const CancellationToken& cancel = {});
+
+  // Applies rows the caller read itself (the daemon reads the leads a webhook names) exactly as
+  // run() applies changed rows; moves no checkpoint. Fails with the store's error.
+  Result<PullReport> apply_rows(const std::vector<Json>& rows);
 
 private:
   Status apply_row(const Json& row, PullReport& report);

@@ -35,6 +35,16 @@ bool equals_ignoring_case(std::string_view a, std::string_view b) {
 }
 
 // Letters, digits and _, not starting with a digit.
+// An HTTP field name: a token of RFC 9110 section 5.1 (tchar), at most 64 characters.
+bool is_header_name(std::string_view text) {
+  constexpr std::string_view specials = "!#$%&'*+-.^_`|~";
+  constexpr std::size_t max_length = 64;
+  return !text.empty() && text.size() <= max_length &&
+         std::all_of(text.begin(), text.end(), [&](char c) {
+           return is_alpha(c) || is_digit(c) || specials.find(c) != std::string_view::npos;
+         });
+}
+
 bool is_identifier(std::string_view text) {
   if (text.empty() || is_digit(text.front())) {
     return false;
@@ -432,9 +442,13 @@ private:
            {"description", "custom", "drop"});
   }
 
-  // Every non-empty value must parse as a schedule; "" turns the job off.
+  // Every non-empty value must parse as a schedule in the configured zone; "" turns the job off.
   void check_schedule() {
     const auto& schedule = config_.schedule;
+    const auto zone = check_time_zone(schedule.timezone);
+    if (!zone) {
+      add("schedule.timezone", zone.error().message);
+    }
     const std::pair<std::string_view, const std::string*> entries[] = {
         {"pull", &schedule.pull},
         {"push", &schedule.push},
@@ -445,7 +459,8 @@ private:
         continue;
       }
       const std::string key = "schedule." + std::string(name);
-      const auto parsed = parse_schedule(*value);
+      // With a bad zone (reported above) the expression is still checked, in UTC.
+      const auto parsed = zone ? parse_schedule(*value, schedule.timezone) : parse_schedule(*value);
       if (!parsed) {
         add(key, parsed.error().message);
       } else if (!parsed->next_after(Schedule::TimePoint{})) {
@@ -456,17 +471,29 @@ private:
                              in_quotes(parsed->text())));
       }
     }
+    in_range("schedule.import_watch_settle_s", schedule.import_watch_settle_s, 1, 3600, " seconds");
   }
 
   void check_server() {
-    const auto& listen = config_.server.listen;
-    const auto host_port = parse_host_port(listen);
+    const auto& server = config_.server;
+    const auto host_port = parse_host_port(server.listen);
     if (!host_port || !host_port->has_port) {
       add("server.listen", fmt::format("must be HOST:PORT with a port from 0 to 65535, like "
                                        "\"127.0.0.1:8080\" or \"[::1]:8080\" (got {})",
-                                       in_quotes(listen)));
+                                       in_quotes(server.listen)));
     }
-    env_name("server.webhook_key_env", config_.server.webhook_key_env);
+    one_of("server.webhook_auth", server.webhook_auth, {"key", "header"});
+    if (!is_header_name(server.webhook_header)) {
+      add("server.webhook_header",
+          fmt::format("must be an HTTP header name (letters, digits and -, like "
+                      "\"x-leadsync-key\"), the header the CRM webhook sends its key in (got {})",
+                      in_quotes(server.webhook_header)));
+    }
+    env_name("server.webhook_key_env", server.webhook_key_env);
+    in_range("server.body_limit_kb", server.body_limit_kb, 1, 65536, " KB");
+    in_range("server.shutdown_grace_s", server.shutdown_grace_s, 1, 3600, " seconds");
+    in_range("server.webhook_lease_s", server.webhook_lease_s, 1, 86400, " seconds");
+    in_range("server.webhook_max_attempts", server.webhook_max_attempts, 1, 100);
   }
 
   void check_log() {

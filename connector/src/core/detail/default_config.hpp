@@ -210,23 +210,49 @@ folder = "feeds"
 # rate_limit_per_min = 60
 
 [schedule]
-# When `leadsync daemon` runs each job, in UTC: a 5-field cron expression (minute hour
-# day-of-month month day-of-week, like "*/5 * * * *"; numbers, *, */n, a-b, lists, JAN-DEC and
-# SUN-SAT), @hourly, @daily, @weekly, @monthly, @yearly, or "@every <duration>" (1s to 24h, like
-# "30s" or "1h30m"); "" turns the job off.
+# When `leadsync daemon` runs each job: a 5-field cron expression (minute hour day-of-month month
+# day-of-week, like "*/5 * * * *"; numbers, *, */n, a-b, a-b/n, lists, JAN-DEC and SUN-SAT; when
+# both day fields are restricted a day matching either fires), @hourly, @daily, @weekly, @monthly,
+# @yearly, or "@every <duration>" (1s to 24h, like "30s" or "1h30m"); "" turns the job off.
+# Cron expressions are read in this time zone: "UTC" or an IANA name like "Europe/Berlin" or
+# "America/New_York" (timedatectl list-timezones). When the clocks change, a time skipped in spring
+# runs at the first minute after the gap, and a time repeated in autumn runs once when minute and
+# hour are fixed numbers ("30 2 * * *"), in both occurrences when either holds a * ("*/15 * * * *").
+# "@every" is elapsed time and ignores the zone.
+timezone = "UTC"
 pull = "*/5 * * * *"
 push = "* * * * *"
 enrich = "@every 30s"
 qualify = "0 * * * *"
-# Folder watched for new lead lists to import; "" turns watching off.
+# Folder watched for new lead lists to import; "" turns watching off. A file is imported like
+# `leadsync import` would, then moved to done/ or failed/ beside it. Its vendor and list come from
+# a sidecar FILE.toml or from its file name, as the daemon section of the README describes.
 import_watch = ""
+# Seconds a new file must stop growing before it is imported (1 to 3600).
+import_watch_settle_s = 5
 
 [server]
 # Address of the daemon's HTTP endpoints (webhook, health, metrics) as HOST:PORT. Keep it on
 # loopback unless a TLS-terminating reverse proxy sits in front.
 listen = "127.0.0.1:8080"
-# Name of the environment variable holding the key the CRM webhook must present.
+# How the CRM webhook presents its key, as registered (leadsync webhook register --auth): "key"
+# (Dataverse "WebhookKey": the key arrives as ?code=KEY) or "header" (Dataverse "HttpHeader": the
+# key arrives in the header named by webhook_header). Anything else is answered 401.
+webhook_auth = "key"
+# The header that carries the key when webhook_auth = "header".
+webhook_header = "x-leadsync-key"
+# Where the key is read: a file holding only the key (chmod 600; one trailing newline is
+# ignored), or else an environment variable. When webhook_key_file is set it wins.
 webhook_key_env = "LEADSYNC_WEBHOOK_KEY"
+# webhook_key_file = "/etc/leadsync/webhook_key"
+# Request bodies over this many KB are refused with 413 (Dataverse trims its own at 256 KB).
+body_limit_kb = 1024
+# After SIGTERM or SIGINT, seconds in-flight work may take before the daemon exits anyway.
+shutdown_grace_s = 30
+# Seconds a worker holds a received webhook event; if it dies, another takes the event after this.
+webhook_lease_s = 60
+# Attempts at a webhook event (enrich, score, update the CRM lead) before it is given up.
+webhook_max_attempts = 5
 
 [log]
 # trace, debug, info, warn, error or off. Logs go to stderr.

@@ -83,10 +83,13 @@ RetryPolicy::RetryPolicy(RetryOptions options, Clock& clock, Sleeper& sleeper, R
   }
 }
 
-bool RetryPolicy::spend_retry_token() {
+bool RetryPolicy::spend_retry_token(CallStats* call_stats) {
   std::lock_guard lock(mutex_);
   if (budget_ < 1) {
     ++stats_.budget_exhausted;
+    if (call_stats != nullptr) {
+      call_stats->add_budget_exhausted();
+    }
     return false;
   }
   budget_ -= 1;
@@ -120,6 +123,10 @@ Result<Response> RetryPolicy::send(Request& request, CallContext& context, const
     auto result = next(request, context);
     const bool throttled = result.ok() && result->status == status_too_many_requests;
     if (throttled) {
+      ++context.throttled;
+      if (context.stats) {
+        context.stats->add_throttled();
+      }
       std::lock_guard lock(mutex_);
       ++stats_.throttled;
     }
@@ -160,7 +167,7 @@ Result<Response> RetryPolicy::send(Request& request, CallContext& context, const
       return give_up(std::move(result), attempt,
                      "the request deadline would pass before the next attempt");
     }
-    if (!throttled && !spend_retry_token()) {
+    if (!throttled && !spend_retry_token(context.stats.get())) {
       return give_up(std::move(result), attempt,
                      "retry budget exhausted: the service keeps failing");
     }
@@ -173,6 +180,9 @@ Result<Response> RetryPolicy::send(Request& request, CallContext& context, const
                                   detail::path_for_log(request.url), attempts_text(attempt)));
       error.request_id = context.client_request_id;
       return error;
+    }
+    if (context.stats) {
+      context.stats->add_retry(wait);
     }
     std::lock_guard lock(mutex_);
     ++stats_.retries;

@@ -747,7 +747,7 @@ Result<std::optional<RejectedRowsWriter>> open_row_file(ErrorsMode mode, const s
 } // namespace
 
 Result<ImportReport> CsvImport::run(const PipelineTuning& tuning, const ProgressCallback& progress,
-                                    const CancellationToken& cancel) {
+                                    const CancellationToken& cancel, std::int64_t run_id) {
   State& state = *state_;
   if (state.ran) {
     return fail(ErrorCategory::internal, "a CsvImport runs once; prepare another");
@@ -778,37 +778,16 @@ Result<ImportReport> CsvImport::run(const PipelineTuning& tuning, const Progress
   }
 
   // Take the file's import before anything is written, its error and notes files included.
-  store::RunRecord run;
   std::string taken; // the checkpoint this run stored last before its first batch
-  const auto stop_run = [&](const Error& error) {
-    run.status = "failed";
-    run.message = path + ": " + error.describe();
-    (void)state.store.finish_run(run); // the error that stopped the run matters more
-  };
   if (!state.options.dry_run) {
-    LEADSYNC_TRY(run, state.store.begin_run("import"));
-    checkpoint.run_id = run.id;
+    checkpoint.run_id = run_id;
     checkpoint.owner = this_process_name();
     checkpoint.owner_start = process_start_token(::getpid());
     checkpoint.owner_since = now;
     checkpoint.updated_at = now;
     taken = to_json_text(checkpoint);
-    if (auto took = take_import(state.store, state.checkpoint_name, state.stored_checkpoint, taken,
-                                path, now);
-        !took.ok()) {
-      stop_run(took.error());
-      return fail(took.error());
-    }
-    if (state.resuming && state.resuming->run_id != 0) {
-      store::RunRecord interrupted;
-      interrupted.id = state.resuming->run_id;
-      interrupted.status = "interrupted";
-      interrupted.counts = state.resuming->counts.run_counts();
-      interrupted.message = path + ": interrupted before line " +
-                            std::to_string(state.resuming->resume.line) + "; resumed by run " +
-                            std::to_string(run.id);
-      (void)state.store.finish_run(interrupted); // a run history entry that is gone is no loss
-    }
+    LEADSYNC_CHECK(
+        take_import(state.store, state.checkpoint_name, state.stored_checkpoint, taken, path, now));
   }
 
   std::optional<RejectedRowsWriter> errors;
@@ -840,7 +819,6 @@ Result<ImportReport> CsvImport::run(const PipelineTuning& tuning, const Progress
   }();
   if (!files.ok()) {
     if (!state.options.dry_run) {
-      stop_run(files.error());
       give_up_import(state.store, state.checkpoint_name, taken);
     }
     return fail(files.error());
@@ -863,31 +841,13 @@ Result<ImportReport> CsvImport::run(const PipelineTuning& tuning, const Progress
       import_run.run(*state.reader, std::move(context), tuning, progress, state.clock, cancel);
   auto report = import_run.take_report();
   report.resumed_at_line = resumed_at_line;
-  report.run_id = run.id;
+  report.run_id = state.options.dry_run ? 0 : run_id;
   report.errors_file = state.errors_file;
   report.notes_file = state.notes_file;
   report.stopped_at_line = status.ok() ? import_run.stopped_at_line() : std::nullopt;
-  if (!state.options.dry_run) {
-    run.counts = report.counts.run_counts();
-    run.message = path;
-    run.status = !status.ok()                   ? "failed"
-                 : report.stopped_at_line       ? "interrupted"
-                 : report.counts.rejected() > 0 ? "partial"
-                                                : "ok";
-    if (!status.ok()) {
-      run.message += ": " + status.error().describe();
-    } else if (report.stopped_at_line) {
-      run.message += ": stopped before line " + std::to_string(*report.stopped_at_line) +
-                     "; continue with `leadsync import " + path + " --resume`";
-    }
-    if (!status.ok() || report.stopped_at_line) {
-      give_up_import(state.store, state.checkpoint_name,
-                     import_run.committed_checkpoint().value_or(taken));
-    }
-    const auto finished = state.store.finish_run(run);
-    if (status.ok() && !finished.ok()) {
-      return fail(finished.error());
-    }
+  if (!state.options.dry_run && (!status.ok() || report.stopped_at_line)) {
+    give_up_import(state.store, state.checkpoint_name,
+                   import_run.committed_checkpoint().value_or(taken));
   }
   if (!status.ok()) {
     return fail(status.error());

@@ -228,6 +228,32 @@ DROP TABLE migration_5_event_ids;
 CREATE UNIQUE INDEX behaviour_events_by_event_id ON behaviour_events (event_id)
   WHERE event_id IS NOT NULL;
 )sql"},
+    // Webhook notifications the daemon received, stored before they are answered and worked off
+    // under leases like the outbox. A done or failed event stays (finished_at set) until pruned, so
+    // a redelivery of it is still recognized by its dedupe_key. The claim reads pending events in
+    // seq order: the partial index holds only those, so finished events cost it nothing.
+    Migration{6, R"sql(
+CREATE TABLE webhook_events (
+  seq            INTEGER PRIMARY KEY AUTOINCREMENT, -- never reused, also after pruning
+  dedupe_key     TEXT NOT NULL UNIQUE,
+  source         TEXT NOT NULL,
+  message        TEXT NOT NULL,
+  entity         TEXT NOT NULL,
+  crm_id         TEXT NOT NULL,
+  correlation_id TEXT NOT NULL DEFAULT '',
+  payload        TEXT NOT NULL DEFAULT '',
+  received_at    INTEGER NOT NULL,
+  state          TEXT NOT NULL DEFAULT 'pending', -- pending | done | failed
+  attempts       INTEGER NOT NULL DEFAULT 0,
+  last_error     TEXT NOT NULL DEFAULT '',
+  not_before     INTEGER,
+  lease_owner    TEXT NOT NULL DEFAULT '',
+  lease_until    INTEGER,
+  finished_at    INTEGER
+);
+CREATE INDEX webhook_events_pending ON webhook_events (seq) WHERE state = 'pending';
+CREATE INDEX webhook_events_finished ON webhook_events (finished_at) WHERE state <> 'pending';
+)sql"},
 };
 
 Result<std::int64_t> current_version(Database& database) {

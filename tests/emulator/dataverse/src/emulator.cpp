@@ -913,15 +913,25 @@ public:
   }
 
   void write_stats(Json& stats) const {
+    Json deliveries = Json::array();
+    {
+      std::lock_guard lock(mutex_);
+      for (const auto& delivery : deliveries_) {
+        deliveries.push_back(delivery);
+      }
+    }
     stats["webhooks"] = {{"delivered", delivered_.load()},
                          {"failed", failed_.load()},
-                         {"attempts", attempts_.load()}};
+                         {"attempts", attempts_.load()},
+                         {"deliveries", std::move(deliveries)}};
   }
 
   void reset_stats() {
     delivered_ = 0;
     failed_ = 0;
     attempts_ = 0;
+    std::lock_guard lock(mutex_);
+    deliveries_.clear();
   }
 
 private:
@@ -1193,16 +1203,45 @@ private:
     headers.emplace_back("x-ms-dynamics-request-name", "Create");
     headers.emplace_back("x-ms-correlation-request-id", correlation_id);
 
+    const auto started = std::chrono::steady_clock::now();
     auto result = post(url, headers, body);
+    int attempts = 1;
     if (result.status == 502 || result.status == 503 || result.status == 504) {
       result = post(url, headers, body); // exactly one more attempt
+      attempts = 2;
     }
+    record_delivery(target, row, correlation_id, result, attempts,
+                    std::chrono::steady_clock::now() - started);
     if (result.status >= 200 && result.status < 300) {
       ++delivered_;
     } else if (result.status != 0) {
       failed("the receiver answered HTTP " + std::to_string(result.status));
     } else {
       failed(result.error);
+    }
+  }
+
+  // Every delivery is visible in the stats (the newest max_kept_deliveries): the row, where it
+  // went (without the query, which may hold the key), the final status, attempts and duration.
+  void record_delivery(const WebhookTarget& target, const CreatedRow& row,
+                       const std::string& correlation_id, const PostResult& result, int attempts,
+                       std::chrono::steady_clock::duration took) {
+    auto parsed = leadsync::http::parse_url(target.url);
+    Json delivery = {{"entity", row.entity->logical_name},
+                     {"id", row.record.id},
+                     {"url", parsed.ok() ? parsed.value().scheme + "://" +
+                                               parsed.value().authority() + parsed.value().path
+                                         : std::string()},
+                     {"correlation_id", correlation_id},
+                     {"status", result.status},
+                     {"error", result.error},
+                     {"attempts", attempts},
+                     {"ms", std::chrono::duration_cast<std::chrono::milliseconds>(took).count()},
+                     {"at_ms", unix_ms(clock_.now())}};
+    std::lock_guard lock(mutex_);
+    deliveries_.push_back(std::move(delivery));
+    while (deliveries_.size() > max_kept_deliveries) {
+      deliveries_.pop_front();
     }
   }
 
@@ -1282,6 +1321,8 @@ private:
   std::atomic<std::int64_t> delivered_{0};
   std::atomic<std::int64_t> failed_{0};
   std::atomic<std::int64_t> attempts_{0};
+  static constexpr std::size_t max_kept_deliveries = 2000;
+  std::deque<Json> deliveries_; // guarded by mutex_
 };
 
 // --- Options

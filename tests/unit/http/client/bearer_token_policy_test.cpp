@@ -72,6 +72,25 @@ TEST_F(BearerTokenPolicyTest, After401RefreshesOnceAndSendsAgain) {
   EXPECT_EQ(calls[1].request.headers.get_all("Authorization"),
             std::vector<std::string>{"Bearer fresh"});
   EXPECT_EQ(provider->requests(), (std::vector<bool>{false, true}));
+  EXPECT_EQ(provider->refused_tokens(), (std::vector<std::string>{"", "revoked"}))
+      << "the refresh names the token that was refused, so only that one is replaced";
+}
+
+TEST_F(BearerTokenPolicyTest, TheCallsCancellationGoesWithEveryTokenRequest) {
+  provider->then_token("revoked").then_token("fresh");
+  transport.then_respond(401).then_respond(200);
+  CancellationSource shutdown;
+  auto request = make_request("GET", "https://crm.example.com/api/data/v9.2/WhoAmI");
+  CallContext context;
+  context.cancel = shutdown.token();
+
+  ASSERT_TRUE(policy.send(request, context, next_to(transport)).ok());
+  shutdown.cancel();
+
+  const auto tokens = provider->cancel_tokens();
+  ASSERT_EQ(tokens.size(), 2U);
+  EXPECT_TRUE(tokens[0].cancelled());
+  EXPECT_TRUE(tokens[1].cancelled());
 }
 
 TEST_F(BearerTokenPolicyTest, ASecond401IsReturnedAsIs) {

@@ -4,6 +4,9 @@
 #include "log_capture.hpp"
 
 #include <gtest/gtest.h>
+#include <memory>
+#include <thread>
+#include <vector>
 
 namespace leadsync::http {
 namespace {
@@ -408,6 +411,88 @@ TEST_F(RetryPolicyTest, GivesUpWhenTheWaitWouldPassTheDeadline) {
   EXPECT_EQ(result->status, 429);
   EXPECT_EQ(transport.call_count(), 1U);
   EXPECT_TRUE(sleeper.waits().empty());
+}
+
+TEST_F(RetryPolicyTest, EachCallsFiguresGoToItsOwnCallStatsAndToTheProcessWideOnes) {
+  RetryPolicy policy(test_options(), clock, sleeper, random);
+  const auto push_stats = std::make_shared<CallStats>();
+  const auto pull_stats = std::make_shared<CallStats>();
+  transport.then_respond(429, {{"Retry-After", "7"}}).then_respond(200); // the push's call
+  transport.then_respond(503).then_respond(503).then_respond(200);       // the pull's call
+  transport.then_respond(429, {{"Retry-After", "1"}}).then_respond(200); // a call of no job
+
+  context.stats = push_stats;
+  ASSERT_TRUE(send(policy).ok());
+  EXPECT_EQ(context.throttled, 1) << "the 429s of the call are left in its context";
+  context = CallContext{};
+  context.stats = pull_stats;
+  ASSERT_TRUE(send(policy).ok());
+  EXPECT_EQ(context.throttled, 0);
+  context = CallContext{};
+  ASSERT_TRUE(send(policy).ok());
+
+  const auto push = push_stats->snapshot();
+  EXPECT_EQ(push.retries, 1);
+  EXPECT_EQ(push.throttled, 1);
+  EXPECT_EQ(push.waited, 7s);
+  EXPECT_EQ(push.budget_exhausted, 0);
+  const auto pull = pull_stats->snapshot();
+  EXPECT_EQ(pull.retries, 2);
+  EXPECT_EQ(pull.throttled, 0);
+  EXPECT_EQ(pull.waited, sleeper.waits()[1] + sleeper.waits()[2]);
+  const auto all = policy.stats();
+  EXPECT_EQ(all.retries, 4);
+  EXPECT_EQ(all.throttled, 2);
+  EXPECT_EQ(all.waited, push.waited + pull.waited + 1s);
+}
+
+TEST_F(RetryPolicyTest, AnEmptyBudgetIsCountedInTheCallStatsOfTheCallItStopped) {
+  auto options = test_options();
+  options.budget_capacity = 0;
+  RetryPolicy policy(options, clock, sleeper, random);
+  const auto job_stats = std::make_shared<CallStats>();
+  context.stats = job_stats;
+  transport.then_respond(503);
+
+  ASSERT_TRUE(send(policy).ok());
+
+  EXPECT_EQ(job_stats->snapshot().budget_exhausted, 1);
+  EXPECT_EQ(job_stats->snapshot().retries, 0);
+  EXPECT_EQ(policy.stats().budget_exhausted, 1);
+}
+
+TEST_F(RetryPolicyTest, ConcurrentCallsOfOneJobAddUpInItsCallStats) {
+  RetryPolicy policy(test_options(), clock, sleeper, random);
+  const auto job_stats = std::make_shared<CallStats>();
+  constexpr int threads = 8;
+  constexpr int calls_per_thread = 25;
+  // Each call is throttled once, then answered.
+  const NextPolicy throttled_once = [](Request&, CallContext& call) -> Result<Response> {
+    return call.attempt == 1 ? fakes::make_response(429, {{"Retry-After", "2"}})
+                             : fakes::make_response(200);
+  };
+
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&] {
+      for (int i = 0; i < calls_per_thread; ++i) {
+        auto request = make_request("GET", "https://crm.example.com/api/data/v9.2/leads");
+        CallContext own;
+        own.idempotent = true;
+        own.stats = job_stats;
+        (void)policy.send(request, own, throttled_once);
+      }
+    });
+  }
+  for (auto& worker : workers) {
+    worker.join();
+  }
+
+  const auto figures = job_stats->snapshot();
+  EXPECT_EQ(figures.throttled, threads * calls_per_thread);
+  EXPECT_EQ(figures.retries, threads * calls_per_thread);
+  EXPECT_EQ(figures.waited, 2s * threads * calls_per_thread);
+  EXPECT_EQ(policy.stats().throttled, figures.throttled);
 }
 
 TEST(RetryPolicyOptionsTest, RefusesOptionsThatCannotWork) {

@@ -154,6 +154,36 @@ public:
   Result<std::vector<model::BehaviourEvent>> list_events(const std::string& lead_id) override {
     return inner_.list_events(lead_id);
   }
+  Result<store::AddWebhookEventResult>
+  add_webhook_event(const store::WebhookEvent& event) override {
+    return inner_.add_webhook_event(event);
+  }
+  Result<std::vector<store::WebhookEvent>>
+  claim_webhook_events(const std::string& worker, std::size_t max_entries, store::TimePoint now,
+                       std::chrono::milliseconds lease) override {
+    return inner_.claim_webhook_events(worker, max_entries, now, lease);
+  }
+  Status complete_webhook_events(const std::vector<std::int64_t>& seqs, const std::string& worker,
+                                 store::TimePoint now) override {
+    return inner_.complete_webhook_events(seqs, worker, now);
+  }
+  Status retry_webhook_event(std::int64_t seq, const std::string& worker, const std::string& error,
+                             store::TimePoint not_before) override {
+    return inner_.retry_webhook_event(seq, worker, error, not_before);
+  }
+  Status fail_webhook_event(std::int64_t seq, const std::string& worker, const std::string& error,
+                            store::TimePoint now) override {
+    return inner_.fail_webhook_event(seq, worker, error, now);
+  }
+  Result<store::WebhookQueueStats> webhook_queue_stats() override {
+    return inner_.webhook_queue_stats();
+  }
+  Result<std::vector<store::WebhookEvent>> list_webhook_events(std::size_t limit) override {
+    return inner_.list_webhook_events(limit);
+  }
+  Result<std::int64_t> prune_webhook_events(store::TimePoint before) override {
+    return inner_.prune_webhook_events(before);
+  }
   Result<store::StoreStats> stats() override { return inner_.stats(); }
   Status
   scan_person_names(const std::function<void(std::string_view, std::string_view)>& visit) override {

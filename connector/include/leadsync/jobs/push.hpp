@@ -1,0 +1,54 @@
+#pragma once
+// The push job: sends the outbox to the CRM (sync::Pusher), `leadsync push` and the daemon's
+// scheduled push. Before pushing it takes back the changes a push of this host that stopped
+// without finishing still holds under its leases.
+
+#include "leadsync/core/result.hpp"
+#include "leadsync/jobs/job_context.hpp"
+#include "leadsync/jobs/run_recorder.hpp"
+#include "leadsync/jobs/runtime.hpp"
+#include "leadsync/sync/lease_recovery.hpp"
+#include "leadsync/sync/push.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace leadsync::jobs {
+
+struct PushRequest {
+  bool dry_run = false;             // the requests a push would send; nothing sent or changed
+  std::optional<std::size_t> limit; // at most this many outbox entries (dry run: default 1000)
+};
+
+// The throttling the CRM answered a job with.
+struct ThrottleFigures {
+  std::int64_t throttled = 0;          // HTTP 429 answers
+  std::chrono::milliseconds waited{0}; // waited before retrying
+};
+
+struct PushOutcome {
+  bool dry_run = false;
+  std::vector<std::string> requests; // dry run: each request as text (method, URL, body)
+  // Changes held by pushes that stopped without finishing, freed for this push (by start-up
+  // recovery or by this push), and those processes.
+  sync::LeaseRecovery taken_back;
+  std::string mode;      // push.mode
+  int request_slots = 0; // requests in flight at most
+  sync::PushReport report;
+  ThrottleFigures throttling;
+  // Workers of other processes still holding outbox entries after this push: worker -> entries.
+  std::map<std::string, std::int64_t> other_holders;
+  RunSummary run; // ok, partial (dead-lettered or left for later), interrupted
+};
+
+// Fails when the CRM link cannot be made, push.mode is unknown, or the store fails (the run is
+// then recorded as failed); whatever the CRM refuses is in the report.
+Result<PushOutcome> run_push(Runtime& runtime, const PushRequest& request,
+                             const JobContext& context = {});
+
+} // namespace leadsync::jobs

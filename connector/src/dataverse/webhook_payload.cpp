@@ -1,0 +1,314 @@
+#include "leadsync/dataverse/webhook_payload.hpp"
+
+#include <charconv>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace leadsync::dataverse {
+namespace {
+
+using Json = nlohmann::json;
+
+// Errors carry the HTTP status the receiver answers with; messages never quote the body.
+Failure bad_body(std::string message) {
+  auto error = Error::make(ErrorCategory::invalid_argument, std::move(message));
+  error.http_status = 400;
+  return fail(std::move(error));
+}
+
+// A SAX pass that only counts nesting and stops the parser (by returning false) as soon as it
+// goes deeper than the limit, before any document is built: nlohmann's parser keeps its own
+// stack on the heap, so even a 100,000-deep body costs no recursion here, and the DOM parse that
+// follows only ever sees bodies within the limit.
+class DepthCheck {
+public:
+  explicit DepthCheck(int max_depth) : max_depth_(max_depth) {}
+
+  bool too_deep() const { return too_deep_; }
+  bool syntax_error() const { return syntax_error_; }
+  std::size_t error_position() const { return error_position_; }
+
+  bool null() { return true; }
+  bool boolean(bool /*value*/) { return true; }
+  bool number_integer(Json::number_integer_t /*value*/) { return true; }
+  bool number_unsigned(Json::number_unsigned_t /*value*/) { return true; }
+  bool number_float(Json::number_float_t /*value*/, const Json::string_t& /*text*/) { return true; }
+  bool string(Json::string_t& /*value*/) { return true; }
+  bool binary(Json::binary_t& /*value*/) { return true; }
+  bool start_object(std::size_t /*size*/) { return enter(); }
+  bool end_object() { return leave(); }
+  bool start_array(std::size_t /*size*/) { return enter(); }
+  bool end_array() { return leave(); }
+  bool key(Json::string_t& /*key*/) { return true; }
+  bool parse_error(std::size_t position, const std::string& /*token*/,
+                   const nlohmann::detail::exception& /*error*/) {
+    syntax_error_ = true;
+    error_position_ = position;
+    return false;
+  }
+
+private:
+  bool enter() {
+    if (++depth_ > max_depth_) {
+      too_deep_ = true;
+      return false;
+    }
+    return true;
+  }
+  bool leave() {
+    --depth_;
+    return true;
+  }
+
+  int max_depth_;
+  int depth_ = 0;
+  bool too_deep_ = false;
+  bool syntax_error_ = false;
+  std::size_t error_position_ = 0;
+};
+
+bool is_hex(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+// "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" (any case) lower-cased; nullopt when not of that form.
+std::optional<std::string> normalized_guid(std::string_view text) {
+  constexpr std::size_t guid_length = 36;
+  if (text.size() != guid_length) {
+    return std::nullopt;
+  }
+  std::string out;
+  out.reserve(guid_length);
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const bool dash_position = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash_position ? c != '-' : !is_hex(c)) {
+      return std::nullopt;
+    }
+    out += (c >= 'A' && c <= 'F') ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  return out;
+}
+
+std::string lowered(std::string_view text) {
+  std::string out(text);
+  for (auto& c : out) {
+    if (c >= 'A' && c <= 'Z') {
+      c = static_cast<char>(c - 'A' + 'a');
+    }
+  }
+  return out;
+}
+
+// The string member `key`, or "" when absent or null. Fails when present with another type.
+Result<std::string> optional_string(const Json& object, const char* key) {
+  const auto it = object.find(key);
+  if (it == object.end() || it->is_null()) {
+    return std::string();
+  }
+  if (!it->is_string()) {
+    return bad_body(fmt::format("{} must be a string", key));
+  }
+  return it->get<std::string>();
+}
+
+Result<std::string> required_string(const Json& object, const char* key) {
+  LEADSYNC_TRY(auto value, optional_string(object, key));
+  if (value.empty()) {
+    return bad_body(fmt::format("{} is missing; this is not a Dataverse webhook notification "
+                                "(RemoteExecutionContext)",
+                                key));
+  }
+  return value;
+}
+
+// An optional GUID member, lower-cased; "" when absent or null.
+Result<std::string> optional_guid(const Json& object, const char* key) {
+  LEADSYNC_TRY(const auto text, optional_string(object, key));
+  if (text.empty()) {
+    return std::string();
+  }
+  auto guid = normalized_guid(text);
+  if (!guid) {
+    return bad_body(fmt::format("{} is not a GUID", key));
+  }
+  return *std::move(guid);
+}
+
+int optional_int(const Json& object, const char* key) {
+  const auto it = object.find(key);
+  if (it == object.end() || !it->is_number_integer()) {
+    return 0;
+  }
+  const auto value = it->get<long long>();
+  return value < 0 || value > 1'000'000 ? 0 : static_cast<int>(value);
+}
+
+// A key/value collection as the DataContractJsonSerializer writes it: an array of
+// {"key": k, "value": v} objects. A plain JSON object is taken as well, so a differently
+// serialized body still parses. Calls `visit(key, value)` for every pair; ignores anything else.
+template <typename Visit> void for_each_pair(const Json& collection, Visit&& visit) {
+  if (collection.is_object()) {
+    for (const auto& [key, value] : collection.items()) {
+      visit(key, value);
+    }
+    return;
+  }
+  if (!collection.is_array()) {
+    return;
+  }
+  for (const auto& pair : collection) {
+    if (!pair.is_object()) {
+      continue;
+    }
+    const auto key = pair.find("key");
+    const auto value = pair.find("value");
+    if (key == pair.end() || !key->is_string() || value == pair.end()) {
+      continue;
+    }
+    visit(key->get<std::string>(), *value);
+  }
+}
+
+// An Entity (not an EntityReference): it has Attributes, or its __type says so.
+bool is_entity(const Json& value) {
+  if (!value.is_object()) {
+    return false;
+  }
+  if (value.contains("Attributes")) {
+    return true;
+  }
+  const auto type = value.find("__type");
+  return type != value.end() && type->is_string() &&
+         type->get<std::string>().starts_with("Entity:");
+}
+
+// WCF's JSON date form (DataContractJsonSerializer, "DateTime Wire Format" in
+// https://learn.microsoft.com/en-us/dotnet/framework/wcf/feature-details/stand-alone-json-serialization):
+// "/Date(ms)/" or "/Date(ms+hhmm)/" or "/Date(ms-hhmm)/". The number is milliseconds since the
+// Unix epoch in UTC; the offset only says the value was a local time there, so it does not move the
+// instant. The JSON escape "\/" is already gone once the string is parsed.
+std::optional<long long> parse_wcf_date(std::string_view text) {
+  constexpr std::string_view prefix = "/Date(";
+  constexpr std::string_view suffix = ")/";
+  if (!text.starts_with(prefix) || !text.ends_with(suffix) ||
+      text.size() <= prefix.size() + suffix.size()) {
+    return std::nullopt;
+  }
+  auto inner = text.substr(prefix.size(), text.size() - prefix.size() - suffix.size());
+  // An offset is a sign and exactly four digits at the end, after at least one digit.
+  constexpr std::size_t offset_length = 5;
+  if (inner.size() > offset_length) {
+    const auto sign_at = inner.size() - offset_length;
+    const char sign = inner[sign_at];
+    if (sign == '+' || sign == '-') {
+      const auto offset = inner.substr(sign_at + 1);
+      for (const char c : offset) {
+        if (c < '0' || c > '9') {
+          return std::nullopt;
+        }
+      }
+      const int hours = (offset[0] - '0') * 10 + (offset[1] - '0');
+      const int minutes = (offset[2] - '0') * 10 + (offset[3] - '0');
+      if (hours > 14 || minutes > 59) {
+        return std::nullopt;
+      }
+      inner = inner.substr(0, sign_at);
+    }
+  }
+  long long ms = 0;
+  const auto* end = inner.data() + inner.size();
+  const auto [ptr, ec] = std::from_chars(inner.data(), end, ms);
+  if (ec != std::errc() || ptr != end || inner.starts_with('+')) {
+    return std::nullopt;
+  }
+  return ms;
+}
+
+} // namespace
+
+std::string WebhookNotification::dedupe_key() const {
+  // Without operation and request id, the operation's time tells two operations apart; a Create
+  // has one row id per operation anyway.
+  std::string operation = !operation_id.empty()  ? operation_id
+                          : !request_id.empty()  ? request_id
+                          : operation_created_ms ? fmt::format("t{}", *operation_created_ms)
+                                                 : std::string();
+  return lowered(
+      fmt::format("{}:{}:{}:{}", message_name, primary_entity_name, primary_entity_id, operation));
+}
+
+Result<WebhookNotification> parse_webhook_notification(std::string_view body,
+                                                       const WebhookHeaders& headers,
+                                                       const WebhookParseLimits& limits) {
+  if (body.size() > limits.max_body_bytes) {
+    auto error = Error::make(ErrorCategory::invalid_argument,
+                             fmt::format("the body is too large ({} bytes; the limit is {} bytes)",
+                                         body.size(), limits.max_body_bytes));
+    error.http_status = 413;
+    return fail(std::move(error));
+  }
+  DepthCheck check(limits.max_depth);
+  const bool well_formed = Json::sax_parse(body, &check);
+  if (check.too_deep()) {
+    return bad_body(
+        fmt::format("the JSON body nests deeper than {} levels; refused", limits.max_depth));
+  }
+  if (!well_formed || check.syntax_error()) {
+    return bad_body(
+        fmt::format("the body is not valid JSON (error at byte {})", check.error_position()));
+  }
+  const Json root = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (root.is_discarded()) {
+    return bad_body("the body is not valid JSON");
+  }
+  if (!root.is_object()) {
+    return bad_body("the body is not a JSON object (a RemoteExecutionContext)");
+  }
+
+  WebhookNotification out;
+  LEADSYNC_TRY(out.message_name, required_string(root, "MessageName"));
+  LEADSYNC_TRY(out.primary_entity_name, required_string(root, "PrimaryEntityName"));
+  LEADSYNC_TRY(const auto entity_id, required_string(root, "PrimaryEntityId"));
+  auto guid = normalized_guid(entity_id);
+  if (!guid) {
+    return bad_body("PrimaryEntityId is not a GUID");
+  }
+  out.primary_entity_id = *std::move(guid);
+  LEADSYNC_TRY(out.operation_id, optional_guid(root, "OperationId"));
+  LEADSYNC_TRY(out.request_id, optional_guid(root, "RequestId"));
+  LEADSYNC_TRY(out.correlation_id, optional_string(root, "CorrelationId"));
+  if (out.correlation_id.empty()) {
+    out.correlation_id = headers.correlation_id;
+  }
+  LEADSYNC_TRY(out.organization_name, optional_string(root, "OrganizationName"));
+  out.stage = optional_int(root, "Stage");
+  out.mode = optional_int(root, "Mode");
+  out.depth = optional_int(root, "Depth");
+  LEADSYNC_TRY(const auto created_on, optional_string(root, "OperationCreatedOn"));
+  if (!created_on.empty()) {
+    out.operation_created_ms = parse_wcf_date(created_on);
+    if (!out.operation_created_ms) {
+      return bad_body("OperationCreatedOn is not a date of the form /Date(milliseconds)/");
+    }
+  }
+  out.size_exceeded = headers.size_exceeded;
+
+  if (const auto inputs = root.find("InputParameters"); inputs != root.end()) {
+    for_each_pair(*inputs, [&](const std::string& key, const Json& value) {
+      if (key != "Target" || !is_entity(value) || out.target_present) {
+        return;
+      }
+      out.target_present = true;
+      if (const auto attributes = value.find("Attributes"); attributes != value.end()) {
+        for_each_pair(*attributes, [&](const std::string& name, const Json& attribute) {
+          out.target_attributes[name] =
+              attribute.dump(-1, ' ', false, Json::error_handler_t::replace);
+        });
+      }
+    });
+  }
+  return out;
+}
+
+} // namespace leadsync::dataverse

@@ -1,0 +1,98 @@
+#include "leadsync/jobs/push.hpp"
+
+#include "leadsync/core/process.hpp"
+#include "throttling.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+
+namespace leadsync::jobs {
+
+namespace {
+
+// Requests in flight at most: push.max_parallel, or "auto": the CRM's x-ms-dop-hint as the
+// connection's limiter holds it.
+int request_slots(const config::Config& config, const CrmLink& link) {
+  if (config.push.max_parallel > 0) {
+    return config.push.max_parallel;
+  }
+  (void)link.connection.client->who_am_i(); // sets the limiter from x-ms-dop-hint
+  return link.connection.limiter->limit();
+}
+
+void add(sync::LeaseRecovery& into, const sync::LeaseRecovery& more) {
+  into.freed += more.freed;
+  for (const long pid : more.dead_pids) {
+    if (std::find(into.dead_pids.begin(), into.dead_pids.end(), pid) == into.dead_pids.end()) {
+      into.dead_pids.push_back(pid);
+    }
+  }
+}
+
+} // namespace
+
+Result<PushOutcome> run_push(Runtime& runtime, const PushRequest& request,
+                             const JobContext& context) {
+  const auto& config = runtime.config();
+  store::Store& store = runtime.store();
+  LEADSYNC_TRY(CrmLink * link, runtime.crm());
+  LEADSYNC_TRY(const auto mode, sync::parse_push_mode(config.push.mode));
+  sync::PushSettings settings;
+  settings.mode = mode;
+  settings.batch_size = static_cast<std::size_t>(config.push.batch_size);
+  settings.limit = request.limit;
+  settings.worker_id = process_name(runtime.host(), runtime.pid()); // the pusher adds :<n>
+  settings.key_column = config.crm.alternate_key;
+  settings.crm_owned = link->crm_owned;
+  settings.write_predictive_score = config.qualify.write_predictive_score;
+
+  PushOutcome outcome;
+  outcome.dry_run = request.dry_run;
+  outcome.mode = config.push.mode;
+  if (request.dry_run) {
+    sync::Pusher pusher(store, *link->crm, link->mapping, *link->lookups, runtime.clock(),
+                        settings);
+    LEADSYNC_TRY(outcome.requests, pusher.dry_run(request.limit.value_or(1000)));
+    return outcome;
+  }
+  // A push killed earlier on this host left its changes leased; take them back now rather than
+  // after the lease expires, so that this push sends them. Start-up recovery may have done it.
+  outcome.taken_back = runtime.take_unreported_leases();
+  LEADSYNC_TRY(const auto recovered, sync::recover_leases_of_dead_pushes(
+                                         store, runtime.host(), runtime.pid(), runtime.alive()));
+  add(outcome.taken_back, recovered);
+
+  outcome.request_slots = request_slots(config, *link);
+  settings.workers = sync::push_workers(outcome.request_slots);
+  sync::Pusher pusher(store, *link->crm, link->mapping, *link->lookups, runtime.clock(), settings);
+
+  LEADSYNC_TRY(auto recorder, RunRecorder::begin(store, runtime.clock(), "push"));
+  std::optional<Result<sync::PushReport>> report;
+  outcome.throttling = detail::measure_throttling(
+      link->connection, [&] { report.emplace(pusher.run(context.cancel)); });
+  RunRecorder::Counts counts = report->ok() ? (*report)->counts() : RunRecorder::Counts{};
+  counts["throttled"] = outcome.throttling.throttled;
+  counts["waited_ms"] = outcome.throttling.waited.count();
+  if (!report->ok()) {
+    outcome.run = recorder.fail(report->error().describe(), std::move(counts));
+    return fail(report->error());
+  }
+  outcome.report = std::move(*report).value();
+  const auto& pushed = outcome.report;
+  std::string message;
+  if (pushed.dead_lettered > 0 || pushed.retried_later > 0) {
+    message = fmt::format("{} dead-lettered, {} to retry later", pushed.dead_lettered,
+                          pushed.retried_later);
+  }
+  LEADSYNC_TRY(outcome.run,
+               recorder.finish({.problems = pushed.dead_lettered + pushed.retried_later,
+                                .cancelled = context.cancel.cancelled(),
+                                .nothing_worked = false},
+                               std::move(counts), std::move(message)));
+  if (auto holders = store.outbox_lease_holders(); holders.ok()) {
+    outcome.other_holders = std::move(holders).value();
+  }
+  return outcome;
+}
+
+} // namespace leadsync::jobs
