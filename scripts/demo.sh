@@ -4,6 +4,8 @@
 # SQLite state file), loads the bundled sample leads (three lists: the third goes partly to the review queue of
 # possible duplicates), enriches them from an aggregator's feed files and People Data Labs' API (emulated), pushes
 # them to the CRM, pulls the CRM's changes back, shows what landed, merges two leads by hand and pushes the Merge.
+# Finally it starts the daemon, registers its webhook, creates a lead "in Dynamics" and shows it come back
+# enriched and scored, with /metrics excerpts.
 # Safe to run again: it starts from a clean folder each time, and stops the emulators on exit.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -166,5 +168,58 @@ step "10. What converts: the report by list vendor (and a self-contained HTML pa
 "$leadsync" -c "$config" report --html "$demo_dir/report.html" >/dev/null
 printf 'Wrote %s/report.html\n' "$demo_dir"
 if [ "$opportunities" -lt 2 ]; then echo "expected the two qualified leads to become opportunities" >&2; exit 1; fi
+
+# 11. The daemon: Dataverse's webhook brings a lead a person creates "in Dynamics" back enriched and scored.
+export LEADSYNC_WEBHOOK_KEY=demo-webhook-key-0123456789abcdef0123456789abcdef
+daemon_port_file="$demo_dir/daemon.port"
+printf '\n\033[1m== 11a. Start the daemon (schedules, webhook, /metrics) in the background\033[0m\n'
+printf '$ %s -c %s daemon --listen 127.0.0.1:0 --port-file %s\n' "$leadsync" "$config" "$daemon_port_file"
+"$leadsync" -c "$config" daemon --listen 127.0.0.1:0 --port-file "$daemon_port_file" 2>"$demo_dir/daemon.log" &
+daemon_pid=$!
+trap 'kill "$daemon_pid" "$emulator_pid" "$feeds_pid" 2>/dev/null; wait "$daemon_pid" "$emulator_pid" "$feeds_pid" 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do [ -s "$daemon_port_file" ] && break; sleep 0.1; done
+[ -s "$daemon_port_file" ] || { echo "the daemon did not start; see $demo_dir/daemon.log" >&2; exit 1; }
+daemon_url="http://127.0.0.1:$(cat "$daemon_port_file")"
+printf 'listening on %s: /readyz says %s\n' "$daemon_url" "$(curl -fsS "$daemon_url/readyz")"
+step "11b. Register the daemon's webhook in Dataverse (Create of lead, asynchronous)" \
+  "$leadsync" -c "$config" webhook register --url "$daemon_url/webhooks/dataverse"
+# People Data Labs (emulated) knows Layla Nasser; the lists above do not.
+curl -fsS -X POST -H 'Content-Type: application/json' "$feeds_url/_emulator/records" -d '{"people":[{
+  "first_name":"layla","last_name":"nasser","full_name":"layla nasser","emails":["layla.nasser@gulfbuild.ae"],
+  "job_title":"head of procurement","job_title_levels":["director"],"job_company_name":"gulf build",
+  "job_company_website":"gulfbuild.ae","job_company_size":"1001-5000","job_company_industry":"construction",
+  "linkedin_url":"linkedin.com/in/layla-nasser"}]}' >/dev/null
+printf '\n\033[1m== 11c. A sales rep creates a lead in Dynamics\033[0m\n'
+printf '$ POST leads {"firstname":"Layla","lastname":"Nasser","emailaddress1":"layla.nasser@gulfbuild.ae","companyname":"Gulf Build"}\n'
+created_at=$(date +%s%N)
+api leads -X POST -H 'Content-Type: application/json' \
+  -d '{"firstname":"Layla","lastname":"Nasser","emailaddress1":"layla.nasser@gulfbuild.ae","companyname":"Gulf Build","subject":"Web enquiry"}'
+layla='leads?$select=fullname,jobtitle,leadsync_seniority,leadsync_linkedinurl,leadsync_externalid,leadsync_grade,leadsync_totalscore,leadqualitycode&$filter=emailaddress1%20eq%20%27layla.nasser@gulfbuild.ae%27'
+for _ in $(seq 1 200); do
+  [ "$(api "$layla" | jq -r '.value[0].leadsync_externalid // empty')" != "" ] &&
+    [ "$(api "$layla" | jq -r '.value[0].leadsync_grade // empty')" != "" ] && break
+  sleep 0.05
+done
+back_ms=$(( ($(date +%s%N) - created_at) / 1000000 ))
+printf 'Back in Dynamics %s ms later, enriched (job title, seniority, LinkedIn) and scored, as the same lead:\n' "$back_ms"
+api "$layla" -H 'Prefer: odata.include-annotations="OData.Community.Display.V1.FormattedValue"' |
+  jq -c '.value[0] | {fullname, jobtitle, leadsync_seniority, leadsync_linkedinurl, leadsync_grade, leadsync_totalscore,
+                      rating: (.["leadqualitycode@OData.Community.Display.V1.FormattedValue"] // .leadqualitycode),
+                      leadsync_externalid}'
+[ "$(api "$layla" | jq -r '.value | length')" = "1" ] || { echo "the daemon made a second lead" >&2; exit 1; }
+[ "$(api "$layla" | jq -r '.value[0].leadsync_grade // empty')" != "" ] || {
+  echo "the lead did not come back scored; see $demo_dir/daemon.log" >&2; exit 1; }
+printf '\n\033[1m== 11d. What the daemon reports on /metrics (excerpt)\033[0m\n'
+curl -fsS "$daemon_url/metrics" |
+  grep -E '^leadsync_(webhook_events_(received|processed)_total|webhook_lag_seconds_(count|sum)|crm_requests_total|outbox_pending|leads\{)' |
+  grep -v 'leads{.*} 0$' | head -16
+printf '\n\033[1m== 11e. Stop it the way systemd does (SIGTERM)\033[0m\n'
+kill -TERM "$daemon_pid"
+set +e
+wait "$daemon_pid"
+daemon_rc=$?
+set -e
+printf 'the daemon exited with status %s; its log is %s\n' "$daemon_rc" "$demo_dir/daemon.log"
+[ "$daemon_rc" -eq 0 ] || { echo "the daemon did not stop cleanly" >&2; exit 1; }
 printf '\nDone. The state file is %s/state.db; try:\n  %s -c %s leads show <ID>\n' \
   "$demo_dir" "$leadsync" "$config"

@@ -53,6 +53,13 @@ std::string utc_timestamp(spdlog::log_clock::time_point time) {
                      time_of_day.seconds().count(), time_of_day.subseconds().count());
 }
 
+// The calling thread's job (JobScope); empty outside one.
+struct ThreadJob {
+  std::string job;
+  std::int64_t run = 0;
+};
+thread_local ThreadJob thread_job;
+
 class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
 public:
   RedactingSink(Format format, std::ostream& out) : format_(format), out_(out) {}
@@ -72,10 +79,21 @@ protected:
       object["level"] = level;
       object["logger"] = std::string_view(msg.logger_name.data(), msg.logger_name.size());
       object["msg"] = text;
+      if (!thread_job.job.empty()) {
+        object["job"] = thread_job.job;
+        if (thread_job.run > 0) {
+          object["run"] = thread_job.run;
+        }
+      }
       // Invalid UTF-8 (e.g. from a CSV in another encoding) becomes U+FFFD instead of throwing.
       line = object.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
     } else {
-      line = fmt::format("{} [{}] {}", timestamp, level, text);
+      std::string job;
+      if (!thread_job.job.empty()) {
+        job = thread_job.run > 0 ? fmt::format("[{}#{}] ", thread_job.job, thread_job.run)
+                                 : fmt::format("[{}] ", thread_job.job);
+      }
+      line = fmt::format("{} [{}] {}{}", timestamp, level, job, text);
     }
     line += '\n';
     out_.write(line.data(), static_cast<std::streamsize>(line.size()));
@@ -203,6 +221,23 @@ std::string Redactor::redact(std::string_view text) const {
     result = detail::mask_phones(detail::mask_emails(result));
   }
   return result;
+}
+
+JobScope::JobScope(std::string job)
+    : previous_job_(std::move(thread_job.job)), previous_run_(thread_job.run) {
+  thread_job.job = std::move(job);
+  thread_job.run = 0;
+}
+
+JobScope::~JobScope() {
+  thread_job.job = std::move(previous_job_);
+  thread_job.run = previous_run_;
+}
+
+void JobScope::set_run(std::int64_t run) {
+  if (!thread_job.job.empty()) {
+    thread_job.run = run;
+  }
 }
 
 } // namespace leadsync::log

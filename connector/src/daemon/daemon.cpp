@@ -30,6 +30,7 @@
 #include <list>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unistd.h>
 
@@ -459,6 +460,7 @@ Status Daemon::launch(const Firing& firing) {
   }
   running_.push_back({.name = firing.job, .thread = {}, .done = done});
   running_.back().thread = std::thread([this, kind = *kind, name = firing.job, runtime, done] {
+    const log::JobScope job_scope(name);
     const auto started = std::chrono::steady_clock::now();
     std::string message;
     const jobs::RunStatus status = run_job(kind, *runtime, stop_.token(), message);
@@ -544,8 +546,10 @@ void Daemon::webhook_worker() {
     settings.lease = std::chrono::seconds(runtime->config().server.webhook_lease_s);
     settings.max_attempts = runtime->config().server.webhook_max_attempts;
     const auto started = std::chrono::steady_clock::now();
+    std::optional<log::JobScope> job_scope(std::in_place, "webhook");
     auto outcome =
         jobs::run_webhook_events(*runtime, settings, {.cancel = cancel, .on_progress = {}});
+    job_scope.reset();
     if (!outcome.ok()) {
       log::get()->error("webhook events: {}", outcome.error().describe());
     } else if (outcome->claimed > 0) {
@@ -603,6 +607,7 @@ void Daemon::watch_worker() {
 }
 
 ImportOutcome Daemon::import_file(const WatchedFile& file, const CancellationToken& cancel) {
+  const log::JobScope job_scope("import");
   auto runtime = this->runtime();
   jobs::ImportRequest request;
   request.file = file.path.string();

@@ -7,6 +7,8 @@ Result<EnrichOutcome> run_enrich(Runtime& runtime, const EnrichRequest& request,
   LEADSYNC_TRY(auto enricher, runtime.enricher());
   enrich::EnrichRequest asked{.selection = request.selection,
                               .lead_id = request.lead_id,
+                              .lead_ids = {},
+                              .record_run = true,
                               .provider = request.provider,
                               .dry_run = request.dry_run,
                               .limit = request.limit,

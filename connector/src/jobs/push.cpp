@@ -64,12 +64,14 @@ Result<PushOutcome> run_push(Runtime& runtime, const PushRequest& request,
 
   outcome.request_slots = request_slots(config, *link);
   settings.workers = sync::push_workers(outcome.request_slots);
-  sync::Pusher pusher(store, *link->crm, link->mapping, *link->lookups, runtime.clock(), settings);
+  detail::ScopedCrm scoped(*link, context.cancel);
+  sync::Pusher pusher(store, scoped.crm(), link->mapping, *link->lookups, runtime.clock(),
+                      settings);
 
   LEADSYNC_TRY(auto recorder, RunRecorder::begin(store, runtime.clock(), "push"));
   std::optional<Result<sync::PushReport>> report;
-  outcome.throttling = detail::measure_throttling(
-      link->connection, [&] { report.emplace(pusher.run(context.cancel)); });
+  report.emplace(pusher.run(context.cancel));
+  outcome.throttling = scoped.throttling();
   RunRecorder::Counts counts = report->ok() ? (*report)->counts() : RunRecorder::Counts{};
   counts["throttled"] = outcome.throttling.throttled;
   counts["waited_ms"] = outcome.throttling.waited.count();

@@ -8,7 +8,9 @@ Result<QualifyOutcome> run_qualify(Runtime& runtime, const QualifyRequest& reque
   qualify::QualifyRequest asked{.dry_run = request.dry_run,
                                 .reactivate_when_hot = runtime.config().qualify.reactivate_when_hot,
                                 .cancel = context.cancel,
-                                .on_progress = {}};
+                                .on_progress = {},
+                                .lead_ids = {},
+                                .record_run = true};
   if (context.on_progress) {
     asked.on_progress = [&context](std::int64_t leads_done) {
       JobProgress shown;

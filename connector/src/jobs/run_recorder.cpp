@@ -57,6 +57,7 @@ RunRecorder::RunRecorder(store::Store* store, const Clock* clock,
 Result<RunRecorder> RunRecorder::begin(store::Store& store, const Clock& clock,
                                        std::string_view kind) {
   LEADSYNC_TRY(auto run, store.begin_run(std::string(kind)));
+  log::JobScope::set_run(run.id); // every later line of the job's thread names its run
   return RunRecorder(&store, &clock, std::move(run));
 }
 

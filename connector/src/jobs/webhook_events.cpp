@@ -7,6 +7,7 @@
 #include "leadsync/mapping/convert.hpp"
 #include "leadsync/odata/filter.hpp"
 #include "leadsync/sync/pull.hpp"
+#include "throttling.hpp"
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -152,8 +153,8 @@ Result<WebhookEventsOutcome> run_webhook_events(Runtime& runtime,
     outcome.run = recorder.fail(link.error().describe(), counts());
     return outcome;
   }
-  const auto stats = std::make_shared<http::CallStats>();
-  const http::CallScope scope{.cancel = context.cancel, .stats = stats, .deadline = std::nullopt};
+  detail::ScopedCrm scoped(**link, context.cancel);
+  const http::CallScope& scope = scoped.scope();
   std::vector<std::string> ids;
   for (const auto& event : work) {
     if (std::find(ids.begin(), ids.end(), event.crm_id) == ids.end()) {
@@ -171,9 +172,7 @@ Result<WebhookEventsOutcome> run_webhook_events(Runtime& runtime,
   sync::PullSettings pull_settings;
   pull_settings.key_column = config.crm.alternate_key;
   pull_settings.crm_owned = (*link)->crm_owned;
-  sync::DataverseCrm crm((*link)->connection.client, scope);
-  mapping::CachingLookupResolver lookups(crm);
-  sync::Puller puller(store, crm, (*link)->mapping, lookups, pull_settings);
+  sync::Puller puller(store, scoped.crm(), (*link)->mapping, *(*link)->lookups, pull_settings);
   std::vector<Json> found;
   for (const auto& id : ids) {
     if (const auto row = rows->find(id); row != rows->end()) {
@@ -245,9 +244,11 @@ Result<WebhookEventsOutcome> run_webhook_events(Runtime& runtime,
 
   // 4. Push: the new lead's key, enriched fields, scores and decision, as an update by leadid.
   auto pushed = run_push(runtime, PushRequest{}, context);
+  outcome.throttling = scoped.throttling();
   if (pushed.ok()) {
     outcome.pushed = pushed->report.upserted;
-    outcome.throttling = pushed->throttling;
+    outcome.throttling.throttled += pushed->throttling.throttled;
+    outcome.throttling.waited += pushed->throttling.waited;
   } else {
     // The changes stay in the outbox: the next push (scheduled, or the next event's) sends them.
     outcome.warnings.push_back("push: " + pushed.error().message);

@@ -233,6 +233,46 @@ TEST_F(LogOutputTest, TextLineHasUtcTimestampLevelAndMessage) {
   EXPECT_EQ(out_.str(), "2026-11-22T20:00:00.123Z [info] hello\n");
 }
 
+TEST_F(LogOutputTest, EveryLineOfAJobNamesTheJobAndItsRunUntilTheScopeEnds) {
+  init(Options{spdlog::level::info, Format::json, true}, out_);
+  get()->info("before");
+  {
+    const JobScope scope("push");
+    get()->info("claimed");
+    JobScope::set_run(42);
+    get()->info("sent");
+    {
+      const JobScope inner("webhook");
+      get()->info("inner");
+    }
+    get()->info("after inner");
+  }
+  JobScope::set_run(7); // no scope: nothing to set
+  get()->info("after");
+  const auto written = lines();
+  ASSERT_EQ(written.size(), 6U);
+  const auto field = [&](std::size_t line, const char* key) {
+    const auto object = nlohmann::json::parse(written[line]);
+    return object.contains(key) ? object[key].dump() : std::string("-");
+  };
+  EXPECT_EQ(field(0, "job"), "-");
+  EXPECT_EQ(field(1, "job"), "\"push\"");
+  EXPECT_EQ(field(1, "run"), "-");
+  EXPECT_EQ(field(2, "run"), "42");
+  EXPECT_EQ(field(3, "job"), "\"webhook\"");
+  EXPECT_EQ(field(3, "run"), "-");
+  EXPECT_EQ(field(4, "job"), "\"push\"");
+  EXPECT_EQ(field(4, "run"), "42");
+  EXPECT_EQ(field(5, "job"), "-");
+
+  out_.str("");
+  init(Options{spdlog::level::info, Format::text, true}, out_);
+  const JobScope scope("pull");
+  JobScope::set_run(9);
+  get()->info("read");
+  EXPECT_NE(out_.str().find("[info] [pull#9] read"), std::string::npos) << out_.str();
+}
+
 TEST_F(LogOutputTest, JsonLineIsOneValidObjectWithAllFields) {
   init(Options{spdlog::level::debug, Format::json, true}, out_);
   get()->warn("pushed {} leads to \"crm\"\n\tdone", 3);

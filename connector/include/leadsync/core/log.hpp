@@ -4,6 +4,7 @@
 // JSON are always masked; e-mail addresses and phone numbers are masked unless PII redaction is
 // turned off for debugging.
 
+#include <cstdint>
 #include <iosfwd>
 #include <memory>
 #include <spdlog/spdlog.h>
@@ -31,6 +32,24 @@ bool parse_format(std::string_view text, Format& format);
 
 // The logger every component uses: leadsync::log::get()->info("pushed {} leads", n);
 std::shared_ptr<spdlog::logger> get();
+
+// The job the calling thread runs, put on every line that thread logs while the scope lives:
+// "job" and "run" keys in JSON, "[job#run]" before the message in text. The daemon opens one per
+// job it runs; the run recorder adds the run id once the run is in the history. Scopes nest (the
+// inner one wins until it ends).
+class JobScope {
+public:
+  explicit JobScope(std::string job);
+  ~JobScope();
+  JobScope(const JobScope&) = delete;
+  JobScope& operator=(const JobScope&) = delete;
+  // Sets the run id of the calling thread's innermost scope; nothing when it has none.
+  static void set_run(std::int64_t run);
+
+private:
+  std::string previous_job_;
+  std::int64_t previous_run_ = 0;
+};
 
 // Redaction, usable on its own (the CLI and tests use it directly).
 class Redactor {
