@@ -12,7 +12,7 @@ packages=(
   libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
   clang-format clang-tidy
   chromium
-  prometheus-cpp-dev libsystemd-dev prometheus
+  prometheus-cpp-dev libsystemd-dev prometheus systemd
 )
 
 missing=()

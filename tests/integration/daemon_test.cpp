@@ -486,4 +486,36 @@ TEST_F(DaemonTest, ARealScrapeOfMetricsPassesPromtool) {
   EXPECT_EQ(leadsync::testing::read_file(dir_ / "promtool.txt"), "");
 }
 
+TEST(SystemdUnitTest, TheShippedUnitPassesSystemdAnalyzeVerify) {
+  if (!fs::exists("/usr/bin/systemd-analyze")) {
+    GTEST_SKIP()
+        << "systemd-analyze is missing: scripts/install-deps.sh installs the Debian package "
+           "'systemd', which carries it";
+  }
+  // The unit as shipped, but starting the leadsync just built (verify checks that it exists).
+  const auto dir = fs::temp_directory_path() / ("leadsync-unit-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::string unit =
+      leadsync::testing::read_file(fs::path(LEADSYNC_SOURCE_DIR) / "scripts/leadsync.service");
+  const std::string shipped = "/usr/local/bin/leadsync ";
+  const auto exec = unit.find("ExecStart=" + shipped);
+  ASSERT_NE(exec, std::string::npos) << "ExecStart changed shape";
+  unit.replace(exec + std::string("ExecStart=").size(), shipped.size(),
+               std::string(LEADSYNC_EXE) + " ");
+  std::ofstream(dir / "leadsync.service") << unit;
+  const auto report = dir / "verify.txt";
+  const int status =
+      std::system(("/usr/bin/systemd-analyze verify --man=no " +
+                   (dir / "leadsync.service").string() + " > " + report.string() + " 2>&1")
+                      .c_str());
+  EXPECT_EQ(WEXITSTATUS(status), 0) << leadsync::testing::read_file(report);
+  // verify exits 0 on a key it cannot parse ("Failed to parse service type, ignoring"): any line
+  // it prints is a problem.
+  EXPECT_EQ(leadsync::testing::read_file(report), "");
+  EXPECT_NE(unit.find("Type=notify"), std::string::npos);
+  EXPECT_NE(unit.find("WatchdogSec="), std::string::npos);
+  EXPECT_NE(unit.find("DynamicUser=yes"), std::string::npos);
+  fs::remove_all(dir);
+}
+
 } // namespace

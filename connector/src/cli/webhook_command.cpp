@@ -26,21 +26,27 @@ struct WebhookOptions {
   bool json = false;
 };
 
-// The runtime's CRM client, or the exit code of the error.
-Result<std::shared_ptr<dataverse::DataverseClient>>
-crm_client(Context& context, std::unique_ptr<jobs::Runtime>& runtime) {
-  auto store = context.store();
-  if (!store.ok()) {
-    return store.error();
-  }
-  // The store is the context's; the runtime only needs the config and the CRM here.
+// The CRM client and the webhooks registered in the organization now.
+struct WebhookSession {
+  std::unique_ptr<jobs::Runtime> runtime; // holds the connection the client uses
+  std::shared_ptr<dataverse::DataverseClient> client;
+  std::vector<dataverse::RegisteredWebhook> registered;
+};
+
+Result<WebhookSession> open_session(Context& context) {
+  LEADSYNC_TRY(store::Store * store, context.store());
+  WebhookSession session;
   jobs::RuntimeOptions options;
   options.recover = false;
-  LEADSYNC_TRY(runtime, jobs::Runtime::create(context.config(),
-                                              std::shared_ptr<store::Store>(*store, [](auto*) {}),
-                                              std::move(options)));
-  LEADSYNC_TRY(jobs::CrmLink * link, runtime->crm());
-  return link->connection.client;
+  // The store stays the context's; the runtime only needs the config and the CRM here.
+  LEADSYNC_TRY(session.runtime,
+               jobs::Runtime::create(context.config(),
+                                     std::shared_ptr<store::Store>(store, [](store::Store*) {}),
+                                     std::move(options)));
+  LEADSYNC_TRY(jobs::CrmLink * link, session.runtime->crm());
+  session.client = link->connection.client;
+  LEADSYNC_TRY(session.registered, session.client->list_webhooks());
+  return session;
 }
 
 // "https://host/path" of a URL, without the query (which may hold the key).
@@ -82,16 +88,13 @@ int run_register(Context& context, const WebhookOptions& options) {
   if (!secret.ok()) {
     return context.report(secret.error());
   }
-  std::unique_ptr<jobs::Runtime> runtime;
-  auto client = crm_client(context, runtime);
-  if (!client.ok()) {
-    return context.report(client.error());
+  auto session = open_session(context);
+  if (!session.ok()) {
+    return context.report(session.error());
   }
-  auto existing = (*client)->list_webhooks();
-  if (!existing.ok()) {
-    return context.report(existing.error());
-  }
-  for (const auto& webhook : *existing) {
+  const auto& existing = session->registered;
+  const auto& client = session->client;
+  for (const auto& webhook : existing) {
     if (webhook.name == options.name) {
       context.err() << fmt::format("error: a webhook named '{}' is registered already (to {}); "
                                    "run `leadsync webhook unregister` first, or register another "
@@ -108,7 +111,7 @@ int run_register(Context& context, const WebhookOptions& options) {
     auth_value = fmt::format(R"(<settings><setting name="{}" value="{}" /></settings>)",
                              config.server.webhook_header, secret->reveal());
   }
-  auto registered = (*client)->register_webhook(options.name, options.url, kind, auth_value);
+  auto registered = client->register_webhook(options.name, options.url, kind, auth_value);
   if (!registered.ok()) {
     return context.report(registered.error());
   }
@@ -136,29 +139,26 @@ int run_register(Context& context, const WebhookOptions& options) {
 }
 
 int run_unregister(Context& context, const WebhookOptions& options) {
-  std::unique_ptr<jobs::Runtime> runtime;
-  auto client = crm_client(context, runtime);
-  if (!client.ok()) {
-    return context.report(client.error());
+  auto session = open_session(context);
+  if (!session.ok()) {
+    return context.report(session.error());
   }
-  auto existing = (*client)->list_webhooks();
-  if (!existing.ok()) {
-    return context.report(existing.error());
-  }
+  const auto& existing = session->registered;
+  const auto& client = session->client;
   int removed = 0;
-  for (const auto& webhook : *existing) {
+  for (const auto& webhook : existing) {
     if (webhook.name != options.name) {
       continue;
     }
     for (const auto& step : webhook.steps) {
-      if (auto gone = (*client)->unregister_webhook(
+      if (auto gone = client->unregister_webhook(
               {.service_endpoint_id = webhook.service_endpoint_id, .step_id = step.id});
           !gone.ok()) {
         return context.report(gone.error());
       }
     }
     if (webhook.steps.empty()) {
-      if (auto gone = (*client)->unregister_webhook(
+      if (auto gone = client->unregister_webhook(
               {.service_endpoint_id = webhook.service_endpoint_id, .step_id = {}});
           !gone.ok()) {
         return context.report(gone.error());
@@ -177,18 +177,14 @@ int run_unregister(Context& context, const WebhookOptions& options) {
 }
 
 int run_status(Context& context, const WebhookOptions& options) {
-  std::unique_ptr<jobs::Runtime> runtime;
-  auto client = crm_client(context, runtime);
-  if (!client.ok()) {
-    return context.report(client.error());
+  auto session = open_session(context);
+  if (!session.ok()) {
+    return context.report(session.error());
   }
-  auto existing = (*client)->list_webhooks();
-  if (!existing.ok()) {
-    return context.report(existing.error());
-  }
+  const auto& existing = session->registered;
   if (options.json) {
     auto list = nlohmann::json::array();
-    for (const auto& webhook : *existing) {
+    for (const auto& webhook : existing) {
       auto steps = nlohmann::json::array();
       for (const auto& step : webhook.steps) {
         steps.push_back({{"id", step.id},
@@ -205,12 +201,12 @@ int run_status(Context& context, const WebhookOptions& options) {
     context.out() << list.dump() << "\n";
     return exit_ok;
   }
-  if (existing->empty()) {
+  if (existing.empty()) {
     context.out() << "no webhook is registered in the CRM; `leadsync webhook register --url URL` "
                      "registers the daemon's\n";
     return exit_ok;
   }
-  for (const auto& webhook : *existing) {
+  for (const auto& webhook : existing) {
     context.out() << fmt::format("{}  {}  auth: {}  serviceendpoint {}\n", webhook.name,
                                  shown_url(webhook.url), auth_name(webhook.authtype),
                                  webhook.service_endpoint_id);

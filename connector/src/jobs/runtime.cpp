@@ -63,6 +63,16 @@ void Runtime::recover() {
     recovery_.leases = *freed;
     unreported_leases_ = std::move(freed).value();
   }
+  auto events =
+      sync::recover_webhook_events_of_dead_processes(*store_, host_, pid_, clock_->now(), alive_);
+  if (!events.ok()) {
+    recovery_.warnings.push_back("cannot check the webhook events held by a daemon that stopped: " +
+                                 events.error().describe());
+    log::get()->warn("{}", recovery_.warnings.back());
+  } else if (*events > 0) {
+    recovery_.webhook_events = *events;
+    log::get()->info("{} webhook event(s) held by a daemon that stopped given back", *events);
+  }
 }
 
 sync::LeaseRecovery Runtime::take_unreported_leases() {

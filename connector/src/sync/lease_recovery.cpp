@@ -69,6 +69,29 @@ Result<LeaseRecovery> recover_leases_of_dead_pushes(store::Store& store, const s
   return recovery;
 }
 
+Result<std::int64_t>
+recover_webhook_events_of_dead_processes(store::Store& store, const std::string& host, long own_pid,
+                                         std::chrono::system_clock::time_point now,
+                                         const ProcessAlive& alive, std::size_t recent) {
+  LEADSYNC_TRY(const auto events, store.list_webhook_events(recent));
+  std::int64_t freed = 0;
+  for (const auto& event : events) {
+    if (event.state != store::WebhookEventState::pending || event.lease_owner.empty() ||
+        !event.lease_until || *event.lease_until <= now) {
+      continue; // free, expired (claimable anyway) or finished
+    }
+    const auto name = parse_worker_name(event.lease_owner, /*with_thread=*/true);
+    if (!name || name->host != host || name->pid == own_pid || alive(name->pid)) {
+      continue;
+    }
+    LEADSYNC_CHECK(store.retry_webhook_event(
+        event.seq, event.lease_owner,
+        "the daemon processing it stopped (process " + std::to_string(name->pid) + ")", now));
+    ++freed;
+  }
+  return freed;
+}
+
 Result<int> interrupt_runs_of_dead_processes(store::Store& store, const std::string& host,
                                              long own_pid,
                                              std::chrono::system_clock::time_point now,

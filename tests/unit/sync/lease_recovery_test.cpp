@@ -154,5 +154,41 @@ TEST_F(AbandonedRunsTest, RunsOfALiveProcessAnotherHostOrTheCallerStayRunning) {
   EXPECT_EQ(status_of(running.id), "running");
 }
 
+TEST_F(LeaseRecoveryTest, WebhookEventsHeldByADeadDaemonOnThisHostAreGivenBackAtOnce) {
+  const auto add = [&](const std::string& key) {
+    store::WebhookEvent event;
+    event.dedupe_key = key;
+    event.source = "dataverse";
+    event.message = "Create";
+    event.entity = "lead";
+    event.crm_id = "00000000-0000-0000-0000-00000000000" + key.substr(key.size() - 1);
+    event.received_at = clock_.now();
+    ASSERT_TRUE(store_->add_webhook_event(event).ok());
+  };
+  add("event-1");
+  add("event-2");
+  add("event-3");
+  // A dead daemon of this host, a live one, and one on another host each hold one event.
+  for (const char* worker :
+       {"crm-host:4242:webhook", "crm-host:200:webhook", "other-host:300:webhook"}) {
+    const auto claimed =
+        store_->claim_webhook_events(worker, 1, clock_.now(), std::chrono::minutes(10));
+    ASSERT_TRUE(claimed.ok() && claimed->size() == 1U);
+  }
+  const std::set<long> running = {100, 200};
+
+  const auto freed = recover_webhook_events_of_dead_processes(
+      *store_, "crm-host", 100, clock_.now(), [&](long pid) { return running.count(pid) == 1; });
+
+  ASSERT_TRUE(freed.ok()) << freed.error().describe();
+  EXPECT_EQ(*freed, 1);
+  const auto again = store_->claim_webhook_events("crm-host:100:webhook", 10, clock_.now(),
+                                                  std::chrono::minutes(1));
+  ASSERT_TRUE(again.ok());
+  ASSERT_EQ(again->size(), 1U) << "only the dead daemon's event is free again";
+  EXPECT_EQ(again->front().dedupe_key, "event-1");
+  EXPECT_EQ(again->front().attempts, 1);
+}
+
 } // namespace
 } // namespace leadsync::sync

@@ -18,7 +18,9 @@
 //     interrupted, so the history tells the truth (sync::interrupt_runs_of_dead_processes);
 //   - outbox entries leased by a push of this host that no longer lives are freed at once instead
 //     of after their lease expires (sync::recover_leases_of_dead_pushes). The next push reports
-//     them as taken back (take_unreported_leases()), as if it had freed them itself.
+//     them as taken back (take_unreported_leases()), as if it had freed them itself;
+//   - webhook events leased by a daemon of this host that no longer lives are given back at once
+//     (sync::recover_webhook_events_of_dead_processes).
 // A store that cannot be read for it is logged as a warning; the runtime works all the same.
 
 #include "leadsync/core/clock.hpp"
@@ -68,6 +70,7 @@ struct RuntimeOptions {
 struct Recovery {
   int runs_interrupted = 0;          // runs of processes that are gone, finished as interrupted
   sync::LeaseRecovery leases;        // outbox leases of pushes that are gone, freed
+  std::int64_t webhook_events = 0;   // webhook events leased by daemons that are gone, given back
   std::vector<std::string> warnings; // what could not be checked, and why
 };
 

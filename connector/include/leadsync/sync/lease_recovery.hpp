@@ -36,6 +36,15 @@ Result<LeaseRecovery> recover_leases_of_dead_pushes(store::Store& store, const s
 // Runs still marked "running" whose process on this host is gone (killed or crashed before it
 // could finish the run) are finished as "interrupted", so that `status` does not show them running
 // for good. Looks at the newest `recent` runs; returns how many it finished.
+// Webhook events (Store::claim_webhook_events) leased by a daemon of this host that is gone are
+// given back at once, counted as a failed attempt, instead of waiting out their lease. Looks at the
+// newest `recent` events; returns how many it gave back.
+Result<std::int64_t>
+recover_webhook_events_of_dead_processes(store::Store& store, const std::string& host, long own_pid,
+                                         std::chrono::system_clock::time_point now,
+                                         const ProcessAlive& alive = process_alive,
+                                         std::size_t recent = 1000);
+
 Result<int> interrupt_runs_of_dead_processes(store::Store& store, const std::string& host,
                                              long own_pid,
                                              std::chrono::system_clock::time_point now,

@@ -1204,13 +1204,14 @@ private:
     headers.emplace_back("x-ms-correlation-request-id", correlation_id);
 
     const auto started = std::chrono::steady_clock::now();
+    const auto started_at = clock_.now();
     auto result = post(url, headers, body);
     int attempts = 1;
     if (result.status == 502 || result.status == 503 || result.status == 504) {
       result = post(url, headers, body); // exactly one more attempt
       attempts = 2;
     }
-    record_delivery(target, row, correlation_id, result, attempts,
+    record_delivery(target, row, correlation_id, result, attempts, started_at,
                     std::chrono::steady_clock::now() - started);
     if (result.status >= 200 && result.status < 300) {
       ++delivered_;
@@ -1222,10 +1223,12 @@ private:
   }
 
   // Every delivery is visible in the stats (the newest max_kept_deliveries): the row, where it
-  // went (without the query, which may hold the key), the final status, attempts and duration.
+  // went (without the query, which may hold the key), the final status, attempts, when the first
+  // POST started (started_ms: the origin of webhook_bench's latencies), its duration and when it
+  // was recorded (at_ms, after the last answer).
   void record_delivery(const WebhookTarget& target, const CreatedRow& row,
                        const std::string& correlation_id, const PostResult& result, int attempts,
-                       std::chrono::steady_clock::duration took) {
+                       WallTime started_at, std::chrono::steady_clock::duration took) {
     auto parsed = leadsync::http::parse_url(target.url);
     Json delivery = {{"entity", row.entity->logical_name},
                      {"id", row.record.id},
@@ -1236,6 +1239,7 @@ private:
                      {"status", result.status},
                      {"error", result.error},
                      {"attempts", attempts},
+                     {"started_ms", unix_ms(started_at)},
                      {"ms", std::chrono::duration_cast<std::chrono::milliseconds>(took).count()},
                      {"at_ms", unix_ms(clock_.now())}};
     std::lock_guard lock(mutex_);
