@@ -364,6 +364,7 @@ TEST_F(DaemonTest, SigkillAtRandomMomentsLosesNothingAndDoublesNothing) {
   start_daemon();
   register_webhook();
 
+  std::mt19937 random(20261206);
   // A purchased list dropped into the watched folder while leads are being created in the CRM.
   constexpr int list_rows = 3000;
   {
@@ -375,8 +376,15 @@ TEST_F(DaemonTest, SigkillAtRandomMomentsLosesNothingAndDoublesNothing) {
     }
   }
   fs::rename(dir_ / "inbox.tmp.csv", dir_ / "inbox" / "acme__purchased-2026-12.csv");
+  // Killed while the list is being imported (it is claimed into processing/ first).
+  ASSERT_TRUE(eventually(
+      [&] { return fs::exists(dir_ / "inbox" / "processing" / "acme__purchased-2026-12.csv"); },
+      30s))
+      << daemon_log();
+  std::this_thread::sleep_for(std::chrono::milliseconds(random() % 300));
+  daemon_->kill();
+  start_daemon();
 
-  std::mt19937 random(20261206);
   constexpr int creates = 150;
   int created = 0;
   for (int round = 0; round < 5; ++round) {
