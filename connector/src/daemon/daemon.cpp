@@ -10,6 +10,7 @@
 #include "leadsync/daemon/signals.hpp"
 #include "leadsync/daemon/watch_folder.hpp"
 #include "leadsync/dataverse/connect.hpp"
+#include "leadsync/enrich/enricher.hpp"
 #include "leadsync/http/server.hpp"
 #include "leadsync/jobs/enrich.hpp"
 #include "leadsync/jobs/import.hpp"
@@ -21,6 +22,7 @@
 #include "leadsync/jobs/webhook_events.hpp"
 #include "leadsync/store/open.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <csignal>
@@ -32,6 +34,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <tuple>
 #include <unistd.h>
 
 namespace leadsync::daemon {
@@ -166,6 +169,8 @@ private:
   jobs::RunStatus run_job(jobs::JobKind kind, jobs::Runtime& runtime,
                           const CancellationToken& cancel, std::string& message);
   void reap_finished_jobs();
+  void observe_enrichment(const enrich::EnrichOutcome& figures);
+  void count_skipped_firings();
 
   void webhook_worker();
   void watch_worker();
@@ -211,6 +216,7 @@ private:
   std::atomic<std::int64_t> watch_alive_{0};
   std::atomic<bool> webhook_done_{false};
   std::atomic<bool> watch_done_{false};
+  std::map<std::string, std::int64_t> skipped_seen_; // per job, for leadsync_job_skipped_total
   bool shut_down_ = false;
   bool forced_ = false; // work was still in flight when the grace period ended
 };
@@ -258,8 +264,25 @@ Status Daemon::start() {
 
   metrics_ = std::make_unique<Metrics>(
       MetricsOptions{.version = options_.version, .start_time = {}, .clock = nullptr});
-  metrics_->set_refresh(
-      [store = store_](Metrics& metrics) { return metrics.refresh_from_store(*store); });
+  metrics_->set_refresh([this](Metrics& metrics) -> Status {
+    LEADSYNC_CHECK(metrics.refresh_from_store(*store_));
+    // Requests left in each provider's daily and monthly quota (none when it has no quota).
+    const auto runtime = this->runtime();
+    const auto periods = enrich::usage_periods(runtime->clock().now());
+    for (const auto& provider : runtime->config().enrich.providers) {
+      for (const auto& [period, key, quota] :
+           {std::tuple{"day", periods.day, provider.daily_quota},
+            std::tuple{"month", periods.month, provider.monthly_quota}}) {
+        std::optional<std::int64_t> left;
+        if (quota > 0) {
+          LEADSYNC_TRY(const auto used, store_->get_usage(provider.name, key));
+          left = std::max<std::int64_t>(0, quota - used.requests);
+        }
+        metrics.set_provider_quota_remaining(provider.name, period, left);
+      }
+    }
+    return ok_status();
+  });
   observer_ = crm_request_observer(*metrics_);
   LEADSYNC_TRY(runtime_, make_runtime(config_, true));
   for (const auto& warning : runtime_->recovery().warnings) {
@@ -396,6 +419,7 @@ void Daemon::main_loop() {
     for (const auto& job : scheduler_->snapshot()) {
       metrics_->set_job_next_run(job.name, job.next_run);
     }
+    count_skipped_firings();
     (void)stop_.token().wait_for(period);
   }
 }
@@ -503,9 +527,7 @@ jobs::RunStatus Daemon::run_job(jobs::JobKind kind, jobs::Runtime& runtime,
     request.selection = enrich::Selection::new_leads;
     auto outcome = jobs::run_enrich(runtime, request, context);
     if (outcome.ok()) {
-      for (const auto& [provider, tally] : outcome->figures.providers) {
-        metrics_->observe_enrichment_lookup(provider, tally.matched > 0, tally.credits_spent);
-      }
+      observe_enrichment(outcome->figures);
     }
     return summarize(outcome);
   }
@@ -516,6 +538,26 @@ jobs::RunStatus Daemon::run_job(jobs::JobKind kind, jobs::Runtime& runtime,
   }
   message = "not a scheduled job";
   return jobs::RunStatus::failed;
+}
+
+// Each lookup a run made, matched or not, with the credits it spent, per provider.
+void Daemon::observe_enrichment(const enrich::EnrichOutcome& figures) {
+  for (const auto& [provider, tally] : figures.providers) {
+    for (std::int64_t lookup = 0; lookup < tally.lookups; ++lookup) {
+      metrics_->observe_enrichment_lookup(provider, lookup < tally.matched,
+                                          lookup == 0 ? tally.credits_spent : 0);
+    }
+  }
+}
+
+// The firings the scheduler skipped since the last look (their job was still running).
+void Daemon::count_skipped_firings() {
+  for (const auto& job : scheduler_->snapshot()) {
+    auto& seen = skipped_seen_[job.name];
+    for (; seen < job.skipped; ++seen) {
+      metrics_->count_job_skipped(job.name, "overlap");
+    }
+  }
 }
 
 void Daemon::reap_finished_jobs() {
