@@ -248,8 +248,9 @@ Status Daemon::start() {
       SignalCallbacks{.on_stop =
                           [this](int /*signal*/) {
                             // The watcher has logged the signal.
+                            // [server] changes need a restart: the start-up config's grace.
                             log::get()->info("in-flight work gets up to {} s to finish",
-                                             config_.server.shutdown_grace_s);
+                                             options_.config.server.shutdown_grace_s);
                             stop_.cancel();
                           },
                       .on_reload = [this] { reload_requested_ = true; },
@@ -316,7 +317,23 @@ Status Daemon::start() {
   LEADSYNC_TRY(endpoints_, Endpoints::create(std::move(endpoint_options)));
   endpoints_->set_readiness(ReadinessCheck::store, true);
   endpoints_->set_readiness(ReadinessCheck::config, true);
-  endpoints_->set_readiness(ReadinessCheck::crm, true, "not tried yet");
+  // One WhoAmI, so that /readyz tells the truth about the CRM from the start; not fatal: the
+  // daemon serves the webhook and its schedules try again.
+  {
+    const http::CallScope probe{.cancel = stop_.token(),
+                                .stats = nullptr,
+                                .deadline = std::chrono::steady_clock::now() + 10s};
+    std::string unreachable;
+    if (auto link = runtime_->crm(); !link.ok()) {
+      unreachable = link.error().message;
+    } else if (auto who = (*link)->connection.client->who_am_i(probe); !who.ok()) {
+      unreachable = who.error().message;
+    }
+    endpoints_->set_readiness(ReadinessCheck::crm, unreachable.empty(), unreachable);
+    if (!unreachable.empty()) {
+      log::get()->warn("the CRM is not reachable yet: {}", unreachable);
+    }
+  }
   endpoints_->heartbeat();
 
   LEADSYNC_TRY(const auto address,
