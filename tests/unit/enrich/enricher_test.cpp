@@ -186,6 +186,35 @@ TEST_F(EnricherTest, PayOnMatchProvidersAreAskedBeforePayPerRequestOnesUnlessCon
   }
 }
 
+TEST_F(EnricherTest, AListedSelectionAsksForThoseLeadsOnlyAndCanLeaveTheRunToTheCaller) {
+  const std::string anna = add_lead("anna@example.com");
+  const std::string boris = add_lead("boris@example.com");
+  FakeProvider* provider = nullptr;
+  std::vector<ConfiguredProvider> providers;
+  providers.push_back(configured(provider, "p", {FieldGroup::person}));
+  provider->answer("anna@example.com", matched({{"person.job_title", "CTO"}}));
+  provider->answer("boris@example.com", matched({{"person.job_title", "CFO"}}));
+  auto waterfall = enricher(std::move(providers), wanting({"person.job_title"}));
+
+  const EnrichOutcome outcome =
+      run(*waterfall, {.selection = Selection::listed,
+                       .lead_id = {},
+                       .lead_ids = {anna, "01900000-0000-7000-8000-000000000000"},
+                       .record_run = false,
+                       .provider = {},
+                       .dry_run = false,
+                       .limit = 0,
+                       .cancel = {},
+                       .on_progress = {}});
+
+  EXPECT_EQ(provider->asked, (std::vector<std::string>{"anna@example.com"}));
+  EXPECT_EQ(outcome.leads, 1) << "an unknown id is skipped";
+  EXPECT_EQ(lead(anna).person.job_title, "CTO");
+  EXPECT_EQ(lead(boris).person.job_title, "");
+  EXPECT_EQ(outcome.run_id, 0);
+  EXPECT_TRUE(store_->list_runs(10).value().empty());
+}
+
 TEST_F(EnricherTest, ADryRunAsksNothingAndWritesNothing) {
   const std::string id = add_lead("anna@example.com");
   FakeProvider* provider = nullptr;
@@ -196,6 +225,8 @@ TEST_F(EnricherTest, ADryRunAsksNothingAndWritesNothing) {
 
   const EnrichOutcome outcome = run(*waterfall, {.selection = Selection::new_leads,
                                                  .lead_id = {},
+                                                 .lead_ids = {},
+                                                 .record_run = true,
                                                  .provider = {},
                                                  .dry_run = true,
                                                  .limit = 0,
@@ -219,6 +250,8 @@ TEST_F(EnricherTest, TheSameLookupIsNotPaidTwiceWithinTheCacheTtlMissesIncluded)
   auto waterfall = enricher(std::move(providers), wanting({"person.job_title"}));
   const EnrichRequest all{.selection = Selection::all,
                           .lead_id = {},
+                          .lead_ids = {},
+                          .record_run = true,
                           .provider = {},
                           .dry_run = false,
                           .limit = 0,
@@ -571,6 +604,8 @@ TEST_F(EnricherTest, AnUnknownProviderNameIsRefusedWithTheConfiguredOnes) {
   auto waterfall = enricher(std::move(providers), {});
   auto outcome = waterfall->run({.selection = Selection::new_leads,
                                  .lead_id = {},
+                                 .lead_ids = {},
+                                 .record_run = true,
                                  .provider = "clearbit",
                                  .dry_run = false,
                                  .limit = 0,

@@ -96,12 +96,34 @@ TEST_F(QualifyRunTest, ADecisionAPersonMadeInTheCrmIsKeptAndWhatTheRulesWouldDoI
 
 TEST_F(QualifyRunTest, ADryRunWritesNothing) {
   add_lead("pat@competitor-crm.example", [](model::Lead&) {});
-  auto outcome =
-      run_qualify(rules_, *store_, clock_,
-                  {.dry_run = true, .reactivate_when_hot = false, .cancel = {}, .on_progress = {}});
+  auto outcome = run_qualify(rules_, *store_, clock_,
+                             {.dry_run = true,
+                              .reactivate_when_hot = false,
+                              .cancel = {},
+                              .on_progress = {},
+                              .lead_ids = {},
+                              .record_run = true});
   ASSERT_TRUE(outcome.ok());
   EXPECT_EQ(outcome->changed, 1);
   EXPECT_TRUE(store_->pending_outbox(10).value().empty());
+  EXPECT_TRUE(store_->list_runs(10).value().empty());
+}
+
+TEST_F(QualifyRunTest, OnlyTheListedLeadsAreScoredAndNoRunIsRecordedWhenTheCallerRecordsIt) {
+  const std::string listed = add_lead("pat@competitor-crm.example", [](model::Lead&) {});
+  const std::string other = add_lead("marco@vetro.example", [](model::Lead&) {});
+  auto outcome = run_qualify(rules_, *store_, clock_,
+                             {.dry_run = false,
+                              .reactivate_when_hot = false,
+                              .cancel = {},
+                              .on_progress = {},
+                              .lead_ids = {listed, "01900000-0000-7000-8000-000000000000"},
+                              .record_run = false});
+  ASSERT_TRUE(outcome.ok()) << outcome.error().describe();
+  EXPECT_EQ(outcome->leads, 1) << "an unknown id is skipped";
+  EXPECT_EQ(outcome->changed, 1);
+  EXPECT_TRUE(store_->get_lead(listed)->qualification.scored_at.has_value());
+  EXPECT_FALSE(store_->get_lead(other)->qualification.scored_at.has_value());
   EXPECT_TRUE(store_->list_runs(10).value().empty());
 }
 
