@@ -9,6 +9,7 @@
 #include "support/emulator_process.hpp"
 #include "support/feeds_fixture.hpp"
 #include "support/raw_http.hpp"
+#include "support/web_api.hpp"
 
 #include <arpa/inet.h>
 #include <chrono>
@@ -196,27 +197,7 @@ protected:
   // One Web API request to the emulator; the status and the JSON body.
   std::pair<int, Json> api(const std::string& method, const std::string& path,
                            const std::string& body = {}) {
-    RawConnection connection(crm_->port());
-    std::string request = method + " /api/data/v9.2/" + path +
-                          " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-                          "Accept: application/json\r\nAuthorization: Bearer " +
-                          crm_token + "\r\n";
-    if (!body.empty()) {
-      request +=
-          "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-          "\r\n";
-    }
-    request += "\r\n" + body;
-    if (!connection.connected() || !connection.send(request)) {
-      return {0, nullptr};
-    }
-    const auto response = connection.read_response(30s);
-    if (!response) {
-      return {0, nullptr};
-    }
-    const std::string payload = response->substr(response->find("\r\n\r\n") + 4);
-    return {RawConnection::status_of(*response),
-            payload.empty() ? Json(nullptr) : Json::parse(payload, nullptr, false)};
+    return leadsync::testing::web_api(crm_->port(), crm_token, method, path, body);
   }
 
   // Creates a lead "in Dynamics" (as a person would, without our key).

@@ -5,7 +5,7 @@
 
 #include "support/cli_process.hpp"
 #include "support/emulator_process.hpp"
-#include "support/raw_http.hpp"
+#include "support/web_api.hpp"
 
 #include <chrono>
 #include <ctime>
@@ -22,7 +22,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using leadsync::testing::CliRun;
-using leadsync::testing::RawConnection;
 using Json = nlohmann::json;
 
 constexpr const char* token = "qualify-cli-token";
@@ -69,31 +68,15 @@ protected:
   // One Web API request to the emulator; the JSON body (null for an empty one) of a 2xx answer.
   std::optional<Json> api(const std::string& method, const std::string& path,
                           const std::string& body = {}) {
-    RawConnection connection(crm_->port());
-    std::string request = method + " /api/data/v9.2/" + path +
-                          " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-                          "Accept: application/json\r\nAuthorization: Bearer " +
-                          token + "\r\n";
-    if (!body.empty()) {
-      request +=
-          "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-          "\r\n";
-    }
-    request += "\r\n" + body;
-    if (!connection.connected() || !connection.send(request)) {
+    auto [status, json] = leadsync::testing::web_api(crm_->port(), token, method, path, body);
+    if (status == 0) {
       return std::nullopt;
     }
-    const auto response = connection.read_response(std::chrono::seconds(30));
-    if (!response) {
-      return std::nullopt;
-    }
-    const int status = RawConnection::status_of(*response);
     if (status < 200 || status > 299) {
-      ADD_FAILURE() << method << " " << path << " -> " << *response;
+      ADD_FAILURE() << method << " " << path << " -> HTTP " << status << " " << json.dump();
       return std::nullopt;
     }
-    const std::string payload = response->substr(response->find("\r\n\r\n") + 4);
-    return payload.empty() ? Json(nullptr) : Json::parse(payload, nullptr, false);
+    return json;
   }
 
   // The lead row of this e-mail in the CRM.
