@@ -12,10 +12,11 @@ function(leadsync_component name)
   target_link_libraries(leadsync_${name} PUBLIC ${ARG_PUBLIC_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
 endfunction()
 
-# leadsync_test(<name> LABEL unit|integration|conformance SOURCES ... DEPS ...)
+# leadsync_test(<name> LABEL unit|integration|conformance SOURCES ... DEPS ... [FIXTURES f...])
 # One GoogleTest executable; each test case is registered with CTest and carries the label.
+# FIXTURES names CTest fixtures its tests require ("postgres": the shared test server).
 function(leadsync_test name)
-  cmake_parse_arguments(ARG "" "LABEL;TIMEOUT" "SOURCES;DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "" "LABEL;TIMEOUT" "SOURCES;DEPS;FIXTURES" ${ARGN})
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 120)
   endif()
@@ -25,6 +26,12 @@ function(leadsync_test name)
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
   target_compile_definitions(${name} PRIVATE LEADSYNC_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
                                              LEADSYNC_BINARY_DIR="${PROJECT_BINARY_DIR}")
-  gtest_discover_tests(${name} PROPERTIES LABELS ${ARG_LABEL} TIMEOUT ${ARG_TIMEOUT}
-                       DISCOVERY_TIMEOUT 60)
+  if(ARG_FIXTURES)
+    target_compile_definitions(${name} PRIVATE LEADSYNC_TEST_PG_DIR="${LEADSYNC_TEST_PG_DIR}")
+    gtest_discover_tests(${name} PROPERTIES LABELS ${ARG_LABEL} TIMEOUT ${ARG_TIMEOUT}
+                         FIXTURES_REQUIRED "${ARG_FIXTURES}" DISCOVERY_TIMEOUT 60)
+  else()
+    gtest_discover_tests(${name} PROPERTIES LABELS ${ARG_LABEL} TIMEOUT ${ARG_TIMEOUT}
+                         DISCOVERY_TIMEOUT 60)
+  endif()
 endfunction()

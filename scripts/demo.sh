@@ -213,7 +213,9 @@ printf '\n\033[1m== 11d. What the daemon reports on /metrics (excerpt)\033[0m\n'
 curl -fsS "$daemon_url/metrics" |
   grep -E '^leadsync_(webhook_events_(received|processed)_total|webhook_lag_seconds_(count|sum)|crm_requests_total|outbox_pending|leads\{)' |
   grep -v 'leads{.*} 0$' | head -16
-printf '\n\033[1m== 11e. Stop it the way systemd does (SIGTERM)\033[0m\n'
+printf '\n\033[1m== 11e. The daemon as a worker of the store (leadsync status: host, pid, heartbeat, held work)\033[0m\n'
+"$leadsync" -c "$config" status | awk '/^  workers/{p=1} /^  (checkpoint|last runs)/{p=0} p'
+printf '\n\033[1m== 11f. Stop it the way systemd does (SIGTERM)\033[0m\n'
 kill -TERM "$daemon_pid"
 set +e
 wait "$daemon_pid"

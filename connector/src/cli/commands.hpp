@@ -22,5 +22,6 @@ void add_qualify_command(CLI::App& app, Context& context, int& exit_code);
 void add_report_command(CLI::App& app, Context& context, int& exit_code);
 void add_webhook_command(CLI::App& app, Context& context, int& exit_code);
 void add_daemon_command(CLI::App& app, Context& context, int& exit_code);
+void add_migrate_store_command(CLI::App& app, Context& context, int& exit_code);
 
 } // namespace leadsync::cli

@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
   add_report_command(app, context, exit_code);
   add_webhook_command(app, context, exit_code);
   add_daemon_command(app, context, exit_code);
+  add_migrate_store_command(app, context, exit_code);
 
   try {
     // Warnings before the config is read (e.g. a bad config) still go to stderr in the default

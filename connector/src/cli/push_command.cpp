@@ -1,6 +1,7 @@
 #include "commands.hpp"
 #include "crm_commands.hpp"
 #include "exit_codes.hpp"
+#include "leadsync/jobs/presence.hpp"
 
 #include <fmt/format.h>
 #include <string>
@@ -63,7 +64,20 @@ int run_push_command(Context& context, const jobs::PushRequest& request) {
   if (!runtime.ok()) {
     return context.report(runtime.error());
   }
+  // A push that sends registers as a worker while it runs: `status` lists it, its leases are
+  // extended by heartbeat, and other pushes sharing the store reap it should it die.
+  std::unique_ptr<jobs::WorkerPresence> presence;
+  if (!request.dry_run) {
+    auto started =
+        jobs::WorkerPresence::start((*runtime)->store(), (*runtime)->clock(),
+                                    jobs::presence_settings((*runtime)->config(), "push"));
+    if (!started.ok()) {
+      return context.report(started.error());
+    }
+    presence = std::move(started).value();
+  }
   auto outcome = jobs::run_push(**runtime, request);
+  presence.reset();
   if (!outcome.ok()) {
     return context.report(outcome.error());
   }

@@ -6,6 +6,8 @@
 #include "leadsync/model/json.hpp"
 #include "output.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -160,6 +162,44 @@ void print_schedule(std::ostream& out, const std::vector<ScheduledJob>& schedule
   }
 }
 
+// A worker that has not beaten for this long is taken for dead by the others (jobs/presence.hpp).
+constexpr auto worker_dead_after = std::chrono::seconds{30};
+
+nlohmann::json workers_json(const std::vector<store::WorkerInfo>& workers) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& worker : workers) {
+    list.push_back({{"id", worker.id},
+                    {"host", worker.host},
+                    {"pid", worker.pid},
+                    {"kind", worker.kind},
+                    {"crm_user", worker.crm_user},
+                    {"started_at", model::format_time(worker.started_at)},
+                    {"heartbeat_at", model::format_time(worker.heartbeat_at)},
+                    {"outbox_held", worker.outbox_held},
+                    {"webhook_events_held", worker.webhook_events_held}});
+  }
+  return list;
+}
+
+void print_workers(std::ostream& out, const std::vector<store::WorkerInfo>& workers,
+                   store::TimePoint now) {
+  if (workers.empty()) {
+    out << "  workers        none running\n";
+    return;
+  }
+  out << "  workers        " << workers.size() << " running:\n";
+  Table table({"    HOST", "PID", "KIND", "CRM USER", "HEARTBEAT", "HOLDS"});
+  for (const auto& worker : workers) {
+    const auto ago = std::chrono::duration_cast<std::chrono::seconds>(now - worker.heartbeat_at);
+    table.add_row({"    " + worker.host, std::to_string(worker.pid), worker.kind,
+                   worker.crm_user.empty() ? "-" : worker.crm_user,
+                   std::to_string(std::max<std::int64_t>(0, ago.count())) + " s ago",
+                   std::to_string(worker.outbox_held) + " change(s), " +
+                       std::to_string(worker.webhook_events_held) + " webhook event(s)"});
+  }
+  table.print(out);
+}
+
 constexpr std::size_t runs_searched_for_push = 100;
 
 // The 429s and the time waited in the last push run, the throttling a user sees.
@@ -192,9 +232,12 @@ int run_status(Context& context, const StatusOptions& options) {
   auto stats = store.value()->stats();
   auto runs = store.value()->list_runs(options.runs);
   auto checkpoints = store.value()->list_checkpoints();
+  const auto now = SystemClock::instance().now();
+  auto workers = store.value()->list_workers(now - worker_dead_after, now);
   for (const Error* error :
        {stats.ok() ? nullptr : &stats.error(), runs.ok() ? nullptr : &runs.error(),
-        checkpoints.ok() ? nullptr : &checkpoints.error()}) {
+        checkpoints.ok() ? nullptr : &checkpoints.error(),
+        workers.ok() ? nullptr : &workers.error()}) {
     if (error != nullptr) {
       return context.report(*error);
     }
@@ -220,6 +263,7 @@ int run_status(Context& context, const StatusOptions& options) {
         {"enrichment", enrichment_usage_json(context.config(), **store)},
         {"checkpoints", checkpoints.value()},
         {"schedule", schedule_json(scheduled)},
+        {"workers", workers_json(workers.value())},
         {"runs", nlohmann::json::array()}};
     for (const auto& run : runs.value()) {
       nlohmann::json entry = {
@@ -263,6 +307,7 @@ int run_status(Context& context, const StatusOptions& options) {
   }
   print_enrichment_usage(out, context.config(), **store);
   print_schedule(out, scheduled);
+  print_workers(out, workers.value(), now);
   if (checkpoints->empty()) {
     out << "  checkpoints    none (no pull has run yet)\n";
   } else {
@@ -290,7 +335,8 @@ void add_status_command(CLI::App& app, Context& context, int& exit_code) {
   auto options = std::make_shared<StatusOptions>();
   auto* command =
       app.add_subcommand("status", "Show leads, outbox backlog, dead letters, checkpoints, each "
-                                   "scheduled job's next run and the last runs");
+                                   "scheduled job's next run, the running workers and the last "
+                                   "runs");
   command->add_flag("--json", options->json, "Print one JSON document");
   command->add_option("--runs", options->runs, "How many recent runs to show")
       ->capture_default_str();

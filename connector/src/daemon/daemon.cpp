@@ -15,6 +15,7 @@
 #include "leadsync/jobs/enrich.hpp"
 #include "leadsync/jobs/import.hpp"
 #include "leadsync/jobs/job_kind.hpp"
+#include "leadsync/jobs/presence.hpp"
 #include "leadsync/jobs/pull.hpp"
 #include "leadsync/jobs/push.hpp"
 #include "leadsync/jobs/qualify.hpp"
@@ -43,7 +44,9 @@ namespace {
 
 using namespace std::chrono_literals;
 constexpr auto main_loop_period = 1s;
-constexpr auto webhook_poll_period = 1s; // a NOTIFY-less safety net: events are also woken for
+constexpr auto webhook_poll_period = 1s; // a safety net: events also wake the worker (in this
+                                         // process directly, from other processes by NOTIFY)
+constexpr auto notify_wait_slice = 1s;
 constexpr auto watch_poll_period = 1s;
 // The main loop pings the watchdog only while the workers show progress this recently.
 constexpr auto worker_stall_limit = 120s;
@@ -173,7 +176,12 @@ private:
   void count_skipped_firings();
 
   void webhook_worker();
+  void wake_webhook_worker();
+  void notify_listener();
   void watch_worker();
+  // The singleton lease a job of this kind runs under, so that workers sharing the store never run
+  // it twice at once; empty for jobs every worker runs (push: the outbox is claimed per entry).
+  static std::string singleton_lease_of(jobs::JobKind kind);
   ImportOutcome import_file(const WatchedFile& file, const CancellationToken& cancel);
   void set_crm_reachable(bool reachable, std::string_view detail);
 
@@ -181,10 +189,12 @@ private:
   std::string worker_;
   SystemdNotifier notifier_;
   std::unique_ptr<SignalWatcher> signals_;
-  std::atomic<bool> reload_requested_{false};
   CancellationSource stop_;
 
   std::shared_ptr<store::Store> store_;
+  std::unique_ptr<jobs::WorkerPresence> presence_;
+  std::unique_ptr<store::WorkWaiter> waiter_; // PostgreSQL's LISTEN; null for SQLite
+  std::thread notify_thread_;
   std::mutex runtime_mutex_;
   std::shared_ptr<jobs::Runtime> runtime_;
   config::Config config_; // the running config (main loop only)
@@ -209,14 +219,15 @@ private:
   std::thread webhook_thread_;
   std::mutex webhook_mutex_;
   std::condition_variable webhook_wake_;
-  bool webhook_pending_ = false; // guarded by webhook_mutex_
 
   // Progress marks for the watchdog: steady-clock ticks of the last loop of each worker.
   std::atomic<std::int64_t> webhook_alive_{0};
   std::atomic<std::int64_t> watch_alive_{0};
+  std::atomic<bool> reload_requested_{false};
   std::atomic<bool> webhook_done_{false};
   std::atomic<bool> watch_done_{false};
   std::map<std::string, std::int64_t> skipped_seen_; // per job, for leadsync_job_skipped_total
+  bool webhook_pending_ = false;                     // guarded by webhook_mutex_
   bool shut_down_ = false;
   bool forced_ = false; // work was still in flight when the grace period ended
 };
@@ -262,6 +273,11 @@ Status Daemon::start() {
 
   LEADSYNC_TRY(auto opened, store::open_store(config_.store.url, config_.base_dir));
   store_ = std::shared_ptr<store::Store>(std::move(opened));
+  // Registered in the store while it runs: other workers sharing it see it alive, its leases are
+  // extended by heartbeat, and it reaps workers that died (jobs/presence.hpp).
+  LEADSYNC_TRY(presence_, jobs::WorkerPresence::start(*store_, SystemClock::instance(),
+                                                      jobs::presence_settings(config_, "daemon")));
+  LEADSYNC_TRY(waiter_, store_->open_work_waiter());
 
   metrics_ = std::make_unique<Metrics>(
       MetricsOptions{.version = options_.version, .start_time = {}, .clock = nullptr});
@@ -307,13 +323,7 @@ Status Daemon::start() {
   endpoint_options.auth = auth;
   endpoint_options.max_webhook_body_bytes =
       static_cast<std::size_t>(config_.server.body_limit_kb) * 1024;
-  endpoint_options.on_event = [this](const store::WebhookEvent&) {
-    {
-      std::lock_guard lock(webhook_mutex_);
-      webhook_pending_ = true;
-    }
-    webhook_wake_.notify_one();
-  };
+  endpoint_options.on_event = [this](const store::WebhookEvent&) { wake_webhook_worker(); };
   LEADSYNC_TRY(endpoints_, Endpoints::create(std::move(endpoint_options)));
   endpoints_->set_readiness(ReadinessCheck::store, true);
   endpoints_->set_readiness(ReadinessCheck::config, true);
@@ -373,6 +383,9 @@ Status Daemon::start() {
     webhook_done_ = true;
   });
   scheduler_thread_ = std::thread([this] { scheduler_->run(stop_.token()); });
+  if (waiter_) {
+    notify_thread_ = std::thread([this] { notify_listener(); });
+  }
   if (watch_) {
     watch_thread_ = std::thread([this] {
       watch_worker();
@@ -502,9 +515,25 @@ Status Daemon::launch(const Firing& firing) {
   running_.push_back({.name = firing.job, .thread = {}, .done = done});
   running_.back().thread = std::thread([this, kind = *kind, name = firing.job, runtime, done] {
     const log::JobScope job_scope(name);
+    const std::string lease = singleton_lease_of(kind);
+    if (!lease.empty()) {
+      auto held = presence_->hold(lease);
+      if (!held.ok() || !*held) {
+        const std::string why = held.ok() ? "another worker sharing the store is running it"
+                                          : "its lease cannot be taken: " + held.error().message;
+        log::get()->info("{} skipped: {}", name, why);
+        metrics_->count_job_skipped(name, "other_worker");
+        (void)scheduler_->finished(name, RunOutcome::ok, "skipped: " + why);
+        *done = true;
+        return;
+      }
+    }
     const auto started = std::chrono::steady_clock::now();
     std::string message;
     const jobs::RunStatus status = run_job(kind, *runtime, stop_.token(), message);
+    if (!lease.empty()) {
+      presence_->drop(lease);
+    }
     metrics_->observe_job_run(name, status_text(status), std::chrono::steady_clock::now() - started,
                               runtime->clock().now());
     (void)scheduler_->finished(name, run_outcome(status), message);
@@ -595,6 +624,45 @@ void Daemon::set_crm_reachable(bool reachable, std::string_view detail) {
   }
 }
 
+std::string Daemon::singleton_lease_of(jobs::JobKind kind) {
+  switch (kind) {
+  case jobs::JobKind::pull:
+  case jobs::JobKind::enrich:
+  case jobs::JobKind::qualify:
+    return "job:" + std::string(jobs::to_string(kind));
+  case jobs::JobKind::push:
+  case jobs::JobKind::import:
+    break;
+  }
+  return {};
+}
+
+void Daemon::wake_webhook_worker() {
+  {
+    std::lock_guard lock(webhook_mutex_);
+    webhook_pending_ = true;
+  }
+  webhook_wake_.notify_one();
+}
+
+// Waits for the store's work signal (PostgreSQL NOTIFY from any process adding a webhook event)
+// and wakes the webhook worker, so an event received by another daemon is taken at once, not at
+// the next poll.
+void Daemon::notify_listener() {
+  const auto cancel = stop_.token();
+  while (!cancel.cancelled()) {
+    auto signalled = waiter_->wait(notify_wait_slice);
+    if (!signalled.ok()) {
+      log::get()->warn("work notifications: {}; polling meanwhile", signalled.error().describe());
+      (void)cancel.wait_for(notify_wait_slice);
+      continue;
+    }
+    if (*signalled) {
+      wake_webhook_worker();
+    }
+  }
+}
+
 void Daemon::webhook_worker() {
   const auto cancel = stop_.token();
   while (!cancel.cancelled()) {
@@ -650,8 +718,28 @@ void Daemon::webhook_worker() {
 
 void Daemon::watch_worker() {
   const auto cancel = stop_.token();
+  // One worker at a time watches the folder (several daemons may mount the same share); another
+  // takes over within a heartbeat or two of its stopping.
+  const std::string lease =
+      "import-folder:" +
+      config::resolve_path(config_, config_.schedule.import_watch).lexically_normal().string();
+  bool holding = false;
+  bool told = false;
   while (!cancel.cancelled()) {
     watch_alive_ = steady_ticks();
+    if (!holding) {
+      auto held = presence_->hold(lease); // kept and renewed by the heartbeat once taken
+      holding = held.ok() && *held;
+      if (!holding) {
+        if (!told) {
+          log::get()->info("watched folder: another worker sharing the store watches it; this "
+                           "one takes over if it stops");
+          told = true;
+        }
+        (void)cancel.wait_for(watch_poll_period);
+        continue;
+      }
+    }
     auto results = watch_->poll(runtime()->clock().now(), cancel);
     if (!results.ok()) {
       log::get()->error("watched folder: {}", results.error().describe());
@@ -662,6 +750,9 @@ void Daemon::watch_worker() {
       }
     }
     (void)cancel.wait_for(watch_poll_period);
+  }
+  if (holding) {
+    presence_->drop(lease);
   }
 }
 
@@ -778,6 +869,12 @@ void Daemon::shut_down() {
     running_.clear();
   }
   webhook_wake_.notify_all();
+  if (waiter_) {
+    waiter_->wake();
+  }
+  if (notify_thread_.joinable()) {
+    notify_thread_.join(); // returns within one wait slice
+  }
   all_stopped = join_until(webhook_thread_, &webhook_done_) && all_stopped;
   all_stopped = join_until(watch_thread_, &watch_done_) && all_stopped;
   if (server_) {
@@ -785,6 +882,9 @@ void Daemon::shut_down() {
   }
   if (store_) {
     (void)store_->release_leases_of(process_name(host_name(), ::getpid()));
+  }
+  if (all_stopped) {
+    presence_.reset(); // unregisters; after a forced stop the others reap it instead
   }
   forced_ = !all_stopped;
   if (!all_stopped) {

@@ -164,8 +164,8 @@ Status Scheduler::load_last_firings(TimePoint now) {
       error.message = "cannot read the last firing of the job \"" + name + "\": " + error.message;
       return error;
     }
-    if (!stored.value()) {
-      continue; // never fired: waits for its next slot
+    if (!stored.value() || stored.value()->empty()) {
+      continue; // never fired (or its only firing failed to start): waits for its next slot
     }
     auto last = model::parse_time(*stored.value());
     if (!last.ok()) {
@@ -193,16 +193,55 @@ Status Scheduler::load_last_firings(TimePoint now) {
   return ok_status();
 }
 
+// The store's last firing of the job moves to `now` only if no worker sharing the store fired the
+// job since the slot due now came (compare-and-set on the checkpoint, so of several workers
+// ticking at once exactly one wins). Slots are computed from that last firing, whoever made it:
+// a cron slot is the same for every worker; an @every interval counts from the last firing. A
+// store that cannot be read does not stop the firing (a lone daemon keeps its schedule); it is
+// logged.
+bool Scheduler::claim_firing(const std::string& job, const Entry& entry, TimePoint now,
+                             std::optional<std::string>& previous) {
+  const std::string name = last_firing_checkpoint(job);
+  auto stored = store_.get_checkpoint(name);
+  if (!stored.ok()) {
+    log::get()->warn("schedule: cannot read the last firing of {} ({}); running it", job,
+                     stored.error().describe());
+    return true;
+  }
+  previous = stored.value();
+  if (stored.value() && !stored.value()->empty() && entry.schedule) {
+    if (auto last = model::parse_time(*stored.value()); last.ok()) {
+      const auto next = next_firing(*entry.schedule, entry.view.time_zone, *last, *last);
+      if (!next || *next > now) {
+        return false;
+      }
+    }
+  }
+  auto swapped = store_.put_checkpoint_if(name, stored.value(), model::format_time(now));
+  if (!swapped.ok()) {
+    log::get()->warn("schedule: cannot record the firing of {} in the store ({}); running it", job,
+                     swapped.error().describe());
+    return true;
+  }
+  return *swapped;
+}
+
 TickReport Scheduler::tick(TimePoint now) {
   TickReport report;
   std::vector<Firing> due;
+  std::map<std::string, std::optional<std::string>> claimed_from; // last firings before the claims
   {
     std::lock_guard lock(mutex_);
     for (auto& [name, entry] : entries_) {
       if (!entry.schedule || !entry.next_due || *entry.next_due > now) {
         continue;
       }
-      if (entry.view.running) {
+      if (!entry.view.running && !claim_firing(name, entry, now, claimed_from[name])) {
+        // Another worker sharing the store ran this slot: wait for the next one.
+        ++entry.view.taken_elsewhere;
+        log::get()->info("schedule: {} due at {} ran on another worker sharing the store", name,
+                         model::format_time(entry.next_slot));
+      } else if (entry.view.running) {
         ++entry.view.skipped;
         entry.view.last_skip_reason =
             fmt::format("the firing due at {} was skipped: the run started at {} was still running",
@@ -231,6 +270,11 @@ TickReport Scheduler::tick(TimePoint now) {
       launched = fail(ErrorCategory::internal, problem.what());
     }
     if (!launched.ok()) {
+      // A run that did not start is not a firing: give the slot back ("" when there was none),
+      // unless another worker has moved on meanwhile.
+      const auto& previous = claimed_from[firing.job];
+      (void)store_.put_checkpoint_if(last_firing_checkpoint(firing.job), model::format_time(now),
+                                     previous.value_or(std::string()));
       record_launch_failure(firing.job, now, launched.error());
       report.failed.push_back(firing.job);
       continue;
@@ -243,14 +287,6 @@ TickReport Scheduler::tick(TimePoint now) {
       if (auto found = entries_.find(firing.job); found != entries_.end()) {
         found->second.view.last_firing = firing.at;
       }
-    }
-    // Recorded once the job started: a crash in between runs it again at start rather than never.
-    const auto stored =
-        store_.put_checkpoint(last_firing_checkpoint(firing.job), model::format_time(firing.at));
-    if (!stored.ok()) {
-      log::get()->warn("schedule: cannot record the firing of {} in the store ({}); after a "
-                       "restart it may run once more",
-                       firing.job, stored.error().describe());
     }
   }
   std::lock_guard lock(mutex_);

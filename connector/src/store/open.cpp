@@ -1,5 +1,6 @@
 #include "leadsync/store/open.hpp"
 
+#include "leadsync/store/postgres_store.hpp"
 #include "leadsync/store/sqlite_store.hpp"
 
 #include <string_view>
@@ -8,8 +9,8 @@ namespace leadsync::store {
 namespace {
 
 constexpr std::string_view accepted_forms =
-    "use sqlite:///absolute/path/state.db, sqlite://path/relative/to/the/config/folder/state.db or "
-    "sqlite::memory:";
+    "use sqlite:///absolute/path/state.db, sqlite://path/relative/to/the/config/folder/state.db, "
+    "sqlite::memory: or postgresql://USER@HOST[:PORT]/DB";
 
 // The scheme alone: the rest of a URL may hold a password and must not reach logs.
 std::string_view scheme_of(std::string_view url) {
@@ -36,8 +37,12 @@ Result<std::unique_ptr<Store>> open_store(const std::string& url,
   }
   const std::string_view scheme = scheme_of(text);
   if (scheme == "postgresql" || scheme == "postgres") {
+#ifdef LEADSYNC_WITH_POSTGRES
+    return open_postgres_store(PostgresOptions{.url = url, .pool_size = 4}, clock);
+#else
     return fail(ErrorCategory::config, "this build has no PostgreSQL store; rebuild with "
                                        "-DLEADSYNC_WITH_POSTGRES=ON or use a sqlite:// URL");
+#endif
   }
   return fail(ErrorCategory::config,
               (scheme.empty()

@@ -235,6 +235,33 @@ public:
   Result<std::int64_t> prune_webhook_events(store::TimePoint before) override {
     return inner_.prune_webhook_events(before);
   }
+  Status register_worker(const store::WorkerInfo& worker) override {
+    return inner_.register_worker(worker);
+  }
+  Result<store::Heartbeat> heartbeat_worker(const std::string& worker_id, store::TimePoint now,
+                                            std::chrono::milliseconds lease) override {
+    return inner_.heartbeat_worker(worker_id, now, lease);
+  }
+  Status unregister_worker(const std::string& worker_id) override {
+    return inner_.unregister_worker(worker_id);
+  }
+  Result<std::vector<store::WorkerInfo>> list_workers(store::TimePoint alive_since,
+                                                      store::TimePoint now) override {
+    return inner_.list_workers(alive_since, now);
+  }
+  Result<store::ReapedWorkers> reap_dead_workers(store::TimePoint dead_before) override {
+    return inner_.reap_dead_workers(dead_before);
+  }
+  Result<bool> try_lease(const std::string& name, const std::string& owner, store::TimePoint now,
+                         std::chrono::milliseconds lease) override {
+    return inner_.try_lease(name, owner, now, lease);
+  }
+  Status release_lease(const std::string& name, const std::string& owner) override {
+    return inner_.release_lease(name, owner);
+  }
+  Result<std::unique_ptr<store::WorkWaiter>> open_work_waiter() override {
+    return inner_.open_work_waiter();
+  }
   Result<store::StoreStats> stats() override { return inner_.stats(); }
 
 private:

@@ -81,6 +81,7 @@ private:
 
 // Takes a database of the current schema back to what version 3 created.
 constexpr const char* back_to_version_3 =
+    "DROP TABLE workers; DROP TABLE singleton_leases; DROP INDEX outbox_by_lease_owner; "
     "DROP TABLE webhook_events; DROP INDEX behaviour_events_by_event_id; ALTER TABLE "
     "behaviour_events DROP COLUMN event_id; "
     "DROP INDEX leads_not_enriched; ALTER TABLE leads DROP COLUMN enriched_at; "
@@ -264,6 +265,7 @@ TEST_F(SqliteStoreTest, AVersion4DatabaseTakesEventIdsFromTheStoredEventsOldestF
   // Back to version 4; before event ids were unique, "a" could be stored twice, and a document
   // could be broken.
   RawDatabase(path).execute(
+      "DROP TABLE workers; DROP TABLE singleton_leases; DROP INDEX outbox_by_lease_owner; "
       "DROP TABLE webhook_events; DROP INDEX behaviour_events_by_event_id; ALTER TABLE "
       "behaviour_events DROP COLUMN event_id; "
       "UPDATE behaviour_events SET doc = replace(doc, '\"a-again\"', '\"a\"'); "
@@ -464,6 +466,7 @@ TEST_F(SqliteStoreTest, AVersion5DatabaseGainsTheWebhookQueueAndKeepsItsLeads) {
     id = store->create_lead(sample_lead()).value().identity.id;
   }
   RawDatabase(path).execute(
+      "DROP TABLE workers; DROP TABLE singleton_leases; DROP INDEX outbox_by_lease_owner; "
       "DROP TABLE webhook_events; DELETE FROM schema_migrations WHERE version > 5;");
 
   auto store = open(path);
@@ -474,6 +477,57 @@ TEST_F(SqliteStoreTest, AVersion5DatabaseGainsTheWebhookQueueAndKeepsItsLeads) {
   EXPECT_TRUE(store->add_webhook_event(event).value().added);
   EXPECT_EQ(RawDatabase(path).text("SELECT max(version) FROM schema_migrations"),
             std::to_string(sqlite_schema_version()));
+}
+
+TEST_F(SqliteStoreTest, AVersion6DatabaseGainsTheWorkerTablesAndKeepsItsLeasedWork) {
+  const auto path = dir_ / "state.db";
+  {
+    auto store = open(path);
+    ASSERT_TRUE(store->create_lead(sample_lead()).ok());
+    ASSERT_EQ(
+        store->claim_outbox(ClaimRequest{"h:12:0", 10, std::chrono::seconds{60}}).value().size(),
+        1U);
+  }
+  RawDatabase(path).execute("DROP TABLE workers; DROP TABLE singleton_leases; "
+                            "DROP INDEX outbox_by_lease_owner; "
+                            "DROP INDEX webhook_events_by_lease_owner; "
+                            "DELETE FROM schema_migrations WHERE version > 6;");
+
+  auto store = open(path);
+
+  EXPECT_EQ(RawDatabase(path).text("SELECT max(version) FROM schema_migrations"),
+            std::to_string(sqlite_schema_version()));
+  ASSERT_TRUE(store
+                  ->register_worker(WorkerInfo{.id = "h:12",
+                                               .host = "h",
+                                               .pid = 12,
+                                               .kind = "daemon",
+                                               .crm_user = "",
+                                               .started_at = clock_.now(),
+                                               .heartbeat_at = clock_.now(),
+                                               .outbox_held = 0,
+                                               .webhook_events_held = 0})
+                  .ok());
+  EXPECT_EQ(store->heartbeat_worker("h:12", clock_.now(), std::chrono::minutes{1})
+                .value()
+                .outbox_extended,
+            1)
+      << "the lease taken before the upgrade is the worker's";
+  EXPECT_TRUE(store->try_lease("pull", "h:12", clock_.now(), std::chrono::minutes{1}).value());
+}
+
+TEST_F(SqliteStoreTest, HeartbeatsAndReapingFindALeaseOwnersWorkThroughItsIndex) {
+  const auto path = dir_ / "state.db";
+  open(path).reset();
+  RawDatabase raw(path);
+
+  for (const char* table : {"outbox", "webhook_events"}) {
+    const auto steps = raw.plan(std::string("UPDATE ") + table +
+                                " SET lease_until = 1 WHERE (lease_owner <> '' AND lease_owner >= "
+                                "'h:12' AND lease_owner < 'h:12' || ';' AND (lease_owner = 'h:12' "
+                                "OR substr(lease_owner, 1, length('h:12') + 1) = 'h:12' || ':'))");
+    EXPECT_TRUE(contains(steps, std::string(table) + "_by_lease_owner")) << steps;
+  }
 }
 
 TEST_F(SqliteStoreTest, ReopeningKeepsLeadsAndTheirOutboxEntries) {
@@ -595,11 +649,15 @@ TEST_F(SqliteStoreTest, OpenStoreOpensAnInMemoryDatabase) {
   EXPECT_TRUE(fs::is_empty(dir_));
 }
 
-TEST_F(SqliteStoreTest, OpenStoreRefusesPostgresqlInThisBuildWithoutShowingThePassword) {
+TEST_F(SqliteStoreTest, OpenStoreRefusesAPostgresqlUrlHoldingAPasswordWithoutShowingIt) {
   const auto error = error_of(open_store("postgresql://leadsync:s3cret@db/leadsync", dir_, clock_));
 
   EXPECT_EQ(error.category, ErrorCategory::config);
+#ifdef LEADSYNC_WITH_POSTGRES
+  EXPECT_TRUE(contains(error.message, "~/.pgpass")) << error.message;
+#else
   EXPECT_TRUE(contains(error.message, "-DLEADSYNC_WITH_POSTGRES=ON")) << error.message;
+#endif
   EXPECT_FALSE(contains(error.message, "s3cret")) << error.message;
 }
 

@@ -32,11 +32,18 @@ struct StoreTestEnvironment {
   Clock& clock;
   Random& random;
   std::filesystem::path scratch_dir; // empty folder of this test, removed after it
+  std::string location = {};         // set by `open`: what `open_another` needs to reach it
 };
 
 struct StoreImplementation {
   std::string name; // becomes the test name suffix
   std::function<std::unique_ptr<Store>(StoreTestEnvironment&)> open;
+  // When set and it returns a reason, the implementation cannot run here and its tests skip with
+  // that reason (the PostgreSQL server binaries are missing).
+  std::function<std::string()> unavailable = {};
+  // A second handle on the store `open` opened (another process's view of the same data: a second
+  // worker); nullptr when the implementation has none (SQLite in memory).
+  std::function<std::unique_ptr<Store>(StoreTestEnvironment&)> open_another = {};
 };
 
 inline void PrintTo(const StoreImplementation& implementation, std::ostream* out) {
@@ -76,9 +83,21 @@ protected:
     std::string pattern = (std::filesystem::path(::testing::TempDir()) / "leadsync-store-XXXXXX");
     ASSERT_NE(::mkdtemp(pattern.data()), nullptr) << "cannot create a scratch folder";
     scratch_dir_ = pattern;
-    StoreTestEnvironment environment{clock_, random_, scratch_dir_};
-    store_ = GetParam().open(environment);
+    if (GetParam().unavailable) {
+      if (const std::string reason = GetParam().unavailable(); !reason.empty()) {
+        GTEST_SKIP() << reason;
+      }
+    }
+    environment_ = std::make_unique<StoreTestEnvironment>(
+        StoreTestEnvironment{clock_, random_, scratch_dir_, {}});
+    store_ = GetParam().open(*environment_);
     ASSERT_NE(store_, nullptr);
+  }
+
+  // A second handle on this test's store (a second worker), or nullptr when the implementation
+  // has none; tests that need one skip then.
+  std::unique_ptr<Store> open_another() {
+    return GetParam().open_another ? GetParam().open_another(*environment_) : nullptr;
   }
 
   void TearDown() override {
@@ -102,6 +121,7 @@ protected:
   ManualClock clock_;
   SeededRandom random_{20240611};
   std::filesystem::path scratch_dir_;
+  std::unique_ptr<StoreTestEnvironment> environment_;
   std::unique_ptr<Store> store_;
 };
 

@@ -2,6 +2,8 @@
 
 #include "leadsync/store/sqlite_store.hpp"
 #include "store_contract.hpp"
+#include "store_contract_order.hpp"
+#include "store_contract_workers.hpp"
 
 namespace leadsync::store::testing {
 namespace {
@@ -15,8 +17,14 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(StoreImplementation{"InMemory",
                                           [](StoreTestEnvironment& env) {
                                             return open_sqlite(":memory:", env);
-                                          }},
+                                          },
+                                          {},
+                                          {}},
                       StoreImplementation{"File",
+                                          [](StoreTestEnvironment& env) {
+                                            return open_sqlite(env.scratch_dir / "state.db", env);
+                                          },
+                                          {},
                                           [](StoreTestEnvironment& env) {
                                             return open_sqlite(env.scratch_dir / "state.db", env);
                                           }}),

@@ -91,6 +91,7 @@ struct JobSnapshot {
   std::int64_t failures = 0;            // finished failed, or could not be launched
   std::int64_t skipped = 0;             // firings skipped since the daemon started
   std::string last_skip_reason;         // why the last one was skipped; empty when none was
+  std::int64_t taken_elsewhere = 0;     // firings another worker sharing the store ran
   std::optional<TimePoint> last_firing; // last launch, from the store at start, then this process
 };
 
@@ -176,6 +177,10 @@ private:
             SchedulerOptions options);
 
   static Result<std::vector<Parsed>> parse_all(std::vector<JobSchedule> jobs);
+  // Claims the firing in the store for this worker (see scheduler.cpp); `previous` gets the last
+  // firing the store held before, to give the slot back should the launch fail.
+  bool claim_firing(const std::string& job, const Entry& entry, TimePoint now,
+                    std::optional<std::string>& previous);
   // The one place a schedule is evaluated: the time-zone overload of next_after replaces this
   // call, and the zone check beside it, when it lands.
   static std::optional<TimePoint> next_firing(const Schedule& schedule,

@@ -254,6 +254,31 @@ CREATE TABLE webhook_events (
 CREATE INDEX webhook_events_pending ON webhook_events (seq) WHERE state = 'pending';
 CREATE INDEX webhook_events_finished ON webhook_events (finished_at) WHERE state <> 'pending';
 )sql"},
+    // Scale-out (issue 16): the processes taking work from this store, with their heartbeats, and
+    // the leases of jobs that run on one worker at a time (a scheduled pull). The same columns as
+    // the PostgreSQL schema (postgres/migrations.cpp). They hold runtime state only, so
+    // migrate-store does not copy them: the workers of the new store register themselves.
+    Migration{7, R"sql(
+CREATE TABLE workers (
+  id           TEXT PRIMARY KEY, -- "<host>:<pid>"; its leases are held by id or "id:..."
+  host         TEXT NOT NULL,
+  pid          INTEGER NOT NULL,
+  kind         TEXT NOT NULL,    -- "daemon", "push"
+  crm_user     TEXT NOT NULL DEFAULT '',
+  started_at   INTEGER NOT NULL,
+  heartbeat_at INTEGER NOT NULL
+);
+CREATE TABLE singleton_leases (
+  name        TEXT PRIMARY KEY,
+  owner       TEXT NOT NULL,
+  acquired_at INTEGER NOT NULL, -- when the current owner took it (kept when it renews)
+  lease_until INTEGER NOT NULL  -- valid up to and including this time
+);
+-- Heartbeats and reaping find a worker's leases by owner; free entries ('') stay out of the index.
+CREATE INDEX outbox_by_lease_owner ON outbox (lease_owner) WHERE lease_owner <> '';
+CREATE INDEX webhook_events_by_lease_owner ON webhook_events (lease_owner)
+  WHERE lease_owner <> '';
+)sql"},
 };
 
 Result<std::int64_t> current_version(Database& database) {

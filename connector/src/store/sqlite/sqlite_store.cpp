@@ -14,8 +14,8 @@
 
 #include "leadsync/store/sqlite_store.hpp"
 
+#include "detail/rules.hpp"
 #include "leadsync/core/process.hpp"
-#include "leadsync/core/uuid.hpp"
 #include "leadsync/model/json.hpp"
 #include "sqlite/detail/database.hpp"
 #include "sqlite/migrations.hpp"
@@ -44,7 +44,18 @@ using sqlite::Query;
 using sqlite::SqlValue;
 using sqlite::Transaction;
 
-constexpr std::size_t max_page_size = 1000;
+using detail::ascii_lower;
+using detail::canonical_id;
+using detail::from_millis;
+using detail::parse_cursor;
+using detail::parse_duplicate_status;
+using detail::parse_feed_key_kind;
+using detail::parse_operation;
+using detail::parse_webhook_state;
+using detail::prefixed;
+using detail::sql;
+using detail::sql_limit;
+using detail::to_millis;
 
 // Lead rows are always read with these columns, in this order (see read_lead).
 constexpr std::string_view lead_columns =
@@ -58,100 +69,9 @@ constexpr std::string_view dead_letter_columns =
     "attempts, "
     "created_at";
 
-std::string sql(std::initializer_list<std::string_view> parts) {
-  std::string text;
-  for (auto part : parts) {
-    text += part;
-  }
-  return text;
-}
-
-std::int64_t to_millis(TimePoint time) {
-  return std::chrono::floor<std::chrono::milliseconds>(time).time_since_epoch().count();
-}
-
-std::optional<std::int64_t> to_millis(const std::optional<TimePoint>& time) {
-  if (!time) {
-    return std::nullopt;
-  }
-  return to_millis(*time);
-}
-
-TimePoint from_millis(std::int64_t millis) {
-  return TimePoint{std::chrono::milliseconds{millis}};
-}
-
-std::optional<TimePoint> from_millis(std::optional<std::int64_t> millis) {
-  if (!millis) {
-    return std::nullopt;
-  }
-  return from_millis(*millis);
-}
-
-std::string ascii_lower(std::string_view text) {
-  std::string lowered(text);
-  std::transform(lowered.begin(), lowered.end(), lowered.begin(), [](char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  });
-  return lowered;
-}
-
-std::string join_numbers(const std::vector<std::int64_t>& numbers) {
-  std::string text;
-  for (auto number : numbers) {
-    text += (text.empty() ? "" : ", ") + std::to_string(number);
-  }
-  return text;
-}
-
-Result<OutboxOperation> parse_operation(std::string_view text) {
-  for (auto op : {OutboxOperation::upsert, OutboxOperation::qualify, OutboxOperation::disqualify,
-                  OutboxOperation::reactivate, OutboxOperation::remove, OutboxOperation::merge}) {
-    if (to_string(op) == text) {
-      return op;
-    }
-  }
-  return fail(ErrorCategory::storage,
-              "the outbox holds an unknown operation '" + std::string(text) +
-                  "'; it was written by a newer leadsync: upgrade leadsync");
-}
-
-// The keyset cursor of list_leads: "<created_at millis>:<id>" of the last row of a page.
-std::string make_cursor(const model::Lead& lead) {
-  return std::to_string(to_millis(lead.identity.created_at.value_or(TimePoint{}))) + ":" +
-         lead.identity.id;
-}
-
-struct Cursor {
-  std::int64_t created_at = 0;
-  std::string id;
-};
-
-Result<Cursor> parse_cursor(std::string_view text) {
-  const auto colon = text.find(':');
-  Cursor cursor;
-  if (colon != std::string_view::npos && colon + 1 < text.size()) {
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + colon, cursor.created_at);
-    if (ec == std::errc() && end == text.data() + colon) {
-      cursor.id = std::string(text.substr(colon + 1));
-      return cursor;
-    }
-  }
-  return fail(ErrorCategory::invalid_argument,
-              "the page cursor '" + std::string(text) +
-                  "' is not one list_leads returned; pass the previous page's cursor unchanged, or "
-                  "none for the first page");
-}
-
 Result<model::Lead> read_lead(const Query& row) {
   const std::string id = row.text(0);
-  auto parsed = model::lead_from_json_text(row.text(7));
-  if (!parsed) {
-    return fail(ErrorCategory::storage,
-                "the stored lead " + id + " cannot be read (" + parsed.error().message +
-                    "); it was changed outside leadsync: restore the database from a backup");
-  }
-  model::Lead lead = std::move(parsed).value();
+  LEADSYNC_TRY(model::Lead lead, detail::read_lead_document(id, row.text_view(7)));
   // The columns are authoritative for the identity; the document carries the rest.
   lead.identity.id = id;
   lead.identity.crm_id = row.text(1);
@@ -217,18 +137,6 @@ Result<DeadLetter> read_dead_letter(const Query& row) {
   return letter;
 }
 
-Result<DuplicateStatus> parse_duplicate_status(std::string_view text) {
-  for (auto status :
-       {DuplicateStatus::open, DuplicateStatus::merged, DuplicateStatus::not_duplicate}) {
-    if (to_string(status) == text) {
-      return status;
-    }
-  }
-  return fail(ErrorCategory::storage,
-              "the review queue holds an unknown status '" + std::string(text) +
-                  "'; it was written by a newer leadsync: upgrade leadsync");
-}
-
 constexpr std::string_view duplicate_pair_columns =
     "id, lead_a, lead_b, rule, score_milli, evidence, source, status, created_at, resolved_at";
 
@@ -238,7 +146,7 @@ Result<DuplicatePair> read_duplicate_pair(const Query& row) {
   pair.lead_a = row.text(1);
   pair.lead_b = row.text(2);
   pair.rule = row.text(3);
-  pair.score = static_cast<double>(row.integer(4)) / 1000.0;
+  pair.score = detail::score_of(row.integer(4));
   pair.evidence = row.text(5);
   pair.source = row.text(6);
   LEADSYNC_TRY(pair.status, parse_duplicate_status(row.text(7)));
@@ -254,19 +162,7 @@ Result<RunRecord> read_run(const Query& row) {
   run.status = row.text(2);
   run.started_at = from_millis(row.integer(3));
   run.finished_at = from_millis(row.optional_integer(4));
-  const auto counts = nlohmann::json::parse(row.text(5), nullptr, false);
-  if (!counts.is_object()) {
-    return fail(ErrorCategory::storage, "the counts of run " + std::to_string(run.id) +
-                                            " are not a JSON object; the database was changed "
-                                            "outside leadsync");
-  }
-  for (const auto& [name, value] : counts.items()) {
-    if (!value.is_number_integer()) {
-      return fail(ErrorCategory::storage, "the count '" + name + "' of run " +
-                                              std::to_string(run.id) + " is not an integer");
-    }
-    run.counts[name] = value.get<std::int64_t>();
-  }
+  LEADSYNC_TRY(run.counts, detail::read_run_counts(run.id, row.text_view(5)));
   run.message = row.text(6);
   run.owner = row.text(7);
   return run;
@@ -285,36 +181,6 @@ FeedFileState read_feed_file(const Query& row) {
                        .records = row.integer(6),
                        .rejected = row.integer(7),
                        .indexed_at = from_millis(row.integer(8))};
-}
-
-Result<FeedKeyKind> parse_feed_key_kind(std::string_view text) {
-  for (auto kind :
-       {FeedKeyKind::email, FeedKeyKind::phone, FeedKeyKind::profile, FeedKeyKind::domain}) {
-    if (to_string(kind) == text) {
-      return kind;
-    }
-  }
-  return fail(ErrorCategory::storage,
-              "the feed index holds an unknown key kind '" + std::string(text) +
-                  "'; it was written by a newer leadsync: upgrade leadsync");
-}
-
-std::string document_text(const model::Lead& lead) {
-  return model::to_json_text(lead);
-}
-std::string document_text(const model::BehaviourEvent& event) {
-  return model::to_json(event).dump();
-}
-
-// Serializes a document for a TEXT column. nlohmann::json refuses text that is not UTF-8.
-template <typename T> Result<std::string> to_document(const T& value, std::string_view what) {
-  try {
-    return document_text(value);
-  } catch (const nlohmann::json::exception& error) {
-    return fail(ErrorCategory::invalid_argument, std::string(what) +
-                                                     " cannot be stored: " + error.what() +
-                                                     "; convert its text to UTF-8 first");
-  }
 }
 
 Status create_private_directories(const std::filesystem::path& folder) {
@@ -375,34 +241,9 @@ Status configure(Database& database, bool in_memory) {
                           "PRAGMA cache_size = -8192; PRAGMA wal_autocheckpoint = 4096");
 }
 
-Error lease_lost(std::int64_t seq, const std::string& worker) {
-  return Error::make(ErrorCategory::conflict,
-                     "outbox entry " + std::to_string(seq) + " is not leased by worker '" + worker +
-                         "' (its lease expired and another worker took it, or it was never "
-                         "claimed); leave it to its holder");
-}
-
-Error entry_gone(std::int64_t seq) {
-  return Error::make(ErrorCategory::not_found,
-                     "outbox entry " + std::to_string(seq) +
-                         " does not exist (it was completed or dead-lettered already)");
-}
-
 constexpr std::string_view webhook_event_columns =
     "seq, dedupe_key, source, message, entity, crm_id, correlation_id, payload, received_at, "
     "state, attempts, last_error, not_before, lease_owner, lease_until, finished_at";
-
-Result<WebhookEventState> parse_webhook_state(std::string_view text) {
-  for (auto state :
-       {WebhookEventState::pending, WebhookEventState::done, WebhookEventState::failed}) {
-    if (to_string(state) == text) {
-      return state;
-    }
-  }
-  return fail(ErrorCategory::storage,
-              "the webhook queue holds an unknown state '" + std::string(text) +
-                  "'; it was written by a newer leadsync: upgrade leadsync");
-}
 
 Result<std::vector<WebhookEvent>> read_webhook_events(Query& query) {
   std::vector<WebhookEvent> events;
@@ -432,17 +273,17 @@ Result<std::vector<WebhookEvent>> read_webhook_events(Query& query) {
   }
 }
 
-Error webhook_lease_lost(std::int64_t seq, const std::string& worker) {
-  return Error::make(ErrorCategory::conflict,
-                     "webhook event " + std::to_string(seq) + " is not leased by worker '" +
-                         worker +
-                         "' (its lease expired and another worker took it, it was never claimed, "
-                         "or it is finished); leave it to its holder");
-}
-
-Error webhook_event_gone(std::int64_t seq) {
-  return Error::make(ErrorCategory::not_found,
-                     "webhook event " + std::to_string(seq) + " does not exist (it was pruned)");
+// SQL that is true when the lease owner `owner` (a column) belongs to the worker `id` (an SQL
+// expression): the id itself or "<id>:..." (a thread of it), never another worker whose id merely
+// starts with it ("h:12" owns "h:12:0", not "h:123"). Comparing a prefix rather than LIKE: a name
+// may hold '%' or '_'. The range lets SQLite seek the partial lease_owner indexes (every "<id>:..."
+// sorts between "<id>:" and "<id>;"); the exact test then drops what else is in it ("h:120").
+std::string owned_by(const std::string& owner, const std::string& id) {
+  const std::string in_range =
+      owner + " <> '' AND " + owner + " >= " + id + " AND " + owner + " < " + id + " || ';'";
+  const std::string exact = owner + " = " + id + " OR substr(" + owner + ", 1, length(" + id +
+                            ") + 1) = " + id + " || ':'";
+  return "(" + in_range + " AND (" + exact + "))";
 }
 
 // Copies the write-ahead log back into the database on a thread and connection of its own.
@@ -542,7 +383,7 @@ public:
   }
 
   Result<model::Lead> create_lead(model::Lead lead, const WriteOptions& options) override {
-    LEADSYNC_CHECK(assign_id(lead));
+    LEADSYNC_CHECK(detail::assign_id(lead, clock_, random_));
     std::lock_guard lock(mutex_);
     LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
     LEADSYNC_CHECK(insert_lead(lead, options));
@@ -563,32 +404,7 @@ public:
   Result<std::vector<model::Lead>> write_batch(std::vector<LeadWrite> writes,
                                                const std::optional<CheckpointValue>& checkpoint,
                                                const std::vector<DuplicatePair>& pairs) override {
-    if (checkpoint && checkpoint->name.empty()) {
-      return fail(ErrorCategory::invalid_argument, "a checkpoint needs a name");
-    }
-    const auto position = [&](std::size_t index) {
-      return "write " + std::to_string(index + 1) + " of " + std::to_string(writes.size()) + ": ";
-    };
-    std::set<std::string> ids;
-    for (std::size_t i = 0; i < writes.size(); ++i) {
-      auto& lead = writes[i].lead;
-      if (writes[i].kind == WriteKind::create) {
-        if (auto assigned = assign_id(lead); !assigned.ok()) {
-          return fail(prefixed(assigned.error(), position(i)));
-        }
-      } else {
-        auto id = canonical_id(lead.identity.id);
-        if (!id.ok()) {
-          return fail(prefixed(id.error(), position(i)));
-        }
-        lead.identity.id = std::move(id).value();
-      }
-      if (!ids.insert(lead.identity.id).second) {
-        return fail(ErrorCategory::invalid_argument,
-                    position(i) + "lead " + lead.identity.id +
-                        " is written twice in one batch; merge its changes into one write");
-      }
-    }
+    LEADSYNC_CHECK(detail::prepare_writes(writes, checkpoint, clock_, random_));
     std::lock_guard lock(mutex_);
     LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
     for (std::size_t i = 0; i < writes.size(); ++i) {
@@ -596,7 +412,7 @@ public:
       auto written = write.kind == WriteKind::create ? insert_lead(write.lead, write.options)
                                                      : apply_update(write.lead, write.options);
       if (!written.ok()) {
-        return fail(prefixed(written.error(), position(i)));
+        return fail(prefixed(written.error(), detail::position_of("write", i, writes.size())));
       }
     }
     for (const auto& pair : pairs) {
@@ -620,12 +436,9 @@ public:
     std::lock_guard lock(mutex_);
     LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
     LEADSYNC_TRY(auto lead, load_lead(canonical));
-    if (lead.deleted) {
+    if (!detail::make_tombstone(lead, now())) {
       return lead;
     }
-    lead.deleted = true;
-    lead.identity.version += 1;
-    lead.identity.updated_at = now();
     LEADSYNC_CHECK(
         save_lead(lead, options.enqueue ? std::optional(OutboxOperation::remove) : std::nullopt));
     LEADSYNC_CHECK(transaction.commit());
@@ -660,24 +473,10 @@ public:
 
   // One statement for all the keys: each list is bound as one JSON array parameter.
   Result<std::vector<model::Lead>> find_leads(const LeadLookup& lookup) override {
-    const auto json_array = [](const std::vector<std::string>& values) {
-      auto array = nlohmann::json::array();
-      for (const auto& value : values) {
-        if (!value.empty()) {
-          array.push_back(ascii_lower(value));
-        }
-      }
-      return array;
-    };
-    const auto emails = json_array(lookup.emails);
-    const auto phones = json_array(lookup.phones);
-    const auto domains = json_array(lookup.domains);
-    if (emails.empty() && phones.empty() && domains.empty()) {
+    const auto keys = detail::lookup_keys(lookup);
+    if (keys.empty()) {
       return std::vector<model::Lead>{};
     }
-    const std::int64_t created_before = lookup.domain_created_before
-                                            ? to_millis(*lookup.domain_created_before)
-                                            : std::numeric_limits<std::int64_t>::max();
     std::lock_guard lock(mutex_);
     LEADSYNC_TRY(
         auto query,
@@ -692,7 +491,8 @@ public:
                  lead_columns,
                  " FROM leads JOIN hits ON hits.id = leads.id WHERE leads.deleted = 0 "
                  "ORDER BY leads.created_at, leads.id"}),
-            emails.dump(), phones.dump(), domains.dump(), created_before));
+            nlohmann::json(keys.emails).dump(), nlohmann::json(keys.phones).dump(),
+            nlohmann::json(keys.domains).dump(), keys.domain_created_before));
     return read_leads(query);
   }
 
@@ -767,8 +567,7 @@ public:
                                              std::min(a, b), std::max(a, b)));
     LEADSYNC_TRY(const bool found, query.step());
     if (!found) {
-      return fail(ErrorCategory::not_found,
-                  "no possible duplicate was recorded for leads " + a + " and " + b);
+      return detail::duplicate_pair_not_found(a, b);
     }
     return read_duplicate_pair(query);
   }
@@ -780,10 +579,7 @@ public:
   }
 
   Result<LeadPage> list_leads(const LeadFilter& filter, const PageRequest& page) override {
-    if (page.limit == 0) {
-      return fail(ErrorCategory::invalid_argument, "the page limit must be at least 1");
-    }
-    const std::size_t limit = std::min(page.limit, max_page_size);
+    LEADSYNC_TRY(const std::size_t limit, detail::page_size(page));
     std::string text = sql({"SELECT ", lead_columns, " FROM leads WHERE 1 = 1"});
     std::vector<SqlValue> parameters;
     if (!filter.include_deleted) {
@@ -815,16 +611,9 @@ public:
       if (part.empty()) {
         continue;
       }
-      const bool plain = std::all_of(part.begin(), part.end(), [](char c) {
-        return std::isxdigit(static_cast<unsigned char>(c)) || c == '-';
-      });
-      if (!plain) {
-        return fail(ErrorCategory::invalid_argument,
-                    std::string("an id ") + (suffix ? "suffix" : "prefix") +
-                        " holds only hex digits and '-' (got \"" + part + "\")");
-      }
+      LEADSYNC_TRY(auto pattern, detail::id_pattern(part, suffix));
       text += " AND id LIKE ?";
-      parameters.emplace_back(suffix ? "%" + ascii_lower(part) : ascii_lower(part) + "%");
+      parameters.emplace_back(std::move(pattern));
     }
     if (!page.after.empty()) {
       LEADSYNC_TRY(const auto cursor, parse_cursor(page.after));
@@ -845,7 +634,7 @@ public:
     LEADSYNC_TRY(result.leads, read_leads(query));
     if (result.leads.size() > limit) {
       result.leads.pop_back();
-      result.next = make_cursor(result.leads.back());
+      result.next = detail::make_cursor(result.leads.back());
     }
     return result;
   }
@@ -854,13 +643,7 @@ public:
   // previous one was completed or dead-lettered, so changes of one lead reach the CRM in order and
   // at most one worker holds a lead's changes at a time.
   Result<std::vector<OutboxEntry>> claim_outbox(const ClaimRequest& request) override {
-    if (request.worker.empty()) {
-      return fail(ErrorCategory::invalid_argument,
-                  "claim_outbox needs a worker name, unique per worker (host:pid:thread)");
-    }
-    if (request.lease.count() <= 0) {
-      return fail(ErrorCategory::invalid_argument, "the outbox lease must be at least one second");
-    }
+    LEADSYNC_CHECK(detail::check_claim(request));
     if (request.max_entries == 0) {
       return std::vector<OutboxEntry>{};
     }
@@ -907,10 +690,7 @@ public:
   }
 
   Result<std::int64_t> release_leases_of(const std::string& worker_prefix) override {
-    if (worker_prefix.empty()) {
-      return fail(ErrorCategory::invalid_argument,
-                  "release_leases_of needs the start of a worker name (host:pid:)");
-    }
+    LEADSYNC_CHECK(detail::check_release_prefix(worker_prefix));
     std::lock_guard lock(mutex_);
     // substr rather than LIKE: a worker name may hold '%' or '_'.
     LEADSYNC_TRY(
@@ -942,20 +722,7 @@ public:
       }
     }
     LEADSYNC_CHECK(transaction.commit());
-    std::string problems;
-    if (!lost.empty()) {
-      problems = "outbox entries " + join_numbers(lost) + " are not leased by worker '" + worker +
-                 "' (their lease expired and another worker took them, or they were never claimed)";
-    }
-    if (!missing.empty()) {
-      problems += (problems.empty() ? "" : "; ") + std::string("outbox entries ") +
-                  join_numbers(missing) + " do not exist (completed or dead-lettered already)";
-    }
-    if (!problems.empty()) {
-      return fail(lost.empty() ? ErrorCategory::not_found : ErrorCategory::conflict,
-                  problems + "; they were not completed, the others were");
-    }
-    return ok_status();
+    return detail::outbox_completion(lost, missing, worker);
   }
 
   Status release_outbox(std::int64_t seq, const std::string& worker, const std::string& error,
@@ -1037,9 +804,7 @@ public:
   }
 
   Status put_checkpoint(const std::string& name, const std::string& value) override {
-    if (name.empty()) {
-      return fail(ErrorCategory::invalid_argument, "a checkpoint needs a name");
-    }
+    LEADSYNC_CHECK(detail::check_checkpoint_name(name));
     std::lock_guard lock(mutex_);
     return save_checkpoint(name, value);
   }
@@ -1049,9 +814,7 @@ public:
   Result<bool> put_checkpoint_if(const std::string& name,
                                  const std::optional<std::string>& expected,
                                  const std::string& value) override {
-    if (name.empty()) {
-      return fail(ErrorCategory::invalid_argument, "a checkpoint needs a name");
-    }
+    LEADSYNC_CHECK(detail::check_checkpoint_name(name));
     std::lock_guard lock(mutex_);
     LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
     std::optional<std::string> stored;
@@ -1107,7 +870,7 @@ public:
                      sql({"SELECT ", dead_letter_columns, " FROM dead_letters WHERE id = ?"}), id));
     LEADSYNC_TRY(const bool found, query.step());
     if (!found) {
-      return dead_letter_not_found(id);
+      return detail::dead_letter_not_found(id);
     }
     return read_dead_letter(query);
   }
@@ -1117,7 +880,7 @@ public:
     LEADSYNC_TRY(auto query, database_.query("DELETE FROM dead_letters WHERE id = ?", id));
     LEADSYNC_CHECK(query.run());
     if (database_.changes() == 0) {
-      return dead_letter_not_found(id);
+      return detail::dead_letter_not_found(id);
     }
     return ok_status();
   }
@@ -1132,7 +895,7 @@ public:
                                                id));
       LEADSYNC_TRY(const bool found, query.step());
       if (!found) {
-        return dead_letter_not_found(id);
+        return detail::dead_letter_not_found(id);
       }
       entry.lead_id = query.text(0);
       LEADSYNC_TRY(entry.operation, parse_operation(query.text(1)));
@@ -1150,9 +913,7 @@ public:
   }
 
   Result<RunRecord> begin_run(const std::string& kind) override {
-    if (kind.empty()) {
-      return fail(ErrorCategory::invalid_argument, "a run needs a kind (import, push, pull, ...)");
-    }
+    LEADSYNC_CHECK(detail::check_run_kind(kind));
     RunRecord run;
     run.kind = kind;
     run.status = "running";
@@ -1169,10 +930,7 @@ public:
   }
 
   Status finish_run(const RunRecord& run) override {
-    if (run.status.empty()) {
-      return fail(ErrorCategory::invalid_argument, "finishing run " + std::to_string(run.id) +
-                                                       " needs a status (ok, partial, failed)");
-    }
+    LEADSYNC_CHECK(detail::check_run_end(run));
     std::lock_guard lock(mutex_);
     const auto finished_at = to_millis(run.finished_at.value_or(clock_.now()));
     LEADSYNC_TRY(auto update,
@@ -1182,8 +940,7 @@ public:
                                  run.message, run.id));
     LEADSYNC_CHECK(update.run());
     if (database_.changes() == 0) {
-      return fail(ErrorCategory::not_found,
-                  "there is no run " + std::to_string(run.id) + "; start runs with begin_run");
+      return detail::run_not_found(run.id);
     }
     return ok_status();
   }
@@ -1228,14 +985,7 @@ public:
   }
 
   Status put_cached_answers(const std::vector<CachedAnswer>& answers) override {
-    for (std::size_t i = 0; i < answers.size(); ++i) {
-      if (answers[i].provider.empty() || answers[i].key.empty()) {
-        return fail(ErrorCategory::invalid_argument,
-                    "cached answer " + std::to_string(i + 1) + " of " +
-                        std::to_string(answers.size()) +
-                        " needs a provider and a key; nothing was cached");
-      }
-    }
+    LEADSYNC_CHECK(detail::check_cached_answers(answers));
     if (answers.empty()) {
       return ok_status();
     }
@@ -1279,16 +1029,7 @@ public:
 
   Status add_usage(const std::string& provider, const std::vector<std::string>& periods,
                    const ProviderUsage& delta) override {
-    if (provider.empty()) {
-      return fail(ErrorCategory::invalid_argument, "recording usage needs a provider name");
-    }
-    for (const auto& period : periods) {
-      if (period.empty()) {
-        return fail(ErrorCategory::invalid_argument,
-                    "usage of provider '" + provider +
-                        "' names an empty period; name a UTC day (2026-12-06) or month (2026-12)");
-      }
-    }
+    LEADSYNC_CHECK(detail::check_usage(provider, periods));
     if (periods.empty()) {
       return ok_status();
     }
@@ -1310,12 +1051,7 @@ public:
   }
 
   Status put_pending_lookup(const PendingLookup& pending) override {
-    if (pending.provider.empty() || pending.key.empty() || pending.lead_id.empty()) {
-      return fail(ErrorCategory::invalid_argument,
-                  "a pending lookup needs a provider, a key and a lead id (got provider '" +
-                      pending.provider + "', key '" + pending.key + "', lead '" + pending.lead_id +
-                      "')");
-    }
+    LEADSYNC_CHECK(detail::check_pending_lookup(pending));
     std::lock_guard lock(mutex_);
     LEADSYNC_TRY(auto upsert,
                  database_.query("INSERT INTO pending_lookups (provider, key, lead_id, "
@@ -1394,22 +1130,7 @@ public:
 
   Status replace_feed_file(const FeedFileState& state, const std::vector<FeedRecord>& records,
                            bool append) override {
-    if (state.provider.empty() || state.path.empty()) {
-      return fail(ErrorCategory::invalid_argument,
-                  "a feed file needs its provider and path (got provider '" + state.provider +
-                      "', path '" + state.path + "')");
-    }
-    for (std::size_t i = 0; i < records.size(); ++i) {
-      const auto& record = records[i];
-      if ((!record.provider.empty() && record.provider != state.provider) ||
-          (!record.path.empty() && record.path != state.path)) {
-        return fail(ErrorCategory::invalid_argument,
-                    "record " + std::to_string(i + 1) + " (line " + std::to_string(record.line) +
-                        ") belongs to provider '" + record.provider + "', file " + record.path +
-                        ", not to provider '" + state.provider + "', file " + state.path +
-                        "; index each file's records with that file");
-      }
-    }
+    LEADSYNC_CHECK(detail::check_feed_file(state, records));
     std::lock_guard lock(mutex_);
     LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
     {
@@ -1515,14 +1236,12 @@ public:
   }
 
   Result<model::BehaviourEvent> add_event(model::BehaviourEvent event) override {
-    LEADSYNC_TRY(auto document, prepare_event(event));
+    LEADSYNC_TRY(auto document, detail::prepare_event(event));
     std::lock_guard lock(mutex_);
     LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
     LEADSYNC_TRY(const bool added, insert_event(event, document));
     if (!added) {
-      return fail(ErrorCategory::already_exists,
-                  "the behaviour event " + event.event_id +
-                      " is stored already; an event with a known event_id is not added twice");
+      return detail::event_exists(event.event_id);
     }
     LEADSYNC_CHECK(transaction.commit());
     return event;
@@ -1530,13 +1249,13 @@ public:
 
   Result<AddEventsResult> add_events(const std::vector<model::BehaviourEvent>& events) override {
     const auto position = [&](std::size_t index) {
-      return "event " + std::to_string(index + 1) + " of " + std::to_string(events.size()) + ": ";
+      return detail::position_of("event", index, events.size());
     };
     std::vector<model::BehaviourEvent> prepared = events;
     std::vector<std::string> documents;
     documents.reserve(prepared.size());
     for (std::size_t i = 0; i < prepared.size(); ++i) {
-      auto document = prepare_event(prepared[i]);
+      auto document = detail::prepare_event(prepared[i]);
       if (!document.ok()) {
         return fail(prefixed(document.error(), position(i)));
       }
@@ -1573,18 +1292,10 @@ public:
       if (!has_row) {
         return events;
       }
-      const auto id = query.integer(0);
-      auto parsed =
-          model::behaviour_event_from_json(nlohmann::json::parse(query.text(2), nullptr, false));
-      if (!parsed) {
-        return fail(ErrorCategory::storage, "the stored behaviour event " + std::to_string(id) +
-                                                " cannot be read (" + parsed.error().message +
-                                                "); it was changed outside leadsync");
-      }
-      parsed->id = id;
-      parsed->lead_id = canonical;
-      parsed->occurred_at = from_millis(query.integer(1));
-      events.push_back(std::move(parsed).value());
+      LEADSYNC_TRY(auto event, detail::read_event_document(query.integer(0), query.text_view(2)));
+      event.lead_id = canonical;
+      event.occurred_at = from_millis(query.integer(1));
+      events.push_back(std::move(event));
     }
   }
 
@@ -1592,12 +1303,8 @@ public:
   // returns, so an event it accepted survives the process being killed the moment after; see the
   // durability note at the top for an operating-system crash.
   Result<AddWebhookEventResult> add_webhook_event(const WebhookEvent& event) override {
-    if (event.dedupe_key.empty()) {
-      return fail(ErrorCategory::invalid_argument,
-                  "a webhook event needs a dedupe_key (WebhookNotification::dedupe_key())");
-    }
-    const auto received_at =
-        to_millis(event.received_at == TimePoint{} ? clock_.now() : event.received_at);
+    LEADSYNC_CHECK(detail::check_webhook_event(event));
+    const auto received_at = detail::received_at_millis(event, clock_.now());
     std::lock_guard lock(mutex_);
     LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
     AddWebhookEventResult result;
@@ -1635,14 +1342,7 @@ public:
   Result<std::vector<WebhookEvent>> claim_webhook_events(const std::string& worker,
                                                          std::size_t max_entries, TimePoint now,
                                                          std::chrono::milliseconds lease) override {
-    if (worker.empty()) {
-      return fail(ErrorCategory::invalid_argument,
-                  "claim_webhook_events needs a worker name, unique per worker (host:pid:thread)");
-    }
-    if (lease.count() <= 0) {
-      return fail(ErrorCategory::invalid_argument,
-                  "the webhook event lease must be longer than zero; set [server] webhook_lease_s");
-    }
+    LEADSYNC_CHECK(detail::check_webhook_claim(worker, lease));
     if (max_entries == 0) {
       return std::vector<WebhookEvent>{};
     }
@@ -1688,21 +1388,7 @@ public:
       }
     }
     LEADSYNC_CHECK(transaction.commit());
-    std::string problems;
-    if (!lost.empty()) {
-      problems = "webhook events " + join_numbers(lost) + " are not leased by worker '" + worker +
-                 "' (their lease expired and another worker took them, they were never claimed, "
-                 "or they are finished)";
-    }
-    if (!missing.empty()) {
-      problems += (problems.empty() ? "" : "; ") + std::string("webhook events ") +
-                  join_numbers(missing) + " do not exist (pruned)";
-    }
-    if (!problems.empty()) {
-      return fail(lost.empty() ? ErrorCategory::not_found : ErrorCategory::conflict,
-                  problems + "; they were not completed, the others were");
-    }
-    return ok_status();
+    return detail::webhook_completion(lost, missing, worker);
   }
 
   Status retry_webhook_event(std::int64_t seq, const std::string& worker, const std::string& error,
@@ -1763,6 +1449,206 @@ public:
     return database_.changes();
   }
 
+  // ---- workers and singleton leases (scale-out, issue 16)
+  // Leases belong to a worker by name: its id or "<id>:..." (owned_by). Times are the callers',
+  // like claim_webhook_events, so that every process judges liveness by the same numbers.
+
+  Status register_worker(const WorkerInfo& worker) override {
+    if (worker.id.empty()) {
+      return fail(ErrorCategory::invalid_argument,
+                  "register_worker needs the worker's id: process_name(), \"<host>:<pid>\"");
+    }
+    const auto started_at = to_millis(worker.started_at);
+    std::lock_guard lock(mutex_);
+    LEADSYNC_TRY(auto upsert,
+                 database_.query("INSERT INTO workers (id, host, pid, kind, crm_user, started_at, "
+                                 "heartbeat_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) "
+                                 "ON CONFLICT (id) DO UPDATE SET host = excluded.host, "
+                                 "pid = excluded.pid, kind = excluded.kind, "
+                                 "crm_user = excluded.crm_user, started_at = excluded.started_at, "
+                                 "heartbeat_at = excluded.heartbeat_at",
+                                 worker.id, worker.host, worker.pid, worker.kind, worker.crm_user,
+                                 started_at));
+    return upsert.run();
+  }
+
+  Result<Heartbeat> heartbeat_worker(const std::string& worker_id, TimePoint now,
+                                     std::chrono::milliseconds lease) override {
+    if (worker_id.empty()) {
+      return fail(ErrorCategory::invalid_argument,
+                  "heartbeat_worker needs the worker's id: process_name(), \"<host>:<pid>\"");
+    }
+    if (lease.count() <= 0) {
+      return fail(ErrorCategory::invalid_argument,
+                  "the lease a heartbeat extends must be longer than zero");
+    }
+    const std::int64_t now_millis = to_millis(now);
+    const std::int64_t lease_until = now_millis + lease.count();
+    std::lock_guard lock(mutex_);
+    LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
+    {
+      LEADSYNC_TRY(auto beat, database_.query("UPDATE workers SET heartbeat_at = ? WHERE id = ?",
+                                              now_millis, worker_id));
+      LEADSYNC_CHECK(beat.run());
+    }
+    if (database_.changes() == 0) {
+      return fail(ErrorCategory::not_found,
+                  "worker '" + worker_id +
+                      "' is not registered (it was reaped as dead after missing its heartbeats, "
+                      "or never registered); register it again, and claim its work again: what "
+                      "it held may have been given to other workers");
+    }
+    Heartbeat beat;
+    {
+      LEADSYNC_TRY(auto extend, database_.query(sql({"UPDATE outbox SET lease_until = ?2 WHERE ",
+                                                     owned_by("lease_owner", "?1")}),
+                                                worker_id, lease_until));
+      LEADSYNC_CHECK(extend.run());
+      beat.outbox_extended = database_.changes();
+    }
+    {
+      LEADSYNC_TRY(auto extend, database_.query(sql({"UPDATE webhook_events SET lease_until = ?2 "
+                                                     "WHERE state = 'pending' AND ",
+                                                     owned_by("lease_owner", "?1")}),
+                                                worker_id, lease_until));
+      LEADSYNC_CHECK(extend.run());
+      beat.webhook_events_extended = database_.changes();
+    }
+    LEADSYNC_CHECK(transaction.commit());
+    return beat;
+  }
+
+  // Its leases are left as they are: a worker that stops cleanly has given its work back, and
+  // one that did not loses its leases when they expire or when it is reaped.
+  Status unregister_worker(const std::string& worker_id) override {
+    std::lock_guard lock(mutex_);
+    LEADSYNC_TRY(auto remove, database_.query("DELETE FROM workers WHERE id = ?", worker_id));
+    return remove.run();
+  }
+
+  Result<std::vector<WorkerInfo>> list_workers(TimePoint alive_since, TimePoint now) override {
+    // Held work: unexpired leases (valid up to and including lease_until, as claims judge them).
+    const std::string outbox_held = "(SELECT count(*) FROM outbox AS o WHERE " +
+                                    owned_by("o.lease_owner", "w.id") + " AND o.lease_until >= ?2)";
+    const std::string webhook_events_held =
+        "(SELECT count(*) FROM webhook_events AS e WHERE e.state = 'pending' AND " +
+        owned_by("e.lease_owner", "w.id") + " AND e.lease_until >= ?2)";
+    std::lock_guard lock(mutex_);
+    LEADSYNC_TRY(auto query,
+                 database_.query("SELECT w.id, w.host, w.pid, w.kind, w.crm_user, w.started_at, "
+                                 "w.heartbeat_at, " +
+                                     outbox_held + ", " + webhook_events_held +
+                                     " FROM workers AS w WHERE w.heartbeat_at >= ?1 "
+                                     "ORDER BY w.started_at, w.id",
+                                 to_millis(alive_since), to_millis(now)));
+    std::vector<WorkerInfo> workers;
+    for (;;) {
+      LEADSYNC_TRY(const bool has_row, query.step());
+      if (!has_row) {
+        return workers;
+      }
+      workers.push_back(WorkerInfo{.id = query.text(0),
+                                   .host = query.text(1),
+                                   .pid = query.integer(2),
+                                   .kind = query.text(3),
+                                   .crm_user = query.text(4),
+                                   .started_at = from_millis(query.integer(5)),
+                                   .heartbeat_at = from_millis(query.integer(6)),
+                                   .outbox_held = query.integer(7),
+                                   .webhook_events_held = query.integer(8)});
+    }
+  }
+
+  // One transaction: a worker is removed together with the freeing of its leases, so a worker
+  // that heartbeats meanwhile either keeps everything or learns (not_found) that it lost it.
+  Result<ReapedWorkers> reap_dead_workers(TimePoint dead_before) override {
+    std::lock_guard lock(mutex_);
+    LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
+    ReapedWorkers reaped;
+    {
+      LEADSYNC_TRY(auto dead,
+                   database_.query("SELECT id FROM workers WHERE heartbeat_at < ? ORDER BY id",
+                                   to_millis(dead_before)));
+      for (;;) {
+        LEADSYNC_TRY(const bool has_row, dead.step());
+        if (!has_row) {
+          break;
+        }
+        reaped.workers.push_back(dead.text(0));
+      }
+    }
+    for (const auto& id : reaped.workers) {
+      // No attempt is counted: the work did not fail, its worker went away.
+      {
+        LEADSYNC_TRY(auto freeing, database_.query(sql({"UPDATE outbox SET lease_owner = '', "
+                                                        "lease_until = NULL WHERE ",
+                                                        owned_by("lease_owner", "?1")}),
+                                                   id));
+        LEADSYNC_CHECK(freeing.run());
+        reaped.outbox_freed += database_.changes();
+      }
+      {
+        LEADSYNC_TRY(auto freeing, database_.query(sql({"UPDATE webhook_events SET lease_owner = "
+                                                        "'', lease_until = NULL WHERE state = "
+                                                        "'pending' AND ",
+                                                        owned_by("lease_owner", "?1")}),
+                                                   id));
+        LEADSYNC_CHECK(freeing.run());
+        reaped.webhook_events_freed += database_.changes();
+      }
+      LEADSYNC_TRY(auto remove, database_.query("DELETE FROM workers WHERE id = ?", id));
+      LEADSYNC_CHECK(remove.run());
+    }
+    LEADSYNC_CHECK(transaction.commit());
+    return reaped;
+  }
+
+  // One upsert under the write lock: it changes the row only when the lease is free (no row),
+  // expired, or the owner's already; a row it did not change means another owner holds it.
+  Result<bool> try_lease(const std::string& name, const std::string& owner, TimePoint now,
+                         std::chrono::milliseconds lease) override {
+    if (name.empty() || owner.empty()) {
+      return fail(ErrorCategory::invalid_argument,
+                  "try_lease needs the lease's name and its owner (the worker's id)");
+    }
+    if (lease.count() <= 0) {
+      return fail(ErrorCategory::invalid_argument,
+                  "a singleton lease must be longer than zero (lease '" + name + "')");
+    }
+    const std::int64_t now_millis = to_millis(now);
+    std::lock_guard lock(mutex_);
+    LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
+    bool taken = false;
+    {
+      LEADSYNC_TRY(auto take,
+                   database_.query("INSERT INTO singleton_leases (name, owner, acquired_at, "
+                                   "lease_until) VALUES (?1, ?2, ?3, ?4) "
+                                   "ON CONFLICT (name) DO UPDATE SET acquired_at = CASE WHEN "
+                                   "owner = excluded.owner THEN acquired_at ELSE "
+                                   "excluded.acquired_at END, owner = excluded.owner, "
+                                   "lease_until = excluded.lease_until "
+                                   "WHERE owner = excluded.owner OR lease_until < ?3",
+                                   name, owner, now_millis, now_millis + lease.count()));
+      LEADSYNC_CHECK(take.run());
+      taken = database_.changes() > 0;
+    }
+    LEADSYNC_CHECK(transaction.commit());
+    return taken;
+  }
+
+  Status release_lease(const std::string& name, const std::string& owner) override {
+    std::lock_guard lock(mutex_);
+    LEADSYNC_TRY(
+        auto release,
+        database_.query("DELETE FROM singleton_leases WHERE name = ? AND owner = ?", name, owner));
+    return release.run();
+  }
+
+  // SQLite has no signal between processes; writers in this process are seen by polling too.
+  Result<std::unique_ptr<WorkWaiter>> open_work_waiter() override {
+    return std::unique_ptr<WorkWaiter>();
+  }
+
   Result<StoreStats> stats() override {
     std::lock_guard lock(mutex_);
     StoreStats stats;
@@ -1811,22 +1697,12 @@ private:
   };
 
   // What the database keeps: wall time at millisecond precision.
-  TimePoint now() const { return from_millis(to_millis(clock_.now())); }
+  TimePoint now() const { return detail::stored_time(clock_.now()); }
 
   // Inside a transaction. An open pair is added unless the pair is known; a resolved one sets its
   // status (see Store::write_batch).
   Status save_duplicate_pair(const DuplicatePair& pair) {
-    LEADSYNC_TRY(const auto a, canonical_id(pair.lead_a));
-    LEADSYNC_TRY(const auto b, canonical_id(pair.lead_b));
-    if (a == b) {
-      return fail(ErrorCategory::invalid_argument,
-                  "a possible duplicate pair names lead " + a + " twice");
-    }
-    const bool resolved = pair.status != DuplicateStatus::open;
-    const auto now_millis = to_millis(clock_.now());
-    const std::optional<std::int64_t> resolved_at =
-        resolved ? std::optional(to_millis(pair.resolved_at.value_or(clock_.now()))) : std::nullopt;
-    const auto score_milli = static_cast<std::int64_t>(std::lround(pair.score * 1000.0));
+    LEADSYNC_TRY(const auto row, detail::duplicate_pair_row(pair, clock_.now()));
     LEADSYNC_TRY(
         auto insert,
         database_.query(
@@ -1834,71 +1710,18 @@ private:
                         "rule, score_milli, evidence, source, status, created_at, "
                         "resolved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                         "ON CONFLICT (lead_low, lead_high) DO ") +
-                (resolved ? "UPDATE SET status = excluded.status, "
-                            "resolved_at = excluded.resolved_at"
-                          : "NOTHING"),
-            std::min(a, b), std::max(a, b), a, b, pair.rule, score_milli, pair.evidence,
-            pair.source, to_string(pair.status), now_millis, resolved_at));
+                (row.resolved ? "UPDATE SET status = excluded.status, "
+                                "resolved_at = excluded.resolved_at"
+                              : "NOTHING"),
+            row.low, row.high, row.a, row.b, pair.rule, row.score_milli, pair.evidence, pair.source,
+            to_string(pair.status), row.created_at, row.resolved_at));
     return insert.run();
-  }
-
-  static std::int64_t sql_limit(std::size_t limit) {
-    return static_cast<std::int64_t>(
-        std::min<std::size_t>(limit, std::numeric_limits<std::int64_t>::max()));
-  }
-
-  static Result<std::string> canonical_id(const std::string& id) {
-    if (id.empty()) {
-      return fail(ErrorCategory::invalid_argument, "a lead id is required");
-    }
-    auto parsed = Uuid::parse(id);
-    if (!parsed) {
-      return fail(ErrorCategory::invalid_argument,
-                  "lead id '" + id + "' is " + parsed.error().message);
-    }
-    return parsed->to_string();
-  }
-
-  static Error not_found(const std::string& id) {
-    return Error::make(ErrorCategory::not_found, "there is no lead " + id);
-  }
-
-  static Error dead_letter_not_found(std::int64_t id) {
-    return Error::make(ErrorCategory::not_found,
-                       "there is no dead letter " + std::to_string(id) +
-                           "; `leadsync dlq list` shows the existing ones");
-  }
-
-  static Error prefixed(Error error, const std::string& prefix) {
-    error.message = prefix + error.message;
-    return error;
-  }
-
-  // A given id is checked and put in canonical form; an empty one is assigned. Version 7 ids grow
-  // with time, so the indexes keyed by lead id are appended to rather than written all over.
-  Status assign_id(model::Lead& lead) {
-    if (lead.identity.id.empty()) {
-      lead.identity.id = Uuid::generate_v7(clock_.now(), random_).to_string();
-      return ok_status();
-    }
-    auto id = Uuid::parse(lead.identity.id);
-    if (!id) {
-      return fail(ErrorCategory::invalid_argument, "lead id '" + lead.identity.id + "' is " +
-                                                       id.error().message +
-                                                       "; leave the id empty to have one assigned");
-    }
-    lead.identity.id = id->to_string();
-    return ok_status();
   }
 
   // Stores a new lead (version 1, the clock's time) inside the caller's transaction.
   Status insert_lead(model::Lead& lead, const WriteOptions& options) {
-    const TimePoint now = this->now();
-    lead.identity.version = 1;
-    lead.identity.created_at = now;
-    lead.identity.updated_at = now;
-    return save_lead(lead, options.enqueue ? std::optional(options.operation) : std::nullopt,
-                     /*new_lead=*/true);
+    detail::start_identity(lead, now());
+    return save_lead(lead, detail::outbox_operation(options), /*new_lead=*/true);
   }
 
   // Stores a new version of a lead inside the caller's transaction; the given version must be the
@@ -1906,19 +1729,10 @@ private:
   Status apply_update(model::Lead& lead, const WriteOptions& options) {
     LEADSYNC_TRY(const auto stored, find_version(lead.identity.id));
     if (!stored) {
-      return not_found(lead.identity.id);
+      return detail::lead_not_found(lead.identity.id);
     }
-    if (stored->version != lead.identity.version) {
-      return fail(ErrorCategory::conflict,
-                  "lead " + lead.identity.id + " was changed since it was read: stored version " +
-                      std::to_string(stored->version) + ", given version " +
-                      std::to_string(lead.identity.version) +
-                      "; read it again and reapply the change");
-    }
-    lead.identity.version = stored->version + 1;
-    lead.identity.created_at = from_millis(stored->created_at);
-    lead.identity.updated_at = now();
-    return save_lead(lead, options.enqueue ? std::optional(options.operation) : std::nullopt);
+    LEADSYNC_CHECK(detail::advance_identity(lead, stored->version, stored->created_at, now()));
+    return save_lead(lead, detail::outbox_operation(options));
   }
 
   // Inside a transaction: every record of the file and their keys.
@@ -1946,22 +1760,12 @@ private:
     return query.run();
   }
 
-  // Puts the event in the form it is stored in (canonical lead id, whole milliseconds, no id yet)
-  // and returns its document.
-  static Result<std::string> prepare_event(model::BehaviourEvent& event) {
-    LEADSYNC_TRY(event.lead_id, canonical_id(event.lead_id));
-    event.occurred_at = from_millis(to_millis(event.occurred_at));
-    event.id = 0;
-    return to_document(event, "the behaviour event");
-  }
-
   // Inside the caller's transaction: stores the event unless its event_id is known; false when it
   // was. Sets event.id when stored.
   Result<bool> insert_event(model::BehaviourEvent& event, const std::string& document) {
     LEADSYNC_TRY(const auto lead, find_version(event.lead_id));
     if (!lead) {
-      return fail(ErrorCategory::not_found, "there is no lead " + event.lead_id +
-                                                "; store the lead before its behaviour events");
+      return detail::event_lead_missing(event.lead_id);
     }
     const SqlValue event_id = event.event_id.empty() ? SqlValue(nullptr) : SqlValue(event.event_id);
     LEADSYNC_TRY(
@@ -1994,7 +1798,7 @@ private:
                  database_.query(sql({"SELECT ", lead_columns, " FROM leads WHERE id = ?"}), id));
     LEADSYNC_TRY(const bool found, query.step());
     if (!found) {
-      return not_found(id);
+      return detail::lead_not_found(id);
     }
     return read_lead(query);
   }
@@ -2018,7 +1822,7 @@ private:
   // `operation` is set, records the outbox entry. Runs inside the caller's transaction.
   Status save_lead(const model::Lead& lead, std::optional<OutboxOperation> operation,
                    bool new_lead = false) {
-    LEADSYNC_TRY(const auto document, to_document(lead, "lead " + lead.identity.id));
+    LEADSYNC_TRY(const auto document, detail::lead_document(lead));
     {
       // A new lead's insert does nothing when the id is taken: one statement instead of a lookup
       // and an insert, which matters for bulk imports.
@@ -2043,8 +1847,7 @@ private:
       LEADSYNC_CHECK(upsert.run());
     }
     if (new_lead && database_.changes() == 0) {
-      return fail(ErrorCategory::already_exists,
-                  "a lead with id " + lead.identity.id + " already exists; update it instead");
+      return detail::lead_exists(lead.identity.id);
     }
     LEADSYNC_CHECK(write_lookups(lead, new_lead));
     if (operation) {
@@ -2056,20 +1859,8 @@ private:
 
   Status write_lookups(const model::Lead& lead, bool new_lead) {
     const std::string& id = lead.identity.id;
-    std::set<std::string> emails;
-    for (const auto& email : lead.person.emails) {
-      if (!email.empty()) {
-        emails.insert(ascii_lower(email));
-      }
-    }
-    std::set<std::string> phones;
-    for (const auto& phone : lead.person.phones) {
-      if (!phone.e164.empty()) {
-        phones.insert(phone.e164);
-      }
-    }
-    LEADSYNC_CHECK(replace_rows("lead_emails", "email", id, emails, new_lead));
-    return replace_rows("lead_phones", "e164", id, phones, new_lead);
+    LEADSYNC_CHECK(replace_rows("lead_emails", "email", id, detail::email_keys(lead), new_lead));
+    return replace_rows("lead_phones", "e164", id, detail::phone_keys(lead), new_lead);
   }
 
   Status replace_rows(std::string_view table, std::string_view column, const std::string& lead_id,
@@ -2124,10 +1915,10 @@ private:
   Status require_webhook_lease(std::int64_t seq, const std::string& worker) {
     LEADSYNC_TRY(const auto owner, webhook_lease_owner(seq));
     if (!owner) {
-      return webhook_event_gone(seq);
+      return detail::webhook_event_gone(seq);
     }
     if (worker.empty() || *owner != worker) {
-      return webhook_lease_lost(seq, worker);
+      return detail::webhook_lease_lost(seq, worker);
     }
     return ok_status();
   }
@@ -2150,10 +1941,10 @@ private:
   Status require_lease(std::int64_t seq, const std::string& worker) {
     LEADSYNC_TRY(const auto owner, lease_owner(seq));
     if (!owner) {
-      return entry_gone(seq);
+      return detail::outbox_entry_gone(seq);
     }
     if (worker.empty() || *owner != worker) {
-      return lease_lost(seq, worker);
+      return detail::outbox_lease_lost(seq, worker);
     }
     return ok_status();
   }

@@ -38,8 +38,10 @@
 #include <leadsync/http/url.hpp>
 #include <map>
 #include <mutex>
+#include <openssl/evp.h>
 #include <queue>
 #include <set>
+#include <stdexcept>
 #include <thread>
 #include <unistd.h>
 #include <vector>
@@ -67,6 +69,12 @@ struct Identity {
   std::string user_id = "7c1a3f2e-5b8d-4e61-9a0c-2d4f6b8e1a03";
   std::string organization_name = "leadsync-emulator";
 };
+// An application user: the client id that signs in and the systemuser its tokens act as.
+struct ApplicationUser {
+  std::string client_id;
+  std::string user_id;
+};
+
 constexpr const char* create_message_id = "7c1a3f2e-5b8d-4e61-9a0c-2d4f6b8e1b01";
 constexpr const char* us_dollar_id = "7c1a3f2e-5b8d-4e61-9a0c-2d4f6b8e1d01";
 // sdkmessagefilter rows for Create of these tables, so webhook steps can be registered on them.
@@ -80,6 +88,9 @@ constexpr const char* data_prefix = "/api/data/v9.2";
 constexpr const char* admin_prefix = "/_emulator/";
 constexpr const char* data_content_type = "application/json; odata.metadata=minimal";
 constexpr int default_ceiling_batch = 1000;
+// Further client ids go into their systemuser rows (fullname holds 200 characters); an Entra
+// client id has 36.
+constexpr std::size_t max_client_id_length = 100;
 // Dataverse posts to a webhook with a 60 s timeout, once more on 502/503/504 (notes section 11).
 constexpr std::chrono::seconds webhook_timeout{60};
 // Larger webhook bodies lose their InputParameters and images (notes section 11).
@@ -499,6 +510,14 @@ struct Remaining {
   std::int64_t execution_ms = 0;
 };
 
+// One user's figures for GET /_emulator/stats.
+struct UserFigures {
+  std::int64_t requests = 0;  // data requests that reached the limiter (throttled ones included)
+  std::int64_t throttled = 0; // of those, refused with 429
+  std::int64_t in_flight = 0;
+  Remaining remaining;
+};
+
 class Limiter {
 public:
   explicit Limiter(LimitOptions limits) : limits_(limits) {}
@@ -513,53 +532,18 @@ public:
     limits_ = limits;
   }
 
-  // Takes a concurrency slot and counts the request, or says why it is refused. Concurrency is
-  // checked first: it errors immediately, the other two once the window holds too much.
+  // Takes a concurrency slot and counts the request, or says why it is refused. `user` is the
+  // caller's systemuserid: every application user has its own windows, slots and 429s.
   std::optional<Throttle> admit(const std::string& user, SteadyTime now) {
     std::lock_guard lock(mutex_);
     auto& window = users_[user];
+    ++window.seen;
+    auto refusal = check(window, now);
+    if (refusal) {
+      ++window.throttled;
+      return refusal;
+    }
     if (limits_.enabled) {
-      prune(window, now);
-      if (window.in_flight >= limits_.max_concurrency) {
-        return Throttle{
-            ServiceError{429, codes::concurrency_limit,
-                         fmt::format("Number of concurrent requests exceeded the limit of {}.",
-                                     limits_.max_concurrency)},
-            1};
-      }
-      if (static_cast<std::int64_t>(window.requests.size()) >= limits_.max_requests) {
-        // The request at this index is the one whose leaving brings the count under the limit.
-        const auto leaving =
-            window.requests.size() - static_cast<std::size_t>(limits_.max_requests);
-        return Throttle{
-            ServiceError{
-                429, codes::requests_limit,
-                fmt::format("Number of requests exceeded the limit of {} over time window of {} "
-                            "seconds.",
-                            limits_.max_requests, window_seconds_text(limits_.window))},
-            seconds_until(window.requests[leaving] + limits_.window, now)};
-      }
-      if (window.execution_sum >= limits_.max_execution_ms) {
-        std::int64_t sum = window.execution_sum;
-        SteadyTime frees = now;
-        for (const auto& [time, ms] : window.executions) {
-          sum -= ms;
-          if (sum < limits_.max_execution_ms) {
-            frees = time + limits_.window;
-            break;
-          }
-        }
-        return Throttle{
-            ServiceError{
-                429, codes::execution_time_limit,
-                fmt::format("Combined execution time of incoming requests exceeded limit of {} "
-                            "milliseconds over time window of {} seconds. Decrease number of "
-                            "concurrent requests or reduce the duration of requests and try "
-                            "again later.",
-                            group_thousands(limits_.max_execution_ms),
-                            window_seconds_text(limits_.window))},
-            seconds_until(frees, now)};
-      }
       window.requests.push_back(now);
     }
     ++window.in_flight;
@@ -584,9 +568,18 @@ public:
     std::lock_guard lock(mutex_);
     auto& window = users_[user];
     prune(window, now);
-    return Remaining{std::max<std::int64_t>(0, limits_.max_requests - static_cast<std::int64_t>(
-                                                                          window.requests.size())),
-                     std::max<std::int64_t>(0, limits_.max_execution_ms - window.execution_sum)};
+    return remaining_in(window, now);
+  }
+
+  UserFigures figures(const std::string& user, SteadyTime now) const {
+    std::lock_guard lock(mutex_);
+    const auto found = users_.find(user);
+    const UserWindow unused;
+    const auto& window = found == users_.end() ? unused : found->second;
+    return UserFigures{.requests = window.seen,
+                       .throttled = window.throttled,
+                       .in_flight = window.in_flight,
+                       .remaining = remaining_in(window, now)};
   }
 
   std::int64_t max_in_flight_seen() const {
@@ -599,13 +592,15 @@ public:
     return in_flight_total_;
   }
 
-  // Forgets the windows (requests in flight keep their slots).
+  // Forgets the windows and the per-user counts (requests in flight keep their slots).
   void reset() {
     std::lock_guard lock(mutex_);
     for (auto& [user, window] : users_) {
       window.requests.clear();
       window.executions.clear();
       window.execution_sum = 0;
+      window.seen = 0;
+      window.throttled = 0;
     }
     max_in_flight_seen_ = in_flight_total_;
   }
@@ -616,7 +611,72 @@ private:
     std::deque<std::pair<SteadyTime, std::int64_t>> executions;
     std::int64_t execution_sum = 0;
     std::int64_t in_flight = 0;
+    std::int64_t seen = 0;
+    std::int64_t throttled = 0;
   };
+
+  // Why the user's next request is refused, if it is: concurrency first (it errors immediately),
+  // then the two limits measured over the window.
+  std::optional<Throttle> check(UserWindow& window, SteadyTime now) const {
+    if (!limits_.enabled) {
+      return std::nullopt;
+    }
+    prune(window, now);
+    if (window.in_flight >= limits_.max_concurrency) {
+      return Throttle{
+          ServiceError{429, codes::concurrency_limit,
+                       fmt::format("Number of concurrent requests exceeded the limit of {}.",
+                                   limits_.max_concurrency)},
+          1};
+    }
+    if (static_cast<std::int64_t>(window.requests.size()) >= limits_.max_requests) {
+      // The request at this index is the one whose leaving brings the count under the limit.
+      const auto leaving = window.requests.size() - static_cast<std::size_t>(limits_.max_requests);
+      return Throttle{
+          ServiceError{
+              429, codes::requests_limit,
+              fmt::format("Number of requests exceeded the limit of {} over time window of {} "
+                          "seconds.",
+                          limits_.max_requests, window_seconds_text(limits_.window))},
+          seconds_until(window.requests[leaving] + limits_.window, now)};
+    }
+    if (window.execution_sum >= limits_.max_execution_ms) {
+      std::int64_t sum = window.execution_sum;
+      SteadyTime frees = now;
+      for (const auto& [time, ms] : window.executions) {
+        sum -= ms;
+        if (sum < limits_.max_execution_ms) {
+          frees = time + limits_.window;
+          break;
+        }
+      }
+      return Throttle{
+          ServiceError{
+              429, codes::execution_time_limit,
+              fmt::format("Combined execution time of incoming requests exceeded limit of {} "
+                          "milliseconds over time window of {} seconds. Decrease number of "
+                          "concurrent requests or reduce the duration of requests and try "
+                          "again later.",
+                          group_thousands(limits_.max_execution_ms),
+                          window_seconds_text(limits_.window))},
+          seconds_until(frees, now)};
+    }
+    return std::nullopt;
+  }
+
+  // What is left of the window at `now`, counting only what the window still holds (the window
+  // need not be pruned).
+  Remaining remaining_in(const UserWindow& window, SteadyTime now) const {
+    const auto horizon = now - limits_.window;
+    const auto requests = std::count_if(window.requests.begin(), window.requests.end(),
+                                        [&](SteadyTime time) { return time > horizon; });
+    std::int64_t execution_ms = 0;
+    for (const auto& [time, ms] : window.executions) {
+      execution_ms += time > horizon ? ms : 0;
+    }
+    return Remaining{std::max<std::int64_t>(0, limits_.max_requests - requests),
+                     std::max<std::int64_t>(0, limits_.max_execution_ms - execution_ms)};
+  }
 
   void prune(UserWindow& window, SteadyTime now) const {
     const auto horizon = now - limits_.window;
@@ -1397,6 +1457,19 @@ leadsync::Status validate(const EmulatorOptions& options) {
   if (options.compat.change_token_days < 1) {
     return invalid("change-token lifetime must be at least 1 day");
   }
+  std::set<std::string> client_ids{options.auth.client_id};
+  for (const auto& client_id : options.auth.additional_client_ids) {
+    if (client_id.empty() || client_id.size() > max_client_id_length) {
+      return invalid(
+          fmt::format("a client id must have 1 to {} characters; an Entra client id is a "
+                      "GUID such as 1b4e28ba-2fa1-4d2b-883f-0016d3cca427",
+                      max_client_id_length));
+    }
+    if (!client_ids.insert(client_id).second) {
+      return invalid("client id '" + client_id +
+                     "' is given twice; give each application user its own client id");
+    }
+  }
   if (options.auth.token_lifetime < std::chrono::seconds{1}) {
     return invalid("token lifetime must be at least 1 second");
   }
@@ -1452,6 +1525,33 @@ Json optional_number(const std::optional<double>& value) {
 }
 
 } // namespace
+
+std::string application_user_id(std::string_view client_id) {
+  // RFC 9562 section 5.5: SHA-1 of the namespace's 16 bytes and the name; the hash's first 16 bytes
+  // with the version (5) and variant bits set. The namespace is the emulator's tenant id.
+  const auto tenant = leadsync::Uuid::parse(Identity{}.tenant_id);
+  if (!tenant.ok()) {
+    throw std::logic_error("the emulator's tenant id is not a UUID");
+  }
+  std::string input(tenant.value().bytes().begin(), tenant.value().bytes().end());
+  input.append(client_id);
+  std::array<unsigned char, EVP_MAX_MD_SIZE> hash{};
+  unsigned int length = 0;
+  if (EVP_Digest(input.data(), input.size(), hash.data(), &length, EVP_sha1(), nullptr) != 1 ||
+      length < 16) {
+    throw std::runtime_error("OpenSSL could not compute SHA-1 for an application user id");
+  }
+  hash[6] = static_cast<unsigned char>((hash[6] & 0x0fU) | 0x50U);
+  hash[8] = static_cast<unsigned char>((hash[8] & 0x3fU) | 0x80U);
+  std::string text;
+  for (std::size_t i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) {
+      text += '-';
+    }
+    text += fmt::format("{:02x}", hash[i]);
+  }
+  return text;
+}
 
 LimitOptions scaled_limits(milliseconds window) {
   const LimitOptions documented;
@@ -1564,7 +1664,14 @@ BulkCeiling bulk_ceiling(const LimitOptions& limits, const LatencyOptions& laten
 struct Emulator::Impl {
   explicit Impl(EmulatorOptions emulator_options)
       : options(std::move(emulator_options)), limiter(options.limits), faults(options.faults),
-        tokens(options.auth.static_token) {}
+        tokens(options.auth.static_token) {
+    users.push_back(
+        ApplicationUser{.client_id = options.auth.client_id, .user_id = identity.user_id});
+    for (const auto& client_id : options.auth.additional_client_ids) {
+      users.push_back(
+          ApplicationUser{.client_id = client_id, .user_id = application_user_id(client_id)});
+    }
+  }
 
   // One request on its way through the pipeline; finish() answers it.
   struct Exchange {
@@ -1590,9 +1697,12 @@ struct Emulator::Impl {
   void add_rate_headers(Response& response, const std::string& user);
   leadsync::Status seed_rows();
   Json stats_json(int batch_size) const;
+  Json users_json(const LimitOptions& limits) const;
 
   EmulatorOptions options;
   Identity identity;
+  // One per client id; the first is identity.user_id, the user of the static token.
+  std::vector<ApplicationUser> users;
   OffsetClock clock;
   std::optional<Schema> schema;
   std::unique_ptr<RecordStore> store;
@@ -1969,11 +2079,17 @@ Response Emulator::Impl::issue_token(const Request& request, const std::string& 
     return entra_error(400, "invalid_request", 900144,
                        "The request body must contain the following parameter: 'client_id'.");
   }
-  if (*client_id != options.auth.client_id) {
+  const auto user = std::find_if(users.begin(), users.end(), [&](const ApplicationUser& known) {
+    return known.client_id == *client_id;
+  });
+  if (user == users.end()) {
     return entra_error(400, "unauthorized_client", 700016,
                        "Application with identifier '" + *client_id +
-                           "' was not found in the directory '" + tenant +
-                           "'. Use the client id the emulator was started with (--client-id).");
+                           "' was not found in the directory '" + tenant + "'. " +
+                           (users.size() == 1 ? "Use the client id the emulator was started with "
+                                                "(--client-id)."
+                                              : "Use one of the client ids the emulator was "
+                                                "started with (--client-id)."));
   }
   if (!client_secret || client_secret->empty()) {
     return entra_error(401, "invalid_client", 7000218,
@@ -2019,8 +2135,8 @@ Response Emulator::Impl::issue_token(const Request& request, const std::string& 
                     {"nbf", issued_at},
                     {"exp", issued_at + lifetime.count()},
                     {"appid", *client_id},
-                    {"oid", identity.user_id},
-                    {"sub", identity.user_id},
+                    {"oid", user->user_id},
+                    {"sub", user->user_id},
                     {"tid", identity.tenant_id},
                     {"jti", new_guid()},
                     {"ver", "1.0"}};
@@ -2030,7 +2146,7 @@ Response Emulator::Impl::issue_token(const Request& request, const std::string& 
       base64url(header.dump()) + "." + base64url(claims.dump()) + "." +
       base64url(
           std::string_view(reinterpret_cast<const char*>(signature.data()), signature.size()));
-  tokens.issue(access_token, identity.user_id, now + lifetime, now);
+  tokens.issue(access_token, user->user_id, now + lifetime, now);
   counters.record_token_issued();
   auto response = Response::json(200, Json{{"token_type", "Bearer"},
                                            {"expires_in", lifetime.count()},
@@ -2286,15 +2402,6 @@ leadsync::Status Emulator::Impl::seed_rows() {
        {{"businessunitid", identity.business_unit_id},
         {"name", identity.organization_name},
         {"organizationid", reference(identity.organization_id, "organization")}}},
-      {"systemuser",
-       {{"systemuserid", identity.user_id},
-        {"firstname", "#"},
-        {"lastname", "leadsync-emulator"},
-        {"fullname", "# leadsync-emulator"},
-        {"domainname", "leadsync-emulator@emulator.invalid"},
-        {"accessmode", 4},
-        {"isdisabled", false},
-        {"businessunitid", reference(identity.business_unit_id, "businessunit")}}},
       {"transactioncurrency",
        {{"transactioncurrencyid", us_dollar_id},
         {"currencyname", "US Dollar"},
@@ -2304,6 +2411,26 @@ leadsync::Status Emulator::Impl::seed_rows() {
         {"exchangerate", 1}}},
       {"sdkmessage", {{"sdkmessageid", create_message_id}, {"name", "Create"}}},
   };
+  // One non-interactive (accessmode 4) systemuser per application user; applicationid holds the
+  // client id when it is a GUID, as on Dataverse, so a client can find its own user.
+  for (const auto& user : users) {
+    const bool first = user.user_id == identity.user_id;
+    const std::string name =
+        first ? std::string("leadsync-emulator") : "leadsync-emulator " + user.client_id;
+    Json row{{"systemuserid", user.user_id},
+             {"firstname", "#"},
+             {"lastname", name},
+             {"fullname", "# " + name},
+             {"domainname", first ? std::string("leadsync-emulator@emulator.invalid")
+                                  : user.client_id + "@emulator.invalid"},
+             {"accessmode", 4},
+             {"isdisabled", false},
+             {"businessunitid", reference(identity.business_unit_id, "businessunit")}};
+    if (const auto application = leadsync::Uuid::parse(user.client_id); application.ok()) {
+      row["applicationid"] = application.value().to_string();
+    }
+    rows.emplace_back("systemuser", std::move(row));
+  }
   for (const auto& [table, filter_id] : create_filters) {
     rows.emplace_back("sdkmessagefilter",
                       Json{{"sdkmessagefilterid", filter_id},
@@ -2358,13 +2485,38 @@ Json Emulator::Impl::stats_json(int batch_size) const {
   stats["latency"] = {{"base_ms", options.latency.base.count()},
                       {"per_record_ms", options.latency.per_record.count()}};
   const auto ceiling = bulk_ceiling(limits, options.latency, batch_size);
+  // Dataverse applies the limits per user, so N application users may write N times as fast.
+  const auto user_count = static_cast<double>(users.size());
+  stats["application_users"] = users.size();
+  stats["users"] = users_json(limits);
   stats["ceiling_records_per_second"] = optional_number(ceiling.records_per_second);
+  stats["combined_ceiling_records_per_second"] =
+      ceiling.records_per_second ? Json(*ceiling.records_per_second * user_count) : Json(nullptr);
   stats["ceiling"] = {{"batch_size", ceiling.batch_size},
                       {"binding_limit", ceiling.binding_limit},
                       {"by_requests", optional_number(ceiling.by_requests)},
                       {"by_execution_time", optional_number(ceiling.by_execution_time)},
                       {"by_concurrency", optional_number(ceiling.by_concurrency)}};
   return stats;
+}
+
+Json Emulator::Impl::users_json(const LimitOptions& limits) const {
+  auto list = Json::array();
+  const auto now = clock.steady_now();
+  for (const auto& user : users) {
+    const auto figures = limiter.figures(user.user_id, now);
+    list.push_back(
+        {{"client_id", user.client_id},
+         {"user_id", user.user_id},
+         {"requests", figures.requests},
+         {"throttled", figures.throttled},
+         {"in_flight", figures.in_flight},
+         // Nothing is left to count down with the limits off (profile fast).
+         {"remaining_requests", limits.enabled ? Json(figures.remaining.requests) : Json(nullptr)},
+         {"remaining_execution_ms",
+          limits.enabled ? Json(figures.remaining.execution_ms) : Json(nullptr)}});
+  }
+  return list;
 }
 
 Emulator::Emulator(EmulatorOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}

@@ -13,6 +13,7 @@
 #include <leadsync/core/log.hpp>
 #include <pthread.h>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -87,11 +88,16 @@ int main(int argc, char** argv) {
       "Seeded fault plan, e.g. 500=0.05,503=0.05,reset=0.02,slow=0.01:2000,revoke=0.001");
   app.add_option("--seed", options.faults.seed, "Seed of the fault plan")->capture_default_str();
 
-  app.add_option("--client-id", options.auth.client_id, "Client id the token endpoint accepts")
-      ->capture_default_str();
+  std::vector<std::string> client_ids;
+  app.add_option("--client-id", client_ids,
+                 "Client id the token endpoint accepts (default " + options.auth.client_id +
+                     "); repeat it for several application users, each with its own systemuser "
+                     "and service-protection limits; the first is the static token's user")
+      ->allow_extra_args(false);
   std::string client_secret_env;
   app.add_option("--client-secret-env", client_secret_env,
-                 "Environment variable holding the client secret (unset: any secret is accepted)");
+                 "Environment variable holding the client secret, shared by every client id "
+                 "(unset: any secret is accepted)");
   std::string static_token_env;
   auto* static_env_option =
       app.add_option("--static-token-env", static_token_env,
@@ -167,6 +173,10 @@ int main(int argc, char** argv) {
   options.latency.base = std::chrono::milliseconds{latency_ms};
   options.latency.per_record = std::chrono::milliseconds{per_record_ms};
   options.auth.token_lifetime = std::chrono::seconds{token_lifetime_s};
+  if (!client_ids.empty()) {
+    options.auth.client_id = client_ids.front();
+    options.auth.additional_client_ids.assign(client_ids.begin() + 1, client_ids.end());
+  }
   if (!fault_spec.empty()) {
     auto faults = dvemu::parse_fault_spec(fault_spec, options.faults);
     if (!faults.ok()) {

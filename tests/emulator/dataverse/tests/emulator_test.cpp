@@ -1,6 +1,6 @@
 // The emulator front end over real HTTP on loopback: the Entra-style token endpoint,
-// authentication, service-protection limits, latency, the seeded fault plan, webhooks, the admin
-// endpoints, persistence, and the dataverse-emulator executable itself.
+// authentication, service-protection limits, several application users, latency, the seeded fault
+// plan, webhooks, the admin endpoints, persistence, and the dataverse-emulator executable itself.
 
 #include "dvemu/emulator.hpp"
 
@@ -462,6 +462,304 @@ TEST(ScaledLimits, ScaleRequestsAndExecutionTimeWithTheWindowButNotConcurrency) 
   EXPECT_EQ(limits.max_requests, 60);        // 6000 * 3 / 300
   EXPECT_EQ(limits.max_execution_ms, 12000); // 1,200,000 * 3 / 300
   EXPECT_EQ(limits.max_concurrency, 52);
+}
+
+// --- application users: several client ids, each with its own systemuser and limits
+
+constexpr const char* second_client_id = "second-client";
+// RFC 9562 version-5 UUID of "second-client" in the emulator's tenant namespace
+// 7c1a3f2e-5b8d-4e61-9a0c-2d4f6b8e1a00, computed independently with Python's uuid.uuid5.
+constexpr const char* second_user_id = "194f48fd-ced9-54d8-aef4-a35f5bf6177a";
+constexpr const char* seeded_user_id = "7c1a3f2e-5b8d-4e61-9a0c-2d4f6b8e1a03";
+
+EmulatorOptions two_user_options() {
+  auto options = base_options();
+  options.auth.additional_client_ids = {second_client_id};
+  return options;
+}
+
+// The claims of a JWT-shaped token (the middle part, base64url without padding).
+Json token_claims(const std::string& token) {
+  const auto first = token.find('.');
+  const auto second = token.find('.', first + 1);
+  const auto part = token.substr(first + 1, second - first - 1);
+  constexpr std::string_view alphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string decoded;
+  std::uint32_t bits = 0;
+  int count = 0;
+  for (const char c : part) {
+    bits = (bits << 6U) | static_cast<std::uint32_t>(alphabet.find(c));
+    count += 6;
+    if (count >= 8) {
+      count -= 8;
+      decoded += static_cast<char>((bits >> static_cast<unsigned>(count)) & 0xFFU);
+    }
+  }
+  return Json::parse(decoded);
+}
+
+class ApplicationUsersTest : public EmulatorTest {
+protected:
+  std::string token_for(const std::string& client_id) {
+    const auto reply =
+        token_request("grant_type=client_credentials&client_id=" + form_encode(client_id) +
+                      "&client_secret=" + test_client_secret + "&scope=" + form_encode(scope()));
+    EXPECT_EQ(reply.status, 200) << client_id << ": " << reply.body;
+    return reply.status == 200 ? reply.json().at("access_token").get<std::string>() : "";
+  }
+
+  // The stats entry of one application user.
+  Json user_stats(const std::string& client_id) {
+    const auto body = stats();
+    for (const auto& user : body.at("users")) {
+      if (user.at("client_id") == client_id) {
+        return user;
+      }
+    }
+    ADD_FAILURE() << "no stats for " << client_id;
+    return Json::object();
+  }
+};
+
+TEST(ApplicationUserId, IsTheVersion5UuidOfTheClientIdInTheTenantNamespace) {
+  EXPECT_EQ(application_user_id(second_client_id), second_user_id);
+  EXPECT_EQ(application_user_id("client-b"), "81a038ea-d32d-57b2-886f-9ecb95b4e7b3");
+  EXPECT_NE(application_user_id("client-a"), application_user_id("client-b"));
+}
+
+TEST_F(ApplicationUsersTest, EachClientIdGetsATokenCarryingItsClientIdAndUser) {
+  start(two_user_options());
+  const auto first = token_claims(token_for(test_client_id));
+  EXPECT_EQ(first.at("appid"), test_client_id);
+  EXPECT_EQ(first.at("oid"), seeded_user_id);
+  const auto second = token_claims(token_for(second_client_id));
+  EXPECT_EQ(second.at("appid"), second_client_id);
+  EXPECT_EQ(second.at("oid"), second_user_id);
+  EXPECT_EQ(second.at("sub"), second_user_id);
+  EXPECT_EQ(stats().at("tokens_issued"), 2);
+}
+
+TEST_F(ApplicationUsersTest, TheSecretIsSharedByEveryClientId) {
+  start(two_user_options());
+  const auto wrong = token_request("grant_type=client_credentials&client_id=second-client"
+                                   "&client_secret=wrong&scope=" +
+                                   form_encode(scope()));
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(wrong.json().at("error_codes"), Json::array({7000215}));
+}
+
+TEST_F(ApplicationUsersTest, WhoAmIAnswersEachApplicationUsersOwnSystemUser) {
+  start(two_user_options());
+  const auto first = data("GET", "WhoAmI", "", token_for(test_client_id));
+  const auto second = data("GET", "WhoAmI", "", token_for(second_client_id));
+  ASSERT_EQ(first.status, 200) << first.body;
+  ASSERT_EQ(second.status, 200) << second.body;
+  EXPECT_EQ(first.json().at("UserId"), seeded_user_id);
+  EXPECT_EQ(second.json().at("UserId"), second_user_id);
+  EXPECT_EQ(second.json().at("BusinessUnitId"), first.json().at("BusinessUnitId"));
+  EXPECT_EQ(data("GET", "WhoAmI").json().at("UserId"), seeded_user_id)
+      << "the static token acts as the first client id's user";
+
+  // Every application user has its systemuser row, readable through the Web API.
+  EXPECT_EQ(stats().at("rows").at("systemusers"), 2);
+  const auto row = data("GET", std::string("systemusers(") + second_user_id + ")");
+  ASSERT_EQ(row.status, 200) << row.body;
+  EXPECT_EQ(row.json().at("fullname"), "# leadsync-emulator second-client");
+}
+
+TEST_F(ApplicationUsersTest, AGuidClientIdIsTheSystemUsersApplicationId) {
+  auto options = two_user_options();
+  const std::string guid = "1b4e28ba-2fa1-4d2b-883f-0016d3cca427";
+  options.auth.additional_client_ids = {guid};
+  start(options);
+  const auto found =
+      data("GET", "systemusers?$select=systemuserid&$filter=applicationid%20eq%20" + guid);
+  ASSERT_EQ(found.status, 200) << found.body;
+  ASSERT_EQ(found.json().at("value").size(), 1U);
+  EXPECT_EQ(found.json().at("value")[0].at("systemuserid"), application_user_id(guid));
+}
+
+TEST_F(ApplicationUsersTest, ExhaustingOneUsersRequestLimitThrottlesOnlyThatUser) {
+  auto options = two_user_options();
+  options.limits.window = milliseconds{60000};
+  options.limits.max_requests = 3;
+  start(options);
+  const auto first = token_for(test_client_id);
+  const auto second = token_for(second_client_id);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(data("GET", "WhoAmI", "", first).status, 200) << "request " << i + 1;
+  }
+  const auto refused = data("GET", "WhoAmI", "", first);
+  ASSERT_EQ(refused.status, 429);
+  EXPECT_EQ(refused.json().at("error").at("code"), "0x80072322");
+  EXPECT_GE(std::stoi(refused.header("retry-after")), 1);
+  EXPECT_EQ(refused.header("x-ms-ratelimit-burst-remaining-xrm-requests"), "0");
+  EXPECT_EQ(data("GET", "WhoAmI").status, 429) << "the static token is the first user";
+
+  const auto other = data("GET", "WhoAmI", "", second);
+  EXPECT_EQ(other.status, 200) << other.body;
+  EXPECT_EQ(other.header("x-ms-ratelimit-burst-remaining-xrm-requests"), "2");
+
+  const auto first_stats = user_stats(test_client_id);
+  EXPECT_EQ(first_stats.at("requests"), 5);
+  EXPECT_EQ(first_stats.at("throttled"), 2);
+  EXPECT_EQ(first_stats.at("remaining_requests"), 0);
+  const auto second_stats = user_stats(second_client_id);
+  EXPECT_EQ(second_stats.at("requests"), 1);
+  EXPECT_EQ(second_stats.at("throttled"), 0);
+  EXPECT_EQ(second_stats.at("remaining_requests"), 2);
+  EXPECT_EQ(stats().at("throttled"), 2);
+}
+
+TEST_F(ApplicationUsersTest, ExecutionTimeIsCountedPerUser) {
+  auto options = two_user_options();
+  options.limits.window = milliseconds{60000};
+  options.limits.max_execution_ms = 100;
+  options.latency.base = milliseconds{60};
+  start(options);
+  const auto second = token_for(second_client_id);
+  EXPECT_EQ(data("GET", "WhoAmI").status, 200);
+  EXPECT_EQ(data("GET", "WhoAmI").status, 200); // 120 ms used by the first user
+  EXPECT_EQ(data("GET", "WhoAmI").json().at("error").at("code"), "0x80072321");
+  const auto other = data("GET", "WhoAmI", "", second);
+  EXPECT_EQ(other.status, 200) << other.body;
+  EXPECT_EQ(other.header("x-ms-ratelimit-time-remaining-xrm-requests"), "0.04");
+  EXPECT_EQ(user_stats(test_client_id).at("remaining_execution_ms"), 0);
+  EXPECT_EQ(user_stats(second_client_id).at("remaining_execution_ms"), 40);
+}
+
+TEST_F(ApplicationUsersTest, ConcurrencyLimitIsPerUser) {
+  auto options = two_user_options();
+  options.limits.max_concurrency = 1;
+  options.latency.base = milliseconds{1000};
+  start(options);
+  const auto second = token_for(second_client_id);
+  Reply slow_first;
+  std::thread slow([&] { slow_first = data("GET", "WhoAmI"); });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{5};
+  while (stats().at("in_flight") != 1 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds{5});
+  }
+  // value(), not at(): nothing may throw while the thread runs.
+  EXPECT_EQ(user_stats(test_client_id).value("in_flight", -1), 1);
+  EXPECT_EQ(user_stats(second_client_id).value("in_flight", -1), 0);
+  const auto refused = data("GET", "WhoAmI");
+  const auto other = data("GET", "WhoAmI", "", second); // admitted while the first user is busy
+  slow.join();
+  EXPECT_EQ(slow_first.status, 200);
+  ASSERT_EQ(refused.status, 429);
+  EXPECT_EQ(refused.json().at("error").at("code"), "0x80072326");
+  EXPECT_EQ(refused.header("retry-after"), "1");
+  EXPECT_EQ(other.status, 200) << other.body;
+  EXPECT_EQ(stats().at("max_concurrency_seen"), 2);
+}
+
+TEST_F(ApplicationUsersTest, StatsListEveryUserAndTheCombinedCeiling) {
+  auto options = two_user_options();
+  options.latency.base = milliseconds{100};
+  options.latency.per_record = milliseconds{2};
+  start(options);
+  ASSERT_EQ(data("GET", "WhoAmI", "", token_for(second_client_id)).status, 200);
+  const auto body = stats();
+  EXPECT_EQ(body.at("application_users"), 2);
+  ASSERT_EQ(body.at("users").size(), 2U);
+  const auto& first = body.at("users")[0];
+  EXPECT_EQ(first.at("client_id"), test_client_id);
+  EXPECT_EQ(first.at("user_id"), seeded_user_id);
+  EXPECT_EQ(first.at("requests"), 0);
+  EXPECT_EQ(first.at("remaining_requests"), 6000);
+  EXPECT_EQ(first.at("remaining_execution_ms"), 1'200'000);
+  const auto& second = body.at("users")[1];
+  EXPECT_EQ(second.at("client_id"), second_client_id);
+  EXPECT_EQ(second.at("user_id"), second_user_id);
+  EXPECT_EQ(second.at("requests"), 1);
+  EXPECT_EQ(second.at("throttled"), 0);
+  EXPECT_EQ(second.at("in_flight"), 0);
+  EXPECT_EQ(second.at("remaining_requests"), 5999);
+  // 100 ms base + 2 ms for the one record WhoAmI returns.
+  EXPECT_EQ(second.at("remaining_execution_ms"), 1'200'000 - 102);
+  // Per user 1904.76 records/s (bound by execution time); two users may write twice that.
+  EXPECT_NEAR(body.at("ceiling_records_per_second").get<double>(), 1904.76, 0.01);
+  EXPECT_NEAR(body.at("combined_ceiling_records_per_second").get<double>(), 2 * 1904.76, 0.02);
+  EXPECT_NEAR(stats("?batch=10").at("combined_ceiling_records_per_second").get<double>(), 400.0,
+              1e-9);
+}
+
+TEST_F(ApplicationUsersTest, ResetZeroesEveryUsersCounts) {
+  auto options = two_user_options();
+  options.limits.max_requests = 1;
+  start(options);
+  const auto second = token_for(second_client_id);
+  EXPECT_EQ(data("GET", "WhoAmI", "", second).status, 200);
+  EXPECT_EQ(data("GET", "WhoAmI", "", second).status, 429);
+  ASSERT_EQ(admin("POST", "reset").status, 200);
+  const auto after = user_stats(second_client_id);
+  EXPECT_EQ(after.at("requests"), 0);
+  EXPECT_EQ(after.at("throttled"), 0);
+  EXPECT_EQ(after.at("remaining_requests"), 1);
+  EXPECT_EQ(stats().at("rows").at("systemusers"), 2);
+  EXPECT_EQ(data("GET", "WhoAmI", "", second).status, 200) << "issued tokens survive a reset";
+}
+
+TEST_F(ApplicationUsersTest, UnknownClientIdIsRefusedWithEntrasUnauthorizedClient) {
+  start(two_user_options());
+  const auto reply = token_request("grant_type=client_credentials&client_id=someone-else"
+                                   "&client_secret=test-secret&scope=" +
+                                   form_encode(scope()));
+  EXPECT_EQ(reply.status, 400);
+  EXPECT_EQ(reply.json().at("error"), "unauthorized_client");
+  EXPECT_EQ(reply.json().at("error_codes"), Json::array({700016}));
+  EXPECT_THAT(reply.json().at("error_description").get<std::string>(),
+              HasSubstr("Use one of the client ids the emulator was started with (--client-id)"));
+}
+
+TEST_F(ApplicationUsersTest, SingleClientIdIsTheSeededUserWithTheSameCombinedCeiling) {
+  start();
+  const auto claims = token_claims(token_for(test_client_id));
+  EXPECT_EQ(claims.at("oid"), seeded_user_id);
+  const auto body = stats();
+  EXPECT_EQ(body.at("application_users"), 1);
+  ASSERT_EQ(body.at("users").size(), 1U);
+  EXPECT_EQ(body.at("users")[0].at("user_id"), seeded_user_id);
+  EXPECT_EQ(body.at("rows").at("systemusers"), 1);
+  EXPECT_DOUBLE_EQ(body.at("combined_ceiling_records_per_second").get<double>(),
+                   body.at("ceiling_records_per_second").get<double>());
+}
+
+TEST_F(ApplicationUsersTest, FastProfileServesSeveralUsersWithoutLimits) {
+  auto options = two_user_options();
+  options.profile = "fast";
+  options.limits.max_requests = 1;
+  start(options);
+  const auto second = token_for(second_client_id);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(data("GET", "WhoAmI").status, 200);
+    const auto other = data("GET", "WhoAmI", "", second);
+    EXPECT_EQ(other.status, 200);
+    EXPECT_EQ(other.json().at("UserId"), second_user_id);
+    EXPECT_EQ(other.header("x-ms-ratelimit-burst-remaining-xrm-requests"), "");
+  }
+  const auto body = stats();
+  EXPECT_EQ(body.at("application_users"), 2);
+  EXPECT_TRUE(body.at("combined_ceiling_records_per_second").is_null());
+  const auto& user = body.at("users")[1];
+  EXPECT_EQ(user.at("requests"), 3);
+  EXPECT_TRUE(user.at("remaining_requests").is_null());
+  EXPECT_TRUE(user.at("remaining_execution_ms").is_null());
+}
+
+TEST_F(ApplicationUsersTest, StartRefusesARepeatedOrEmptyClientId) {
+  for (const auto& extra : std::vector<std::vector<std::string>>{
+           {test_client_id}, {second_client_id, second_client_id}, {""}}) {
+    auto options = base_options();
+    options.auth.additional_client_ids = extra;
+    Emulator emulator(options);
+    const auto started = emulator.start();
+    ASSERT_FALSE(started.ok());
+    EXPECT_EQ(started.error().category, leadsync::ErrorCategory::invalid_argument);
+    EXPECT_THAT(started.error().message, HasSubstr("client id"));
+  }
 }
 
 // --- latency
@@ -1060,6 +1358,49 @@ TEST_F(ExecutableTest, ServesUntilSigtermThenExitsZero) {
   EXPECT_THAT(read_text(dir_ / "stdout.txt"),
               HasSubstr("dataverse-emulator listening on http://127.0.0.1:" + std::to_string(port) +
                         " (profile fast)"));
+}
+
+TEST_F(ExecutableTest, RepeatedClientIdServesSeveralApplicationUsersInTheFastProfile) {
+  const auto port_file = dir_ / "port";
+  const auto process = spawn_emulator({"--port-file", port_file.string(), "--profile", "fast",
+                                       "--client-id", "exe-a", "--client-id", "exe-b", "--quiet"},
+                                      dir_);
+  ASSERT_GT(process.pid, 0);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{10};
+  while (!fs::exists(port_file) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds{10});
+  }
+  ASSERT_TRUE(fs::exists(port_file)) << read_text(dir_ / "stderr.txt");
+  const auto port = static_cast<std::uint16_t>(std::stoi(read_text(port_file)));
+  const auto scope = form_encode("http://127.0.0.1:" + std::to_string(port) + "/.default");
+
+  std::vector<std::string> user_ids;
+  for (const std::string client_id : {"exe-a", "exe-b"}) {
+    const auto token = send(port, "POST", "/tenant/oauth2/v2.0/token",
+                            {{"Content-Type", "application/x-www-form-urlencoded"}},
+                            "grant_type=client_credentials&client_id=" + client_id +
+                                "&client_secret=any&scope=" + scope);
+    ASSERT_EQ(token.status, 200) << token.body;
+    const auto who =
+        send(port, "GET", "/api/data/v9.2/WhoAmI",
+             {{"Authorization", "Bearer " + token.json().at("access_token").get<std::string>()}});
+    ASSERT_EQ(who.status, 200) << who.body;
+    user_ids.push_back(who.json().at("UserId").get<std::string>());
+  }
+  EXPECT_EQ(user_ids[0], "7c1a3f2e-5b8d-4e61-9a0c-2d4f6b8e1a03");
+  EXPECT_EQ(user_ids[1], application_user_id("exe-b"));
+  const auto stats = send(port, "GET", "/_emulator/stats").json();
+  EXPECT_EQ(stats.at("application_users"), 2);
+  EXPECT_TRUE(stats.at("combined_ceiling_records_per_second").is_null());
+  ::kill(process.pid, SIGTERM);
+  EXPECT_EQ(wait_exit(process), 0);
+}
+
+TEST_F(ExecutableTest, SameClientIdTwiceExitsTwoWithAMessage) {
+  const auto process = spawn_emulator({"--client-id", "twice", "--client-id", "twice"}, dir_);
+  ASSERT_GT(process.pid, 0);
+  EXPECT_EQ(wait_exit(process), 2);
+  EXPECT_THAT(read_text(dir_ / "stderr.txt"), HasSubstr("client id 'twice' is given twice"));
 }
 
 } // namespace

@@ -33,6 +33,12 @@ private:
   std::unique_ptr<Impl> impl_;
 };
 
+// The systemuserid of a further application user (AuthOptions::additional_client_ids): a name-based
+// UUID, version 5 of RFC 9562 (SHA-1 of the emulator's tenant id and the client id), so a client
+// id gets the same user in every run and state file. The first client id keeps the fixed seeded
+// user ...1a03.
+std::string application_user_id(std::string_view client_id);
+
 // The documented service-protection limits (dataverse-notes section 8: 6,000 requests and 1,200,000
 // ms of execution time per 300 s) scaled to a shorter window so throttling shows within seconds.
 // The concurrency limit is not scaled: it is not measured over a window.

@@ -48,10 +48,16 @@ struct CompatOptions {
   bool batch_requires_crlf = true;
 };
 
+// Each client id is an application user of its own (its systemuser, its service-protection budget),
+// as Dataverse applies the limits per user (dataverse-notes section 8).
 struct AuthOptions {
   bool required = true; // every /api/data request needs Authorization: Bearer
+  // The first application user: the seeded systemuser ...1a03, and the user of the static token.
   std::string client_id = "leadsync-emulator-client";
-  std::string client_secret; // from --client-secret-env; empty = any secret accepted
+  // Further application users (repeated --client-id), each with a systemuser id derived from its
+  // client id (application_user_id()). Distinct, and different from client_id.
+  std::vector<std::string> additional_client_ids;
+  std::string client_secret; // --client-secret-env, shared by all client ids; empty = any accepted
   std::string static_token;  // a token accepted without the token endpoint (tests, demo)
   std::chrono::seconds token_lifetime{3599}; // expires_in of issued tokens
 };
