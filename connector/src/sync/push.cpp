@@ -178,16 +178,27 @@ private:
     std::vector<Item> items;
     std::vector<MergeItem> merges;
     std::vector<std::int64_t> done;
+    // The batch's leads in one read (one query on PostgreSQL rather than one per entry).
+    std::vector<std::string> ids;
+    ids.reserve(entries.size());
     for (const auto& entry : entries) {
-      auto lead = store_.get_lead(entry.lead_id);
-      if (!lead.ok()) {
-        if (lead.error().category != ErrorCategory::not_found) {
-          return lead.error();
-        }
+      ids.push_back(entry.lead_id);
+    }
+    LEADSYNC_TRY(auto read, store_.get_leads(ids));
+    std::unordered_map<std::string, model::Lead> stored;
+    stored.reserve(read.size());
+    for (auto& lead : read) {
+      std::string id = lead.identity.id;
+      stored.emplace(std::move(id), std::move(lead));
+    }
+    for (const auto& entry : entries) {
+      const auto found = stored.find(entry.lead_id);
+      if (found == stored.end()) {
         // The lead is gone from the store altogether: nothing left to send.
         done.push_back(entry.seq);
         continue;
       }
+      Result<model::Lead> lead = found->second;
       if (entry.operation == store::OutboxOperation::merge || is_hand_merged(*lead)) {
         if (entry.operation != store::OutboxOperation::merge) {
           // A change made before the lead was merged by hand: its merge entry covers it, and the

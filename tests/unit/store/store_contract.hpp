@@ -182,6 +182,24 @@ TEST_P(StoreContract, CreateRefusesADuplicateIdAndRecordsNothing) {
   EXPECT_EQ(pending().size(), 1U);
 }
 
+TEST_P(StoreContract, GetLeadsReturnsTheExistingOnesInTheOrderAskedTombstonesIncluded) {
+  const auto anna = create(lead_named("Anna"));
+  const auto omar = create(lead_named("Omar"));
+  const auto gone = create(lead_named("Gone"));
+  ASSERT_TRUE(store().tombstone_lead(gone.identity.id).ok());
+  const std::string missing = "00000000-0000-4000-8000-000000000001";
+
+  const auto leads =
+      store().get_leads({omar.identity.id, missing, gone.identity.id, anna.identity.id});
+  ASSERT_TRUE(leads.ok()) << leads.error().describe();
+  EXPECT_EQ(ids_of(*leads),
+            (std::vector<std::string>{omar.identity.id, gone.identity.id, anna.identity.id}));
+  EXPECT_TRUE((*leads)[1].deleted);
+  EXPECT_EQ((*leads)[0].person.first_name, "Omar");
+  EXPECT_TRUE(store().get_leads({}).value().empty());
+  EXPECT_EQ(store().get_leads({"not-a-uuid"}).error().category, ErrorCategory::invalid_argument);
+}
+
 TEST_P(StoreContract, GetOfAMissingLeadIsNotFound) {
   const auto missing = Uuid::generate_v4(random_).to_string();
 

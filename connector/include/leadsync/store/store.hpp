@@ -353,6 +353,9 @@ public:
   virtual Result<model::Lead> tombstone_lead(const std::string& id,
                                              const WriteOptions& options = {}) = 0;
   virtual Result<model::Lead> get_lead(const std::string& id) = 0; // not_found when missing
+  // The leads of these ids that exist (tombstones included), in the order of `ids`; a missing id
+  // is left out, an invalid one fails the call. One query for a batch (push reads its claims so).
+  virtual Result<std::vector<model::Lead>> get_leads(const std::vector<std::string>& ids) = 0;
   // Lookups for de-duplication; tombstones excluded. Inputs are already normalized by the caller.
   virtual Result<std::vector<model::Lead>> find_by_email(const std::string& email) = 0;
   virtual Result<std::vector<model::Lead>> find_by_phone(const std::string& e164) = 0;

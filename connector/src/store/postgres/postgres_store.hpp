@@ -42,6 +42,7 @@ public:
   Result<model::Lead> update_lead(model::Lead lead, const WriteOptions& options) override;
   Result<model::Lead> tombstone_lead(const std::string& id, const WriteOptions& options) override;
   Result<model::Lead> get_lead(const std::string& id) override;
+  Result<std::vector<model::Lead>> get_leads(const std::vector<std::string>& ids) override;
   Result<std::vector<model::Lead>> find_by_email(const std::string& email) override;
   Result<std::vector<model::Lead>> find_by_phone(const std::string& e164) override;
   Result<std::vector<model::Lead>> find_by_domain(const std::string& domain) override;

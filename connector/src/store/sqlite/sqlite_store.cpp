@@ -451,6 +451,28 @@ public:
     return load_lead(canonical);
   }
 
+  // One lookup by primary key each, under one lock: SQLite has no round trips to save.
+  Result<std::vector<model::Lead>> get_leads(const std::vector<std::string>& ids) override {
+    std::vector<std::string> canonical;
+    canonical.reserve(ids.size());
+    for (const auto& id : ids) {
+      LEADSYNC_TRY(auto one, canonical_id(id));
+      canonical.push_back(std::move(one));
+    }
+    std::vector<model::Lead> leads;
+    leads.reserve(ids.size());
+    std::lock_guard lock(mutex_);
+    for (const auto& id : canonical) {
+      auto lead = load_lead(id);
+      if (lead.ok()) {
+        leads.push_back(std::move(lead).value());
+      } else if (lead.error().category != ErrorCategory::not_found) {
+        return lead.error();
+      }
+    }
+    return leads;
+  }
+
   Result<std::vector<model::Lead>> find_by_email(const std::string& email) override {
     return find_live_leads("JOIN lead_emails ON lead_emails.lead_id = leads.id "
                            "WHERE lead_emails.email = ?",

@@ -59,6 +59,9 @@ public:
     return inner_.tombstone_lead(id, options);
   }
   Result<model::Lead> get_lead(const std::string& id) override { return inner_.get_lead(id); }
+  Result<std::vector<model::Lead>> get_leads(const std::vector<std::string>& ids) override {
+    return inner_.get_leads(ids);
+  }
   Result<std::vector<model::Lead>> find_by_email(const std::string& email) override {
     return inner_.find_by_email(email);
   }
