@@ -2,7 +2,9 @@
 // What the benchmark programs share: their work folder, running a child process with its output
 // captured and its time and peak memory measured, and printing figures.
 
+#include <algorithm>
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -10,9 +12,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -40,7 +44,7 @@ inline std::filesystem::path work_folder(const std::string& keep, const std::str
 struct ChildRun {
   int exit_code = -1;     // 128 + the signal when it was killed
   double seconds = 0;     // from start to exit
-  long max_rss_kib = 0;   // peak resident memory (getrusage of the child)
+  long max_rss_kib = 0;   // peak resident memory (the child's VmHWM)
   double cpu_seconds = 0; // user + system time of all its threads
   std::string out;        // its standard output; standard error passes through
 };
@@ -72,6 +76,24 @@ inline ChildRun run_child(const std::vector<std::string>& argv, const std::files
   }
   ::close(pipe_fds[1]);
   ChildRun run;
+  // ru_maxrss of a child also counts the process it was forked from (Linux keeps the high-water
+  // mark across execve), so a benchmark holding much memory would charge it to its children. The
+  // child's own peak (VmHWM of /proc/PID/status) is sampled instead, every 10 ms until it exits.
+  std::atomic<bool> exited{false};
+  std::atomic<long> peak_kib{0};
+  std::thread sampler([&exited, &peak_kib, pid] {
+    const auto status_file = "/proc/" + std::to_string(pid) + "/status";
+    while (!exited.load()) {
+      std::ifstream status(status_file);
+      std::string line;
+      while (std::getline(status, line)) {
+        if (line.rfind("VmHWM:", 0) == 0) {
+          peak_kib.store(std::max(peak_kib.load(), std::atol(line.c_str() + 6)));
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds{10});
+    }
+  });
   std::array<char, 65536> buffer{};
   for (;;) {
     const auto got = ::read(pipe_fds[0], buffer.data(), buffer.size());
@@ -85,13 +107,25 @@ inline ChildRun run_child(const std::vector<std::string>& argv, const std::files
   rusage usage{};
   ::wait4(pid, &status, 0, &usage);
   run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  exited.store(true);
+  sampler.join();
   run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  run.max_rss_kib = usage.ru_maxrss;
+  run.max_rss_kib = peak_kib.load() > 0 ? peak_kib.load() : usage.ru_maxrss;
   const auto seconds_of = [](const timeval& time) {
     return static_cast<double>(time.tv_sec) + static_cast<double>(time.tv_usec) / 1e6;
   };
   run.cpu_seconds = seconds_of(usage.ru_utime) + seconds_of(usage.ru_stime);
   return run;
+}
+
+// User + system CPU time of this process so far, all its threads (getrusage RUSAGE_SELF).
+inline double process_cpu_seconds() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  const auto seconds_of = [](const timeval& time) {
+    return static_cast<double>(time.tv_sec) + static_cast<double>(time.tv_usec) / 1e6;
+  };
+  return seconds_of(usage.ru_utime) + seconds_of(usage.ru_stime);
 }
 
 // `value` as `count` decimal digits, zero-padded (the last `count` digits when it has more).

@@ -1,34 +1,49 @@
-// CSV import throughput and de-duplication quality: generates a deterministic dirty lead list
-// (1,000,000 rows by default: Latin, Cyrillic and Arabic names, phones written every way, ~10%
-// duplicates, ~2% bad rows), imports it with the `leadsync` executable into a fresh SQLite store,
-// and then with the Node.js pipeline in tests/bench/node-import (csv-parse, libphonenumber-js,
-// better-sqlite3) on the same file. Prints rows per second and peak RSS of each (getrusage of the
-// child) and the ratio.
+// CSV import throughput and de-duplication quality. One run generates two deterministic dirty lead
+// lists of the same number of rows (1,000,000 by default), one after the other, and for each:
+// imports it with the `leadsync` executable into a fresh SQLite store (rows per second, peak RSS,
+// CPU per row and cores busy, from getrusage of the child), runs the cleaning-only pass over it in
+// this process (the cleaning ceiling, below), imports it with the Node.js pipeline in
+// tests/bench/node-import (csv-parse, libphonenumber-js, better-sqlite3), checks the import's
+// merges against the generator's truth, and prints the ratios against the targets of issue 17:
+// leadsync >= 0.8 of the cleaning ceiling, >= 2x the Node pipeline, peak RSS <= 150 MB. A summary
+// table of both lists ends the run.
 //
-//   import_bench [--rows N] [--people-per-company [N]] [--keep DIR] [--no-node]
+//   import_bench [--rows N] [--mode both|default|company] [--people-per-company [N]] [--keep DIR]
+//                [--no-node]
 //
-// --keep DIR writes the list and the stores into DIR and leaves them there (for profiling);
-// --no-node skips the Node pipeline. It also times leadsync's phone validation (libphonenumber)
-// alone on one core, over the list's phone column, and prints the ceiling that puts on the import.
-// The Node packages are installed with `npm ci` the first time (better-sqlite3 compiles from
-// source, about two minutes).
+// --mode runs one list only; --people-per-company N sets the colleagues' company size (20 by
+// default) and, without --mode, runs that list only (as before --mode existed). --keep DIR writes
+// the lists and the stores into DIR/default and DIR/company and leaves them there (for profiling);
+// --no-node skips the Node pipeline. The Node packages are installed with `npm ci` the first time
+// (better-sqlite3 compiles from source, about two minutes).
 //
-// --people-per-company N (20 when N is left out) generates a list of colleagues instead: companies
-// of N people on average (a few have 5 to 15 times as many), names common within a company ("John
-// Smith", "Anna Ivanova", "Mohammed Ali" several times at one company), feminine forms, each person
-// with their own work e-mail and/or mobile (some also a direct line), the company's switchboard and
-// its sales@ and info@ mailboxes on many rows, and ~12% rows that repeat an earlier person written
-// differently (e-mail in other case, phone in another format or digit system, name in other case or
-// spacing, only the mobile, a phone added).
+// The cleaning ceiling: importer::CsvImport over the same file with the same options as the CLI,
+// as a dry run with PipelineTuning::clean_only (read, decode, map and clean every row on the
+// normalizer threads; nothing de-duplicated or written), timed with getrusage(RUSAGE_SELF). The
+// cores of the machine over its CPU per row is the most rows per second an import that does at
+// least that work can reach here. The benchmark also times leadsync's phone validation
+// (libphonenumber) alone on one core, over the list's phone column.
 //
-// In both modes the generator knows the person behind every row and the identifiers only that
+// The default list: Latin, Cyrillic and Arabic names, phones written every way, ~10% duplicates,
+// ~2% bad rows.
+//
+// The colleagues' list (mode company): companies of N people on average (a few have 5 to 15 times
+// as many), names common within a company ("John Smith", "Anna Ivanova", "Mohammed Ali" several
+// times at one company), feminine forms, each person with their own work e-mail and/or mobile (some
+// also a direct line), the company's switchboard and its sales@ and info@ mailboxes on many rows,
+// and ~12% rows that repeat an earlier person written differently (e-mail in other case, phone in
+// another format or digit system, name in other case or spacing, only the mobile, a phone added).
+//
+// For both lists the generator knows the person behind every row and the identifiers only that
 // person has. After the import the benchmark reads the store (store::open_sqlite_store), maps every
 // lead to the people whose identifiers it holds and prints true merges, false merges (leads holding
 // two or more people: the target is 0, with examples and the rule that merged them), missed
 // duplicates (people split over several leads) and the precision of the review queue.
 
 #include "bench_support.hpp"
+#include "leadsync/importer/csv_import.hpp"
 #include "leadsync/importer/normalize.hpp"
+#include "leadsync/model/json.hpp"
 #include "leadsync/store/sqlite_store.hpp"
 #include "leadsync/store/store.hpp"
 
@@ -541,7 +556,7 @@ std::string describe_person(std::uint32_t id) {
          p.phone_e164 + " at " + p.company;
 }
 
-// ---- a list of colleagues (--people-per-company) -----------------------------------------------
+// ---- a list of colleagues (--mode company) ---------------------------------------------------
 
 enum class Market : std::uint8_t { us, russia, emirates, saudi };
 
@@ -1670,7 +1685,92 @@ void print_against_truth(const fs::path& database, const fs::path& list, const T
 
 // ---- running the importers ------------------------------------------------------------------
 
-std::optional<ChildRun> run_node(const fs::path& list, const fs::path& work) {
+// The labels every list is imported with, by `leadsync import` and by the cleaning pass alike.
+constexpr std::string_view list_vendor = "Bench Data";
+constexpr std::string_view list_name = "bench";
+constexpr std::string_view list_acquired = "2026-11-01";
+
+struct LeadsyncRun {
+  ChildRun child;
+  nlohmann::json summary; // what `leadsync import --json` printed
+  double rows_read = 0;
+
+  double rows_per_second() const { return rows_read / child.seconds; }
+  double peak_rss_mb() const { return static_cast<double>(child.max_rss_kib) / 1024.0; }
+  double cpu_us_per_row() const { return child.cpu_seconds * 1e6 / std::max(1.0, rows_read); }
+  // Threads of the import at work on average: its CPU time over its wall time.
+  double cores_busy() const { return child.cpu_seconds / child.seconds; }
+};
+
+// `leadsync init` in work/leadsync, then `leadsync import` of `list` into that store, as a child
+// process; prints the command, the counts and the figures. Nothing when it fails (said on stderr).
+std::optional<LeadsyncRun> run_leadsync(const fs::path& list, const fs::path& work,
+                                        unsigned cores) {
+  const auto store_dir = work / "leadsync";
+  const auto init = run_child({LEADSYNC_EXE, "init", store_dir.string()}, work);
+  if (init.exit_code != 0) {
+    std::fprintf(stderr, "leadsync init failed\n");
+    return std::nullopt;
+  }
+  const auto config = (store_dir / "leadsync.toml").string();
+  const std::vector<std::string> command = {LEADSYNC_EXE,
+                                            "-c",
+                                            config,
+                                            "import",
+                                            list.string(),
+                                            "--vendor",
+                                            std::string(list_vendor),
+                                            "--list",
+                                            std::string(list_name),
+                                            "--acquired",
+                                            std::string(list_acquired),
+                                            "--errors",
+                                            (work / "rejected.csv").string(),
+                                            "--no-progress",
+                                            "--json"};
+  std::printf("  leadsync: %s", LEADSYNC_EXE);
+  for (std::size_t i = 1; i < command.size(); ++i) {
+    std::printf(" %s", command[i].c_str());
+  }
+  std::printf("\n");
+  std::fflush(stdout);
+  LeadsyncRun run;
+  run.child = run_child(command, work);
+  if (run.child.exit_code > 1) {
+    std::fprintf(stderr, "leadsync import failed (exit %d)\n", run.child.exit_code);
+    return std::nullopt;
+  }
+  run.summary = nlohmann::json::parse(run.child.out, nullptr, false);
+  if (!run.summary.is_object()) {
+    std::fprintf(stderr, "leadsync import printed no JSON summary\n");
+    return std::nullopt;
+  }
+  const auto& summary = run.summary;
+  run.rows_read = summary.at("rows_read").get<double>();
+  std::printf("  rows read %s: new %s, merged %s, unchanged %s, rejected %s\n",
+              with_commas(run.rows_read).c_str(),
+              with_commas(summary.at("new_leads").get<double>()).c_str(),
+              with_commas(summary.at("merged").get<double>()).c_str(),
+              with_commas(summary.at("unchanged").get<double>()).c_str(),
+              with_commas(summary.at("rejected").at("total").get<double>()).c_str());
+  std::printf("  leadsync import: %.1f s, %s rows/s (process start to exit), peak RSS %.1f MB\n",
+              run.child.seconds, with_commas(run.rows_per_second()).c_str(), run.peak_rss_mb());
+  std::printf("  leadsync used %.1f s of CPU: %.1f us per row over all threads; cores busy %.2f of "
+              "%u (CPU time / wall time)\n",
+              run.child.cpu_seconds, run.cpu_us_per_row(), run.cores_busy(), cores);
+  std::fflush(stdout);
+  return run;
+}
+
+struct NodeRun {
+  double seconds = 0;
+  double rows_per_second = 0;
+  double peak_rss_mb = 0;
+};
+
+// The Node.js pipeline of tests/bench/node-import on `list` (installed with `npm ci` the first
+// time); prints its figures. Nothing when it cannot run (said on stdout).
+std::optional<NodeRun> run_node(const fs::path& list, const fs::path& work, std::size_t rows) {
   const fs::path node_dir = fs::path(LEADSYNC_SOURCE_DIR) / "tests/bench/node-import";
   if (!fs::exists(node_dir / "node_modules/better-sqlite3/build/Release/better_sqlite3.node")) {
     std::printf("  installing the Node packages (npm ci; better-sqlite3 compiles, ~2 min)...\n");
@@ -1683,66 +1783,216 @@ std::optional<ChildRun> run_node(const fs::path& list, const fs::path& work) {
       return std::nullopt;
     }
   }
-  auto run = run_child(
+  const auto run = run_child(
       {"node", (node_dir / "import.js").string(), list.string(), (work / "node.db").string()},
       work);
   if (run.exit_code != 0) {
     std::printf("  node import.js failed (exit %d): %s\n", run.exit_code, run.out.c_str());
     return std::nullopt;
   }
-  return run;
+  const NodeRun node = {.seconds = run.seconds,
+                        .rows_per_second = static_cast<double>(rows) / run.seconds,
+                        .peak_rss_mb = static_cast<double>(run.max_rss_kib) / 1024.0};
+  const auto counts = nlohmann::json::parse(run.out, nullptr, false);
+  std::printf("  node import.js: %.1f s, %s rows/s, peak RSS %.1f MB (created %s, duplicates %s, "
+              "rejected %s)\n",
+              node.seconds, with_commas(node.rows_per_second).c_str(), node.peak_rss_mb,
+              with_commas(counts.value("created", 0.0)).c_str(),
+              with_commas(counts.value("duplicates", 0.0)).c_str(),
+              with_commas(counts.value("rejected", 0.0)).c_str());
+  std::fflush(stdout);
+  return node;
 }
 
-} // namespace
+// ---- the cleaning ceiling -----------------------------------------------------------------------
 
-int main(int argc, char** argv) {
-  std::size_t rows = 1'000'000;
-  std::size_t people_per_company = 0; // 0: the default list
-  std::string keep;
-  bool node = true;
-  const auto is_number = [](std::string_view text) {
-    return !text.empty() &&
-           std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-  };
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    if (arg == "--rows" && i + 1 < argc && is_number(argv[i + 1])) {
-      rows = std::stoul(argv[++i]);
-    } else if (arg == "--people-per-company") {
-      people_per_company = 20;
-      if (i + 1 < argc && is_number(argv[i + 1])) {
-        people_per_company = std::max<std::size_t>(1, std::stoul(argv[++i]));
-      }
-    } else if (arg == "--keep" && i + 1 < argc) {
-      keep = argv[++i];
-    } else if (arg == "--no-node") {
-      node = false;
-    } else {
-      std::fprintf(stderr, "usage: import_bench [--rows N] [--people-per-company [N]] [--keep DIR] "
-                           "[--no-node]\n");
-      return 2;
+// A cleaning-only pass over a list, in this process: the CsvImport pipeline reads, decodes, maps
+// and cleans every row on its normalizer threads, and de-duplicates and writes nothing
+// (PipelineTuning::clean_only). Its CPU per row is the least any import of the list costs, so the
+// machine's cores over it bound the rows per second an import can reach here: the ceiling.
+struct CleaningPass {
+  std::int64_t rows = 0;
+  std::int64_t rejected = 0;
+  double seconds = 0;     // wall time of the run
+  double cpu_seconds = 0; // user + system time of the process over the run, all its threads
+  unsigned cores = 1;
+
+  double rows_per_second() const { return static_cast<double>(rows) / seconds; }
+  double cpu_us_per_row() const {
+    return cpu_seconds * 1e6 / static_cast<double>(std::max<std::int64_t>(1, rows));
+  }
+  double ceiling_rows_per_second() const { return cores * 1e6 / cpu_us_per_row(); }
+};
+
+// Runs the cleaning-only pass over `list` with the dictionary and options `leadsync import` uses
+// with the bench's flags and the config `leadsync init` writes (the built-in column dictionary,
+// default region US, unmapped columns in the description), a dry run against a fresh in-memory
+// store, `cores` normalizer threads (as the CLI: one per hardware thread). Prints its figures;
+// nothing when it fails (said on stdout).
+std::optional<CleaningPass> run_cleaning_pass(const fs::path& list, unsigned cores,
+                                              const LeadsyncRun& import) {
+  namespace importer = leadsync::importer;
+  namespace store = leadsync::store;
+  store::SqliteOptions store_options;
+  store_options.path = ":memory:";
+  auto opened = store::open_sqlite_store(store_options);
+  if (!opened.ok()) {
+    std::printf("  cleaning pass: cannot open an in-memory store: %s\n",
+                opened.error().describe().c_str());
+    return std::nullopt;
+  }
+  auto dictionary = importer::ColumnDictionary::load_text(importer::builtin_import_columns(),
+                                                          "built-in import-columns.toml");
+  if (!dictionary.ok()) {
+    std::printf("  cleaning pass: the built-in column dictionary does not load: %s\n",
+                dictionary.error().describe().c_str());
+    return std::nullopt;
+  }
+  importer::CsvImportOptions options;
+  options.path = list.string();
+  options.vendor = list_vendor;
+  options.list_id = list_name;
+  options.acquired_on = leadsync::model::parse_date(list_acquired).value();
+  options.dry_run = true; // clean_only is refused without it
+  auto prepared = importer::CsvImport::prepare(*opened.value(), dictionary.value(), options);
+  if (!prepared.ok()) {
+    std::printf("  cleaning pass: cannot prepare %s: %s\n", list.c_str(),
+                prepared.error().describe().c_str());
+    return std::nullopt;
+  }
+  importer::PipelineTuning tuning;
+  tuning.normalizer_threads = cores;
+  tuning.clean_only = true;
+  // The other threads of this process are idle meanwhile: the process's CPU time is the pass's.
+  const double cpu_before = leadsync::bench::process_cpu_seconds();
+  const auto started = std::chrono::steady_clock::now();
+  auto report = prepared.value().run(tuning);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const double cpu_seconds = leadsync::bench::process_cpu_seconds() - cpu_before;
+  if (!report.ok()) {
+    std::printf("  cleaning pass failed: %s\n", report.error().describe().c_str());
+    return std::nullopt;
+  }
+  const auto& counts = report.value().counts;
+  const CleaningPass pass = {.rows = counts.rows_read,
+                             .rejected = counts.rejected(),
+                             .seconds = seconds,
+                             .cpu_seconds = cpu_seconds,
+                             .cores = cores};
+  std::printf("  cleaning only (in process, %u normalizer threads, nothing de-duplicated or "
+              "written): %.1f s, %s rows/s, %.1f s of CPU: %.1f us per row; rejected %s\n",
+              cores, pass.seconds, with_commas(pass.rows_per_second()).c_str(), pass.cpu_seconds,
+              pass.cpu_us_per_row(), with_commas(static_cast<double>(pass.rejected)).c_str());
+  std::printf("  cleaning ceiling: %u cores / %.1f us per row = %s rows/s\n", cores,
+              pass.cpu_us_per_row(), with_commas(pass.ceiling_rows_per_second()).c_str());
+  // Every list repeats people, so only a pass that de-duplicates merges rows.
+  if (counts.merged() + counts.unchanged > 0) {
+    std::printf("  WARNING: the cleaning pass merged rows: this build's importer does not honour "
+                "PipelineTuning::clean_only, so a whole dry run was measured and the ceiling is "
+                "too low\n");
+  }
+  const auto import_rejected = import.summary.at("rejected").at("total").get<double>();
+  if (static_cast<double>(pass.rows) != import.rows_read ||
+      static_cast<double>(pass.rejected) != import_rejected) {
+    std::printf("  WARNING: the cleaning pass read %s rows and rejected %s, the import %s and %s: "
+                "they did not clean the same rows\n",
+                with_commas(static_cast<double>(pass.rows)).c_str(),
+                with_commas(static_cast<double>(pass.rejected)).c_str(),
+                with_commas(import.rows_read).c_str(), with_commas(import_rejected).c_str());
+  }
+  std::fflush(stdout);
+  return pass;
+}
+
+// ---- one list: its imports, its ceilings, its targets -------------------------------------------
+
+// The issue's targets, for each list.
+constexpr double target_share_of_ceiling = 0.8; // leadsync rows/s over the cleaning ceiling
+constexpr double target_times_node = 2.0;       // leadsync rows/s over the Node pipeline's
+constexpr double target_peak_rss_mb = 150.0;    // leadsync import's peak RSS
+
+enum class ListKind : std::uint8_t { default_list, colleagues };
+
+// What one list's run measured: its row of the summary.
+struct ListResult {
+  std::string name;
+  LeadsyncRun leadsync;
+  std::optional<CleaningPass> cleaning;
+  std::optional<NodeRun> node;
+
+  std::optional<double> share_of_ceiling() const {
+    if (!cleaning) {
+      return std::nullopt;
     }
+    return leadsync.rows_per_second() / cleaning->ceiling_rows_per_second();
   }
-  if (people_per_company > 0 && rows > max_colleagues) {
-    std::fprintf(stderr, "import_bench: --people-per-company makes at most %zu rows\n",
-                 max_colleagues);
-    return 2;
+  std::optional<double> times_node() const {
+    if (!node) {
+      return std::nullopt;
+    }
+    return leadsync.rows_per_second() / node->rows_per_second;
   }
-  const fs::path work = leadsync::bench::work_folder(keep, "leadsync-import-bench");
+};
+
+const char* verdict(bool met) {
+  return met ? "met" : "MISSED";
+}
+
+std::string figure(const char* format, double value) {
+  std::array<char, 64> text{};
+  std::snprintf(text.data(), text.size(), format, value);
+  return text.data();
+}
+
+// "0.45 (>= 0.8: MISSED)", "2.31x (>= 2.0x: met)" with unit "x"; "n/a (why)" without a ratio.
+std::string ratio_against(const std::optional<double>& ratio, double target, const char* unit,
+                          const char* missing) {
+  if (!ratio) {
+    return std::string("n/a (") + missing + ")";
+  }
+  return figure("%.2f", *ratio) + unit + " (>= " + figure("%.1f", target) + unit + ": " +
+         verdict(*ratio >= target) + ")";
+}
+
+void print_targets(const ListResult& result) {
+  const auto rss = result.leadsync.peak_rss_mb();
+  std::printf(
+      "  ratios and targets: leadsync / cleaning ceiling %s; leadsync / Node %s; peak RSS "
+      "%.1f MB (<= %.0f MB: %s)\n",
+      ratio_against(result.share_of_ceiling(), target_share_of_ceiling, "", "no cleaning pass")
+          .c_str(),
+      ratio_against(result.times_node(), target_times_node, "x", "no Node run").c_str(), rss,
+      target_peak_rss_mb, verdict(rss <= target_peak_rss_mb));
+  std::fflush(stdout);
+}
+
+// Generates the list of `kind` in `work`, imports it with leadsync and (unless !node) Node, runs
+// the cleaning pass and the phone ceiling, checks the import against the generator's truth and
+// prints it all with the ratios and targets. Nothing when the list or leadsync fails (said on
+// stderr).
+std::optional<ListResult> run_list(ListKind kind, std::size_t rows, std::size_t people_per_company,
+                                   bool node, const fs::path& work) {
+  const auto cores = std::max(1U, std::thread::hardware_concurrency());
+  ListResult result;
+  result.name = kind == ListKind::default_list
+                    ? std::string("default list")
+                    : std::to_string(people_per_company) + " people per company";
+  std::printf("\n== %s ==\n", result.name.c_str());
 
   const auto list = work / "list.csv";
   Truth truth;
   std::optional<Colleagues> colleagues;
   ListFigures figures;
   std::optional<ColleagueListFigures> colleague_figures;
-  if (people_per_company == 0) {
+  if (kind == ListKind::default_list) {
     figures = write_list(list, rows, truth);
   } else {
     // About 87% of the rows are a person's first: enough people for them, and a few to spare.
     colleagues = make_colleagues(rows * 87 / 100 + 1'000, people_per_company);
     if (colleagues->companies.size() > max_companies) {
       std::fprintf(stderr, "import_bench: too many companies; give more people per company\n");
-      return 2;
+      return std::nullopt;
     }
     colleague_figures = write_colleague_list(list, rows, *colleagues, truth);
     figures = colleague_figures->list;
@@ -1773,67 +2023,12 @@ int main(int argc, char** argv) {
   }
   std::fflush(stdout);
 
-  const auto store_dir = work / "leadsync";
-  const auto init = run_child({LEADSYNC_EXE, "init", store_dir.string()}, work);
-  if (init.exit_code != 0) {
-    std::fprintf(stderr, "leadsync init failed\n");
-    return 1;
+  auto leadsync = run_leadsync(list, work, cores);
+  if (!leadsync) {
+    return std::nullopt;
   }
-  const auto config = (store_dir / "leadsync.toml").string();
-  const std::vector<std::string> command = {LEADSYNC_EXE,
-                                            "-c",
-                                            config,
-                                            "import",
-                                            list.string(),
-                                            "--vendor",
-                                            "Bench Data",
-                                            "--list",
-                                            "bench",
-                                            "--acquired",
-                                            "2026-11-01",
-                                            "--errors",
-                                            (work / "rejected.csv").string(),
-                                            "--no-progress",
-                                            "--json"};
-  std::printf("leadsync: %s", LEADSYNC_EXE);
-  for (std::size_t i = 1; i < command.size(); ++i) {
-    std::printf(" %s", command[i].c_str());
-  }
-  std::printf("\n");
-  std::fflush(stdout);
-  const auto ours = run_child(command, work);
-  if (ours.exit_code > 1) {
-    std::fprintf(stderr, "leadsync import failed (exit %d)\n", ours.exit_code);
-    return 1;
-  }
-  const auto summary = nlohmann::json::parse(ours.out, nullptr, false);
-  if (!summary.is_object()) {
-    std::fprintf(stderr, "leadsync import printed no JSON summary\n");
-    return 1;
-  }
-  const double our_rate = summary.at("rows_read").get<double>() / ours.seconds;
-  std::printf("  rows read %s: new %s, merged %s, unchanged %s, rejected %s\n",
-              with_commas(summary.at("rows_read").get<double>()).c_str(),
-              with_commas(summary.at("new_leads").get<double>()).c_str(),
-              with_commas(summary.at("merged").get<double>()).c_str(),
-              with_commas(summary.at("unchanged").get<double>()).c_str(),
-              with_commas(summary.at("rejected").at("total").get<double>()).c_str());
-  std::printf("  leadsync import: %.1f s, %s rows/s (process start to exit), peak RSS %.1f MB\n",
-              ours.seconds, with_commas(our_rate).c_str(),
-              static_cast<double>(ours.max_rss_kib) / 1024.0);
-  const auto cores = std::max(1U, std::thread::hardware_concurrency());
-  const double cpu_per_row = ours.cpu_seconds * 1e6 / static_cast<double>(rows);
-  std::printf("  leadsync used %.1f s of CPU: %.1f us per row over all threads, %.2f of %u cores "
-              "busy\n",
-              ours.cpu_seconds, cpu_per_row, ours.cpu_seconds / ours.seconds, cores);
-  std::fflush(stdout);
-  if (colleagues) {
-    print_against_truth(store_dir / "state.db", list, truth, summary,
-                        [&](std::uint32_t id) { return describe_colleague(*colleagues, id); });
-  } else {
-    print_against_truth(store_dir / "state.db", list, truth, summary, describe_person);
-  }
-  std::fflush(stdout);
+  result.leadsync = std::move(*leadsync);
+  result.cleaning = run_cleaning_pass(list, cores, result.leadsync);
   const auto phone_sample = std::min<std::size_t>(rows, 100'000);
   const double phone_us = phone_microseconds(
       colleagues ? colleague_phones(*colleagues, phone_sample) : default_list_phones(phone_sample));
@@ -1841,23 +2036,154 @@ int main(int argc, char** argv) {
               "cores validating nothing else reach %s rows/s\n",
               phone_us, cores, with_commas(cores * 1e6 / phone_us).c_str());
   std::fflush(stdout);
-
   if (node) {
-    if (const auto theirs = run_node(list, work)) {
-      const auto counts = nlohmann::json::parse(theirs->out, nullptr, false);
-      const double their_rate = static_cast<double>(rows) / theirs->seconds;
-      std::printf("  node import.js:  %.1f s, %s rows/s, peak RSS %.1f MB (created %s, duplicates "
-                  "%s, rejected %s)\n",
-                  theirs->seconds, with_commas(their_rate).c_str(),
-                  static_cast<double>(theirs->max_rss_kib) / 1024.0,
-                  with_commas(counts.value("created", 0.0)).c_str(),
-                  with_commas(counts.value("duplicates", 0.0)).c_str(),
-                  with_commas(counts.value("rejected", 0.0)).c_str());
-      std::printf("  ratio: leadsync is %.2fx the Node pipeline\n", our_rate / their_rate);
+    result.node = run_node(list, work, rows);
+  }
+
+  const auto database = work / "leadsync" / "state.db";
+  if (colleagues) {
+    print_against_truth(database, list, truth, result.leadsync.summary,
+                        [&](std::uint32_t id) { return describe_colleague(*colleagues, id); });
+  } else {
+    print_against_truth(database, list, truth, result.leadsync.summary, describe_person);
+  }
+  print_targets(result);
+  return result;
+}
+
+// ---- the summary --------------------------------------------------------------------------------
+
+// One row per list, as a Markdown table (for the README).
+void print_summary(const std::vector<ListResult>& results, std::size_t rows) {
+  const auto cores = std::max(1U, std::thread::hardware_concurrency());
+  std::printf("\n== summary: %s rows per list, %u cores; targets: >= %.1f of the cleaning "
+              "ceiling, >= %.0fx the Node pipeline, peak RSS <= %.0f MB ==\n\n",
+              with_commas(static_cast<double>(rows)).c_str(), cores, target_share_of_ceiling,
+              target_times_node, target_peak_rss_mb);
+  std::printf("| list | leadsync rows/s | peak RSS | CPU per row | cores busy | cleaning ceiling "
+              "| leadsync / ceiling | Node rows/s | leadsync / Node |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|\n");
+  for (const auto& result : results) {
+    const auto& ours = result.leadsync;
+    const auto rss = ours.peak_rss_mb();
+    std::string ceiling = "n/a";
+    std::string of_ceiling = "n/a";
+    if (result.cleaning) {
+      ceiling = with_commas(result.cleaning->ceiling_rows_per_second()) + " (" +
+                figure("%.1f", result.cleaning->cpu_us_per_row()) + " us per row)";
+      const auto share = *result.share_of_ceiling();
+      of_ceiling = figure("%.2f ", share) + verdict(share >= target_share_of_ceiling);
+    }
+    std::string node_rate = "n/a";
+    std::string of_node = "n/a";
+    if (result.node) {
+      node_rate = with_commas(result.node->rows_per_second);
+      const auto times = *result.times_node();
+      of_node = figure("%.2fx ", times) + verdict(times >= target_times_node);
+    }
+    std::printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", result.name.c_str(),
+                with_commas(ours.rows_per_second()).c_str(),
+                (figure("%.0f MB ", rss) + verdict(rss <= target_peak_rss_mb)).c_str(),
+                figure("%.1f us", ours.cpu_us_per_row()).c_str(),
+                figure("%.2f", ours.cores_busy()).c_str(), ceiling.c_str(), of_ceiling.c_str(),
+                node_rate.c_str(), of_node.c_str());
+  }
+  std::fflush(stdout);
+}
+
+// ---- the command line ---------------------------------------------------------------------------
+
+struct BenchOptions {
+  std::size_t rows = 1'000'000;
+  bool default_list = true;
+  bool colleagues = true;
+  std::size_t people_per_company = 20;
+  std::string keep;
+  bool node = true;
+};
+
+constexpr const char* usage = "usage: import_bench [--rows N] [--mode both|default|company] "
+                              "[--people-per-company [N]] [--keep DIR] [--no-node]\n";
+
+// The options, or exits (2) with the usage.
+BenchOptions parse_options(int argc, char** argv) {
+  BenchOptions options;
+  std::optional<std::string_view> mode;
+  bool people_per_company_given = false;
+  const auto is_number = [](std::string_view text) {
+    return !text.empty() &&
+           std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--rows" && i + 1 < argc && is_number(argv[i + 1])) {
+      options.rows = std::stoul(argv[++i]);
+    } else if (arg == "--mode" && i + 1 < argc) {
+      mode = argv[++i];
+    } else if (arg == "--people-per-company") {
+      people_per_company_given = true;
+      if (i + 1 < argc && is_number(argv[i + 1])) {
+        options.people_per_company = std::max<std::size_t>(1, std::stoul(argv[++i]));
+      }
+    } else if (arg == "--keep" && i + 1 < argc) {
+      options.keep = argv[++i];
+    } else if (arg == "--no-node") {
+      options.node = false;
+    } else {
+      std::fprintf(stderr, "%s", usage);
+      std::exit(2);
     }
   }
-  std::printf("targets: >= 50,000 rows/s, >= 3x Node, peak RSS < 150 MB\n");
-  if (keep.empty()) {
+  // --people-per-company without --mode keeps its old meaning: the colleagues' list only.
+  if (!mode && people_per_company_given) {
+    mode = "company";
+  }
+  if (mode && *mode != "both") {
+    if (*mode != "default" && *mode != "company") {
+      std::fprintf(stderr, "import_bench: --mode is both, default or company\n%s", usage);
+      std::exit(2);
+    }
+    options.default_list = *mode == "default";
+    options.colleagues = *mode == "company";
+  }
+  if (options.colleagues && options.rows > max_colleagues) {
+    std::fprintf(stderr,
+                 "import_bench: the colleagues' list has at most %s rows; give fewer --rows, or "
+                 "--mode default\n",
+                 with_commas(static_cast<double>(max_colleagues)).c_str());
+    std::exit(2);
+  }
+  return options;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  const auto options = parse_options(argc, argv);
+  const fs::path work = leadsync::bench::work_folder(options.keep, "leadsync-import-bench");
+  std::vector<std::pair<ListKind, std::string>> lists; // each with its folder's name
+  if (options.default_list) {
+    lists.emplace_back(ListKind::default_list, "default");
+  }
+  if (options.colleagues) {
+    lists.emplace_back(ListKind::colleagues, "company");
+  }
+  std::vector<ListResult> results;
+  for (const auto& [kind, folder] : lists) {
+    const auto list_work = work / folder;
+    fs::create_directories(list_work);
+    auto result = run_list(kind, options.rows, options.people_per_company, options.node, list_work);
+    if (!result) {
+      std::fprintf(stderr, "import_bench: the work folder %s is left for a look\n", work.c_str());
+      return 1;
+    }
+    results.push_back(std::move(*result));
+    if (options.keep.empty()) {
+      fs::remove_all(list_work); // the next list's stores need the room
+    }
+  }
+  print_summary(results, options.rows);
+  if (options.keep.empty()) {
     fs::remove_all(work);
   }
   return 0;

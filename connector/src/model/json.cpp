@@ -656,6 +656,106 @@ template <Record T> void write(std::string& out, const T& record) {
   out += '}';
 }
 
+// ---- writing the stored form
+// ---------------------------------------------------------------------------------------------
+// The text write() gives, without the members that hold their default value, at any depth (see
+// to_stored_json_text). decode() leaves a missing member as it found it, so the baseline a member
+// is compared with is the value decode() starts from: the same member of the enclosing record's
+// baseline, and T{} for an array element, an optional's value and the top level.
+
+template <typename T> const T& default_value() {
+  static const T value{};
+  return value;
+}
+
+// Written in full in every stored document, default or not: the lead's identity, so that a
+// document read outside leadsync always says whose it is.
+template <typename T> constexpr bool written_whole = false;
+template <> constexpr bool written_whole<Identity> = true;
+
+// Calls `use` with the member at `position` (in Fields<T>::each order) of `record`, whose type is
+// Member.
+template <typename Member, Record T, typename Use>
+void with_member_at(const T& record, std::size_t position, Use&& use) {
+  std::size_t index = 0;
+  Fields<T>::each(record, [&](const char*, const auto& member) {
+    if constexpr (std::is_same_v<std::decay_t<decltype(member)>, Member>) {
+      if (index == position) {
+        use(member);
+      }
+    }
+    ++index;
+  });
+}
+
+template <typename T> bool stored_omitted(const T& value, const T& baseline) {
+  return value == baseline;
+}
+// An empty optional cannot be written (decode() reads null as "keep the default"), so it is left
+// out as in the full form; no member of the model defaults to an engaged optional.
+template <typename T>
+bool stored_omitted(const std::optional<T>& value, const std::optional<T>& baseline) {
+  return !value.has_value() || value == baseline;
+}
+
+template <typename T> void write_stored(std::string& out, const T& value, const T& /*baseline*/) {
+  write(out, value);
+}
+template <typename T>
+void write_stored(std::string& out, const std::optional<T>& value,
+                  const std::optional<T>& baseline);
+template <typename T>
+void write_stored(std::string& out, const std::vector<T>& values, const std::vector<T>& baseline);
+template <Record T> void write_stored(std::string& out, const T& record, const T& baseline);
+
+template <typename T>
+void write_stored(std::string& out, const std::optional<T>& value,
+                  const std::optional<T>& /*baseline*/) {
+  write_stored(out, *value, default_value<T>());
+}
+
+template <typename T>
+void write_stored(std::string& out, const std::vector<T>& values,
+                  const std::vector<T>& /*baseline*/) {
+  out += '[';
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i != 0) {
+      out += ',';
+    }
+    write_stored(out, values[i], default_value<T>());
+  }
+  out += ']';
+}
+
+template <Record T> void write_stored(std::string& out, const T& record, const T& baseline) {
+  out += '{';
+  bool first = true;
+  for (const auto wanted : key_order<T>()) {
+    std::size_t position = 0;
+    Fields<T>::each(record, [&](const char* key, const auto& member) {
+      if (position++ != wanted) {
+        return;
+      }
+      using Member = std::decay_t<decltype(member)>;
+      with_member_at<Member>(baseline, wanted, [&](const Member& member_baseline) {
+        if (!written_whole<Member> && stored_omitted(member, member_baseline)) {
+          return;
+        }
+        out += first ? "" : ",";
+        first = false;
+        append_string(out, key);
+        out += ':';
+        if constexpr (written_whole<Member>) {
+          write(out, member);
+        } else {
+          write_stored(out, member, member_baseline);
+        }
+      });
+    });
+  }
+  out += '}';
+}
+
 // ---- reading
 // ----------------------------------------------------------------------------------------------
 
@@ -1030,6 +1130,13 @@ std::string to_json_text(const Lead& lead) {
   std::string text;
   text.reserve(2048);
   write(text, lead);
+  return text;
+}
+
+std::string to_stored_json_text(const Lead& lead) {
+  std::string text;
+  text.reserve(1024);
+  write_stored(text, lead, default_value<Lead>());
   return text;
 }
 

@@ -1,8 +1,9 @@
 // The Node.js peer of `leadsync import` for tests/bench/import_bench.cpp: the same work on the same
-// file with the usual npm packages. Streams the CSV (csv-parse), checks the e-mail, normalizes the
-// phone to E.164 with full validation (libphonenumber-js/max, region from the country column),
-// rejects rows without a last name or company or without a valid contact, de-duplicates by e-mail
-// (a Map), and inserts the leads into SQLite (better-sqlite3) in transactions of 1,000 rows.
+// file with the usual npm packages. Streams the CSV (csv-parse), checks the e-mails (Email, and
+// Email 2 when the list has it), normalizes the phones (Phone, and Mobile when the list has it) to
+// E.164 with full validation (libphonenumber-js/max, region from the country column), rejects rows
+// without a last name or company or without a valid contact, de-duplicates by the Email column (a
+// Map), and inserts the leads into SQLite (better-sqlite3) in transactions of 1,000 rows.
 // Prints one JSON line: {"rows":..,"created":..,"duplicates":..,"rejected":..,"seconds":..}.
 //
 //   node import.js LIST.csv OUT.db
@@ -54,19 +55,35 @@ function clean(value) {
   return (value || '').replace(/\s+/g, ' ').trim();
 }
 
+// The e-mail with its domain in lower case when it is valid, else ''.
+function checkedEmail(value) {
+  let email = clean(value);
+  if (!email) return '';
+  const at = email.lastIndexOf('@');
+  if (at > 0) email = email.slice(0, at) + email.slice(at).toLowerCase();
+  return emailPattern.test(email) ? email : '';
+}
+
+// The phone in E.164 when it is a valid number, else ''.
+function checkedPhone(value, region) {
+  const text = clean(value);
+  if (!text) return '';
+  const phone = parsePhoneNumberFromString(text, region);
+  return phone && phone.isValid() ? phone.number : '';
+}
+
 function handle(record) {
   counts.rows += 1;
   const first = clean(record['First Name']);
   const last = clean(record['Last Name']);
   const company = clean(record['Company']);
-  let email = clean(record['Email']);
-  const at = email.lastIndexOf('@');
-  if (at > 0) email = email.slice(0, at) + email.slice(at).toLowerCase();
-  const validEmail = emailPattern.test(email) ? email : '';
+  const validEmail = checkedEmail(record['Email']);
+  // The colleagues' list (import_bench --mode company) has a second e-mail and a mobile column.
+  const validEmail2 = checkedEmail(record['Email 2']);
   const region = regions.get(clean(record['Country']).toLowerCase()) || 'US';
-  const phone = parsePhoneNumberFromString(clean(record['Phone']), region);
-  const e164 = phone && phone.isValid() ? phone.number : '';
-  if ((!last && !company) || (!validEmail && !e164)) {
+  const e164 = checkedPhone(record['Phone'], region);
+  const mobile = checkedPhone(record['Mobile'], region);
+  if ((!last && !company) || (!validEmail && !validEmail2 && !e164 && !mobile)) {
     counts.rejected += 1;
     return;
   }
@@ -78,8 +95,11 @@ function handle(record) {
   const id = randomUUID();
   if (key) byEmail.set(key, id);
   const doc = JSON.stringify({
-    person: { first_name: first, last_name: last, emails: validEmail ? [validEmail] : [],
-              phones: e164 ? [{ raw: clean(record['Phone']), e164 }] : [],
+    person: { first_name: first, last_name: last,
+              emails: [validEmail, validEmail2].filter((value) => value),
+              phones: [e164 ? { raw: clean(record['Phone']), e164 } : null,
+                       mobile ? { raw: clean(record['Mobile']), e164: mobile } : null]
+                .filter((value) => value),
               job_title: clean(record['Job Title']) },
     company: { name: company, website: clean(record['Website']), city: clean(record['City']) },
     origin: { channel: 'purchased_list' },

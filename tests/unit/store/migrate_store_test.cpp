@@ -375,6 +375,31 @@ TEST_F(MigrateStoreTest, EveryTableIsCopiedWithEqualCountsAndChecksums) {
             "2");
 }
 
+TEST_F(MigrateStoreTest, KeysABulkImportLeftUnindexedAreCopiedAndFoundInPostgres) {
+  std::string id;
+  {
+    auto source = open_source();
+    auto lead = lead_named("Grace", "Hopper");
+    lead.person.emails = {"grace@navy.example"};
+    lead.person.phones = {phone("+1 202 555 0100", "+12025550100", model::PhoneKind::mobile)};
+    std::vector<LeadWrite> writes{
+        {.kind = WriteKind::create,
+         .lead = lead,
+         .options = {.enqueue = true, .operation = OutboxOperation::upsert, .bulk_load = true}}};
+    id = source->write_batch(std::move(writes), std::nullopt).value().front().identity.id;
+  } // no finish_bulk_load: the keys are still in the SQLite store's backlog
+
+  const auto report = migrate();
+
+  ASSERT_TRUE(report.ok()) << report.error().describe();
+  EXPECT_EQ(target_rows("lead_emails"), 1);
+  EXPECT_EQ(target_rows("lead_phones"), 1);
+  auto target =
+      open_postgres_store(PostgresOptions{.url = target_url_, .pool_size = 1}, clock_).value();
+  ASSERT_EQ(target->find_by_email("grace@navy.example").value().size(), 1U);
+  EXPECT_EQ(target->find_by_phone("+12025550100").value().front().identity.id, id);
+}
+
 TEST_F(MigrateStoreTest, ProgressNamesEveryTableAndEndsWithItsTotal) {
   fill(*open_source());
   std::map<std::string, std::int64_t> last;

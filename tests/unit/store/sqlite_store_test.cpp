@@ -79,8 +79,14 @@ private:
   sqlite3* connection_ = nullptr;
 };
 
+// Takes a database of the current schema back to what version 7 created.
+#define LEADSYNC_BACK_TO_VERSION_7                                                                 \
+  "DROP TABLE lookup_backlog; DROP TABLE lead_domains; "                                           \
+  "CREATE INDEX leads_by_company_domain ON leads (company_domain); "                               \
+  "DELETE FROM schema_migrations WHERE version > 7; "
+
 // Takes a database of the current schema back to what version 3 created.
-constexpr const char* back_to_version_3 =
+constexpr const char* back_to_version_3 = LEADSYNC_BACK_TO_VERSION_7
     "DROP TABLE workers; DROP TABLE singleton_leases; DROP INDEX outbox_by_lease_owner; "
     "DROP TABLE webhook_events; DROP INDEX behaviour_events_by_event_id; ALTER TABLE "
     "behaviour_events DROP COLUMN event_id; "
@@ -265,6 +271,7 @@ TEST_F(SqliteStoreTest, AVersion4DatabaseTakesEventIdsFromTheStoredEventsOldestF
   // Back to version 4; before event ids were unique, "a" could be stored twice, and a document
   // could be broken.
   RawDatabase(path).execute(
+      LEADSYNC_BACK_TO_VERSION_7
       "DROP TABLE workers; DROP TABLE singleton_leases; DROP INDEX outbox_by_lease_owner; "
       "DROP TABLE webhook_events; DROP INDEX behaviour_events_by_event_id; ALTER TABLE "
       "behaviour_events DROP COLUMN event_id; "
@@ -466,6 +473,7 @@ TEST_F(SqliteStoreTest, AVersion5DatabaseGainsTheWebhookQueueAndKeepsItsLeads) {
     id = store->create_lead(sample_lead()).value().identity.id;
   }
   RawDatabase(path).execute(
+      LEADSYNC_BACK_TO_VERSION_7
       "DROP TABLE workers; DROP TABLE singleton_leases; DROP INDEX outbox_by_lease_owner; "
       "DROP TABLE webhook_events; DELETE FROM schema_migrations WHERE version > 5;");
 
@@ -488,8 +496,9 @@ TEST_F(SqliteStoreTest, AVersion6DatabaseGainsTheWorkerTablesAndKeepsItsLeasedWo
         store->claim_outbox(ClaimRequest{"h:12:0", 10, std::chrono::seconds{60}}).value().size(),
         1U);
   }
-  RawDatabase(path).execute("DROP TABLE workers; DROP TABLE singleton_leases; "
-                            "DROP INDEX outbox_by_lease_owner; "
+  RawDatabase(path).execute(LEADSYNC_BACK_TO_VERSION_7
+                            "DROP TABLE workers; "
+                            "DROP TABLE singleton_leases; DROP INDEX outbox_by_lease_owner; "
                             "DROP INDEX webhook_events_by_lease_owner; "
                             "DELETE FROM schema_migrations WHERE version > 6;");
 
@@ -514,6 +523,59 @@ TEST_F(SqliteStoreTest, AVersion6DatabaseGainsTheWorkerTablesAndKeepsItsLeasedWo
             1)
       << "the lease taken before the upgrade is the worker's";
   EXPECT_TRUE(store->try_lease("pull", "h:12", clock_.now(), std::chrono::minutes{1}).value());
+}
+
+TEST_F(SqliteStoreTest, AVersion7DatabaseGetsItsDomainsIndexedInTheirOwnTable) {
+  const auto path = dir_ / "state.db";
+  std::string id;
+  {
+    auto store = open(path);
+    auto lead = sample_lead();
+    lead.company.domain = "Example.COM";
+    id = store->create_lead(lead).value().identity.id;
+  }
+  RawDatabase(path).execute(LEADSYNC_BACK_TO_VERSION_7);
+
+  auto store = open(path);
+
+  EXPECT_EQ(RawDatabase(path).text("SELECT lead_id || ' ' || domain FROM lead_domains"),
+            id + " example.com");
+  ASSERT_EQ(store->find_by_domain("example.com").value().size(), 1U);
+  EXPECT_EQ(RawDatabase(path).text("SELECT count(*) FROM sqlite_master "
+                                   "WHERE name = 'leads_by_company_domain'"),
+            "0")
+      << "the column's index goes: lead_domains is the index now";
+}
+
+// A bulk load's keys wait in the backlog; finish_bulk_load moves them, in one transaction, into
+// the tables the indexes are on.
+TEST_F(SqliteStoreTest, FinishingABulkLoadMovesItsKeysFromTheBacklogIntoTheLookupTables) {
+  const auto path = dir_ / "state.db";
+  auto store = open(path);
+  auto lead = sample_lead();
+  lead.company.domain = "example.com";
+  lead.person.emails = {"ada@example.com"};
+  model::Phone phone;
+  phone.raw = "+44 20 7946 0000";
+  phone.e164 = "+442079460000";
+  lead.person.phones = {phone};
+  std::vector<LeadWrite> writes;
+  writes.push_back(
+      {.kind = WriteKind::create,
+       .lead = lead,
+       .options = {.enqueue = true, .operation = OutboxOperation::upsert, .bulk_load = true}});
+  const auto id = store->write_batch(std::move(writes), std::nullopt).value().front().identity.id;
+  RawDatabase raw(path);
+  const auto keys = "SELECT (SELECT count(*) FROM lookup_backlog) || ' ' || "
+                    "((SELECT count(*) FROM lead_emails) + (SELECT count(*) FROM lead_phones) + "
+                    "(SELECT count(*) FROM lead_domains))";
+  EXPECT_EQ(raw.text(keys), "3 0");
+
+  ASSERT_TRUE(store->finish_bulk_load().ok());
+
+  EXPECT_EQ(raw.text(keys), "0 3");
+  EXPECT_EQ(store->find_by_email("ada@example.com").value().front().identity.id, id);
+  EXPECT_EQ(store->find_by_domain("example.com").value().front().identity.id, id);
 }
 
 TEST_F(SqliteStoreTest, HeartbeatsAndReapingFindALeaseOwnersWorkThroughItsIndex) {

@@ -4,6 +4,7 @@
 
 #include "leadsync/store/postgres_store.hpp"
 #include "store_contract.hpp"
+#include "store_contract_bulk.hpp"
 #include "store_contract_order.hpp"
 #include "store_contract_workers.hpp"
 #include "support/postgres_server.hpp"

@@ -2,6 +2,7 @@
 
 #include "leadsync/store/sqlite_store.hpp"
 #include "store_contract.hpp"
+#include "store_contract_bulk.hpp"
 #include "store_contract_order.hpp"
 #include "store_contract_workers.hpp"
 

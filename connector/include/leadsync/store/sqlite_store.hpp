@@ -1,5 +1,17 @@
 #pragma once
 // SQLite implementation of Store: WAL mode, versioned migrations, file created with mode 0600.
+//
+// Bulk loads (WriteOptions::bulk_load, the CSV import) take a path of their own. A plain write of a
+// new lead inserts its e-mails, phones and company domain into lookup tables whose indexes by value
+// are written at random places: a 4,000-lead transaction then dirties thousands of their pages,
+// each written to the write-ahead log at commit and copied back at checkpoint. A bulk write only
+// appends: the lead row (time-ordered id), its outbox entry, and its keys into lookup_backlog,
+// keyed by lead id and deliberately unindexed by value. Lookups read the backlog whole besides the
+// indexes, so every committed batch is found at once, by every connection; finish_bulk_load() moves
+// the backlog into the lookup tables in one transaction (a large one by rebuilding their indexes,
+// which sorts, a small one by inserting in key order). The lead document is the compact stored
+// form (model::to_stored_json_text). See sqlite/detail/lookup_backlog.hpp and the README's
+// "Throughput".
 
 #include "leadsync/core/clock.hpp"
 #include "leadsync/core/random.hpp"

@@ -35,6 +35,12 @@ struct WriteOptions {
   // Record the change in the outbox so push sends it (false for changes that came *from* the CRM).
   bool enqueue = true;
   OutboxOperation operation = OutboxOperation::upsert;
+  // A bulk load (the CSV import): the store may keep the lead's lookup keys (e-mails, phones,
+  // company domain) in a backlog instead of indexing them one by one, and index the whole backlog
+  // at once later (Store::finish_bulk_load). Lookups (find_leads, find_by_email, find_by_phone,
+  // find_by_domain, scan_lookup_keys) find the keys in either place; in the backlog by reading it
+  // all, so a bulk load is finished as soon as it ends.
+  bool bulk_load = false;
 };
 
 // One lead write of a batch (Store::write_batch): create_lead or update_lead semantics.
@@ -59,6 +65,11 @@ struct LeadLookup {
   // When set, domain matches only among leads created before this time. A company domain can hold
   // thousands of leads; an import that tracks the leads it created itself leaves them out this way.
   std::optional<TimePoint> domain_created_before;
+  // Keys that bulk writes left for a later Store::finish_bulk_load (WriteOptions::bulk_load) are
+  // found too, but by reading all of them: a caller that knows the leads of every bulk load going
+  // on (the import finishes any earlier one before it starts, finds its own leads in memory and
+  // watches foreign_write_marker for others) sets this to skip them.
+  bool skip_unfinished_bulk_loads = false;
 };
 
 // What a key passed to Store::scan_lookup_keys is.
@@ -390,6 +401,10 @@ public:
                                                const std::optional<CheckpointValue>& checkpoint) {
     return write_batch(std::move(writes), checkpoint, {});
   }
+  // Indexes what bulk writes (WriteOptions::bulk_load) left in the backlog, in one transaction.
+  // Lookups are right without it; it makes them fast again. A store without a backlog does
+  // nothing.
+  virtual Status finish_bulk_load() { return ok_status(); }
   // Live leads whose folded-for-matching names are wanted: calls `visit` with the first and last
   // name of every lead that is not a tombstone (as stored, not folded).
   virtual Status

@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
+#include <span>
 #include <sys/resource.h>
 #include <system_error>
 #include <thread>
@@ -492,9 +493,46 @@ public:
     report_.counts = base_;
   }
 
+  // Runs the pipeline to the end of the file, a cancellation or an error; the writer's last
+  // commit is done (or failed) when it returns. A run that ends or stops without an error then
+  // has the store index what the bulk writes left (Store::finish_bulk_load).
   Status run(CsvReader& reader, RowContext context, const PipelineTuning& tuning,
              const CsvImport::ProgressCallback& progress, const Clock& clock,
              const CancellationToken& cancel) {
+    const auto steady_start = clock.steady_now();
+    auto status = run_pipeline(reader, std::move(context), tuning, progress, clock, cancel);
+    if (!writer_) {
+      return status;
+    }
+    const auto finished = writer_->finish();
+    if (!status.ok()) { // the first error (a failed commit's, when commit() reported one)
+      return status;
+    }
+    LEADSYNC_CHECK(finished);
+    if (!options_.dry_run) { // a dry run's scratch store is thrown away
+      LEADSYNC_CHECK(target_.finish_bulk_load());
+    }
+    // The time the summary gives includes the last commit and indexing the bulk load's keys.
+    report_.elapsed = clock.steady_now() - steady_start;
+    return ok_status();
+  }
+
+  ImportReport take_report() { return std::move(report_); }
+  // Where a cancelled run stopped: the first line it did not import.
+  std::optional<std::int64_t> stopped_at_line() const { return stopped_at_line_; }
+  // The checkpoint the last commit stored; nullopt before the first (and in a dry run). Final once
+  // run() returned.
+  std::optional<std::string> committed_checkpoint() const {
+    if (!writer_ || !writer_->committed_checkpoint()) {
+      return std::nullopt;
+    }
+    return writer_->committed_checkpoint()->value;
+  }
+
+private:
+  Status run_pipeline(CsvReader& reader, RowContext context, const PipelineTuning& tuning,
+                      const CsvImport::ProgressCallback& progress, const Clock& clock,
+                      const CancellationToken& cancel) {
     const std::size_t threads = tuning.normalizer_threads != 0
                                     ? tuning.normalizer_threads
                                     : std::max<std::size_t>(1, std::thread::hardware_concurrency());
@@ -545,38 +583,52 @@ public:
                   import_.file_size(), report_.elapsed});
       }
     };
-    std::size_t uncommitted = 0; // rows since the last commit
+    // The rows of the next batch are read before the batch staged is handed, so that the writer
+    // reads what they need from the store while no commit holds it (LeadWriter::prepare).
+    std::vector<detail::RowChunk> next;
+    std::size_t next_rows = 0;
+    bool staged = false; // a batch is accounted for and not handed yet
     while (auto chunk = pipeline.next()) {
-      if (!writer_) {
+      if (!writer_ && !tuning.clean_only) {
         writer_.emplace(detail::LeadWriter::Stores{store_, target_}, clock, random_, options_.merge,
                         expected_leads(*chunk), started_at_,
-                        fs::path(options_.path).filename().string());
+                        fs::path(options_.path).filename().string(), tuning.commit_in_background);
       }
-      LEADSYNC_CHECK(account(chunk->rows));
-      uncommitted += chunk->rows.size();
-      if (chunk->error) {
-        return fail(*chunk->error);
+      next_rows += chunk->rows.size();
+      const bool end = chunk->last || chunk->error;
+      next.push_back(std::move(*chunk));
+      if (!end && next_rows < batch_rows) {
+        continue;
       }
-      if (chunk->last || uncommitted >= batch_rows) {
-        LEADSYNC_CHECK(commit(chunk->last ? std::optional(chunk->empty_at_end) : std::nullopt));
-        uncommitted = 0;
+      if (staged) {
+        LEADSYNC_CHECK(commit(std::nullopt, next));
         report_progress();
-        if (!chunk->last && cancel.cancelled()) {
+        if (cancel.cancelled()) { // the rows of `next` are not imported
           stopped_at_line_ = checkpoint_.resume.line;
           return ok_status();
         }
+      } else if (writer_) {
+        LEADSYNC_CHECK(writer_->prepare(next));
+      }
+      for (auto& rows : next) {
+        LEADSYNC_CHECK(account(rows.rows));
+      }
+      const auto tail = std::move(next.back());
+      next.clear();
+      next_rows = 0;
+      staged = true;
+      if (tail.error) {
+        return fail(*tail.error);
+      }
+      if (tail.last) {
+        LEADSYNC_CHECK(commit(tail.empty_at_end, {}));
+        report_progress();
+        return ok_status();
       }
     }
     return ok_status();
   }
 
-  ImportReport take_report() { return std::move(report_); }
-  // Where a cancelled run stopped: the first line it did not import.
-  std::optional<std::int64_t> stopped_at_line() const { return stopped_at_line_; }
-  // The checkpoint the last commit stored; nullopt before the first (and in a dry run).
-  const std::optional<std::string>& committed_checkpoint() const { return committed_; }
-
-private:
   // Leads the rest of the file may hold, by the bytes per row of its first chunk.
   std::size_t expected_leads(const detail::RowChunk& chunk) const {
     if (chunk.rows.empty()) {
@@ -590,10 +642,10 @@ private:
            chunk.rows.size();
   }
 
-  // Accounts for the rows of a chunk, in order, and stages the writes they need.
+  // Accounts for the rows of a chunk, in order, and stages the writes they need (the writer was
+  // prepared for them).
   Status account(std::vector<detail::RowOutcome>& rows) {
     auto& counts = report_.counts;
-    LEADSYNC_CHECK(writer_->look_up(rows));
     for (auto& row : rows) {
       ++records_;
       empty_rows_ = row.empty_before;
@@ -617,6 +669,10 @@ private:
           LEADSYNC_CHECK(notes_->add(row.line, row.notes, row.fields));
         }
       }
+      if (!writer_) { // clean_only: an accepted row counts as a new lead
+        ++counts.new_leads;
+        continue;
+      }
       LEADSYNC_TRY(const auto decision, writer_->add(std::move(row)));
       counts.possible_duplicates += static_cast<std::int64_t>(decision.possible_duplicates);
       counts.suspicious_clusters += decision.over_identifier_cap ? 1 : 0;
@@ -638,9 +694,12 @@ private:
     return ok_status();
   }
 
-  // Commits the staged writes with the checkpoint of the rows accounted for so far.
-  // `empty_at_end`: the file ended, with that many blank rows skipped in all.
-  Status commit(std::optional<std::int64_t> empty_at_end) {
+  // Hands the staged writes, with the checkpoint of the rows accounted for so far, to the writer's
+  // committer (the error and notes files are flushed first, so they are never behind a committed
+  // checkpoint). Fails when an earlier batch failed to commit.
+  // `empty_at_end`: the file ended, with that many blank rows skipped in all. `next`: the rows of
+  // the next batch, which the writer prepares for before it hands this one.
+  Status commit(std::optional<std::int64_t> empty_at_end, std::span<const detail::RowChunk> next) {
     auto& counts = report_.counts;
     if (empty_at_end) {
       empty_rows_ = *empty_at_end;
@@ -661,11 +720,10 @@ private:
     if (!options_.dry_run) {
       value = store::CheckpointValue{import_.checkpoint_name(), to_json_text(checkpoint_)};
     }
-    LEADSYNC_CHECK(writer_->commit(value));
-    if (value) {
-      committed_ = std::move(value->value);
+    if (!writer_) { // clean_only: nothing to write
+      return ok_status();
     }
-    return ok_status();
+    return writer_->commit(value, next);
   }
 
   store::Store& store_;
@@ -680,7 +738,6 @@ private:
   model::TimePoint started_at_;
   const Clock* clock_ = nullptr;
   std::optional<std::int64_t> stopped_at_line_;
-  std::optional<std::string> committed_;
   std::optional<detail::LeadWriter> writer_;
   std::int64_t records_ = 0;    // records this run read
   std::int64_t empty_rows_ = 0; // blank rows this run skipped
@@ -752,6 +809,11 @@ Result<ImportReport> CsvImport::run(const PipelineTuning& tuning, const Progress
   if (state.ran) {
     return fail(ErrorCategory::internal, "a CsvImport runs once; prepare another");
   }
+  if (tuning.clean_only && !state.options.dry_run) {
+    return fail(ErrorCategory::invalid_argument,
+                "PipelineTuning::clean_only is for measuring only (it cleans the rows and stores "
+                "none of them): run it with a dry run, or import without clean_only");
+  }
   state.ran = true;
   const auto now = whole_milliseconds(state.clock.now());
   const auto& path = state.options.path;
@@ -771,7 +833,7 @@ Result<ImportReport> CsvImport::run(const PipelineTuning& tuning, const Progress
 
   std::optional<ScratchFolder> scratch_folder;
   std::unique_ptr<store::Store> scratch;
-  if (state.options.dry_run) {
+  if (state.options.dry_run && !tuning.clean_only) {
     LEADSYNC_TRY(scratch_folder, ScratchFolder::create());
     LEADSYNC_TRY(scratch, store::open_sqlite_store({scratch_folder->path() / "dry-run.db"},
                                                    state.clock, state.random));
@@ -793,6 +855,9 @@ Result<ImportReport> CsvImport::run(const PipelineTuning& tuning, const Progress
   std::optional<RejectedRowsWriter> errors;
   std::optional<RejectedRowsWriter> notes;
   auto files = [&]() -> Status {
+    if (tuning.clean_only) { // measuring only: no error or notes file
+      return ok_status();
+    }
     const auto& header = state.reader->header();
     const char delimiter = state.settings.delimiter;
     LEADSYNC_TRY(errors,
@@ -842,8 +907,8 @@ Result<ImportReport> CsvImport::run(const PipelineTuning& tuning, const Progress
   auto report = import_run.take_report();
   report.resumed_at_line = resumed_at_line;
   report.run_id = state.options.dry_run ? 0 : run_id;
-  report.errors_file = state.errors_file;
-  report.notes_file = state.notes_file;
+  report.errors_file = tuning.clean_only ? std::string() : state.errors_file;
+  report.notes_file = tuning.clean_only ? std::string() : state.notes_file;
   report.stopped_at_line = status.ok() ? import_run.stopped_at_line() : std::nullopt;
   if (!state.options.dry_run && (!status.ok() || report.stopped_at_line)) {
     give_up_import(state.store, state.checkpoint_name,

@@ -255,7 +255,7 @@ LookupKeys lookup_keys(const LeadLookup& lookup) {
 
 Result<std::string> lead_document(const model::Lead& lead) {
   try {
-    return model::to_json_text(lead);
+    return model::to_stored_json_text(lead);
   } catch (const nlohmann::json::exception& error) {
     return fail(ErrorCategory::invalid_argument, "lead " + lead.identity.id +
                                                      " cannot be stored: " + error.what() +

@@ -93,7 +93,9 @@ LookupKeys lookup_keys(const LeadLookup& lookup);
 
 // ---- documents (the doc columns)
 
-// The lead as JSON text; invalid_argument when its text is not UTF-8 (nlohmann::json refuses it).
+// The lead as the doc column keeps it (model::to_stored_json_text: members at their default left
+// out, so SQL that reads a member gets NULL for a default one); invalid_argument when its text is
+// not UTF-8 (nlohmann::json refuses it).
 Result<std::string> lead_document(const model::Lead& lead);
 // A stored lead document read back; storage error naming the lead when it cannot be.
 Result<model::Lead> read_lead_document(const std::string& id, std::string_view document);

@@ -8,6 +8,7 @@
 #include "leadsync/core/process.hpp"
 #include "leadsync/store/sqlite_store.hpp"
 #include "sqlite/detail/database.hpp"
+#include "sqlite/detail/lookup_backlog.hpp"
 
 #include <algorithm>
 #include <array>
@@ -162,8 +163,11 @@ const std::vector<TableSpec>& copied_tables() {
 // processes of the old install; the daemons using the target fill those anew. SQLite's internal
 // tables (sqlite_sequence, sqlite_stat1, ...) are left too; sqlite_sequence is read to continue
 // the identity sequences.
-constexpr std::array<std::string_view, 3> not_copied{"schema_migrations", "workers",
-                                                     "singleton_leases"};
+// The SQLite store's own lookup structures for the company domain are left too: lead_domains
+// holds leads.company_domain again (the PostgreSQL store indexes that column), and lookup_backlog
+// is empty when the copy starts (its keys are merged into lead_emails and lead_phones first).
+constexpr std::array<std::string_view, 5> not_copied{
+    "schema_migrations", "workers", "singleton_leases", "lookup_backlog", "lead_domains"};
 
 const TableSpec* spec_of(std::string_view table) {
   for (const TableSpec& spec : copied_tables()) {
@@ -750,6 +754,13 @@ Status copy_and_verify(pqxx::work& work, sqlite::Database& database, Clock& cloc
   LEADSYNC_CHECK(check_target_columns(work));
   LEADSYNC_CHECK(claim_empty_target(work));
 
+  // The keys a bulk import left in the SQLite store's lookup backlog go into lead_emails and
+  // lead_phones first, in the source's own transaction (lookups there stay the same).
+  {
+    LEADSYNC_TRY(auto merge, sqlite::Transaction::begin(database));
+    LEADSYNC_CHECK(sqlite::merge_lookup_backlog(database));
+    LEADSYNC_CHECK(merge.commit());
+  }
   // One read transaction: every table comes from the same snapshot.
   LEADSYNC_TRY(auto snapshot,
                sqlite::Transaction::begin(database, sqlite::Transaction::Mode::read));

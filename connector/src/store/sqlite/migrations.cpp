@@ -279,6 +279,30 @@ CREATE INDEX outbox_by_lease_owner ON outbox (lease_owner) WHERE lease_owner <> 
 CREATE INDEX webhook_events_by_lease_owner ON webhook_events (lease_owner)
   WHERE lease_owner <> '';
 )sql"},
+    // Bulk loads (issue 17): the lookup keys of leads written with WriteOptions::bulk_load wait
+    // in lookup_backlog instead of going one by one into random places of the e-mail, phone and
+    // domain indexes; finishing the load (sqlite/detail/lookup_backlog.hpp) moves them into
+    // lead_emails, lead_phones and lead_domains at once. Keyed by lead id (time-ordered), so a
+    // bulk load appends at the end of the table, and deliberately without an index by value:
+    // lookups read it whole until the load is finished. The company domain gets a lookup table
+    // like e-mails and phones (the column stays, unindexed), so that its index too can wait.
+    Migration{8, R"sql(
+CREATE TABLE lookup_backlog (
+  lead_id TEXT NOT NULL REFERENCES leads (id),
+  kind    INTEGER NOT NULL, -- 0 e-mail (lower-cased), 1 phone (E.164), 2 company domain (lower-cased)
+  value   TEXT NOT NULL,
+  PRIMARY KEY (lead_id, kind, value)
+) WITHOUT ROWID;
+CREATE TABLE lead_domains (
+  lead_id TEXT NOT NULL REFERENCES leads (id),
+  domain  TEXT NOT NULL, -- lower-cased
+  PRIMARY KEY (lead_id, domain)
+) WITHOUT ROWID;
+CREATE INDEX lead_domains_by_domain ON lead_domains (domain);
+INSERT INTO lead_domains (lead_id, domain)
+  SELECT id, company_domain FROM leads WHERE company_domain <> '' ORDER BY id;
+DROP INDEX leads_by_company_domain;
+)sql"},
 };
 
 Result<std::int64_t> current_version(Database& database) {

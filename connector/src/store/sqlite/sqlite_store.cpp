@@ -18,6 +18,7 @@
 #include "leadsync/core/process.hpp"
 #include "leadsync/model/json.hpp"
 #include "sqlite/detail/database.hpp"
+#include "sqlite/detail/lookup_backlog.hpp"
 #include "sqlite/migrations.hpp"
 
 #include <algorithm>
@@ -430,6 +431,13 @@ public:
     return leads;
   }
 
+  Status finish_bulk_load() override {
+    std::lock_guard lock(mutex_);
+    LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
+    LEADSYNC_CHECK(sqlite::merge_lookup_backlog(database_));
+    return transaction.commit();
+  }
+
   // Tombstoning a tombstone changes nothing and records nothing.
   Result<model::Lead> tombstone_lead(const std::string& id, const WriteOptions& options) override {
     LEADSYNC_TRY(const auto canonical, canonical_id(id));
@@ -474,19 +482,24 @@ public:
   }
 
   Result<std::vector<model::Lead>> find_by_email(const std::string& email) override {
-    return find_live_leads("JOIN lead_emails ON lead_emails.lead_id = leads.id "
-                           "WHERE lead_emails.email = ?",
-                           ascii_lower(email));
+    return find_live_leads(
+        "WHERE leads.id IN (SELECT lead_id FROM lead_emails WHERE email = ?1 "
+        "UNION SELECT lead_id FROM lookup_backlog WHERE value = ?1 AND kind = 0)",
+        ascii_lower(email));
   }
 
   Result<std::vector<model::Lead>> find_by_phone(const std::string& e164) override {
-    return find_live_leads("JOIN lead_phones ON lead_phones.lead_id = leads.id "
-                           "WHERE lead_phones.e164 = ?",
-                           e164);
+    return find_live_leads(
+        "WHERE leads.id IN (SELECT lead_id FROM lead_phones WHERE e164 = ?1 "
+        "UNION SELECT lead_id FROM lookup_backlog WHERE value = ?1 AND kind = 1)",
+        e164);
   }
 
   Result<std::vector<model::Lead>> find_by_domain(const std::string& domain) override {
-    return find_live_leads("WHERE leads.company_domain = ?", ascii_lower(domain));
+    return find_live_leads(
+        "WHERE leads.id IN (SELECT lead_id FROM lead_domains WHERE domain = ?1 "
+        "UNION SELECT lead_id FROM lookup_backlog WHERE value = ?1 AND kind = 2)",
+        ascii_lower(domain));
   }
 
   Result<std::vector<model::Lead>> find_by_crm_id(const std::string& crm_id) override {
@@ -507,10 +520,19 @@ public:
                  "SELECT lead_id FROM lead_emails WHERE email IN (SELECT value FROM json_each(?1)) "
                  "UNION SELECT lead_id FROM lead_phones WHERE e164 IN "
                  "(SELECT value FROM json_each(?2)) "
-                 "UNION SELECT id FROM leads WHERE company_domain IN "
-                 "(SELECT value FROM json_each(?3)) AND created_at < ?4) "
-                 "SELECT ",
-                 lead_columns,
+                 "UNION SELECT lead_id FROM lead_domains JOIN leads ON leads.id = lead_id "
+                 "WHERE domain IN (SELECT value FROM json_each(?3)) AND created_at < ?4 ",
+                 lookup.skip_unfinished_bulk_loads ? ""
+                                                   : "UNION SELECT lead_id FROM lookup_backlog "
+                                                     "JOIN leads ON leads.id = lead_id "
+                                                     "WHERE CASE kind "
+                                                     "WHEN 0 THEN value IN (SELECT value FROM "
+                                                     "json_each(?1)) "
+                                                     "WHEN 1 THEN value IN (SELECT value FROM "
+                                                     "json_each(?2)) "
+                                                     "ELSE value IN (SELECT value FROM "
+                                                     "json_each(?3)) AND created_at < ?4 END",
+                 ") SELECT ", lead_columns,
                  " FROM leads JOIN hits ON hits.id = leads.id WHERE leads.deleted = 0 "
                  "ORDER BY leads.created_at, leads.id"}),
             nlohmann::json(keys.emails).dump(), nlohmann::json(keys.phones).dump(),
@@ -521,10 +543,10 @@ public:
   Status scan_lookup_keys(const std::function<void(LookupKind, std::string_view)>& visit) override {
     std::lock_guard lock(mutex_);
     // Each part reads one index in its own order: no sorting, no lookups into the leads table.
-    LEADSYNC_TRY(auto query,
-                 database_.query("SELECT 0, email FROM lead_emails UNION ALL "
-                                 "SELECT 1, e164 FROM lead_phones UNION ALL "
-                                 "SELECT 2, company_domain FROM leads WHERE company_domain <> ''"));
+    LEADSYNC_TRY(auto query, database_.query("SELECT 0, email FROM lead_emails UNION ALL "
+                                             "SELECT 1, e164 FROM lead_phones UNION ALL "
+                                             "SELECT kind, value FROM lookup_backlog UNION ALL "
+                                             "SELECT 2, domain FROM lead_domains"));
     for (;;) {
       LEADSYNC_TRY(const bool has_row, query.step());
       if (!has_row) {
@@ -1743,7 +1765,7 @@ private:
   // Stores a new lead (version 1, the clock's time) inside the caller's transaction.
   Status insert_lead(model::Lead& lead, const WriteOptions& options) {
     detail::start_identity(lead, now());
-    return save_lead(lead, detail::outbox_operation(options), /*new_lead=*/true);
+    return save_lead(lead, detail::outbox_operation(options), /*new_lead=*/true, options.bulk_load);
   }
 
   // Stores a new version of a lead inside the caller's transaction; the given version must be the
@@ -1754,7 +1776,8 @@ private:
       return detail::lead_not_found(lead.identity.id);
     }
     LEADSYNC_CHECK(detail::advance_identity(lead, stored->version, stored->created_at, now()));
-    return save_lead(lead, detail::outbox_operation(options));
+    return save_lead(lead, detail::outbox_operation(options), /*new_lead=*/false,
+                     options.bulk_load);
   }
 
   // Inside a transaction: every record of the file and their keys.
@@ -1840,10 +1863,11 @@ private:
     return read_leads(query);
   }
 
-  // Writes the lead row, rewrites its lookup rows (a new lead has none to remove) and, when
-  // `operation` is set, records the outbox entry. Runs inside the caller's transaction.
+  // Writes the lead row, rewrites its lookup rows (a new lead has none to remove; `bulk`: into the
+  // backlog) and, when `operation` is set, records the outbox entry. Runs inside the caller's
+  // transaction.
   Status save_lead(const model::Lead& lead, std::optional<OutboxOperation> operation,
-                   bool new_lead = false) {
+                   bool new_lead = false, bool bulk = false) {
     LEADSYNC_TRY(const auto document, detail::lead_document(lead));
     {
       // A new lead's insert does nothing when the id is taken: one statement instead of a lookup
@@ -1871,7 +1895,7 @@ private:
     if (new_lead && database_.changes() == 0) {
       return detail::lead_exists(lead.identity.id);
     }
-    LEADSYNC_CHECK(write_lookups(lead, new_lead));
+    LEADSYNC_CHECK(bulk ? write_backlog(lead, new_lead) : write_lookups(lead, new_lead));
     if (operation) {
       LEADSYNC_CHECK(enqueue(lead.identity.id, *operation, lead.identity.version,
                              lead.identity.updated_at.value()));
@@ -1881,16 +1905,56 @@ private:
 
   Status write_lookups(const model::Lead& lead, bool new_lead) {
     const std::string& id = lead.identity.id;
+    if (!new_lead) {
+      LEADSYNC_CHECK(remove_rows("lookup_backlog", id));
+    }
     LEADSYNC_CHECK(replace_rows("lead_emails", "email", id, detail::email_keys(lead), new_lead));
-    return replace_rows("lead_phones", "e164", id, detail::phone_keys(lead), new_lead);
+    LEADSYNC_CHECK(replace_rows("lead_phones", "e164", id, detail::phone_keys(lead), new_lead));
+    return replace_rows("lead_domains", "domain", id, domain_keys(lead), new_lead);
+  }
+
+  // A bulk write's keys: all of the lead's keys go to the backlog (an update's indexed ones are
+  // taken out, so that the backlog holds the lead's whole set). See
+  // sqlite/detail/lookup_backlog.hpp.
+  Status write_backlog(const model::Lead& lead, bool new_lead) {
+    const std::string& id = lead.identity.id;
+    if (!new_lead) {
+      LEADSYNC_CHECK(remove_rows("lead_emails", id));
+      LEADSYNC_CHECK(remove_rows("lead_phones", id));
+      LEADSYNC_CHECK(remove_rows("lead_domains", id));
+      LEADSYNC_CHECK(remove_rows("lookup_backlog", id));
+    }
+    const auto add = [&](int kind, const std::set<std::string>& values) -> Status {
+      for (const auto& value : values) {
+        LEADSYNC_TRY(auto insert, database_.query("INSERT OR IGNORE INTO lookup_backlog (lead_id, "
+                                                  "kind, value) VALUES (?, ?, ?)",
+                                                  id, std::int64_t{kind}, value));
+        LEADSYNC_CHECK(insert.run());
+      }
+      return ok_status();
+    };
+    LEADSYNC_CHECK(add(0, detail::email_keys(lead)));
+    LEADSYNC_CHECK(add(1, detail::phone_keys(lead)));
+    return add(2, domain_keys(lead));
+  }
+
+  static std::set<std::string> domain_keys(const model::Lead& lead) {
+    if (lead.company.domain.empty()) {
+      return {};
+    }
+    return {ascii_lower(lead.company.domain)};
+  }
+
+  Status remove_rows(std::string_view table, const std::string& lead_id) {
+    LEADSYNC_TRY(auto remove,
+                 database_.query(sql({"DELETE FROM ", table, " WHERE lead_id = ?"}), lead_id));
+    return remove.run();
   }
 
   Status replace_rows(std::string_view table, std::string_view column, const std::string& lead_id,
                       const std::set<std::string>& values, bool new_lead) {
     if (!new_lead) {
-      LEADSYNC_TRY(auto remove,
-                   database_.query(sql({"DELETE FROM ", table, " WHERE lead_id = ?"}), lead_id));
-      LEADSYNC_CHECK(remove.run());
+      LEADSYNC_CHECK(remove_rows(table, lead_id));
     }
     const std::string insert_sql =
         sql({"INSERT INTO ", table, " (lead_id, ", column, ") VALUES (?, ?)"});

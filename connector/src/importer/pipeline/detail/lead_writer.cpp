@@ -89,21 +89,34 @@ std::string evidence(const model::Lead& newcomer, const LeadWriter::Flag& flag) 
 
 LeadWriter::LeadWriter(Stores stores, const Clock& clock, Random& random, MergePolicy policy,
                        std::size_t expected_leads, store::TimePoint domain_created_before,
-                       std::string source_name)
+                       std::string source_name, bool commit_in_background)
     : stores_(stores), source_name_(std::move(source_name)),
       dry_run_(&stores.lookup != &stores.target), clock_(clock), random_(random), policy_(policy),
-      domain_created_before_(domain_created_before), index_(expected_leads) {
+      domain_created_before_(domain_created_before), index_(expected_leads),
+      background_(commit_in_background) {
   from_store_.reserve(expected_leads);
+}
+
+LeadWriter::~LeadWriter() {
+  stop_committer();
 }
 
 Status LeadWriter::refresh_filter() {
   if (filter_state_ == FilterState::off) {
     return ok_status();
   }
-  LEADSYNC_TRY(const auto marker, stores_.lookup.foreign_write_marker());
   if (filter_state_ == FilterState::unbuilt) {
-    // The marker is read before the keys: a write in between shows as a change next time.
+    // The marker is read before the keys: a write in between shows as a change next time. Later
+    // markers come from the commits (latest_marker_).
+    LEADSYNC_TRY(const auto marker, stores_.lookup.foreign_write_marker());
     foreign_writes_ = marker;
+    latest_marker_.store(marker);
+    if (!dry_run_) {
+      // A bulk load left unfinished (an import that failed or was killed) is finished first, so
+      // that the lookups of this one may skip the backlog while it holds only this import's leads
+      // (found in memory): see LeadLookup::skip_unfinished_bulk_loads. A dry run writes nothing.
+      LEADSYNC_CHECK(stores_.lookup.finish_bulk_load());
+    }
     LEADSYNC_TRY(filter_, StoredKeyFilter::load(stores_.lookup));
     filter_state_ = FilterState::on;
     // The stored leads' names count towards how common a name is (dedupe.hpp).
@@ -114,7 +127,7 @@ Status LeadWriter::refresh_filter() {
           folded.last = fold_for_matching(last);
           names_.add(folded.name_hash());
         }));
-  } else if (marker != foreign_writes_) {
+  } else if (marker_unknown_.load() || latest_marker_.load() != foreign_writes_) {
     filter_.reset();
     filter_state_ = FilterState::off;
   }
@@ -125,35 +138,64 @@ bool LeadWriter::may_be_stored(store::LookupKind kind, std::string_view key) con
   return !filter_ || filter_->may_hold(kind, key);
 }
 
-Status LeadWriter::look_up(std::span<const RowOutcome> rows) {
+Status LeadWriter::prepare(std::span<const RowChunk> chunks) {
   candidates_.clear();
   candidates_by_key_.clear();
+  prefetched_.clear();
+  keep_.clear();
   LEADSYNC_CHECK(refresh_filter());
   store::LeadLookup lookup;
   lookup.domain_created_before = domain_created_before_;
-  for (const auto& row : rows) {
-    // A row that merges into a lead of this import by an e-mail or a mobile now will still do so
-    // when its turn comes (a name rule may change as names grow common, so those rows ask).
-    if (!row.accepted) {
-      continue;
-    }
-    if (const auto found = index_.find(row.keys, names_, /*by_name=*/false);
-        !found.empty() && found.front().link.rule <= LinkRule::mobile) {
-      continue;
-    }
-    for (const auto& email : row.lookups.emails) {
-      if (may_be_stored(store::LookupKind::email, email)) {
-        lookup.emails.push_back(email);
+  // Until another process writes leads (it may be bulk loading too), the backlog holds only this
+  // import's leads.
+  lookup.skip_unfinished_bulk_loads = !dry_run_ && filter_state_ == FilterState::on;
+  std::vector<std::string> wanted; // leads of this import to read
+  std::unordered_set<std::string> wanted_ids;
+  for (const auto& chunk : chunks) {
+    for (const auto& row : chunk.rows) {
+      if (!row.accepted) {
+        continue;
+      }
+      // A row that merges into a lead of this import by an e-mail or a mobile now will still do
+      // so when its turn comes (a name rule may change as names grow common, so those rows ask
+      // the store). Its lead is read now, unless it is in memory (staged) when the batch runs.
+      if (const auto found = index_.find(row.keys, names_, /*by_name=*/false);
+          !found.empty() && found.front().link.rule <= LinkRule::mobile) {
+        for (const auto& candidate : found) {
+          if (!merges(candidate.link.rule)) {
+            continue;
+          }
+          auto id = index_.lead_id(candidate.ref).to_string();
+          if (staged_by_id_.contains(id)) {
+            keep_.insert(std::move(id)); // in the batch about to be handed
+          } else if (wanted_ids.insert(id).second) {
+            wanted.push_back(std::move(id));
+          }
+        }
+        continue;
+      }
+      for (const auto& email : row.lookups.emails) {
+        if (may_be_stored(store::LookupKind::email, email)) {
+          lookup.emails.push_back(email);
+        }
+      }
+      for (const auto& phone : row.lookups.phones) {
+        if (may_be_stored(store::LookupKind::phone, phone)) {
+          lookup.phones.push_back(phone);
+        }
+      }
+      if (!row.lookups.domain.empty() &&
+          may_be_stored(store::LookupKind::domain, row.lookups.domain)) {
+        lookup.domains.push_back(row.lookups.domain);
       }
     }
-    for (const auto& phone : row.lookups.phones) {
-      if (may_be_stored(store::LookupKind::phone, phone)) {
-        lookup.phones.push_back(phone);
-      }
-    }
-    if (!row.lookups.domain.empty() &&
-        may_be_stored(store::LookupKind::domain, row.lookups.domain)) {
-      lookup.domains.push_back(row.lookups.domain);
+  }
+  if (!wanted.empty()) {
+    // Missing ones (a dry run's stored leads the scratch store does not have) are read as before.
+    LEADSYNC_TRY(auto leads, stores_.target.get_leads(wanted));
+    for (auto& lead : leads) {
+      auto id = lead.identity.id;
+      prefetched_.insert_or_assign(std::move(id), std::move(lead));
     }
   }
   if (lookup.emails.empty() && lookup.phones.empty() && lookup.domains.empty()) {
@@ -212,6 +254,19 @@ Result<LeadWriter::Current> LeadWriter::current(const std::string& id,
     const auto& write = staged_[found->second];
     return Current{&write.lead, write.kind};
   }
+  if (in_flight_) {
+    // Its commit may not have happened yet: the store may not have the lead, or an older version.
+    if (const auto kept = in_flight_->kept.find(id); kept != in_flight_->kept.end()) {
+      return Current{&kept->second.first, kept->second.second};
+    }
+    if (in_flight_->by_id.contains(id)) {
+      // Not foreseen by prepare(): the store has the lead once the commit is done.
+      LEADSYNC_CHECK(settle());
+    }
+  }
+  if (const auto found = prefetched_.find(id); found != prefetched_.end()) {
+    return Current{&found->second, store::WriteKind::update};
+  }
   if (candidate != nullptr && !dry_run_) {
     return Current{candidate, store::WriteKind::update};
   }
@@ -236,12 +291,18 @@ Result<LeadWriter::Current> LeadWriter::current(const std::string& id,
 
 void LeadWriter::stage(model::Lead lead, store::WriteKind kind) {
   capped_.erase(lead.identity.id);
+  prefetched_.erase(lead.identity.id);
   if (const auto found = staged_by_id_.find(lead.identity.id); found != staged_by_id_.end()) {
     staged_[found->second].lead = std::move(lead);
     return;
   }
   staged_by_id_.emplace(lead.identity.id, staged_.size());
-  staged_.push_back({kind, std::move(lead), {}});
+  // A bulk load: the store may index the lookup keys later, in key order (store.hpp).
+  staged_.push_back({.kind = kind,
+                     .lead = std::move(lead),
+                     .options = {.enqueue = true,
+                                 .operation = store::OutboxOperation::upsert,
+                                 .bulk_load = true}});
 }
 
 std::string LeadWriter::source_of(const RowOutcome& row) const {
@@ -332,10 +393,11 @@ Result<RowDecision> LeadWriter::add(RowOutcome&& row) {
           Flag{target_id,
                {LinkRule::identifier_cap, merge_link.score, merge_link.email, merge_link.number},
                person_name(*base.lead)}};
+      auto kept = std::pair(*base.lead, base.kind); // base.lead may point into capped_
       if (capped_.size() >= max_capped_kept) {
         capped_.clear();
       }
-      capped_.insert_or_assign(target_id, std::pair(*base.lead, base.kind));
+      capped_.insert_or_assign(target_id, std::move(kept));
     } else {
       if (stored_target != nullptr) {
         const auto id = Uuid::parse(target_id);
@@ -375,18 +437,142 @@ Result<RowDecision> LeadWriter::add(RowOutcome&& row) {
   return decision;
 }
 
-Status LeadWriter::commit(const std::optional<store::CheckpointValue>& checkpoint) {
-  auto writes = std::move(staged_);
+Status LeadWriter::commit(const std::optional<store::CheckpointValue>& checkpoint,
+                          std::span<const RowChunk> next) {
+  LEADSYNC_CHECK(settle());
+  const bool in_background = background_ && !stopping_;
+  if (in_background) {
+    // Now, while no commit holds the store; it also finds the staged leads to keep.
+    LEADSYNC_CHECK(prepare(next));
+  }
+  InFlight view;
+  view.by_id = std::move(staged_by_id_);
+  view.checkpoint = checkpoint;
+  for (const auto& id : keep_) {
+    if (const auto found = view.by_id.find(id); found != view.by_id.end()) {
+      const auto& write = staged_[found->second];
+      view.kept.emplace(id, std::pair(write.lead, write.kind));
+    }
+  }
+  keep_.clear();
+  Batch batch{
+      .writes = std::move(staged_), .pairs = std::move(staged_pairs_), .checkpoint = checkpoint};
   staged_.clear();
   staged_by_id_.clear();
-  auto pairs = std::move(staged_pairs_);
   staged_pairs_.clear();
   // The commit gives the leads it writes new versions: a copy kept from before would be stale.
   capped_.clear();
-  LEADSYNC_TRY(const auto written,
-               stores_.target.write_batch(std::move(writes), checkpoint, pairs));
-  (void)written;
+  in_flight_ = std::move(view);
+  if (!in_background) {
+    {
+      auto outcome = write(std::move(batch));
+      const std::lock_guard lock(mutex_);
+      outcome_ = std::move(outcome);
+      done_ = true;
+    }
+    LEADSYNC_CHECK(settle());
+    return prepare(next); // the store has this batch now: its leads are read too
+  }
+  if (!committer_.joinable()) {
+    committer_ = std::thread([this] { run_committer(); });
+  }
+  {
+    const std::lock_guard lock(mutex_);
+    handed_ = std::move(batch);
+    done_ = false;
+  }
+  changed_.notify_all();
   return ok_status();
+}
+
+LeadWriter::Outcome LeadWriter::write(Batch batch) {
+  auto written = stores_.target.write_batch(std::move(batch.writes), batch.checkpoint, batch.pairs);
+  if (!written.ok()) {
+    return {.status = written.error(), .versions = {}};
+  }
+  Outcome outcome;
+  outcome.versions.reserve(written->size());
+  for (const auto& lead : written.value()) {
+    outcome.versions.push_back(lead.identity.version);
+  }
+  // A lead another process stored from now on makes the marker differ from the filter's.
+  auto marker = stores_.lookup.foreign_write_marker();
+  if (marker.ok()) {
+    latest_marker_.store(marker.value());
+  } else {
+    marker_unknown_.store(true);
+  }
+  return outcome;
+}
+
+void LeadWriter::run_committer() {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    changed_.wait(lock, [this] { return handed_.has_value() || stopping_; });
+    if (!handed_) {
+      return; // stopping, nothing in flight
+    }
+    auto batch = std::move(*handed_);
+    handed_.reset();
+    lock.unlock();
+    auto outcome = write(std::move(batch));
+    lock.lock();
+    outcome_ = std::move(outcome);
+    done_ = true;
+    changed_.notify_all();
+  }
+}
+
+Status LeadWriter::settle() {
+  if (!failed_.ok()) {
+    return failed_;
+  }
+  if (!in_flight_) {
+    return ok_status();
+  }
+  Outcome outcome;
+  {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [this] { return done_; });
+    outcome = std::move(*outcome_);
+    outcome_.reset();
+    done_ = false;
+  }
+  auto view = std::move(*in_flight_);
+  in_flight_.reset();
+  if (!outcome.status.ok()) {
+    failed_ = outcome.status;
+    return failed_;
+  }
+  if (view.checkpoint) {
+    committed_ = std::move(view.checkpoint);
+  }
+  // Writes staged from the batch's leads carry the version they had before the commit (and a new
+  // lead's is a create): they update the version it stored.
+  for (auto& write : staged_) {
+    if (const auto found = view.by_id.find(write.lead.identity.id); found != view.by_id.end()) {
+      write.kind = store::WriteKind::update;
+      write.lead.identity.version = outcome.versions.at(found->second);
+    }
+  }
+  return ok_status();
+}
+
+void LeadWriter::stop_committer() {
+  {
+    const std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  if (committer_.joinable()) {
+    committer_.join(); // after the batch in flight, if any, is written
+  }
+}
+
+Status LeadWriter::finish() {
+  auto status = settle();
+  stop_committer();
+  return status;
 }
 
 } // namespace leadsync::importer::detail
