@@ -604,7 +604,10 @@ TEST_F(ScaleOutTest, AScheduledPullRunsOnOneWorkerOnly) {
       << "a slot ran on several workers";
   for (std::size_t index = 0; index < pulls.size(); ++index) {
     SCOPED_TRACE("pull run " + std::to_string(index) + " of " + pulls[index].owner);
-    EXPECT_EQ(pulls[index].status, "ok");
+    // The daemons are stopped at a moment of the test's choosing: a pull running then ends
+    // interrupted, as it should (it finishes on the next slot); every earlier one ran to the end.
+    const bool cut_by_the_stop = index + 1 == pulls.size() && pulls[index].status == "interrupted";
+    EXPECT_TRUE(pulls[index].status == "ok" || cut_by_the_stop) << pulls[index].status;
     EXPECT_GE(pulls[index].finished_ms, pulls[index].started_ms) << "never finished";
     if (index > 0) {
       EXPECT_GE(pulls[index].started_ms, pulls[index - 1].finished_ms)
