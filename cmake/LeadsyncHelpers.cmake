@@ -21,6 +21,8 @@ function(leadsync_test name)
     set(ARG_TIMEOUT 120)
   endif()
   add_executable(${name} ${ARG_SOURCES})
+  # Collected per label: the `unit-tests` target builds the unit tests alone (scripts/sanitize.sh).
+  set_property(GLOBAL APPEND PROPERTY LEADSYNC_TESTS_${ARG_LABEL} ${name})
   target_compile_options(${name} PRIVATE ${LEADSYNC_WARNINGS})
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)

@@ -11,6 +11,7 @@ packages=(
   libphonenumber-dev libpsl-dev libicu-dev libmimalloc-dev
   libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
   clang-format clang-tidy
+  clang libclang-rt-14-dev ccache
   chromium
   prometheus-cpp-dev libsystemd-dev prometheus systemd
 )

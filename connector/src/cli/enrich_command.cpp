@@ -4,6 +4,7 @@
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "leadsync/jobs/enrich.hpp"
+#include "output.hpp"
 #include "stop_signals.hpp"
 
 #include <chrono>
@@ -104,17 +105,17 @@ void print_summary(std::ostream& out, const enrich::EnrichOutcome& outcome) {
                        tally.status == "ok" ? "" : " [" + tally.status + "]");
   }
   for (const auto& warning : outcome.warnings) {
-    out << "  warning: " << warning << "\n";
+    out << "  warning: " << shown(warning) << "\n";
   }
   for (const auto& notice : outcome.notices) {
-    out << "  note: " << notice << "\n";
+    out << "  note: " << shown(notice) << "\n";
   }
   if (outcome.errors > 0) {
     out << fmt::format("  {} error(s); these leads are not marked enriched and a later run tries "
                        "them again:\n",
                        outcome.errors);
     for (const auto& failure : outcome.failures) {
-      out << "    " << failure.lead_id << ": " << failure.message << "\n";
+      out << "    " << failure.lead_id << ": " << shown(failure.message) << "\n";
     }
   }
   if (outcome.interrupted) {

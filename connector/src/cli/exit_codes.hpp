@@ -7,7 +7,8 @@ namespace leadsync::cli {
 
 enum ExitCode : int {
   exit_ok = 0,          // success
-  exit_rejected = 1,    // finished, but some records were rejected or dead-lettered
+  exit_rejected = 1,    // finished, but some records were rejected or dead-lettered, or (push,
+                        // sync) some changes remain queued for a retry: throttled or failed for now
   exit_usage = 2,       // usage, configuration or mapping error
   exit_unreachable = 3, // CRM or provider unreachable, or authentication failed
   exit_internal = 4,    // internal error

@@ -69,14 +69,15 @@ void print_jsonl(std::ostream& out, const jobs::ImportOutcome& outcome, bool jso
     out << document.dump(2) << "\n";
     return;
   }
-  out << (outcome.dry_run ? "Dry run (nothing written): " : "Imported ") << outcome.file << "\n"
+  out << (outcome.dry_run ? "Dry run (nothing written): " : "Imported ") << shown(outcome.file)
+      << "\n"
       << "  lines read   " << report.lines_read << "\n"
       << "  new leads    " << report.created << "\n"
       << "  updated      " << report.updated << "\n"
       << "  unchanged    " << report.unchanged << "\n"
       << "  rejected     " << report.rejected.size() << "\n";
   for (const auto& rejected : report.rejected) {
-    out << "    line " << rejected.line << ": " << rejected.reason << "\n";
+    out << "    line " << rejected.line << ": " << shown(rejected.reason) << "\n";
   }
   out << "  elapsed      " << fixed(outcome.elapsed.count(), 3) << " s\n";
 }
@@ -145,7 +146,8 @@ std::string_view source_name(importer::MappingSource source) {
 void print_plan(std::ostream& out, const importer::CsvImport& import,
                 const std::string& dictionary_source, const ImportOptions& options) {
   const auto& settings = import.settings();
-  out << (options.request.dry_run ? "Dry run of " : "Importing ") << options.request.file << "\n";
+  out << (options.request.dry_run ? "Dry run of " : "Importing ") << shown(options.request.file)
+      << "\n";
   out << "  encoding   " << import.encoding().name << " (" << import.encoding().reason << ")\n";
   out << "  delimiter  " << delimiter_shown(import.delimiter()) << " (" << import.delimiter_reason()
       << ")\n";
@@ -294,11 +296,11 @@ void print_summary(std::ostream& out, const importer::ImportReport& report,
                    const ImportOptions& options) {
   const auto& counts = report.counts;
   if (report.stopped_at_line) {
-    out << "Stopped importing " << options.request.file << " before line "
+    out << "Stopped importing " << shown(options.request.file) << " before line "
         << *report.stopped_at_line << " (the counts are those of the rows stored so far)\n";
   } else {
     out << (options.request.dry_run ? "Dry run finished (nothing was written): " : "Imported ")
-        << options.request.file << "\n";
+        << shown(options.request.file) << "\n";
   }
   if (report.resumed_at_line) {
     out << "  (resumed at line " << *report.resumed_at_line
@@ -335,7 +337,7 @@ void print_summary(std::ostream& out, const importer::ImportReport& report,
     constexpr std::size_t shown_rows = 20;
     for (std::size_t i = 0; i < report.rejected_rows.size() && i < shown_rows; ++i) {
       const auto& row = report.rejected_rows[i];
-      out << "    line " << row.line << ": " << row.reason << "\n";
+      out << "    line " << row.line << ": " << shown(row.reason) << "\n";
     }
     const auto more = counts.rejected() -
                       static_cast<std::int64_t>(std::min(report.rejected_rows.size(), shown_rows));

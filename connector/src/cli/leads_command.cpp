@@ -159,9 +159,10 @@ int run_list(Context& context, const ListOptions& options) {
   return exit_ok;
 }
 
+// Values come from imports, pulls and providers: shown() keeps their control characters visible.
 void print_line(std::ostream& out, const char* label, const std::string& value) {
   if (!value.empty()) {
-    out << "  " << label << value << "\n";
+    out << "  " << label << shown(value) << "\n";
   }
 }
 
@@ -184,7 +185,7 @@ int run_show(Context& context, const ShowOptions& options) {
   }
   auto& out = context.out();
   const auto& l = lead.value();
-  out << model::display_name(l) << (l.deleted ? "  [deleted]" : "") << "\n";
+  out << shown(model::display_name(l)) << (l.deleted ? "  [deleted]" : "") << "\n";
   print_line(out, "id           ", l.identity.id);
   print_line(out, "crm leadid   ", l.identity.crm_id);
   print_line(out, "version      ", std::to_string(l.identity.version));
@@ -336,8 +337,9 @@ int run_duplicates(Context& context, const DuplicatesOptions& options) {
     const auto a = store.value()->get_lead(pair.lead_a);
     const auto b = store.value()->get_lead(pair.lead_b);
     const auto name = [](const Result<model::Lead>& lead) {
-      return lead.ok() ? model::display_name(*lead) + " <" + model::primary_email(*lead) + ">"
-                       : std::string("(gone)");
+      return lead.ok()
+                 ? shown(model::display_name(*lead) + " <" + model::primary_email(*lead) + ">")
+                 : std::string("(gone)");
     };
     out << short_id(pair.lead_a) << "  " << name(a) << "\n"
         << short_id(pair.lead_b) << "  " << name(b) << "\n"
@@ -345,7 +347,7 @@ int run_duplicates(Context& context, const DuplicatesOptions& options) {
         << (pair.score > 0 ? " (similarity " + score_text(pair.score * 100) + "%)" : "")
         << (pair.status == store::DuplicateStatus::open ? ""
                                                         : "  [" + pair_status(pair.status) + "]")
-        << "\n    " << pair.evidence << "\n    found in " << pair.source << "\n\n";
+        << "\n    " << shown(pair.evidence) << "\n    found in " << shown(pair.source) << "\n\n";
   }
   out << pairs.size() << " pair(s). Merge one with `leadsync leads merge A B` (B goes into A), or "
       << "record two people with `leadsync leads not-duplicate A B`.\n";
@@ -387,9 +389,9 @@ int merge_pair(Context& context, const PairOptions& options, store::Store& store
     return exit_ok;
   }
   context.out() << "Merged " << short_id(merged->subordinate.identity.id) << " ("
-                << model::display_name(merged->subordinate) << ") into "
+                << shown(model::display_name(merged->subordinate)) << ") into "
                 << short_id(merged->target.identity.id) << " ("
-                << model::display_name(merged->target) << ").\n"
+                << shown(model::display_name(merged->target)) << ").\n"
                 << (merged->merged_in_crm
                         ? "The next `leadsync push` merges them in Dynamics too (its Merge action: "
                           "the target keeps its values, the other is deactivated and linked).\n"
@@ -415,8 +417,9 @@ int declare_two_people(Context& context, const PairOptions& options, store::Stor
     context.out() << pair_json(*pair).dump(2) << "\n";
     return exit_ok;
   }
-  context.out() << "Recorded: " << short_id(first.identity.id) << " (" << model::display_name(first)
-                << ") and " << short_id(second.identity.id) << " (" << model::display_name(second)
+  context.out() << "Recorded: " << short_id(first.identity.id) << " ("
+                << shown(model::display_name(first)) << ") and " << short_id(second.identity.id)
+                << " (" << shown(model::display_name(second))
                 << ") are two people; they will not be suggested again.\n";
   return exit_ok;
 }

@@ -1,5 +1,6 @@
 #include "output.hpp"
 
+#include "leadsync/core/text.hpp"
 #include "leadsync/model/json.hpp"
 
 #include <algorithm>
@@ -28,6 +29,17 @@ std::string truncate_display(const std::string& utf8, std::size_t width) {
     cut.push_back(c);
   }
   return cut + "…";
+}
+
+std::string shown(std::string_view value) {
+  return text::escape_control_characters(value);
+}
+
+void Table::add_row(std::vector<std::string> cells) {
+  for (auto& cell : cells) {
+    cell = shown(cell);
+  }
+  rows_.push_back(std::move(cells));
 }
 
 void Table::print(std::ostream& out) const {

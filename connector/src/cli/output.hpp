@@ -1,18 +1,26 @@
 #pragma once
 // Human output helpers: aligned tables that count characters, not bytes (Cyrillic and Arabic names
-// line up).
+// line up), and the escaping of data from outside before it reaches a terminal.
 
 #include <chrono>
 #include <iosfwd>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace leadsync::cli {
 
+// Data from outside (lead fields, CRM and provider messages, file names and reasons) as human
+// output may show it: control characters become visible escapes (text::escape_control_characters)
+// so a value cannot move the cursor, recolour the terminal or print a line of its own (issue 18).
+// `--json` output needs none of this: the JSON encoder escapes.
+std::string shown(std::string_view value);
+
 class Table {
 public:
   explicit Table(std::vector<std::string> headers) : headers_(std::move(headers)) {}
-  void add_row(std::vector<std::string> cells) { rows_.push_back(std::move(cells)); }
+  // Every cell goes through shown(): tables print data from outside.
+  void add_row(std::vector<std::string> cells);
   bool empty() const { return rows_.empty(); }
   void print(std::ostream& out) const;
 

@@ -2,7 +2,9 @@
 #include "crm_commands.hpp"
 #include "exit_codes.hpp"
 #include "leadsync/jobs/presence.hpp"
+#include "output.hpp"
 
+#include <chrono>
 #include <fmt/format.h>
 #include <string>
 #include <vector>
@@ -33,8 +35,9 @@ void print_summary(std::ostream& out, const jobs::PushOutcome& outcome) {
                        "merged into to reach the CRM (the next push sends them)\n",
                        report.merged, report.merges_waiting);
   }
-  out << fmt::format("  throttling: {} HTTP 429, {} ms waited\n", outcome.throttling.throttled,
-                     outcome.throttling.waited.count());
+  // The wait covers every retry (429s, 503s, refused connections), not throttling alone.
+  out << fmt::format("  retries: {} HTTP 429, {} ms waited before retrying\n",
+                     outcome.throttling.throttled, outcome.throttling.waited.count());
   if (report.retried_later > 0) {
     out << fmt::format("  {} change(s) failed for now and will be retried by the next push\n",
                        report.retried_later);
@@ -55,6 +58,49 @@ void print_summary(std::ostream& out, const jobs::PushOutcome& outcome) {
                        "list`, fix them and run `leadsync dlq retry --all`\n",
                        report.dead_lettered);
   }
+}
+
+// "in 4 min", "in 59 s", "now": how long until `due`.
+std::string wait_text(std::chrono::system_clock::time_point due,
+                      std::chrono::system_clock::time_point now) {
+  constexpr std::int64_t minute = 60;
+  constexpr std::int64_t hour = 3600;
+  const std::int64_t seconds = std::chrono::ceil<std::chrono::seconds>(due - now).count();
+  if (seconds <= 0) {
+    return "now";
+  }
+  if (seconds < 2 * minute) {
+    return fmt::format("in {} s", seconds);
+  }
+  if (seconds < 2 * hour) {
+    return fmt::format("in {} min", (seconds + minute - 1) / minute);
+  }
+  return fmt::format("in {} h", (seconds + hour - 1) / hour);
+}
+
+// Issue 18: a push that leaves changes queued says what remains, why, when it is due and what to
+// do, so that the exit status 1 it returns can be acted on.
+void print_left_for_later(std::ostream& out, const jobs::LeftForLater& left,
+                          std::chrono::system_clock::time_point now) {
+  const std::string at_least = left.complete ? "" : "at least ";
+  out << fmt::format("  left for later: {}{} change(s) of {} lead(s) are still queued", at_least,
+                     left.changes, left.leads);
+  if (left.throttled > 0) {
+    out << fmt::format("; the CRM throttled {} of them (HTTP 429) and a retry is scheduled",
+                       left.throttled);
+  } else {
+    out << "; a retry is scheduled";
+  }
+  if (!left.last_error.empty()) {
+    out << " (last error: " << shown(truncate_display(left.last_error, 160)) << ")";
+  }
+  out << "\n";
+  if (left.next_attempt) {
+    out << fmt::format("  next attempt due {} ({})\n", format_time_local(*left.next_attempt),
+                       wait_text(*left.next_attempt, now));
+  }
+  out << "  run `leadsync push` again once it is due, or let the daemon's scheduled push send "
+         "them; `leadsync status` shows the outbox\n";
 }
 
 } // namespace
@@ -99,14 +145,24 @@ int run_push_command(Context& context, const jobs::PushRequest& request) {
                        outcome->taken_back.freed, joined(pids));
   }
   print_summary(out, *outcome);
-  return outcome->report.dead_lettered > 0 ? exit_rejected : exit_ok;
+  if (outcome->left.any()) {
+    print_left_for_later(out, outcome->left, (*runtime)->clock().now());
+  } else if (outcome->left.untried > 0) {
+    out << fmt::format("  {} change(s) wait beyond --limit or arrived during the push; the next "
+                       "push sends them\n",
+                       outcome->left.untried);
+  }
+  // Exit 1 also when work remains queued for a retry: the push finished, but not everything
+  // reached the CRM (cli/exit_codes.hpp).
+  return outcome->report.dead_lettered > 0 || outcome->left.any() ? exit_rejected : exit_ok;
 }
 
 void add_push_command(CLI::App& app, Context& context, int& exit_code) {
   auto request = std::make_shared<jobs::PushRequest>();
   auto limit = std::make_shared<std::size_t>(0);
   auto* command = app.add_subcommand("push", "Send pending changes to the CRM (push.mode: bulk, "
-                                             "batch or single); exit 1 when some were refused");
+                                             "batch or single); exit 1 when some were refused or "
+                                             "remain queued for a retry");
   command->add_flag("--dry-run", request->dry_run,
                     "Print the requests a push would send, without sending them");
   command->add_option("--limit", *limit, "Push at most N pending changes")

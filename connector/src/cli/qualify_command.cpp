@@ -87,7 +87,7 @@ nlohmann::json explain_json(const qualify::Assessment& assessment) {
 void print_explanation(std::ostream& out, const model::Lead& lead,
                        const qualify::Assessment& assessment) {
   const auto& s = assessment.scores;
-  out << model::display_name(lead) << "  (" << lead.identity.id << ")\n";
+  out << shown(model::display_name(lead)) << "  (" << lead.identity.id << ")\n";
   out << fmt::format("  total {:.0f}, grade {}, stage {}\n", s.total, assessment.grade,
                      model::to_string(assessment.stage));
   out << "  decision: " << outcome_text(assessment.decision)
@@ -130,7 +130,7 @@ void print_explanation(std::ostream& out, const model::Lead& lead,
     }
     events.print(out);
   }
-  out << "  for the CRM: " << assessment.reason_text << "\n";
+  out << "  for the CRM: " << shown(assessment.reason_text) << "\n";
 }
 
 int run_explain(Context& context, const QualifyOptions& options, jobs::Runtime& runtime) {
@@ -225,7 +225,7 @@ int run_qualify(Context& context, const QualifyOptions& options) {
           << " lead(s) closed in the CRM or decided by a person: their decision is kept\n";
     }
     for (const auto& failure : o.failures) {
-      out << "  error: " << failure << "\n";
+      out << "  error: " << shown(failure) << "\n";
     }
   }
   if (o.interrupted && stopped_by != 0) {

@@ -4,6 +4,7 @@
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "leadsync/core/clock.hpp"
+#include "leadsync/importer/rejected_rows.hpp"
 #include "leadsync/model/json.hpp"
 #include "leadsync/qualify/report.hpp"
 #include "output.hpp"
@@ -122,10 +123,11 @@ void print_csv(std::ostream& out, const Report& report) {
          "open,conversion_rate,median_days_to_qualify,lost,cannot_contact,no_longer_interested,"
          "canceled,other_reason\r\n";
   const auto print = [&](const std::string& section, const ReportRow& row) {
-    out << section << "," << csv_field(row.group) << "," << row.leads << "," << row.mql << ","
-        << row.sql << "," << row.decided_qualify << "," << row.decided_disqualify << ","
-        << row.qualified << "," << row.disqualified << "," << row.open << ","
-        << fixed(row.conversion_rate, 4) << ","
+    // Groups are vendors' and lists' names from purchased files: never a formula (CSV injection).
+    out << section << "," << csv_field(importer::spreadsheet_safe(row.group)) << "," << row.leads
+        << "," << row.mql << "," << row.sql << "," << row.decided_qualify << ","
+        << row.decided_disqualify << "," << row.qualified << "," << row.disqualified << ","
+        << row.open << "," << fixed(row.conversion_rate, 4) << ","
         << (row.median_days_to_qualify ? fixed(*row.median_days_to_qualify, 2) : "");
     for (const auto count : row.disqualify_reasons) {
       out << "," << count;

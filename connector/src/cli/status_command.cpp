@@ -312,7 +312,7 @@ int run_status(Context& context, const StatusOptions& options) {
     out << "  checkpoints    none (no pull has run yet)\n";
   } else {
     for (const auto& [name, value] : checkpoints.value()) {
-      out << "  checkpoint     " << name << " = " << truncate_display(value, 60) << "\n";
+      out << "  checkpoint     " << name << " = " << shown(truncate_display(value, 60)) << "\n";
     }
   }
   if (runs->empty()) {

@@ -2,14 +2,12 @@
 
 #include "detail/config_checks.hpp"
 #include "detail/default_config.hpp"
+#include "leadsync/core/bounded_read.hpp"
 #include "leadsync/core/text.hpp"
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
-#include <fstream>
 #include <limits>
-#include <sstream>
 #include <system_error>
 #include <toml++/toml.h>
 #include <utility>
@@ -199,15 +197,25 @@ std::string to_lower(std::string_view text) {
 std::string suggestion(std::string_view name, const std::vector<std::string_view>& candidates,
                        std::string_view what) {
   constexpr std::size_t max_distance = 2;
-  const std::string lower = to_lower(name);
-  if (const auto best = text::closest_match(lower, candidates, max_distance); !best.empty()) {
-    return " (did you mean '" + std::string(best) + "'?)";
+  // No key is longer: the edit distance of a megabyte name to every candidate takes seconds.
+  constexpr std::size_t longest_key = 64;
+  if (name.size() <= longest_key) {
+    const std::string lower = to_lower(name);
+    if (const auto best = text::closest_match(lower, candidates, max_distance); !best.empty()) {
+      return " (did you mean '" + std::string(best) + "'?)";
+    }
   }
   std::string known = "; known " + std::string(what) + ": ";
   for (std::size_t i = 0; i < candidates.size(); ++i) {
     known += (i == 0 ? "" : ", ") + std::string(candidates[i]);
   }
   return known;
+}
+
+// A key from the file in a message: as written when short, else an excerpt (issue 18).
+std::string quote_key(std::string_view key) {
+  return key.size() <= detail::quoted_value_limit ? "'" + std::string(key) + "'"
+                                                  : detail::quoted_excerpt(key);
 }
 
 bool is_literal_secret_key(std::string_view key) {
@@ -334,9 +342,13 @@ public:
       } else if (!node.is_table() && is_literal_secret_key(key)) {
         add(key, line, literal_secret_message("", key));
       } else if (node.is_table()) {
-        add(key, line, "unknown section [" + key + "]" + suggestion(key, top_level, "sections"));
+        add(key, line,
+            "unknown section " +
+                (key.size() <= detail::quoted_value_limit ? "[" + key + "]" : quote_key(key)) +
+                suggestion(key, top_level, "sections"));
       } else {
-        add(key, line, "unknown key '" + key + "' outside any section; " + sections_holding(key));
+        add(key, line,
+            "unknown key " + quote_key(key) + " outside any section; " + sections_holding(key));
       }
     }
     // Region codes are compared upper-case; "de" means "DE". validate() checks their form.
@@ -374,6 +386,9 @@ private:
   }
 
   void add(std::string key, int line, std::string message) {
+    if (key.size() > detail::quoted_value_limit) { // a key of megabytes is shown by its start
+      key = key.substr(0, detail::quoted_excerpt_length) + "...";
+    }
     loaded_.problems.push_back(
         Problem{std::move(key), line, std::move(message), loaded_.config.source_file});
   }
@@ -487,7 +502,7 @@ private:
     }
     known.insert(is_table ? known.begin() : known.end(), section.subsections.begin(),
                  section.subsections.end());
-    return "unknown key '" + std::string(name) + "' in " + heading_of(section) +
+    return "unknown key " + quote_key(name) + " in " + heading_of(section) +
            suggestion(name, known, "keys");
   }
 
@@ -558,7 +573,8 @@ private:
       if (text->get() == "auto") {
         out = 0;
       } else {
-        add(key, line, "must be \"auto\" or an integer (got \"" + text->get() + "\")");
+        add(key, line,
+            "must be \"auto\" or an integer (got " + detail::quoted_excerpt(text->get()) + ")");
       }
     } else if (node.is_integer()) {
       assign_integer(key, line, node, out);
@@ -635,18 +651,14 @@ Result<LoadedConfig> load_config(const std::filesystem::path& file) {
                                            " does not exist; create one with `leadsync init` or "
                                            "name another with --config FILE");
   }
-  std::ifstream in(file, std::ios::binary);
-  if (!in || std::filesystem::is_directory(file, ec)) {
-    const std::string reason = std::filesystem::is_directory(file, ec)
-                                   ? "it is a folder"
-                                   : std::error_code(errno, std::generic_category()).message();
-    return fail(ErrorCategory::config, "cannot read config file " + file.string() + " (" + reason +
-                                           "); name a readable file with --config FILE, or "
-                                           "create one with `leadsync init`");
-  }
-  std::ostringstream content;
-  content << in.rdbuf();
-  LoadedConfig loaded = load_config_text(std::move(content).str(), file);
+  // Bounded and on a regular file only: `--config /dev/zero` must fail at once, not fill memory.
+  LEADSYNC_TRY(std::string content,
+               read_regular_file(file, config_file_limit,
+                                 FileReadPurpose{.what = "config file",
+                                                 .remedy = "name a readable file of leadsync "
+                                                           "settings with --config FILE, or "
+                                                           "create one with `leadsync init`"}));
+  LoadedConfig loaded = load_config_text(content, file);
   loaded.config.base_dir = std::filesystem::absolute(file, ec).parent_path();
   return loaded;
 }

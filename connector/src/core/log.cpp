@@ -1,6 +1,7 @@
 #include "leadsync/core/log.hpp"
 
 #include "detail/redaction.hpp"
+#include "leadsync/core/text.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -93,7 +94,11 @@ protected:
         job = thread_job.run > 0 ? fmt::format("[{}#{}] ", thread_job.job, thread_job.run)
                                  : fmt::format("[{}] ", thread_job.job);
       }
-      line = fmt::format("{} [{}] {}{}", timestamp, level, job, text);
+      // A lead field holding a newline or an escape sequence must not start a forged line or
+      // recolour the terminal: the message's control characters become visible escapes, and the
+      // only newline is the line's own (JSON lines get the same from the JSON encoder).
+      line =
+          fmt::format("{} [{}] {}{}", timestamp, level, job, text::escape_control_characters(text));
     }
     line += '\n';
     out_.write(line.data(), static_cast<std::streamsize>(line.size()));

@@ -1,5 +1,6 @@
 #include "leadsync/core/secrets.hpp"
 
+#include "leadsync/core/bounded_read.hpp"
 #include "leadsync/core/log.hpp"
 
 #include <algorithm>
@@ -27,40 +28,52 @@ std::string trim_trailing_whitespace(std::string text) {
   return text;
 }
 
+bool has_control_characters(std::string_view text) {
+  return std::any_of(text.begin(), text.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte < 0x20 || byte == 0x7f;
+  });
+}
+
+// A secret goes into an HTTP header or a form body: a CR LF inside it would add a header on the
+// wire, a NUL would cut it short (issue 18). Only the trailing line ending is forgiven (trimmed).
+Status refuse_control_characters(std::string_view value, const std::string& key,
+                                 const std::string& source, const std::string& remedy) {
+  if (!has_control_characters(value)) {
+    return ok_status();
+  }
+  return fail(ErrorCategory::config,
+              fmt::format("{}: {} holds control characters (a line break, tab, NUL or another "
+                          "control byte) inside the secret; {}",
+                          key, source, remedy));
+}
+
 Result<std::string> read_secret_file(const std::string& path, const std::string& what) {
   const std::string key = what + "_file";
   const std::string how_to_create =
       "create it with the secret and chmod 600 (printf '%s' 'SECRET' > " + path + " && chmod 600 " +
       path + ")";
-  std::error_code ec;
-  const auto status = fs::status(path, ec);
-  if (!fs::exists(status)) {
-    return fail(ErrorCategory::config,
-                key + ": secret file " + path + " does not exist; " + how_to_create);
-  }
-  if (fs::is_directory(status)) {
-    return fail(ErrorCategory::config, key + ": " + path +
-                                           " is a folder, not a file holding the secret; " +
-                                           how_to_create);
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const std::string reason = std::error_code(errno, std::generic_category()).message();
-    return fail(ErrorCategory::config, key + ": cannot read secret file " + path + " (" + reason +
-                                           "); make it readable by the user leadsync runs as, "
-                                           "for example with chown and chmod 600");
-  }
-  std::ostringstream content;
-  content << in.rdbuf();
-  std::string value = trim_trailing_whitespace(std::move(content).str());
+  const std::string what_text = key + ": secret file";
+  const std::string remedy =
+      "it must be a regular file readable by the user leadsync runs as, holding only the secret; " +
+      how_to_create;
+  LEADSYNC_TRY(std::string content,
+               read_regular_file(path, secret_file_limit,
+                                 FileReadPurpose{.what = what_text, .remedy = remedy}));
+  std::string value = trim_trailing_whitespace(std::move(content));
   if (value.empty()) {
     return fail(ErrorCategory::config, key + ": secret file " + path +
                                            " is empty; write the secret into it (printf '%s' "
                                            "'SECRET' > " +
                                            path + ")");
   }
+  LEADSYNC_CHECK(refuse_control_characters(
+      value, key, "secret file " + path,
+      "write only the secret into it, on one line (printf '%s' 'SECRET' > " + path + ")"));
+  std::error_code ec;
+  const auto status = fs::status(path, ec);
   constexpr auto readable_by_others = fs::perms::group_read | fs::perms::others_read;
-  if ((status.permissions() & readable_by_others) != fs::perms::none) {
+  if (!ec && (status.permissions() & readable_by_others) != fs::perms::none) {
     log::get()->warn("{}: secret file {} can be read by other users; run chmod 600 {}", key, path,
                      path);
   }
@@ -81,18 +94,14 @@ Result<std::string> read_secret_env(const std::string& variable, const std::stri
                                            " is empty; export " + variable +
                                            "=... with the secret");
   }
+  LEADSYNC_CHECK(refuse_control_characters(value, key, "environment variable " + variable,
+                                           "export " + variable +
+                                               "=... with the secret alone, without line breaks"));
   return std::string(value);
 }
 
 std::string errno_text(int error) {
   return std::error_code(error, std::generic_category()).message();
-}
-
-bool has_control_characters(std::string_view text) {
-  return std::any_of(text.begin(), text.end(), [](char c) {
-    const auto byte = static_cast<unsigned char>(c);
-    return byte < 0x20 || byte == 0x7f;
-  });
 }
 
 constexpr std::string_view webhook_key_advice =

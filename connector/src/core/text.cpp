@@ -37,3 +37,48 @@ std::string_view closest_match(std::string_view name,
 }
 
 } // namespace leadsync::text
+
+namespace leadsync::text {
+
+std::string escape_control_characters(std::string_view value) {
+  static constexpr char hex_digits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(value.size());
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(value[i]);
+    // C1 controls are U+0080..U+009F, in UTF-8 the two bytes C2 80..C2 9F.
+    if (byte == 0xC2 && i + 1 < value.size()) {
+      const auto next = static_cast<unsigned char>(value[i + 1]);
+      if (next >= 0x80 && next <= 0x9F) {
+        out += "\\u00";
+        out += hex_digits[next >> 4];
+        out += hex_digits[next & 0xF];
+        ++i;
+        continue;
+      }
+    }
+    if (byte >= 0x20 && byte != 0x7F) {
+      out += static_cast<char>(byte);
+      continue;
+    }
+    switch (byte) {
+    case '\n':
+      out += "\\n";
+      break;
+    case '\r':
+      out += "\\r";
+      break;
+    case '\t':
+      out += "\\t";
+      break;
+    default:
+      out += "\\x";
+      out += hex_digits[byte >> 4];
+      out += hex_digits[byte & 0xF];
+      break;
+    }
+  }
+  return out;
+}
+
+} // namespace leadsync::text

@@ -1,5 +1,6 @@
 #include "leadsync/daemon/endpoints.hpp"
 
+#include "leadsync/core/json_limits.hpp"
 #include "leadsync/core/log.hpp"
 #include "leadsync/dataverse/webhook_payload.hpp"
 #include "leadsync/http/headers.hpp"
@@ -39,36 +40,6 @@ bool is_token(std::string_view name) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
            extra.find(c) != std::string_view::npos;
   });
-}
-
-// True when the JSON text nests arrays/objects deeper than `limit`. A scan, not a parse: it runs
-// before any parser, so a body of 100,000 '[' costs one pass and no recursion.
-bool nests_deeper_than(std::string_view text, int limit) {
-  int depth = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (const char c : text) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > limit) {
-        return true;
-      }
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return false;
 }
 
 // A header value fit for a log line: printable ASCII, at most 100 characters.
@@ -452,14 +423,16 @@ http::Response Endpoints::events(const http::Request& request, std::string_view 
     return unreadable("the body is neither JSON Lines nor a JSON array: send one event object a "
                       "line, or a JSON array of event objects");
   }
-  if (nests_deeper_than(body, options_.max_json_depth)) {
+  if (!json_depth_within(body, options_.max_json_depth)) {
     return unreadable(fmt::format("the JSON nests deeper than {} levels; an event is one flat "
                                   "object",
                                   options_.max_json_depth));
   }
   std::string lines;
   if (body.front() == '[') {
-    auto array = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+    auto parsed = parse_untrusted_json(body, "the events body", options_.max_json_depth);
+    const nlohmann::json array = parsed.ok() ? std::move(parsed).value()
+                                             : nlohmann::json(nlohmann::json::value_t::discarded);
     if (array.is_discarded() || !array.is_array()) {
       return unreadable("the body starts with '[' but is not a valid JSON array: send one JSON "
                         "array of event objects, or JSON Lines");

@@ -1,5 +1,6 @@
 #include "leadsync/daemon/watch_folder.hpp"
 
+#include "leadsync/core/bounded_read.hpp"
 #include "leadsync/core/log.hpp"
 #include "leadsync/core/text.hpp"
 #include "leadsync/model/json.hpp"
@@ -135,15 +136,12 @@ Status write_text(const fs::path& path, const std::string& text) {
   return ok_status();
 }
 
+// A sidecar is a few lines of TOML: read bounded (issue 18), so a huge or endless one is refused.
 Result<std::string> read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return fail(ErrorCategory::unavailable,
-                "cannot read " + path_text(path) + ": " + system_error_text(errno), true);
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return read_regular_file(path, mapping_file_limit,
+                           FileReadPurpose{.what = "the sidecar",
+                                           .remedy = "a sidecar holds only a few import options "
+                                                     "as TOML"});
 }
 
 struct DigestFree {

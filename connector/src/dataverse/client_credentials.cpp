@@ -1,5 +1,6 @@
 #include "leadsync/dataverse/client_credentials.hpp"
 
+#include "leadsync/core/json_limits.hpp"
 #include "leadsync/core/log.hpp"
 #include "leadsync/http/url.hpp"
 #include "leadsync/odata/response.hpp"
@@ -75,6 +76,28 @@ ClientCredentialsProvider::ClientCredentialsProvider(ClientCredentialsOptions op
   }
   options_.authority = trim_trailing_slashes(options_.authority);
   log::Redactor::instance().add_secret(options_.client_secret.reveal());
+  secret_ = options_.client_secret;
+}
+
+std::string ClientCredentialsProvider::current_secret() const {
+  std::lock_guard lock(secret_mutex_);
+  if (options_.reload_secret) {
+    auto reloaded = options_.reload_secret();
+    if (reloaded.ok()) {
+      if (reloaded->reveal() != secret_.reveal()) {
+        log::Redactor::instance().add_secret(reloaded->reveal());
+        log::get()->info("the client secret changed on disk; the next access token is asked for "
+                         "with the new one");
+        secret_ = std::move(*reloaded);
+      }
+      reload_failure_logged_ = false;
+    } else if (!reload_failure_logged_) {
+      reload_failure_logged_ = true;
+      log::get()->warn("cannot read the client secret again ({}); the last one read is used",
+                       reloaded.error().message);
+    }
+  }
+  return secret_.reveal();
 }
 
 std::string ClientCredentialsProvider::token_url() const {
@@ -208,8 +231,9 @@ ClientCredentialsProvider::fetch_token(const http::TokenRequest& token_request) 
   request.url = url;
   request.headers.set("Accept", "application/json");
   request.headers.set("Content-Type", "application/x-www-form-urlencoded");
+  const std::string secret = current_secret();
   request.body = "client_id=" + http::percent_encode(options_.client_id) +
-                 "&client_secret=" + http::percent_encode(options_.client_secret.reveal()) +
+                 "&client_secret=" + http::percent_encode(secret) +
                  "&scope=" + http::percent_encode(options_.scope) +
                  "&grant_type=client_credentials";
   request.deadline = token_request.deadline;
@@ -218,7 +242,6 @@ ClientCredentialsProvider::fetch_token(const http::TokenRequest& token_request) 
   context.idempotent = true;
   const auto requested_at = clock_.now();
   auto result = transport_->send(request, context);
-  const std::string& secret = options_.client_secret.reveal();
   if (!result.ok()) {
     Error error = result.error();
     error.message = without_secret(
@@ -244,6 +267,11 @@ ClientCredentialsProvider::fetch_token(const http::TokenRequest& token_request) 
     return error;
   }
 
+  if (!json_depth_within(response.body)) {
+    return token_protocol_error(url, fmt::format("JSON nested deeper than {} levels, more than "
+                                                 "leadsync accepts; check crm.auth.authority",
+                                                 max_json_depth));
+  }
   const json body = json::parse(response.body, nullptr, false);
   if (body.is_discarded() || !body.is_object()) {
     return token_protocol_error(url, "a body that is not a JSON object");
@@ -252,6 +280,17 @@ ClientCredentialsProvider::fetch_token(const http::TokenRequest& token_request) 
   if (access_token == body.end() || !access_token->is_string() ||
       access_token->get_ref<const std::string&>().empty()) {
     return token_protocol_error(url, "no \"access_token\"");
+  }
+  // The token becomes an Authorization header value: a line break in it would add a header of
+  // the endpoint's choosing to every CRM request (issue 18). The value itself is never quoted.
+  if (std::ranges::any_of(access_token->get_ref<const std::string&>(), [](char c) {
+        const auto byte = static_cast<unsigned char>(c);
+        return byte < 0x20 || byte == 0x7F;
+      })) {
+    return token_protocol_error(
+        url, "an \"access_token\" that holds a line break or another control character; it "
+             "cannot be sent in an Authorization header, so check crm.auth.authority points at "
+             "Microsoft Entra ID");
   }
   if (const auto type = body.find("token_type");
       type != body.end() &&

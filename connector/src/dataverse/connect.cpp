@@ -35,6 +35,10 @@ token_provider(const config::Config& config, std::shared_ptr<http::Transport> tr
     options.tenant = auth.tenant;
     options.client_id = auth.client_id;
     LEADSYNC_TRY(options.client_secret, read_secret(auth.client_secret, "crm.auth.client_secret"));
+    // A secret rotated in its file is read again at the next token request (issue 18).
+    options.reload_secret = [source = auth.client_secret] {
+      return read_secret(source, "crm.auth.client_secret");
+    };
     options.scope =
         auth.scope.empty() ? without_trailing_slashes(config.crm.url) + "/.default" : auth.scope;
     return std::shared_ptr<http::TokenProvider>(

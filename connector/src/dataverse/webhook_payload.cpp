@@ -1,5 +1,7 @@
 #include "leadsync/dataverse/webhook_payload.hpp"
 
+#include "leadsync/core/json_limits.hpp"
+
 #include <charconv>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -15,57 +17,6 @@ Failure bad_body(std::string message) {
   error.http_status = 400;
   return fail(std::move(error));
 }
-
-// A SAX pass that only counts nesting and stops the parser (by returning false) as soon as it
-// goes deeper than the limit, before any document is built: nlohmann's parser keeps its own
-// stack on the heap, so even a 100,000-deep body costs no recursion here, and the DOM parse that
-// follows only ever sees bodies within the limit.
-class DepthCheck {
-public:
-  explicit DepthCheck(int max_depth) : max_depth_(max_depth) {}
-
-  bool too_deep() const { return too_deep_; }
-  bool syntax_error() const { return syntax_error_; }
-  std::size_t error_position() const { return error_position_; }
-
-  bool null() { return true; }
-  bool boolean(bool /*value*/) { return true; }
-  bool number_integer(Json::number_integer_t /*value*/) { return true; }
-  bool number_unsigned(Json::number_unsigned_t /*value*/) { return true; }
-  bool number_float(Json::number_float_t /*value*/, const Json::string_t& /*text*/) { return true; }
-  bool string(Json::string_t& /*value*/) { return true; }
-  bool binary(Json::binary_t& /*value*/) { return true; }
-  bool start_object(std::size_t /*size*/) { return enter(); }
-  bool end_object() { return leave(); }
-  bool start_array(std::size_t /*size*/) { return enter(); }
-  bool end_array() { return leave(); }
-  bool key(Json::string_t& /*key*/) { return true; }
-  bool parse_error(std::size_t position, const std::string& /*token*/,
-                   const nlohmann::detail::exception& /*error*/) {
-    syntax_error_ = true;
-    error_position_ = position;
-    return false;
-  }
-
-private:
-  bool enter() {
-    if (++depth_ > max_depth_) {
-      too_deep_ = true;
-      return false;
-    }
-    return true;
-  }
-  bool leave() {
-    --depth_;
-    return true;
-  }
-
-  int max_depth_;
-  int depth_ = 0;
-  bool too_deep_ = false;
-  bool syntax_error_ = false;
-  std::size_t error_position_ = 0;
-};
 
 bool is_hex(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
@@ -248,20 +199,19 @@ Result<WebhookNotification> parse_webhook_notification(std::string_view body,
     error.http_status = 413;
     return fail(std::move(error));
   }
-  DepthCheck check(limits.max_depth);
-  const bool well_formed = Json::sax_parse(body, &check);
-  if (check.too_deep()) {
-    return bad_body(
-        fmt::format("the JSON body nests deeper than {} levels; refused", limits.max_depth));
+  // Depth-limited parse (core/json_limits): nesting is counted before and while the document is
+  // built, so no body can exhaust the stack, however deep. The parser's own message quotes the
+  // last token read, and these messages never quote the body: it is not passed on.
+  if (!json_depth_within(body, limits.max_depth)) {
+    return bad_body(fmt::format("the JSON body nests deeper than {} levels; refused; send a "
+                                "RemoteExecutionContext as Dataverse writes it",
+                                limits.max_depth));
   }
-  if (!well_formed || check.syntax_error()) {
-    return bad_body(
-        fmt::format("the body is not valid JSON (error at byte {})", check.error_position()));
+  auto parsed = parse_untrusted_json(body, "the webhook body", limits.max_depth);
+  if (!parsed.ok()) {
+    return bad_body("the body is not valid JSON; send a RemoteExecutionContext JSON object");
   }
-  const Json root = Json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (root.is_discarded()) {
-    return bad_body("the body is not valid JSON");
-  }
+  const Json root = std::move(parsed).value();
   if (!root.is_object()) {
     return bad_body("the body is not a JSON object (a RemoteExecutionContext)");
   }

@@ -1,5 +1,6 @@
 #include "leadsync/enrich/enricher.hpp"
 
+#include "leadsync/core/json_limits.hpp"
 #include "leadsync/core/log.hpp"
 #include "leadsync/enrich/consent.hpp"
 #include "leadsync/enrich/fields.hpp"
@@ -55,7 +56,12 @@ std::string encode_answer(const Answer& answer) {
 }
 
 std::optional<Answer> decode_answer(const std::string& text) {
-  const nlohmann::json json = nlohmann::json::parse(text, nullptr, false);
+  // Our own cache rows, but read back from the store: depth-limited like any stored JSON.
+  auto parsed = parse_untrusted_json(text, "the cached answer");
+  if (!parsed.ok()) {
+    return std::nullopt;
+  }
+  const nlohmann::json json = std::move(parsed).value();
   if (!json.is_object()) {
     return std::nullopt;
   }

@@ -1,5 +1,8 @@
 #include "leadsync/importer/events_import.hpp"
 
+#include "detail/bounded_line.hpp"
+#include "leadsync/core/bounded_read.hpp"
+#include "leadsync/core/json_limits.hpp"
 #include "leadsync/core/uuid.hpp"
 #include "leadsync/model/json.hpp"
 
@@ -322,34 +325,33 @@ void read_json_field(RawEvent& raw, std::size_t field, const nlohmann::json& val
   }
 }
 
-// Strips nlohmann's "[json.exception.parse_error.101] " prefix.
-std::string parse_error_text(const std::string& what) {
-  const auto bracket = what.find("] ");
-  return what.starts_with("[json.exception.") && bracket != std::string::npos
-             ? what.substr(bracket + 2)
-             : what;
-}
-
 Status read_jsonl(EventsImporter& importer, std::istream& input) {
   std::string line;
   std::int64_t line_number = 0;
-  while (std::getline(input, line)) {
+  bool too_long = false;
+  while (detail::read_line_bounded(input, line, detail::max_jsonl_line_bytes, too_long)) {
     ++line_number;
+    if (too_long) {
+      return fail(ErrorCategory::invalid_argument,
+                  "line " + std::to_string(line_number) +
+                      " is longer than 1 MB, the limit for one record; is this a JSON Lines "
+                      "file? Write one event object a line, e.g. " +
+                      std::string(json_example));
+    }
     if (line_number == 1 && line.starts_with("\xEF\xBB\xBF")) {
       line.erase(0, 3); // UTF-8 byte order mark
     }
     if (trim(line).empty()) {
       continue;
     }
-    nlohmann::json document;
-    try {
-      document = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::exception& error) {
-      importer.reject(line_number, "not valid JSON (" + parse_error_text(error.what()) +
-                                       "); write one object a line, e.g. " +
+    // Depth-limited (issue 18): a line nested 100,000 deep is refused, not recursed into.
+    auto parsed = parse_untrusted_json(line, "the line");
+    if (!parsed) {
+      importer.reject(line_number, parsed.error().message + "; write one object a line, e.g. " +
                                        std::string(json_example));
       continue;
     }
+    nlohmann::json document = std::move(parsed).value();
     if (!document.is_object()) {
       importer.reject(line_number,
                       "a line must be one JSON object, e.g. " + std::string(json_example));
@@ -518,12 +520,16 @@ Result<EventsImportReport> import_events_jsonl(store::Store& store, std::istream
 
 Result<EventsImportReport> import_events_file(store::Store& store, const std::string& path,
                                               const EventsImportOptions& options) {
+  // A FIFO or a device would be read forever (issue 18).
+  LEADSYNC_CHECK(check_regular_file(
+      path, FileReadPurpose{.what = "the events file",
+                            .remedy = "name a CSV or JSON Lines file of events"}));
   auto format = options.format;
   if (format == EventsFormat::automatic) {
     LEADSYNC_TRY(format, detect_format(path));
   }
   if (format == EventsFormat::jsonl) {
-    std::ifstream input(path, std::ios::binary);
+    std::ifstream input(path, std::ios::binary); // checked to be a regular file above
     if (!input) {
       return fail(ErrorCategory::not_found,
                   "cannot open " + path + " for reading; check the path and that you may read it");

@@ -1,5 +1,6 @@
 #include "leadsync/importer/jsonl_import.hpp"
 
+#include "detail/bounded_line.hpp"
 #include "leadsync/model/json.hpp"
 #include "leadsync/model/validate.hpp"
 
@@ -76,8 +77,15 @@ Result<JsonlReport> import_jsonl(store::Store& store, std::istream& input,
   JsonlReport report;
   std::string line;
   std::int64_t line_number = 0;
-  while (std::getline(input, line)) {
+  bool too_long = false;
+  while (detail::read_line_bounded(input, line, detail::max_jsonl_line_bytes, too_long)) {
     ++line_number;
+    if (too_long) {
+      return fail(ErrorCategory::invalid_argument,
+                  "line " + std::to_string(line_number) +
+                      " is longer than 1 MB, the limit for one lead; is this a JSON Lines file? "
+                      "Write one lead object a line (leadsync leads show ID --json shows one)");
+    }
     if (line_number == 1 && line.starts_with("\xEF\xBB\xBF")) {
       line.erase(0, 3); // UTF-8 byte order mark
     }

@@ -1,6 +1,8 @@
 #include "leadsync/jobs/import.hpp"
 
+#include "leadsync/core/bounded_read.hpp"
 #include "leadsync/core/log.hpp"
+#include "leadsync/importer/csv_reader.hpp"
 #include "leadsync/importer/import_checkpoint.hpp"
 #include "leadsync/importer/normalize.hpp"
 #include "leadsync/model/json.hpp"
@@ -140,7 +142,9 @@ Status check_import_request(const ImportRequest& request) {
                     "\"CSV UTF-8 (Comma delimited) (*.csv)\", then import the .csv file.");
   }
   if (import_format(request.file) != ImportFormat::jsonl) {
-    return ok_status();
+    // At once, before anything reads the whole file (issue 18): `import /dev/zero`, a FIFO, or a
+    // gigabyte of zeros is refused from its first megabyte.
+    return importer::check_csv_start(request.file, request.encoding);
   }
   if (csv_options_given(request)) {
     return fail(ErrorCategory::invalid_argument,
@@ -149,8 +153,26 @@ Status check_import_request(const ImportRequest& request) {
                     "delimiter, mapping, region, error-file, notes-file and resume options apply "
                     "to CSV lists only; leave them out");
   }
-  if (!std::ifstream(request.file, std::ios::binary)) {
+  std::error_code ignored;
+  if (!std::filesystem::exists(request.file, ignored)) {
     return cannot_open(request.file);
+  }
+  // A FIFO (before opening it: the open would wait for a writer) or a device would be read
+  // forever (issue 18).
+  LEADSYNC_CHECK(check_regular_file(
+      request.file, FileReadPurpose{.what = "the import file",
+                                    .remedy = "name a JSON Lines file (.jsonl) of leads"}));
+  // The first line must end within the first megabyte, as for CSV files (importer::
+  // check_csv_start): a gigabyte of zeros named .jsonl is refused at once.
+  std::ifstream input(request.file, std::ios::binary);
+  std::string probe(importer::header_probe_bytes + 1, '\0');
+  input.read(probe.data(), static_cast<std::streamsize>(probe.size()));
+  probe.resize(static_cast<std::size_t>(input.gcount()));
+  if (probe.size() > importer::header_probe_bytes && probe.find('\n') == std::string::npos) {
+    return fail(ErrorCategory::invalid_argument,
+                request.file +
+                    " does not look like a JSON Lines file: its first 1 MB hold no line break; "
+                    "is this a JSON Lines file? Write one lead object a line");
   }
   return ok_status();
 }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <fmt/format.h>
+#include <set>
 
 namespace leadsync::jobs {
 
@@ -29,7 +30,50 @@ void add(sync::LeaseRecovery& into, const sync::LeaseRecovery& more) {
   }
 }
 
+bool expired(const store::OutboxEntry& entry, store::TimePoint now) {
+  return entry.lease_owner.empty() || !entry.lease_until || *entry.lease_until <= now;
+}
+
 } // namespace
+
+Result<LeftForLater> left_for_later(store::Store& store, store::TimePoint now,
+                                    std::size_t scan_limit) {
+  LEADSYNC_TRY(const auto entries, store.pending_outbox(scan_limit));
+  LeftForLater left;
+  left.complete = entries.size() < scan_limit;
+  // A lead whose oldest change waits for a retry holds back its later ones (claim_outbox takes
+  // only the oldest entry of a lead): they wait too.
+  std::set<std::string> waiting_leads;
+  for (const auto& entry : entries) {
+    if (!expired(entry, now)) {
+      continue;
+    }
+    const bool tried = entry.attempts > 0 || (entry.not_before && *entry.not_before > now);
+    if (!tried) {
+      continue;
+    }
+    waiting_leads.insert(entry.lead_id);
+    if (entry.last_error.find("throttled") != std::string::npos ||
+        entry.last_error.find("HTTP 429") != std::string::npos) {
+      ++left.throttled;
+    }
+    if (left.last_error.empty()) {
+      left.last_error = entry.last_error;
+    }
+    const auto due = entry.not_before.value_or(now);
+    if (!left.next_attempt || due < *left.next_attempt) {
+      left.next_attempt = due;
+    }
+  }
+  for (const auto& entry : entries) {
+    if (!expired(entry, now)) {
+      continue;
+    }
+    ++(waiting_leads.count(entry.lead_id) > 0 ? left.changes : left.untried);
+  }
+  left.leads = static_cast<std::int64_t>(waiting_leads.size());
+  return left;
+}
 
 Result<PushOutcome> run_push(Runtime& runtime, const PushRequest& request,
                              const JobContext& context) {
@@ -94,6 +138,7 @@ Result<PushOutcome> run_push(Runtime& runtime, const PushRequest& request,
   if (auto holders = store.outbox_lease_holders(); holders.ok()) {
     outcome.other_holders = std::move(holders).value();
   }
+  LEADSYNC_TRY(outcome.left, left_for_later(store, runtime.clock().now()));
   return outcome;
 }
 

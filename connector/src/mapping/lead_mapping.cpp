@@ -2,12 +2,12 @@
 
 #include "detail/fields.hpp"
 #include "detail/text.hpp"
+#include "leadsync/core/bounded_read.hpp"
+#include "leadsync/core/text.hpp"
 
 #include <algorithm>
 #include <fmt/format.h>
-#include <fstream>
 #include <limits>
-#include <sstream>
 #include <stdexcept>
 #include <toml++/toml.h>
 #include <tuple>
@@ -143,8 +143,33 @@ bool valid_prefix(std::string_view prefix) {
   return valid_column_name(body) && body.find('_') == std::string_view::npos;
 }
 
+// A user's value in a message: whole when short, else its first 40 characters and its size, so a
+// 50 MB value does not come back as a 50 MB message (issue 18); control characters escaped.
+std::string quote_value(std::string_view value) {
+  constexpr std::size_t limit = 60;
+  constexpr std::size_t excerpt = 40;
+  if (value.size() <= limit) {
+    return "'" + text::escape_control_characters(value) + "'";
+  }
+  std::size_t cut = excerpt;
+  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0U) == 0x80U) {
+    --cut; // not inside a UTF-8 sequence
+  }
+  return "'" + text::escape_control_characters(value.substr(0, cut)) + "...' (" +
+         std::to_string(value.size()) + " bytes)";
+}
+
+// A suggestion only for names of a plausible length: the edit distance of a 50 MB name to every
+// candidate would take minutes.
+std::string suggest(std::string_view name, const std::vector<std::string_view>& candidates) {
+  constexpr std::size_t longest_name = 64;
+  return name.size() > longest_name ? std::string() : detail::did_you_mean(name, candidates);
+}
+
 std::string quoted_field_key(std::string_view path) {
-  return "fields.\"" + std::string(path) + "\"";
+  const std::string text = quote_value(path); // 'path' or 'excerpt...' (N bytes)
+  const auto close = text.rfind('\'');
+  return "fields.\"" + text.substr(1, close - 1) + "\"" + text.substr(close + 1);
 }
 
 class Loader {
@@ -162,8 +187,8 @@ public:
         fields = &node;
       } else {
         add(name, line_of(key, node),
-            "unknown top-level key '" + name + "'" +
-                detail::did_you_mean(name, {"fields", "option_sets"}) +
+            "unknown top-level key " + quote_value(name) +
+                suggest(name, {"fields", "option_sets"}) +
                 "; the file has [fields.\"<internal field>\"] and [option_sets.<name>] tables");
       }
     }
@@ -221,9 +246,9 @@ private:
           options = read_options(set_key + ".options", child);
         } else {
           add(fmt::format("{}.{}", set_key, child_name), line_of(child_key, child),
-              fmt::format("unknown key '{}'{}; an option set has only options = [ {{ value = ..., "
+              fmt::format("unknown key {}{}; an option set has only options = [ {{ value = ..., "
                           "label = ... }}, ... ]",
-                          child_name, detail::did_you_mean(child_name, {"options"})));
+                          quote_value(child_name), suggest(child_name, {"options"})));
         }
       }
       if (!has_options || options.empty()) {
@@ -294,9 +319,9 @@ private:
         option.synonyms = read_texts(key + ".synonyms", child);
       } else {
         add(fmt::format("{}.{}", key, name), line_of(child_key, child),
-            fmt::format("unknown key '{}' in an option{}; an option has value, label, internal and "
+            fmt::format("unknown key {} in an option{}; an option has value, label, internal and "
                         "synonyms",
-                        name, detail::did_you_mean(name, option_keys())));
+                        quote_value(name), suggest(name, option_keys())));
       }
     }
     if (!has_value && usable) {
@@ -349,7 +374,7 @@ private:
         const auto [it, inserted] = owner.emplace(normalize_label(*text), &option);
         if (!inserted && it->second != &option) {
           add(key, option.line,
-              "'" + *text + "' names both " + std::to_string(it->second->value) + " " +
+              quote_value(*text) + " names both " + std::to_string(it->second->value) + " " +
                   it->second->label + " (line " + std::to_string(it->second->line) + ") and " +
                   std::to_string(option.value) + " " + option.label +
                   "; a label, synonym or internal name may belong to one option only");
@@ -384,7 +409,7 @@ private:
       const FieldDef* def = detail::find_field_def(path);
       if (def == nullptr) {
         add(entry_key, line,
-            "unknown internal field '" + path + "'" + detail::did_you_mean(path, field_paths()) +
+            "unknown internal field " + quote_value(path) + suggest(path, field_paths()) +
                 "; the fields are listed at the top of the shipped mappings/lead.toml");
       }
       auto field = read_entry(entry_key, path, line, *entry);
@@ -440,7 +465,7 @@ private:
         score_bands = &child;
       } else {
         add(child_path, line_of(child_key, child),
-            "unknown key '" + name + "'" + detail::did_you_mean(name, entry_keys()) +
+            "unknown key " + quote_value(name) + suggest(name, entry_keys()) +
                 "; an entry has column, type, max_length, on_too_long, min, max, direction, "
                 "navigation (lookups) and score_bands (qualification.lead_quality)");
       }
@@ -477,16 +502,16 @@ private:
     }
     if (!valid_column_name(column)) {
       add(key, line_of(node),
-          "'" + text->get() +
-              "' is not a Dataverse logical name: use lower-case letters, digits and '_' "
+          quote_value(text->get()) +
+              " is not a Dataverse logical name: use lower-case letters, digits and '_' "
               "(custom columns as \"{prefix}name\")");
       return false;
     }
     const auto previous = columns_.find(column);
     if (previous != columns_.end()) {
       add(key, line_of(node),
-          "column '" + column + "' is already mapped from " + previous->second.first + " (line " +
-              std::to_string(previous->second.second) +
+          "column " + quote_value(column) + " is already mapped from " + previous->second.first +
+              " (line " + std::to_string(previous->second.second) +
               "); each column may be written from one field only");
       return false;
     }
@@ -518,8 +543,8 @@ private:
           defined.push_back(name);
         }
         add(key, line_of(node),
-            "unknown option set '" + field.option_set +
-                "' (defined: " + (defined.empty() ? std::string("none") : detail::join(defined)) +
+            "unknown option set " + quote_value(field.option_set) +
+                " (defined: " + (defined.empty() ? std::string("none") : detail::join(defined)) +
                 "); add [option_sets." + field.option_set + "] or correct the name");
         return false;
       }
@@ -532,8 +557,8 @@ private:
           rest.find(':', colon + 1) != std::string::npos) {
         add(key, line_of(node),
             "a lookup type is written lookup:<entity set>:<name column>, e.g. "
-            "\"lookup:campaigns:name\" (got \"" +
-                type + "\")");
+            "\"lookup:campaigns:name\" (got " +
+                quote_value(type) + ")");
         return false;
       }
       field.type = ColumnType::lookup;
@@ -546,7 +571,7 @@ private:
       names.push_back(simple.name);
     }
     add(key, line_of(node),
-        "unknown type '" + type + "'" + detail::did_you_mean(type, names) +
+        "unknown type " + quote_value(type) + suggest(type, names) +
             "; use string, memo, integer, money, decimal, double, boolean, date_only, date_time, "
             "optionset:<set> or lookup:<entity set>:<name column>");
     return false;
@@ -570,7 +595,7 @@ private:
         return;
       }
     }
-    add(key, line_of(node), "'" + text->get() + "' is not one of " + names);
+    add(key, line_of(node), quote_value(text->get()) + " is not one of " + names);
   }
 
   void read_max_length(const std::string& key, const toml::node* node, bool has_on_too_long,
@@ -766,9 +791,9 @@ private:
     for (const auto& [name, floor] : field.score_bands) {
       if (set->find_internal(name) == nullptr) {
         add(fmt::format("{}.score_bands.{}", key, name), field.line,
-            fmt::format("'{}' is not an internal name in option set {}; the bands name options by "
+            fmt::format("{} is not an internal name in option set {}; the bands name options by "
                         "their internal names",
-                        name, field.option_set));
+                        quote_value(name), quote_value(field.option_set)));
       }
     }
   }
@@ -786,17 +811,20 @@ std::string describe_all(const std::vector<Problem>& problems) {
   return text;
 }
 
+// Bounded, regular files only (issue 18): a mapping pointed at /dev/zero fails at once.
 Result<std::string> read_file(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
+  std::error_code ignored;
+  if (!std::filesystem::exists(file, ignored)) {
     return fail(ErrorCategory::config,
                 "cannot read the lead mapping " + file.string() +
                     ": check the path (config key mapping.lead) or run `leadsync init` to write "
                     "the default mappings/lead.toml");
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return read_regular_file(file, mapping_file_limit,
+                           FileReadPurpose{.what = "the lead mapping",
+                                           .remedy = "check the path (config key mapping.lead) "
+                                                     "or run `leadsync init` to write the "
+                                                     "default mappings/lead.toml"});
 }
 
 } // namespace
@@ -843,8 +871,8 @@ MappingReport check_lead_mapping_text(const std::string& text, const std::filesy
   if (!valid_prefix(prefix)) {
     report.problems.push_back(
         Problem{"crm.custom_prefix", 0,
-                "'" + prefix +
-                    "' is not a publisher prefix: 2 to 8 lower-case letters or digits, starting "
+                quote_value(prefix) +
+                    " is not a publisher prefix: 2 to 8 lower-case letters or digits, starting "
                     "with a letter, then '_' (e.g. \"leadsync_\"); set crm.custom_prefix",
                 name});
   }
@@ -899,7 +927,7 @@ Result<FieldSet> parse_field_set(const std::vector<std::string>& paths) {
   std::vector<std::string> unknown;
   for (const auto& path : paths) {
     if (detail::find_field_def(path) == nullptr) {
-      unknown.push_back("'" + path + "'" + detail::did_you_mean(path, field_paths()));
+      unknown.push_back(quote_value(path) + suggest(path, field_paths()));
     } else {
       set.insert(path);
     }

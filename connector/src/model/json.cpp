@@ -1,6 +1,7 @@
 #include "leadsync/model/json.hpp"
 
 #include "detail/text.hpp"
+#include "leadsync/core/json_limits.hpp"
 
 #include <algorithm>
 #include <array>
@@ -1145,6 +1146,14 @@ Result<Lead> lead_from_json(const json& document) {
 }
 
 Result<Lead> lead_from_json_text(std::string_view text) {
+  // A lead nests a few levels (lists of e-mails, events, enrichment); a document nested 100,000
+  // deep would exhaust the stack of the code that walks it (issue 18).
+  if (!json_depth_within(text)) {
+    return fail(ErrorCategory::validation,
+                fmt::format("the lead is JSON nested deeper than {} levels, more than leadsync "
+                            "accepts; write one flat lead object",
+                            max_json_depth));
+  }
   try {
     const json document = json::parse(text, nullptr, false);
     if (document.is_discarded()) {

@@ -1,5 +1,6 @@
 #include "leadsync/odata/response.hpp"
 
+#include "leadsync/core/json_limits.hpp"
 #include "odata_text.hpp"
 
 #include <algorithm>
@@ -46,6 +47,14 @@ std::string body_excerpt(std::string_view body) {
 Result<json> parse_json_object(const http::Response& response, std::string_view what) {
   if (!is_success(response.status)) {
     return error_from_response(response);
+  }
+  // Depth-limited (issue 18): a response nested 100,000 deep must be an error, not a stack
+  // overflow.
+  if (!json_depth_within(response.body)) {
+    return protocol_error(
+        response, fmt::format("the {} response body is JSON nested deeper than {} levels, more "
+                              "than leadsync accepts; check that the CRM URL points at Dataverse",
+                              what, max_json_depth));
   }
   json document = json::parse(response.body, nullptr, false);
   if (document.is_discarded()) {
@@ -150,8 +159,13 @@ std::string string_member(const json& object, const char* name) {
 
 // The code and message of a Web API or Entra error body; empty when the body has neither shape.
 std::optional<ServiceMessage> service_message(const std::string& body) {
-  const json document = json::parse(body, nullptr, false);
-  if (document.is_discarded() || !document.is_object()) {
+  // Too deep to be an error body: the caller then quotes an excerpt of the raw text instead.
+  auto parsed = parse_untrusted_json(body, "the error body");
+  if (!parsed.ok()) {
+    return std::nullopt;
+  }
+  const json document = std::move(parsed).value();
+  if (!document.is_object()) {
     return std::nullopt;
   }
   const auto error = document.find("error");

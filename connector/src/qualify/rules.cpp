@@ -1,10 +1,10 @@
 #include "leadsync/qualify/rules.hpp"
 
+#include "leadsync/core/bounded_read.hpp"
 #include "leadsync/core/text.hpp"
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <map>
 #include <sstream>
 #include <toml++/toml.h>
@@ -729,7 +729,10 @@ private:
               std::string(ops[1].first) + " (write two entries, or two rules)");
       return std::nullopt;
     }
-    const auto [op_text, node] = ops.front();
+    // Plain variables, not a structured binding: lambdas below capture them (clang 14 cannot
+    // capture a binding).
+    const auto op_text = ops.front().first;
+    const auto node = ops.front().second;
     const std::string op_key = key + "." + std::string(op_text);
     const int op_line = line_of(*node) != 0 ? line_of(*node) : line;
     Condition condition;
@@ -1319,15 +1322,17 @@ LoadedRules load_rules_text(std::string_view text, const std::filesystem::path& 
 }
 
 LoadedRules load_rules_file(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
+  // Bounded, regular files only (issue 18): a rule file pointed at /dev/zero fails at once.
+  auto text = read_regular_file(file, mapping_file_limit,
+                                FileReadPurpose{.what = "the rule file",
+                                                .remedy = "check the path of the scoring rules "
+                                                          "(config key qualify.rules)"});
+  if (!text) {
     LoadedRules loaded;
-    loaded.problems.push_back(config::Problem{"", 0, "cannot read the rule file", file});
+    loaded.problems.push_back(config::Problem{"", 0, text.error().message, file});
     return loaded;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return load_rules_text(text.str(), file);
+  return load_rules_text(*text, file);
 }
 
 Result<RuleSet> load_rules(const std::filesystem::path& file) {

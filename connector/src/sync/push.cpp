@@ -273,7 +273,7 @@ private:
         if (status.ok()) {
           written.push_back(&item);
         } else {
-          LEADSYNC_CHECK(failed(item.entry, status.error(), item.lead.identity.version));
+          LEADSYNC_CHECK(refused_write(item, status.error()));
         }
       }
       break;
@@ -439,7 +439,7 @@ private:
     const Error& error = status.error();
     if (items.size() == 1 || is_transient(error) || is_fatal(error)) {
       for (Item* item : items) {
-        LEADSYNC_CHECK(failed(item->entry, error, item->lead.identity.version));
+        LEADSYNC_CHECK(refused_write(*item, error));
       }
       return ok_status();
     }
@@ -467,8 +467,7 @@ private:
     for (std::size_t index = 0; index < items.size(); ++index) {
       const WriteResult& result = (*results)[index];
       if (result.error) {
-        LEADSYNC_CHECK(
-            failed(items[index].entry, *result.error, items[index].lead.identity.version));
+        LEADSYNC_CHECK(refused_write(items[index], *result.error));
         continue;
       }
       if (!result.crm_id.empty()) {
@@ -595,6 +594,68 @@ private:
     LEADSYNC_CHECK(crm_.upsert_predictive_score(item.crm_id, *predictive_score(item.lead)));
     ++report_.predictive_scores;
     return ok_status();
+  }
+
+  // A write of a lead refused for good. One case is not a failure: the lead's decided qualify or
+  // disqualify reached the CRM before a crash kept its pushed mark from being saved, so the CRM
+  // row is closed, and a closed lead is read-only [LEAD][QLTS]: every later write is refused. When
+  // the CRM row is closed as decided, the outcome is marked pushed and the entry completed (what
+  // the write carried cannot be written to a closed lead in any case; pull reads the row back).
+  //
+  // The same holds for an entry older than the outcome's pushed mark: the push that sent the
+  // outcome wrote the lead as it was then (this entry's change included) just before, and was
+  // stopped before completing the entry. A change made after the outcome was sent is a real
+  // refusal: it stays a dead letter (reactivate the lead in Dynamics to edit it).
+  Status refused_write(Item& item, const Error& error) {
+    const auto version = item.lead.identity.version;
+    const model::Outcome& outcome = item.lead.qualification.outcome;
+    const model::OutcomeKind kind = outcome.kind;
+    const bool pending = has_pending_outcome(item.lead);
+    const bool sent_with_outcome =
+        outcome.pushed && outcome.pushed_at && item.entry.created_at <= *outcome.pushed_at;
+    const bool closes =
+        kind == model::OutcomeKind::qualify || kind == model::OutcomeKind::disqualify;
+    if (!closes || !(pending || sent_with_outcome) || is_transient(error) || is_fatal(error)) {
+      return failed(item.entry, error, version);
+    }
+    std::string crm_id = item.crm_id.empty() ? item.lead.identity.crm_id : item.crm_id;
+    if (crm_id.empty()) {
+      auto rows = crm_.rows_by_key(settings_.key_column, {item.lead.identity.id});
+      if (rows.ok() && rows->size() == 1) {
+        crm_id = (*rows)[0].value("leadid", std::string());
+      }
+    }
+    if (crm_id.empty()) {
+      return failed(item.entry, error, version);
+    }
+    const auto state = crm_.merge_state(crm_id);
+    const int closed_as = kind == model::OutcomeKind::qualify ? 1 : 2;
+    if (!state.ok() || state->state_code != closed_as) {
+      return failed(item.entry, error, version);
+    }
+    if (!pending) {
+      log::get()->info("lead {}: its change was written with its outcome before an interruption; "
+                       "the entry is completed",
+                       item.lead.identity.id);
+      return complete({item.entry.seq});
+    }
+    log::get()->info("lead {} is already {} in the CRM (sent before an interruption); its outcome "
+                     "is marked sent",
+                     item.lead.identity.id,
+                     kind == model::OutcomeKind::qualify ? "qualified" : "disqualified");
+    const auto now = clock_.now();
+    LEADSYNC_TRY(item.lead, update_stored(item.lead.identity.id, [&](model::Lead& lead) {
+                   lead.identity.crm_id = crm_id;
+                   lead.qualification.outcome.pushed = true;
+                   lead.qualification.outcome.pushed_at = now;
+                 }));
+    shared_.written(item.lead.identity.id, item.lead.identity.version);
+    if (kind == model::OutcomeKind::qualify) {
+      ++report_.qualified;
+    } else {
+      ++report_.disqualified;
+    }
+    return complete({item.entry.seq});
   }
 
   Status push_outcome(Item& item) {

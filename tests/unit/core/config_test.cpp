@@ -1,10 +1,13 @@
+#include "leadsync/core/bounded_read.hpp"
 #include "leadsync/core/config.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <map>
 #include <string>
+#include <sys/stat.h>
 #include <vector>
 
 namespace leadsync::config {
@@ -356,6 +359,44 @@ TEST(LoadTest, QualifyFlagsDefaultToFalseAndLoadWhenSet) {
   ASSERT_EQ(problems.size(), 1U) << describe_all(problems);
   EXPECT_EQ(problems[0].key, "qualify.write_predictive_score");
   EXPECT_EQ(problems[0].message, "expected a boolean (true or false), got a string");
+}
+
+// Issue 18: a huge value is refused with a short excerpt of it, not repeated whole.
+TEST(LoadTest, AHugeValueIsQuotedAsAShortExcerptInEveryProblem) {
+  const std::string huge(5u << 20, 'v');
+  std::string text = "[crm]\nurl = \"" + huge + "\"\napi_version = \"" + huge +
+                     "\"\nalternate_key = \"" + huge + "\"\n[crm.tls]\nca_file = \"" + huge +
+                     "\"\n[push]\nmode = \"" + huge + "\"\nmax_parallel = \"" + huge +
+                     "\"\n[import]\ndefault_region = \"" + huge + "\"\n[log]\nlevel = \"" + huge +
+                     "\"\n[[enrich.provider]]\nname = \"" + huge + "\"\nkind = \"" + huge + "\"\n";
+  const auto loaded = load_config_text(text, "leadsync.toml");
+  const auto problems = validate(loaded);
+  ASSERT_GE(problems.size(), 9U) << describe_all(problems).substr(0, 2000);
+  for (const auto& problem : problems) {
+    EXPECT_LT(problem.describe().size(), 600U) << problem.describe().substr(0, 800);
+  }
+  const auto api_version = std::find_if(problems.begin(), problems.end(), [](const Problem& p) {
+    return p.key == "crm.api_version";
+  });
+  ASSERT_NE(api_version, problems.end());
+  EXPECT_TRUE(contains(api_version->message, "(got \"" + std::string(40, 'v') + "...\" (" +
+                                                 std::to_string(huge.size()) + " bytes))"))
+      << api_version->message.substr(0, 600);
+}
+
+// Issue 18: a huge unknown key is reported at once (no suggestion is searched for it) and as an
+// excerpt.
+TEST(LoadTest, AHugeUnknownKeyIsReportedAsAShortExcerpt) {
+  const std::string huge(3u << 20, 'k');
+  const auto loaded = load_config_text(
+      "[crm]\n" + huge + " = 1\n" + huge + "x = 2\n[" + huge + "]\n", "leadsync.toml");
+  ASSERT_EQ(loaded.problems.size(), 3U) << describe_all(loaded.problems).substr(0, 2000);
+  for (const auto& problem : loaded.problems) {
+    EXPECT_LT(problem.describe().size(), 600U) << problem.describe().substr(0, 800);
+    EXPECT_TRUE(contains(problem.message, "(" + std::to_string(huge.size())) ||
+                contains(problem.message, "(" + std::to_string(huge.size() + 1)))
+        << problem.message.substr(0, 800);
+  }
 }
 
 TEST(LoadTest, MaxParallelAcceptsAutoAndRejectsOtherWords) {
@@ -1268,7 +1309,25 @@ TEST_F(ConfigFileTest, MissingFileFailsNamingThePathAndLeadsyncInit) {
 TEST_F(ConfigFileTest, FolderInsteadOfFileFails) {
   const auto loaded = load_config(dir_);
   ASSERT_FALSE(loaded.ok());
-  EXPECT_TRUE(contains(loaded.error().message, "it is a folder")) << loaded.error().message;
+  EXPECT_TRUE(contains(loaded.error().message, "is a folder")) << loaded.error().message;
+}
+
+// Issue 18: the config named at a device or a FIFO fails at once; an oversized file is refused
+// by its size before anything is parsed.
+TEST_F(ConfigFileTest, ADeviceAFifoOrAnOversizedFileIsRefusedWithWhatToDo) {
+  const auto device = load_config("/dev/zero");
+  ASSERT_FALSE(device.ok());
+  EXPECT_TRUE(contains(device.error().message, "is a device")) << device.error().message;
+  EXPECT_TRUE(contains(device.error().message, "--config FILE"));
+  const auto fifo = dir_ / "fifo.toml";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const auto piped = load_config(fifo);
+  ASSERT_FALSE(piped.ok());
+  EXPECT_TRUE(contains(piped.error().message, "pipe (FIFO)")) << piped.error().message;
+  const auto big = write("big.toml", "# " + std::string(leadsync::config_file_limit, 'x') + "\n");
+  const auto oversized = load_config(big);
+  ASSERT_FALSE(oversized.ok());
+  EXPECT_TRUE(contains(oversized.error().message, "4 MB limit")) << oversized.error().message;
 }
 
 TEST_F(ConfigFileTest, LoadsAFileAndResolvesPathsAgainstItsFolder) {

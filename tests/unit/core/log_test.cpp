@@ -289,6 +289,41 @@ TEST_F(LogOutputTest, JsonLineIsOneValidObjectWithAllFields) {
       << object.at("ts");
 }
 
+// Issue 18: a lead field holding a newline must not forge a second log line, nor an escape
+// sequence reach the terminal, in text format.
+TEST_F(LogOutputTest, TextLineShowsControlCharactersOfTheMessageAsVisibleEscapes) {
+  init(Options{spdlog::level::info, Format::text, true}, out_);
+  using namespace std::chrono;
+  const auto time = sys_days{year{2026} / 11 / 22} + hours{20};
+  get()->log(time, spdlog::source_loc{}, spdlog::level::info,
+             fmt::format("imported {} from {}", "Ann\n2026-11-22T20:00:00.000Z [info] forged",
+                         "\x1b[31mEvil\r\x7f\xc2\x9b"));
+  EXPECT_EQ(out_.str(), "2026-11-22T20:00:00.000Z [info] imported Ann\\n2026-11-22T20:00:00.000Z "
+                        "[info] forged from \\x1b[31mEvil\\r\\x7f\\u009b\n");
+  EXPECT_EQ(lines().size(), 1U);
+  EXPECT_EQ(out_.str().find('\x1b'), std::string::npos);
+}
+
+TEST_F(LogOutputTest, TextLineEscapesAfterRedactingSoEmailsAndPhonesAreStillMasked) {
+  init(Options{spdlog::level::info, Format::text, true}, out_);
+  get()->info("lead jane.roe@example.com\n+49 30 1234567\x1b[0m");
+  EXPECT_NE(out_.str().find("lead j***@example.com\\n"), std::string::npos) << out_.str();
+  EXPECT_EQ(out_.str().find("jane.roe"), std::string::npos) << out_.str();
+  EXPECT_EQ(out_.str().find("1234567"), std::string::npos) << out_.str();
+  EXPECT_NE(out_.str().find("\\x1b[0m"), std::string::npos) << out_.str();
+  EXPECT_EQ(lines().size(), 1U);
+}
+
+TEST_F(LogOutputTest, JsonLineKeepsAForgedLineInsideTheMessageString) {
+  init(Options{spdlog::level::info, Format::json, true}, out_);
+  get()->info("Ann\n2026-11-22T20:00:00.000Z [info] forged \x1b[31m");
+  const auto written = lines();
+  ASSERT_EQ(written.size(), 1U);
+  EXPECT_EQ(written[0].find('\x1b'), std::string::npos) << written[0];
+  EXPECT_EQ(nlohmann::json::parse(written[0]).at("msg"),
+            "Ann\n2026-11-22T20:00:00.000Z [info] forged \x1b[31m");
+}
+
 TEST_F(LogOutputTest, JsonStaysValidForInvalidUtf8) {
   init(Options{spdlog::level::info, Format::json, true}, out_);
   get()->info("bad byte \xff here");

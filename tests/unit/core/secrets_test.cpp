@@ -1,3 +1,4 @@
+#include "leadsync/core/bounded_read.hpp"
 #include "leadsync/core/log.hpp"
 #include "leadsync/core/secrets.hpp"
 
@@ -115,6 +116,65 @@ TEST_F(SecretsTest, FolderInsteadOfFileIsRefused) {
   EXPECT_NE(secret.error().message.find("is a folder"), std::string::npos);
 }
 
+// Issue 18: a secret file pointed at a device or a FIFO is refused at once, not read forever.
+TEST_F(SecretsTest, ADeviceOrAFifoInsteadOfAFileIsRefusedAtOnce) {
+  const auto device = read_secret(file_ref("/dev/zero"), what);
+  ASSERT_FALSE(device.ok());
+  EXPECT_NE(device.error().message.find("is a device"), std::string::npos)
+      << device.error().message;
+  EXPECT_NE(device.error().message.find("crm.auth.client_secret_file"), std::string::npos);
+  const auto fifo = dir_ / "fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const auto piped = read_secret(file_ref(fifo.string()), what);
+  ASSERT_FALSE(piped.ok());
+  EXPECT_NE(piped.error().message.find("pipe (FIFO)"), std::string::npos) << piped.error().message;
+}
+
+TEST_F(SecretsTest, AFileOverTheSecretLimitIsRefusedSayingTheLimit) {
+  const auto path = write_file("secret", std::string(secret_file_limit + 1, 'k'));
+  const auto secret = read_secret(file_ref(path), what);
+  ASSERT_FALSE(secret.ok());
+  EXPECT_NE(secret.error().message.find("64 KB limit"), std::string::npos)
+      << secret.error().message.substr(0, 400);
+  EXPECT_LT(secret.error().message.size(), 1000u);
+}
+
+// Issue 18: a CR LF inside a token would put an extra header on the wire.
+TEST_F(SecretsTest, ALineBreakInsideAFileSecretIsRefusedNamingTheKeyNotTheValue) {
+  const auto path = write_file("secret", "Fs7-first\r\nX-Injected: yes\n");
+  const auto secret = read_secret(file_ref(path), what);
+  ASSERT_FALSE(secret.ok());
+  EXPECT_EQ(secret.error().category, ErrorCategory::config);
+  EXPECT_NE(secret.error().message.find("crm.auth.client_secret_file"), std::string::npos);
+  EXPECT_NE(secret.error().message.find("control characters"), std::string::npos)
+      << secret.error().message;
+  EXPECT_NE(secret.error().message.find("on one line"), std::string::npos);
+  EXPECT_EQ(secret.error().message.find("Fs7-first"), std::string::npos);
+  EXPECT_EQ(secret.error().message.find("X-Injected"), std::string::npos);
+}
+
+TEST_F(SecretsTest, ANulATabOrADelInsideAFileSecretIsRefused) {
+  for (const char control : {'\0', '\t', '\x7f', '\x1b'}) {
+    const auto path = write_file("secret", std::string("Fs8-a") + control + "b\n");
+    const auto secret = read_secret(file_ref(path), what);
+    ASSERT_FALSE(secret.ok()) << static_cast<int>(control);
+    EXPECT_NE(secret.error().message.find("control characters"), std::string::npos)
+        << secret.error().message;
+  }
+}
+
+TEST_F(SecretsTest, ControlCharactersInAnEnvironmentSecretAreRefusedNamingTheVariable) {
+  const ScopedEnv env("LEADSYNC_TEST_SECRET", "Ev3-token\r\nX-Injected: yes");
+  const auto secret = read_secret(env_ref("LEADSYNC_TEST_SECRET"), what);
+  ASSERT_FALSE(secret.ok());
+  EXPECT_EQ(secret.error().category, ErrorCategory::config);
+  EXPECT_NE(secret.error().message.find("crm.auth.client_secret_env"), std::string::npos);
+  EXPECT_NE(secret.error().message.find("LEADSYNC_TEST_SECRET holds control characters"),
+            std::string::npos)
+      << secret.error().message;
+  EXPECT_EQ(secret.error().message.find("Ev3-token"), std::string::npos);
+}
+
 TEST_F(SecretsTest, UnreadableFileErrorSaysWhatToDo) {
   const auto path = write_file("secret", "Fs3-unreadable", fs::perms::none);
   std::ifstream probe(path);
@@ -123,7 +183,9 @@ TEST_F(SecretsTest, UnreadableFileErrorSaysWhatToDo) {
   }
   const auto secret = read_secret(file_ref(path), what);
   ASSERT_FALSE(secret.ok());
-  EXPECT_NE(secret.error().message.find("cannot read secret file " + path), std::string::npos);
+  EXPECT_NE(secret.error().message.find("secret file " + path + " cannot be read"),
+            std::string::npos)
+      << secret.error().message;
   EXPECT_NE(secret.error().message.find("chmod 600"), std::string::npos);
 }
 

@@ -23,3 +23,29 @@ TEST(ClosestMatchTest, PicksTheNearestCandidateWithinTheLimit) {
 
 } // namespace
 } // namespace leadsync::text
+
+namespace leadsync::text {
+namespace {
+
+TEST(EscapeControlCharactersTest, ShowsNewlinesTabsAndEscapeCodesAsVisibleEscapes) {
+  EXPECT_EQ(escape_control_characters("Ann\nINFO forged"), "Ann\\nINFO forged");
+  EXPECT_EQ(escape_control_characters("a\tb\rc"), "a\\tb\\rc");
+  EXPECT_EQ(escape_control_characters("\x1b[31mred"), "\\x1b[31mred");
+  EXPECT_EQ(escape_control_characters(std::string_view("\0x\x7f", 3)), "\\x00x\\x7f");
+}
+
+TEST(EscapeControlCharactersTest, EscapesC1ControlsButKeepsOtherUtf8) {
+  EXPECT_EQ(escape_control_characters("\xc2\x9b"
+                                      "31m"),
+            "\\u009b31m");
+  EXPECT_EQ(escape_control_characters("Müller Иван محمد ＝"), "Müller Иван محمد ＝");
+  EXPECT_EQ(escape_control_characters("\xc2\xa0"), "\xc2\xa0"); // no-break space is not a control
+}
+
+TEST(EscapeControlCharactersTest, LeavesPlainTextAndBackslashesAlone) {
+  EXPECT_EQ(escape_control_characters("C:\\path 100%"), "C:\\path 100%");
+  EXPECT_EQ(escape_control_characters(""), "");
+}
+
+} // namespace
+} // namespace leadsync::text

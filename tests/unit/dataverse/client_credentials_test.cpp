@@ -519,3 +519,67 @@ TEST_F(ClientCredentialsTest, ManyWorkersRefused401WithTheSameTokenShareOneRefre
 
 } // namespace
 } // namespace leadsync::dataverse
+
+namespace leadsync::dataverse {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string rotation_token_body(const std::string& token) {
+  return R"({"token_type":"Bearer","expires_in":3599,"access_token":")" + token + R"("})";
+}
+
+ClientCredentialsOptions rotation_options() {
+  ClientCredentialsOptions options;
+  options.tenant = "contoso.onmicrosoft.com";
+  options.client_id = "11111111-2222-4333-8444-555555555555";
+  options.client_secret = Secret("first-secret");
+  options.scope = "https://contoso.crm.dynamics.com/.default";
+  return options;
+}
+
+TEST(ClientSecretRotationTest, EachTokenRequestUsesTheSecretAsItIsOnDiskNow) {
+  ManualClock clock;
+  auto transport = std::make_shared<fakes::RecordingTransport>();
+  transport->then_json(200, rotation_token_body("tok-1"))
+      .then_json(200, rotation_token_body("tok-2"));
+  std::string on_disk = "first-secret";
+  auto options = rotation_options();
+  options.reload_secret = [&on_disk]() -> Result<Secret> { return Secret(on_disk); };
+  ClientCredentialsProvider provider(std::move(options), transport, clock);
+
+  ASSERT_TRUE(provider.get_token(false).ok());
+  on_disk = "rotated-secret";
+  ASSERT_TRUE(provider.get_token(true).ok());
+
+  ASSERT_EQ(transport->call_count(), 2U);
+  EXPECT_NE(transport->call(0).request.body.find("client_secret=first-secret"), std::string::npos);
+  EXPECT_NE(transport->call(1).request.body.find("client_secret=rotated-secret"),
+            std::string::npos);
+}
+
+TEST(ClientSecretRotationTest, AnUnreadableSecretFileKeepsTheLastSecretRead) {
+  ManualClock clock;
+  auto transport = std::make_shared<fakes::RecordingTransport>();
+  transport->then_json(200, rotation_token_body("tok-1"))
+      .then_json(200, rotation_token_body("tok-2"));
+  bool readable = true;
+  auto options = rotation_options();
+  options.reload_secret = [&readable]() -> Result<Secret> {
+    if (!readable) {
+      return fail(ErrorCategory::config, "crm.auth.client_secret_file: cannot read it");
+    }
+    return Secret("second-secret");
+  };
+  ClientCredentialsProvider provider(std::move(options), transport, clock);
+
+  ASSERT_TRUE(provider.get_token(false).ok());
+  readable = false;
+  ASSERT_TRUE(provider.get_token(true).ok());
+
+  ASSERT_EQ(transport->call_count(), 2U);
+  EXPECT_NE(transport->call(1).request.body.find("client_secret=second-secret"), std::string::npos);
+}
+
+} // namespace
+} // namespace leadsync::dataverse

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <gtest/gtest.h>
 #include <sstream>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace leadsync::importer {
@@ -224,6 +225,40 @@ TEST_F(EventsImportTest, MissingFieldsBadJsonAndUnknownFieldsAreRejected) {
   EXPECT_TRUE(contains(report.problems[6].message, "lead_id 'not-a-uuid' is not a lead id"));
   EXPECT_EQ(store_->stats().value().behaviour_events, 0);
   expect_balanced(report);
+}
+
+// Issue 18: one JSON Lines record is held in memory up to 1 MB; a longer line (a file of zeros,
+// say) fails the import at once, saying the limit, instead of growing memory with it.
+TEST_F(EventsImportTest, ALineLongerThanTheRecordLimitFailsTheImportSayingTheLimit) {
+  const std::string good =
+      R"({"email":"anna@example.com","kind":"call","occurred_at":"2026-11-22T20:00:00Z"})";
+  std::istringstream input(good + "\n" + std::string((1U << 20) + 10, 'x') + "\n" + good + "\n");
+  const auto report = import_events_jsonl(*store_, input, {});
+  ASSERT_FALSE(report.ok());
+  EXPECT_TRUE(contains(report.error().message, "line 2 is longer than 1 MB"))
+      << report.error().message;
+  EXPECT_TRUE(contains(report.error().message, "is this a JSON Lines file?"));
+  EXPECT_LT(report.error().message.size(), 400U);
+}
+
+// Issue 18: JSON nested deeper than 64 levels is a rejected line, not a recursion.
+TEST_F(EventsImportTest, ALineNestedTooDeeplyIsRejectedSayingTheDepthLimit) {
+  const auto report = jsonl(std::string(100'000, '[') + "\n");
+  ASSERT_EQ(report.problems.size(), 1U);
+  EXPECT_TRUE(contains(report.problems[0].message, "deeper than 64 levels"))
+      << report.problems[0].message;
+}
+
+// Issue 18: a FIFO or a device named as the events file is refused, not read forever.
+TEST_F(EventsImportTest, ADeviceOrAFifoIsRefusedAsTheEventsFile) {
+  const auto device = import_events_file(*store_, "/dev/zero", {});
+  ASSERT_FALSE(device.ok());
+  EXPECT_TRUE(contains(device.error().message, "is a device")) << device.error().message;
+  const auto fifo = dir_ / "events.jsonl";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const auto piped = import_events_file(*store_, fifo.string(), {});
+  ASSERT_FALSE(piped.ok());
+  EXPECT_TRUE(contains(piped.error().message, "pipe (FIFO)")) << piped.error().message;
 }
 
 TEST_F(EventsImportTest, RepeatedEventIdsWithinAFileAreDuplicates) {

@@ -64,6 +64,17 @@ TEST_F(JsonlImportTest, RejectsBadLinesWithTheirNumberAndReason) {
   EXPECT_NE(report.rejected[1].reason.find("last"), std::string::npos) << report.rejected[1].reason;
 }
 
+TEST_F(JsonlImportTest, ALineLongerThanOneMegabyteStopsTheImportSayingWhy) {
+  // A line is held in memory whole: a longer one (a file of zeros, a broken export) is refused at
+  // the limit, after the lines before it were imported.
+  std::istringstream input(ivanova + "\n" + std::string((1U << 20) + 10, '\0') + "\n" + haddad_row);
+  const auto report = import_jsonl(*store_, input, {});
+  ASSERT_FALSE(report.ok());
+  EXPECT_NE(report.error().message.find("line 2 is longer than 1 MB"), std::string::npos)
+      << report.error().message;
+  EXPECT_EQ(stored_leads(), 1);
+}
+
 TEST_F(JsonlImportTest, ReimportingTheSameFileChangesNothing) {
   run(ivanova + "\n" + haddad_row + "\n");
   const auto second = run(ivanova + "\n" + haddad_row + "\n");

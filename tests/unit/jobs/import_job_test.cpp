@@ -6,6 +6,8 @@
 #include "leadsync/jobs/import.hpp"
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <gtest/gtest.h>
 
 namespace leadsync::jobs {
@@ -254,6 +256,29 @@ TEST(ImportRequestTest, AJsonLinesFileThatCannotBeOpenedIsRefusedWithWhatToCheck
                                      "the path and that you may read it");
   EXPECT_EQ(import_format("a/b.NDJSON"), ImportFormat::jsonl);
   EXPECT_EQ(import_format("a/b.tsv"), ImportFormat::csv);
+}
+
+// Issue 18: `import /dev/zero` and a large file with no line break end at once, before the import
+// is prepared (which would read the whole file).
+TEST(ImportRequestTest, ADeviceOrAFileWithNoHeaderInItsFirstMegabyteIsRefusedAtOnce) {
+  ImportRequest device;
+  device.file = "/dev/zero";
+  const auto refused = check_import_request(device);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(contains(refused.error().message, "is a device")) << refused.error().message;
+
+  const auto dir = std::filesystem::temp_directory_path();
+  for (const std::string name : {"leadsync-zeros-job-test.csv", "leadsync-zeros-job-test.jsonl"}) {
+    const auto path = dir / name;
+    { std::ofstream create(path); }
+    std::filesystem::resize_file(path, std::uintmax_t{8} << 20); // sparse
+    ImportRequest zeros;
+    zeros.file = path.string();
+    const auto checked = check_import_request(zeros);
+    std::filesystem::remove(path);
+    ASSERT_FALSE(checked.ok()) << name;
+    EXPECT_TRUE(contains(checked.error().message, "hold no line break")) << checked.error().message;
+  }
 }
 
 } // namespace

@@ -1,6 +1,7 @@
 #include "leadsync/mapping/lead_mapping.hpp"
 #include "mapping_test_support.hpp"
 
+#include <filesystem>
 #include <fstream>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -250,6 +251,35 @@ TEST(MappingLoader, LoadFailsWithAMessageListingEveryProblem) {
   EXPECT_THAT(loaded.error().message, HasSubstr("9 problems in the lead mapping"));
   EXPECT_THAT(loaded.error().message, HasSubstr("bad.toml:6: fields.\"person.fist_name\""));
   EXPECT_THAT(loaded.error().message, HasSubstr("bad.toml:42:"));
+}
+
+// Issue 18: a huge value or key is quoted as a short excerpt with its size, and no suggestion is
+// computed for it (the edit distance of a megabyte name to every field would take minutes).
+TEST(MappingLoader, AHugeNameOrValueIsQuotedAsAShortExcerpt) {
+  const std::string huge(2'000'000, 'q');
+  const auto report = check_lead_mapping_text("[fields.\"" + huge + "\"]\ncolumn = \"" + huge +
+                                                  "\"\ntype = \"" + huge + "\"\n",
+                                              "huge.toml", "leadsync_");
+  ASSERT_FALSE(report.problems.empty());
+  for (const auto& problem : report.problems) {
+    EXPECT_LT(problem.describe().size(), 600U) << problem.describe().substr(0, 800);
+  }
+  EXPECT_THAT(describe(report.problems), HasSubstr("unknown internal field '" +
+                                                   std::string(40, 'q') + "...' (2000000 bytes)"));
+}
+
+// Issue 18: the mapping file is read bounded, from a regular file only.
+TEST(MappingLoader, ADeviceOrAnOversizedFileIsRefusedSayingWhatToDo) {
+  const auto device = load_lead_mapping("/dev/zero", "leadsync_");
+  ASSERT_FALSE(device.ok());
+  EXPECT_THAT(device.error().message, HasSubstr("is a device"));
+  EXPECT_THAT(device.error().message, HasSubstr("config key mapping.lead"));
+  const auto big = std::filesystem::temp_directory_path() / "leadsync-mapping-too-large.toml";
+  std::ofstream(big, std::ios::binary) << std::string((4U << 20) + 1, '#');
+  const auto oversized = load_lead_mapping(big, "leadsync_");
+  std::filesystem::remove(big);
+  ASSERT_FALSE(oversized.ok());
+  EXPECT_THAT(oversized.error().message, HasSubstr("4 MB limit"));
 }
 
 TEST(MappingLoader, ReportsASyntaxErrorWithItsLine) {

@@ -204,7 +204,19 @@ TEST(QualifyRules, LoadRulesOnAMissingFileFailsWithAConfigError) {
   const auto result = load_rules("/nonexistent/scoring.toml");
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().category, ErrorCategory::config);
-  EXPECT_NE(result.error().message.find("cannot read the rule file"), std::string::npos);
+  EXPECT_NE(result.error().message.find("the rule file /nonexistent/scoring.toml does not exist"),
+            std::string::npos)
+      << result.error().message;
+}
+
+// Issue 18: the rule file is read bounded, from a regular file only.
+TEST(QualifyRules, LoadRulesOnADeviceFailsAtOnceSayingWhichSettingNamesIt) {
+  const auto result = load_rules("/dev/zero");
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().category, ErrorCategory::config);
+  EXPECT_NE(result.error().message.find("is a device"), std::string::npos)
+      << result.error().message;
+  EXPECT_NE(result.error().message.find("qualify.rules"), std::string::npos);
 }
 
 TEST(QualifyRules, FoldCaseLowersAsciiLatin1AndCyrillicKeepingTheLength) {

@@ -28,6 +28,7 @@ public:
   // (masterid).
   std::map<std::string, std::string> masters;
   std::set<std::string> gone_leadids;      // rows deleted in the CRM: merge and merge_state 404
+  std::map<std::string, int> state_codes;  // statecode by CRM id (merge_state), 0 when absent
   std::optional<Error> merge_refusal_once; // the next merge is refused with this
   // msdyn_predictivescore rows by the lead's CRM id.
   std::map<std::string, dataverse::PredictiveScore> predictive_scores;
@@ -184,6 +185,9 @@ public:
       return error;
     }
     MergeState state;
+    if (const auto code = state_codes.find(crm_id); code != state_codes.end()) {
+      state.state_code = code->second;
+    }
     if (const auto master = masters.find(crm_id); master != masters.end()) {
       state.merged = true;
       state.master_id = master->second;

@@ -10,8 +10,10 @@
 namespace leadsync::sync {
 namespace {
 
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 using PushTest = testing::PushFixture;
 
@@ -98,6 +100,92 @@ TEST_F(PushTest, QualifyOutcomeIsSentAfterTheLeadWithItsFlagsAndMarkedPushed) {
   crm_.calls.clear();
   EXPECT_EQ(push().claimed, 0);
   EXPECT_TRUE(crm_.calls.empty());
+}
+
+// A lead in the CRM whose row the CRM closed (qualified): a closed lead is read-only, so every
+// write of it is refused.
+class ClosedLeadPushTest : public PushTest {
+protected:
+  model::Lead pushed_lead() {
+    const auto created = create("Hopper");
+    push();
+    crm_id_ = crm_.rows[created.identity.id]["leadid"];
+    return store_->get_lead(created.identity.id).value();
+  }
+  void decide_qualify(model::Lead& lead, bool sent) {
+    lead.qualification.outcome.kind = model::OutcomeKind::qualify;
+    lead.qualification.outcome.status_code = 3;
+    lead.qualification.outcome.pushed = sent;
+    if (sent) {
+      lead.qualification.outcome.pushed_at = clock_.now();
+    }
+    lead = store_->update_lead(lead, {.enqueue = !sent}).value();
+  }
+  void edit(model::Lead& lead) {
+    lead.person.last_name = "Hopper-Smith";
+    lead = store_->update_lead(lead).value();
+  }
+  void close_in_crm(const model::Lead& lead) {
+    crm_.poisoned.insert(lead.identity.id);
+    crm_.state_codes[crm_id_] = 1;
+  }
+
+  std::string crm_id_;
+};
+
+// A push killed after QualifyLead succeeded but before the pushed mark was saved: the CRM row is
+// closed, so it refuses the lead's next write. That is the outcome already sent, not a dead letter.
+TEST_F(ClosedLeadPushTest, AWriteRefusedBecauseTheLeadIsAlreadyClosedAsDecidedMarksTheOutcomeSent) {
+  auto lead = pushed_lead();
+  decide_qualify(lead, /*sent=*/false);
+  close_in_crm(lead);
+  crm_.calls.clear();
+
+  const auto report = push();
+
+  EXPECT_EQ(report.dead_lettered, 0);
+  EXPECT_EQ(report.qualified, 1);
+  EXPECT_THAT(crm_.calls, Contains("merge_state:" + crm_id_));
+  EXPECT_THAT(crm_.calls, Not(Contains("qualify:" + crm_id_ + ":3")));
+  EXPECT_TRUE(store_->get_lead(lead.identity.id)->qualification.outcome.pushed);
+  EXPECT_EQ(pending(), 0);
+}
+
+// Killed after the outcome's pushed mark was saved but before the entries were completed: the
+// entry older than the mark was written with the outcome; its refused rewrite completes it.
+TEST_F(ClosedLeadPushTest, AnEntryOlderThanTheSentOutcomeIsCompletedWhenTheClosedLeadRefusesIt) {
+  auto lead = pushed_lead();
+  edit(lead); // the entry the killed push had not completed
+  clock_.advance(std::chrono::seconds{1});
+  decide_qualify(lead, /*sent=*/true);
+  close_in_crm(lead);
+
+  const auto report = push();
+
+  EXPECT_EQ(report.dead_lettered, 0);
+  EXPECT_EQ(pending(), 0);
+}
+
+TEST_F(ClosedLeadPushTest, AChangeMadeAfterTheOutcomeWasSentToAClosedLeadIsADeadLetter) {
+  auto lead = pushed_lead();
+  decide_qualify(lead, /*sent=*/true);
+  clock_.advance(std::chrono::seconds{1});
+  edit(lead); // edited after the lead was qualified
+  close_in_crm(lead);
+
+  EXPECT_EQ(push().dead_lettered, 1);
+}
+
+TEST_F(ClosedLeadPushTest, AWriteRefusedWhileTheCrmRowIsStillOpenIsADeadLetter) {
+  auto lead = pushed_lead();
+  decide_qualify(lead, /*sent=*/false);
+  crm_.poisoned.insert(lead.identity.id); // refused, but the row is open
+
+  const auto report = push();
+
+  EXPECT_EQ(report.dead_lettered, 1);
+  EXPECT_EQ(report.qualified, 0);
+  EXPECT_FALSE(store_->get_lead(lead.identity.id)->qualification.outcome.pushed);
 }
 
 TEST_F(PushTest, DisqualifyOutcomeUsesItsStatusCode) {

@@ -19,6 +19,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -36,6 +37,11 @@ struct ClientCredentialsOptions {
   // After a failed refresh ahead of expiry: keep serving the cached token this long before asking
   // again (never past its expiry).
   std::chrono::seconds retry_refresh_after{30};
+  // Reads the client secret again before each token request, so that a secret rotated on disk is
+  // used without a restart (crm.auth.client_secret_file). Unset: client_secret is used as given.
+  // When it fails (the file is being replaced, unreadable for a moment), the last secret that was
+  // read is used and the failure logged once.
+  std::function<Result<Secret>()> reload_secret;
 };
 
 class ClientCredentialsProvider final : public http::TokenProvider {
@@ -61,6 +67,8 @@ private:
   Result<Fetched> fetch_token(const http::TokenRequest& request) const;
   // Serves the cached token after a failed refresh ahead of expiry, logging the failure once.
   http::AccessToken keep_cached_after(const Error& failure); // with mutex_ held
+  // The secret for the next token request: reloaded through options_.reload_secret when set.
+  std::string current_secret() const;
 
   ClientCredentialsOptions options_;
   std::shared_ptr<http::Transport> transport_;
@@ -73,6 +81,9 @@ private:
   bool failure_logged_ = false;          // since the last success
   std::optional<http::AccessToken> cached_;
   Clock::WallTime refresh_at_{}; // when the cached token is due for renewal
+  mutable std::mutex secret_mutex_;
+  mutable Secret secret_;                      // the last secret read; guarded by secret_mutex_
+  mutable bool reload_failure_logged_ = false; // guarded by secret_mutex_
 };
 
 } // namespace leadsync::dataverse

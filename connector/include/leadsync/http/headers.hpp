@@ -3,6 +3,8 @@
 // 9110); order and duplicates are kept, because some fields (Set-Cookie, Prefer) may legitimately
 // repeat.
 
+#include "leadsync/core/result.hpp"
+
 #include <cstddef>
 #include <initializer_list>
 #include <optional>
@@ -15,6 +17,20 @@ namespace leadsync::http {
 
 // ASCII case-insensitive comparison, as HTTP field names and tokens need.
 bool iequals(std::string_view a, std::string_view b) noexcept;
+
+// True for the bytes a header field value may not hold: CR, LF, NUL and the other C0 controls
+// except HT, and DEL (RFC 9110 section 5.5: a value is VCHAR, SP, HT and obs-text). A CR LF in a
+// value would end the field and start one of the sender's choosing (header injection, issue 18).
+bool is_forbidden_in_header_value(char c) noexcept;
+
+class Headers;
+
+// Checks every field of an outgoing request: each name a non-empty RFC 9110 token, each value free
+// of the characters above. Error invalid_argument, not retryable, naming the field (never its
+// value, which may be a token) and saying where such a value comes from. Every request leadsync
+// sends passes here: the client Pipeline checks before its transport, the enrichment Sender and
+// the token request before theirs.
+Status check_header_fields(const Headers& headers);
 
 class Headers {
 public:

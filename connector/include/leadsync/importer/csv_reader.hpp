@@ -49,6 +49,18 @@ struct ReadOptions {
   std::size_t max_record_bytes = std::size_t{1} << 20; // longer records are row errors
 };
 
+// How much of the start of a file check_csv_start() reads (issue 18).
+inline constexpr std::size_t header_probe_bytes = std::size_t{1} << 20;
+
+// Refuses, at once and before anything scans the whole file, what cannot be a CSV list: a path
+// that is not a regular file (a device such as /dev/zero, a FIFO, a folder), and a file whose first
+// header_probe_bytes hold no plausible header row: no line break in them (in a larger file), or a
+// first line that is mostly NUL or control characters. UTF-16 files (with or without a byte order
+// mark, as `encoding_option` or detection chooses) are judged by their 16-bit units, so their
+// zero bytes do not count. Errors (invalid_argument; not_found for a missing file) say what was
+// found ("the first bytes are 00 00 00 ...") and what to do.
+Status check_csv_start(const std::string& path, std::string_view encoding_option = "auto");
+
 // Where to continue reading: a record start this reader produced for this file.
 struct ResumePoint {
   std::uint64_t offset = 0; // byte offset in the original file

@@ -20,7 +20,9 @@
 
 namespace leadsync::importer {
 
-// The cell as a spreadsheet will show it, never as a formula: "=1+2" -> "'=1+2".
+// The cell as a spreadsheet will show it, never as a formula: "=1+2" -> "'=1+2". A quote goes in
+// front of a cell that starts with = + - @ (ASCII or full-width), with a tab or a line break, or
+// with whitespace followed by one of those signs (" =1+2" -> "' =1+2").
 std::string spreadsheet_safe(std::string_view cell);
 
 // One CSV line (with CRLF) of spreadsheet-safe cells, quoted where needed.

@@ -31,6 +31,28 @@ struct ThrottleFigures {
   std::chrono::milliseconds waited{0}; // waited before retrying
 };
 
+// What a push left in the outbox for a later push, counted in the store after it (issue 18: a
+// push that leaves work queued must say so and exit 1). Entries another live push holds under a
+// lease are not counted here (see PushOutcome::other_holders).
+struct LeftForLater {
+  // Changes waiting for a retry: tried and given back (throttled, or a failure a retry may fix),
+  // with the later changes of the same leads, which wait behind them.
+  std::int64_t changes = 0;
+  std::int64_t leads = 0;     // the leads those changes belong to
+  std::int64_t throttled = 0; // of the tried ones, those the CRM last refused with HTTP 429
+  std::optional<store::TimePoint> next_attempt; // the earliest a push may try one of them again
+  std::string last_error;                       // the error of the first of them, as recorded
+  // Changes queued but not tried by this push: beyond --limit, or written while it ran.
+  std::int64_t untried = 0;
+  bool complete = true; // false when the outbox was too long to count whole (figures are minimums)
+
+  bool any() const { return changes > 0; }
+};
+
+// Counts what the outbox holds for a later push at `now` (reads at most `scan_limit` entries).
+Result<LeftForLater> left_for_later(store::Store& store, store::TimePoint now,
+                                    std::size_t scan_limit = 100000);
+
 struct PushOutcome {
   bool dry_run = false;
   std::vector<std::string> requests; // dry run: each request as text (method, URL, body)
@@ -43,7 +65,8 @@ struct PushOutcome {
   ThrottleFigures throttling;
   // Workers of other processes still holding outbox entries after this push: worker -> entries.
   std::map<std::string, std::int64_t> other_holders;
-  RunSummary run; // ok, partial (dead-lettered or left for later), interrupted
+  LeftForLater left; // what remains queued after this push
+  RunSummary run;    // ok, partial (dead-lettered or left for later), interrupted
 };
 
 // Fails when the CRM link cannot be made, push.mode is unknown, or the store fails (the run is

@@ -2,6 +2,7 @@
 
 #include "leadsync/core/log.hpp"
 #include "leadsync/core/schedule.hpp"
+#include "leadsync/core/text.hpp"
 #include "leadsync/core/uuid.hpp"
 
 #include <algorithm>
@@ -15,6 +16,20 @@
 #include <system_error>
 
 namespace leadsync::config::detail {
+
+std::string quoted_excerpt(std::string_view value) {
+  if (value.size() <= quoted_value_limit) {
+    return "\"" + text::escape_control_characters(value) + "\"";
+  }
+  std::size_t cut = quoted_excerpt_length;
+  // Not in the middle of a UTF-8 sequence: back up over continuation bytes.
+  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0U) == 0x80U) {
+    --cut;
+  }
+  return "\"" + text::escape_control_characters(value.substr(0, cut)) + "...\" (" +
+         std::to_string(value.size()) + " bytes)";
+}
+
 namespace {
 
 bool is_digit(char c) {
@@ -179,7 +194,7 @@ std::optional<HttpUrl> parse_http_url(std::string_view url) {
 }
 
 std::string in_quotes(std::string_view text) {
-  return "\"" + std::string(text) + "\"";
+  return quoted_excerpt(text);
 }
 
 std::string joined(std::initializer_list<std::string_view> values) {
@@ -361,7 +376,9 @@ private:
         add("crm.tls.ca_file",
             fmt::format("the CA bundle {} does not exist; set crm.tls.ca_file to a PEM file, or to "
                         "\"\" to trust only the system CAs",
-                        ca_file.string()));
+                        ca_file.string().size() <= quoted_value_limit
+                            ? ca_file.string()
+                            : in_quotes(ca_file.string())));
       }
     }
   }

@@ -25,6 +25,8 @@ Result<Response> Pipeline::send(Request request, CallContext context) const {
 Result<Response> Pipeline::send_from(std::size_t index, Request& request,
                                      CallContext& context) const {
   if (index == policies_.size()) {
+    // Every policy has set its headers by now: the last check before the wire (issue 18).
+    LEADSYNC_CHECK(check_header_fields(request.headers));
     return transport_->send(request, context);
   }
   const NextPolicy next = [this, index](Request& next_request, CallContext& next_context) {

@@ -1,14 +1,12 @@
 #include "leadsync/importer/column_mapping.hpp"
 
+#include "leadsync/core/bounded_read.hpp"
 #include "leadsync/core/error.hpp"
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <cstdint>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <toml++/toml.h>
 #include <unicode/normalizer2.h>
 #include <unicode/uchar.h>
@@ -52,7 +50,7 @@ std::string field_list() {
   return join(names, ", ");
 }
 
-std::string quoted(std::string_view text) {
+std::string quote_text(std::string_view text) {
   return "\"" + std::string(text) + "\"";
 }
 
@@ -131,15 +129,14 @@ std::string normalize_header(std::string_view header) {
 }
 
 Result<ColumnDictionary> ColumnDictionary::load_file(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) {
-    return fail(ErrorCategory::config,
-                "cannot read the column mapping file " + path + ": " + system_error_text(errno) +
-                    " (set [mapping] import_columns in the configuration to its path)");
-  }
-  std::ostringstream text;
-  text << file.rdbuf();
-  return load_text(text.str(), path);
+  // Bounded, regular files only (issue 18): a mapping pointed at /dev/zero fails at once.
+  LEADSYNC_TRY(const std::string text,
+               read_regular_file(path, mapping_file_limit,
+                                 FileReadPurpose{.what = "the column mapping file",
+                                                 .remedy = "set [mapping] import_columns in the "
+                                                           "configuration to the path of a TOML "
+                                                           "column mapping"}));
+  return load_text(text, path);
 }
 
 Result<ColumnDictionary> ColumnDictionary::load_text(std::string_view toml_text,
@@ -155,8 +152,8 @@ Result<ColumnDictionary> ColumnDictionary::load_text(std::string_view toml_text,
   std::vector<std::string> problems;
   for (const auto& [key, node] : root) {
     if (key.str() != "fields") {
-      problems.push_back(where(source_name, key.source()) + ": unknown key " + quoted(key.str()) +
-                         ": the file has one table, [fields]");
+      problems.push_back(where(source_name, key.source()) + ": unknown key " +
+                         quote_text(key.str()) + ": the file has one table, [fields]");
     }
   }
   ColumnDictionary dictionary;
@@ -170,8 +167,8 @@ Result<ColumnDictionary> ColumnDictionary::load_text(std::string_view toml_text,
     for (const auto& [key, node] : *fields) {
       const std::string field(key.str());
       if (!is_import_field(field)) {
-        problems.push_back(where(source_name, key.source()) + ": unknown field " + quoted(field) +
-                           ": the fields are " + field_list());
+        problems.push_back(where(source_name, key.source()) + ": unknown field " +
+                           quote_text(field) + ": the fields are " + field_list());
         continue;
       }
       const toml::array* variants = node.as_array();
@@ -193,7 +190,7 @@ Result<ColumnDictionary> ColumnDictionary::load_text(std::string_view toml_text,
         if (inserted) {
           line_of_header.emplace(normalized, line);
         } else if (existing->second != field) {
-          problems.push_back(where(source_name, element.source()) + ": " + quoted(text->get()) +
+          problems.push_back(where(source_name, element.source()) + ": " + quote_text(text->get()) +
                              " is listed under " + field + " and under " + existing->second +
                              " (line " + std::to_string(line_of_header[normalized]) +
                              "): a header can mean only one field");
@@ -221,18 +218,18 @@ Result<ColumnOverride> parse_column_override(std::string_view option) {
   const auto equals = option.rfind('=');
   if (equals == std::string_view::npos) {
     return fail(ErrorCategory::invalid_argument,
-                "--map " + quoted(option) +
+                "--map " + quote_text(option) +
                     ": expected \"Header=field\", e.g. --map \"Work Phone=phone_business\"");
   }
   ColumnOverride result{std::string(trim(option.substr(0, equals))),
                         ascii_lower(trim(option.substr(equals + 1)))};
   if (result.header.empty()) {
     return fail(ErrorCategory::invalid_argument,
-                "--map " + quoted(option) + ": the header before '=' is empty");
+                "--map " + quote_text(option) + ": the header before '=' is empty");
   }
   if (!result.field.empty() && !is_import_field(result.field)) {
     return fail(ErrorCategory::invalid_argument,
-                "--map " + quoted(option) + ": unknown field " + quoted(result.field) +
+                "--map " + quote_text(option) + ": unknown field " + quote_text(result.field) +
                     ": use one of " + field_list() +
                     ", or nothing after '=' to keep the column unmapped");
   }
@@ -249,7 +246,7 @@ const MappedColumn* ColumnMapping::find(std::string_view field) const {
 std::string ColumnMapping::describe() const {
   std::string text;
   for (const auto& column : columns) {
-    text += quoted(column.header) + " -> ";
+    text += quote_text(column.header) + " -> ";
     if (column.field.empty()) {
       text += "(unmapped, kept)";
     } else {
@@ -287,19 +284,19 @@ Result<ColumnMapping> map_columns(const std::vector<std::string>& header,
   std::vector<std::string> problems;
   std::map<std::string, const MappedColumn*, std::less<>> column_of_field;
   for (const auto& override_option : overrides) {
-    const std::string option = quoted(override_option.header + "=" + override_option.field);
+    const std::string option = quote_text(override_option.header + "=" + override_option.field);
     MappedColumn* column = column_named(override_option.header);
     if (column == nullptr) {
       problems.push_back("--map " + option + ": the file has no column " +
-                         quoted(override_option.header) + " (its columns: " + join(header, ", ") +
-                         ")");
+                         quote_text(override_option.header) +
+                         " (its columns: " + join(header, ", ") + ")");
     } else if (column->source == MappingSource::command_line) {
-      problems.push_back("--map " + option + ": the column " + quoted(column->header) +
+      problems.push_back("--map " + option + ": the column " + quote_text(column->header) +
                          " is already mapped by another --map");
     } else if (column_of_field.contains(override_option.field)) {
       problems.push_back("--map " + option + ": the field " + override_option.field +
                          " is already given to the column " +
-                         quoted(column_of_field[override_option.field]->header));
+                         quote_text(column_of_field[override_option.field]->header));
     } else {
       column->field = override_option.field;
       column->source = MappingSource::command_line;
@@ -320,8 +317,9 @@ Result<ColumnMapping> map_columns(const std::vector<std::string>& header,
       continue;
     }
     if (const auto taken = column_of_field.find(*field); taken != column_of_field.end()) {
-      mapping.warnings.push_back("the column " + quoted(column.header) + " also means " + *field +
-                                 ", which the column " + quoted(taken->second->header) +
+      mapping.warnings.push_back("the column " + quote_text(column.header) + " also means " +
+                                 *field + ", which the column " +
+                                 quote_text(taken->second->header) +
                                  " already gives; it is kept unmapped (choose with --map)");
       continue;
     }

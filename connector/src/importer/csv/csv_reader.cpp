@@ -1,6 +1,7 @@
 #include "leadsync/importer/csv_reader.hpp"
 
 #include "csv/detail/line_source.hpp"
+#include "leadsync/core/bounded_read.hpp"
 #include "leadsync/core/error.hpp"
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fmt/format.h>
 #include <utility>
 
 namespace leadsync::importer {
@@ -143,6 +145,36 @@ Result<std::string> read_sample(const std::string& path) {
   return sample;
 }
 
+// "00 00 1F 8B" for the first bytes of a refused file.
+std::string first_bytes_hex(std::string_view data) {
+  constexpr std::size_t shown = 8;
+  std::string text;
+  for (std::size_t i = 0; i < std::min(shown, data.size()); ++i) {
+    text += fmt::format("{}{:02X}", i == 0 ? "" : " ", static_cast<unsigned char>(data[i]));
+  }
+  return text;
+}
+
+// The code units of `data` in an encoding `width` bytes wide (1, or 2 for UTF-16).
+std::vector<std::uint32_t> code_units(std::string_view data, std::size_t width, bool big_endian) {
+  std::vector<std::uint32_t> units;
+  units.reserve(data.size() / width);
+  for (std::size_t i = 0; i + width <= data.size(); i += width) {
+    if (width == 1) {
+      units.push_back(static_cast<unsigned char>(data[i]));
+    } else {
+      const auto first = static_cast<unsigned char>(data[i]);
+      const auto second = static_cast<unsigned char>(data[i + 1]);
+      units.push_back(big_endian ? (first << 8U) | second : (second << 8U) | first);
+    }
+  }
+  return units;
+}
+
+bool control_unit(std::uint32_t unit) {
+  return (unit < 0x20 && unit != '\t') || unit == 0x7f;
+}
+
 Status refuse_workbooks(const std::string& path, std::string_view sample) {
   constexpr std::string_view zip_magic = "PK\x03\x04";
   constexpr std::string_view ole_magic = "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
@@ -178,6 +210,70 @@ std::optional<char> excel_separator_line(std::string_view line) {
 }
 
 } // namespace
+
+Status check_csv_start(const std::string& path, std::string_view encoding_option) {
+  // Before fopen: a FIFO would block the open, a device would be read forever.
+  if (auto regular = check_regular_file(
+          path, FileReadPurpose{.what = "the import file",
+                                .remedy = "name a CSV file (a list exported as CSV)"});
+      !regular.ok()) {
+    const bool missing = regular.error().message.ends_with("does not exist; name a CSV file "
+                                                           "(a list exported as CSV)");
+    return fail(missing ? ErrorCategory::not_found : ErrorCategory::invalid_argument,
+                regular.error().message);
+  }
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
+                                                       &std::fclose);
+  if (!file) {
+    return fail(errno == ENOENT ? ErrorCategory::not_found : ErrorCategory::invalid_argument,
+                "cannot open " + path + ": " + system_error_text(errno));
+  }
+  std::string probe(header_probe_bytes + 1, '\0');
+  probe.resize(std::fread(probe.data(), 1, probe.size(), file.get()));
+  const bool more = probe.size() > header_probe_bytes;
+  probe.resize(std::min(probe.size(), header_probe_bytes));
+  if (probe.empty()) {
+    return ok_status(); // CsvReader::open says "is empty" with its own advice
+  }
+  LEADSYNC_CHECK(refuse_workbooks(path, probe)); // a workbook gets the Save As advice
+
+  const auto encoding =
+      choose_encoding(encoding_option, std::string_view(probe).substr(0, encoding_sample_bytes));
+  if (!encoding.ok()) {
+    return ok_status(); // an unknown --encoding is reported by CsvReader::open
+  }
+  const std::string& name = encoding->name;
+  const bool utf16 = name.starts_with("UTF-16");
+  const std::size_t width = utf16 ? 2 : 1;
+  const auto units =
+      code_units(std::string_view(probe).substr(encoding->bom_length), width, name == "UTF-16BE");
+  // The first non-empty line, as the header row is.
+  auto begin = std::find_if(units.begin(), units.end(),
+                            [](std::uint32_t unit) { return unit != '\n' && unit != '\r'; });
+  const auto end = std::find_if(begin, units.end(),
+                                [](std::uint32_t unit) { return unit == '\n' || unit == '\r'; });
+  const std::string advice =
+      "; is this a CSV file? Export the list as CSV (UTF-8, comma delimited) with a header row "
+      "naming its columns, or name the encoding with --encoding if it is text in another one";
+  if (end == units.end() && more) {
+    return fail(ErrorCategory::invalid_argument,
+                fmt::format("{} does not look like a CSV file: its first {} MB hold no line break, "
+                            "so no header row (the first bytes are {}){}",
+                            path, header_probe_bytes >> 20U, first_bytes_hex(probe), advice));
+  }
+  const auto line_units = static_cast<std::size_t>(end - begin);
+  const auto controls = static_cast<std::size_t>(std::count_if(begin, end, control_unit));
+  const bool has_nul = std::find(begin, end, 0U) != end;
+  // A header is text: one NUL or a quarter of control characters says it is not.
+  if (line_units > 0 && (has_nul || controls * 4 > line_units)) {
+    return fail(ErrorCategory::invalid_argument,
+                fmt::format("{} does not look like a CSV file: its first line is {} of {} NUL or "
+                            "control {}, not a header row (the first bytes are {}){}",
+                            path, controls, line_units, utf16 ? "characters" : "bytes",
+                            first_bytes_hex(probe), advice));
+  }
+  return ok_status();
+}
 
 Result<std::optional<char>> parse_delimiter_option(std::string_view option) {
   if (option == "\t") {
@@ -361,6 +457,7 @@ Status CsvReader::Impl::read_header(const std::string& path) {
 
 Result<CsvReader> CsvReader::open(const std::string& path, const ReadOptions& options) {
   LEADSYNC_TRY(const auto chosen_delimiter, parse_delimiter_option(options.delimiter));
+  LEADSYNC_CHECK(check_csv_start(path, options.encoding));
   LEADSYNC_TRY(const std::string sample, read_sample(path));
   LEADSYNC_CHECK(refuse_workbooks(path, sample));
   if (sample.empty()) {

@@ -4,6 +4,8 @@
 
 #include "leadsync/core/error.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -26,12 +28,57 @@ Error cannot_write(const std::string& path, std::string_view option) {
                          std::string(option));
 }
 
+// Whitespace a spreadsheet may skip before it reads a formula: ASCII blanks and line breaks, the
+// no-break space and the ideographic space. The length of the one `cell` starts with; 0 for none.
+std::size_t leading_blank(std::string_view cell) {
+  static constexpr std::string_view ascii = " \t\r\n\v\f";
+  static constexpr std::array<std::string_view, 2> wide = {"\xC2\xA0", "\xE3\x80\x80"};
+  if (!cell.empty() && ascii.find(cell.front()) != std::string_view::npos) {
+    return 1;
+  }
+  for (const auto blank : wide) {
+    if (cell.substr(0, blank.size()) == blank) {
+      return blank.size();
+    }
+  }
+  return 0;
+}
+
+// A formula trigger at the start of `text`: = + - @, or their full-width forms U+FF1D, U+FF0B,
+// U+FF0D, U+FF20, which spreadsheets with East Asian input settings also read as formulas.
+bool starts_formula(std::string_view text) {
+  static constexpr std::string_view ascii = "=+-@";
+  static constexpr std::array<std::string_view, 4> wide = {"\xEF\xBC\x9D", "\xEF\xBC\x8B",
+                                                           "\xEF\xBC\x8D", "\xEF\xBC\xA0"};
+  if (!text.empty() && ascii.find(text.front()) != std::string_view::npos) {
+    return true;
+  }
+  return std::any_of(wide.begin(), wide.end(),
+                     [&](std::string_view sign) { return text.substr(0, sign.size()) == sign; });
+}
+
 } // namespace
 
+// OWASP, "CSV Injection" (https://owasp.org/www-community/attacks/CSV_Injection): a cell starting
+// with = + - @, tab or carriage return is prefixed with a single quote so that it is read as text.
+// Issue 18 widens the rule: a cell starting with any line break (LF too), and one whose formula
+// sign follows leading whitespace or is written full-width (＝ ＋ － ＠), gets the quote as well.
 std::string spreadsheet_safe(std::string_view cell) {
-  static constexpr std::string_view formula_starts = "=+-@\t\r";
+  bool risky = starts_formula(cell);
+  if (!risky && !cell.empty() &&
+      (cell.front() == '\t' || cell.front() == '\r' || cell.front() == '\n')) {
+    risky = true;
+  }
+  for (std::string_view rest = cell; !risky;) {
+    const std::size_t blank = leading_blank(rest);
+    if (blank == 0) {
+      break;
+    }
+    rest.remove_prefix(blank);
+    risky = starts_formula(rest);
+  }
   std::string safe;
-  if (!cell.empty() && formula_starts.find(cell.front()) != std::string_view::npos) {
+  if (risky) {
     safe.reserve(cell.size() + 1);
     safe += '\'';
   }

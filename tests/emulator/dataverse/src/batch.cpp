@@ -1,6 +1,7 @@
 #include "dvemu/batch.hpp"
 
 #include "dvemu/multipart.hpp"
+#include "leadsync/core/json_limits.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -116,11 +117,12 @@ std::optional<Json> body_with_references(const std::string& body) {
   if (body.find("\"$") == std::string::npos) {
     return std::nullopt;
   }
-  Json parsed = Json::parse(body, nullptr, false);
-  if (parsed.is_discarded()) {
+  // Depth-limited (issue 18); a part too deep is then refused by the operation it is sent to.
+  auto parsed = leadsync::parse_untrusted_json(body, "the part body");
+  if (!parsed.ok()) {
     return std::nullopt;
   }
-  return parsed;
+  return std::move(parsed).value();
 }
 
 struct Member {
@@ -405,7 +407,8 @@ private:
     const std::string entity_set = path->substr(
         base_path_.size(), path->find_first_of("(/?", base_path_.size()) - base_path_.size());
     const EntityDef* entity = api_.schema().by_entity_set(entity_set);
-    const Json body = Json::parse(response.body, nullptr, false);
+    auto parsed = leadsync::parse_untrusted_json(response.body, "the part response");
+    const Json body = parsed.ok() ? std::move(parsed).value() : Json();
     if (entity == nullptr || !body.is_object() || !body.contains(entity->primary_id) ||
         !body[entity->primary_id].is_string()) {
       return std::nullopt;

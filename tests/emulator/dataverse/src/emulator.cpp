@@ -11,6 +11,7 @@
 #include "dvemu/schema.hpp"
 #include "dvemu/service_error.hpp"
 #include "dvemu/web_api.hpp"
+#include "leadsync/core/json_limits.hpp"
 
 #include <algorithm>
 #include <array>
@@ -1714,6 +1715,9 @@ struct Emulator::Impl {
   Limiter limiter;
   FaultPlan faults;
   TokenRegistry tokens;
+  // Guards options.auth.client_secret, which POST /_emulator/client-secret replaces (a secret
+  // rotated in Entra while clients run).
+  mutable std::mutex secret_mutex;
   Counters counters;
   std::string host;
   std::uint16_t port = 0;
@@ -2096,7 +2100,11 @@ Response Emulator::Impl::issue_token(const Request& request, const std::string& 
                        "The request body must contain the following parameter: "
                        "'client_assertion' or 'client_secret'.");
   }
-  if (!options.auth.client_secret.empty() && *client_secret != options.auth.client_secret) {
+  const std::string accepted_secret = [this] {
+    std::lock_guard lock(secret_mutex);
+    return options.auth.client_secret;
+  }();
+  if (!accepted_secret.empty() && *client_secret != accepted_secret) {
     return entra_error(401, "invalid_client", 7000215,
                        "Invalid client secret provided. Ensure the secret being sent in the "
                        "request is the client secret value, not the client secret ID, for a "
@@ -2171,12 +2179,16 @@ void Emulator::Impl::serve_admin(const Request& request, Exchange& exchange) {
     if (request.body.empty()) {
       return Json::object();
     }
-    auto body = Json::parse(request.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object()) {
+    auto body = leadsync::parse_untrusted_json(request.body, "the body");
+    if (!body.ok()) {
+      finish(exchange, admin_error(400, body.error().message + "; send a JSON object"));
+      return std::nullopt;
+    }
+    if (!body->is_object()) {
       finish(exchange, admin_error(400, "the body must be a JSON object"));
       return std::nullopt;
     }
-    return body;
+    return std::move(body).value();
   };
 
   if (action == "stats") {
@@ -2328,6 +2340,30 @@ void Emulator::Impl::serve_admin(const Request& request, Exchange& exchange) {
     clock.advance(milliseconds{std::llround(advance->get<double>() * 1000)});
     finish(exchange, admin_json(200, Json{{"offset_ms", clock.offset().count()},
                                           {"now_ms", unix_ms(clock.now())}}));
+    return;
+  }
+  if (action == "client-secret") {
+    // Rotates the client secret, as an admin does in Entra: tokens already issued stay valid, the
+    // next token request must send the new secret.
+    if (method != "POST") {
+      wrong_method("POST");
+      return;
+    }
+    const auto body = parse_body();
+    if (!body) {
+      return;
+    }
+    const auto secret = body->find("client_secret");
+    if (secret == body->end() || !secret->is_string() || secret->get<std::string>().empty()) {
+      finish(exchange, admin_error(400, "send {\"client_secret\": \"<the new secret>\"}"));
+      return;
+    }
+    leadsync::log::Redactor::instance().add_secret(secret->get<std::string>());
+    {
+      std::lock_guard lock(secret_mutex);
+      options.auth.client_secret = secret->get<std::string>();
+    }
+    finish(exchange, admin_json(200, Json{{"rotated", true}}));
     return;
   }
   if (action == "limits") {

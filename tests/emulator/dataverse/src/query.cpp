@@ -1,5 +1,7 @@
 #include "dvemu/query.hpp"
 
+#include "leadsync/core/json_limits.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -1523,11 +1525,12 @@ std::optional<PagingCookie> decode_inner_cookie(std::string_view inner, int page
       return std::nullopt;
     }
     if (tag->name == "sort") {
-      Json parsed = Json::parse(*value, nullptr, false);
-      if (parsed.is_discarded()) {
+      // The paging cookie comes back from the client: depth-limited like any request JSON.
+      auto parsed = leadsync::parse_untrusted_json(*value, "the paging cookie");
+      if (!parsed.ok()) {
         return std::nullopt;
       }
-      cookie.last_sort_values.push_back(std::move(parsed));
+      cookie.last_sort_values.push_back(std::move(parsed).value());
     } else if (tag->name == "id" && value->size() >= 2 && value->front() == '{' &&
                value->back() == '}') {
       cookie.last_id = value->substr(1, value->size() - 2);

@@ -485,7 +485,9 @@ RecordStore::Txn::find_by_key(const EntityDef& entity,
     return hit == index->second.end() ? nullptr : table->find(hit->second);
   }
   // Not a defined key: compare every row.
-  for (const auto& [seq, row] : table->rows_by_seq) {
+  // Not a structured binding: the lambda captures the row (clang 14 cannot capture a binding).
+  for (const auto& entry : table->rows_by_seq) {
+    const auto& row = entry.second;
     const bool match = std::all_of(key.begin(), key.end(), [&](const auto& part) {
       auto it = row.attributes.find(part.first);
       return it != row.attributes.end() && !it->is_null() && key_part(*it) == key_part(part.second);

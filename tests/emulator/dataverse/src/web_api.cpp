@@ -8,6 +8,7 @@
 #include "dvemu/payload.hpp"
 #include "dvemu/query.hpp"
 #include "dvemu/service_error.hpp"
+#include "leadsync/core/json_limits.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -980,7 +981,17 @@ std::variant<Json, ServiceError> Operation::json_body(const EntityDef* entity) c
                           "application/json (got '" +
                           content_type.value_or("no Content-Type") + "').");
   }
-  Json body = Json::parse(request_.body, nullptr, false);
+  // Depth-limited: a body nested 100,000 deep overflowed the stack of the code that walks it
+  // (issue 18). Real Dataverse refuses such a body too; its wording is not documented.
+  if (!leadsync::json_depth_within(request_.body)) {
+    return make_error(400, more_codes::payload_error,
+                      "Error identified in Payload provided by the user for Entity :'" + set +
+                          "' ----> the request body is JSON nested deeper than " +
+                          std::to_string(leadsync::max_json_depth) +
+                          " levels; send one object whose properties are column names.");
+  }
+  auto parsed = leadsync::parse_untrusted_json(request_.body, "the request body");
+  Json body = parsed.ok() ? std::move(parsed).value() : Json(Json::value_t::discarded);
   if (body.is_discarded() || !body.is_object()) {
     return make_error(400, more_codes::payload_error,
                       "Error identified in Payload provided by the user for Entity :'" + set +

@@ -12,6 +12,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <leadsync/core/json_limits.hpp>
 #include <leadsync/core/log.hpp>
 #include <leadsync/http/server.hpp>
 #include <leadsync/http/url.hpp>
@@ -227,6 +228,7 @@ struct Emulator::Impl {
   std::set<std::string> clearbit_seen;                            // keys looked up at least once
   std::map<std::string, steady_clock::time_point> clearbit_ready; // queued key -> ready time
   std::uint64_t fault_counter = 0;
+  std::uint64_t provider_calls = 0; // provider calls seen, for the 429 storms and resets
 
   explicit Impl(EmulatorOptions emulator_options) : options(std::move(emulator_options)) {
     credits.set_total(options.knobs.credits);
@@ -241,6 +243,56 @@ struct Emulator::Impl {
   bool query_misses(const std::string& canonical) const {
     return unit_fraction(stable_hash(canonical, options.knobs.seed ^ 0x4d15)) <
            options.knobs.miss_rate;
+  }
+
+  // A 429 storm or a dropped connection for this provider call, decided before the call does
+  // anything (nothing billed, no rate window used). Storms are counted in calls; resets drawn from
+  // the seed. Nothing when neither applies.
+  std::optional<Answer> storm_or_reset(const std::string& path) {
+    const auto call = provider_calls++;
+    const Knobs& knobs = options.knobs;
+    const bool pdl_call = starts_with(path, "/v5/");
+    const bool clearbit_call = starts_with(path, "/v2/");
+    Answer answer;
+    answer.endpoint = endpoint_of(path);
+    if (knobs.storm_every > 0 &&
+        static_cast<std::int64_t>(call % static_cast<std::uint64_t>(knobs.storm_every)) <
+            knobs.storm_length) {
+      // Each vendor's 429 shape (notes 1.7, 2.2; GitHub's secondary rate limit, notes 4.1).
+      answer.response =
+          pdl_call        ? pdl_error(429, "rate_limit_error",
+                                      "An error occurred due to requests hitting the API too quick")
+          : clearbit_call ? clearbit_error(429, "rate_limit", "Rate limit exceeded, retry later")
+                          : github_error(429, "You have exceeded a secondary rate limit.",
+                                         "https://docs.github.com/rest/overview/rate-limits-for-"
+                                         "the-rest-api");
+      answer.response.headers.set("Retry-After", "1");
+      return answer;
+    }
+    if (knobs.reset_rate > 0 &&
+        unit_fraction(stable_hash(std::to_string(call), knobs.seed ^ 0x5e7)) < knobs.reset_rate) {
+      answer.response.abort_connection = true;
+      answer.response.status = 0;
+      return answer;
+    }
+    return std::nullopt;
+  }
+
+  // The stats name of a provider path (as pdl(), clearbit() and github() name them).
+  static std::string endpoint_of(const std::string& path) {
+    static const std::map<std::string, std::string> names = {
+        {"/v5/person/enrich", "pdl.person.enrich"},
+        {"/v5/company/enrich", "pdl.company.enrich"},
+        {"/v5/person/bulk", "pdl.person.bulk"},
+        {"/v5/company/enrich/bulk", "pdl.company.bulk"},
+        {"/v2/combined/find", "clearbit.combined.find"},
+        {"/v2/people/find", "clearbit.people.find"},
+        {"/v2/companies/find", "clearbit.companies.find"},
+        {"/search/users", "github.search.users"}};
+    if (const auto found = names.find(path); found != names.end()) {
+      return found->second;
+    }
+    return starts_with(path, "/users/") ? "github.users" : "unknown";
   }
 
   // The next call's fault, if the seeded plan has one: 500 or 503.
@@ -367,8 +419,14 @@ struct Emulator::Impl {
     // The parameters: the query string, then a JSON body (POST).
     json body = json::object();
     if (request.method == "POST" && !request.body.empty()) {
-      body = json::parse(request.body, nullptr, false);
-      if (body.is_discarded() || !body.is_object()) {
+      // Depth-limited (issue 18): a body nested 100,000 deep must not overflow the stack.
+      auto parsed = leadsync::parse_untrusted_json(request.body, "the request body");
+      if (!parsed.ok()) {
+        answer.response = pdl_error(400, "invalid_request_error", parsed.error().message);
+        return answer;
+      }
+      body = std::move(parsed).value();
+      if (!body.is_object()) {
         answer.response = pdl_error(400, "invalid_request_error", "The body must be a JSON object");
         return answer;
       }
@@ -775,8 +833,11 @@ struct Emulator::Impl {
     }
     if (path == "/_emulator/config") {
       if (post) {
-        const auto changes = json::parse(request.body, nullptr, false);
-        if (auto applied = configure(changes); !applied.ok()) {
+        const auto changes = leadsync::parse_untrusted_json(request.body, "the request body");
+        if (!changes.ok()) {
+          return json_response(400, {{"error", changes.error().message}});
+        }
+        if (auto applied = configure(changes.value()); !applied.ok()) {
           return json_response(400, {{"error", applied.error().message}});
         }
       }
@@ -784,8 +845,11 @@ struct Emulator::Impl {
       return json_response(200, knobs_to_json(options.knobs));
     }
     if (path == "/_emulator/records" && post) {
-      const auto records = json::parse(request.body, nullptr, false);
-      auto planted_count = plant(records);
+      const auto records = leadsync::parse_untrusted_json(request.body, "the request body");
+      if (!records.ok()) {
+        return json_response(400, {{"error", records.error().message}});
+      }
+      auto planted_count = plant(records.value());
       if (!planted_count.ok()) {
         return json_response(400, {{"error", planted_count.error().message}});
       }
@@ -866,6 +930,7 @@ struct Emulator::Impl {
     clearbit_seen.clear();
     clearbit_ready.clear();
     fault_counter = 0;
+    provider_calls = 0;
   }
 
   json stats() const {
@@ -903,6 +968,8 @@ struct Emulator::Impl {
       if (!query) {
         answer.endpoint = "bad_query";
         answer.response = json_response(400, {{"error", "the query string has a broken %-escape"}});
+      } else if (auto storm = storm_or_reset(path)) {
+        answer = std::move(*storm);
       } else if (starts_with(path, "/v5/")) {
         answer = pdl(request, path, params);
       } else if (starts_with(path, "/v2/")) {
@@ -911,13 +978,17 @@ struct Emulator::Impl {
         answer = github(request, path, params);
       }
       std::int64_t billed = 0;
-      if (answer.endpoint.rfind("pdl.", 0) == 0) {
+      if (answer.response.abort_connection || answer.response.status == 429) {
+        billed = 0; // a storm or a reset: nothing was looked up
+      } else if (answer.endpoint.rfind("pdl.", 0) == 0) {
         billed = std::stoll(answer.response.headers.get("x-call-credits-spent").value_or("0"));
       } else if (answer.response.headers.remove("X-Emulator-Billed") > 0) {
         billed = 1;
       }
       std::int64_t items = 1;
-      if (answer.endpoint == "pdl.person.bulk" || answer.endpoint == "pdl.company.bulk") {
+      if (answer.response.abort_connection) {
+        items = 0;
+      } else if (answer.endpoint == "pdl.person.bulk" || answer.endpoint == "pdl.company.bulk") {
         const auto body = json::parse(answer.response.body, nullptr, false);
         items = body.is_array() ? static_cast<std::int64_t>(body.size()) : 0;
       }

@@ -61,6 +61,19 @@ int main(int argc, char** argv) {
   app.add_option("--fault-rate", knobs.fault_rate, "Share of provider calls answered 500 or 503")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
+  app.add_option("--reset-rate", knobs.reset_rate,
+                 "Share of provider calls whose connection is dropped without an answer")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  app.add_option(
+         "--storm-every", knobs.storm_every,
+         "429 storms: of every N provider calls, the first --storm-length get 429; 0 = none")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--storm-length", knobs.storm_length,
+                 "Provider calls answered 429 at the start of every --storm-every calls")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   app.add_option("--seed", knobs.seed, "Seed of the population and of every share above")
       ->capture_default_str();
   app.add_option("--population", knobs.population,
@@ -78,6 +91,11 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
     return app.exit(error) == 0 ? 0 : exit_usage;
+  }
+  // The same cross-field checks as POST /_emulator/config (rates adding up, storm shape).
+  if (auto checked = femu::apply_knobs(knobs, nlohmann::json::object()); !checked.ok()) {
+    std::cerr << "feeds-emulator: " << checked.error().message << "\n";
+    return exit_usage;
   }
   if (!api_key_env.empty()) {
     const char* key = std::getenv(api_key_env.c_str());

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <leadsync/core/json_limits.hpp>
 
 namespace femu {
 namespace {
@@ -61,7 +62,8 @@ leadsync::Result<bool> read_shared_option(Query& query, const std::string& key,
 
 // profile arrives as a JSON-array string from the JS SDK and as repeated keys from Python (1.4).
 void add_profiles(std::vector<std::string>& profiles, const std::string& value) {
-  if (!value.empty() && value.front() == '[') {
+  // A deeper array is no profile list: kept as one value rather than parsed (issue 18).
+  if (!value.empty() && value.front() == '[' && leadsync::json_depth_within(value)) {
     const auto parsed = nlohmann::json::parse(value, nullptr, false);
     if (parsed.is_array()) {
       for (const auto& item : parsed) {

@@ -54,6 +54,12 @@ leadsync::Result<Knobs> apply_knobs(Knobs knobs, const nlohmann::json& changes) 
       LEADSYNC_TRY(knobs.queued_ready_s, number_in(key, value, 0, 3600));
     } else if (key == "fault_rate") {
       LEADSYNC_TRY(knobs.fault_rate, number_in(key, value, 0, 1));
+    } else if (key == "reset_rate") {
+      LEADSYNC_TRY(knobs.reset_rate, number_in(key, value, 0, 1));
+    } else if (key == "storm_every") {
+      LEADSYNC_TRY(knobs.storm_every, count_in(key, value, 1'000'000'000));
+    } else if (key == "storm_length") {
+      LEADSYNC_TRY(knobs.storm_length, count_in(key, value, 1'000'000'000));
     } else if (key == "seed") {
       LEADSYNC_TRY(const auto seed, count_in(key, value, INT64_MAX));
       knobs.seed = static_cast<std::uint64_t>(seed);
@@ -64,17 +70,34 @@ leadsync::Result<Knobs> apply_knobs(Knobs knobs, const nlohmann::json& changes) 
       return fail(ErrorCategory::invalid_argument,
                   "unknown setting '" + raw_key +
                       "'; known: latency_ms, rate_per_min, credits, miss_rate, queued_share, "
-                      "queued_ready_s, fault_rate, seed, population");
+                      "queued_ready_s, fault_rate, reset_rate, storm_every, storm_length, seed, "
+                      "population");
     }
+  }
+  if (knobs.fault_rate + knobs.reset_rate > 1) {
+    return fail(ErrorCategory::invalid_argument,
+                "fault_rate + reset_rate must be at most 1 (each call gets at most one fault)");
+  }
+  if (knobs.storm_length > 0 && knobs.storm_length >= knobs.storm_every) {
+    return fail(ErrorCategory::invalid_argument,
+                "storm_length must be less than storm_every (a storm that never ends answers "
+                "nothing); set storm_every above it, or storm_length to 0");
   }
   return knobs;
 }
 
 nlohmann::json knobs_to_json(const Knobs& knobs) {
-  return {{"latency_ms", knobs.latency_ms},     {"rate_per_min", knobs.rate_per_min},
-          {"credits", knobs.credits},           {"miss_rate", knobs.miss_rate},
-          {"queued_share", knobs.queued_share}, {"queued_ready_s", knobs.queued_ready_s},
-          {"fault_rate", knobs.fault_rate},     {"seed", knobs.seed},
+  return {{"latency_ms", knobs.latency_ms},
+          {"rate_per_min", knobs.rate_per_min},
+          {"credits", knobs.credits},
+          {"miss_rate", knobs.miss_rate},
+          {"queued_share", knobs.queued_share},
+          {"queued_ready_s", knobs.queued_ready_s},
+          {"fault_rate", knobs.fault_rate},
+          {"reset_rate", knobs.reset_rate},
+          {"storm_every", knobs.storm_every},
+          {"storm_length", knobs.storm_length},
+          {"seed", knobs.seed},
           {"population", knobs.population}};
 }
 

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <arpa/inet.h>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -128,6 +129,38 @@ TEST(CpprestTransportTest, GetCarriesHeadersBothWays) {
   EXPECT_EQ(received[0].headers.get("Accept"), "application/json");
   EXPECT_EQ(received[0].headers.get("Prefer"), "odata.maxpagesize=50");
   EXPECT_EQ(received[0].headers.get("x-ms-client-request-id"), "rid-1");
+}
+
+// Issue 18: response bodies are capped (TransportOptions::max_response_bytes). A body at the cap
+// is whole; one byte more (declared by Content-Length, as the Beast server sends it) is a protocol
+// error, not retried, naming the limit and the URL's host and path.
+TEST(CpprestTransportTest, ABodyOverTheCapIsAProtocolErrorNamingTheLimitAndTheUrl) {
+  constexpr std::size_t cap = std::size_t{1} << 20;
+  std::atomic<std::size_t> size{cap};
+  RecordingServer server(sync_handler([&size](const Request&) {
+    return Response::with_body(200, std::string(size.load(), 'x'), "application/json");
+  }));
+  TransportOptions options;
+  options.max_response_bytes = cap;
+  const auto transport = make_cpprest_transport(options);
+
+  const auto at_cap = transport->send(make("GET", server.url("/api/data/v9.2/leads?$top=1")), {});
+  ASSERT_TRUE(at_cap.ok()) << at_cap.error().describe();
+  EXPECT_EQ(at_cap->body.size(), cap);
+
+  size = cap + 1;
+  const auto over = transport->send(make("GET", server.url("/api/data/v9.2/leads?$top=1")), {});
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.error().category, ErrorCategory::protocol) << over.error().describe();
+  EXPECT_FALSE(over.error().retryable);
+  EXPECT_NE(over.error().message.find("larger than the 1 MB limit"), std::string::npos)
+      << over.error().message;
+  EXPECT_NE(over.error().message.find("127.0.0.1/api/data/v9.2/leads"), std::string::npos)
+      << over.error().message;
+}
+
+TEST(CpprestTransportTest, TheDefaultCapIs64MegabytesAboveAnyDataversePage) {
+  EXPECT_EQ(TransportOptions{}.max_response_bytes, std::size_t{64} << 20);
 }
 
 TEST(CpprestTransportTest, PostRoundTripsAUtf8BodyByteForByte) {

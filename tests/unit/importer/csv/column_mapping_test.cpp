@@ -261,5 +261,14 @@ TEST(ColumnDictionary, MissingFileSaysWhichSettingNamesIt) {
   EXPECT_THAT(dictionary.error().message, Not(HasSubstr("problem")));
 }
 
+// Issue 18: the column mapping is read bounded, from a regular file only.
+TEST(ColumnMappingFile, ADeviceIsRefusedSayingWhichSettingNamesIt) {
+  const auto dictionary = ColumnDictionary::load_file("/dev/zero");
+  ASSERT_FALSE(dictionary.ok());
+  EXPECT_EQ(dictionary.error().category, ErrorCategory::config);
+  EXPECT_THAT(dictionary.error().message, HasSubstr("is a device"));
+  EXPECT_THAT(dictionary.error().message, HasSubstr("import_columns"));
+}
+
 } // namespace
 } // namespace leadsync::importer

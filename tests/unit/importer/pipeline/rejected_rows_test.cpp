@@ -29,18 +29,42 @@ TEST_P(SpreadsheetSafe, ACellStartingLikeAFormulaGetsAQuoteInFront) {
 
 std::string formula_start_name(const ::testing::TestParamInfo<std::string>& info) {
   static const std::map<std::string, std::string> names = {
-      {"=", "Equals"}, {"+", "Plus"}, {"-", "Minus"},
-      {"@", "At"},     {"\t", "Tab"}, {"\r", "CarriageReturn"}};
+      {"=", "Equals"},
+      {"+", "Plus"},
+      {"-", "Minus"},
+      {"@", "At"},
+      {"\t", "Tab"},
+      {"\r", "CarriageReturn"},
+      {"\n", "LineFeed"},
+      {" =", "SpaceThenEquals"},
+      {"  \t+", "BlanksThenPlus"},
+      {"\r\n-", "LineBreakThenMinus"},
+      {"\xC2\xA0@", "NoBreakSpaceThenAt"},
+      {"\xE3\x80\x80=", "IdeographicSpaceThenEquals"},
+      {"＝", "FullWidthEquals"},
+      {"＋", "FullWidthPlus"},
+      {"－", "FullWidthMinus"},
+      {"＠", "FullWidthAt"},
+      {" ＝", "SpaceThenFullWidthEquals"}};
   return names.at(info.param);
 }
 
+// Issue 18 adds LF, whitespace before the sign and the full-width signs to OWASP's list.
 INSTANTIATE_TEST_SUITE_P(EachFormulaStart, SpreadsheetSafe,
-                         ::testing::Values("=", "+", "-", "@", "\t", "\r"), formula_start_name);
+                         ::testing::Values("=", "+", "-", "@", "\t", "\r", "\n", " =", "  \t+",
+                                           "\r\n-", "\xC2\xA0@", "\xE3\x80\x80=", "＝", "＋", "－",
+                                           "＠", " ＝"),
+                         formula_start_name);
 
 TEST(SpreadsheetSafe, OtherCellsStayAsTheyAre) {
-  for (const std::string cell : {"", "Ivan", "1=1", "'quoted", " =spaced", "Иван", "محمد", "5-2"}) {
+  for (const std::string cell : {"", "Ivan", "1=1", "'quoted", " spaced = fine", "Иван", "محمد",
+                                 "5-2", "  Ann", "a＝b", "\xC2\xA0text", "ｅｘ"}) {
     EXPECT_EQ(spreadsheet_safe(cell), cell);
   }
+}
+
+TEST(ErrorFileLine, QuotesAndEscapesACellThatStartsWithALineBreak) {
+  EXPECT_EQ(error_file_line({"\n=HYPERLINK(\"x\")"}, ','), "\"'\n=HYPERLINK(\"\"x\"\")\"\r\n");
 }
 
 TEST(ErrorFileLine, QuotesCellsWithTheDelimiterQuotesOrLineBreaks) {

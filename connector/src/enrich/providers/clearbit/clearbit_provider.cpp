@@ -204,7 +204,10 @@ public:
 private:
   Result<Answer> matched(const http::Response& response, FieldGroup group) const {
     const auto body = support::parse_json(response.body);
-    if (!body || !body->is_object()) {
+    if (!body.ok()) {
+      return support::protocol_error(name_, 200, body.error().message);
+    }
+    if (!body->is_object()) {
       return support::protocol_error(name_, 200, "the answer is not a JSON object");
     }
     const nlohmann::json* person = nullptr;

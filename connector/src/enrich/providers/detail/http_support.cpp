@@ -1,5 +1,7 @@
 #include "providers/detail/http_support.hpp"
 
+#include "leadsync/core/json_limits.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -186,6 +188,12 @@ std::string encode_query(const http::QueryParams& params) {
 Result<http::Response> Sender::send(http::Request request, const http::CallContext& context) const {
   request.headers.set("User-Agent", std::string(user_agent));
   request.deadline = std::chrono::steady_clock::now() + timeout;
+  // The API key and an http_json spec's own headers end up here: checked before the wire.
+  if (auto checked = http::check_header_fields(request.headers); !checked.ok()) {
+    Error error = checked.error();
+    error.message = "enrich.provider '" + provider + "': " + error.message;
+    return error;
+  }
   auto response = transport->send(request, context);
   if (!response.ok()) {
     Error error = response.error();
@@ -326,17 +334,13 @@ std::chrono::system_clock::time_point wall_now(const Clock* clock) {
   return clock != nullptr ? clock->now() : std::chrono::system_clock::now();
 }
 
-std::optional<nlohmann::json> parse_json(std::string_view body) {
-  auto document = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (document.is_discarded()) {
-    return std::nullopt;
-  }
-  return document;
+Result<nlohmann::json> parse_json(std::string_view body) {
+  return parse_untrusted_json(body, "the answer");
 }
 
 std::string vendor_message(std::string_view body) {
   const auto document = parse_json(body);
-  if (!document || !document->is_object()) {
+  if (!document.ok() || !document->is_object()) {
     return {};
   }
   std::string message;

@@ -118,8 +118,10 @@ std::chrono::system_clock::time_point wall_now(const Clock* clock);
 // The vendor's error text from a body such as {"error":{"message":"..."}}, {"message":"..."} or
 // {"errors":[{"message":"..."}]}, cut to 200 characters; empty when there is none.
 std::string vendor_message(std::string_view body);
-// Parses a body without exceptions; nullopt when it is not JSON.
-std::optional<nlohmann::json> parse_json(std::string_view body);
+// Parses an answer body without exceptions and with the nesting limit of core/json_limits (64):
+// a protocol Error, "the answer is not valid JSON (...)" or "the answer is JSON nested deeper
+// than 64 levels ...", so a hostile 100,000-deep answer cannot exhaust the stack.
+Result<nlohmann::json> parse_json(std::string_view body);
 
 // The error for a status that is not an answer: 401 unauthorized, 402 forbidden/out_of_credits,
 // 403 forbidden, 429 throttled (retryable), 5xx unavailable (retryable), anything else protocol.

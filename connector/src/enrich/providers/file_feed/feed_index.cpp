@@ -1,6 +1,7 @@
 #include "providers/file_feed/feed_index.hpp"
 
 #include "leadsync/core/error.hpp"
+#include "leadsync/core/json_limits.hpp"
 #include "leadsync/importer/csv_reader.hpp"
 #include "providers/file_feed/feed_record.hpp"
 
@@ -456,6 +457,12 @@ Status FeedIndexer::read_json_lines(FileRun& run, const CancellationToken& cance
     text = trim(text);
     if (text.empty()) {
       return; // blank lines separate nothing and are no records
+    }
+    // Depth-limited (issue 18): the stored record is walked recursively later.
+    if (!json_depth_within(text)) {
+      reject(run, run.lines,
+             "JSON nested deeper than " + std::to_string(max_json_depth) + " levels");
+      return;
     }
     nlohmann::json record = nlohmann::json::parse(text, nullptr, false);
     if (record.is_discarded()) {

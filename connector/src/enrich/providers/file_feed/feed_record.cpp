@@ -1,5 +1,7 @@
 #include "providers/file_feed/feed_record.hpp"
 
+#include "leadsync/core/json_limits.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -216,7 +218,8 @@ nlohmann::json csv_row_to_record(const std::vector<std::string>& header,
     if (column.empty() || cell.empty()) {
       continue;
     }
-    if (cell.front() == '[' || cell.front() == '{') {
+    // A cell nested deeper than max_json_depth stays text (issue 18).
+    if ((cell.front() == '[' || cell.front() == '{') && json_depth_within(cell)) {
       nlohmann::json parsed = nlohmann::json::parse(cell, nullptr, false);
       if (!parsed.is_discarded()) {
         record[column] = std::move(parsed);

@@ -238,10 +238,10 @@ private:
     }
     if (status >= 200 && status <= 299) {
       auto document = support::parse_json(response.body);
-      if (!document) {
-        return support::protocol_error(name_, status, "the answer is not JSON");
+      if (!document.ok()) {
+        return support::protocol_error(name_, status, document.error().message);
       }
-      return Step{.answer = std::nullopt, .document = std::move(document)};
+      return Step{.answer = std::nullopt, .document = std::move(document).value()};
     }
     return support::status_error(name_, status, response.body);
   }

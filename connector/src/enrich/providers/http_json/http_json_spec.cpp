@@ -1,12 +1,12 @@
 #include "providers/http_json/http_json_spec.hpp"
 
+#include "leadsync/core/bounded_read.hpp"
 #include "leadsync/core/text.hpp"
 #include "leadsync/enrich/fields.hpp"
 
 #include <algorithm>
-#include <fstream>
+#include <filesystem>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <toml++/toml.h>
 
 static_assert(TOML_EXCEPTIONS, "leadsync expects toml++ with exceptions enabled");
@@ -730,15 +730,23 @@ Result<Spec> parse_spec(const std::string& text, const std::string& label,
 
 Result<Spec> load_spec(const std::filesystem::path& path, const std::string& label,
                        const std::string& provider) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  std::error_code ignored;
+  if (!std::filesystem::exists(path, ignored)) {
     return support::config_error(provider, "spec file " + path.string() +
-                                               " cannot be read; check the spec key (relative "
-                                               "paths resolve against the config's folder)");
+                                               " cannot be read: it does not exist; check the "
+                                               "spec key (relative paths resolve against the "
+                                               "config's folder)");
   }
-  std::ostringstream content;
-  content << in.rdbuf();
-  return parse_spec(content.str(), label, provider);
+  // Bounded, regular files only (issue 18): a spec pointed at /dev/zero fails at once.
+  auto content = read_regular_file(path, mapping_file_limit,
+                                   FileReadPurpose{.what = "spec file",
+                                                   .remedy = "check the spec key (relative paths "
+                                                             "resolve against the config's "
+                                                             "folder)"});
+  if (!content) {
+    return support::config_error(provider, content.error().message);
+  }
+  return parse_spec(*content, label, provider);
 }
 
 } // namespace leadsync::enrich::providers::http_json

@@ -119,7 +119,10 @@ public:
     note_rate(response.headers);
     if (response.status == 200) {
       const auto body = support::parse_json(response.body);
-      if (!body || !body->is_object()) {
+      if (!body.ok()) {
+        return support::protocol_error(name_, 200, body.error().message);
+      }
+      if (!body->is_object()) {
         return support::protocol_error(name_, 200, "the enrich answer is not a JSON object");
       }
       const nlohmann::json* record = body.operator->();
@@ -262,7 +265,11 @@ private:
       return;
     }
     const auto items = support::parse_json(response->body);
-    if (!items || !items->is_array()) {
+    if (!items.ok()) {
+      fill_all(support::protocol_error(name_, 200, "the bulk " + items.error().message));
+      return;
+    }
+    if (!items->is_array()) {
       fill_all(support::protocol_error(name_, 200, "the bulk answer is not a JSON array"));
       return;
     }

@@ -1,5 +1,6 @@
 #include "sqlite/detail/database.hpp"
 
+#include <cerrno>
 #include <sqlite3.h>
 #include <stdexcept>
 #include <utility>
@@ -265,7 +266,19 @@ Error Database::error(int code, std::string_view doing) const {
   } else {
     message += sqlite3_errstr(code);
   }
-  const Advice advice = advice_for(code);
+  Advice advice = advice_for(code);
+  // SQLite reports SQLITE_FULL only for ENOSPC; a write past the file size limit (ulimit -f,
+  // RLIMIT_FSIZE: EFBIG) or the user's disk quota (EDQUOT) comes back as a plain I/O error.
+  if ((code & 0xFF) == SQLITE_IOERR && connection_ != nullptr) {
+    const int system_errno = sqlite3_system_errno(connection_.get());
+    if (system_errno == EFBIG) {
+      advice = {"the file size limit of this process was reached (ulimit -f); raise it or run "
+                "leadsync where it has none, then retry",
+                false};
+    } else if (system_errno == ENOSPC || system_errno == EDQUOT) {
+      advice = {"the disk is full; free space on the disk that holds the database and retry", true};
+    }
+  }
   if (!advice.text.empty()) {
     message += "; ";
     message += advice.text;

@@ -19,6 +19,11 @@ struct Knobs {
   double queued_share = 0;       // share of first Clearbit lookups answered 202 queued
   double queued_ready_s = 5;     // a queued lookup answers after this many seconds
   double fault_rate = 0;         // share of provider calls answered 500 or 503
+  double reset_rate = 0;         // share of provider calls whose connection is dropped unanswered
+  // 429 storms: of every storm_every provider calls, the first storm_length are answered 429 with
+  // Retry-After: 1 (0 = no storms). Counted in calls, so a run sees the same storms every time.
+  std::int64_t storm_every = 0;
+  std::int64_t storm_length = 0;
   std::uint64_t seed = 1;        // population, miss, queue and fault choices
   std::size_t population = 2000; // generated people (plus the sample-list people)
 };
