@@ -44,6 +44,7 @@ TEST(ImportKillTest, AnImportKilledAtRandomPointsAndResumedImportsEveryRowOnce) 
   write_people_list(list, list_rows, "import");
 
   int kills = 0;
+  bool finished = false; // a run ended on its own before its kill: nothing is left to resume
   std::vector<std::int64_t> killed_at;
   for (int round = 0; round < kill_rounds; ++round) {
     std::vector<std::string> args = {"-c", config.string(), "import", list.string(),
@@ -60,9 +61,16 @@ TEST(ImportKillTest, AnImportKilledAtRandomPointsAndResumedImportsEveryRowOnce) 
     ASSERT_TRUE(progressed) << "round " << round << ": no batch committed in 30 s";
     std::this_thread::sleep_for(plan.extra_delay(400));
     if (!import.running()) {
-      break; // it finished: the rounds left have nothing to interrupt
+      finished = true; // it finished: the rounds left have nothing to interrupt
+      break;
     }
-    ASSERT_TRUE(killed_by_sigkill(import.kill()));
+    const int status = import.kill();
+    if (!killed_by_sigkill(status)) {
+      // It ended on its own between the check and the signal.
+      ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+      finished = true;
+      break;
+    }
     ++kills;
     killed_at.push_back(checkpoint_rows(database));
   }
@@ -72,17 +80,26 @@ TEST(ImportKillTest, AnImportKilledAtRandomPointsAndResumedImportsEveryRowOnce) 
     std::cout << " " << rows;
   }
   std::cout << " of " << list_rows << "\n";
-  ASSERT_LT(killed_at.back(), list_rows) << "the last kill came after the end";
-
-  const CliRun resumed =
-      leadsync::testing::run_leadsync(LEADSYNC_EXE,
-                                      "-c " + quoted(config.string()) + " import " +
-                                          quoted(list.string()) + " --resume --no-progress --json",
-                                      dir);
-  ASSERT_EQ(resumed.exit_code, 0) << resumed.err << resumed.out;
-  const auto summary = json::parse(resumed.out, nullptr, false);
-  ASSERT_TRUE(summary.is_object()) << resumed.out;
-  EXPECT_EQ(summary.value("rows_read", -1), list_rows) << summary.dump(2);
+  // A kill after the last batch committed is a kill point like any other: while the import
+  // indexes and finishes, the resume finishes it; after it recorded the run finished (the kill
+  // landed as it exited), the resume says there is nothing to resume (exit 2) and the counts
+  // below are the proof.
+  if (!finished) {
+    const CliRun resumed = leadsync::testing::run_leadsync(LEADSYNC_EXE,
+                                                           "-c " + quoted(config.string()) +
+                                                               " import " + quoted(list.string()) +
+                                                               " --resume --no-progress --json",
+                                                           dir);
+    const bool recorded_finished =
+        resumed.exit_code == 2 && killed_at.back() == list_rows &&
+        resumed.err.find("there is nothing to resume") != std::string::npos;
+    if (!recorded_finished) {
+      ASSERT_EQ(resumed.exit_code, 0) << resumed.err << resumed.out;
+      const auto summary = json::parse(resumed.out, nullptr, false);
+      ASSERT_TRUE(summary.is_object()) << resumed.out;
+      EXPECT_EQ(summary.value("rows_read", -1), list_rows) << summary.dump(2);
+    }
+  }
 
   EXPECT_EQ(stored_leads(database), list_rows) << "a row was lost or imported twice";
   EXPECT_EQ(sql_integer(database, "SELECT count(DISTINCT lower(email)) FROM lead_emails"),

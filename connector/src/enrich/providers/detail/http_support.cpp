@@ -31,6 +31,15 @@ std::optional<std::int64_t> parse_int(std::string_view text) {
   return value;
 }
 
+// Times and waits a provider's header can name, past which the value is not understood (found
+// by fuzzing, issue 18: a reset of 10^11 seconds overflowed the nanosecond clock). system_clock
+// counts nanoseconds in 64 bits, up to the year 2262.
+constexpr std::int64_t longest_wait_seconds = std::int64_t{366} * 24 * 3600; // a year
+constexpr std::int64_t latest_epoch_seconds = 4'102'444'800;                 // 2100-01-01
+bool plausible_year(int year) {
+  return year >= 1970 && year < 2100;
+}
+
 std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string_view text) {
   // IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT"
   const std::string copy(text);
@@ -52,7 +61,7 @@ std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string
       month = i + 1;
     }
   }
-  if (month == 0) {
+  if (month == 0 || !plausible_year(year)) {
     return std::nullopt;
   }
   const std::chrono::year_month_day date{std::chrono::year{year}, std::chrono::month{month},
@@ -253,7 +262,7 @@ std::optional<std::chrono::system_clock::time_point> parse_iso8601_utc(std::stri
     const auto digits = rest.find_first_not_of("0123456789", 1);
     rest = digits == std::string_view::npos ? std::string_view{} : rest.substr(digits);
   }
-  if (rest != "Z" && rest != "+00:00" && !rest.empty()) {
+  if ((rest != "Z" && rest != "+00:00" && !rest.empty()) || !plausible_year(year)) {
     return std::nullopt;
   }
   const std::chrono::year_month_day date{std::chrono::year{year}, std::chrono::month{month},
@@ -283,7 +292,13 @@ parse_reset(std::string_view text, ResetUnit unit, std::chrono::system_clock::ti
   const bool epoch = unit == ResetUnit::epoch_seconds ||
                      (unit == ResetUnit::automatic && *number >= 1'000'000'000);
   if (epoch) {
+    if (*number > latest_epoch_seconds) {
+      return std::nullopt;
+    }
     return std::chrono::system_clock::time_point{std::chrono::seconds{*number}};
+  }
+  if (*number > longest_wait_seconds) {
+    return std::nullopt;
   }
   return now + std::chrono::seconds{*number};
 }
@@ -292,7 +307,7 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view text,
                                                       std::chrono::system_clock::time_point now) {
   const std::string value = trim(text);
   if (const auto seconds = parse_int(value)) {
-    if (*seconds < 0) {
+    if (*seconds < 0 || *seconds > longest_wait_seconds) {
       return std::nullopt;
     }
     return std::chrono::seconds{*seconds};
