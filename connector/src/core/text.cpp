@@ -81,4 +81,18 @@ std::string escape_control_characters(std::string_view value) {
   return out;
 }
 
+std::string quoted_excerpt(std::string_view value, char quote) {
+  const std::string mark(1, quote);
+  if (value.size() <= quoted_value_limit) {
+    return mark + escape_control_characters(value) + mark;
+  }
+  std::size_t cut = quoted_excerpt_length;
+  // Not in the middle of a UTF-8 sequence: back up over continuation bytes.
+  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0U) == 0x80U) {
+    --cut;
+  }
+  return mark + escape_control_characters(value.substr(0, cut)) + "..." + mark + " (" +
+         std::to_string(value.size()) + " bytes)";
+}
+
 } // namespace leadsync::text

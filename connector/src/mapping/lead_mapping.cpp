@@ -143,20 +143,9 @@ bool valid_prefix(std::string_view prefix) {
   return valid_column_name(body) && body.find('_') == std::string_view::npos;
 }
 
-// A user's value in a message: whole when short, else its first 40 characters and its size, so a
-// 50 MB value does not come back as a 50 MB message (issue 18); control characters escaped.
+// A user's value in a message: at most an excerpt, control characters escaped (issue 18).
 std::string quote_value(std::string_view value) {
-  constexpr std::size_t limit = 60;
-  constexpr std::size_t excerpt = 40;
-  if (value.size() <= limit) {
-    return "'" + text::escape_control_characters(value) + "'";
-  }
-  std::size_t cut = excerpt;
-  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0U) == 0x80U) {
-    --cut; // not inside a UTF-8 sequence
-  }
-  return "'" + text::escape_control_characters(value.substr(0, cut)) + "...' (" +
-         std::to_string(value.size()) + " bytes)";
+  return text::quoted_excerpt(value, '\'');
 }
 
 // A suggestion only for names of a plausible length: the edit distance of a 50 MB name to every

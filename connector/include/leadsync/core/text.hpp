@@ -23,4 +23,11 @@ std::string_view closest_match(std::string_view name,
 // Other UTF-8 passes through unchanged; a backslash is left as it is.
 std::string escape_control_characters(std::string_view value);
 
+// A user's value quoted in a message: whole when short, else its first 40 characters (never
+// cutting a UTF-8 sequence) and its size ("\"aaaa...\" (52428800 bytes)"), so a 50 MB value does
+// not come back as a 50 MB message (issue 18). Control characters are escaped.
+inline constexpr std::size_t quoted_value_limit = 60;
+inline constexpr std::size_t quoted_excerpt_length = 40;
+std::string quoted_excerpt(std::string_view value, char quote = '"');
+
 } // namespace leadsync::text

@@ -17,19 +17,6 @@
 
 namespace leadsync::config::detail {
 
-std::string quoted_excerpt(std::string_view value) {
-  if (value.size() <= quoted_value_limit) {
-    return "\"" + text::escape_control_characters(value) + "\"";
-  }
-  std::size_t cut = quoted_excerpt_length;
-  // Not in the middle of a UTF-8 sequence: back up over continuation bytes.
-  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0U) == 0x80U) {
-    --cut;
-  }
-  return "\"" + text::escape_control_characters(value.substr(0, cut)) + "...\" (" +
-         std::to_string(value.size()) + " bytes)";
-}
-
 namespace {
 
 bool is_digit(char c) {

@@ -3,6 +3,7 @@
 // mode needs, https for non-loopback CRM URLs, cron syntax.
 
 #include "leadsync/core/config.hpp"
+#include "leadsync/core/text.hpp"
 
 #include <string>
 #include <string_view>
@@ -10,12 +11,10 @@
 
 namespace leadsync::config::detail {
 
-// A user's value quoted in a message: whole when short, else its first 40 characters and its size
-// ("\"aaaa...\" (52428800 bytes)"), so a 50 MB value does not come back as a 50 MB message
-// (issue 18). Control characters are escaped so a value cannot forge a line of output.
-inline constexpr std::size_t quoted_value_limit = 60;
-inline constexpr std::size_t quoted_excerpt_length = 40;
-std::string quoted_excerpt(std::string_view value);
+// A user's value quoted in a message, at most an excerpt (text.hpp).
+using text::quoted_excerpt;
+using text::quoted_excerpt_length;
+using text::quoted_value_limit;
 
 // Appends one Problem per broken rule, each with its key and the line from loaded.key_lines.
 void check_semantics(const LoadedConfig& loaded, std::vector<Problem>& problems);
