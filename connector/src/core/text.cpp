@@ -1,8 +1,37 @@
 #include "leadsync/core/text.hpp"
 
 #include <algorithm>
+#include <string>
 
 namespace leadsync::text {
+
+std::string ascii_lower(std::string_view text) {
+  std::string lowered(text);
+  for (char& c : lowered) {
+    c = ascii_lower(c);
+  }
+  return lowered;
+}
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return ascii_lower(x) == ascii_lower(y);
+         });
+}
+
+std::string_view trim_left(std::string_view text, std::string_view blanks) noexcept {
+  const auto first = text.find_first_not_of(blanks);
+  return first == std::string_view::npos ? std::string_view() : text.substr(first);
+}
+
+std::string_view trim_right(std::string_view text, std::string_view blanks) noexcept {
+  const auto last = text.find_last_not_of(blanks);
+  return last == std::string_view::npos ? std::string_view() : text.substr(0, last + 1);
+}
+
+std::string_view trim(std::string_view text, std::string_view blanks) noexcept {
+  return trim_right(trim_left(text, blanks), blanks);
+}
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> previous(b.size() + 1);

@@ -2,8 +2,60 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <string>
+#include <string_view>
+#include <vector>
+
 namespace leadsync::text {
 namespace {
+
+TEST(AsciiCaseTest, LowersOnlyAsciiLettersAndLeavesUtf8Alone) {
+  EXPECT_EQ(ascii_lower("Content-TYPE: ÄÖ Ω"), "content-type: ÄÖ Ω");
+  EXPECT_EQ(ascii_lower('Q'), 'q');
+  EXPECT_EQ(ascii_lower('['), '['); // the byte after 'Z' is not a letter
+  EXPECT_EQ(ascii_upper('q'), 'Q');
+  EXPECT_EQ(ascii_upper('{'), '{');
+}
+
+TEST(AsciiCaseTest, ComparesIgnoringAsciiCaseOnly) {
+  EXPECT_TRUE(iequals("OData-MaxVersion", "odata-maxversion"));
+  EXPECT_FALSE(iequals("odata", "odata "));
+  EXPECT_FALSE(iequals("Ä", "ä")); // not ASCII: compared byte for byte
+  EXPECT_TRUE(iequals("", ""));
+}
+
+TEST(TrimTest, RemovesAsciiWhitespaceAtBothEndsByDefault) {
+  EXPECT_EQ(trim(" \t\r\n\f\vvalue with  spaces\n "), "value with  spaces");
+  EXPECT_EQ(trim("   "), "");
+  EXPECT_EQ(trim(""), "");
+  EXPECT_EQ(trim_left("  a b  "), "a b  ");
+  EXPECT_EQ(trim_right("  a b  "), "  a b");
+}
+
+TEST(TrimTest, RemovesOnlyTheBlanksItIsGiven) {
+  EXPECT_EQ(trim(" \"quoted\"\t", " \t\""), "quoted");
+  EXPECT_EQ(trim("\n value \n", " "), "\n value \n");
+  EXPECT_EQ(trim("\xC2\xA0x\xC2\xA0"), "\xC2\xA0x\xC2\xA0"); // no-break space is not ASCII
+}
+
+TEST(JoinTest, PutsTheSeparatorBetweenPartsOfAnyStringRange) {
+  EXPECT_EQ(join(std::vector<std::string>{"a", "b", "c"}, ", "), "a, b, c");
+  EXPECT_EQ(join(std::vector<std::string_view>{"one"}, "|"), "one");
+  EXPECT_EQ(join(std::vector<std::string>{}, ", "), "");
+  EXPECT_EQ(join(std::array<const char*, 2>{"x", ""}, "-"), "x-");
+}
+
+TEST(HexValueTest, ReadsHexDigitsInEitherCaseAndRefusesEverythingElse) {
+  EXPECT_EQ(hex_value('0'), 0);
+  EXPECT_EQ(hex_value('9'), 9);
+  EXPECT_EQ(hex_value('a'), 10);
+  EXPECT_EQ(hex_value('F'), 15);
+  EXPECT_EQ(hex_value('g'), -1);
+  EXPECT_EQ(hex_value('G'), -1);
+  EXPECT_EQ(hex_value(' '), -1);
+  EXPECT_EQ(hex_value('\xff'), -1);
+}
 
 TEST(EditDistanceTest, CountsInsertionsDeletionsAndSubstitutions) {
   EXPECT_EQ(edit_distance("api_version", "api_version"), 0U);

@@ -1,6 +1,7 @@
 #pragma once
-// Small text helpers shared by the loaders that suggest corrections ("did you mean
-// 'api_version'?").
+// Small text helpers with one home: ASCII case and whitespace handling for protocol tokens,
+// header names, keys and config values (never for people's names: those go through ICU in the
+// importer's cleaners), joining, hex digits, and the loaders' "did you mean 'api_version'?".
 
 #include <cstddef>
 #include <string>
@@ -8,6 +9,63 @@
 #include <vector>
 
 namespace leadsync::text {
+
+// The blanks `trim` removes by default: space, tab, CR, LF, form feed, vertical tab.
+inline constexpr std::string_view ascii_whitespace = " \t\r\n\f\v";
+
+constexpr bool is_ascii_space(char c) noexcept {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+constexpr char ascii_lower(char c) noexcept {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+constexpr char ascii_upper(char c) noexcept {
+  return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+}
+
+// A copy with A-Z lowered; every other byte (UTF-8 included) unchanged.
+std::string ascii_lower(std::string_view text);
+
+// Equal ignoring ASCII case ("Content-Type" and "content-type").
+bool iequals(std::string_view a, std::string_view b) noexcept;
+
+// `text` without leading and trailing `blanks` (a view into `text`).
+std::string_view trim(std::string_view text, std::string_view blanks = ascii_whitespace) noexcept;
+std::string_view trim_left(std::string_view text,
+                           std::string_view blanks = ascii_whitespace) noexcept;
+std::string_view trim_right(std::string_view text,
+                            std::string_view blanks = ascii_whitespace) noexcept;
+
+// The parts with `separator` between them; any range of things a string can be appended from
+// (std::string, std::string_view, const char*).
+template <typename Range> std::string join(const Range& parts, std::string_view separator) {
+  std::string joined;
+  bool first = true;
+  for (const auto& part : parts) {
+    if (!first) {
+      joined += separator;
+    }
+    joined += part;
+    first = false;
+  }
+  return joined;
+}
+
+// The value of one hexadecimal digit (0-9, a-f, A-F), or -1 for any other byte.
+constexpr int hex_value(char c) noexcept {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  return -1;
+}
 
 // Levenshtein distance in bytes (the names compared are ASCII keys and field paths).
 std::size_t edit_distance(std::string_view a, std::string_view b);
