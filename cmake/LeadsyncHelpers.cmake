@@ -26,10 +26,8 @@ function(leadsync_test name)
   target_compile_options(${name} PRIVATE ${LEADSYNC_WARNINGS})
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
-  target_compile_definitions(${name} PRIVATE LEADSYNC_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
-                                             LEADSYNC_BINARY_DIR="${PROJECT_BINARY_DIR}")
+  # Paths come from tests/support/leadsync_test_paths.hpp.in (see tests/CMakeLists.txt).
   if(ARG_FIXTURES)
-    target_compile_definitions(${name} PRIVATE LEADSYNC_TEST_PG_DIR="${LEADSYNC_TEST_PG_DIR}")
     gtest_discover_tests(${name} PROPERTIES LABELS ${ARG_LABEL} TIMEOUT ${ARG_TIMEOUT}
                          FIXTURES_REQUIRED "${ARG_FIXTURES}" DISCOVERY_TIMEOUT 60)
   else()

@@ -46,6 +46,7 @@
 #include "leadsync/model/json.hpp"
 #include "leadsync/store/sqlite_store.hpp"
 #include "leadsync/store/store.hpp"
+#include "leadsync_test_paths.hpp"
 
 #include <algorithm>
 #include <array>

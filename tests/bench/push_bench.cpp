@@ -20,6 +20,7 @@
 // with `npm ci` the first time (a few seconds).
 
 #include "bench_support.hpp"
+#include "leadsync_test_paths.hpp"
 #include "support/emulator_process.hpp"
 #include "support/raw_http.hpp"
 

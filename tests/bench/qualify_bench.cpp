@@ -6,6 +6,7 @@
 //   qualify_bench [--leads N] [--rules FILE]
 
 #include "leadsync/qualify/assess.hpp"
+#include "leadsync_test_paths.hpp"
 
 #include <array>
 #include <chrono>

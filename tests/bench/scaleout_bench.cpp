@@ -26,6 +26,7 @@
 // run) and stopped at the end, its databases with it.
 
 #include "bench_support.hpp"
+#include "leadsync_test_paths.hpp"
 #include "support/emulator_process.hpp"
 #include "support/postgres_server.hpp"
 #include "support/raw_http.hpp"

@@ -1,6 +1,7 @@
 // Drives the `leadsync` executable as a user would: exit codes, stdout and stderr as design section
 // 4 fixes.
 
+#include "leadsync_test_paths.hpp"
 #include "support/cli_process.hpp"
 #include "support/emulator_process.hpp"
 

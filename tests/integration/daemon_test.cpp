@@ -4,6 +4,7 @@
 // exits 0 within the grace period; SIGHUP with a broken config keeps the old one; and a real
 // scrape of /metrics passes `promtool check metrics`.
 
+#include "leadsync_test_paths.hpp"
 #include "support/background_leadsync.hpp"
 #include "support/cli_process.hpp"
 #include "support/emulator_process.hpp"

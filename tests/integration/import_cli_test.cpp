@@ -2,6 +2,7 @@
 // delimiters, header languages, digit systems, duplicates across lists, the error file, the JSON
 // summary, exit codes, and an import killed with SIGKILL and resumed.
 
+#include "leadsync_test_paths.hpp"
 #include "support/cli_process.hpp"
 #include "unit/importer/csv/csv_test_support.hpp"
 

@@ -3,6 +3,7 @@
 // state and status reason, everyone's rating and score columns, and that a second qualify and push
 // change nothing.
 
+#include "leadsync_test_paths.hpp"
 #include "support/cli_process.hpp"
 #include "support/emulator_process.hpp"
 #include "support/web_api.hpp"

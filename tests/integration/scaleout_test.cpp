@@ -6,6 +6,7 @@
 // all arrive at one daemon are each processed once, by more than one daemon (NOTIFY); and a
 // scheduled pull runs on one worker per slot.
 
+#include "leadsync_test_paths.hpp"
 #include "support/background_leadsync.hpp"
 #include "support/cli_process.hpp"
 #include "support/emulator_process.hpp"

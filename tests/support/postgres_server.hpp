@@ -8,6 +8,8 @@
 //   auto server = leadsync::testing::PostgresServer::shared();
 //   if (!server) GTEST_SKIP() << leadsync::testing::PostgresServer::why_not();
 
+#include "leadsync_test_paths.hpp"
+
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>

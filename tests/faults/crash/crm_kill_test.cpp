@@ -4,6 +4,7 @@
 // and in the store.
 
 #include "faults/crash/crash_support.hpp"
+#include "leadsync_test_paths.hpp"
 #include "support/web_api.hpp"
 
 #include <gtest/gtest.h>

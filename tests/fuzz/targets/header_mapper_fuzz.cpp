@@ -6,6 +6,7 @@
 
 #include "fuzz_support.hpp"
 #include "leadsync/importer/column_mapping.hpp"
+#include "leadsync_test_paths.hpp"
 
 #include <cstddef>
 #include <cstdint>

@@ -4,6 +4,7 @@
 // answered with the response made from the input (fuzz_support.hpp provider_input).
 
 #include "leadsync/enrich/providers/builtin.hpp"
+#include "leadsync_test_paths.hpp"
 #include "provider_harness.hpp"
 
 #include <cstddef>

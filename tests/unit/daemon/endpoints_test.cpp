@@ -6,6 +6,7 @@
 #include "leadsync/core/log.hpp"
 #include "leadsync/daemon/endpoints.hpp"
 #include "leadsync/store/open.hpp"
+#include "leadsync_test_paths.hpp"
 #include "support/raw_http.hpp"
 
 #include <fstream>

@@ -5,6 +5,7 @@
 // clang-format off
 #include <utility> // first: Boost 1.74's asio/awaitable.hpp uses std::exchange without including it
 #include "unit/http/client/tls_test_server.hpp"
+#include "leadsync_test_paths.hpp"
 // clang-format on
 
 #include "support/cli_process.hpp"

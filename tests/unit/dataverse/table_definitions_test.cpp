@@ -7,6 +7,7 @@
 #include "leadsync/mapping/lead_mapping.hpp"
 #include "leadsync/mapping/metadata.hpp"
 #include "leadsync/sync/crm_metadata.hpp"
+#include "leadsync_test_paths.hpp"
 
 #include <atomic>
 #include <cstdlib>

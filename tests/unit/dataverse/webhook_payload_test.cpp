@@ -3,6 +3,7 @@
 // Fixtures in tests/data/webhooks/ (see the README there for where each comes from).
 
 #include "leadsync/dataverse/webhook_payload.hpp"
+#include "leadsync_test_paths.hpp"
 
 #include <fstream>
 #include <gmock/gmock.h>

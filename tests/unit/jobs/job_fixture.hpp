@@ -6,6 +6,7 @@
 #include "leadsync/core/random.hpp"
 #include "leadsync/jobs/runtime.hpp"
 #include "leadsync/store/sqlite_store.hpp"
+#include "leadsync_test_paths.hpp"
 #include "unit/importer/csv/csv_test_support.hpp"
 
 #include <gtest/gtest.h>

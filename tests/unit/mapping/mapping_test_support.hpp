@@ -5,6 +5,7 @@
 #include "leadsync/mapping/lead_mapping.hpp"
 #include "leadsync/mapping/lookup.hpp"
 #include "leadsync/model/lead.hpp"
+#include "leadsync_test_paths.hpp"
 
 #include <atomic>
 #include <chrono>

@@ -1,4 +1,5 @@
 #include "leadsync/qualify/assess.hpp"
+#include "leadsync_test_paths.hpp"
 
 #include <algorithm>
 #include <chrono>

@@ -1,4 +1,5 @@
 #include "leadsync/qualify/rules.hpp"
+#include "leadsync_test_paths.hpp"
 
 #include <gtest/gtest.h>
 #include <string>

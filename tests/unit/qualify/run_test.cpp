@@ -3,6 +3,7 @@
 
 #include "leadsync/qualify/run.hpp"
 #include "leadsync/store/open.hpp"
+#include "leadsync_test_paths.hpp"
 
 #include <gtest/gtest.h>
 

@@ -4,6 +4,7 @@
 #include "fake_crm.hpp"
 #include "leadsync/store/open.hpp"
 #include "leadsync/sync/push.hpp"
+#include "leadsync_test_paths.hpp"
 
 #include <gtest/gtest.h>
 

@@ -8,6 +8,7 @@
 #include "leadsync/sync/crm.hpp"
 #include "leadsync/sync/pull.hpp"
 #include "leadsync/sync/push.hpp"
+#include "leadsync_test_paths.hpp"
 
 #include <cstdlib>
 #include <dvemu/emulator.hpp>

@@ -3,6 +3,7 @@
 // plan, webhooks, the admin endpoints, persistence, and the dataverse-emulator executable itself.
 
 #include "dvemu/emulator.hpp"
+#include "leadsync_test_paths.hpp"
 
 #include <algorithm>
 #include <boost/asio/connect.hpp>

@@ -8,6 +8,7 @@
 #include "leadsync/enrich/provider.hpp"
 #include "leadsync/enrich/providers/builtin.hpp"
 #include "leadsync/store/sqlite_store.hpp"
+#include "leadsync_test_paths.hpp"
 #include "unit/importer/csv/csv_test_support.hpp"
 
 #include <algorithm>

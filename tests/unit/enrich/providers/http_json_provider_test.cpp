@@ -3,6 +3,7 @@
 
 #include "fake_transport.hpp"
 #include "leadsync/enrich/providers/builtin.hpp"
+#include "leadsync_test_paths.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,5 @@
 #include "leadsync/importer/column_mapping.hpp"
+#include "leadsync_test_paths.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

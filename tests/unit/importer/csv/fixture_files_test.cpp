@@ -4,6 +4,7 @@
 
 #include "leadsync/importer/column_mapping.hpp"
 #include "leadsync/importer/csv_reader.hpp"
+#include "leadsync_test_paths.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
