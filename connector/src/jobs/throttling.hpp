@@ -9,7 +9,7 @@
 #include "leadsync/http/call_scope.hpp"
 #include "leadsync/jobs/push.hpp"
 #include "leadsync/jobs/runtime.hpp"
-#include "leadsync/sync/crm.hpp"
+#include "leadsync/sync/dataverse_crm.hpp"
 
 #include <memory>
 

@@ -1,8 +1,7 @@
-#include "leadsync/sync/crm.hpp"
-
 #include "leadsync/odata/filter.hpp"
 #include "leadsync/odata/query.hpp"
 #include "leadsync/odata/response.hpp"
+#include "leadsync/sync/dataverse_crm.hpp"
 
 #include <fmt/format.h>
 

@@ -1,6 +1,7 @@
 #include "leadsync/sync/push.hpp"
 
 #include "leadsync/core/log.hpp"
+#include "leadsync/dataverse/client.hpp" // the QualifyOptions and PredictiveScore the Crm takes
 
 #include <algorithm>
 #include <atomic>

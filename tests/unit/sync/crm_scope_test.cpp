@@ -5,6 +5,7 @@
 #include "leadsync/core/random.hpp"
 #include "leadsync/dataverse/client.hpp"
 #include "leadsync/http/policies.hpp"
+#include "leadsync/sync/dataverse_crm.hpp"
 #include "push_fixture.hpp"
 #include "unit/http/client/fakes.hpp"
 

@@ -2,6 +2,8 @@
 // A Crm in memory for push and pull tests: keeps rows by key, records every call in order, and can
 // refuse writes of chosen leads (as Dataverse refuses a whole UpsertMultiple) or fail transiently.
 
+#include "leadsync/dataverse/client.hpp"
+#include "leadsync/mapping/lookup.hpp"
 #include "leadsync/sync/crm.hpp"
 
 #include <functional>

@@ -5,7 +5,7 @@
 #include "leadsync/dataverse/connect.hpp"
 #include "leadsync/http/cpprest_transport.hpp"
 #include "leadsync/store/open.hpp"
-#include "leadsync/sync/crm.hpp"
+#include "leadsync/sync/dataverse_crm.hpp"
 #include "leadsync/sync/pull.hpp"
 #include "leadsync/sync/push.hpp"
 #include "leadsync_test_paths.hpp"

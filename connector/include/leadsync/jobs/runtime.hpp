@@ -33,7 +33,7 @@
 #include "leadsync/mapping/lookup.hpp"
 #include "leadsync/qualify/rules.hpp"
 #include "leadsync/store/store.hpp"
-#include "leadsync/sync/crm.hpp"
+#include "leadsync/sync/dataverse_crm.hpp"
 #include "leadsync/sync/lease_recovery.hpp"
 
 #include <functional>

@@ -12,6 +12,11 @@
 #include "leadsync/core/result.hpp"
 #include "leadsync/model/lead.hpp"
 
+// The enum names and the time formats the codec writes, declared here before they had headers of
+// their own; code that needs only them includes those.
+#include "leadsync/model/enum_names.hpp"
+#include "leadsync/model/time.hpp"
+
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
@@ -35,23 +40,5 @@ Result<Lead> lead_from_json_text(std::string_view text); // parse + convert
 
 nlohmann::json to_json(const BehaviourEvent& event);
 Result<BehaviourEvent> behaviour_event_from_json(const nlohmann::json& document);
-
-// Enum names, shared with mappings and the CLI (e.g. `leads list --stage mql`).
-std::string_view to_string(LifecycleStage stage);
-Result<LifecycleStage> parse_lifecycle_stage(std::string_view text);
-std::string_view to_string(Channel channel);
-Result<Channel> parse_channel(std::string_view text);
-std::string_view to_string(ListAgeBucket bucket);
-std::string_view to_string(BehaviourKind kind);
-Result<BehaviourKind> parse_behaviour_kind(std::string_view text);
-
-// Standalone parsers fail with ErrorCategory::invalid_argument and a message that shows the
-// expected form. "2026-11-22T20:00:00Z"; a fraction only when non-zero: 3 digits (".123") when the
-// time is whole milliseconds, else 6 or 9, so that parse_time(format_time(t)) == t exactly.
-std::string format_time(TimePoint time);
-Result<TimePoint>
-parse_time(std::string_view text);              // RFC 3339: Z or ±hh:mm offset, optional fraction
-std::string format_date(Date date);             // "2026-11-22"
-Result<Date> parse_date(std::string_view text); // strict YYYY-MM-DD, a real calendar date
 
 } // namespace leadsync::model

@@ -1,17 +1,22 @@
 #pragma once
 // The CRM as the sync engine sees it: the few Dataverse operations push and pull need, behind an
-// interface so the engine can be tested with a fake. DataverseCrm implements it with the
-// DataverseClient; it also serves the mapping's lookups (campaign names).
+// interface so the engine can be tested with a fake. DataverseCrm (sync/dataverse_crm.hpp)
+// implements it with the DataverseClient. Only the interface here: the Dataverse types it takes
+// are declared, not defined, so code that uses a Crm does not compile the Dataverse client; code
+// that fills them in includes leadsync/dataverse/client.hpp.
 
 #include "leadsync/core/result.hpp"
-#include "leadsync/dataverse/client.hpp"
-#include "leadsync/http/call_scope.hpp"
-#include "leadsync/mapping/lookup.hpp"
 
-#include <memory>
-#include <nlohmann/json.hpp>
+#include <nlohmann/json.hpp> // KeyedWrite holds its body by value
+#include <optional>
 #include <string>
 #include <vector>
+
+namespace leadsync::dataverse {
+struct QualifyOptions;
+struct PredictiveScore;
+struct ChangeBatch;
+} // namespace leadsync::dataverse
 
 namespace leadsync::sync {
 
@@ -67,47 +72,6 @@ public:
   // Change tracking on leads: delta_link empty for a full read.
   virtual Result<dataverse::ChangeBatch> track_changes(const std::vector<std::string>& select,
                                                        const std::string& delta_link) = 0;
-};
-
-// The Crm and the lookups over a DataverseClient (leads table). Every call it makes carries the
-// scope of the job that uses it (its cancellation, deadline and CallStats), so the Crm interface
-// needs no per-call parameter: a job makes its own DataverseCrm (cheap: it shares the client), or
-// sets the scope before the job starts.
-class DataverseCrm final : public Crm, public mapping::LookupResolver {
-public:
-  explicit DataverseCrm(std::shared_ptr<dataverse::DataverseClient> client,
-                        http::CallScope scope = {});
-
-  // Not thread-safe against calls in flight: set it between jobs, not during one.
-  void set_scope(http::CallScope scope) { scope_ = std::move(scope); }
-  const http::CallScope& scope() const { return scope_; }
-
-  Status upsert_multiple(std::vector<Json> targets) override;
-  Result<std::vector<WriteResult>> upsert_batch(const std::vector<KeyedWrite>& writes) override;
-  Status upsert(const KeyedWrite& write) override;
-  Status remove(const std::string& row_url) override;
-  Result<std::vector<Json>> rows_by_key(const std::string& key_column,
-                                        const std::vector<std::string>& values) override;
-  Status qualify(const std::string& crm_id, const dataverse::QualifyOptions& options) override;
-  Status disqualify(const std::string& crm_id, int status_code) override;
-  Status reactivate(const std::string& crm_id) override;
-  Status upsert_predictive_score(const std::string& crm_id,
-                                 const dataverse::PredictiveScore& score) override;
-  Status merge(const std::string& target_crm_id, const std::string& subordinate_crm_id) override;
-  Result<MergeState> merge_state(const std::string& crm_id) override;
-  Result<dataverse::ChangeBatch> track_changes(const std::vector<std::string>& select,
-                                               const std::string& delta_link) override;
-
-  Result<std::optional<std::string>> resolve(const std::string& entity_set,
-                                             const std::string& name_column,
-                                             const std::string& name) override;
-  Result<std::optional<std::string>> name_of(const std::string& entity_set,
-                                             const std::string& name_column,
-                                             const std::string& id) override;
-
-private:
-  std::shared_ptr<dataverse::DataverseClient> client_;
-  http::CallScope scope_;
 };
 
 // "leads(leadsync_externalid='<id>')" for a lead the CRM knows by our id, "leads(<leadid>)" when
