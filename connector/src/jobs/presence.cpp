@@ -18,7 +18,8 @@ PresenceSettings presence_settings(const config::Config& config, std::string kin
   return settings;
 }
 
-Result<std::unique_ptr<WorkerPresence>> WorkerPresence::start(store::Store& store, Clock& clock,
+Result<std::unique_ptr<WorkerPresence>> WorkerPresence::start(store::WorkerStore& store,
+                                                              Clock& clock,
                                                               PresenceSettings settings,
                                                               bool run_thread) {
   if (settings.host.empty()) {
@@ -46,7 +47,7 @@ Result<std::unique_ptr<WorkerPresence>> WorkerPresence::start(store::Store& stor
   return presence;
 }
 
-WorkerPresence::WorkerPresence(store::Store& store, Clock& clock, PresenceSettings settings,
+WorkerPresence::WorkerPresence(store::WorkerStore& store, Clock& clock, PresenceSettings settings,
                                std::string id)
     : store_(store), clock_(clock), settings_(std::move(settings)), id_(std::move(id)) {}
 

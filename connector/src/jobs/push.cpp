@@ -36,7 +36,7 @@ bool expired(const store::OutboxEntry& entry, store::TimePoint now) {
 
 } // namespace
 
-Result<LeftForLater> left_for_later(store::Store& store, store::TimePoint now,
+Result<LeftForLater> left_for_later(store::OutboxStore& store, store::TimePoint now,
                                     std::size_t scan_limit) {
   LEADSYNC_TRY(const auto entries, store.pending_outbox(scan_limit));
   LeftForLater left;

@@ -50,11 +50,11 @@ RunStatus classify(const RunEnding& ending) {
   return ending.problems > 0 ? RunStatus::partial : RunStatus::ok;
 }
 
-RunRecorder::RunRecorder(store::Store* store, const Clock* clock,
+RunRecorder::RunRecorder(store::RunStore* store, const Clock* clock,
                          std::optional<store::RunRecord> run)
     : store_(store), clock_(clock), run_(std::move(run)) {}
 
-Result<RunRecorder> RunRecorder::begin(store::Store& store, const Clock& clock,
+Result<RunRecorder> RunRecorder::begin(store::RunStore& store, const Clock& clock,
                                        std::string_view kind) {
   LEADSYNC_TRY(auto run, store.begin_run(std::string(kind)));
   log::JobScope::set_run(run.id); // every later line of the job's thread names its run
@@ -120,7 +120,7 @@ RunSummary RunRecorder::fail(std::string message, Counts counts) {
   return summary;
 }
 
-Status RunRecorder::finish_interrupted(store::Store& store, std::int64_t run_id, Counts counts,
+Status RunRecorder::finish_interrupted(store::RunStore& store, std::int64_t run_id, Counts counts,
                                        std::string message) {
   store::RunRecord run;
   run.id = run_id;

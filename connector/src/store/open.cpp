@@ -51,4 +51,8 @@ Result<std::unique_ptr<Store>> open_store(const std::string& url,
                   "; " + std::string(accepted_forms));
 }
 
+ScratchStoreFactory scratch_store_factory(Clock& clock, Random& random) {
+  return [&clock, &random] { return open_temporary_sqlite_store(clock, random); };
+}
+
 } // namespace leadsync::store

@@ -48,8 +48,9 @@ bool process_alive(long pid) {
   return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
 }
 
-Result<LeaseRecovery> recover_leases_of_dead_pushes(store::Store& store, const std::string& host,
-                                                    long own_pid, const ProcessAlive& alive) {
+Result<LeaseRecovery> recover_leases_of_dead_pushes(store::OutboxStore& store,
+                                                    const std::string& host, long own_pid,
+                                                    const ProcessAlive& alive) {
   LEADSYNC_TRY(const auto holders, store.outbox_lease_holders());
   LeaseRecovery recovery;
   for (const auto& holder : holders) {
@@ -70,8 +71,8 @@ Result<LeaseRecovery> recover_leases_of_dead_pushes(store::Store& store, const s
 }
 
 Result<std::int64_t>
-recover_webhook_events_of_dead_processes(store::Store& store, const std::string& host, long own_pid,
-                                         std::chrono::system_clock::time_point now,
+recover_webhook_events_of_dead_processes(store::WebhookStore& store, const std::string& host,
+                                         long own_pid, std::chrono::system_clock::time_point now,
                                          const ProcessAlive& alive, std::size_t recent) {
   LEADSYNC_TRY(const auto events, store.list_webhook_events(recent));
   std::int64_t freed = 0;
@@ -92,7 +93,7 @@ recover_webhook_events_of_dead_processes(store::Store& store, const std::string&
   return freed;
 }
 
-Result<int> interrupt_runs_of_dead_processes(store::Store& store, const std::string& host,
+Result<int> interrupt_runs_of_dead_processes(store::RunStore& store, const std::string& host,
                                              long own_pid,
                                              std::chrono::system_clock::time_point now,
                                              const ProcessAlive& alive, std::size_t recent) {

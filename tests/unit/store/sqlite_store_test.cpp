@@ -13,6 +13,7 @@
 #include <fstream>
 #include <gtest/gtest.h>
 #include <memory>
+#include <optional>
 #include <sqlite3.h>
 #include <string>
 #include <sys/stat.h>
@@ -140,6 +141,74 @@ TEST_F(SqliteStoreTest, NewDatabaseAndItsFolderAreOnlyAccessibleByTheOwner) {
   EXPECT_EQ(permissions_of(path.string() + "-wal"), 0600U);
   EXPECT_EQ(permissions_of(dir_ / "var"), 0700U);
   EXPECT_EQ(permissions_of(dir_ / "var" / "lib"), 0700U);
+}
+
+// Points TMPDIR at `folder` while it lives.
+class TemporaryDirectoryOverride {
+public:
+  explicit TemporaryDirectoryOverride(const fs::path& folder) {
+    if (const char* given = std::getenv("TMPDIR"); given != nullptr) {
+      previous_ = given;
+    }
+    ::setenv("TMPDIR", folder.c_str(), 1);
+  }
+  TemporaryDirectoryOverride(const TemporaryDirectoryOverride&) = delete;
+  TemporaryDirectoryOverride& operator=(const TemporaryDirectoryOverride&) = delete;
+  ~TemporaryDirectoryOverride() {
+    if (previous_) {
+      ::setenv("TMPDIR", previous_->c_str(), 1);
+    } else {
+      ::unsetenv("TMPDIR");
+    }
+  }
+
+private:
+  std::optional<std::string> previous_;
+};
+
+std::vector<fs::path> entries_of(const fs::path& folder) {
+  std::vector<fs::path> entries;
+  for (const auto& entry : fs::directory_iterator(folder)) {
+    entries.push_back(entry.path());
+  }
+  return entries;
+}
+
+TEST_F(SqliteStoreTest, ATemporaryStoreLivesInAFolderOfItsOwnThatIsRemovedWithIt) {
+  const TemporaryDirectoryOverride tmpdir(dir_);
+  auto store = open_temporary_sqlite_store(clock_, random_);
+  ASSERT_TRUE(store.ok()) << store.error().describe();
+  ASSERT_TRUE((*store)->create_lead(sample_lead()).ok());
+
+  const auto folders = entries_of(dir_);
+  ASSERT_EQ(folders.size(), 1U);
+  EXPECT_EQ(permissions_of(folders[0]), 0700U);
+  EXPECT_EQ(permissions_of(folders[0] / "scratch.db"), 0600U);
+
+  store->reset();
+  EXPECT_TRUE(entries_of(dir_).empty());
+}
+
+TEST_F(SqliteStoreTest, EachScratchStoreStartsEmptyAndKeepsItsWritesToItself) {
+  const TemporaryDirectoryOverride tmpdir(dir_);
+  const auto make_scratch = scratch_store_factory(clock_, random_);
+  auto first = make_scratch();
+  auto second = make_scratch();
+  ASSERT_TRUE(first.ok() && second.ok());
+  const auto created = (*first)->create_lead(sample_lead());
+  ASSERT_TRUE(created.ok());
+
+  EXPECT_TRUE((*first)->get_lead(created->identity.id).ok());
+  EXPECT_EQ((*second)->get_lead(created->identity.id).error().category, ErrorCategory::not_found);
+  EXPECT_EQ(entries_of(dir_).size(), 2U);
+}
+
+TEST_F(SqliteStoreTest, ATemporaryStoreNeedsAWritableTemporaryDirectory) {
+  const TemporaryDirectoryOverride tmpdir(dir_ / "missing");
+  auto store = open_temporary_sqlite_store(clock_, random_);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.error().category, ErrorCategory::storage);
+  EXPECT_NE(store.error().message.find("TMPDIR"), std::string::npos) << store.error().message;
 }
 
 TEST_F(SqliteStoreTest, FileDatabaseUsesWriteAheadLogging) {

@@ -40,9 +40,10 @@
 // import job (jobs/import.hpp), which hands its id to run(). The id is kept in the checkpoint, so
 // the job that resumes an interrupted import can finish the interrupted run.
 //
-// Dry run: everything happens as in a real import, but the writes go to a scratch SQLite store in
-// the temporary folder (removed afterwards), so the counts are exactly those a real import would
-// give and the store is not touched (no checkpoint).
+// Dry run: everything happens as in a real import, but the writes go to a scratch store
+// (CsvImportOptions::scratch_store; by default a temporary SQLite file, removed afterwards, for any
+// backend: store/open.hpp says why), so the counts are exactly those a real import would give and
+// the store is not touched (no checkpoint).
 
 #include "leadsync/core/cancel.hpp"
 #include "leadsync/core/clock.hpp"
@@ -54,6 +55,7 @@
 #include "leadsync/importer/import_checkpoint.hpp"
 #include "leadsync/importer/row_to_lead.hpp"
 #include "leadsync/model/lead.hpp"
+#include "leadsync/store/open.hpp"
 #include "leadsync/store/store.hpp"
 
 #include <chrono>
@@ -109,6 +111,9 @@ struct CsvImportOptions {
   bool dry_run = false;
   Start start = Start::fresh;
   MergePolicy merge;
+  // Where a dry run writes: a new, empty store thrown away afterwards (stored leads are still read
+  // from the real store). Unset: store::scratch_store_factory, the store's own choice.
+  store::ScratchStoreFactory scratch_store;
 };
 
 struct PipelineTuning {

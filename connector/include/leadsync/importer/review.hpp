@@ -24,12 +24,12 @@ struct HandMerge {
 // their outbox entries (an upsert for the target, a merge for the subordinate) and the pair marked
 // merged in the review queue. Fails (invalid_argument) for the same lead twice, a lead already
 // deleted or merged, and a merge that would pass the identifier cap; not_found for a missing lead.
-Result<HandMerge> merge_by_hand(store::Store& store, const std::string& target_id,
+Result<HandMerge> merge_by_hand(store::LeadStore& store, const std::string& target_id,
                                 const std::string& subordinate_id, model::TimePoint now);
 
 // Records that two leads are two people: the pair is never suggested again. Fails (not_found) when
 // either lead is missing.
-Result<store::DuplicatePair> mark_not_duplicate(store::Store& store, const std::string& lead_a,
+Result<store::DuplicatePair> mark_not_duplicate(store::LeadStore& store, const std::string& lead_a,
                                                 const std::string& lead_b);
 
 } // namespace leadsync::importer

@@ -49,7 +49,7 @@ class WorkerPresence {
 public:
   // Registers the worker and, when `run_thread`, starts the heartbeat thread (tests beat by hand).
   static Result<std::unique_ptr<WorkerPresence>>
-  start(store::Store& store, Clock& clock, PresenceSettings settings, bool run_thread = true);
+  start(store::WorkerStore& store, Clock& clock, PresenceSettings settings, bool run_thread = true);
   // Stops beating, releases the singleton leases held and unregisters.
   ~WorkerPresence();
   WorkerPresence(const WorkerPresence&) = delete;
@@ -67,10 +67,11 @@ public:
   void drop(const std::string& name);
 
 private:
-  WorkerPresence(store::Store& store, Clock& clock, PresenceSettings settings, std::string id);
+  WorkerPresence(store::WorkerStore& store, Clock& clock, PresenceSettings settings,
+                 std::string id);
   void run();
 
-  store::Store& store_;
+  store::WorkerStore& store_;
   Clock& clock_;
   PresenceSettings settings_;
   std::string id_;

@@ -50,7 +50,7 @@ struct LeftForLater {
 };
 
 // Counts what the outbox holds for a later push at `now` (reads at most `scan_limit` entries).
-Result<LeftForLater> left_for_later(store::Store& store, store::TimePoint now,
+Result<LeftForLater> left_for_later(store::OutboxStore& store, store::TimePoint now,
                                     std::size_t scan_limit = 100000);
 
 struct PushOutcome {

@@ -54,7 +54,8 @@ public:
 
   // Begins a run of `kind` ("push", "import", "events"...) in the history: status running, this
   // process as its owner.
-  static Result<RunRecorder> begin(store::Store& store, const Clock& clock, std::string_view kind);
+  static Result<RunRecorder> begin(store::RunStore& store, const Clock& clock,
+                                   std::string_view kind);
   // A recorder that records nothing (a dry run): id() is 0, finish() and fail() write nothing.
   static RunRecorder not_recorded();
 
@@ -78,14 +79,14 @@ public:
 
   // Finishes an earlier run, of a process that is gone, as interrupted: the run a resumed CSV
   // import continues, with the counts it had committed.
-  static Status finish_interrupted(store::Store& store, std::int64_t run_id, Counts counts,
+  static Status finish_interrupted(store::RunStore& store, std::int64_t run_id, Counts counts,
                                    std::string message);
 
 private:
-  RunRecorder(store::Store* store, const Clock* clock, std::optional<store::RunRecord> run);
+  RunRecorder(store::RunStore* store, const Clock* clock, std::optional<store::RunRecord> run);
   Status write(RunStatus status, Counts counts, std::string message);
 
-  store::Store* store_ = nullptr;
+  store::RunStore* store_ = nullptr;
   const Clock* clock_ = nullptr;
   std::optional<store::RunRecord> run_;
   bool done_ = false;

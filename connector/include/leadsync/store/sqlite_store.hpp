@@ -36,6 +36,13 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options,
                                                  Clock& clock = SystemClock::instance(),
                                                  Random& random = SecureRandom::instance());
 
+// A store in a new folder of the temporary directory (TMPDIR), the folder removed with everything
+// in it when the store is destroyed: scratch space no other process sees (an import's dry run; see
+// store/open.hpp, scratch_store_factory).
+Result<std::unique_ptr<Store>>
+open_temporary_sqlite_store(Clock& clock = SystemClock::instance(),
+                            Random& random = SecureRandom::instance());
+
 // The schema version this build migrates to.
 int sqlite_schema_version();
 

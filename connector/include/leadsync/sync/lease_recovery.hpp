@@ -29,8 +29,8 @@ bool process_alive(long pid); // kill(pid, 0)
 // Frees the leases of workers named "<host>:<pid>:<n>" (process_name() and the push thread)
 // whose process is not alive. A pid reused by an unrelated process counts as alive: its entries
 // then wait for their lease to expire, which is safe.
-Result<LeaseRecovery> recover_leases_of_dead_pushes(store::Store& store, const std::string& host,
-                                                    long own_pid,
+Result<LeaseRecovery> recover_leases_of_dead_pushes(store::OutboxStore& store,
+                                                    const std::string& host, long own_pid,
                                                     const ProcessAlive& alive = process_alive);
 
 // Runs still marked "running" whose process on this host is gone (killed or crashed before it
@@ -40,12 +40,12 @@ Result<LeaseRecovery> recover_leases_of_dead_pushes(store::Store& store, const s
 // given back at once, counted as a failed attempt, instead of waiting out their lease. Looks at the
 // newest `recent` events; returns how many it gave back.
 Result<std::int64_t>
-recover_webhook_events_of_dead_processes(store::Store& store, const std::string& host, long own_pid,
-                                         std::chrono::system_clock::time_point now,
+recover_webhook_events_of_dead_processes(store::WebhookStore& store, const std::string& host,
+                                         long own_pid, std::chrono::system_clock::time_point now,
                                          const ProcessAlive& alive = process_alive,
                                          std::size_t recent = 1000);
 
-Result<int> interrupt_runs_of_dead_processes(store::Store& store, const std::string& host,
+Result<int> interrupt_runs_of_dead_processes(store::RunStore& store, const std::string& host,
                                              long own_pid,
                                              std::chrono::system_clock::time_point now,
                                              const ProcessAlive& alive = process_alive,

@@ -7,7 +7,7 @@
 namespace leadsync::importer {
 namespace {
 
-Result<model::Lead> live_lead(store::Store& store, const std::string& id) {
+Result<model::Lead> live_lead(store::LeadStore& store, const std::string& id) {
   LEADSYNC_TRY(auto lead, store.get_lead(id));
   if (lead.deleted) {
     return fail(ErrorCategory::invalid_argument,
@@ -35,7 +35,7 @@ store::DuplicatePair decided_by_hand(const std::string& lead_a, const std::strin
 
 } // namespace
 
-Result<HandMerge> merge_by_hand(store::Store& store, const std::string& target_id,
+Result<HandMerge> merge_by_hand(store::LeadStore& store, const std::string& target_id,
                                 const std::string& subordinate_id, model::TimePoint now) {
   if (target_id == subordinate_id) {
     return fail(ErrorCategory::invalid_argument,
@@ -77,7 +77,7 @@ Result<HandMerge> merge_by_hand(store::Store& store, const std::string& target_i
   return result;
 }
 
-Result<store::DuplicatePair> mark_not_duplicate(store::Store& store, const std::string& lead_a,
+Result<store::DuplicatePair> mark_not_duplicate(store::LeadStore& store, const std::string& lead_a,
                                                 const std::string& lead_b) {
   if (lead_a == lead_b) {
     return fail(ErrorCategory::invalid_argument,

@@ -7,7 +7,7 @@
 #include "leadsync/importer/ordered_pipeline.hpp"
 #include "leadsync/importer/rejected_rows.hpp"
 #include "leadsync/model/json.hpp"
-#include "leadsync/store/sqlite_store.hpp"
+#include "leadsync/store/open.hpp"
 #include "pipeline/detail/lead_writer.hpp"
 #include "pipeline/detail/rows.hpp"
 
@@ -161,37 +161,6 @@ std::string running_elsewhere(const std::string& path, const ImportCheckpoint& r
   }
   return text;
 }
-
-// A folder in the temporary directory for a dry run's scratch store, removed with its contents.
-class ScratchFolder {
-public:
-  static Result<ScratchFolder> create() {
-    std::error_code error;
-    auto pattern = (fs::temp_directory_path(error) / "leadsync-dry-run-XXXXXX").string();
-    if (error || ::mkdtemp(pattern.data()) == nullptr) {
-      return fail(ErrorCategory::storage,
-                  "cannot create a scratch folder for the dry run in the temporary folder; set "
-                  "TMPDIR to a writable folder");
-    }
-    return ScratchFolder(pattern);
-  }
-  ScratchFolder(ScratchFolder&& other) noexcept : path_(std::exchange(other.path_, {})) {}
-  ScratchFolder& operator=(ScratchFolder&& other) noexcept {
-    std::swap(path_, other.path_);
-    return *this;
-  }
-  ~ScratchFolder() {
-    if (!path_.empty()) {
-      std::error_code ignored;
-      fs::remove_all(path_, ignored);
-    }
-  }
-  const fs::path& path() const { return path_; }
-
-private:
-  explicit ScratchFolder(fs::path path) : path_(std::move(path)) {}
-  fs::path path_;
-};
 
 } // namespace
 
@@ -831,12 +800,12 @@ Result<ImportReport> CsvImport::run(const PipelineTuning& tuning, const Progress
   }
   checkpoint.state = ImportCheckpoint::State::running;
 
-  std::optional<ScratchFolder> scratch_folder;
-  std::unique_ptr<store::Store> scratch;
+  std::unique_ptr<store::Store> scratch; // a dry run's writes go there
   if (state.options.dry_run && !tuning.clean_only) {
-    LEADSYNC_TRY(scratch_folder, ScratchFolder::create());
-    LEADSYNC_TRY(scratch, store::open_sqlite_store({scratch_folder->path() / "dry-run.db"},
-                                                   state.clock, state.random));
+    const auto& make_scratch = state.options.scratch_store
+                                   ? state.options.scratch_store
+                                   : store::scratch_store_factory(state.clock, state.random);
+    LEADSYNC_TRY(scratch, make_scratch());
   }
 
   // Take the file's import before anything is written, its error and notes files included.

@@ -1,5 +1,6 @@
 #include "detail/rules.hpp"
 
+#include "leadsync/core/text.hpp"
 #include "leadsync/core/uuid.hpp"
 #include "leadsync/model/json.hpp"
 
@@ -77,20 +78,13 @@ std::int64_t sql_limit(std::size_t limit) {
       std::min<std::size_t>(limit, std::numeric_limits<std::int64_t>::max()));
 }
 
-std::string ascii_lower(std::string_view text) {
-  std::string lowered(text);
-  std::transform(lowered.begin(), lowered.end(), lowered.begin(), [](char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  });
-  return lowered;
-}
-
 std::string join_numbers(const std::vector<std::int64_t>& numbers) {
-  std::string text;
+  std::vector<std::string> texts;
+  texts.reserve(numbers.size());
   for (auto number : numbers) {
-    text += (text.empty() ? "" : ", ") + std::to_string(number);
+    texts.push_back(std::to_string(number));
   }
-  return text;
+  return text::join(texts, ", ");
 }
 
 Error prefixed(Error error, const std::string& prefix) {

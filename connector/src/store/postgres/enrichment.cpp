@@ -1,6 +1,6 @@
 // The PostgreSQL store: answer cache, usage ledger, pending lookups, feed index.
 //
-// Semantics, errors and orderings are those of the SQLite store (sqlite/sqlite_store.cpp). Text is
+// Semantics, errors and orderings are those of the SQLite store (sqlite/enrichment.cpp). Text is
 // ordered with COLLATE "C" (byte order, as SQLite's default BINARY collation) so both stores list
 // in the same order whatever the database's locale.
 

@@ -1,6 +1,6 @@
 // The PostgreSQL store: leads, lookups, batches, the review queue.
 //
-// Every method keeps the SQLite store's semantics (store/sqlite/sqlite_store.cpp): the same
+// Every method keeps the SQLite store's semantics (store/sqlite/leads.cpp): the same
 // results, error categories and messages. What differs is how the work reaches the server:
 // - A lead write is one or two statements (data-modifying CTEs write the lead, its lookup rows and
 //   its outbox entry together) instead of one per row.

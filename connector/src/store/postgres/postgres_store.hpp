@@ -60,7 +60,7 @@ public:
   Result<DuplicatePair> get_duplicate_pair(const std::string& lead_a,
                                            const std::string& lead_b) override;
 
-  // ---- outbox.cpp (outbox, dead letters, checkpoints, runs)
+  // ---- outbox.cpp (outbox, dead letters), runs.cpp (checkpoints, runs)
   Result<std::vector<OutboxEntry>> claim_outbox(const ClaimRequest& request) override;
   Status complete_outbox(const std::vector<std::int64_t>& seqs, const std::string& worker) override;
   Status release_outbox(std::int64_t seq, const std::string& worker, const std::string& error,
@@ -105,7 +105,7 @@ public:
   Result<std::vector<FeedRecord>> find_feed_records(const std::string& provider, const FeedKey& key,
                                                     std::size_t limit) override;
 
-  // ---- events.cpp (behaviour events, webhook events)
+  // ---- events.cpp (behaviour events), webhooks.cpp (webhook events)
   Result<model::BehaviourEvent> add_event(model::BehaviourEvent event) override;
   Result<AddEventsResult> add_events(const std::vector<model::BehaviourEvent>& events) override;
   Result<std::vector<model::BehaviourEvent>> list_events(const std::string& lead_id) override;

@@ -265,6 +265,25 @@ TEST_F(CsvImportTest, ADryRunMergesIntoStoredLeadsWithoutChangingThem) {
   EXPECT_EQ(store_->find_by_email(email_of(1)).value().at(0).person.job_title, "Engineer");
 }
 
+TEST_F(CsvImportTest, ADryRunWritesToTheScratchStoreItsOptionsGive) {
+  auto scratch = store::open_sqlite_store({":memory:"}, clock_, random_).value();
+  int scratch_stores_made = 0;
+  auto dry = options_for(write("list.csv", header + good_row(1) + good_row(2)));
+  dry.dry_run = true;
+  dry.scratch_store = [&]() -> Result<std::unique_ptr<store::Store>> {
+    ++scratch_stores_made;
+    return std::unique_ptr<store::Store>(std::make_unique<RecordingStore>(*scratch));
+  };
+
+  const auto report = import(dry).value();
+
+  EXPECT_EQ(scratch_stores_made, 1);
+  EXPECT_EQ(report.counts.new_leads, 2);
+  EXPECT_TRUE(all_leads().empty());
+  store::PageRequest page;
+  EXPECT_EQ(scratch->list_leads({}, page).value().leads.size(), 2U);
+}
+
 class ResumeTest : public CsvImportTest {
 protected:
   // 30 rows: 24 good, every fifth a bad one; people 0..4 come twice.

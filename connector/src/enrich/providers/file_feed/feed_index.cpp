@@ -203,7 +203,7 @@ struct FeedIndexer::FileRun {
   explicit FileRun(int descriptor) : fd(descriptor), hasher(descriptor) {}
 };
 
-FeedIndexer::FeedIndexer(store::Store& store, const Clock& clock, IndexSettings settings)
+FeedIndexer::FeedIndexer(store::EnrichmentStore& store, const Clock& clock, IndexSettings settings)
     : store_(store), clock_(clock), settings_(std::move(settings)) {}
 
 std::string FeedIndexer::display_of(const std::string& stored_path) const {

@@ -46,7 +46,7 @@ struct IndexSettings {
 
 class FeedIndexer {
 public:
-  FeedIndexer(store::Store& store, const Clock& clock, IndexSettings settings);
+  FeedIndexer(store::EnrichmentStore& store, const Clock& clock, IndexSettings settings);
 
   // Brings the index in step with the folder; returns the notices. Fails when the folder cannot be
   // listed, the store fails, or on cancellation (what was written stays consistent).
@@ -70,7 +70,7 @@ private:
   void keep(FileRun& run, std::int64_t line, std::string text, std::vector<store::FeedKey> keys);
   std::string display_of(const std::string& stored_path) const;
 
-  store::Store& store_;
+  store::EnrichmentStore& store_;
   const Clock& clock_;
   IndexSettings settings_;
 };

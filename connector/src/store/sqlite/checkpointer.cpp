@@ -1,0 +1,55 @@
+#include "sqlite/checkpointer.hpp"
+
+#include <utility>
+
+namespace leadsync::store::sqlite {
+
+Checkpointer::Checkpointer(Database database) : database_(std::move(database)) {
+  thread_ = std::thread([this] { run(); });
+}
+
+Checkpointer::~Checkpointer() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  thread_.join();
+}
+
+void Checkpointer::request() {
+  {
+    std::lock_guard lock(mutex_);
+    requested_ = true;
+  }
+  wake_.notify_one();
+}
+
+void Checkpointer::wait_idle() {
+  std::unique_lock lock(mutex_);
+  idle_.wait(lock, [this] { return !checkpointing_; });
+}
+
+void Checkpointer::run() {
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [this] { return requested_ || stopping_; });
+      if (stopping_) {
+        return;
+      }
+      requested_ = false;
+      checkpointing_ = true;
+    }
+    // Busy or failed: the next commit asks again, and the writer's own checkpoint at four times
+    // the size stays as a backstop.
+    (void)database_.checkpoint_passive();
+    {
+      std::lock_guard lock(mutex_);
+      checkpointing_ = false;
+    }
+    idle_.notify_all();
+  }
+}
+
+} // namespace leadsync::store::sqlite
