@@ -65,12 +65,12 @@ std::string unreachable_reason(const Error& error, const config::Config& config)
 }
 
 std::string what_to_check(const config::Config& config) {
-  const auto& mode = config.crm.auth.mode;
-  if (mode == "client_credentials") {
+  const auto mode = config.crm.auth.mode;
+  if (mode == config::AuthMode::client_credentials) {
     return "crm.auth.client_id, the client secret and crm.auth.tenant, and that the app "
            "registration is an application user of this org with a security role";
   }
-  if (mode == "none") {
+  if (mode == config::AuthMode::none) {
     return "crm.auth.mode is \"none\" but this CRM wants a sign-in: use static_token or "
            "client_credentials";
   }
@@ -273,7 +273,7 @@ int check_crm(Context& context, const mapping::LeadMapping* lead_mapping) {
   if (!connection.ok() && connection.error().category == ErrorCategory::config) {
     credentials_problem = connection.error();
     config::Config without_sign_in = config;
-    without_sign_in.crm.auth.mode = "none";
+    without_sign_in.crm.auth.mode = config::AuthMode::none;
     connection = dataverse::connect(without_sign_in, options);
   }
   if (!connection.ok()) {
@@ -317,7 +317,8 @@ int run_check(Context& context) {
   auto& out = context.out();
   out << "config   " << context.config_path().string() << ": OK\n";
   out << "crm      " << config.crm.url << " (Web API v" << config.crm.api_version << ", auth "
-      << config.crm.auth.mode << ", alternate key " << config.crm.alternate_key << ")\n";
+      << config::to_string(config.crm.auth.mode) << ", alternate key " << config.crm.alternate_key
+      << ")\n";
   auto store = context.store();
   if (!store.ok()) {
     return context.report(store.error());

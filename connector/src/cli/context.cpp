@@ -43,13 +43,15 @@ bool Context::load_config() {
   }
   config_ = std::move(loaded).value().config;
 
-  log::Options log_options;
-  log_options.redact_pii = config_->log.redact_pii;
-  const auto& level = options_.log_level.empty() ? config_->log.level : options_.log_level;
-  const auto& format = options_.log_format.empty() ? config_->log.format : options_.log_format;
-  log::parse_level(level, log_options.level);
-  log::parse_format(format, log_options.format);
-  log::init(log_options);
+  // --log-level and --log-format override the file; main() checked their words already.
+  config::LogOptions log_settings = config_->log;
+  if (!options_.log_level.empty()) {
+    log_settings.level = config::parse_log_level(options_.log_level).value();
+  }
+  if (!options_.log_format.empty()) {
+    log_settings.format = config::parse_log_format(options_.log_format).value();
+  }
+  log::init(log::options_from(log_settings));
   return true;
 }
 

@@ -3,6 +3,7 @@
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "leadsync/core/log.hpp"
+#include "setting_word.hpp"
 
 #include <exception>
 #include <iostream>
@@ -25,9 +26,9 @@ int main(int argc, char** argv) {
   app.add_option("-c,--config", globals.config_file,
                  "Configuration file (default: $LEADSYNC_CONFIG, else ./leadsync.toml)");
   app.add_option("--log-level", globals.log_level, "trace, debug, info, warn, error or off")
-      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+      ->check(setting_word(leadsync::config::parse_log_level));
   app.add_option("--log-format", globals.log_format, "text or json (logs go to stderr)")
-      ->check(CLI::IsMember({"text", "json"}));
+      ->check(setting_word(leadsync::config::parse_log_format));
   app.require_subcommand(1);
   app.fallthrough();
   app.footer("Exit status: 0 success; 1 some records rejected; 2 usage or configuration error; "

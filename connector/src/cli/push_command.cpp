@@ -26,8 +26,8 @@ void print_summary(std::ostream& out, const jobs::PushOutcome& outcome) {
   out << fmt::format(
       "push ({} mode, up to {} request(s) at once): {} change(s) claimed, {} lead(s) "
       "written, {} covered by a later write, {} removed\n",
-      outcome.mode, outcome.request_slots, report.claimed, report.upserted, report.coalesced,
-      report.removed);
+      config::to_string(outcome.mode), outcome.request_slots, report.claimed, report.upserted,
+      report.coalesced, report.removed);
   out << fmt::format("  outcomes: {} qualified, {} disqualified, {} reactivated\n",
                      report.qualified, report.disqualified, report.reactivated);
   if (report.merged > 0 || report.merges_waiting > 0) {

@@ -7,6 +7,7 @@
 #include "leadsync/core/secrets.hpp"
 #include "leadsync/http/url.hpp"
 #include "leadsync/jobs/runtime.hpp"
+#include "setting_word.hpp"
 
 #include <fmt/format.h>
 #include <memory>
@@ -21,7 +22,7 @@ constexpr const char* default_name = "leadsync";
 
 struct WebhookOptions {
   std::string url;
-  std::string auth; // "key" | "header"; empty: server.webhook_auth
+  std::string auth; // --auth: key | header; empty: server.webhook_auth
   std::string name = default_name;
   bool json = false;
 };
@@ -73,7 +74,10 @@ std::string auth_name(int authtype) {
 
 int run_register(Context& context, const WebhookOptions& options) {
   const auto& config = context.config();
-  const std::string auth = options.auth.empty() ? config.server.webhook_auth : options.auth;
+  // The flag's word was checked by the parser (setting_word).
+  const config::WebhookAuth auth = options.auth.empty()
+                                       ? config.server.webhook_auth
+                                       : config::parse_webhook_auth(options.auth).value();
   auto parsed = http::parse_url(options.url);
   if (!parsed.ok() || (parsed->scheme != "https" && parsed->scheme != "http")) {
     context.err() << "error: --url must be the absolute URL Dataverse posts to, like "
@@ -105,7 +109,7 @@ int run_register(Context& context, const WebhookOptions& options) {
   }
   std::string auth_value = secret->reveal();
   auto kind = dataverse::WebhookAuth::webhook_key;
-  if (auth == "header") {
+  if (auth == config::WebhookAuth::header) {
     kind = dataverse::WebhookAuth::http_header;
     // serviceendpoint.authvalue for HttpHeader: the header as a settings document.
     auth_value = fmt::format(R"(<settings><setting name="{}" value="{}" /></settings>)",
@@ -118,7 +122,7 @@ int run_register(Context& context, const WebhookOptions& options) {
   if (options.json) {
     context.out() << nlohmann::json{{"name", options.name},
                                     {"url", shown_url(options.url)},
-                                    {"auth", auth},
+                                    {"auth", config::to_string(auth)},
                                     {"serviceendpointid", registered->service_endpoint_id},
                                     {"stepid", registered->step_id}}
                          .dump()
@@ -129,7 +133,8 @@ int run_register(Context& context, const WebhookOptions& options) {
       "registered webhook '{}': Dataverse posts each lead created in Dynamics to {} ({}); "
       "serviceendpoint {}, step {} (Create of lead, post-operation, asynchronous)\n",
       options.name, shown_url(options.url),
-      auth == "header" ? "key in header " + config.server.webhook_header : "key as ?code=",
+      auth == config::WebhookAuth::header ? "key in header " + config.server.webhook_header
+                                          : "key as ?code=",
       registered->service_endpoint_id, registered->step_id);
   if (parsed->scheme != "https" && !http::is_loopback_host(parsed->host)) {
     context.out() << "note: Dataverse calls webhooks over the internet; use an https URL behind a "
@@ -235,7 +240,7 @@ void add_webhook_command(CLI::App& app, Context& context, int& exit_code) {
   add->add_option("--auth", options->auth,
                   "How the key travels: key (?code=) or header (server.webhook_header); default "
                   "server.webhook_auth")
-      ->check(CLI::IsMember({"key", "header"}));
+      ->check(setting_word(config::parse_webhook_auth));
   add->add_option("--name", options->name, "The webhook's name (default leadsync)");
   add->add_flag("--json", options->json, "Print the ids as JSON");
   auto* remove = command->add_subcommand("unregister", "Remove the webhook and its step");

@@ -4,18 +4,15 @@
 #include "detail/default_config.hpp"
 #include "leadsync/core/bounded_read.hpp"
 #include "leadsync/core/text.hpp"
+#include "leadsync/core/toml_problems.hpp"
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
 #include <limits>
 #include <system_error>
-#include <toml++/toml.h>
 #include <utility>
 #include <variant>
-
-// Debian's libtomlplusplus is built with exceptions (its symbols live in toml::v3::ex), so a syntax
-// error arrives as a toml::parse_error that load_config_text() catches.
-static_assert(TOML_EXCEPTIONS, "leadsync expects toml++ with exceptions enabled");
 
 namespace leadsync::config {
 namespace {
@@ -25,8 +22,25 @@ struct AutoOrInteger {
   int* value;
 };
 
+// A field that takes one of a few words (an enum of config.hpp), parsed as it is read.
+struct Word {
+  // Stores the value the word names; else returns the problem (the parse_* function's message).
+  std::function<std::optional<std::string>(std::string_view)> assign;
+};
+
+template <class Enum> Word word(Enum* field, Result<Enum> (*parse)(std::string_view)) {
+  return {[field, parse](std::string_view text) -> std::optional<std::string> {
+    auto parsed = parse(text);
+    if (!parsed.ok()) {
+      return parsed.error().message;
+    }
+    *field = parsed.value();
+    return std::nullopt;
+  }};
+}
+
 using Target = std::variant<std::string*, int*, bool*, std::vector<std::string>*, AutoOrInteger,
-                            double*, std::int64_t*>;
+                            double*, std::int64_t*, Word>;
 
 struct Field {
   std::string_view name;
@@ -55,7 +69,7 @@ std::vector<Section> bind_schema(Config& config) {
         {"timeout_s", &crm.timeout_s}},
        {"auth", "tls"}},
       {"crm.auth",
-       {{"mode", &auth.mode},
+       {{"mode", word(&auth.mode, parse_auth_mode)},
         {"tenant", &auth.tenant},
         {"client_id", &auth.client_id},
         {"client_secret_file", &auth.client_secret.file},
@@ -70,14 +84,14 @@ std::vector<Section> bind_schema(Config& config) {
        {}},
       {"store", {{"url", &config.store.url}}, {}},
       {"push",
-       {{"mode", &config.push.mode},
+       {{"mode", word(&config.push.mode, parse_push_mode)},
         {"batch_size", &config.push.batch_size},
         {"max_parallel", AutoOrInteger{&config.push.max_parallel}}},
        {}},
       {"pull", {{"crm_owned_fields", &config.pull.crm_owned_fields}}, {}},
       {"import",
        {{"default_region", &config.import.default_region},
-        {"unmapped_columns", &config.import.unmapped_columns}},
+        {"unmapped_columns", word(&config.import.unmapped_columns, parse_unmapped_columns)}},
        {}},
       {"mapping",
        {{"lead", &config.mapping.lead}, {"import_columns", &config.mapping.import_columns}},
@@ -107,7 +121,7 @@ std::vector<Section> bind_schema(Config& config) {
        {}},
       {"server",
        {{"listen", &config.server.listen},
-        {"webhook_auth", &config.server.webhook_auth},
+        {"webhook_auth", word(&config.server.webhook_auth, parse_webhook_auth)},
         {"webhook_header", &config.server.webhook_header},
         {"webhook_key_env", &config.server.webhook_key_env},
         {"webhook_key_file", &config.server.webhook_key_file},
@@ -117,8 +131,8 @@ std::vector<Section> bind_schema(Config& config) {
         {"webhook_max_attempts", &config.server.webhook_max_attempts}},
        {}},
       {"log",
-       {{"level", &config.log.level},
-        {"format", &config.log.format},
+       {{"level", word(&config.log.level, parse_log_level)},
+        {"format", word(&config.log.format, parse_log_format)},
         {"redact_pii", &config.log.redact_pii}},
        {}},
   };
@@ -159,32 +173,6 @@ std::string heading_of(const Section& section) {
   return is_provider_section(section) ? std::string(provider_heading) : "[" + section.path + "]";
 }
 
-std::string_view type_name(toml::node_type type) {
-  switch (type) {
-  case toml::node_type::table:
-    return "a table";
-  case toml::node_type::array:
-    return "an array";
-  case toml::node_type::string:
-    return "a string";
-  case toml::node_type::integer:
-    return "an integer";
-  case toml::node_type::floating_point:
-    return "a floating-point number";
-  case toml::node_type::boolean:
-    return "a boolean";
-  case toml::node_type::date:
-    return "a date";
-  case toml::node_type::time:
-    return "a time";
-  case toml::node_type::date_time:
-    return "a date-time";
-  case toml::node_type::none:
-    break;
-  }
-  return "nothing";
-}
-
 std::string to_lower(std::string_view text) {
   std::string lower(text);
   std::transform(lower.begin(), lower.end(), lower.begin(),
@@ -200,9 +188,8 @@ std::string suggestion(std::string_view name, const std::vector<std::string_view
   // No key is longer: the edit distance of a megabyte name to every candidate takes seconds.
   constexpr std::size_t longest_key = 64;
   if (name.size() <= longest_key) {
-    const std::string lower = to_lower(name);
-    if (const auto best = text::closest_match(lower, candidates, max_distance); !best.empty()) {
-      return " (did you mean '" + std::string(best) + "'?)";
+    if (auto hint = did_you_mean(to_lower(name), candidates, max_distance); !hint.empty()) {
+      return hint;
     }
   }
   std::string known = "; known " + std::string(what) + ": ";
@@ -359,12 +346,6 @@ public:
   }
 
 private:
-  static int line_of(const toml::key& key, const toml::node& node) {
-    const auto line =
-        key.source().begin.line != 0 ? key.source().begin.line : node.source().begin.line;
-    return static_cast<int>(line);
-  }
-
   // Where a key written outside any section probably belongs.
   std::string sections_holding(std::string_view name) const {
     std::string holders;
@@ -549,6 +530,14 @@ private:
       } else {
         wrong_type(key, line, "an integer", node);
       }
+    } else if (const auto* choice = std::get_if<Word>(&target)) {
+      if (const auto* value = node.as_string()) {
+        if (auto problem = choice->assign(value->get())) {
+          add(key, line, std::move(*problem));
+        }
+      } else {
+        wrong_type(key, line, "a string", node);
+      }
     } else {
       assign_auto_or_integer(key, line, node, *std::get<AutoOrInteger>(target).value);
     }
@@ -631,34 +620,23 @@ LoadedConfig load_config_text(const std::string& text, const std::filesystem::pa
   LoadedConfig loaded;
   loaded.config.source_file = name;
   loaded.config.base_dir = name.parent_path();
-  try {
-    const toml::table root = toml::parse(text, name.string());
-    Reader(loaded).read_root(root);
-  } catch (const toml::parse_error& error) {
-    loaded.problems.push_back(Problem{"", static_cast<int>(error.source().begin.line),
-                                      "syntax error: " + std::string(error.description()), name});
-  }
-  // toml++ iterates keys in name order; people read problems top to bottom.
-  std::stable_sort(loaded.problems.begin(), loaded.problems.end(),
-                   [](const Problem& a, const Problem& b) { return a.line < b.line; });
+  parse_toml(text, name, loaded.problems,
+             [&loaded](const toml::table& root) { Reader(loaded).read_root(root); });
   return loaded;
 }
 
 Result<LoadedConfig> load_config(const std::filesystem::path& file) {
-  std::error_code ec;
-  if (!std::filesystem::exists(file, ec)) {
-    return fail(ErrorCategory::config, "config file " + file.string() +
-                                           " does not exist; create one with `leadsync init` or "
-                                           "name another with --config FILE");
-  }
-  // Bounded and on a regular file only: `--config /dev/zero` must fail at once, not fill memory.
   LEADSYNC_TRY(std::string content,
-               read_regular_file(file, config_file_limit,
-                                 FileReadPurpose{.what = "config file",
-                                                 .remedy = "name a readable file of leadsync "
-                                                           "settings with --config FILE, or "
-                                                           "create one with `leadsync init`"}));
+               read_toml_file(file, config_file_limit,
+                              "config file " + file.string() +
+                                  " does not exist; create one with `leadsync init` or name "
+                                  "another with --config FILE",
+                              FileReadPurpose{.what = "config file",
+                                              .remedy = "name a readable file of leadsync "
+                                                        "settings with --config FILE, or "
+                                                        "create one with `leadsync init`"}));
   LoadedConfig loaded = load_config_text(content, file);
+  std::error_code ec;
   loaded.config.base_dir = std::filesystem::absolute(file, ec).parent_path();
   return loaded;
 }

@@ -1,6 +1,7 @@
 #include "leadsync/core/log.hpp"
 
 #include "detail/redaction.hpp"
+#include "leadsync/core/config.hpp"
 #include "leadsync/core/text.hpp"
 
 #include <algorithm>
@@ -152,30 +153,32 @@ std::shared_ptr<spdlog::logger> get() {
   return installed().logger;
 }
 
-bool parse_level(std::string_view text, spdlog::level::level_enum& level) {
-  static constexpr std::pair<std::string_view, spdlog::level::level_enum> levels[] = {
-      {"trace", spdlog::level::trace}, {"debug", spdlog::level::debug},
-      {"info", spdlog::level::info},   {"warn", spdlog::level::warn},
-      {"error", spdlog::level::err},   {"off", spdlog::level::off}};
-  for (const auto& [name, value] : levels) {
-    if (text == name) {
-      level = value;
-      return true;
-    }
+spdlog::level::level_enum level_of(config::LogLevel level) {
+  switch (level) {
+  case config::LogLevel::trace:
+    return spdlog::level::trace;
+  case config::LogLevel::debug:
+    return spdlog::level::debug;
+  case config::LogLevel::info:
+    return spdlog::level::info;
+  case config::LogLevel::warn:
+    return spdlog::level::warn;
+  case config::LogLevel::error:
+    return spdlog::level::err;
+  case config::LogLevel::off:
+    break;
   }
-  return false;
+  return spdlog::level::off;
 }
 
-bool parse_format(std::string_view text, Format& format) {
-  if (text == "text") {
-    format = Format::text;
-    return true;
-  }
-  if (text == "json") {
-    format = Format::json;
-    return true;
-  }
-  return false;
+Format format_of(config::LogFormat format) {
+  return format == config::LogFormat::json ? Format::json : Format::text;
+}
+
+Options options_from(const config::LogOptions& options) {
+  return Options{.level = level_of(options.level),
+                 .format = format_of(options.format),
+                 .redact_pii = options.redact_pii};
 }
 
 struct Redactor::State {

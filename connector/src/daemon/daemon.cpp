@@ -11,6 +11,7 @@
 #include "leadsync/daemon/watch_folder.hpp"
 #include "leadsync/dataverse/connect.hpp"
 #include "leadsync/enrich/enricher.hpp"
+#include "leadsync/http/options_from_config.hpp"
 #include "leadsync/http/server.hpp"
 #include "leadsync/jobs/enrich.hpp"
 #include "leadsync/jobs/import.hpp"
@@ -50,36 +51,6 @@ constexpr auto notify_wait_slice = 1s;
 constexpr auto watch_poll_period = 1s;
 // The main loop pings the watchdog only while the workers show progress this recently.
 constexpr auto worker_stall_limit = 120s;
-
-// host:port -> the server's address and port ("[::1]:8080" too).
-Result<std::pair<std::string, std::uint16_t>> split_listen(const std::string& listen) {
-  const auto colon = listen.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == listen.size()) {
-    return Error::make(ErrorCategory::config,
-                       "server.listen must be HOST:PORT, like \"127.0.0.1:8080\" (got \"" +
-                           listen.substr(0, 64) + "\")");
-  }
-  std::string host = listen.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  int port = -1;
-  try {
-    std::size_t used = 0;
-    port = std::stoi(listen.substr(colon + 1), &used);
-    if (used != listen.size() - colon - 1) {
-      port = -1;
-    }
-  } catch (const std::exception&) {
-    port = -1;
-  }
-  if (port < 0 || port > 65535) {
-    return Error::make(ErrorCategory::config,
-                       "server.listen: the port must be a number from 0 to 65535 (got \"" +
-                           listen.substr(colon + 1, 16) + "\")");
-  }
-  return std::pair{host, static_cast<std::uint16_t>(port)};
-}
 
 std::string_view status_text(jobs::RunStatus status) {
   return jobs::to_string(status);
@@ -137,14 +108,6 @@ std::vector<JobSchedule> schedules_of(const config::Config& config) {
                          .time_zone = config.schedule.timezone});
   }
   return schedules;
-}
-
-log::Options log_options(const config::Config& config) {
-  log::Options options;
-  log::parse_level(config.log.level, options.level);
-  log::parse_format(config.log.format, options.format);
-  options.redact_pii = config.log.redact_pii;
-  return options;
 }
 
 class Daemon {
@@ -313,8 +276,9 @@ Status Daemon::start() {
 
   LEADSYNC_TRY(const Secret secret, load_webhook_secret(config_));
   WebhookAuth auth;
-  auth.type = config_.server.webhook_auth == "header" ? WebhookAuthType::http_header
-                                                      : WebhookAuthType::webhook_key;
+  auth.type = config_.server.webhook_auth == config::WebhookAuth::header
+                  ? WebhookAuthType::http_header
+                  : WebhookAuthType::webhook_key;
   auth.header_name = config_.server.webhook_header;
   auth.secret = secret;
   EndpointsOptions endpoint_options;
@@ -346,11 +310,11 @@ Status Daemon::start() {
   }
   endpoints_->heartbeat();
 
-  LEADSYNC_TRY(const auto address,
-               split_listen(options_.listen.empty() ? config_.server.listen : options_.listen));
-  http::ServerOptions server_options;
-  server_options.address = address.first;
-  server_options.port = address.second;
+  config::ServerOptions listen_on = config_.server;
+  if (!options_.listen.empty()) { // --listen
+    listen_on.listen = options_.listen;
+  }
+  LEADSYNC_TRY(http::ServerOptions server_options, http::server_options_from(listen_on));
   server_options.threads = 4;
   server_options.body_limit = endpoints_->max_body_bytes();
   server_ = http::make_beast_server(server_options);
@@ -394,11 +358,11 @@ Status Daemon::start() {
   }
   log::get()->info("leadsync daemon listening on {}:{}, store {}, webhook at "
                    "/webhooks/dataverse, metrics at /metrics",
-                   address.first, port, config_.store.url);
+                   server_options.address, port, config_.store.url);
   for (const auto& job : scheduler_->snapshot()) {
     log::get()->info("schedule {}: {}, next run {}", job.name, job.schedule, next_run_text(job));
   }
-  (void)notifier_.ready(fmt::format("listening on {}:{}", address.first, port));
+  (void)notifier_.ready(fmt::format("listening on {}:{}", server_options.address, port));
   return ok_status();
 }
 
@@ -491,7 +455,7 @@ void Daemon::reload() {
     (void)notifier_.ready("reload refused; running the previous config");
     return;
   }
-  log::init(log_options(fresh));
+  log::init(log::options_from(fresh.log));
   {
     std::lock_guard lock(runtime_mutex_);
     runtime_ = std::move(made).value();

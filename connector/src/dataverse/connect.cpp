@@ -3,6 +3,7 @@
 #include "leadsync/core/secrets.hpp"
 #include "leadsync/dataverse/client_credentials.hpp"
 #include "leadsync/http/cpprest_transport.hpp"
+#include "leadsync/http/options_from_config.hpp"
 #include "leadsync/http/url.hpp"
 
 #include <fmt/format.h>
@@ -24,12 +25,13 @@ std::string without_trailing_slashes(std::string text) {
 Result<std::shared_ptr<http::TokenProvider>>
 token_provider(const config::Config& config, std::shared_ptr<http::Transport> transport) {
   const auto& auth = config.crm.auth;
-  if (auth.mode == "static_token") {
+  switch (auth.mode) {
+  case config::AuthMode::static_token: {
     LEADSYNC_TRY(Secret token, read_secret(auth.token, "crm.auth.token"));
     return std::shared_ptr<http::TokenProvider>(
         std::make_shared<http::StaticTokenProvider>(std::move(token)));
   }
-  if (auth.mode == "client_credentials") {
+  case config::AuthMode::client_credentials: {
     ClientCredentialsOptions options;
     options.authority = auth.authority;
     options.tenant = auth.tenant;
@@ -44,13 +46,10 @@ token_provider(const config::Config& config, std::shared_ptr<http::Transport> tr
     return std::shared_ptr<http::TokenProvider>(
         std::make_shared<ClientCredentialsProvider>(std::move(options), std::move(transport)));
   }
-  if (auth.mode == "none") {
-    return std::shared_ptr<http::TokenProvider>();
+  case config::AuthMode::none:
+    break;
   }
-  return fail(ErrorCategory::config,
-              fmt::format("crm.auth.mode \"{}\" is not known: use \"client_credentials\", "
-                          "\"static_token\" or \"none\"",
-                          auth.mode));
+  return std::shared_ptr<http::TokenProvider>();
 }
 
 } // namespace
@@ -71,13 +70,8 @@ Result<Connection> connect(const config::Config& config, const ConnectOptions& o
                 fmt::format("crm.url \"{}\" is not usable: {}", crm.url, url.error().message));
   }
 
-  http::TransportOptions transport_options;
-  transport_options.timeout = std::chrono::seconds(crm.timeout_s);
-  if (!crm.tls.ca_file.empty()) {
-    transport_options.ca_file = config::resolve_path(config, crm.tls.ca_file).string();
-  }
-  transport_options.insecure_skip_verify = crm.tls.insecure_skip_verify;
-  std::shared_ptr<http::Transport> transport = http::make_cpprest_transport(transport_options);
+  std::shared_ptr<http::Transport> transport =
+      http::make_cpprest_transport(http::transport_options_from(config));
   if (options.wrap_transport) {
     transport = options.wrap_transport(std::move(transport));
   }

@@ -71,8 +71,7 @@ Result<importer::CsvImportOptions> csv_options(const config::Config& config,
   }
   options.region = given.region;
   options.default_region = config.import.default_region;
-  LEADSYNC_TRY(options.unmapped_columns,
-               importer::parse_unmapped_columns(config.import.unmapped_columns));
+  options.unmapped_columns = config.import.unmapped_columns;
   options.vendor = given.vendor;
   options.list_id = given.list_id;
   if (given.exclusive || given.shared) {

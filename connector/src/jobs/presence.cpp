@@ -12,7 +12,7 @@ namespace leadsync::jobs {
 PresenceSettings presence_settings(const config::Config& config, std::string kind) {
   PresenceSettings settings;
   settings.kind = std::move(kind);
-  if (config.crm.auth.mode == "client_credentials") {
+  if (config.crm.auth.mode == config::AuthMode::client_credentials) {
     settings.crm_user = config.crm.auth.client_id;
   }
   return settings;

@@ -1,6 +1,7 @@
 #include "leadsync/jobs/push.hpp"
 
 #include "leadsync/core/process.hpp"
+#include "leadsync/sync/push_settings.hpp"
 #include "throttling.hpp"
 
 #include <algorithm>
@@ -80,15 +81,10 @@ Result<PushOutcome> run_push(Runtime& runtime, const PushRequest& request,
   const auto& config = runtime.config();
   store::Store& store = runtime.store();
   LEADSYNC_TRY(CrmLink * link, runtime.crm());
-  LEADSYNC_TRY(const auto mode, sync::parse_push_mode(config.push.mode));
-  sync::PushSettings settings;
-  settings.mode = mode;
-  settings.batch_size = static_cast<std::size_t>(config.push.batch_size);
+  sync::PushSettings settings = sync::push_settings_from(config);
   settings.limit = request.limit;
   settings.worker_id = process_name(runtime.host(), runtime.pid()); // the pusher adds :<n>
-  settings.key_column = config.crm.alternate_key;
   settings.crm_owned = link->crm_owned;
-  settings.write_predictive_score = config.qualify.write_predictive_score;
 
   PushOutcome outcome;
   outcome.dry_run = request.dry_run;

@@ -4,16 +4,14 @@
 #include "detail/text.hpp"
 #include "leadsync/core/bounded_read.hpp"
 #include "leadsync/core/text.hpp"
+#include "leadsync/core/toml_problems.hpp"
 
 #include <algorithm>
 #include <fmt/format.h>
 #include <limits>
 #include <stdexcept>
-#include <toml++/toml.h>
 #include <tuple>
 #include <utility>
-
-static_assert(TOML_EXCEPTIONS, "leadsync expects toml++ with exceptions enabled");
 
 namespace leadsync::mapping {
 namespace {
@@ -36,22 +34,19 @@ const std::vector<std::string_view>& option_keys() {
   return keys;
 }
 
+// The mapping's words for a value's type: config::type_name()'s, but "a number" for a float and
+// "a date or time" for the date and time types.
 std::string_view node_type_name(const toml::node& node) {
   switch (node.type()) {
-  case toml::node_type::table:
-    return "a table";
-  case toml::node_type::array:
-    return "an array";
-  case toml::node_type::string:
-    return "a string";
-  case toml::node_type::integer:
-    return "an integer";
   case toml::node_type::floating_point:
     return "a number";
-  case toml::node_type::boolean:
-    return "a boolean";
-  default:
+  case toml::node_type::date:
+  case toml::node_type::time:
+  case toml::node_type::date_time:
+  case toml::node_type::none:
     return "a date or time";
+  default:
+    return config::type_name(node.type());
   }
 }
 
@@ -59,9 +54,7 @@ int line_of(const toml::node& node) {
   return static_cast<int>(node.source().begin.line);
 }
 
-int line_of(const toml::key& key, const toml::node& node) {
-  return key.source().begin.line != 0 ? static_cast<int>(key.source().begin.line) : line_of(node);
-}
+using config::line_of; // of a key
 
 struct SimpleType {
   std::string_view name;
@@ -152,7 +145,10 @@ std::string quote_value(std::string_view value) {
 // candidate would take minutes.
 std::string suggest(std::string_view name, const std::vector<std::string_view>& candidates) {
   constexpr std::size_t longest_name = 64;
-  return name.size() > longest_name ? std::string() : detail::did_you_mean(name, candidates);
+  // A longer name may be further off: a quarter of its length, at least 2 edits.
+  return name.size() > longest_name
+             ? std::string()
+             : config::did_you_mean(name, candidates, std::max<std::size_t>(2, name.size() / 4));
 }
 
 std::string quoted_field_key(std::string_view path) {
@@ -802,18 +798,14 @@ std::string describe_all(const std::vector<Problem>& problems) {
 
 // Bounded, regular files only (issue 18): a mapping pointed at /dev/zero fails at once.
 Result<std::string> read_file(const std::filesystem::path& file) {
-  std::error_code ignored;
-  if (!std::filesystem::exists(file, ignored)) {
-    return fail(ErrorCategory::config,
-                "cannot read the lead mapping " + file.string() +
-                    ": check the path (config key mapping.lead) or run `leadsync init` to write "
-                    "the default mappings/lead.toml");
-  }
-  return read_regular_file(file, mapping_file_limit,
-                           FileReadPurpose{.what = "the lead mapping",
-                                           .remedy = "check the path (config key mapping.lead) "
-                                                     "or run `leadsync init` to write the "
-                                                     "default mappings/lead.toml"});
+  return config::read_toml_file(
+      file, mapping_file_limit,
+      "cannot read the lead mapping " + file.string() +
+          ": check the path (config key mapping.lead) or run `leadsync init` to write the default "
+          "mappings/lead.toml",
+      FileReadPurpose{.what = "the lead mapping",
+                      .remedy = "check the path (config key mapping.lead) or run `leadsync init` "
+                                "to write the default mappings/lead.toml"});
 }
 
 } // namespace
@@ -865,16 +857,8 @@ MappingReport check_lead_mapping_text(const std::string& text, const std::filesy
                     "with a letter, then '_' (e.g. \"leadsync_\"); set crm.custom_prefix",
                 name});
   }
-  try {
-    const toml::table root = toml::parse(text, name.string());
-    Loader(report).read(root);
-  } catch (const toml::parse_error& error) {
-    report.problems.push_back(Problem{"", static_cast<int>(error.source().begin.line),
-                                      "syntax error: " + std::string(error.description()), name});
-  }
-  // toml++ iterates keys in name order; people read problems top to bottom.
-  std::stable_sort(report.problems.begin(), report.problems.end(),
-                   [](const Problem& a, const Problem& b) { return a.line < b.line; });
+  config::parse_toml(text, name, report.problems,
+                     [&report](const toml::table& root) { Loader(report).read(root); });
   return report;
 }
 

@@ -788,20 +788,6 @@ void merge(PushReport& into, PushReport&& from) {
 
 } // namespace
 
-Result<PushMode> parse_push_mode(std::string_view text) {
-  if (text == "bulk") {
-    return PushMode::bulk;
-  }
-  if (text == "batch") {
-    return PushMode::batch;
-  }
-  if (text == "single") {
-    return PushMode::single;
-  }
-  return fail(ErrorCategory::config,
-              fmt::format("push.mode \"{}\" is not known: use bulk, batch or single", text));
-}
-
 int push_workers(int request_slots) {
   return 2 * std::max(1, request_slots);
 }

@@ -44,7 +44,7 @@ TEST(DefaultConfigTest, LoadsAndValidatesWithZeroProblems) {
 TEST(DefaultConfigTest, PointsAtTheEmulatorWithAStaticTokenFromTheEnvironment) {
   const auto config = load_config_text(default_config_text(), "leadsync.toml").config;
   EXPECT_EQ(config.crm.url, "http://127.0.0.1:8765");
-  EXPECT_EQ(config.crm.auth.mode, "static_token");
+  EXPECT_EQ(config.crm.auth.mode, AuthMode::static_token);
   EXPECT_EQ(config.crm.auth.token.env, "LEADSYNC_CRM_TOKEN");
   EXPECT_TRUE(config.crm.auth.token.file.empty());
   EXPECT_EQ(config.store.url, "sqlite://state.db");
@@ -332,7 +332,7 @@ TEST(LoadTest, ValuesFillTheOptionStructs) {
                                     "[crm.tls]\ninsecure_skip_verify = true\n",
                        "leadsync.toml");
   EXPECT_TRUE(loaded.problems.empty()) << describe_all(loaded.problems);
-  EXPECT_EQ(loaded.config.push.mode, "single");
+  EXPECT_EQ(loaded.config.push.mode, PushMode::single);
   EXPECT_EQ(loaded.config.push.batch_size, 5);
   EXPECT_EQ(loaded.config.push.max_parallel, 8);
   EXPECT_EQ(loaded.config.pull.crm_owned_fields, (std::vector<std::string>{"owner", "stage"}));
@@ -701,13 +701,112 @@ INSTANTIATE_TEST_SUITE_P(
         "[import]\ndefault_region = \"DE\"\nunmapped_columns = \"drop\"\n",
         "[log]\nlevel = \"off\"\nformat = \"json\"\nredact_pii = false\n"));
 
+// Each enum-like setting: every word parses to its value and prints back as the same word; an
+// unknown word is a config error whose message lists the words, as validate() reports it.
+template <class Enum>
+void expect_words(Result<Enum> (*parse)(std::string_view),
+                  const std::vector<std::pair<std::string_view, Enum>>& words,
+                  const std::string& message_for_bad) {
+  for (const auto& [word, value] : words) {
+    const auto parsed = parse(word);
+    ASSERT_TRUE(parsed.ok()) << word;
+    EXPECT_EQ(parsed.value(), value) << word;
+    EXPECT_EQ(to_string(value), word);
+  }
+  const auto bad = parse("Bogus");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().category, ErrorCategory::config);
+  EXPECT_EQ(bad.error().message, message_for_bad);
+}
+
+TEST(SettingWordsTest, AuthModeHasThreeWords) {
+  expect_words<AuthMode>(parse_auth_mode,
+                         {{"client_credentials", AuthMode::client_credentials},
+                          {"static_token", AuthMode::static_token},
+                          {"none", AuthMode::none}},
+                         "must be one of client_credentials, static_token, none (got \"Bogus\")");
+}
+
+TEST(SettingWordsTest, PushModeHasThreeWords) {
+  expect_words<PushMode>(
+      parse_push_mode,
+      {{"bulk", PushMode::bulk}, {"batch", PushMode::batch}, {"single", PushMode::single}},
+      "must be one of bulk, batch, single (got \"Bogus\")");
+}
+
+TEST(SettingWordsTest, UnmappedColumnsHasThreeWords) {
+  expect_words<UnmappedColumns>(parse_unmapped_columns,
+                                {{"description", UnmappedColumns::description},
+                                 {"custom", UnmappedColumns::custom},
+                                 {"drop", UnmappedColumns::drop}},
+                                "must be one of description, custom, drop (got \"Bogus\")");
+}
+
+TEST(SettingWordsTest, LogLevelHasSixWords) {
+  expect_words<LogLevel>(parse_log_level,
+                         {{"trace", LogLevel::trace},
+                          {"debug", LogLevel::debug},
+                          {"info", LogLevel::info},
+                          {"warn", LogLevel::warn},
+                          {"error", LogLevel::error},
+                          {"off", LogLevel::off}},
+                         "must be one of trace, debug, info, warn, error, off (got \"Bogus\")");
+}
+
+TEST(SettingWordsTest, LogFormatAndWebhookAuthHaveTwoWordsEach) {
+  expect_words<LogFormat>(parse_log_format, {{"text", LogFormat::text}, {"json", LogFormat::json}},
+                          "must be one of text, json (got \"Bogus\")");
+  expect_words<WebhookAuth>(parse_webhook_auth,
+                            {{"key", WebhookAuth::key}, {"header", WebhookAuth::header}},
+                            "must be one of key, header (got \"Bogus\")");
+}
+
+TEST(SettingWordsTest, WordsAreCaseSensitiveAndAHugeOneIsQuotedAsAnExcerpt) {
+  EXPECT_FALSE(parse_push_mode("BULK").ok());
+  EXPECT_FALSE(parse_log_level("INFO").ok());
+  const std::string huge(1000, 'x');
+  const auto bad = parse_push_mode(huge);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_LT(bad.error().message.size(), 150U) << bad.error().message;
+}
+
+TEST(SettingWordsTest, TheFileIsReadIntoTheEnums) {
+  const auto loaded = load_config_text(
+      "[crm.auth]\nmode = \"none\"\n[push]\nmode = \"batch\"\n[import]\nunmapped_columns = "
+      "\"drop\"\n[server]\nwebhook_auth = \"header\"\n[log]\nlevel = \"debug\"\nformat = "
+      "\"json\"\n",
+      "leadsync.toml");
+  ASSERT_TRUE(loaded.problems.empty()) << describe_all(loaded.problems);
+  EXPECT_EQ(loaded.config.crm.auth.mode, AuthMode::none);
+  EXPECT_EQ(loaded.config.push.mode, PushMode::batch);
+  EXPECT_EQ(loaded.config.import.unmapped_columns, UnmappedColumns::drop);
+  EXPECT_EQ(loaded.config.server.webhook_auth, WebhookAuth::header);
+  EXPECT_EQ(loaded.config.log.level, LogLevel::debug);
+  EXPECT_EQ(loaded.config.log.format, LogFormat::json);
+}
+
+TEST(SettingWordsTest, AnUnknownAuthModeIsTheOnlyProblemItsSection) {
+  const auto problems = problems_in("[crm.auth]\nmode = \"kerberos\"\n");
+  ASSERT_EQ(problems.size(), 1U) << describe_all(problems);
+  EXPECT_EQ(problems[0].describe(),
+            "leadsync.toml:2: crm.auth.mode: must be one of client_credentials, static_token, none "
+            "(got \"kerberos\")");
+}
+
+TEST(SettingWordsTest, AWordOfTheWrongTypeIsAWrongTypeProblem) {
+  const auto problems = problems_in(token_auth + "[push]\nmode = 3\n");
+  ASSERT_EQ(problems.size(), 1U) << describe_all(problems);
+  EXPECT_EQ(problems[0].key, "push.mode");
+  EXPECT_EQ(problems[0].message, "expected a string, got an integer");
+}
+
 TEST(DefaultConfigTest, DaemonKeysHaveTheirDocumentedDefaults) {
   const auto config = load_config_text(default_config_text(), "leadsync.toml").config;
   EXPECT_EQ(config.schedule.timezone, "UTC");
   EXPECT_EQ(config.schedule.import_watch, "");
   EXPECT_EQ(config.schedule.import_watch_settle_s, 5);
   EXPECT_EQ(config.server.listen, "127.0.0.1:8080");
-  EXPECT_EQ(config.server.webhook_auth, "key");
+  EXPECT_EQ(config.server.webhook_auth, WebhookAuth::key);
   EXPECT_EQ(config.server.webhook_header, "x-leadsync-key");
   EXPECT_EQ(config.server.webhook_key_env, "LEADSYNC_WEBHOOK_KEY");
   EXPECT_EQ(config.server.webhook_key_file, "");

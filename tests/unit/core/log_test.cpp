@@ -1,3 +1,4 @@
+#include "leadsync/core/config.hpp"
 #include "leadsync/core/log.hpp"
 
 #include <chrono>
@@ -187,26 +188,22 @@ TEST(MaskTest, PhoneKeepsPlusFirstTwoAndLastThreeDigits) {
   EXPECT_EQ(mask_phone("12345"), "*****");
 }
 
-TEST(LogOptionsTest, ParseLevelAcceptsKnownNamesOnly) {
-  spdlog::level::level_enum level = spdlog::level::info;
-  EXPECT_TRUE(parse_level("warn", level));
-  EXPECT_EQ(level, spdlog::level::warn);
-  EXPECT_TRUE(parse_level("error", level));
-  EXPECT_EQ(level, spdlog::level::err);
-  EXPECT_TRUE(parse_level("off", level));
-  EXPECT_EQ(level, spdlog::level::off);
-  EXPECT_FALSE(parse_level("verbose", level));
-  EXPECT_FALSE(parse_level("INFO", level));
-  EXPECT_EQ(level, spdlog::level::off);
+TEST(LogOptionsTest, EachConfiguredLevelBecomesTheLoggersLevel) {
+  EXPECT_EQ(level_of(config::LogLevel::trace), spdlog::level::trace);
+  EXPECT_EQ(level_of(config::LogLevel::debug), spdlog::level::debug);
+  EXPECT_EQ(level_of(config::LogLevel::info), spdlog::level::info);
+  EXPECT_EQ(level_of(config::LogLevel::warn), spdlog::level::warn);
+  EXPECT_EQ(level_of(config::LogLevel::error), spdlog::level::err);
+  EXPECT_EQ(level_of(config::LogLevel::off), spdlog::level::off);
 }
 
-TEST(LogOptionsTest, ParseFormatAcceptsTextAndJsonOnly) {
-  Format format = Format::text;
-  EXPECT_TRUE(parse_format("json", format));
-  EXPECT_EQ(format, Format::json);
-  EXPECT_TRUE(parse_format("text", format));
-  EXPECT_EQ(format, Format::text);
-  EXPECT_FALSE(parse_format("xml", format));
+TEST(LogOptionsTest, TheLogSectionOfTheConfigReachesTheLoggersOptions) {
+  const Options options = options_from(config::LogOptions{
+      .level = config::LogLevel::warn, .format = config::LogFormat::json, .redact_pii = false});
+  EXPECT_EQ(options.level, spdlog::level::warn);
+  EXPECT_EQ(options.format, Format::json);
+  EXPECT_FALSE(options.redact_pii);
+  EXPECT_EQ(options_from(config::LogOptions{}).format, Format::text);
 }
 
 class LogOutputTest : public testing::Test {

@@ -62,7 +62,7 @@ protected:
     ::setenv("LEADSYNC_IT_SECRET", test_client_secret, 1);
     config_.crm.url = emulator_->base_url();
     config_.crm.timeout_s = 10;
-    config_.crm.auth.mode = "static_token";
+    config_.crm.auth.mode = config::AuthMode::static_token;
     config_.crm.auth.token.env = "LEADSYNC_IT_TOKEN";
     config_.crm.auth.tenant = test_tenant;
     config_.crm.auth.client_id = test_client_id;
@@ -139,7 +139,7 @@ TEST_F(EmulatorTest, WhoAmIThroughAStaticToken) {
 
 TEST_F(EmulatorTest, WhoAmIThroughTheTokenEndpointWithClientCredentials) {
   start();
-  config_.crm.auth.mode = "client_credentials";
+  config_.crm.auth.mode = config::AuthMode::client_credentials;
   auto connection = connect_client();
 
   const auto who = connection.client->who_am_i();
@@ -153,7 +153,7 @@ TEST_F(EmulatorTest, WhoAmIThroughTheTokenEndpointWithClientCredentials) {
 
 TEST_F(EmulatorTest, AnExpiredTokenIsRefreshedAfterThe401) {
   start();
-  config_.crm.auth.mode = "client_credentials";
+  config_.crm.auth.mode = config::AuthMode::client_credentials;
   auto connection = connect_client();
   ASSERT_TRUE(connection.client->who_am_i().ok());
 
@@ -166,7 +166,7 @@ TEST_F(EmulatorTest, AnExpiredTokenIsRefreshedAfterThe401) {
 
 TEST_F(EmulatorTest, AWrongClientSecretIsRefusedWithWhatToCheck) {
   start();
-  config_.crm.auth.mode = "client_credentials";
+  config_.crm.auth.mode = config::AuthMode::client_credentials;
   ::setenv("LEADSYNC_IT_SECRET", "not-the-secret", 1);
   auto connection = connect_client();
 

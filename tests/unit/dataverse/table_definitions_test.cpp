@@ -132,7 +132,7 @@ protected:
     ::setenv("LEADSYNC_TABLE_DEFINITIONS_TOKEN", test_token, 1);
     config::Config config;
     config.crm.url = emulator_->base_url();
-    config.crm.auth.mode = "static_token";
+    config.crm.auth.mode = config::AuthMode::static_token;
     config.crm.auth.token.env = "LEADSYNC_TABLE_DEFINITIONS_TOKEN";
     ConnectOptions connect_options;
     connect_options.wrap_transport = [this](std::shared_ptr<http::Transport> inner) {

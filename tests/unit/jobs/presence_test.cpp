@@ -145,11 +145,11 @@ TEST_F(PresenceTest, ASingletonLeaseIsHeldByOneWorkerRenewedByBeatsAndFreedByDro
 
 TEST_F(PresenceTest, TheApplicationUserIsTheClientIdOnlyWithClientCredentials) {
   config::Config config;
-  config.crm.auth.mode = "client_credentials";
+  config.crm.auth.mode = config::AuthMode::client_credentials;
   config.crm.auth.client_id = "11111111-2222-3333-4444-555555555555";
   EXPECT_EQ(presence_settings(config, "push").crm_user, "11111111-2222-3333-4444-555555555555");
   EXPECT_EQ(presence_settings(config, "push").kind, "push");
-  config.crm.auth.mode = "static_token";
+  config.crm.auth.mode = config::AuthMode::static_token;
   EXPECT_EQ(presence_settings(config, "push").crm_user, "");
 }
 

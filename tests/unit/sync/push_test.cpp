@@ -438,12 +438,5 @@ TEST(PushWorkersTest, TwoWorkersPerRequestSlotAndAtLeastOneSlot) {
   EXPECT_EQ(push_workers(-3), 2);
 }
 
-TEST_F(PushTest, UnknownModeIsAConfigErrorNamingTheChoices) {
-  const auto mode = parse_push_mode("parallel");
-  ASSERT_FALSE(mode.ok());
-  EXPECT_EQ(mode.error().category, ErrorCategory::config);
-  EXPECT_THAT(mode.error().message, HasSubstr("bulk, batch or single"));
-}
-
 } // namespace
 } // namespace leadsync::sync

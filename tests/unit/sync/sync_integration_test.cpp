@@ -52,7 +52,7 @@ protected:
     ::setenv("LEADSYNC_SYNC_IT_TOKEN", test_token, 1);
     config_.crm.url = emulator_->base_url();
     config_.crm.timeout_s = 30;
-    config_.crm.auth.mode = "static_token";
+    config_.crm.auth.mode = config::AuthMode::static_token;
     config_.crm.auth.token.env = "LEADSYNC_SYNC_IT_TOKEN";
     dataverse::ConnectOptions connect_options;
     connect_options.retry.base_delay = 20ms;

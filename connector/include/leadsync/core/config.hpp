@@ -11,9 +11,38 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace leadsync::config {
+
+// The settings that take one of a few words. Each is parsed from its word once, here, whether it
+// comes from the file or a command-line flag that overrides it (parse_*); to_string() gives the
+// word back, as the file writes it. A parse error (category config) reads "must be one of bulk,
+// batch, single (got \"fast\")": the message validate() reports at the key.
+
+enum class AuthMode { client_credentials, static_token, none }; // crm.auth.mode
+enum class PushMode { bulk, batch, single };                    // push.mode
+// import.unmapped_columns: what becomes of CSV columns that map to no lead field.
+enum class UnmappedColumns { description, custom, drop };
+enum class LogLevel { trace, debug, info, warn, error, off }; // log.level, --log-level
+enum class LogFormat { text, json };                          // log.format, --log-format
+// server.webhook_auth: how the CRM webhook presents its key: ?code=KEY or a header.
+enum class WebhookAuth { key, header };
+
+std::string_view to_string(AuthMode mode);
+std::string_view to_string(PushMode mode);
+std::string_view to_string(UnmappedColumns handling);
+std::string_view to_string(LogLevel level);
+std::string_view to_string(LogFormat format);
+std::string_view to_string(WebhookAuth auth);
+
+Result<AuthMode> parse_auth_mode(std::string_view text);
+Result<PushMode> parse_push_mode(std::string_view text);
+Result<UnmappedColumns> parse_unmapped_columns(std::string_view text);
+Result<LogLevel> parse_log_level(std::string_view text);
+Result<LogFormat> parse_log_format(std::string_view text);
+Result<WebhookAuth> parse_webhook_auth(std::string_view text);
 
 struct SecretRef {
   std::string file; // path to a file holding only the secret (mode 0600 recommended)
@@ -22,8 +51,8 @@ struct SecretRef {
 };
 
 struct AuthOptions {
-  std::string mode = "static_token"; // "client_credentials" | "static_token" | "none"
-  std::string tenant;                // Entra tenant id or domain (client_credentials)
+  AuthMode mode = AuthMode::static_token;
+  std::string tenant; // Entra tenant id or domain (client_credentials)
   std::string client_id;
   SecretRef client_secret; // client_secret_file / client_secret_env
   SecretRef token;         // static_token: token_file / token_env
@@ -51,9 +80,9 @@ struct StoreOptions {
 };
 
 struct PushOptions {
-  std::string mode = "bulk"; // bulk | batch | single
-  int batch_size = 200;      // 1..1000
-  int max_parallel = 0;      // 0 = "auto" (from x-ms-dop-hint, adapted on 429); else 1..52
+  PushMode mode = PushMode::bulk;
+  int batch_size = 200; // 1..1000
+  int max_parallel = 0; // 0 = "auto" (from x-ms-dop-hint, adapted on 429); else 1..52
 };
 
 struct PullOptions {
@@ -62,8 +91,8 @@ struct PullOptions {
 };
 
 struct ImportOptions {
-  std::string default_region = "US";            // ISO 3166 region for phones without a country code
-  std::string unmapped_columns = "description"; // "description" | "custom" | "drop"
+  std::string default_region = "US"; // ISO 3166 region for phones without a country code
+  UnmappedColumns unmapped_columns = UnmappedColumns::description;
 };
 
 struct MappingOptions {
@@ -139,9 +168,9 @@ struct ScheduleOptions {
 // [server]: the daemon's HTTP endpoints and how it works off webhook events.
 struct ServerOptions {
   std::string listen = "127.0.0.1:8080";
-  // How Dataverse presents the key (the serviceendpoint's authtype): "key" (WebhookKey, sent as
-  // ?code=KEY) | "header" (HttpHeader, sent in the header named by webhook_header).
-  std::string webhook_auth = "key";
+  // How Dataverse presents the key (the serviceendpoint's authtype): key (WebhookKey, sent as
+  // ?code=KEY) | header (HttpHeader, sent in the header named by webhook_header).
+  WebhookAuth webhook_auth = WebhookAuth::key;
   std::string webhook_header = "x-leadsync-key";
   // Where the key is read (load_webhook_secret in core/secrets.hpp): the file when set, else the
   // environment variable.
@@ -154,8 +183,8 @@ struct ServerOptions {
 };
 
 struct LogOptions {
-  std::string level = "info";  // trace | debug | info | warn | error | off
-  std::string format = "text"; // text | json
+  LogLevel level = LogLevel::info;
+  LogFormat format = LogFormat::text;
   bool redact_pii = true; // false only for local debugging: e-mails and phones then appear in logs
 };
 

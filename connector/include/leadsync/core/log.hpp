@@ -11,6 +11,12 @@
 #include <string>
 #include <string_view>
 
+namespace leadsync::config { // config.hpp
+enum class LogLevel;
+enum class LogFormat;
+struct LogOptions;
+} // namespace leadsync::config
+
 namespace leadsync::log {
 
 enum class Format { text, json };
@@ -26,9 +32,11 @@ void init(const Options& options);
 // The same, writing to `out` instead of stderr (tests capture log lines this way). `out` must
 // outlive the logger, i.e. until the next init().
 void init(const Options& options, std::ostream& out);
-// Parses "trace|debug|info|warn|error|off" and "text|json"; false when unknown.
-bool parse_level(std::string_view text, spdlog::level::level_enum& level);
-bool parse_format(std::string_view text, Format& format);
+// The logger's options from the [log] settings (parsed by config::parse_log_level and
+// parse_log_format, whether from leadsync.toml or --log-level / --log-format).
+spdlog::level::level_enum level_of(config::LogLevel level);
+Format format_of(config::LogFormat format);
+Options options_from(const config::LogOptions& options);
 
 // The logger every component uses: leadsync::log::get()->info("pushed {} leads", n);
 std::shared_ptr<spdlog::logger> get();

@@ -3,6 +3,7 @@
 // thread-safe (see normalize.hpp): rows can be converted in parallel and written in order by one
 // writer.
 
+#include "leadsync/core/config.hpp"
 #include "leadsync/core/result.hpp"
 #include "leadsync/importer/normalize.hpp"
 #include "leadsync/model/lead.hpp"
@@ -20,14 +21,11 @@ namespace leadsync::importer {
 std::span<const std::string_view> lead_field_names();
 bool is_lead_field(std::string_view name);
 
-// What happens to columns that map to no lead field (config import.unmapped_columns).
-enum class UnmappedColumns {
-  description, // appended to the lead's description as "Header: value" lines
-  custom,      // returned in RowResult::custom_fields for the caller to store as custom columns
-  drop         // ignored
-};
-// "description" | "custom" | "drop"; invalid_argument otherwise.
-Result<UnmappedColumns> parse_unmapped_columns(std::string_view text);
+// What happens to columns that map to no lead field (config import.unmapped_columns, parsed by
+// config::parse_unmapped_columns): description appends them to the lead's description as
+// "Header: value" lines; custom returns them in RowResult::custom_fields for the caller to store as
+// custom columns; drop ignores them.
+using UnmappedColumns = config::UnmappedColumns;
 
 using NamedValues = std::vector<std::pair<std::string, std::string>>;
 

@@ -59,8 +59,8 @@ struct PushOutcome {
   // Changes held by pushes that stopped without finishing, freed for this push (by start-up
   // recovery or by this push), and those processes.
   sync::LeaseRecovery taken_back;
-  std::string mode;      // push.mode
-  int request_slots = 0; // requests in flight at most
+  config::PushMode mode = config::PushMode::bulk; // push.mode
+  int request_slots = 0;                          // requests in flight at most
   sync::PushReport report;
   ThrottleFigures throttling;
   // Workers of other processes still holding outbox entries after this push: worker -> entries.
@@ -69,7 +69,7 @@ struct PushOutcome {
   RunSummary run;    // ok, partial (dead-lettered or left for later), interrupted
 };
 
-// Fails when the CRM link cannot be made, push.mode is unknown, or the store fails (the run is
+// Fails when the CRM link cannot be made or the store fails (the run is
 // then recorded as failed); whatever the CRM refuses is in the report.
 Result<PushOutcome> run_push(Runtime& runtime, const PushRequest& request,
                              const JobContext& context = {});

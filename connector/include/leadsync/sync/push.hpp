@@ -27,6 +27,7 @@
 #include "leadsync/mapping/lead_mapping.hpp"
 #include "leadsync/store/store.hpp"
 #include "leadsync/sync/crm.hpp"
+#include "leadsync/sync/push_settings.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -37,31 +38,6 @@
 #include <vector>
 
 namespace leadsync::sync {
-
-enum class PushMode { bulk, batch, single };
-// "bulk" | "batch" | "single"; anything else is a config error listing the three.
-Result<PushMode> parse_push_mode(std::string_view text);
-
-// Worker threads for a push whose CRM client lets `request_slots` requests be in flight (at least
-// one): two per slot. The client's limiter keeps the requests within the slots; the second worker
-// of a slot claims and maps its batch while the first one's request is out, so a slot that frees
-// is used at once instead of waiting for the store and the mapping.
-int push_workers(int request_slots);
-
-struct PushSettings {
-  PushMode mode = PushMode::bulk;
-  std::size_t batch_size = 200;       // leads per request (bulk, batch) and per claim
-  int workers = 1;                    // threads, each claiming its own entries (push_workers())
-  std::optional<std::size_t> limit;   // claim at most this many outbox entries in all
-  std::string worker_id = "leadsync"; // unique per process; ":<n>" is added per thread
-  std::chrono::seconds lease{120};
-  std::string key_column = "leadsync_externalid";
-  mapping::FieldSet crm_owned;            // never written
-  std::chrono::seconds retry_backoff{30}; // not_before = now + backoff * 2^attempts (max 1 h)
-  // qualify.write_predictive_score: after a scored lead's upsert, also upsert its
-  // msdyn_predictivescore row (see predictive_score()).
-  bool write_predictive_score = false;
-};
 
 // The msdyn_predictivescore values of a scored lead, or nullopt when it has not been scored (no
 // scored_at, or a grade other than A..D):

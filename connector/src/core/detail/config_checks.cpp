@@ -1,6 +1,5 @@
 #include "detail/config_checks.hpp"
 
-#include "leadsync/core/log.hpp"
 #include "leadsync/core/schedule.hpp"
 #include "leadsync/core/text.hpp"
 #include "leadsync/core/uuid.hpp"
@@ -205,7 +204,6 @@ public:
     check_import();
     check_schedule();
     check_server();
-    check_log();
     check_enrich();
     for (std::size_t i = 0; i < config_.enrich.providers.size(); ++i) {
       check_provider(i);
@@ -226,11 +224,16 @@ private:
     problems_.push_back(Problem{key, line, std::move(message), config_.source_file});
   }
 
+  // Whether loading reported a problem at `key` (an unknown word, a wrong type).
+  bool loaded_problem(const std::string& key) const {
+    return std::any_of(loaded_.problems.begin(), loaded_.problems.end(),
+                       [&](const Problem& problem) { return problem.key == key; });
+  }
+
   // A required key that is empty: left out (reported at the line of its table), written as ""
   // (at its own line), or of a wrong type (reported while loading already, so not again).
   void required(const std::string& key, int table_line, std::string message) {
-    if (std::any_of(loaded_.problems.begin(), loaded_.problems.end(),
-                    [&](const Problem& problem) { return problem.key == key; })) {
+    if (loaded_problem(key)) {
       return;
     }
     const int line = line_of(key);
@@ -375,7 +378,12 @@ private:
     env_name("crm.auth.client_secret_env", auth.client_secret.env);
     env_name("crm.auth.token_env", auth.token.env);
     https_url("crm.auth.authority", auth.authority, "https://login.microsoftonline.com");
-    if (auth.mode == "client_credentials") {
+    // An unknown mode was reported while loading; what a mode needs is then not checked.
+    if (loaded_problem("crm.auth.mode")) {
+      return;
+    }
+    switch (auth.mode) {
+    case AuthMode::client_credentials:
       if (auth.tenant.empty()) {
         add("crm.auth.tenant", "is required when crm.auth.mode = \"client_credentials\": the "
                                "Microsoft Entra tenant id or domain, like "
@@ -390,13 +398,15 @@ private:
                         "00000000-0000-0000-0000-000000000000 (got {})",
                         in_quotes(auth.client_id)));
       }
-      secret_ref("crm.auth.client_secret", auth.client_secret, auth.mode, "the client secret",
-                 "/etc/leadsync/client_secret", "LEADSYNC_CLIENT_SECRET");
-    } else if (auth.mode == "static_token") {
-      secret_ref("crm.auth.token", auth.token, auth.mode, "the token", "/etc/leadsync/crm_token",
-                 "LEADSYNC_CRM_TOKEN");
-    } else {
-      one_of("crm.auth.mode", auth.mode, {"client_credentials", "static_token", "none"});
+      secret_ref("crm.auth.client_secret", auth.client_secret, to_string(auth.mode),
+                 "the client secret", "/etc/leadsync/client_secret", "LEADSYNC_CLIENT_SECRET");
+      break;
+    case AuthMode::static_token:
+      secret_ref("crm.auth.token", auth.token, to_string(auth.mode), "the token",
+                 "/etc/leadsync/crm_token", "LEADSYNC_CRM_TOKEN");
+      break;
+    case AuthMode::none:
+      break;
     }
   }
 
@@ -425,7 +435,6 @@ private:
 
   void check_push() {
     const auto& push = config_.push;
-    one_of("push.mode", push.mode, {"bulk", "batch", "single"});
     in_range("push.batch_size", push.batch_size, 1, 1000);
     if (push.max_parallel < 0 || push.max_parallel > 52) {
       add("push.max_parallel",
@@ -442,8 +451,6 @@ private:
                       "\"DE\" (got {})",
                       in_quotes(region)));
     }
-    one_of("import.unmapped_columns", config_.import.unmapped_columns,
-           {"description", "custom", "drop"});
   }
 
   // Every non-empty value must parse as a schedule in the configured zone; "" turns the job off.
@@ -486,7 +493,6 @@ private:
                                        "\"127.0.0.1:8080\" or \"[::1]:8080\" (got {})",
                                        in_quotes(server.listen)));
     }
-    one_of("server.webhook_auth", server.webhook_auth, {"key", "header"});
     if (!is_header_name(server.webhook_header)) {
       add("server.webhook_header",
           fmt::format("must be an HTTP header name (letters, digits and -, like "
@@ -498,19 +504,6 @@ private:
     in_range("server.shutdown_grace_s", server.shutdown_grace_s, 1, 3600, " seconds");
     in_range("server.webhook_lease_s", server.webhook_lease_s, 1, 86400, " seconds");
     in_range("server.webhook_max_attempts", server.webhook_max_attempts, 1, 100);
-  }
-
-  void check_log() {
-    spdlog::level::level_enum level{};
-    if (!log::parse_level(config_.log.level, level)) {
-      add("log.level", fmt::format("must be one of trace, debug, info, warn, error, off (got {})",
-                                   in_quotes(config_.log.level)));
-    }
-    log::Format format{};
-    if (!log::parse_format(config_.log.format, format)) {
-      add("log.format",
-          fmt::format("must be one of text, json (got {})", in_quotes(config_.log.format)));
-    }
   }
 
   void check_enrich() {

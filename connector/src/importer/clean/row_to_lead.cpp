@@ -536,21 +536,6 @@ bool is_lead_field(std::string_view name) {
   return find_field(name).has_value();
 }
 
-Result<UnmappedColumns> parse_unmapped_columns(std::string_view text) {
-  if (text == "description") {
-    return UnmappedColumns::description;
-  }
-  if (text == "custom") {
-    return UnmappedColumns::custom;
-  }
-  if (text == "drop") {
-    return UnmappedColumns::drop;
-  }
-  return fail(
-      ErrorCategory::invalid_argument,
-      fmt::format("import.unmapped_columns is '{}': use description, custom or drop", text));
-}
-
 RowResult build_lead(const MappedRow& row, const RowContext& context) {
   RowBuilder builder(context);
   for (const auto& [name, value] : row.fields) {

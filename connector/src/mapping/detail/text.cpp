@@ -1,7 +1,5 @@
 #include "detail/text.hpp"
 
-#include "leadsync/core/text.hpp"
-
 #include <algorithm>
 #include <cstdint>
 
@@ -128,12 +126,6 @@ std::string fold_case(std::string_view text) {
     }
   }
   return out;
-}
-
-std::string did_you_mean(std::string_view name, const std::vector<std::string_view>& candidates) {
-  const std::size_t max_distance = std::max<std::size_t>(2, name.size() / 4);
-  const auto best = text::closest_match(name, candidates, max_distance);
-  return best.empty() ? "" : " (did you mean '" + std::string(best) + "'?)";
 }
 
 std::string join(const std::vector<std::string>& items, std::string_view separator) {

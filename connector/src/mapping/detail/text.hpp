@@ -19,9 +19,6 @@ std::string first_code_points(std::string_view text, std::size_t count);
 // kept.
 std::string fold_case(std::string_view text);
 
-// " (did you mean 'x'?)" for the closest candidate within a small edit distance, else "".
-std::string did_you_mean(std::string_view name, const std::vector<std::string_view>& candidates);
-
 // The items separated by `separator`.
 std::string join(const std::vector<std::string>& items, std::string_view separator = ", ");
 

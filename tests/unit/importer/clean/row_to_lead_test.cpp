@@ -291,16 +291,11 @@ TEST(BuildLead, AddsNoListWhenTheProvenanceIsEmpty) {
   EXPECT_EQ(lead.origin.channel, model::Channel::purchased_list);
 }
 
-TEST(LeadFields, NameTheImporterFieldsAndParseTheUnmappedOption) {
+TEST(LeadFields, NameTheImporterFields) {
   EXPECT_TRUE(is_lead_field("phone_mobile"));
   EXPECT_TRUE(is_lead_field("notes"));
   EXPECT_FALSE(is_lead_field("Phone"));
   EXPECT_EQ(lead_field_names().size(), 23U);
-  EXPECT_EQ(parse_unmapped_columns("custom").value(), UnmappedColumns::custom);
-  const auto bad = parse_unmapped_columns("keep");
-  ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.error().category, ErrorCategory::invalid_argument);
-  EXPECT_NE(bad.error().message.find("use description, custom or drop"), std::string::npos);
 }
 
 } // namespace
