@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The sanitizer step of the test suite (scripts/test.sh runs it after the main suite): one clang build in
 # build-sanitize/ with AddressSanitizer, UndefinedBehaviorSanitizer and libFuzzer's coverage
-# (-DLEADSYNC_FUZZ=ON), then
+# (-DLEADSYNC_FUZZ=ON), which also checks lock annotations (clang's -Wthread-safety), then
 #   1. the unit tests (label unit) under the sanitizers; the integration tests are not built there: both builds
 #      and both runs would not fit CI's 30 minutes on a 2-core machine (README "Reliability");
 #   2. every fuzz target for 30 s on its committed corpus (label fuzz; tests/fuzz/README.md).
@@ -9,7 +9,10 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 LEADSYNC_BUILD_DIR="${LEADSYNC_SANITIZE_BUILD_DIR:-$LEADSYNC_ROOT/build-sanitize}"
-LEADSYNC_BUILD_TARGETS="unit-tests fuzz-targets"
+# femu (the feeds emulator library) is built too, though no unit test links it: this is the one clang
+# build, and clang's thread-safety analysis (LEADSYNC_THREAD_SAFETY_ANALYSIS) must see every file
+# with lock annotations.
+LEADSYNC_BUILD_TARGETS="unit-tests fuzz-targets femu"
 export CC=clang CXX=clang++
 echo "sanitize: building the unit tests and fuzz targets with clang, ASan and UBSan in $LEADSYNC_BUILD_DIR"
 leadsync_build -DLEADSYNC_FUZZ=ON
