@@ -1,6 +1,10 @@
 # Shared helpers: every component is one library target `leadsync_<name>` with the alias `leadsync::<name>`,
 # public headers under connector/include, warnings on and treated seriously.
 set(LEADSYNC_WARNINGS -Wall -Wextra -Wpedantic)
+if(LEADSYNC_THREAD_SAFETY_ANALYSIS)
+  # Errors, not warnings: an unguarded access is a data race waiting to happen.
+  list(APPEND LEADSYNC_WARNINGS -Wthread-safety -Werror=thread-safety)
+endif()
 
 function(leadsync_component name)
   cmake_parse_arguments(ARG "" "" "SOURCES;PUBLIC_DEPS;PRIVATE_DEPS" ${ARGN})

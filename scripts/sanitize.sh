@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The sanitizer step of the test suite (scripts/test.sh runs it after the main suite): one clang build in
 # build-sanitize/ with AddressSanitizer, UndefinedBehaviorSanitizer and libFuzzer's coverage
-# (-DLEADSYNC_FUZZ=ON), then
+# (-DLEADSYNC_FUZZ=ON), which also checks lock annotations (clang's -Wthread-safety), then
 #   1. the unit tests (label unit) under the sanitizers; the integration tests are not built there: both builds
 #      and both runs would not fit CI's 30 minutes on a 2-core machine (README "Reliability");
 #   2. every fuzz target for 30 s on its committed corpus (label fuzz; tests/fuzz/README.md).
@@ -9,6 +9,8 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 LEADSYNC_BUILD_DIR="${LEADSYNC_SANITIZE_BUILD_DIR:-$LEADSYNC_ROOT/build-sanitize}"
+# The unit tests link every library with lock annotations (connector/, dvemu, femu), so this build
+# is also where clang's thread-safety analysis checks them all.
 LEADSYNC_BUILD_TARGETS="unit-tests fuzz-targets"
 export CC=clang CXX=clang++
 echo "sanitize: building the unit tests and fuzz targets with clang, ASan and UBSan in $LEADSYNC_BUILD_DIR"

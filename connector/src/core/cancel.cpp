@@ -8,28 +8,31 @@ bool CancellationToken::cancelled() const {
   if (!state_) {
     return false;
   }
-  std::lock_guard lock(state_->mutex);
+  MutexLock lock(state_->mutex);
   return state_->cancelled;
 }
 
 bool CancellationToken::wait_for(std::chrono::nanoseconds duration) const {
   if (!state_) {
     // A token nobody can cancel: a plain wait on a private condition variable.
-    std::mutex mutex;
-    std::condition_variable never;
-    std::unique_lock lock(mutex);
+    Mutex mutex;
+    CondVar never;
+    UniqueLock lock(mutex);
     never.wait_for(lock, duration, [] { return false; });
     return true;
   }
-  std::unique_lock lock(state_->mutex);
-  return !state_->changed.wait_for(lock, duration, [this] { return state_->cancelled; });
+  UniqueLock lock(state_->mutex);
+  return !state_->changed.wait_for(lock, duration, [this] {
+    state_->mutex.assert_held();
+    return state_->cancelled;
+  });
 }
 
 CancellationRegistration CancellationToken::on_cancel(std::function<void()> callback) const {
   if (!state_) {
     return {};
   }
-  std::unique_lock lock(state_->mutex);
+  UniqueLock lock(state_->mutex);
   if (state_->cancelled) {
     lock.unlock();
     callback();
@@ -61,10 +64,13 @@ void CancellationRegistration::unregister() noexcept {
   if (!state_) {
     return;
   }
-  std::unique_lock lock(state_->mutex);
+  UniqueLock lock(state_->mutex);
   if (state_->callbacks.erase(id_) == 0 && state_->running_callback_id == id_ &&
       state_->cancelling_thread != std::this_thread::get_id()) {
-    state_->changed.wait(lock, [this] { return state_->running_callback_id != id_; });
+    state_->changed.wait(lock, [this] {
+      state_->mutex.assert_held();
+      return state_->running_callback_id != id_;
+    });
   }
   lock.unlock();
   state_.reset();
@@ -74,7 +80,7 @@ void CancellationRegistration::unregister() noexcept {
 CancellationSource::CancellationSource() : state_(std::make_shared<CancellationToken::State>()) {}
 
 void CancellationSource::cancel() {
-  std::unique_lock lock(state_->mutex);
+  UniqueLock lock(state_->mutex);
   if (state_->cancelled) {
     return;
   }
@@ -96,7 +102,7 @@ void CancellationSource::cancel() {
 }
 
 bool CancellationSource::cancelled() const {
-  std::lock_guard lock(state_->mutex);
+  MutexLock lock(state_->mutex);
   return state_->cancelled;
 }
 

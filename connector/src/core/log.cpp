@@ -2,6 +2,7 @@
 
 #include "detail/redaction.hpp"
 #include "leadsync/core/config.hpp"
+#include "leadsync/core/mutex.hpp"
 #include "leadsync/core/text.hpp"
 
 #include <algorithm>
@@ -10,7 +11,6 @@
 #include <iostream>
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <shared_mutex>
 #include <spdlog/sinks/base_sink.h>
 #include <vector>
 
@@ -113,8 +113,8 @@ private:
 };
 
 struct InstalledLogger {
-  std::mutex mutex;
-  std::shared_ptr<spdlog::logger> logger;
+  Mutex mutex;
+  std::shared_ptr<spdlog::logger> logger GUARDED_BY(mutex);
 };
 
 InstalledLogger& installed() {
@@ -122,15 +122,15 @@ InstalledLogger& installed() {
   return state;
 }
 
-// Caller holds installed().mutex.
-void install(const Options& options, std::ostream& out) {
+void install(InstalledLogger& state, const Options& options, std::ostream& out)
+    REQUIRES(state.mutex) {
   auto logger = std::make_shared<spdlog::logger>(
       std::string(logger_name), std::make_shared<RedactingSink>(options.format, out));
   logger->set_level(options.level);
   // Every line is flushed, as stderr is unbuffered: nothing is lost when the process dies.
   logger->flush_on(spdlog::level::trace);
   Redactor::instance().set_redact_pii(options.redact_pii);
-  installed().logger = logger;
+  state.logger = logger;
   spdlog::set_default_logger(std::move(logger));
 }
 
@@ -141,16 +141,18 @@ void init(const Options& options) {
 }
 
 void init(const Options& options, std::ostream& out) {
-  std::lock_guard lock(installed().mutex);
-  install(options, out);
+  auto& state = installed();
+  MutexLock lock(state.mutex);
+  install(state, options, out);
 }
 
 std::shared_ptr<spdlog::logger> get() {
-  std::lock_guard lock(installed().mutex);
-  if (!installed().logger) {
-    install(Options{}, std::cerr);
+  auto& state = installed();
+  MutexLock lock(state.mutex);
+  if (!state.logger) {
+    install(state, Options{}, std::cerr);
   }
-  return installed().logger;
+  return state.logger;
 }
 
 spdlog::level::level_enum level_of(config::LogLevel level) {
@@ -182,8 +184,8 @@ Options options_from(const config::LogOptions& options) {
 }
 
 struct Redactor::State {
-  mutable std::shared_mutex mutex;
-  std::vector<std::string> secrets; // longest first
+  mutable SharedMutex mutex;
+  std::vector<std::string> secrets GUARDED_BY(mutex); // longest first
   std::atomic<bool> redact_pii{true};
 };
 
@@ -198,7 +200,7 @@ void Redactor::add_secret(std::string secret) {
   if (secret.size() < min_secret_length) {
     return;
   }
-  std::unique_lock lock(state_->mutex);
+  WriterLock lock(state_->mutex);
   auto& secrets = state_->secrets;
   if (std::find(secrets.begin(), secrets.end(), secret) != secrets.end()) {
     return;
@@ -220,7 +222,7 @@ bool Redactor::redact_pii() const {
 std::string Redactor::redact(std::string_view text) const {
   std::string result;
   {
-    std::shared_lock lock(state_->mutex);
+    ReaderLock lock(state_->mutex);
     result = detail::mask_secrets(text, state_->secrets);
   }
   result = detail::mask_credentials(result);

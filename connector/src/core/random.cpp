@@ -37,7 +37,7 @@ SecureRandom& SecureRandom::instance() {
 }
 
 void SeededRandom::fill(std::span<std::uint8_t> bytes) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   for (auto& byte : bytes) {
     byte = static_cast<std::uint8_t>(engine_() & 0xFFU);
   }

@@ -1,6 +1,7 @@
 #include "leadsync/daemon/daemon.hpp"
 
 #include "leadsync/core/log.hpp"
+#include "leadsync/core/mutex.hpp"
 #include "leadsync/core/process.hpp"
 #include "leadsync/core/secrets.hpp"
 #include "leadsync/daemon/endpoints.hpp"
@@ -125,7 +126,7 @@ private:
   void shut_down();
   void reload();
   std::shared_ptr<jobs::Runtime> runtime() {
-    std::lock_guard lock(runtime_mutex_);
+    MutexLock lock(runtime_mutex_);
     return runtime_;
   }
   Result<std::shared_ptr<jobs::Runtime>> make_runtime(const config::Config& config, bool recover);
@@ -158,7 +159,8 @@ private:
   std::unique_ptr<jobs::WorkerPresence> presence_;
   std::unique_ptr<store::WorkWaiter> waiter_; // PostgreSQL's LISTEN; null for SQLite
   std::thread notify_thread_;
-  std::mutex runtime_mutex_;
+  Mutex runtime_mutex_;
+  // Not GUARDED_BY(runtime_mutex_): start() sets and reads it before any other thread runs.
   std::shared_ptr<jobs::Runtime> runtime_;
   config::Config config_; // the running config (main loop only)
 
@@ -171,17 +173,17 @@ private:
   std::unique_ptr<WatchFolder> watch_;
   std::thread watch_thread_;
 
-  std::mutex jobs_mutex_;
+  Mutex jobs_mutex_;
   struct RunningJob {
     std::string name;
     std::thread thread;
     std::shared_ptr<std::atomic<bool>> done;
   };
-  std::list<RunningJob> running_; // guarded by jobs_mutex_
+  std::list<RunningJob> running_ GUARDED_BY(jobs_mutex_);
 
   std::thread webhook_thread_;
-  std::mutex webhook_mutex_;
-  std::condition_variable webhook_wake_;
+  Mutex webhook_mutex_;
+  CondVar webhook_wake_;
 
   // Progress marks for the watchdog: steady-clock ticks of the last loop of each worker.
   std::atomic<std::int64_t> webhook_alive_{0};
@@ -190,7 +192,7 @@ private:
   std::atomic<bool> webhook_done_{false};
   std::atomic<bool> watch_done_{false};
   std::map<std::string, std::int64_t> skipped_seen_; // per job, for leadsync_job_skipped_total
-  bool webhook_pending_ = false;                     // guarded by webhook_mutex_
+  bool webhook_pending_ GUARDED_BY(webhook_mutex_) = false;
   bool shut_down_ = false;
   bool forced_ = false; // work was still in flight when the grace period ended
 };
@@ -457,7 +459,7 @@ void Daemon::reload() {
   }
   log::init(log::options_from(fresh.log));
   {
-    std::lock_guard lock(runtime_mutex_);
+    MutexLock lock(runtime_mutex_);
     runtime_ = std::move(made).value();
   }
   config_ = std::move(fresh);
@@ -472,7 +474,7 @@ Status Daemon::launch(const Firing& firing) {
   }
   auto runtime = this->runtime();
   auto done = std::make_shared<std::atomic<bool>>(false);
-  std::lock_guard lock(jobs_mutex_);
+  MutexLock lock(jobs_mutex_);
   if (stop_.cancelled()) {
     return Error::make(ErrorCategory::cancelled, "the daemon is stopping");
   }
@@ -571,7 +573,7 @@ void Daemon::count_skipped_firings() {
 }
 
 void Daemon::reap_finished_jobs() {
-  std::lock_guard lock(jobs_mutex_);
+  MutexLock lock(jobs_mutex_);
   for (auto job = running_.begin(); job != running_.end();) {
     if (job->done->load()) {
       job->thread.join();
@@ -603,7 +605,7 @@ std::string Daemon::singleton_lease_of(jobs::JobKind kind) {
 
 void Daemon::wake_webhook_worker() {
   {
-    std::lock_guard lock(webhook_mutex_);
+    MutexLock lock(webhook_mutex_);
     webhook_pending_ = true;
   }
   webhook_wake_.notify_one();
@@ -669,13 +671,16 @@ void Daemon::webhook_worker() {
     // on this thread, and takes the lock itself. (Declared first, it is destroyed after the lock.)
     auto registration = cancel.on_cancel([this] {
       {
-        std::lock_guard wake_lock(webhook_mutex_);
+        MutexLock wake_lock(webhook_mutex_);
         webhook_pending_ = true;
       }
       webhook_wake_.notify_one();
     });
-    std::unique_lock lock(webhook_mutex_);
-    webhook_wake_.wait_for(lock, webhook_poll_period, [this] { return webhook_pending_; });
+    UniqueLock lock(webhook_mutex_);
+    webhook_wake_.wait_for(lock, webhook_poll_period, [this] {
+      webhook_mutex_.assert_held();
+      return webhook_pending_;
+    });
     webhook_pending_ = false;
   }
 }
@@ -826,7 +831,7 @@ void Daemon::shut_down() {
     scheduler_thread_.join(); // returns promptly once cancelled
   }
   {
-    std::lock_guard lock(jobs_mutex_);
+    MutexLock lock(jobs_mutex_);
     for (auto& job : running_) {
       all_stopped = join_until(job.thread, job.done.get()) && all_stopped;
     }

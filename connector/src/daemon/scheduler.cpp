@@ -150,6 +150,7 @@ Result<std::unique_ptr<Scheduler>> Scheduler::create(std::vector<JobSchedule> jo
     } else {
       entry.view.schedule = "off";
     }
+    const MutexLock lock(scheduler->mutex_); // nobody else sees the scheduler yet
     scheduler->entries_.emplace(job.name, std::move(entry));
   }
   LEADSYNC_CHECK(scheduler->load_last_firings(now));
@@ -157,6 +158,7 @@ Result<std::unique_ptr<Scheduler>> Scheduler::create(std::vector<JobSchedule> jo
 }
 
 Status Scheduler::load_last_firings(TimePoint now) {
+  MutexLock lock(mutex_); // nobody else sees the scheduler yet
   for (auto& [name, entry] : entries_) {
     auto stored = store_.get_checkpoint(last_firing_checkpoint(name));
     if (!stored.ok()) {
@@ -231,7 +233,7 @@ TickReport Scheduler::tick(TimePoint now) {
   std::vector<Firing> due;
   std::map<std::string, std::optional<std::string>> claimed_from; // last firings before the claims
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     for (auto& [name, entry] : entries_) {
       if (!entry.schedule || !entry.next_due || *entry.next_due > now) {
         continue;
@@ -283,13 +285,13 @@ TickReport Scheduler::tick(TimePoint now) {
                      model::format_time(firing.due));
     report.launched.push_back(firing);
     {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       if (auto found = entries_.find(firing.job); found != entries_.end()) {
         found->second.view.last_firing = firing.at;
       }
     }
   }
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   for (const auto& [name, entry] : entries_) {
     if (entry.schedule && entry.next_due &&
         (!report.next_due || *entry.next_due < *report.next_due)) {
@@ -301,7 +303,7 @@ TickReport Scheduler::tick(TimePoint now) {
 
 void Scheduler::record_launch_failure(const std::string& job, TimePoint now, const Error& error) {
   log::get()->error("schedule: {} could not be started: {}", job, error.describe());
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   auto found = entries_.find(job);
   if (found == entries_.end()) {
     return;
@@ -320,7 +322,7 @@ void Scheduler::run(const CancellationToken& cancel) {
     const auto report = tick(clock_.now());
     CancellationSource woken;
     {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       if (std::exchange(wake_requested_, false)) {
         continue; // something changed while ticking: look again before waiting
       }
@@ -335,14 +337,14 @@ void Scheduler::run(const CancellationToken& cancel) {
     if (wait > std::chrono::nanoseconds{0}) {
       sleeper_.sleep_for(wait, woken.token());
     }
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     waiting_ = nullptr;
     wake_requested_ = false;
   }
 }
 
 void Scheduler::wake() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (waiting_ != nullptr) {
     waiting_->cancel();
   } else {
@@ -352,7 +354,7 @@ void Scheduler::wake() {
 
 Status Scheduler::finished(std::string_view job, RunOutcome outcome, std::string message) {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     auto found = entries_.find(job);
     if (found == entries_.end()) {
       return fail(ErrorCategory::not_found,
@@ -379,7 +381,7 @@ Status Scheduler::replace(std::vector<JobSchedule> jobs) {
   LEADSYNC_TRY(auto parsed, parse_all(std::move(jobs)));
   const TimePoint now = clock_.now();
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     std::set<std::string, std::less<>> kept;
     for (auto& job : parsed) {
       kept.insert(job.name);
@@ -423,7 +425,7 @@ Status Scheduler::replace(std::vector<JobSchedule> jobs) {
 }
 
 std::optional<TimePoint> Scheduler::next_run(std::string_view job) const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   const auto found = entries_.find(job);
   if (found == entries_.end() || !found->second.schedule) {
     return std::nullopt;
@@ -432,7 +434,7 @@ std::optional<TimePoint> Scheduler::next_run(std::string_view job) const {
 }
 
 std::vector<JobSnapshot> Scheduler::snapshot() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   std::vector<JobSnapshot> jobs;
   jobs.reserve(entries_.size());
   for (const auto& [name, entry] : entries_) {

@@ -419,7 +419,7 @@ Result<ImportFileOptions> WatchFolder::parse_sidecar(std::string_view text,
 }
 
 Result<std::vector<WatchCandidate>> WatchFolder::scan(TimePoint now) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return scan_locked(now);
 }
 
@@ -485,7 +485,7 @@ Result<std::vector<WatchCandidate>> WatchFolder::scan_locked(TimePoint now) {
 }
 
 Result<std::vector<WatchResult>> WatchFolder::recover(const CancellationToken& cancel) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return recover_locked(cancel);
 }
 
@@ -542,7 +542,7 @@ Result<std::vector<WatchResult>> WatchFolder::recover_locked(const CancellationT
 }
 
 Result<std::vector<WatchResult>> WatchFolder::poll(TimePoint now, const CancellationToken& cancel) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto results, recover_locked(cancel));
   LEADSYNC_TRY(auto candidates, scan_locked(now));
   for (const auto& candidate : candidates) {

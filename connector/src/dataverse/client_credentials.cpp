@@ -80,7 +80,7 @@ ClientCredentialsProvider::ClientCredentialsProvider(ClientCredentialsOptions op
 }
 
 std::string ClientCredentialsProvider::current_secret() const {
-  std::lock_guard lock(secret_mutex_);
+  MutexLock lock(secret_mutex_);
   if (options_.reload_secret) {
     auto reloaded = options_.reload_secret();
     if (reloaded.ok()) {
@@ -110,7 +110,7 @@ Result<http::AccessToken> ClientCredentialsProvider::get_token(const http::Token
   // callback takes the same mutex (and runs at once, on this thread, if already cancelled).
   const auto registration = request.cancel.on_cancel([this, &cancelled] {
     {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       cancelled = true;
     }
     refresh_done_.notify_all();
@@ -120,7 +120,7 @@ Result<http::AccessToken> ClientCredentialsProvider::get_token(const http::Token
                 fmt::format("cancelled while waiting for an access token from {}", token_url()));
   };
 
-  std::unique_lock lock(mutex_);
+  UniqueLock lock(mutex_);
   // Set when a refresh made by another caller succeeded while this one waited: that token is
   // newer than whatever this caller wanted replaced.
   bool refreshed_meanwhile = false;
@@ -140,7 +140,10 @@ Result<http::AccessToken> ClientCredentialsProvider::get_token(const http::Token
 
     if (refreshing_) {
       const auto seen = finished_refreshes_;
-      refresh_done_.wait(lock, [&] { return cancelled || !refreshing_; });
+      refresh_done_.wait(lock, [&] {
+        mutex_.assert_held();
+        return cancelled || !refreshing_;
+      });
       if (cancelled) {
         return cancelled_error();
       }

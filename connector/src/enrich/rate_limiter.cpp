@@ -21,7 +21,7 @@ Status RateLimiter::acquire(std::size_t lookups, const CancellationToken& cancel
                             steady_clock::time_point deadline) {
   steady_clock::time_point start;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     const steady_clock::time_point now = clock_.steady_now();
     start = std::max({now, next_start_, blocked_until_});
     if (start > deadline) {
@@ -41,7 +41,7 @@ Status RateLimiter::acquire(std::size_t lookups, const CancellationToken& cancel
 }
 
 void RateLimiter::observe(const RateState& state, bool throttled, std::chrono::seconds fallback) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   const steady_clock::time_point now = clock_.steady_now();
   steady_clock::time_point until = now;
   if (state.retry_after) {
@@ -60,7 +60,7 @@ void RateLimiter::observe(const RateState& state, bool throttled, std::chrono::s
 }
 
 steady_clock::time_point RateLimiter::free_at() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return std::max(next_start_, blocked_until_);
 }
 

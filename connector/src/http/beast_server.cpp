@@ -8,6 +8,7 @@
 //   `stopped` under that mutex before stopping and joining the threads: no post races the shutdown.
 
 #include "leadsync/core/log.hpp"
+#include "leadsync/core/mutex.hpp"
 #include "leadsync/http/headers.hpp"
 #include "leadsync/http/server.hpp"
 #include "leadsync/http/url.hpp"
@@ -28,7 +29,6 @@
 #include <cctype>
 #include <fmt/format.h>
 #include <limits>
-#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <thread>
@@ -65,14 +65,14 @@ struct ServerState {
   const ServerOptions options;
   Handler handler; // set by start(), cleared by stop() after the threads are joined
 
-  std::mutex mutex;     // guards `stopped`; held while a Respond posts into the io_context
-  bool stopped = false; // no post into the io_context once set
+  Mutex mutex;                            // held while a Respond posts into the io_context
+  bool stopped GUARDED_BY(mutex) = false; // no post into the io_context once set
 
   // The open connections. The registry owns them while they are open, also while no operation is
   // pending (a handler holding its Respond); a session leaves it when it closes, stop() empties it.
-  std::mutex sessions_mutex; // guards `sessions` and `next_session_id`
-  std::unordered_map<std::uint64_t, std::shared_ptr<Session>> sessions;
-  std::uint64_t next_session_id = 0;
+  Mutex sessions_mutex;
+  std::unordered_map<std::uint64_t, std::shared_ptr<Session>> sessions GUARDED_BY(sessions_mutex);
+  std::uint64_t next_session_id GUARDED_BY(sessions_mutex) = 0;
 };
 
 // Beast 1.74 speaks boost::string_view.
@@ -153,7 +153,7 @@ public:
 private:
   void post(Response response);
   bool server_stopped() const {
-    std::lock_guard lock(state_->mutex);
+    MutexLock lock(state_->mutex);
     return state_->stopped;
   }
 
@@ -414,7 +414,7 @@ private:
   void close() {
     stream_.close();
     std::shared_ptr<Session> registered; // released after the lock, in case it is the last owner
-    std::lock_guard lock(state_->sessions_mutex);
+    MutexLock lock(state_->sessions_mutex);
     if (const auto entry = state_->sessions.find(id_); entry != state_->sessions.end()) {
       registered = std::move(entry->second);
       state_->sessions.erase(entry);
@@ -435,7 +435,7 @@ private:
 };
 
 void ResponseSlot::post(Response response) {
-  std::lock_guard lock(state_->mutex);
+  MutexLock lock(state_->mutex);
   if (state_->stopped) {
     return;
   }
@@ -467,7 +467,7 @@ public:
   ~BeastServer() override { stop(); }
 
   Result<std::uint16_t> start(Handler handler) override {
-    std::lock_guard lock(lifecycle_mutex_);
+    MutexLock lock(lifecycle_mutex_);
     if (started_ || stopped_) {
       return fail(
           ErrorCategory::invalid_argument,
@@ -512,7 +512,7 @@ public:
   }
 
   void stop() override {
-    std::lock_guard lock(lifecycle_mutex_);
+    MutexLock lock(lifecycle_mutex_);
     if (stopped_) {
       return;
     }
@@ -525,7 +525,7 @@ public:
     }
     stopped_ = true;
     {
-      std::lock_guard state_lock(state_->mutex);
+      MutexLock state_lock(state_->mutex);
       state_->stopped = true;
     }
     work_.reset();
@@ -627,7 +627,7 @@ private:
 
     std::shared_ptr<Session> session;
     {
-      std::unique_lock lock(state_->sessions_mutex);
+      UniqueLock lock(state_->sessions_mutex);
       if (state_->sessions.size() >= state_->options.max_connections) {
         lock.unlock();
         reject(socket);
@@ -658,7 +658,7 @@ private:
 
   std::vector<std::shared_ptr<Session>> take_sessions() {
     std::vector<std::shared_ptr<Session>> sessions;
-    std::lock_guard lock(state_->sessions_mutex);
+    MutexLock lock(state_->sessions_mutex);
     for (auto& [id, session] : state_->sessions) {
       sessions.push_back(std::move(session));
     }
@@ -671,11 +671,11 @@ private:
   tcp::acceptor acceptor_;
   net::steady_timer retry_timer_;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work_;
-  std::vector<std::thread> threads_;
+  Mutex lifecycle_mutex_;
+  std::vector<std::thread> threads_ GUARDED_BY(lifecycle_mutex_);
   std::atomic<std::uint16_t> port_{0};
-  std::mutex lifecycle_mutex_;
-  bool started_ = false;
-  bool stopped_ = false;
+  bool started_ GUARDED_BY(lifecycle_mutex_) = false;
+  bool stopped_ GUARDED_BY(lifecycle_mutex_) = false;
 };
 
 } // namespace

@@ -58,7 +58,7 @@ WorkerPresence::~WorkerPresence() {
   }
   std::map<std::string, int> held;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     held.swap(held_);
   }
   for (const auto& [name, holders] : held) {
@@ -93,7 +93,7 @@ Status WorkerPresence::beat() {
   }
   std::vector<std::string> held;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     for (const auto& [name, holders] : held_) {
       held.push_back(name);
     }
@@ -121,7 +121,7 @@ Status WorkerPresence::beat() {
 Result<bool> WorkerPresence::hold(const std::string& name) {
   LEADSYNC_TRY(const bool taken, store_.try_lease(name, id_, clock_.now(), settings_.lease));
   if (taken) {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     ++held_[name];
   }
   return taken;
@@ -129,7 +129,7 @@ Result<bool> WorkerPresence::hold(const std::string& name) {
 
 void WorkerPresence::drop(const std::string& name) {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     auto found = held_.find(name);
     if (found == held_.end()) {
       return;

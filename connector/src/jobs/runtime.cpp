@@ -61,6 +61,7 @@ void Runtime::recover() {
     log::get()->warn("{}", recovery_.warnings.back());
   } else {
     recovery_.leases = *freed;
+    const MutexLock lock(leases_mutex_);
     unreported_leases_ = std::move(freed).value();
   }
   auto events =
@@ -76,12 +77,12 @@ void Runtime::recover() {
 }
 
 sync::LeaseRecovery Runtime::take_unreported_leases() {
-  const std::lock_guard lock(leases_mutex_);
+  const MutexLock lock(leases_mutex_);
   return std::exchange(unreported_leases_, {});
 }
 
 Result<CrmLink*> Runtime::crm() {
-  const std::lock_guard lock(crm_mutex_);
+  const MutexLock lock(crm_mutex_);
   if (crm_) {
     return crm_.get();
   }
@@ -99,7 +100,7 @@ Result<CrmLink*> Runtime::crm() {
 }
 
 Result<std::shared_ptr<const qualify::RuleSet>> Runtime::rules() {
-  const std::lock_guard lock(rules_mutex_);
+  const MutexLock lock(rules_mutex_);
   if (!rules_) {
     LEADSYNC_TRY(auto loaded,
                  qualify::load_rules(config::resolve_path(config_, config_.qualify.rules)));
@@ -110,6 +111,7 @@ Result<std::shared_ptr<const qualify::RuleSet>> Runtime::rules() {
 
 Result<Runtime::EnricherHandle> Runtime::enricher() {
   std::unique_lock lock(enricher_mutex_);
+  enricher_mutex_.assert_held(); // std::unique_lock is not annotated
   if (!enricher_) {
     enrich::SessionOptions session = options_.enrich;
     if (session.clock == nullptr) {

@@ -19,16 +19,19 @@ void CachingLookupResolver::drop_expired(Cache& cache, Clock::SteadyTime now) {
     bool expired = false;
     if (slot->second.use_count() == 1) {
       Entry& entry = *slot->second;
-      const std::unique_lock entry_lock(entry.resolving, std::try_to_lock);
-      expired = entry_lock.owns_lock() && (!entry.known || entry.expires_at <= now);
+      if (entry.resolving.try_lock()) {
+        expired = !entry.known || entry.expires_at <= now;
+        entry.resolving.unlock();
+      }
     }
     slot = expired ? cache.erase(slot) : std::next(slot);
   }
 }
 
-std::shared_ptr<CachingLookupResolver::Entry> CachingLookupResolver::entry(Cache& cache,
+std::shared_ptr<CachingLookupResolver::Entry> CachingLookupResolver::entry(bool by_name,
                                                                            const Key& key) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
+  Cache& cache = this->cache(by_name);
   if (cache.size() >= sweep_at_size_ && !cache.contains(key)) {
     drop_expired(cache, clock_.steady_now());
     sweep_at_size_ = std::max(least_sweep_size, 2 * cache.size());
@@ -53,10 +56,9 @@ void CachingLookupResolver::remember(Entry& slot, std::optional<std::string> ans
   slot.expires_at = now + ttl;
 }
 
-Result<std::optional<std::string>> CachingLookupResolver::cached(Cache& cache, const Key& key,
-                                                                 bool by_name) {
-  const auto slot = entry(cache, key);
-  std::lock_guard resolving(slot->resolving);
+Result<std::optional<std::string>> CachingLookupResolver::cached(const Key& key, bool by_name) {
+  const auto slot = entry(by_name, key);
+  MutexLock resolving(slot->resolving);
   if (slot->known && clock_.steady_now() < slot->expires_at) {
     return slot->answer;
   }
@@ -71,8 +73,8 @@ Result<std::optional<std::string>> CachingLookupResolver::cached(Cache& cache, c
   remember(*slot, *answer, now);
   if (by_name && answer->has_value()) {
     // The row's id now answers name_of too, without asking, for as long as the name's answer.
-    const auto reverse = entry(names_by_id_, Key{entity_set, name_column, **answer});
-    std::lock_guard reverse_lock(reverse->resolving);
+    const auto reverse = entry(false, Key{entity_set, name_column, **answer});
+    MutexLock reverse_lock(reverse->resolving);
     if (!reverse->known || reverse->expires_at <= now) {
       remember(*reverse, text, now);
     }
@@ -83,17 +85,17 @@ Result<std::optional<std::string>> CachingLookupResolver::cached(Cache& cache, c
 Result<std::optional<std::string>> CachingLookupResolver::resolve(const std::string& entity_set,
                                                                   const std::string& name_column,
                                                                   const std::string& name) {
-  return cached(ids_by_name_, Key{entity_set, name_column, name}, true);
+  return cached(Key{entity_set, name_column, name}, true);
 }
 
 Result<std::optional<std::string>> CachingLookupResolver::name_of(const std::string& entity_set,
                                                                   const std::string& name_column,
                                                                   const std::string& id) {
-  return cached(names_by_id_, Key{entity_set, name_column, id}, false);
+  return cached(Key{entity_set, name_column, id}, false);
 }
 
 void CachingLookupResolver::clear() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ids_by_name_.clear();
   names_by_id_.clear();
 }

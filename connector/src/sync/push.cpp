@@ -2,6 +2,7 @@
 
 #include "leadsync/core/log.hpp"
 #include "leadsync/dataverse/client.hpp" // the QualifyOptions and PredictiveScore the Crm takes
+#include "leadsync/core/mutex.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -9,7 +10,6 @@
 #include <cmath>
 #include <ctime>
 #include <fmt/format.h>
-#include <mutex>
 #include <span>
 #include <thread>
 #include <unordered_map>
@@ -99,15 +99,17 @@ bool has_pending_outcome(const model::Lead& lead) {
 
 // What the run shares between its workers.
 struct Shared {
-  std::mutex mutex;
+  explicit Shared(std::optional<std::size_t> limit) : remaining(limit) {}
+
+  Mutex mutex;
   // lead id -> the latest version written or dead-lettered: later entries up to it are covered.
-  std::unordered_map<std::string, std::int64_t> written_versions;
-  std::optional<std::size_t> remaining; // entries still allowed
+  std::unordered_map<std::string, std::int64_t> written_versions GUARDED_BY(mutex);
+  std::optional<std::size_t> remaining GUARDED_BY(mutex); // entries still allowed
   std::atomic<bool> stop{false};
-  std::optional<Error> failure; // the first error that stopped the run
+  std::optional<Error> failure GUARDED_BY(mutex); // the first error that stopped the run
 
   std::size_t take(std::size_t wanted) {
-    std::lock_guard lock(mutex);
+    MutexLock lock(mutex);
     if (!remaining) {
       return wanted;
     }
@@ -116,23 +118,27 @@ struct Shared {
     return granted;
   }
   void give_back(std::size_t unused) {
-    std::lock_guard lock(mutex);
+    MutexLock lock(mutex);
     if (remaining) {
       *remaining += unused;
     }
   }
   bool covered(const std::string& lead_id, std::int64_t version) {
-    std::lock_guard lock(mutex);
+    MutexLock lock(mutex);
     const auto found = written_versions.find(lead_id);
     return found != written_versions.end() && found->second >= version;
   }
   void written(const std::string& lead_id, std::int64_t version) {
-    std::lock_guard lock(mutex);
+    MutexLock lock(mutex);
     auto& known = written_versions[lead_id];
     known = std::max(known, version);
   }
+  std::optional<Error> first_failure() {
+    MutexLock lock(mutex);
+    return failure;
+  }
   void fail_run(Error error) {
-    std::lock_guard lock(mutex);
+    MutexLock lock(mutex);
     if (!failure) {
       failure = std::move(error);
     }
@@ -832,8 +838,7 @@ Pusher::Pusher(store::Store& store, Crm& crm, const mapping::LeadMapping& mappin
 }
 
 Result<PushReport> Pusher::run(const CancellationToken& cancel) {
-  Shared shared;
-  shared.remaining = settings_.limit;
+  Shared shared(settings_.limit);
   std::vector<std::unique_ptr<Worker>> workers;
   workers.reserve(static_cast<std::size_t>(settings_.workers));
   for (int index = 0; index < settings_.workers; ++index) {
@@ -853,8 +858,8 @@ Result<PushReport> Pusher::run(const CancellationToken& cancel) {
       thread.join();
     }
   }
-  if (shared.failure) {
-    return *shared.failure;
+  if (auto failure = shared.first_failure()) {
+    return *std::move(failure);
   }
   PushReport report;
   for (auto& worker : workers) {

@@ -3,13 +3,13 @@
 // shutdown is prompt. Sleeper is the injected way to wait: production waits on the token, tests
 // record the wait and advance a ManualClock instead of sleeping.
 
+#include "leadsync/core/mutex.hpp"
+
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <thread>
 
 namespace leadsync {
@@ -33,13 +33,14 @@ private:
   friend class CancellationSource;
   friend class CancellationRegistration;
   struct State {
-    std::mutex mutex;
-    std::condition_variable changed;
-    bool cancelled = false;
-    std::map<std::uint64_t, std::function<void()>> callbacks;
-    std::uint64_t next_callback_id = 1;
-    std::uint64_t running_callback_id = 0; // the callback cancel() is running now, 0 when none
-    std::thread::id cancelling_thread;
+    Mutex mutex;
+    CondVar changed;
+    bool cancelled GUARDED_BY(mutex) = false;
+    std::map<std::uint64_t, std::function<void()>> callbacks GUARDED_BY(mutex);
+    std::uint64_t next_callback_id GUARDED_BY(mutex) = 1;
+    // The callback cancel() is running now, 0 when none.
+    std::uint64_t running_callback_id GUARDED_BY(mutex) = 0;
+    std::thread::id cancelling_thread GUARDED_BY(mutex);
   };
   explicit CancellationToken(std::shared_ptr<State> state) : state_(std::move(state)) {}
   std::shared_ptr<State> state_;

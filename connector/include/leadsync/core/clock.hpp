@@ -2,8 +2,9 @@
 // Time as an injected dependency: production code asks a Clock; tests use ManualClock and never
 // sleep.
 
+#include "leadsync/core/mutex.hpp"
+
 #include <chrono>
-#include <mutex>
 
 namespace leadsync {
 
@@ -34,9 +35,9 @@ public:
   void set(WallTime to); // moves wall time only; steady time never goes backwards
 
 private:
-  mutable std::mutex mutex_;
-  WallTime wall_;
-  SteadyTime steady_;
+  mutable Mutex mutex_;
+  WallTime wall_ GUARDED_BY(mutex_);
+  SteadyTime steady_ GUARDED_BY(mutex_);
 };
 
 } // namespace leadsync

@@ -1,8 +1,9 @@
 #pragma once
 // Randomness as an injected dependency: jitter, sampling and ids ask a Random; tests seed it.
 
+#include "leadsync/core/mutex.hpp"
+
 #include <cstdint>
-#include <mutex>
 #include <random>
 #include <span>
 
@@ -30,8 +31,8 @@ public:
   void fill(std::span<std::uint8_t> bytes) override;
 
 private:
-  std::mutex mutex_;
-  std::mt19937_64 engine_;
+  Mutex mutex_;
+  std::mt19937_64 engine_ GUARDED_BY(mutex_);
 };
 
 } // namespace leadsync

@@ -30,6 +30,7 @@
 
 #include "leadsync/core/cancel.hpp"
 #include "leadsync/core/clock.hpp"
+#include "leadsync/core/mutex.hpp"
 #include "leadsync/core/result.hpp"
 #include "leadsync/core/schedule.hpp"
 #include "leadsync/store/store.hpp"
@@ -39,7 +40,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -188,9 +188,10 @@ private:
                                               TimePoint interval_start);
   static Status check_time_zone(const std::string& job, const std::string& time_zone);
 
-  Status load_last_firings(TimePoint now);
-  void record_launch_failure(const std::string& job, TimePoint now, const Error& error);
-  void wake();
+  Status load_last_firings(TimePoint now) EXCLUDES(mutex_);
+  void record_launch_failure(const std::string& job, TimePoint now, const Error& error)
+      EXCLUDES(mutex_);
+  void wake() EXCLUDES(mutex_);
 
   store::Store& store_;
   LaunchCallback launch_;
@@ -198,10 +199,11 @@ private:
   Sleeper& sleeper_;
   SchedulerOptions options_;
 
-  mutable std::mutex mutex_;
-  std::map<std::string, Entry, std::less<>> entries_;
-  CancellationSource* waiting_ = nullptr; // the wait run() is in, when it is in one
-  bool wake_requested_ = false;           // a wake() came while run() was not waiting
+  mutable Mutex mutex_;
+  std::map<std::string, Entry, std::less<>> entries_ GUARDED_BY(mutex_);
+  // The wait run() is in, when it is in one.
+  CancellationSource* waiting_ GUARDED_BY(mutex_) = nullptr;
+  bool wake_requested_ GUARDED_BY(mutex_) = false; // a wake() came while run() was not waiting
 };
 
 } // namespace leadsync::daemon

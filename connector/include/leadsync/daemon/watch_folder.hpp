@@ -45,6 +45,7 @@
 
 #include "leadsync/core/cancel.hpp"
 #include "leadsync/core/clock.hpp"
+#include "leadsync/core/mutex.hpp"
 #include "leadsync/core/result.hpp"
 #include "leadsync/store/store.hpp"
 
@@ -54,7 +55,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -192,9 +192,10 @@ private:
 
   WatchFolder(WatchFolderOptions options, store::Store& store, ImportCallback import, Clock& clock);
 
-  Result<std::vector<WatchCandidate>> scan_locked(TimePoint now);
-  Result<std::vector<WatchResult>> recover_locked(const CancellationToken& cancel);
-  WatchResult take(const std::filesystem::path& file, const CancellationToken& cancel);
+  Result<std::vector<WatchCandidate>> scan_locked(TimePoint now) REQUIRES(mutex_);
+  Result<std::vector<WatchResult>> recover_locked(const CancellationToken& cancel) REQUIRES(mutex_);
+  WatchResult take(const std::filesystem::path& file, const CancellationToken& cancel)
+      REQUIRES(mutex_);
   WatchResult process(Claimed claimed, const CancellationToken& cancel);
   WatchResult file_away(const Claimed& claimed, FileFate fate, const std::string& message,
                         const std::filesystem::path& error_file, const std::string& error_text);
@@ -203,9 +204,9 @@ private:
   store::Store& store_;
   ImportCallback import_;
   Clock& clock_;
-  std::mutex mutex_; // one scan, recovery or poll at a time
-  std::map<std::string, Observation> seen_;
-  bool recovered_ = false;
+  Mutex mutex_; // one scan, recovery or poll at a time
+  std::map<std::string, Observation> seen_ GUARDED_BY(mutex_);
+  bool recovered_ GUARDED_BY(mutex_) = false;
 };
 
 } // namespace leadsync::daemon

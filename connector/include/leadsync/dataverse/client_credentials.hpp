@@ -12,16 +12,15 @@
 // the refused token is the cached one, so N workers refused the same token cause one request.
 
 #include "leadsync/core/clock.hpp"
+#include "leadsync/core/mutex.hpp"
 #include "leadsync/core/secrets.hpp"
 #include "leadsync/http/token_provider.hpp"
 #include "leadsync/http/transport.hpp"
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 
@@ -64,26 +63,29 @@ private:
     Clock::WallTime refresh_at; // when it is due for renewal
   };
   // One request to the endpoint; called without mutex_ held, so that waiters can be cancelled.
-  Result<Fetched> fetch_token(const http::TokenRequest& request) const;
+  Result<Fetched> fetch_token(const http::TokenRequest& request) const EXCLUDES(mutex_);
   // Serves the cached token after a failed refresh ahead of expiry, logging the failure once.
-  http::AccessToken keep_cached_after(const Error& failure); // with mutex_ held
+  http::AccessToken keep_cached_after(const Error& failure) REQUIRES(mutex_);
   // The secret for the next token request: reloaded through options_.reload_secret when set.
-  std::string current_secret() const;
+  std::string current_secret() const EXCLUDES(secret_mutex_);
 
   ClientCredentialsOptions options_;
   std::shared_ptr<http::Transport> transport_;
   Clock& clock_;
-  std::mutex mutex_;
-  std::condition_variable refresh_done_;
-  bool refreshing_ = false;              // a caller is asking the endpoint now
-  std::uint64_t finished_refreshes_ = 0; // refreshes that ended (cancelled ones are not counted)
-  std::optional<Error> last_failure_;    // of the last refresh that ended; empty after a success
-  bool failure_logged_ = false;          // since the last success
-  std::optional<http::AccessToken> cached_;
-  Clock::WallTime refresh_at_{}; // when the cached token is due for renewal
-  mutable std::mutex secret_mutex_;
-  mutable Secret secret_;                      // the last secret read; guarded by secret_mutex_
-  mutable bool reload_failure_logged_ = false; // guarded by secret_mutex_
+  Mutex mutex_;
+  CondVar refresh_done_;
+  bool refreshing_ GUARDED_BY(mutex_) = false; // a caller is asking the endpoint now
+  // Refreshes that ended (cancelled ones are not counted).
+  std::uint64_t finished_refreshes_ GUARDED_BY(mutex_) = 0;
+  // Of the last refresh that ended; empty after a success.
+  std::optional<Error> last_failure_ GUARDED_BY(mutex_);
+  bool failure_logged_ GUARDED_BY(mutex_) = false; // since the last success
+  std::optional<http::AccessToken> cached_ GUARDED_BY(mutex_);
+  // When the cached token is due for renewal.
+  Clock::WallTime refresh_at_ GUARDED_BY(mutex_){};
+  mutable Mutex secret_mutex_;
+  mutable Secret secret_ GUARDED_BY(secret_mutex_); // the last secret read
+  mutable bool reload_failure_logged_ GUARDED_BY(secret_mutex_) = false;
 };
 
 } // namespace leadsync::dataverse

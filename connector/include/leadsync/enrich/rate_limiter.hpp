@@ -9,12 +9,12 @@
 
 #include "leadsync/core/cancel.hpp"
 #include "leadsync/core/clock.hpp"
+#include "leadsync/core/mutex.hpp"
 #include "leadsync/core/result.hpp"
 #include "leadsync/enrich/provider.hpp"
 
 #include <chrono>
 #include <cstddef>
-#include <mutex>
 
 namespace leadsync::enrich {
 
@@ -41,9 +41,11 @@ private:
   const Clock& clock_;
   Sleeper& sleeper_;
   std::chrono::nanoseconds interval_{0}; // per lookup; 0 when unpaced
-  mutable std::mutex mutex_;
-  std::chrono::steady_clock::time_point next_start_{};    // the earliest start of the next request
-  std::chrono::steady_clock::time_point blocked_until_{}; // from the provider's own signals
+  mutable Mutex mutex_;
+  // The earliest start of the next request.
+  std::chrono::steady_clock::time_point next_start_ GUARDED_BY(mutex_){};
+  // From the provider's own signals.
+  std::chrono::steady_clock::time_point blocked_until_ GUARDED_BY(mutex_){};
 };
 
 } // namespace leadsync::enrich

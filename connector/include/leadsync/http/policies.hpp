@@ -3,16 +3,15 @@
 // step.
 
 #include "leadsync/core/clock.hpp"
+#include "leadsync/core/mutex.hpp"
 #include "leadsync/core/random.hpp"
 #include "leadsync/http/pipeline.hpp"
 #include "leadsync/http/token_provider.hpp"
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 
@@ -74,14 +73,15 @@ public:
   Stats stats() const;
 
 private:
-  bool spend_retry_token(CallStats* call_stats); // false (and counted) when the budget is empty
+  // false (and counted) when the budget is empty
+  bool spend_retry_token(CallStats* call_stats) EXCLUDES(mutex_);
   RetryOptions options_;
   Clock& clock_;
   Sleeper& sleeper_;
   Random& random_;
-  mutable std::mutex mutex_;
-  double budget_;
-  Stats stats_;
+  mutable Mutex mutex_;
+  double budget_ GUARDED_BY(mutex_);
+  Stats stats_ GUARDED_BY(mutex_);
 };
 
 // Adds Authorization: Bearer <token>. Refuses (config error, before sending) a token over plain
@@ -131,14 +131,15 @@ public:
   int ceiling() const { return ceiling_; }
 
 private:
-  mutable std::mutex mutex_;
-  std::condition_variable freed_;
-  int limit_;
+  mutable Mutex mutex_;
+  CondVar freed_;
+  int limit_ GUARDED_BY(mutex_);
   int ceiling_;
-  int in_flight_ = 0;
-  int successes_ = 0; // this round: since the limit changed or a request failed or got a 429
-  std::uint64_t epoch_ = 0;
-  int hint_ = 0; // the server's x-ms-dop-hint (clamped), 0 until set_hint()
+  int in_flight_ GUARDED_BY(mutex_) = 0;
+  // This round: since the limit changed or a request failed or got a 429.
+  int successes_ GUARDED_BY(mutex_) = 0;
+  std::uint64_t epoch_ GUARDED_BY(mutex_) = 0;
+  int hint_ GUARDED_BY(mutex_) = 0; // the server's x-ms-dop-hint (clamped), 0 until set_hint()
 };
 
 // Holds a limiter slot for the duration of each attempt; a 429 releases it as throttled, a

@@ -4,14 +4,14 @@
 // `in_flight` items are between the producer and the caller at any time, so memory stays bounded
 // however long the input is. The import uses it as reader -> normalizers -> writer.
 
-#include <condition_variable>
+#include "leadsync/core/mutex.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <exception>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <thread>
 #include <utility>
@@ -47,8 +47,9 @@ public:
   // The next result in production order; nullopt once every item was handed out (or after
   // stop()). Rethrows an exception a producer or worker threw (a programming error).
   std::optional<Output> next() {
-    std::unique_lock lock(mutex_);
+    UniqueLock lock(mutex_);
     changed_.wait(lock, [&] {
+      mutex_.assert_held();
       return stopped_ || failure_ || done_.contains(next_out_) ||
              (produced_all_ && next_out_ == next_in_);
     });
@@ -69,7 +70,7 @@ public:
   // Stops producing and transforming and joins the threads; results not taken are dropped.
   void stop() {
     {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       stopped_ = true;
     }
     changed_.notify_all();
@@ -85,14 +86,17 @@ private:
     try {
       for (;;) {
         {
-          std::unique_lock lock(mutex_);
-          changed_.wait(lock, [&] { return stopped_ || next_in_ - next_out_ < in_flight_; });
+          UniqueLock lock(mutex_);
+          changed_.wait(lock, [&] {
+            mutex_.assert_held();
+            return stopped_ || next_in_ - next_out_ < in_flight_;
+          });
           if (stopped_) {
             return;
           }
         }
         auto item = produce_();
-        std::lock_guard lock(mutex_);
+        MutexLock lock(mutex_);
         if (!item) {
           produced_all_ = true;
           changed_.notify_all();
@@ -111,8 +115,11 @@ private:
       for (;;) {
         std::pair<std::uint64_t, Item> work;
         {
-          std::unique_lock lock(mutex_);
-          changed_.wait(lock, [&] { return stopped_ || !waiting_.empty() || produced_all_; });
+          UniqueLock lock(mutex_);
+          changed_.wait(lock, [&] {
+            mutex_.assert_held();
+            return stopped_ || !waiting_.empty() || produced_all_;
+          });
           if (stopped_ || waiting_.empty()) {
             return;
           }
@@ -120,7 +127,7 @@ private:
           waiting_.pop_front();
         }
         Output output = transform_(std::move(work.second));
-        std::lock_guard lock(mutex_);
+        MutexLock lock(mutex_);
         done_.emplace(work.first, std::move(output));
         changed_.notify_all();
       }
@@ -130,7 +137,7 @@ private:
   }
 
   void fail(std::exception_ptr failure) {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (!failure_) {
       failure_ = std::move(failure);
     }
@@ -140,15 +147,16 @@ private:
   const std::uint64_t in_flight_;
   Produce produce_;
   Transform transform_;
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::deque<std::pair<std::uint64_t, Item>> waiting_; // produced, not yet taken by a worker
-  std::map<std::uint64_t, Output> done_;               // transformed, not yet taken by next()
-  std::uint64_t next_in_ = 0;                          // sequence number of the next item produced
-  std::uint64_t next_out_ = 0;                         // sequence number next() hands out next
-  bool produced_all_ = false;
-  bool stopped_ = false;
-  std::exception_ptr failure_;
+  Mutex mutex_;
+  CondVar changed_;
+  // Produced, not yet taken by a worker.
+  std::deque<std::pair<std::uint64_t, Item>> waiting_ GUARDED_BY(mutex_);
+  std::map<std::uint64_t, Output> done_ GUARDED_BY(mutex_); // transformed, not yet taken by next()
+  std::uint64_t next_in_ GUARDED_BY(mutex_) = 0;  // sequence number of the next item produced
+  std::uint64_t next_out_ GUARDED_BY(mutex_) = 0; // sequence number next() hands out next
+  bool produced_all_ GUARDED_BY(mutex_) = false;
+  bool stopped_ GUARDED_BY(mutex_) = false;
+  std::exception_ptr failure_ GUARDED_BY(mutex_);
   std::vector<std::thread> threads_; // last: started after everything above exists
 };
 

@@ -17,6 +17,7 @@
 #include "leadsync/core/cancel.hpp"
 #include "leadsync/core/clock.hpp"
 #include "leadsync/core/config.hpp"
+#include "leadsync/core/mutex.hpp"
 #include "leadsync/core/result.hpp"
 #include "leadsync/store/store.hpp"
 
@@ -24,7 +25,6 @@
 #include <condition_variable>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 
@@ -75,8 +75,9 @@ private:
   Clock& clock_;
   PresenceSettings settings_;
   std::string id_;
-  std::mutex mutex_;
-  std::map<std::string, int> held_; // singleton leases held, each with its number of holders
+  Mutex mutex_;
+  // Singleton leases held, each with its number of holders.
+  std::map<std::string, int> held_ GUARDED_BY(mutex_);
   CancellationSource stop_;
   std::thread thread_;
 };

@@ -25,6 +25,7 @@
 
 #include "leadsync/core/clock.hpp"
 #include "leadsync/core/config.hpp"
+#include "leadsync/core/mutex.hpp"
 #include "leadsync/core/result.hpp"
 #include "leadsync/dataverse/connect.hpp"
 #include "leadsync/enrich/enricher.hpp"
@@ -111,15 +112,17 @@ public:
 
   private:
     friend class Runtime;
-    EnricherHandle(std::unique_lock<std::mutex> lock, enrich::Enricher* enricher)
+    EnricherHandle(std::unique_lock<Mutex> lock, enrich::Enricher* enricher)
         : lock_(std::move(lock)), enricher_(enricher) {}
-    std::unique_lock<std::mutex> lock_;
+    // Moves with the handle, so the analysis cannot follow it: the enricher is reached through
+    // the handle only, and Runtime::enricher() asserts the lock before touching it.
+    std::unique_lock<Mutex> lock_;
     enrich::Enricher* enricher_;
   };
   Result<EnricherHandle> enricher();
 
   // The leases start-up recovery freed that no push has reported yet; each is handed out once.
-  sync::LeaseRecovery take_unreported_leases();
+  sync::LeaseRecovery take_unreported_leases() EXCLUDES(leases_mutex_);
 
 private:
   Runtime(config::Config config, std::shared_ptr<store::Store> store, RuntimeOptions options);
@@ -134,14 +137,14 @@ private:
   sync::ProcessAlive alive_;
   Recovery recovery_;
 
-  std::mutex crm_mutex_;
-  std::unique_ptr<CrmLink> crm_;
-  std::mutex rules_mutex_;
-  std::shared_ptr<const qualify::RuleSet> rules_;
-  std::mutex enricher_mutex_; // held by an EnricherHandle for a whole run
-  std::unique_ptr<enrich::Enricher> enricher_;
-  std::mutex leases_mutex_;
-  sync::LeaseRecovery unreported_leases_;
+  Mutex crm_mutex_;
+  std::unique_ptr<CrmLink> crm_ GUARDED_BY(crm_mutex_);
+  Mutex rules_mutex_;
+  std::shared_ptr<const qualify::RuleSet> rules_ GUARDED_BY(rules_mutex_);
+  Mutex enricher_mutex_; // held by an EnricherHandle for a whole run
+  std::unique_ptr<enrich::Enricher> enricher_ GUARDED_BY(enricher_mutex_);
+  Mutex leases_mutex_;
+  sync::LeaseRecovery unreported_leases_ GUARDED_BY(leases_mutex_);
 };
 
 } // namespace leadsync::jobs

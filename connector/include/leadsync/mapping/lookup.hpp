@@ -6,13 +6,13 @@
 // lasts.
 
 #include "leadsync/core/clock.hpp"
+#include "leadsync/core/mutex.hpp"
 #include "leadsync/core/result.hpp"
 
 #include <chrono>
 #include <cstddef>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -68,26 +68,29 @@ public:
 private:
   using Key = std::tuple<std::string, std::string, std::string>;
   struct Entry {
-    std::mutex resolving; // held while the inner resolver is asked for this key
-    // Guarded by `resolving`:
-    bool known = false;
-    std::optional<std::string> answer;
-    Clock::SteadyTime expires_at{};
+    Mutex resolving; // held while the inner resolver is asked for this key
+    bool known GUARDED_BY(resolving) = false;
+    std::optional<std::string> answer GUARDED_BY(resolving);
+    Clock::SteadyTime expires_at GUARDED_BY(resolving){};
   };
   using Cache = std::map<Key, std::shared_ptr<Entry>>;
 
-  std::shared_ptr<Entry> entry(Cache& cache, const Key& key);
-  Result<std::optional<std::string>> cached(Cache& cache, const Key& key, bool by_name);
-  void remember(Entry& slot, std::optional<std::string> answer, Clock::SteadyTime now) const;
-  void drop_expired(Cache& cache, Clock::SteadyTime now); // with mutex_ held
+  // The map of names to ids (by_name) or of ids to names.
+  Cache& cache(bool by_name) REQUIRES(mutex_) { return by_name ? ids_by_name_ : names_by_id_; }
+  std::shared_ptr<Entry> entry(bool by_name, const Key& key) EXCLUDES(mutex_);
+  Result<std::optional<std::string>> cached(const Key& key, bool by_name) EXCLUDES(mutex_);
+  void remember(Entry& slot, std::optional<std::string> answer, Clock::SteadyTime now) const
+      REQUIRES(slot.resolving);
+  void drop_expired(Cache& cache, Clock::SteadyTime now) REQUIRES(mutex_);
 
   LookupResolver& inner_;
   Clock& clock_;
   LookupCacheTtl ttl_;
-  std::mutex mutex_; // guards both maps (not the entries' contents)
-  Cache ids_by_name_;
-  Cache names_by_id_;
-  std::size_t sweep_at_size_ = 1024; // drop expired entries when a map grows past this
+  Mutex mutex_; // guards both maps (not the entries' contents)
+  Cache ids_by_name_ GUARDED_BY(mutex_);
+  Cache names_by_id_ GUARDED_BY(mutex_);
+  // Drop expired entries when a map grows past this.
+  std::size_t sweep_at_size_ GUARDED_BY(mutex_) = 1024;
 };
 
 } // namespace leadsync::mapping

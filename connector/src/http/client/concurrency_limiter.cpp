@@ -19,13 +19,16 @@ ConcurrencyLimiter::acquire(const CancellationToken& cancel) {
   // the same mutex.
   const auto registration = cancel.on_cancel([this, &cancelled] {
     {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       cancelled = true;
     }
     freed_.notify_all();
   });
-  std::unique_lock lock(mutex_);
-  freed_.wait(lock, [&] { return cancelled || in_flight_ < limit_; });
+  UniqueLock lock(mutex_);
+  freed_.wait(lock, [&] {
+    mutex_.assert_held();
+    return cancelled || in_flight_ < limit_;
+  });
   if (cancelled) {
     return std::nullopt;
   }
@@ -35,7 +38,7 @@ ConcurrencyLimiter::acquire(const CancellationToken& cancel) {
 
 void ConcurrencyLimiter::release(Slot slot, Outcome outcome) {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     --in_flight_;
     switch (outcome) {
     case Outcome::throttled:
@@ -71,7 +74,7 @@ void ConcurrencyLimiter::set_hint(int dop_hint) {
     return;
   }
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     hint_ = std::min(dop_hint, ceiling_);
     limit_ = hint_;
     successes_ = 0;
@@ -80,12 +83,12 @@ void ConcurrencyLimiter::set_hint(int dop_hint) {
 }
 
 int ConcurrencyLimiter::limit() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return limit_;
 }
 
 int ConcurrencyLimiter::in_flight() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return in_flight_;
 }
 

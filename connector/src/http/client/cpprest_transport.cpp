@@ -6,17 +6,16 @@
 #include "leadsync/http/cpprest_transport.hpp"
 
 #include "leadsync/core/log.hpp"
+#include "leadsync/core/mutex.hpp"
 #include "leadsync/http/url.hpp"
 
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
 #include <cpprest/http_client.h>
 #include <cpprest/producerconsumerstream.h>
 #include <cstdint>
 #include <fmt/format.h>
 #include <map>
-#include <mutex>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <optional>
@@ -45,7 +44,7 @@ public:
   explicit CappedBody(std::size_t cap) : basic_producer_consumer_buffer(4096), cap_(cap) {}
 
   std::vector<unsigned char> take() {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     return std::move(data_);
   }
   [[nodiscard]] bool over_cap() const { return over_cap_.load(); }
@@ -53,7 +52,7 @@ public:
 
 protected:
   pplx::task<size_t> _putn(const std::uint8_t* ptr, size_t count) override {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (count > cap_ - data_.size()) {
       over_cap_ = true;
       return pplx::task_from_exception<size_t>(
@@ -68,8 +67,8 @@ protected:
 
 private:
   std::size_t cap_;
-  std::mutex mutex_;
-  std::vector<unsigned char> data_;
+  Mutex mutex_;
+  std::vector<unsigned char> data_ GUARDED_BY(mutex_);
   std::atomic<bool> over_cap_{false};
 };
 
@@ -209,21 +208,21 @@ Response to_response(const ReceivedMessage& received) {
 
 // The hand-over between cpprestsdk's threads and the caller waiting in send().
 struct Exchange {
-  std::mutex mutex;
-  std::condition_variable changed;
-  std::optional<Result<Response>> outcome;
-  bool cancelled = false;
+  Mutex mutex;
+  CondVar changed;
+  std::optional<Result<Response>> outcome GUARDED_BY(mutex);
+  bool cancelled GUARDED_BY(mutex) = false;
 
   void finish(Result<Response> result) {
     {
-      std::lock_guard lock(mutex);
+      MutexLock lock(mutex);
       outcome.emplace(std::move(result));
     }
     changed.notify_all();
   }
   void cancel() {
     {
-      std::lock_guard lock(mutex);
+      MutexLock lock(mutex);
       cancelled = true;
     }
     changed.notify_all();
@@ -318,9 +317,11 @@ public:
       abort.cancel();
       exchange->cancel();
     });
-    std::unique_lock lock(exchange->mutex);
-    exchange->changed.wait_until(lock, deadline,
-                                 [&] { return exchange->outcome || exchange->cancelled; });
+    UniqueLock lock(exchange->mutex);
+    exchange->changed.wait_until(lock, deadline, [&] {
+      exchange->mutex.assert_held();
+      return exchange->outcome || exchange->cancelled;
+    });
     if (exchange->outcome) {
       return std::move(*exchange->outcome);
     }
@@ -414,7 +415,7 @@ private:
   Result<std::shared_ptr<CpprestClient>> client_for(const Url& url, bool own_connection) {
     const std::string origin = url.scheme + "://" + url.authority();
     const std::string key = own_connection ? origin + " (connection per request)" : origin;
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (const auto found = clients_.find(key); found != clients_.end()) {
       return found->second;
     }
@@ -463,8 +464,8 @@ private:
   }
 
   TransportOptions options_;
-  std::mutex mutex_;
-  std::map<std::string, std::shared_ptr<CpprestClient>> clients_;
+  Mutex mutex_;
+  std::map<std::string, std::shared_ptr<CpprestClient>> clients_ GUARDED_BY(mutex_);
 };
 
 } // namespace

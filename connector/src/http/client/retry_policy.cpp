@@ -84,7 +84,7 @@ RetryPolicy::RetryPolicy(RetryOptions options, Clock& clock, Sleeper& sleeper, R
 }
 
 bool RetryPolicy::spend_retry_token(CallStats* call_stats) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (budget_ < 1) {
     ++stats_.budget_exhausted;
     if (call_stats != nullptr) {
@@ -97,7 +97,7 @@ bool RetryPolicy::spend_retry_token(CallStats* call_stats) {
 }
 
 RetryPolicy::Stats RetryPolicy::stats() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return stats_;
 }
 
@@ -127,14 +127,14 @@ Result<Response> RetryPolicy::send(Request& request, CallContext& context, const
       if (context.stats) {
         context.stats->add_throttled();
       }
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       ++stats_.throttled;
     }
 
     switch (verdict_for(result, context.idempotent)) {
     case Verdict::done:
       if (attempt == 1 && result.ok()) {
-        std::lock_guard lock(mutex_);
+        MutexLock lock(mutex_);
         budget_ = std::min(options_.budget_capacity, budget_ + options_.budget_refill);
       }
       return result;
@@ -184,7 +184,7 @@ Result<Response> RetryPolicy::send(Request& request, CallContext& context, const
     if (context.stats) {
       context.stats->add_retry(wait);
     }
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     ++stats_.retries;
     stats_.waited += wait;
   }

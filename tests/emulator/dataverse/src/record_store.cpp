@@ -386,12 +386,16 @@ struct RecordStore::Txn::Impl {
       : store(owner), lock(owner.mutex_), start_version(owner.state_->version) {}
 
   RecordStore& store;
-  std::unique_lock<std::mutex> lock;
+  std::unique_lock<leadsync::Mutex> lock;
   std::int64_t start_version;
   std::map<RowKey, Snapshot> snapshots;
   bool committed = false;
 
-  State& state() { return *store.state_; }
+  State& state() {
+    // `lock` holds it, a way the analysis cannot follow (std::unique_lock is not annotated).
+    store.mutex_.assert_held();
+    return *store.state_;
+  }
 
   // Records the row's prior state the first time the transaction touches it.
   void remember(const EntityDef& entity, const std::string& id) {
@@ -676,7 +680,7 @@ void RecordStore::Txn::commit() {
 }
 
 leadsync::Status RecordStore::attach_state_file(const std::string& path) {
-  std::lock_guard lock(mutex_);
+  leadsync::MutexLock lock(mutex_);
   if (state_->db != nullptr) {
     return leadsync::fail(leadsync::ErrorCategory::invalid_argument,
                           "a state file is already attached; start a new emulator to use " + path);
@@ -762,7 +766,7 @@ leadsync::Status RecordStore::attach_state_file(const std::string& path) {
 }
 
 void RecordStore::reset() {
-  std::lock_guard lock(mutex_);
+  leadsync::MutexLock lock(mutex_);
   const std::set<RowKey> keys = state_->all_keys();
   state_->tables.clear();
   if (state_->db != nullptr) {
@@ -773,7 +777,7 @@ void RecordStore::reset() {
 }
 
 std::map<std::string, std::int64_t> RecordStore::row_counts() {
-  std::lock_guard lock(mutex_);
+  leadsync::MutexLock lock(mutex_);
   std::map<std::string, std::int64_t> counts;
   for (const auto& entity : schema_.entities()) {
     const Table* table = state_->table(entity);

@@ -8,16 +8,15 @@
 
 #include <atomic>
 #include <cmath>
-#include <condition_variable>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <leadsync/core/json_limits.hpp>
 #include <leadsync/core/log.hpp>
+#include <leadsync/core/mutex.hpp>
 #include <leadsync/http/server.hpp>
 #include <leadsync/http/url.hpp>
 #include <map>
-#include <mutex>
 #include <set>
 #include <thread>
 #include <unistd.h>
@@ -106,19 +105,19 @@ public:
   }
   void stop() {
     {
-      std::lock_guard lock(mutex_);
+      leadsync::MutexLock lock(mutex_);
       stopping_ = true;
     }
     wake_.notify_all();
     if (thread_.joinable()) {
       thread_.join();
     }
-    std::lock_guard lock(mutex_);
+    leadsync::MutexLock lock(mutex_);
     pending_.clear();
   }
   void schedule(steady_clock::time_point due, Respond respond, Response response) {
     {
-      std::lock_guard lock(mutex_);
+      leadsync::MutexLock lock(mutex_);
       pending_.emplace(due, Pending{std::move(respond), std::move(response)});
     }
     wake_.notify_all();
@@ -130,7 +129,7 @@ private:
     Response response;
   };
   void run() {
-    std::unique_lock lock(mutex_);
+    leadsync::UniqueLock lock(mutex_);
     while (!stopping_) {
       if (pending_.empty()) {
         wake_.wait(lock);
@@ -148,11 +147,11 @@ private:
       lock.lock();
     }
   }
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::multimap<steady_clock::time_point, Pending> pending_;
+  leadsync::Mutex mutex_;
+  leadsync::CondVar wake_;
+  std::multimap<steady_clock::time_point, Pending> pending_ GUARDED_BY(mutex_);
   std::thread thread_;
-  bool stopping_ = false;
+  bool stopping_ GUARDED_BY(mutex_) = false;
 };
 
 leadsync::Status write_port_file(const std::string& path, std::uint16_t port) {
@@ -218,17 +217,21 @@ struct Emulator::Impl {
   std::uint16_t port = 0;
   bool running = false;
 
-  mutable std::mutex state_mutex; // guards everything below
-  Directory population;
-  Directory planted;
-  RateLimiter limiter;
-  CreditBank credits;
-  CallStats calls;
-  UniqueQueryLedger clearbit_billed;
-  std::set<std::string> clearbit_seen;                            // keys looked up at least once
-  std::map<std::string, steady_clock::time_point> clearbit_ready; // queued key -> ready time
-  std::uint64_t fault_counter = 0;
-  std::uint64_t provider_calls = 0; // provider calls seen, for the 429 storms and resets
+  // Guards everything below, and options.knobs (changed by the admin endpoint).
+  mutable leadsync::Mutex state_mutex;
+  Directory population GUARDED_BY(state_mutex);
+  Directory planted GUARDED_BY(state_mutex);
+  RateLimiter limiter GUARDED_BY(state_mutex);
+  CreditBank credits GUARDED_BY(state_mutex);
+  CallStats calls GUARDED_BY(state_mutex);
+  UniqueQueryLedger clearbit_billed GUARDED_BY(state_mutex);
+  // Keys looked up at least once.
+  std::set<std::string> clearbit_seen GUARDED_BY(state_mutex);
+  // Queued key -> ready time.
+  std::map<std::string, steady_clock::time_point> clearbit_ready GUARDED_BY(state_mutex);
+  std::uint64_t fault_counter GUARDED_BY(state_mutex) = 0;
+  // Provider calls seen, for the 429 storms and resets.
+  std::uint64_t provider_calls GUARDED_BY(state_mutex) = 0;
 
   explicit Impl(EmulatorOptions emulator_options) : options(std::move(emulator_options)) {
     credits.set_total(options.knobs.credits);
@@ -236,7 +239,7 @@ struct Emulator::Impl {
 
   std::vector<const Directory*> directories() const { return {&planted, &population}; }
 
-  bool key_accepted(const std::string& key) const {
+  bool key_accepted(const std::string& key) const REQUIRES(state_mutex) {
     return !key.empty() && (options.api_key.empty() || key == options.api_key);
   }
 
@@ -248,7 +251,7 @@ struct Emulator::Impl {
   // A 429 storm or a dropped connection for this provider call, decided before the call does
   // anything (nothing billed, no rate window used). Storms are counted in calls; resets drawn from
   // the seed. Nothing when neither applies.
-  std::optional<Answer> storm_or_reset(const std::string& path) {
+  std::optional<Answer> storm_or_reset(const std::string& path) REQUIRES(state_mutex) {
     const auto call = provider_calls++;
     const Knobs& knobs = options.knobs;
     const bool pdl_call = starts_with(path, "/v5/");
@@ -296,7 +299,7 @@ struct Emulator::Impl {
   }
 
   // The next call's fault, if the seeded plan has one: 500 or 503.
-  std::optional<int> next_fault() {
+  std::optional<int> next_fault() REQUIRES(state_mutex) {
     const auto hash = stable_hash(std::to_string(++fault_counter), options.knobs.seed ^ 0xfa17);
     if (unit_fraction(hash) >= options.knobs.fault_rate) {
       return std::nullopt;
@@ -307,7 +310,8 @@ struct Emulator::Impl {
   // ---- People Data Labs ----
 
   void set_pdl_headers(Response& response, const RateLimiter::Decision& rate,
-                       std::int64_t credits_spent, const char* credits_type) const {
+                       std::int64_t credits_spent, const char* credits_type) const
+      REQUIRES(state_mutex) {
     // Valid JSON, never None/null: the JS SDK JSON.parses these two (notes 1.8).
     response.headers.set("x-ratelimit-limit", "{\"minute\": " + std::to_string(rate.limit) + "}");
     response.headers.set("x-ratelimit-remaining",
@@ -326,7 +330,7 @@ struct Emulator::Impl {
   // `body_of(match)` with the status and, when asked for, what matched.
   template <typename Query, typename Match, typename Body>
   json pdl_item_result(const Query& query, Match match_of, Body body_of,
-                       std::int64_t& credits_spent) {
+                       std::int64_t& credits_spent) REQUIRES(state_mutex) {
     if (query_misses(query.canonical())) {
       return pdl_item_error(404, "not_found", kPdlNotFound);
     }
@@ -346,7 +350,8 @@ struct Emulator::Impl {
     return body;
   }
 
-  json pdl_person_result(const PersonQuery& query, std::int64_t& credits_spent) {
+  json pdl_person_result(const PersonQuery& query, std::int64_t& credits_spent)
+      REQUIRES(state_mutex) {
     return pdl_item_result(
         query, match_person,
         [&](const PersonMatch& match) {
@@ -357,7 +362,8 @@ struct Emulator::Impl {
         credits_spent);
   }
 
-  json pdl_company_result(const CompanyQuery& query, std::int64_t& credits_spent) {
+  json pdl_company_result(const CompanyQuery& query, std::int64_t& credits_spent)
+      REQUIRES(state_mutex) {
     return pdl_item_result(
         query, match_company,
         [&](const CompanyMatch& match) {
@@ -369,7 +375,8 @@ struct Emulator::Impl {
         credits_spent);
   }
 
-  json pdl_result(bool person, const QueryParams& params, std::int64_t& credits_spent) {
+  json pdl_result(bool person, const QueryParams& params, std::int64_t& credits_spent)
+      REQUIRES(state_mutex) {
     if (person) {
       auto query = parse_person_query(params);
       return query.ok() ? pdl_person_result(query.value(), credits_spent)
@@ -380,7 +387,8 @@ struct Emulator::Impl {
                       : pdl_item_error(400, "invalid_request_error", query.error().message);
   }
 
-  Answer pdl(const Request& request, const std::string& path, const QueryParams& query) {
+  Answer pdl(const Request& request, const std::string& path, const QueryParams& query)
+      REQUIRES(state_mutex) {
     const bool person_enrich = path == "/v5/person/enrich";
     const bool company_enrich = path == "/v5/company/enrich";
     const bool person_bulk = path == "/v5/person/bulk";
@@ -523,7 +531,7 @@ struct Emulator::Impl {
     response.headers.set("X-RateLimit-Reset", std::to_string(seconds_up(rate.reset_in)));
   }
 
-  const Company* company_of(const Person& person) const {
+  const Company* company_of(const Person& person) const REQUIRES(state_mutex) {
     for (const Directory* directory : directories()) {
       if (!person.job_company_website.empty()) {
         if (const Company* company = directory->company_by_domain(person.job_company_website)) {
@@ -537,7 +545,7 @@ struct Emulator::Impl {
     return nullptr;
   }
 
-  const Person* person_by_email(const std::string& email) const {
+  const Person* person_by_email(const std::string& email) const REQUIRES(state_mutex) {
     for (const Directory* directory : directories()) {
       if (const Person* person = directory->person_by_email(email)) {
         return person;
@@ -546,7 +554,7 @@ struct Emulator::Impl {
     return nullptr;
   }
 
-  const Company* company_by_domain(const std::string& domain) const {
+  const Company* company_by_domain(const std::string& domain) const REQUIRES(state_mutex) {
     for (const Directory* directory : directories()) {
       if (const Company* company = directory->company_by_domain(domain)) {
         return company;
@@ -555,7 +563,8 @@ struct Emulator::Impl {
     return nullptr;
   }
 
-  Answer clearbit(const Request& request, const std::string& path, const QueryParams& query) {
+  Answer clearbit(const Request& request, const std::string& path, const QueryParams& query)
+      REQUIRES(state_mutex) {
     Answer answer;
     const bool combined = path == "/v2/combined/find";
     const bool people = path == "/v2/people/find";
@@ -597,7 +606,8 @@ struct Emulator::Impl {
 
   // Everything after authentication and the rate limit. Billing (notes 2.3): 200 and 404 cost one
   // credit the first time a query is answered; 202, errors and repeats are free.
-  Response clearbit_lookup(bool combined, bool people, const QueryParams& query) {
+  Response clearbit_lookup(bool combined, bool people, const QueryParams& query)
+      REQUIRES(state_mutex) {
     std::string lookup_key;
     std::string email;
     std::string domain;
@@ -684,7 +694,8 @@ struct Emulator::Impl {
     return {};
   }
 
-  Answer github(const Request& request, const std::string& path, const QueryParams& query) {
+  Answer github(const Request& request, const std::string& path, const QueryParams& query)
+      REQUIRES(state_mutex) {
     Answer answer;
     const bool search = path == "/search/users";
     const bool user =
@@ -762,7 +773,7 @@ struct Emulator::Impl {
 
   // q: a term plus qualifiers, e.g. "jane@acme.com in:email". Only public e-mails match an e-mail
   // search, and a bare domain never does (notes 4.1).
-  Response github_search(const std::string& q) {
+  Response github_search(const std::string& q) REQUIRES(state_mutex) {
     std::string term;
     std::set<std::string> in;
     std::size_t start = 0;
@@ -841,7 +852,7 @@ struct Emulator::Impl {
           return json_response(400, {{"error", applied.error().message}});
         }
       }
-      std::lock_guard lock(state_mutex);
+      leadsync::MutexLock lock(state_mutex);
       return json_response(200, knobs_to_json(options.knobs));
     }
     if (path == "/_emulator/records" && post) {
@@ -893,7 +904,7 @@ struct Emulator::Impl {
         }
       }
     }
-    std::lock_guard lock(state_mutex);
+    leadsync::MutexLock lock(state_mutex);
     const json counts = {{"people", people.size()}, {"companies", companies.size()}};
     for (auto& person : people) {
       planted.add(std::move(person));
@@ -905,7 +916,7 @@ struct Emulator::Impl {
   }
 
   leadsync::Status configure(const json& changes) {
-    std::lock_guard lock(state_mutex);
+    leadsync::MutexLock lock(state_mutex);
     LEADSYNC_TRY(const Knobs knobs, apply_knobs(options.knobs, changes));
     const bool regenerate =
         knobs.seed != options.knobs.seed || knobs.population != options.knobs.population;
@@ -921,7 +932,7 @@ struct Emulator::Impl {
   }
 
   void reset() {
-    std::lock_guard lock(state_mutex);
+    leadsync::MutexLock lock(state_mutex);
     planted.clear();
     limiter.clear();
     calls.clear();
@@ -934,7 +945,7 @@ struct Emulator::Impl {
   }
 
   json stats() const {
-    std::lock_guard lock(state_mutex);
+    leadsync::MutexLock lock(state_mutex);
     json body = calls.to_json();
     body["totals"]["credits_spent"] = credits.spent();
     const auto remaining = credits.remaining();
@@ -962,7 +973,7 @@ struct Emulator::Impl {
     const auto query = parse_form_query(target.query);
     std::int64_t latency_ms = 0;
     {
-      std::lock_guard lock(state_mutex);
+      leadsync::MutexLock lock(state_mutex);
       latency_ms = options.knobs.latency_ms;
       const QueryParams params = query.value_or(QueryParams{});
       if (!query) {
@@ -1028,7 +1039,7 @@ leadsync::Result<std::uint16_t> Emulator::start() {
   }
   LEADSYNC_TRY(const auto listen, parse_listen(impl.options.listen));
   {
-    std::lock_guard lock(impl.state_mutex);
+    leadsync::MutexLock lock(impl.state_mutex);
     impl.population.clear();
     generate_population(impl.population, impl.options.knobs.seed, impl.options.knobs.population);
   }

@@ -5,6 +5,7 @@
 
 #include "leadsync/core/clock.hpp"
 #include "leadsync/core/config.hpp"
+#include "leadsync/core/mutex.hpp"
 #include "leadsync/core/result.hpp"
 #include "leadsync/core/secrets.hpp"
 #include "leadsync/enrich/provider.hpp"
@@ -15,7 +16,6 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -100,17 +100,17 @@ RateState read_rate_state(const http::Headers& headers, const RateHeaderNames& n
 class RateBox {
 public:
   void set(RateState state) {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     state_ = state;
   }
   RateState get() const {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     return state_;
   }
 
 private:
-  mutable std::mutex mutex_;
-  RateState state_;
+  mutable Mutex mutex_;
+  RateState state_ GUARDED_BY(mutex_);
 };
 
 std::chrono::system_clock::time_point wall_now(const Clock* clock);

@@ -18,6 +18,7 @@
 // fingerprint of the indexed files: a cached answer (misses too) stops being used as soon as the
 // feed changes, and stays valid while it does not.
 
+#include "leadsync/core/mutex.hpp"
 #include "leadsync/enrich/providers/builtin.hpp"
 #include "leadsync/enrich/providers/pdl_record.hpp"
 #include "leadsync/store/store.hpp"
@@ -27,7 +28,6 @@
 
 #include <algorithm>
 #include <array>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <openssl/evp.h>
 #include <optional>
@@ -118,10 +118,10 @@ public:
   }
 
   Result<std::vector<std::string>> prepare(const http::CallContext& context) override {
-    const std::lock_guard lock(prepare_mutex_);
+    const MutexLock lock(prepare_mutex_);
     auto notices = indexer_.run(context.cancel);
     // Whatever happened, the index may have changed.
-    const std::lock_guard fingerprint_lock(fingerprint_mutex_);
+    const MutexLock fingerprint_lock(fingerprint_mutex_);
     fingerprint_.reset();
     return notices;
   }
@@ -161,7 +161,7 @@ private:
 
   // 12 hex digits of a hash over the indexed files' states; "-" when the store cannot say.
   std::string index_fingerprint() const {
-    const std::lock_guard lock(fingerprint_mutex_);
+    const MutexLock lock(fingerprint_mutex_);
     if (!fingerprint_) {
       const auto files = store_.list_feed_files(name_);
       if (!files.ok()) {
@@ -192,10 +192,10 @@ private:
   std::string name_;
   std::vector<FieldGroup> groups_;
   store::Store& store_;
-  std::mutex prepare_mutex_; // one indexing at a time
-  FeedIndexer indexer_;
-  mutable std::mutex fingerprint_mutex_;
-  mutable std::optional<std::string> fingerprint_;
+  Mutex prepare_mutex_; // one indexing at a time
+  FeedIndexer indexer_ GUARDED_BY(prepare_mutex_);
+  mutable Mutex fingerprint_mutex_;
+  mutable std::optional<std::string> fingerprint_ GUARDED_BY(fingerprint_mutex_);
 };
 
 } // namespace

@@ -440,7 +440,12 @@ Result<RowDecision> LeadWriter::add(RowOutcome&& row) {
 Status LeadWriter::commit(const std::optional<store::CheckpointValue>& checkpoint,
                           std::span<const RowChunk> next) {
   LEADSYNC_CHECK(settle());
-  const bool in_background = background_ && !stopping_;
+  bool stopping = false;
+  if (background_) {
+    const MutexLock lock(mutex_);
+    stopping = stopping_;
+  }
+  const bool in_background = background_ && !stopping;
   if (in_background) {
     // Now, while no commit holds the store; it also finds the staged leads to keep.
     LEADSYNC_CHECK(prepare(next));
@@ -466,7 +471,7 @@ Status LeadWriter::commit(const std::optional<store::CheckpointValue>& checkpoin
   if (!in_background) {
     {
       auto outcome = write(std::move(batch));
-      const std::lock_guard lock(mutex_);
+      const MutexLock lock(mutex_);
       outcome_ = std::move(outcome);
       done_ = true;
     }
@@ -477,7 +482,7 @@ Status LeadWriter::commit(const std::optional<store::CheckpointValue>& checkpoin
     committer_ = std::thread([this] { run_committer(); });
   }
   {
-    const std::lock_guard lock(mutex_);
+    const MutexLock lock(mutex_);
     handed_ = std::move(batch);
     done_ = false;
   }
@@ -506,9 +511,12 @@ LeadWriter::Outcome LeadWriter::write(Batch batch) {
 }
 
 void LeadWriter::run_committer() {
-  std::unique_lock lock(mutex_);
+  UniqueLock lock(mutex_);
   while (true) {
-    changed_.wait(lock, [this] { return handed_.has_value() || stopping_; });
+    changed_.wait(lock, [this] {
+      mutex_.assert_held();
+      return handed_.has_value() || stopping_;
+    });
     if (!handed_) {
       return; // stopping, nothing in flight
     }
@@ -532,8 +540,11 @@ Status LeadWriter::settle() {
   }
   Outcome outcome;
   {
-    std::unique_lock lock(mutex_);
-    changed_.wait(lock, [this] { return done_; });
+    UniqueLock lock(mutex_);
+    changed_.wait(lock, [this] {
+      mutex_.assert_held();
+      return done_;
+    });
     outcome = std::move(*outcome_);
     outcome_.reset();
     done_ = false;
@@ -560,7 +571,7 @@ Status LeadWriter::settle() {
 
 void LeadWriter::stop_committer() {
   {
-    const std::lock_guard lock(mutex_);
+    const MutexLock lock(mutex_);
     stopping_ = true;
   }
   changed_.notify_all();

@@ -18,6 +18,7 @@
 // in progress).
 
 #include "leadsync/core/clock.hpp"
+#include "leadsync/core/mutex.hpp"
 #include "leadsync/core/random.hpp"
 #include "leadsync/importer/dedupe.hpp"
 #include "leadsync/store/store.hpp"
@@ -25,10 +26,8 @@
 #include "pipeline/detail/stored_key_filter.hpp"
 
 #include <atomic>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
-#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -192,14 +191,13 @@ private:
   std::optional<InFlight> in_flight_;
   std::optional<store::CheckpointValue> committed_;
   Status failed_; // the first failed commit's status, kept
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  // Guarded by mutex_: the batch for the committer to take, the commit in flight is done (with
-  // outcome_), stop.
-  std::optional<Batch> handed_;
-  bool done_ = false;
-  bool stopping_ = false;
-  std::optional<Outcome> outcome_;
+  Mutex mutex_;
+  CondVar changed_;
+  // The batch for the committer to take, the commit in flight is done (with outcome_), stop.
+  std::optional<Batch> handed_ GUARDED_BY(mutex_);
+  bool done_ GUARDED_BY(mutex_) = false;
+  bool stopping_ GUARDED_BY(mutex_) = false;
+  std::optional<Outcome> outcome_ GUARDED_BY(mutex_);
   std::thread committer_;
 };
 

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <leadsync/core/clock.hpp>
+#include <leadsync/core/mutex.hpp>
 #include <leadsync/core/random.hpp>
 #include <leadsync/core/result.hpp>
 #include <map>
@@ -114,8 +115,8 @@ private:
   const Schema& schema_;
   leadsync::Clock& clock_;
   leadsync::Random& random_;
-  std::mutex mutex_;
-  std::unique_ptr<State> state_;
+  leadsync::Mutex mutex_; // held by a Txn for its whole life
+  std::unique_ptr<State> state_ PT_GUARDED_BY(mutex_);
 };
 
 } // namespace dvemu
