@@ -44,6 +44,26 @@ std::string_view to_string(ErrorCategory category) noexcept {
   return "unknown";
 }
 
+std::string_view to_string(TransportCause cause) noexcept {
+  switch (cause) {
+  case TransportCause::none:
+    return "none";
+  case TransportCause::refused:
+    return "refused";
+  case TransportCause::dns:
+    return "dns";
+  case TransportCause::tls:
+    return "tls";
+  case TransportCause::reset:
+    return "reset";
+  case TransportCause::timeout:
+    return "timeout";
+  case TransportCause::other:
+    return "other";
+  }
+  return "unknown";
+}
+
 std::string Error::describe() const {
   std::string text(to_string(category));
   text += ": ";
@@ -58,6 +78,20 @@ std::string Error::describe() const {
       text += service_code;
     }
     text += ")";
+  }
+  // In brackets after the rest, so that text up to here reads as it always did.
+  const bool has_cause = transport_cause != TransportCause::none;
+  if (has_cause || !service_request_id.empty()) {
+    text += " [";
+    if (has_cause) {
+      text += "cause: ";
+      text += to_string(transport_cause);
+    }
+    if (!service_request_id.empty()) {
+      text += has_cause ? "; service request id: " : "service request id: ";
+      text += service_request_id;
+    }
+    text += "]";
   }
   return text;
 }

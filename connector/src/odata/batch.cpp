@@ -177,6 +177,7 @@ struct MimePart {
 Failure protocol_error(const http::Response& response, std::string what) {
   Error error = Error::make(ErrorCategory::protocol, std::move(what));
   error.http_status = response.status;
+  error.service_request_id = service_request_id(response.headers);
   return Failure{std::move(error)};
 }
 
@@ -352,6 +353,10 @@ Result<OperationResult> decode_operation(const http::Response& response, const M
     inner.headers = result.headers;
     inner.body = result.body;
     result.error = error_from_response(inner);
+    // A part without an id of its own was served under the whole $batch request's id.
+    if (result.error->service_request_id.empty()) {
+      result.error->service_request_id = service_request_id(response.headers);
+    }
   }
   return result;
 }

@@ -27,6 +27,7 @@ bool is_success(int status) {
 Failure protocol_error(const http::Response& response, std::string what) {
   Error error = Error::make(ErrorCategory::protocol, std::move(what));
   error.http_status = response.status;
+  error.service_request_id = service_request_id(response.headers);
   return Failure{std::move(error)};
 }
 
@@ -246,6 +247,10 @@ Result<std::string> entity_id_from_header(const http::Response& response) {
                                     value));
 }
 
+std::string service_request_id(const http::Headers& headers) {
+  return headers.get(service_request_id_header).value_or("");
+}
+
 std::string etag_version(const nlohmann::json& entity) {
   if (!entity.is_object()) {
     return {};
@@ -268,6 +273,7 @@ std::string etag_version(const nlohmann::json& entity) {
 Error error_from_response(const http::Response& response) {
   Error error;
   error.http_status = response.status;
+  error.service_request_id = service_request_id(response.headers);
   error.category = category_for_status(response.status);
   error.retryable = is_retryable_status(response.status);
 

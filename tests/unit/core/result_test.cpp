@@ -144,6 +144,32 @@ TEST(ErrorTest, DescribeShowsCategoryMessageHttpStatusAndServiceCode) {
   EXPECT_EQ(error.describe(), "throttled: too many requests (code 0x80072322)");
 }
 
+TEST(ErrorTest, DescribeAddsTheTransportCauseAndTheServiceRequestIdInBrackets) {
+  Error error = Error::make(ErrorCategory::unavailable, "cannot connect to crm:443");
+  error.transport_cause = TransportCause::refused;
+  EXPECT_EQ(error.describe(), "unavailable: cannot connect to crm:443 [cause: refused]");
+
+  Error answered = Error::make(ErrorCategory::unavailable, "Service Unavailable");
+  answered.http_status = 503;
+  answered.service_request_id = "5f1c2d3e-0000-4000-8000-000000000001";
+  EXPECT_EQ(answered.describe(), "unavailable: Service Unavailable (HTTP 503) [service request id: "
+                                 "5f1c2d3e-0000-4000-8000-000000000001]");
+  answered.transport_cause = TransportCause::reset;
+  EXPECT_EQ(answered.describe(), "unavailable: Service Unavailable (HTTP 503) [cause: reset; "
+                                 "service request id: 5f1c2d3e-0000-4000-8000-000000000001]");
+}
+
+TEST(ErrorTest, EveryTransportCauseHasItsOwnName) {
+  std::set<std::string_view> names;
+  const int last = static_cast<int>(TransportCause::other);
+  for (int i = 0; i <= last; ++i) {
+    names.insert(to_string(static_cast<TransportCause>(i)));
+  }
+  EXPECT_EQ(names.size(), static_cast<std::size_t>(last + 1));
+  EXPECT_EQ(names.count("unknown"), 0U);
+  EXPECT_EQ(to_string(TransportCause::dns), "dns");
+}
+
 TEST(ErrorTest, EveryCategoryHasItsOwnName) {
   std::set<std::string_view> names;
   const int last = static_cast<int>(ErrorCategory::internal);

@@ -438,6 +438,43 @@ OData-Version: 4.0
   EXPECT_EQ((*results)[0].error->category, ErrorCategory::validation);
 }
 
+// A part's own x-ms-service-request-id wins; a part without one gets the $batch response's.
+TEST(DecodeBatchResponse, AFailedPartCarriesTheServiceRequestId) {
+  const std::string boundary = "batchresponse_7a1c";
+  const std::string body = crlf(R"(--batchresponse_7a1c
+Content-Type: application/http
+Content-Transfer-Encoding: binary
+
+HTTP/1.1 400 Bad Request
+x-ms-service-request-id: part-id-1
+Content-Type: application/json; odata.metadata=minimal
+
+)" + std::string(validation_error) +
+                                R"(
+--batchresponse_7a1c
+Content-Type: application/http
+Content-Transfer-Encoding: binary
+
+HTTP/1.1 400 Bad Request
+Content-Type: application/json; odata.metadata=minimal
+
+)" + std::string(validation_error) +
+                                R"(
+--batchresponse_7a1c--
+)");
+  auto response = batch_response(200, boundary, body);
+  response.headers.add("x-ms-service-request-id", "batch-id");
+
+  const auto results = decode_batch_response(response);
+
+  ASSERT_TRUE(results.ok()) << results.error().describe();
+  ASSERT_EQ(results->size(), 2U);
+  ASSERT_TRUE((*results)[0].error.has_value());
+  EXPECT_EQ((*results)[0].error->service_request_id, "part-id-1");
+  ASSERT_TRUE((*results)[1].error.has_value());
+  EXPECT_EQ((*results)[1].error->service_request_id, "batch-id");
+}
+
 TEST(DecodeBatchResponse, ReturnsTheErrorOfAnOuterJsonFailure) {
   const auto results = decode_batch_response(http::Response::json(
       401,

@@ -239,6 +239,30 @@ TEST(ErrorFromResponse, TakesCodeAndMessageFromTheErrorBody) {
   EXPECT_FALSE(error.retryable);
 }
 
+TEST(ErrorFromResponse, TakesTheServiceRequestIdFromItsHeader) {
+  auto response = http::Response::json(500, error_body("0x80040216", "An unexpected error."));
+  response.headers.add("x-ms-service-request-id", "c9af118d-b483-48c8-887a-baa4de679bf0");
+  const Error error = error_from_response(response);
+  EXPECT_EQ(error.service_request_id, "c9af118d-b483-48c8-887a-baa4de679bf0");
+  EXPECT_EQ(error.transport_cause, TransportCause::none);
+  EXPECT_TRUE(mapped(500, error_body("0x80040216", "x")).service_request_id.empty());
+}
+
+TEST(ErrorFromResponse, ADuplicatedHeaderOrSeveralIdsAreKeptAsSent) {
+  auto response = http::Response::json(503, "");
+  response.headers.add("X-MS-Service-Request-Id", "c9af118d,9b44cd2f");
+  EXPECT_EQ(error_from_response(response).service_request_id, "c9af118d,9b44cd2f");
+}
+
+TEST(ParseEntity, AMalformedBodyKeepsTheServiceRequestId) {
+  auto response = http::Response::json(200, "{not json");
+  response.headers.add("x-ms-service-request-id", "5f1c2d3e");
+  const auto parsed = parse_entity(response);
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.error().category, ErrorCategory::protocol);
+  EXPECT_EQ(parsed.error().service_request_id, "5f1c2d3e");
+}
+
 TEST(ErrorFromResponse, MapsEachStatusToItsCategory) {
   struct Case {
     int status;

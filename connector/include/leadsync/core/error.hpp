@@ -1,7 +1,7 @@
 #pragma once
 // The error value every fallible call in leadsync returns (inside a Result). It carries what a
-// caller needs to decide (category, retryable) and what a person needs to act (message, HTTP
-// status, service code).
+// caller needs to decide (category, retryable, transport cause) and what a person needs to act
+// (message, HTTP status, service code, request ids).
 
 #include <string>
 #include <string_view>
@@ -29,6 +29,21 @@ enum class ErrorCategory {
 
 std::string_view to_string(ErrorCategory category) noexcept;
 
+// Why an exchange got no HTTP response at all, as the transport saw it. Set by the transport
+// (http/cpprest_transport.hpp) and kept by whoever wraps its error, so that callers decide on this
+// field rather than on the wording of the message.
+enum class TransportCause {
+  none,    // not a transport failure (or not known to be one)
+  refused, // no connection: refused, or no route to the host
+  dns,     // the host name did not resolve
+  tls,     // the TLS handshake failed: certificate not trusted, protocol mismatch
+  reset,   // the connection was reset or closed before the response was complete
+  timeout, // no complete response within the timeout or the request's deadline
+  other,   // another failure below HTTP (an unexpected socket error)
+};
+
+std::string_view to_string(TransportCause cause) noexcept; // "none", "refused", "dns", ...
+
 // The text of a C library error number ("No such file or directory"). Unlike std::strerror it is
 // safe to call from several threads at once.
 std::string system_error_text(int error_number);
@@ -40,6 +55,11 @@ struct Error {
   std::string service_code; // e.g. Dataverse "0x80072322"; empty when none
   bool retryable = false;   // true when the same call may succeed later unchanged
   std::string request_id;   // client request id, for support tickets; may be empty
+  TransportCause transport_cause = TransportCause::none;
+  // The service's own id of the request (Dataverse's x-ms-service-request-id response header), the
+  // one Microsoft support asks for; empty when the service sent none.
+  std::string service_request_id;
+  std::string endpoint; // "host:port" the transport failed to reach; empty when not a transport one
 
   static Error make(ErrorCategory category, std::string message, bool retryable = false) {
     Error e;
@@ -49,7 +69,9 @@ struct Error {
     return e;
   }
 
-  // "category: message (HTTP 429, code 0x80072322)" — for logs and CLI output.
+  // "category: message (HTTP 429, code 0x80072322)" — for logs and CLI output. A transport cause
+  // and a service request id follow in brackets when set: "... [cause: refused]",
+  // "... (HTTP 503) [service request id: 5f1c...]".
   std::string describe() const;
 };
 

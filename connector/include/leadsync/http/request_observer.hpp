@@ -28,6 +28,8 @@ struct RequestObservation {
   // Set when the call ended in an error instead of a response: timeout, cancelled, unavailable, or
   // throttled when a Retry-After was too long to wait for (status then holds that 429).
   std::optional<ErrorCategory> failure;
+  // The error itself, under the same condition, for whoever classifies it (http/failure.hpp).
+  std::optional<Error> error;
 };
 
 class RequestObserver {

@@ -47,7 +47,9 @@ struct OperationResult {
   http::Headers headers;
   std::string body;
   std::optional<int> content_id;
-  std::optional<Error> error; // set when status is not 2xx (parsed from the inner body)
+  // Set when status is not 2xx (parsed from the inner body); its service_request_id is the part's
+  // x-ms-service-request-id, else the whole $batch response's.
+  std::optional<Error> error;
 };
 
 // Decodes a $batch response (200 multipart, or a non-2xx whose body is a multipart holding the

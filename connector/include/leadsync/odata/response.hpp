@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace leadsync::odata {
@@ -38,6 +39,13 @@ Result<std::string> entity_id_from_header(const http::Response& response);
 // "W/\"12345\"" -> "12345"; empty when absent.
 std::string etag_version(const nlohmann::json& entity);
 
+// Dataverse's own id of a request, sent on every Web API response (also on each part of a $batch
+// response): the id Microsoft support asks for. The Web API's error handling:
+// https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/compose-http-requests-handle-errors
+inline constexpr std::string_view service_request_id_header = "x-ms-service-request-id";
+// The header's value as sent (it may list several ids, comma-separated); empty when absent.
+std::string service_request_id(const http::Headers& headers);
+
 // Maps a non-2xx response to an Error: category from the status (400 validation, 401 unauthorized,
 // 403 forbidden, 404 not_found, 408 timeout, 409/412 conflict, 413 and other 4xx invalid_argument,
 // 429 throttled, 5xx unavailable), retryable for 408/429/500/502/503/504, http_status, service_code
@@ -45,7 +53,8 @@ std::string etag_version(const nlohmann::json& entity);
 // empty one gives the reason phrase). Code 0x80040333 (duplicate record) with 412 or 500 is
 // already_exists, not retryable; the service protection codes 0x80072322/0x80072321/0x80072326 are
 // throttled. The Entra token endpoint's {"error":"<code>","error_description":"..."} gives "<code>:
-// <description>", and with 400/401 the category unauthorized.
+// <description>", and with 400/401 the category unauthorized. service_request_id is the response's
+// x-ms-service-request-id.
 Error error_from_response(const http::Response& response);
 
 } // namespace leadsync::odata

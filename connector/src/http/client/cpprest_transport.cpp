@@ -108,6 +108,16 @@ Error make_error(ErrorCategory category, std::string message, bool retryable) {
   return Error::make(category, std::move(message), retryable);
 }
 
+// An exchange that got no HTTP response: the cause and the endpoint are what callers decide on
+// (http/failure.hpp), the message is for people.
+Error transport_failure(ErrorCategory category, std::string message, bool retryable,
+                        TransportCause cause, const std::string& endpoint) {
+  Error error = Error::make(category, std::move(message), retryable);
+  error.transport_cause = cause;
+  error.endpoint = endpoint;
+  return error;
+}
+
 // cpprestsdk reports OpenSSL's packed error code (library and reason) in the generic category,
 // where message() says "Unknown error": decode it with OpenSSL.
 std::optional<Error> tls_error(int code, const std::string& endpoint) {
@@ -134,7 +144,8 @@ std::optional<Error> tls_error(int code, const std::string& endpoint) {
       break;
     }
   }
-  return make_error(ErrorCategory::unavailable, std::move(message), false);
+  return transport_failure(ErrorCategory::unavailable, std::move(message), false,
+                           TransportCause::tls, endpoint);
 }
 
 bool starts_with(std::string_view text, std::string_view prefix) {
@@ -146,35 +157,38 @@ Error transport_error(const std::error_code& code, const std::string& what,
   // cpprestsdk's fixed texts are the only trace of a failed name lookup: the resolver's own code
   // arrives renumbered into the generic category.
   if (starts_with(what, "Error resolving") || starts_with(what, "Failed to resolve")) {
-    return make_error(ErrorCategory::unavailable,
-                      fmt::format("cannot resolve the host name of {}; check the URL", endpoint),
-                      false);
+    return transport_failure(
+        ErrorCategory::unavailable,
+        fmt::format("cannot resolve the host name of {}; check the URL", endpoint), false,
+        TransportCause::dns, endpoint);
   }
   if (auto error = tls_error(code.value(), endpoint)) {
     return *error;
   }
   if (code == std::errc::timed_out) {
-    return make_error(ErrorCategory::timeout,
-                      fmt::format("no response from {} within {}", endpoint, seconds_text(timeout)),
-                      true);
+    return transport_failure(
+        ErrorCategory::timeout,
+        fmt::format("no response from {} within {}", endpoint, seconds_text(timeout)), true,
+        TransportCause::timeout, endpoint);
   }
   if (code == std::errc::connection_refused || code == std::errc::host_unreachable ||
       code == std::errc::network_unreachable) {
-    return make_error(ErrorCategory::unavailable,
-                      fmt::format("cannot connect to {}: connection refused or host unreachable; "
-                                  "check the URL and that the service is running",
-                                  endpoint),
-                      true);
+    return transport_failure(ErrorCategory::unavailable,
+                             fmt::format("cannot connect to {}: connection refused or host "
+                                         "unreachable; check the URL and that the service is "
+                                         "running",
+                                         endpoint),
+                             true, TransportCause::refused, endpoint);
   }
   // ENOENT is how Boost.Asio's end-of-file arrives after cpprestsdk renumbers it.
   if (code == std::errc::connection_reset || code == std::errc::connection_aborted ||
       code == std::errc::broken_pipe || code == std::errc::not_connected ||
       code == std::errc::no_such_file_or_directory) {
-    return make_error(ErrorCategory::unavailable,
-                      fmt::format("connection to {} was closed or reset before the response was "
-                                  "complete ({})",
-                                  endpoint, what),
-                      true);
+    return transport_failure(ErrorCategory::unavailable,
+                             fmt::format("connection to {} was closed or reset before the response "
+                                         "was complete ({})",
+                                         endpoint, what),
+                             true, TransportCause::reset, endpoint);
   }
   if (code == std::errc::operation_canceled) {
     return make_error(ErrorCategory::cancelled,
@@ -186,13 +200,15 @@ Error transport_error(const std::error_code& code, const std::string& what,
                       false);
   }
   if (what.find("SSL") != std::string::npos) {
-    return make_error(ErrorCategory::unavailable,
-                      fmt::format("TLS with {} failed ({}: {})", endpoint, what, code.message()),
-                      false);
+    return transport_failure(
+        ErrorCategory::unavailable,
+        fmt::format("TLS with {} failed ({}: {})", endpoint, what, code.message()), false,
+        TransportCause::tls, endpoint);
   }
-  return make_error(ErrorCategory::unavailable,
-                    fmt::format("request to {} failed: {} ({})", endpoint, what, code.message()),
-                    true);
+  return transport_failure(
+      ErrorCategory::unavailable,
+      fmt::format("request to {} failed: {} ({})", endpoint, what, code.message()), true,
+      TransportCause::other, endpoint);
 }
 
 Response to_response(const ReceivedMessage& received) {
@@ -289,10 +305,10 @@ public:
       deadline = *request.deadline;
     }
     if (deadline <= started) {
-      return fail(ErrorCategory::timeout,
-                  fmt::format("the deadline for {} to {} passed before it was sent", request.method,
-                              endpoint),
-                  true);
+      return transport_failure(ErrorCategory::timeout,
+                               fmt::format("the deadline for {} to {} passed before it was sent",
+                                           request.method, endpoint),
+                               true, TransportCause::timeout, endpoint);
     }
     const auto timeout = std::chrono::ceil<std::chrono::milliseconds>(deadline - started);
     // cpprestsdk silently sends a request again when a kept-alive connection it reused turns out to
@@ -331,10 +347,10 @@ public:
     }
     lock.unlock();
     abort.cancel(); // the continuation still runs, and observes the cancellation
-    return fail(
+    return transport_failure(
         ErrorCategory::timeout,
         fmt::format("no complete response from {} within {}", endpoint, seconds_text(timeout)),
-        true);
+        true, TransportCause::timeout, endpoint);
   }
 
 private:
@@ -403,8 +419,9 @@ private:
         return make_error(ErrorCategory::cancelled,
                           fmt::format("request to {} was cancelled", endpoint), false);
       } catch (const std::exception& e) {
-        return make_error(ErrorCategory::unavailable,
-                          fmt::format("request to {} failed: {}", endpoint, e.what()), true);
+        return transport_failure(ErrorCategory::unavailable,
+                                 fmt::format("request to {} failed: {}", endpoint, e.what()), true,
+                                 TransportCause::other, endpoint);
       }
     } catch (...) {
       // Out of memory while building the message: the caller still gets an answer.

@@ -100,6 +100,7 @@ Result<Response> ObserverPolicy::send(Request& request, CallContext& context,
     // was had, so its status counts; a transport failure has none.
     observation.status = result.error().http_status;
     observation.failure = result.error().category;
+    observation.error = result.error();
   }
   observation.attempts = context.attempt;
   observation.duration = clock_.steady_now() - started;

@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 #include <latch>
 #include <mutex>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <thread>
@@ -300,6 +301,28 @@ TEST(CpprestTransportTest, ConnectionRefusedIsUnavailableRetryableAndNamesTheEnd
   EXPECT_TRUE(result.error().retryable);
   EXPECT_NE(result.error().message.find("cannot connect to " + endpoint), std::string::npos)
       << result.error().message;
+  EXPECT_EQ(result.error().transport_cause, TransportCause::refused);
+  EXPECT_EQ(result.error().endpoint, endpoint);
+  EXPECT_EQ(result.error().http_status, 0);
+}
+
+// RFC 6761 reserves .invalid: no resolver may answer for it. Some networks answer every name
+// (NXDOMAIN rewriting); there the test cannot show anything and says so.
+TEST(CpprestTransportTest, AHostNameThatDoesNotResolveIsADnsFailure) {
+  addrinfo* found = nullptr;
+  if (::getaddrinfo("leadsync-test.nonexistent.invalid", "80", nullptr, &found) == 0) {
+    ::freeaddrinfo(found);
+    GTEST_SKIP() << "this machine's resolver answers for a .invalid name (NXDOMAIN rewriting)";
+  }
+  const auto transport = make_cpprest_transport({});
+
+  const auto result = transport->send(
+      make("GET", "http://leadsync-test.nonexistent.invalid:80/api/data/v9.2/WhoAmI"), {});
+
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().transport_cause, TransportCause::dns) << result.error().describe();
+  EXPECT_EQ(result.error().category, ErrorCategory::unavailable);
+  EXPECT_EQ(result.error().endpoint, "leadsync-test.nonexistent.invalid:80");
 }
 
 TEST(CpprestTransportTest, ConnectionDroppedByTheServerIsUnavailableAndRetryable) {
@@ -318,6 +341,7 @@ TEST(CpprestTransportTest, ConnectionDroppedByTheServerIsUnavailableAndRetryable
   EXPECT_NE(result.error().message.find("127.0.0.1:" + std::to_string(server.port())),
             std::string::npos)
       << result.error().message;
+  EXPECT_EQ(result.error().transport_cause, TransportCause::reset) << result.error().describe();
 }
 
 // cpprestsdk re-sends a request on its own when a reused kept-alive connection was reset; for a
@@ -364,6 +388,7 @@ TEST(CpprestTransportTest, ServerThatNeverAnswersTimesOut) {
 
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().category, ErrorCategory::timeout) << result.error().describe();
+  EXPECT_EQ(result.error().transport_cause, TransportCause::timeout);
   EXPECT_TRUE(result.error().retryable);
   EXPECT_LT(std::chrono::steady_clock::now() - started, hang_guard);
 }
@@ -393,6 +418,7 @@ TEST(CpprestTransportTest, DeadlineAlreadyPassedSendsNothing) {
 
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().category, ErrorCategory::timeout);
+  EXPECT_EQ(result.error().transport_cause, TransportCause::timeout);
   EXPECT_TRUE(server.received().empty());
 }
 
@@ -415,6 +441,7 @@ TEST(CpprestTransportTest, CancellingWhileWaitingForTheResponseEndsTheCall) {
   const auto result = call.get();
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().category, ErrorCategory::cancelled);
+  EXPECT_EQ(result.error().transport_cause, TransportCause::none);
 }
 
 TEST(CpprestTransportTest, AlreadyCancelledCallSendsNothing) {
@@ -457,6 +484,7 @@ TEST(CpprestTransportTest, TlsToAPlainHttpPortIsDecodedFromOpenSsl) {
   EXPECT_NE(message.find("wrong version number"), std::string::npos) << message;
   EXPECT_NE(message.find("check https vs http"), std::string::npos) << message;
   EXPECT_EQ(message.find("Unknown error"), std::string::npos) << message;
+  EXPECT_EQ(result.error().transport_cause, TransportCause::tls);
 }
 
 class CpprestTlsTest : public ::testing::Test {
@@ -486,6 +514,8 @@ TEST_F(CpprestTlsTest, UntrustedCertificateSaysHowToTrustIt) {
   EXPECT_FALSE(result.error().retryable);
   EXPECT_NE(message.find("certificate verify failed"), std::string::npos) << message;
   EXPECT_NE(message.find("crm.tls.ca_file"), std::string::npos) << message;
+  EXPECT_EQ(result.error().transport_cause, TransportCause::tls);
+  EXPECT_EQ(result.error().endpoint, "127.0.0.1:" + std::to_string(server_.port()));
 }
 
 TEST_F(CpprestTlsTest, CaFileMakesTheCertificateTrusted) {
