@@ -1,6 +1,7 @@
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "leadsync/dataverse/connect.hpp"
+#include "leadsync/http/failure.hpp"
 #include "leadsync/http/url.hpp"
 #include "leadsync/mapping/lead_mapping.hpp"
 #include "leadsync/mapping/metadata.hpp"
@@ -15,12 +16,16 @@ namespace leadsync::cli {
 namespace {
 
 constexpr const char* lead_table = "lead";
-constexpr std::string_view token_endpoint_failure = "cannot get an access token from ";
 
-// No HTTP answer at all: the network, DNS or TLS failed.
-bool is_transport_failure(const Error& error) {
-  return error.http_status == 0 &&
-         (error.category == ErrorCategory::unavailable || error.category == ErrorCategory::timeout);
+// "host:port" of a URL, as the transport names the endpoint it failed to reach.
+std::string endpoint_of(const std::string& url) {
+  const auto parsed = http::parse_url(url);
+  if (!parsed.ok()) {
+    return url;
+  }
+  return parsed->host.find(':') != std::string::npos
+             ? fmt::format("[{}]:{}", parsed->host, parsed->port)
+             : fmt::format("{}:{}", parsed->host, parsed->port);
 }
 
 std::string host_of(const std::string& url) {
@@ -29,7 +34,8 @@ std::string host_of(const std::string& url) {
 }
 
 // The OpenSSL reason in the transport's "TLS with host:port failed: <reason>[: hint]" or
-// "TLS with host:port failed (<what>: <detail>)".
+// "TLS with host:port failed (<what>: <detail>)", for the advice's wording only: the decision that
+// this is a TLS failure comes from the error's transport cause.
 std::string tls_reason(const std::string& message) {
   for (const std::string_view marker : {"failed: ", "failed ("}) {
     if (const auto at = message.find(marker); at != std::string::npos) {
@@ -51,17 +57,18 @@ std::string without_period(std::string text) {
   return text;
 }
 
-std::string unreachable_reason(const Error& error, const config::Config& config) {
-  if (error.category == ErrorCategory::timeout) {
+std::string unreachable_reason(const Error& error, http::FailureKind kind,
+                               const config::Config& config) {
+  switch (kind) {
+  case http::FailureKind::timeout:
     return fmt::format("no answer within {} s (crm.timeout_s)", config.crm.timeout_s);
-  }
-  if (error.message.find("connection refused") != std::string::npos) {
+  case http::FailureKind::refused:
     return "connection refused";
-  }
-  if (error.message.find("cannot resolve") != std::string::npos) {
+  case http::FailureKind::dns:
     return "the host name does not resolve";
+  default:
+    return without_period(error.message);
   }
-  return without_period(error.message);
 }
 
 std::string what_to_check(const config::Config& config) {
@@ -80,46 +87,43 @@ std::string what_to_check(const config::Config& config) {
 // A message a person can act on, for a failed call to the CRM.
 std::string explain_crm_failure(const Error& error, const config::Config& config) {
   const std::string& url = config.crm.url;
-  if (error.message.starts_with(token_endpoint_failure)) {
+  const auto failure = http::classify_failure(error);
+  // No answer from a server other than the CRM's: the sign-in service (the token endpoint), which
+  // the client asks first when it signs in with client credentials.
+  if (failure.no_response && !error.endpoint.empty() && error.endpoint != endpoint_of(url)) {
     return without_period(error.message) +
            ". Check crm.auth.authority and that this machine can reach it";
   }
-  if (is_transport_failure(error)) {
-    if (error.message.starts_with("TLS")) {
-      return fmt::format("TLS handshake with {} failed: {}. If a proxy re-signs TLS, add its CA "
-                         "with crm.tls.ca_file",
-                         host_of(url), tls_reason(error.message));
-    }
+  if (failure.kind == http::FailureKind::tls) {
+    return fmt::format("TLS handshake with {} failed: {}. If a proxy re-signs TLS, add its CA "
+                       "with crm.tls.ca_file",
+                       host_of(url), tls_reason(error.message));
+  }
+  if (failure.no_response) {
     return fmt::format("cannot reach {}: {}. Is the URL right (crm.url) and the org reachable "
                        "from this machine?",
-                       url, unreachable_reason(error, config));
+                       url, unreachable_reason(error, failure.kind, config));
   }
-  // The sign-in service's codes are words (invalid_client); Dataverse's are hexadecimal.
-  const bool refused_by_sign_in = error.category == ErrorCategory::unauthorized &&
-                                  !error.service_code.empty() &&
-                                  !error.service_code.starts_with("0x");
-  if (refused_by_sign_in) {
+  if (failure.kind == http::FailureKind::sign_in_refused) {
     return "the sign-in service refused the client credentials: " + error.message;
   }
-  switch (error.http_status) {
-  case 401:
+  switch (failure.kind) {
+  case http::FailureKind::unauthorized:
     return fmt::format("the CRM refused the credentials (HTTP 401): {}. Check {}",
                        without_period(error.message), what_to_check(config));
-  case 403:
+  case http::FailureKind::forbidden:
     return fmt::format("the CRM accepted the credentials but refused access (HTTP 403): {}. Give "
                        "the user a security role that can read leads and table definitions",
                        without_period(error.message));
-  case 429:
+  case http::FailureKind::throttled:
     return fmt::format("the CRM is throttling requests (HTTP 429): {}. Try again in a few minutes",
                        without_period(error.message));
-  default:
-    break;
-  }
-  if (error.category == ErrorCategory::unavailable && error.http_status >= 500) {
+  case http::FailureKind::service_error:
     return fmt::format("the CRM at {} is unavailable (HTTP {}): {}. Try again later", url,
                        error.http_status, without_period(error.message));
+  default:
+    return error.describe();
   }
-  return error.describe();
 }
 
 std::string create_key_steps(const config::Config& config) {
@@ -282,7 +286,7 @@ int check_crm(Context& context, const mapping::LeadMapping* lead_mapping) {
 
   auto& client = *connection->client;
   const auto who = client.who_am_i();
-  if (!who.ok() && is_transport_failure(who.error())) {
+  if (!who.ok() && http::classify_failure(who.error()).no_response) {
     context.err() << "error: " << explain_crm_failure(who.error(), config) << "\n";
     if (credentials_problem) {
       context.err() << "error: " << credentials_problem->describe() << "\n";

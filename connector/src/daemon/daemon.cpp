@@ -13,6 +13,7 @@
 #include "leadsync/dataverse/connect.hpp"
 #include "leadsync/enrich/enricher.hpp"
 #include "leadsync/http/options_from_config.hpp"
+#include "leadsync/http/failure.hpp"
 #include "leadsync/http/server.hpp"
 #include "leadsync/jobs/enrich.hpp"
 #include "leadsync/jobs/import.hpp"
@@ -75,9 +76,7 @@ RunOutcome run_outcome(jobs::RunStatus status) {
 // Whether an error means the CRM could not be reached or refused us (readiness), rather than a
 // problem with one record.
 bool crm_unreachable(const Error& error) {
-  return error.category == ErrorCategory::unavailable || error.category == ErrorCategory::timeout ||
-         error.category == ErrorCategory::unauthorized ||
-         error.category == ErrorCategory::forbidden;
+  return http::classify_failure(error).crm_unreachable;
 }
 
 // Loads and validates the config file; the problems, each on its own, when it has any.
@@ -299,15 +298,17 @@ Status Daemon::start() {
     const http::CallScope probe{.cancel = stop_.token(),
                                 .stats = nullptr,
                                 .deadline = std::chrono::steady_clock::now() + 10s};
-    std::string unreachable;
+    std::optional<Error> unreachable;
     if (auto link = runtime_->crm(); !link.ok()) {
-      unreachable = link.error().message;
+      unreachable = link.error();
     } else if (auto who = (*link)->connection.client->who_am_i(probe); !who.ok()) {
-      unreachable = who.error().message;
+      unreachable = who.error();
     }
-    endpoints_->set_readiness(ReadinessCheck::crm, unreachable.empty(), unreachable);
-    if (!unreachable.empty()) {
-      log::get()->warn("the CRM is not reachable yet: {}", unreachable);
+    if (unreachable) {
+      endpoints_->set_crm_unreachable(*unreachable);
+      log::get()->warn("the CRM is not reachable yet: {}", unreachable->message);
+    } else {
+      endpoints_->set_readiness(ReadinessCheck::crm, true);
     }
   }
   endpoints_->heartbeat();
@@ -514,8 +515,8 @@ jobs::RunStatus Daemon::run_job(jobs::JobKind kind, jobs::Runtime& runtime,
   const auto summarize = [&](const auto& outcome) {
     if (!outcome.ok()) {
       message = outcome.error().describe();
-      if (crm_unreachable(outcome.error())) {
-        set_crm_reachable(false, outcome.error().message);
+      if (crm_unreachable(outcome.error()) && endpoints_) {
+        endpoints_->set_crm_unreachable(outcome.error());
       }
       log::get()->error("{} failed: {}", jobs::to_string(kind), message);
       return jobs::RunStatus::failed;

@@ -3,6 +3,7 @@
 #include "leadsync/core/json_limits.hpp"
 #include "leadsync/core/log.hpp"
 #include "leadsync/dataverse/webhook_payload.hpp"
+#include "leadsync/http/failure.hpp"
 #include "leadsync/http/headers.hpp"
 #include "leadsync/http/url.hpp"
 #include "leadsync/importer/events_import.hpp"
@@ -175,6 +176,12 @@ void Endpoints::set_readiness(ReadinessCheck check, bool ok, std::string_view de
   auto& entry = state_->checks.at(static_cast<std::size_t>(check));
   entry.ok = ok;
   entry.detail = log::redact(detail);
+}
+
+void Endpoints::set_crm_unreachable(const Error& error) {
+  const auto failure = http::classify_failure(error);
+  set_readiness(ReadinessCheck::crm, false,
+                fmt::format("{}: {}", http::to_string(failure.kind), error.message));
 }
 
 std::size_t Endpoints::max_body_bytes() const {

@@ -1,6 +1,7 @@
 #include "leadsync/daemon/metrics.hpp"
 
 #include "leadsync/core/log.hpp"
+#include "leadsync/http/failure.hpp"
 #include "leadsync/model/json.hpp"
 
 #include <algorithm>
@@ -90,6 +91,11 @@ struct Metrics::Families {
                           .Name("leadsync_crm_throttled_total")
                           .Help("CRM requests answered 429 (service protection limits)")
                           .Register(registry)),
+        crm_failures(BuildCounter()
+                         .Name("leadsync_crm_failures_total")
+                         .Help("CRM calls that ended in an error instead of a response, by kind "
+                               "(refused, dns, tls, reset, timeout, network, throttled, ...)")
+                         .Register(registry)),
         crm_duration(BuildHistogram()
                          .Name("leadsync_crm_request_duration_seconds")
                          .Help("Duration of CRM requests, by method and route")
@@ -215,6 +221,7 @@ struct Metrics::Families {
   const Histogram::BucketBoundaries webhook_lag_bucket_boundaries;
   Family<Counter>& crm_requests;
   Family<Counter>& crm_throttled;
+  Family<Counter>& crm_failures;
   Family<Histogram>& crm_duration;
   Family<Gauge>& outbox_pending;
   Family<Gauge>& outbox_oldest_age;
@@ -262,6 +269,9 @@ Metrics::Metrics(const MetricsOptions& options)
   f.start_time.Add({}).Set(unix_seconds(start));
   // Series known from the start, so that rate() and alerts see 0 rather than nothing.
   f.crm_throttled.Add({});
+  for (const auto kind : http::all_failure_kinds) {
+    f.crm_failures.Add({{"kind", std::string(http::to_string(kind))}});
+  }
   f.outbox_pending.Add({});
   f.outbox_oldest_age.Add({});
   f.dead_letters.Add({});
@@ -308,6 +318,11 @@ void Metrics::observe_crm_request(std::string_view method, std::string_view rout
   if (saw_429) {
     f.crm_throttled.Add({}).Increment();
   }
+}
+
+void Metrics::count_crm_failure(const Error& error) {
+  const auto failure = http::classify_failure(error);
+  families_->crm_failures.Add({{"kind", std::string(http::to_string(failure.kind))}}).Increment();
 }
 
 void Metrics::observe_job_run(std::string_view job, std::string_view status,
@@ -508,6 +523,9 @@ public:
   void observe(const http::RequestObservation& observation) override {
     metrics_.observe_crm_request(observation.method, observation.route, observation.status,
                                  observation.duration, observation.throttled);
+    if (observation.error) {
+      metrics_.count_crm_failure(*observation.error);
+    }
   }
 
 private:

@@ -5,6 +5,7 @@
 
 #include "leadsync/core/log.hpp"
 #include "leadsync/daemon/endpoints.hpp"
+#include "leadsync/http/failure.hpp"
 #include "leadsync/store/open.hpp"
 #include "leadsync_test_paths.hpp"
 #include "support/forwarding_store.hpp"
@@ -500,6 +501,46 @@ TEST_F(EndpointsTest, ReadinessNeedsEveryCheckAndVerboseListsThem) {
   response = endpoints->handle(get("/readyz"));
   EXPECT_EQ(response.status, 503);
   EXPECT_TRUE(contains(response.body, "shutdown"));
+}
+
+// One classification (http/failure.hpp) for /readyz and the metrics: each transport cause, as the
+// cpprestsdk adapter reports it, is named by the same kind in both.
+TEST_F(EndpointsTest, EachTransportCauseIsNamedAlikeByReadyzAndTheFailureMetric) {
+  auto endpoints = make();
+  endpoints->set_readiness(ReadinessCheck::store, true);
+  endpoints->set_readiness(ReadinessCheck::config, true);
+  const auto observer = crm_request_observer(metrics_);
+  const std::pair<TransportCause, std::string> cases[] = {
+      {TransportCause::refused, "refused"}, {TransportCause::dns, "dns"},
+      {TransportCause::tls, "tls"},         {TransportCause::reset, "reset"},
+      {TransportCause::timeout, "timeout"}, {TransportCause::other, "network"}};
+  for (const auto& [cause, kind] : cases) {
+    Error error = Error::make(cause == TransportCause::timeout ? ErrorCategory::timeout
+                                                               : ErrorCategory::unavailable,
+                              "no answer from crm.example.com:443", true);
+    error.transport_cause = cause;
+    error.endpoint = "crm.example.com:443";
+    ASSERT_TRUE(http::classify_failure(error).crm_unreachable) << kind;
+    const std::string series = "leadsync_crm_failures_total{kind=\"" + kind + "\"}";
+    const double before = metric(series);
+
+    endpoints->set_crm_unreachable(error);
+    observer->observe({.method = "GET",
+                       .route = "WhoAmI",
+                       .status = 0,
+                       .attempts = 1,
+                       .duration = 5ms,
+                       .throttled = false,
+                       .failure = error.category,
+                       .error = error});
+
+    const auto response = endpoints->handle(get("/readyz?verbose"));
+    EXPECT_EQ(response.status, 503) << kind;
+    EXPECT_TRUE(contains(response.body,
+                         "[-]crm failed: " + kind + ": no answer from crm.example.com:443\n"))
+        << response.body;
+    EXPECT_EQ(metric(series), before + 1) << kind;
+  }
 }
 
 TEST_F(EndpointsTest, LivenessFollowsTheHeartbeatAndNeverTheStoreOrCrm) {

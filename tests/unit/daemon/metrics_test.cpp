@@ -3,6 +3,7 @@
 // real scrape.
 
 #include "leadsync/daemon/metrics.hpp"
+#include "leadsync/http/failure.hpp"
 #include "leadsync/jobs/job_kind.hpp"
 #include "leadsync/store/open.hpp"
 
@@ -88,6 +89,37 @@ TEST_F(MetricsTest, TheCrmRequestObserverFeedsTheCrmFamilies) {
   EXPECT_NEAR(
       *sample(text, R"(leadsync_crm_request_duration_seconds_sum{method="PATCH",route="leads"})"),
       1.5, 1e-9);
+}
+
+TEST_F(MetricsTest, CrmCallsEndingInAnErrorAreCountedByTheirFailureKind) {
+  auto text = metrics_.scrape();
+  EXPECT_TRUE(contains(text, "# TYPE leadsync_crm_failures_total counter\n"));
+  for (const auto kind : http::all_failure_kinds) {
+    EXPECT_EQ(sample(text, "leadsync_crm_failures_total{kind=\"" +
+                               std::string(http::to_string(kind)) + "\"}"),
+              0)
+        << http::to_string(kind);
+  }
+  Error refused = Error::make(ErrorCategory::unavailable, "cannot connect", true);
+  refused.transport_cause = TransportCause::refused;
+  Error throttled = Error::make(ErrorCategory::throttled, "Retry-After too long", true);
+  throttled.http_status = 429;
+  metrics_.count_crm_failure(refused);
+  metrics_.count_crm_failure(refused);
+  metrics_.count_crm_failure(throttled);
+  // A call answered with a response is not a failure here: its status is in the requests family.
+  crm_request_observer(metrics_)->observe({.method = "GET",
+                                           .route = "leads",
+                                           .status = 503,
+                                           .attempts = 1,
+                                           .duration = 1ms,
+                                           .throttled = false,
+                                           .failure = std::nullopt,
+                                           .error = std::nullopt});
+  text = metrics_.scrape();
+  EXPECT_EQ(sample(text, R"(leadsync_crm_failures_total{kind="refused"})"), 2);
+  EXPECT_EQ(sample(text, R"(leadsync_crm_failures_total{kind="throttled"})"), 1);
+  EXPECT_EQ(sample(text, R"(leadsync_crm_failures_total{kind="service_error"})"), 0);
 }
 
 TEST_F(MetricsTest, JobRunsSkipsNextRunAndLastSuccessArePerJob) {

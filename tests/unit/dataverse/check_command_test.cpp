@@ -15,6 +15,7 @@
 #include <fstream>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <netdb.h>
 #include <sstream>
 #include <string>
 #include <sys/wait.h>
@@ -151,6 +152,25 @@ TEST_F(CheckCommandTest, AStoppedCrmExitsThreeAsUnreachable) {
   EXPECT_THAT(run.err, HasSubstr("error: cannot reach " + emulator_->base_url() +
                                  ": connection refused. Is the URL right (crm.url) and the org "
                                  "reachable from this machine?"));
+}
+
+// The transport's dns cause, not the message's wording, decides the advice. RFC 6761 reserves
+// .invalid, so no resolver may answer for it.
+TEST_F(CheckCommandTest, AHostNameThatDoesNotResolveExitsThreeSayingSo) {
+  addrinfo* found = nullptr;
+  if (::getaddrinfo("leadsync-check.nonexistent.invalid", "443", nullptr, &found) == 0) {
+    ::freeaddrinfo(found);
+    GTEST_SKIP() << "this machine's resolver answers for a .invalid name (NXDOMAIN rewriting)";
+  }
+  std::ofstream(dir_ / "leadsync.toml")
+      << "[crm]\nurl = \"https://leadsync-check.nonexistent.invalid\"\n[crm.auth]\n"
+      << static_token_auth() << "\n[store]\nurl = \"sqlite://state.db\"\n";
+
+  const auto run = check(std::string("LEADSYNC_CHECK_TOKEN=") + test_token);
+
+  EXPECT_EQ(run.exit_code, 3) << run.err;
+  EXPECT_THAT(run.err, HasSubstr("error: cannot reach https://leadsync-check.nonexistent.invalid: "
+                                 "the host name does not resolve. Is the URL right (crm.url)"));
 }
 
 TEST_F(CheckCommandTest, WithoutTheTokenAnUnreachableCrmIsStillTold) {

@@ -7,8 +7,10 @@
 //                            (shared/daemon-scaleout.md B.7).
 //   GET  /readyz             200 "ok" when every readiness check passes (the store answers, the
 //                            config is loaded, the CRM was reachable on the last try, not shutting
-//                            down); 503 else. `?verbose` lists the checks for humans; machines read
-//                            the status code only.
+//                            down); 503 else. A failed crm check names the failure's kind
+//                            (http/failure.hpp), as the metrics' leadsync_crm_failures_total does.
+//                            `?verbose` lists the checks for humans; machines read the status code
+//                            only.
 //   GET  /metrics            Metrics::scrape() as text/plain; version=0.0.4.
 //   POST /webhooks/dataverse Dataverse's webhook (shared/dataverse-notes.md section 11). See below.
 //   POST /events             behaviour events, as `leadsync events import` reads them
@@ -104,6 +106,11 @@ public:
   // Sets a readiness check (see /readyz); detail says why for ?verbose (kept short; no secrets).
   // Before the first call every check fails except shutdown, which passes until set false.
   void set_readiness(ReadinessCheck check, bool ok, std::string_view detail = {});
+  // Fails the crm check for a failed call to the CRM, with the failure's kind from
+  // http::classify_failure and the message as the detail ("refused: cannot connect to ...").
+  // Whether a failure makes the CRM unreachable is FailureClass::crm_unreachable; the caller
+  // decides (at start-up any failure does).
+  void set_crm_unreachable(const Error& error);
   // The larger of the two body caps: the HTTP server's body_limit should be at least this.
   std::size_t max_body_bytes() const;
 

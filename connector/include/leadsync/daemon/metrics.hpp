@@ -8,7 +8,7 @@
 // a CRM route is a template the caller names ("leads", "UpsertMultiple"), never a URL with ids.
 //
 // Families, and who feeds them:
-//   CRM calls (the HTTP pipeline's observer):     observe_crm_request
+//   CRM calls (the HTTP pipeline's observer):     observe_crm_request, count_crm_failure
 //   jobs (the scheduler):                         observe_job_run, count_job_skipped,
 //                                                 set_job_next_run
 //   webhook receipt (daemon/endpoints.hpp):       count_webhook_*
@@ -83,6 +83,10 @@ public:
   // when the answer was 429, also when a retry later succeeded).
   void observe_crm_request(std::string_view method, std::string_view route, int status,
                            std::chrono::duration<double> duration, bool saw_429);
+  // A CRM call that ended in an error instead of a response, counted in
+  // leadsync_crm_failures_total{kind} by http::classify_failure's kind ("refused", "dns", "tls",
+  // "reset", "timeout", ...: the same kind /readyz names). Every kind has a series from the start.
+  void count_crm_failure(const Error& error);
 
   // ---- jobs (job: a name from metric_job_names)
   // One finished run: status is the run recorder's ("ok", "partial", "failed", "interrupted").
