@@ -136,13 +136,4 @@ std::string did_you_mean(std::string_view name, const std::vector<std::string_vi
   return best.empty() ? "" : " (did you mean '" + std::string(best) + "'?)";
 }
 
-std::string join(const std::vector<std::string>& items, std::string_view separator) {
-  std::string out;
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    out += (i == 0 ? std::string_view() : separator);
-    out += items[i];
-  }
-  return out;
-}
-
 } // namespace leadsync::mapping::detail

@@ -77,14 +77,6 @@ std::int64_t sql_limit(std::size_t limit) {
       std::min<std::size_t>(limit, std::numeric_limits<std::int64_t>::max()));
 }
 
-std::string ascii_lower(std::string_view text) {
-  std::string lowered(text);
-  std::transform(lowered.begin(), lowered.end(), lowered.begin(), [](char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  });
-  return lowered;
-}
-
 std::string join_numbers(const std::vector<std::int64_t>& numbers) {
   std::string text;
   for (auto number : numbers) {

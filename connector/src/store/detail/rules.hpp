@@ -9,6 +9,7 @@
 #include "leadsync/core/clock.hpp"
 #include "leadsync/core/random.hpp"
 #include "leadsync/core/result.hpp"
+#include "leadsync/core/text.hpp"
 #include "leadsync/model/lead.hpp"
 #include "leadsync/store/store.hpp"
 
@@ -41,7 +42,7 @@ std::string sql(std::initializer_list<std::string_view> parts);
 // A count as a LIMIT value: size_t beyond the largest int64 means "no limit" anyway.
 std::int64_t sql_limit(std::size_t limit);
 // Lower-cases A-Z only: keys (e-mail addresses, domains, ids) are compared byte for byte.
-std::string ascii_lower(std::string_view text);
+using text::ascii_lower;
 // "1, 2, 3".
 std::string join_numbers(const std::vector<std::int64_t>& numbers);
 // The error with `prefix` put before its message ("write 2 of 5: ").
