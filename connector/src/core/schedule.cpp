@@ -1,5 +1,7 @@
 #include "leadsync/core/schedule.hpp"
 
+#include "leadsync/core/text.hpp"
+
 #include <array>
 #include <charconv>
 #include <fmt/format.h>
@@ -56,22 +58,6 @@ constexpr std::array<Nickname, 7> nicknames = {{
     {"@hourly", "0 * * * *"},
 }};
 
-char to_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-std::string lowered(std::string_view text) {
-  std::string out(text);
-  for (auto& c : out) {
-    c = to_lower(c);
-  }
-  return out;
-}
-
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-
 bool is_blank(char c) {
   return c == ' ' || c == '\t';
 }
@@ -117,7 +103,7 @@ std::optional<int> parse_uint(std::string_view text) {
     return std::nullopt;
   }
   for (const char c : text) {
-    if (!is_digit(c)) {
+    if (!text::is_ascii_digit(c)) {
       return std::nullopt;
     }
   }
@@ -128,7 +114,7 @@ std::optional<int> parse_uint(std::string_view text) {
 
 bool all_digits(std::string_view text) {
   for (const char c : text) {
-    if (!is_digit(c)) {
+    if (!text::is_ascii_digit(c)) {
       return false;
     }
   }
@@ -155,7 +141,7 @@ Result<Value> parse_value(std::string_view text, const FieldSpec& field) {
     return Value{.number = *number, .named = false};
   }
   for (std::size_t i = 0; i < field.name_count; ++i) {
-    if (lowered(text) == field.names[i]) {
+    if (text::ascii_lower(text) == field.names[i]) {
       return Value{.number = field.min_name + static_cast<int>(i), .named = true};
     }
   }
@@ -257,7 +243,7 @@ Result<std::chrono::seconds> parse_duration(std::string_view text) {
   std::size_t pos = 0;
   while (pos < text.size()) {
     const std::size_t number_start = pos;
-    while (pos < text.size() && is_digit(text[pos])) {
+    while (pos < text.size() && text::is_ascii_digit(text[pos])) {
       ++pos;
     }
     const auto number_text = text.substr(number_start, pos - number_start);
@@ -272,7 +258,7 @@ Result<std::chrono::seconds> parse_duration(std::string_view text) {
                                      excerpt(text)));
     }
     const std::size_t unit_start = pos;
-    while (pos < text.size() && !is_digit(text[pos]) && text[pos] != '.') {
+    while (pos < text.size() && !text::is_ascii_digit(text[pos]) && text[pos] != '.') {
       ++pos;
     }
     const auto unit = text.substr(unit_start, pos - unit_start);
@@ -437,7 +423,7 @@ Result<Schedule> parse_schedule(std::string_view text) {
   const auto words = split_blanks(text);
   Schedule schedule;
   if (!words.empty() && words[0].starts_with('@')) {
-    const std::string first = lowered(words[0]);
+    const std::string first = text::ascii_lower(words[0]);
     if (first == "@every") {
       if (words.size() == 1) {
         return fail(ErrorCategory::config,

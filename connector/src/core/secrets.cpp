@@ -2,6 +2,7 @@
 
 #include "leadsync/core/bounded_read.hpp"
 #include "leadsync/core/log.hpp"
+#include "leadsync/core/text.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -19,14 +20,6 @@ namespace leadsync {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string trim_trailing_whitespace(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ' ||
-                           text.back() == '\t')) {
-    text.pop_back();
-  }
-  return text;
-}
 
 bool has_control_characters(std::string_view text) {
   return std::any_of(text.begin(), text.end(), [](char c) {
@@ -60,7 +53,7 @@ Result<std::string> read_secret_file(const std::string& path, const std::string&
   LEADSYNC_TRY(std::string content,
                read_regular_file(path, secret_file_limit,
                                  FileReadPurpose{.what = what_text, .remedy = remedy}));
-  std::string value = trim_trailing_whitespace(std::move(content));
+  std::string value(text::trim_right(content, text::space_tab_cr_lf));
   if (value.empty()) {
     return fail(ErrorCategory::config, key + ": secret file " + path +
                                            " is empty; write the secret into it (printf '%s' "

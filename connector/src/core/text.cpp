@@ -13,6 +13,14 @@ std::string ascii_lower(std::string_view text) {
   return lowered;
 }
 
+std::string ascii_upper(std::string_view text) {
+  std::string raised(text);
+  for (char& c : raised) {
+    c = ascii_upper(c);
+  }
+  return raised;
+}
+
 bool iequals(std::string_view a, std::string_view b) noexcept {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return ascii_lower(x) == ascii_lower(y);

@@ -1,22 +1,8 @@
 #include "leadsync/core/uuid.hpp"
 
+#include "leadsync/core/text.hpp"
+
 namespace leadsync {
-namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
-} // namespace
 
 Uuid Uuid::generate_v4(Random& random) {
   Uuid uuid;
@@ -58,8 +44,8 @@ Result<Uuid> Uuid::parse(std::string_view text) {
       ++i;
       continue;
     }
-    const int high = hex_value(text[i]);
-    const int low = hex_value(text[i + 1]);
+    const int high = text::hex_value(text[i]);
+    const int low = text::hex_value(text[i + 1]);
     if (high < 0 || low < 0) {
       return fail(ErrorCategory::invalid_argument,
                   "not a UUID: non-hex character at position " + std::to_string(i + 1));

@@ -2,6 +2,7 @@
 
 #include "leadsync/core/json_limits.hpp"
 #include "leadsync/core/log.hpp"
+#include "leadsync/core/text.hpp"
 #include "leadsync/dataverse/webhook_payload.hpp"
 #include "leadsync/http/failure.hpp"
 #include "leadsync/http/headers.hpp"
@@ -52,13 +53,12 @@ std::string loggable(std::string_view value) {
   return out;
 }
 
-std::string_view trim_left(std::string_view text) {
-  // A UTF-8 byte order mark, then whitespace.
+// The body without a leading UTF-8 byte order mark and the blanks after it.
+std::string_view trim_body_start(std::string_view text) {
   if (text.starts_with("\xEF\xBB\xBF")) {
     text.remove_prefix(3);
   }
-  const auto first = text.find_first_not_of(" \t\r\n");
-  return first == std::string_view::npos ? std::string_view() : text.substr(first);
+  return text::trim_left(text, text::space_tab_cr_lf);
 }
 
 http::Response empty(int status) {
@@ -421,7 +421,7 @@ http::Response Endpoints::events(const http::Request& request, std::string_view 
              why);
     return http::Response::text(400, why + "\n");
   };
-  const std::string_view body = trim_left(request.body);
+  const std::string_view body = trim_body_start(request.body);
   if (body.empty()) {
     return unreadable("the body is empty: send behaviour events as JSON Lines (one object a "
                       "line) or as a JSON array of objects");

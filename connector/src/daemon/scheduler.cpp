@@ -1,6 +1,7 @@
 #include "leadsync/daemon/scheduler.hpp"
 
 #include "leadsync/core/log.hpp"
+#include "leadsync/core/text.hpp"
 #include "leadsync/model/json.hpp"
 
 #include <algorithm>
@@ -10,18 +11,6 @@
 #include <utility>
 
 namespace leadsync::daemon {
-namespace {
-
-std::string_view trimmed(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) {
-    return {};
-  }
-  const auto last = text.find_last_not_of(" \t\r\n");
-  return text.substr(first, last - first + 1);
-}
-
-} // namespace
 
 std::string_view to_string(FiringKind kind) {
   switch (kind) {
@@ -100,7 +89,7 @@ Result<std::vector<Scheduler::Parsed>> Scheduler::parse_all(std::vector<JobSched
                   fmt::format("the job \"{}\" is scheduled twice", job.name));
     }
     Parsed entry{.name = job.name,
-                 .text = std::string(trimmed(job.schedule)),
+                 .text = std::string(text::trim(job.schedule, text::space_tab_cr_lf)),
                  .schedule = std::nullopt,
                  .time_zone = std::move(job.time_zone)};
     if (!entry.text.empty()) {

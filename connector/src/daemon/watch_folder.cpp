@@ -38,26 +38,6 @@ constexpr std::array<std::string_view, 10> ignored_suffixes = {
 constexpr std::string_view sidecar_keys =
     "vendor, list, exclusive, acquired, encoding, delimiter, region, map";
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-bool ends_with(std::string_view text, std::string_view suffix) {
-  return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
-}
-
-std::string trimmed(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) {
-    return {};
-  }
-  const auto last = text.find_last_not_of(" \t\r\n");
-  return std::string(text.substr(first, last - first + 1));
-}
-
 // One line: line breaks in a message become spaces.
 std::string one_line(std::string_view text) {
   std::string out(text);
@@ -284,14 +264,14 @@ bool WatchFolder::is_candidate_name(std::string_view name) {
   if (name.empty() || name.front() == '.' || name.substr(0, 2) == "~$" || name.back() == '~') {
     return false;
   }
-  const std::string folded = lower(name);
+  const std::string folded = text::ascii_lower(name);
   for (const auto suffix : ignored_suffixes) {
-    if (ends_with(folded, suffix)) {
+    if (folded.ends_with(suffix)) {
       return false;
     }
   }
   return std::any_of(data_extensions.begin(), data_extensions.end(), [&](std::string_view ext) {
-    return folded.size() > ext.size() && ends_with(folded, ext);
+    return folded.size() > ext.size() && folded.ends_with(ext);
   });
 }
 
@@ -303,8 +283,8 @@ WatchFolder::labels_from_name(std::string_view name) {
   if (separator == std::string_view::npos) {
     return std::nullopt;
   }
-  std::string vendor = trimmed(stem.substr(0, separator));
-  std::string list = trimmed(stem.substr(separator + 2));
+  std::string vendor(text::trim(stem.substr(0, separator), text::space_tab_cr_lf));
+  std::string list(text::trim(stem.substr(separator + 2), text::space_tab_cr_lf));
   if (vendor.empty() || list.empty()) {
     return std::nullopt;
   }
@@ -333,7 +313,7 @@ Result<ImportFileOptions> WatchFolder::parse_sidecar(std::string_view text,
     const std::string key(toml_key.str());
     const auto text_value = [&]() -> std::optional<std::string> {
       if (const auto* value = node.as_string()) {
-        return trimmed(value->get());
+        return std::string(text::trim(value->get(), text::space_tab_cr_lf));
       }
       return std::nullopt;
     };
@@ -437,7 +417,7 @@ Result<std::vector<WatchCandidate>> WatchFolder::scan_locked(TimePoint now) {
     const auto& entry = *entries;
     const std::string name = entry.path().filename().string();
     const bool sidecar =
-        ends_with(name, ".toml") && is_candidate_name(name.substr(0, name.size() - 5));
+        name.ends_with(".toml") && is_candidate_name(name.substr(0, name.size() - 5));
     if (!is_candidate_name(name) && !sidecar) {
       continue;
     }
@@ -706,7 +686,7 @@ WatchResult WatchFolder::process(Claimed claimed, const CancellationToken& cance
                       .message = std::string("the import failed unexpectedly: ") + problem.what(),
                       .error_file = {}};
   }
-  if (trimmed(outcome.message).empty()) {
+  if (text::trim(outcome.message, text::space_tab_cr_lf).empty()) {
     outcome.message = std::string(to_string(outcome.status));
   }
   switch (outcome.status) {

@@ -1,6 +1,7 @@
 #include "leadsync/dataverse/webhook_payload.hpp"
 
 #include "leadsync/core/json_limits.hpp"
+#include "leadsync/core/text.hpp"
 
 #include <charconv>
 #include <fmt/format.h>
@@ -18,10 +19,6 @@ Failure bad_body(std::string message) {
   return fail(std::move(error));
 }
 
-bool is_hex(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
 // "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" (any case) lower-cased; nullopt when not of that form.
 std::optional<std::string> normalized_guid(std::string_view text) {
   constexpr std::size_t guid_length = 36;
@@ -33,20 +30,10 @@ std::optional<std::string> normalized_guid(std::string_view text) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     const bool dash_position = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash_position ? c != '-' : !is_hex(c)) {
+    if (dash_position ? c != '-' : text::hex_value(c) < 0) {
       return std::nullopt;
     }
-    out += (c >= 'A' && c <= 'F') ? static_cast<char>(c - 'A' + 'a') : c;
-  }
-  return out;
-}
-
-std::string lowered(std::string_view text) {
-  std::string out(text);
-  for (auto& c : out) {
-    if (c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c - 'A' + 'a');
-    }
+    out += text::ascii_lower(c);
   }
   return out;
 }
@@ -185,7 +172,7 @@ std::string WebhookNotification::dedupe_key() const {
                           : !request_id.empty()  ? request_id
                           : operation_created_ms ? fmt::format("t{}", *operation_created_ms)
                                                  : std::string();
-  return lowered(
+  return text::ascii_lower(
       fmt::format("{}:{}:{}:{}", message_name, primary_entity_name, primary_entity_id, operation));
 }
 

@@ -1,16 +1,12 @@
 #include "leadsync/enrich/consent.hpp"
 
+#include "leadsync/core/text.hpp"
+
 #include <algorithm>
 #include <cctype>
 
 namespace leadsync::enrich {
 namespace {
-
-std::string upper(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return text;
-}
 
 bool flag_set(const model::Consent& consent, const std::string& flag) {
   if (flag == "do_not_email") {
@@ -33,13 +29,13 @@ std::string lead_region(const model::Lead& lead) {
   const std::string& country = lead.company.address.country;
   if (country.size() == 2 && std::isalpha(static_cast<unsigned char>(country[0])) != 0 &&
       std::isalpha(static_cast<unsigned char>(country[1])) != 0) {
-    return upper(country);
+    return text::ascii_upper(country);
   }
   const std::string email = model::primary_email(lead);
   const auto dot = email.rfind('.');
   if (email.find('@') != std::string::npos && dot != std::string::npos &&
       email.size() - dot - 1 == 2) {
-    return upper(email.substr(dot + 1));
+    return text::ascii_upper(email.substr(dot + 1));
   }
   return {};
 }

@@ -9,10 +9,6 @@ namespace leadsync::http {
 
 namespace {
 
-char ascii_lower(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
 // RFC 9110 section 5.6.2 tchar.
 bool is_token_char(char c) noexcept {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
@@ -55,12 +51,6 @@ Status check_header_fields(const Headers& headers) {
     }
   }
   return ok_status();
-}
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return ascii_lower(x) == ascii_lower(y);
-         });
 }
 
 Headers::Headers(std::initializer_list<Field> fields) : fields_(fields) {}

@@ -1,5 +1,6 @@
 #include "leadsync/http/url.hpp"
 
+#include "leadsync/core/text.hpp"
 #include "leadsync/http/headers.hpp"
 
 #include <algorithm>
@@ -21,28 +22,8 @@ std::uint16_t default_port(std::string_view scheme) {
   return scheme == "https" ? https_port : http_port;
 }
 
-std::string lower(std::string_view text) {
-  std::string result(text);
-  std::transform(result.begin(), result.end(), result.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return result;
-}
-
 bool is_unreserved(unsigned char c) {
   return std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' || c == '~';
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
 }
 
 Failure bad_url(std::string_view text, std::string_view why) {
@@ -85,7 +66,7 @@ Result<Url> parse_url(std::string_view text) {
     return bad_url(text, "it is not absolute; write it as http://host/path or https://host/path");
   }
   Url url;
-  url.scheme = lower(text.substr(0, scheme_end));
+  url.scheme = text::ascii_lower(text.substr(0, scheme_end));
   if (url.scheme != "http" && url.scheme != "https") {
     return bad_url(text, "only http and https are supported");
   }
@@ -128,7 +109,7 @@ Result<Url> parse_url(std::string_view text) {
       return bad_url(text, "the host contains characters a host name cannot have");
     }
   }
-  url.host = lower(host);
+  url.host = text::ascii_lower(host);
 
   url.port = default_port(url.scheme);
   if (!port_text.empty()) {
@@ -183,8 +164,8 @@ Result<std::string> percent_decode(std::string_view text) {
       result += text[i];
       continue;
     }
-    const int high = i + 1 < text.size() ? hex_value(text[i + 1]) : -1;
-    const int low = i + 2 < text.size() ? hex_value(text[i + 2]) : -1;
+    const int high = i + 1 < text.size() ? text::hex_value(text[i + 1]) : -1;
+    const int low = i + 2 < text.size() ? text::hex_value(text[i + 2]) : -1;
     if (high < 0 || low < 0) {
       return fail(
           ErrorCategory::invalid_argument,

@@ -3,6 +3,7 @@
 #include "detail/bounded_line.hpp"
 #include "leadsync/core/bounded_read.hpp"
 #include "leadsync/core/json_limits.hpp"
+#include "leadsync/core/text.hpp"
 #include "leadsync/core/uuid.hpp"
 #include "leadsync/model/json.hpp"
 
@@ -18,6 +19,7 @@
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
+#include <vector>
 
 namespace leadsync::importer {
 namespace {
@@ -41,28 +43,7 @@ enum Field : std::size_t {
 };
 
 std::string field_list() {
-  std::string text;
-  for (const auto name : field_names) {
-    text += (text.empty() ? "" : ", ") + std::string(name);
-  }
-  return text;
-}
-
-std::string trim(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) {
-    return {};
-  }
-  const auto last = text.find_last_not_of(" \t\r\n");
-  return std::string(text.substr(first, last - first + 1));
-}
-
-std::string ascii_lower(std::string_view text) {
-  std::string lowered(text);
-  std::transform(lowered.begin(), lowered.end(), lowered.begin(), [](char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  });
-  return lowered;
+  return text::join(field_names, ", ");
 }
 
 // A value as long as the message should show it.
@@ -115,7 +96,7 @@ public:
     model::BehaviourEvent event;
     if (const auto& text = values[field_kind]; !text) {
       problems.push_back("kind is missing; write one of " + behaviour_kind_names());
-    } else if (auto parsed = model::parse_behaviour_kind(ascii_lower(*text)); parsed.ok()) {
+    } else if (auto parsed = model::parse_behaviour_kind(text::ascii_lower(*text)); parsed.ok()) {
       event.kind = *parsed;
     } else {
       problems.push_back("kind '" + shown(*text) + "' is not a behaviour kind; write one of " +
@@ -247,7 +228,7 @@ private:
   }
 
   Result<Resolution> resolve_email(const std::string& given) {
-    const auto address = ascii_lower(given);
+    const auto address = text::ascii_lower(given);
     if (const auto known = by_email_.find(address); known != by_email_.end()) {
       return known->second;
     }
@@ -299,7 +280,8 @@ void read_json_field(RawEvent& raw, std::size_t field, const nlohmann::json& val
       return;
     }
     if (value.is_string()) {
-      if (auto text = trim(value.get<std::string>()); !text.empty()) {
+      if (auto text = std::string(text::trim(value.get<std::string>(), text::space_tab_cr_lf));
+          !text.empty()) {
         raw.values[field] = std::move(text);
       }
       return;
@@ -318,7 +300,7 @@ void read_json_field(RawEvent& raw, std::size_t field, const nlohmann::json& val
   }
   auto text = value.get<std::string>();
   if (field != field_detail) {
-    text = trim(text);
+    text = std::string(text::trim(text, text::space_tab_cr_lf));
   }
   if (!text.empty()) {
     raw.values[field] = std::move(text);
@@ -341,7 +323,7 @@ Status read_jsonl(EventsImporter& importer, std::istream& input) {
     if (line_number == 1 && line.starts_with("\xEF\xBB\xBF")) {
       line.erase(0, 3); // UTF-8 byte order mark
     }
-    if (trim(line).empty()) {
+    if (text::trim(line, text::space_tab_cr_lf).empty()) {
       continue;
     }
     // Depth-limited (issue 18): a line nested 100,000 deep is refused, not recursed into.
@@ -380,7 +362,7 @@ Status read_jsonl(EventsImporter& importer, std::istream& input) {
 
 // "Occurred At", "occurred-at" -> "occurred_at"; "e-mail" -> "email".
 std::string column_key(std::string_view header) {
-  auto key = ascii_lower(trim(header));
+  auto key = text::ascii_lower(text::trim(header, text::space_tab_cr_lf));
   std::replace(key.begin(), key.end(), ' ', '_');
   std::replace(key.begin(), key.end(), '-', '_');
   if (key == "e_mail") {
@@ -452,9 +434,10 @@ Status read_csv(EventsImporter& importer, const std::string& path, const ReadOpt
     }
     RawEvent raw;
     for (std::size_t i = 0; i < columns.size() && i < record->fields.size(); ++i) {
-      auto text =
-          columns[i] == field_detail ? std::move(record->fields[i]) : trim(record->fields[i]);
-      if (!trim(text).empty()) {
+      auto text = columns[i] == field_detail
+                      ? std::move(record->fields[i])
+                      : std::string(text::trim(record->fields[i], text::space_tab_cr_lf));
+      if (!text::trim(text, text::space_tab_cr_lf).empty()) {
         raw.values[columns[i]] = std::move(text);
       }
     }
@@ -466,7 +449,7 @@ Status read_csv(EventsImporter& importer, const std::string& path, const ReadOpt
 // ---- format -------------------------------------------------------------------------------------
 
 Result<EventsFormat> detect_format(const std::string& path) {
-  const auto extension = ascii_lower(std::filesystem::path(path).extension().string());
+  const auto extension = text::ascii_lower(std::filesystem::path(path).extension().string());
   if (extension == ".jsonl" || extension == ".ndjson" || extension == ".json") {
     return EventsFormat::jsonl;
   }
@@ -485,20 +468,18 @@ Result<EventsFormat> detect_format(const std::string& path) {
   if (text.starts_with("\xEF\xBB\xBF")) {
     text.remove_prefix(3);
   }
-  const auto first = text.find_first_not_of(" \t\r\n");
-  return first != std::string_view::npos && text[first] == '{' ? EventsFormat::jsonl
-                                                               : EventsFormat::csv;
+  text = text::trim_left(text, text::space_tab_cr_lf);
+  return text.starts_with('{') ? EventsFormat::jsonl : EventsFormat::csv;
 }
 
 } // namespace
 
 std::string behaviour_kind_names() {
-  std::string names;
+  std::vector<std::string_view> names;
   for (int i = 0; i <= static_cast<int>(model::BehaviourKind::call); ++i) {
-    names += (names.empty() ? "" : ", ") +
-             std::string(model::to_string(static_cast<model::BehaviourKind>(i)));
+    names.push_back(model::to_string(static_cast<model::BehaviourKind>(i)));
   }
-  return names;
+  return text::join(names, ", ");
 }
 
 std::map<std::string, std::int64_t> EventsImportReport::counts() const {

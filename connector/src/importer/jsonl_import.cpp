@@ -1,6 +1,7 @@
 #include "leadsync/importer/jsonl_import.hpp"
 
 #include "detail/bounded_line.hpp"
+#include "leadsync/core/text.hpp"
 #include "leadsync/model/json.hpp"
 #include "leadsync/model/validate.hpp"
 
@@ -10,24 +11,13 @@
 namespace leadsync::importer {
 namespace {
 
-std::string trim(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) {
-    return {};
-  }
-  const auto last = text.find_last_not_of(" \t\r\n");
-  return std::string(text.substr(first, last - first + 1));
-}
-
 // E-mail domains are case-insensitive; local parts are kept as given.
 void normalize_emails(model::Lead& lead) {
   for (auto& email : lead.person.emails) {
-    email = trim(email);
+    email = std::string(text::trim(email, text::space_tab_cr_lf));
     const auto at = email.rfind('@');
     if (at != std::string::npos) {
-      std::transform(email.begin() + static_cast<std::ptrdiff_t>(at), email.end(),
-                     email.begin() + static_cast<std::ptrdiff_t>(at),
-                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      email.replace(at, std::string::npos, text::ascii_lower(std::string_view(email).substr(at)));
     }
   }
 }
@@ -89,7 +79,7 @@ Result<JsonlReport> import_jsonl(store::Store& store, std::istream& input,
     if (line_number == 1 && line.starts_with("\xEF\xBB\xBF")) {
       line.erase(0, 3); // UTF-8 byte order mark
     }
-    if (trim(line).empty()) {
+    if (text::trim(line, text::space_tab_cr_lf).empty()) {
       continue;
     }
     ++report.lines_read;

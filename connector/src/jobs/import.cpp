@@ -2,12 +2,12 @@
 
 #include "leadsync/core/bounded_read.hpp"
 #include "leadsync/core/log.hpp"
+#include "leadsync/core/text.hpp"
 #include "leadsync/importer/csv_reader.hpp"
 #include "leadsync/importer/import_checkpoint.hpp"
 #include "leadsync/importer/normalize.hpp"
 #include "leadsync/model/json.hpp"
 
-#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <system_error>
@@ -16,14 +16,6 @@
 namespace leadsync::jobs {
 
 namespace {
-
-std::string lower_extension(const std::filesystem::path& path) {
-  auto ext = path.extension().string();
-  for (auto& c : ext) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return ext;
-}
 
 bool csv_options_given(const ImportRequest& request) {
   return !request.vendor.empty() || !request.list_id.empty() || request.exclusive ||
@@ -128,12 +120,12 @@ JobProgress import_progress(const importer::ImportProgress& progress) {
 } // namespace
 
 ImportFormat import_format(const std::string& file) {
-  const auto ext = lower_extension(file);
+  const auto ext = text::ascii_lower(std::filesystem::path(file).extension().string());
   return ext == ".jsonl" || ext == ".ndjson" ? ImportFormat::jsonl : ImportFormat::csv;
 }
 
 Status check_import_request(const ImportRequest& request) {
-  const auto ext = lower_extension(request.file);
+  const auto ext = text::ascii_lower(std::filesystem::path(request.file).extension().string());
   if (ext == ".xlsx" || ext == ".xls" || ext == ".xlsm") {
     return fail(ErrorCategory::invalid_argument,
                 request.file +

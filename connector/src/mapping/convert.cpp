@@ -3,6 +3,7 @@
 #include "detail/codec.hpp"
 #include "detail/fields.hpp"
 #include "detail/text.hpp"
+#include "leadsync/core/text.hpp"
 #include "leadsync/model/json.hpp"
 
 #include <algorithm>
@@ -79,7 +80,7 @@ Result<MappedRow> to_dataverse(const model::Lead& lead, const LeadMapping& mappi
     return fail(ErrorCategory::validation,
                 "lead " +
                     (lead.identity.id.empty() ? std::string("without id") : lead.identity.id) +
-                    " cannot be written to the CRM:\n  " + detail::join(rejections, "\n  "));
+                    " cannot be written to the CRM:\n  " + text::join(rejections, "\n  "));
   }
   return row;
 }

@@ -1,8 +1,8 @@
 #include "leadsync/mapping/option_set.hpp"
 
 #include "detail/text.hpp"
+#include "leadsync/core/text.hpp"
 
-#include <cctype>
 #include <utility>
 
 namespace leadsync::mapping {
@@ -22,7 +22,7 @@ std::string normalize_label(std::string_view text) {
       pending_space = false;
       continue;
     }
-    if (c == '_' || c == '-' || std::isspace(static_cast<unsigned char>(c))) {
+    if (c == '_' || c == '-' || text::is_ascii_space(c)) {
       pending_space = true;
       continue;
     }
@@ -75,7 +75,7 @@ std::string OptionSet::accepted_labels() const {
   for (const auto& option : options_) {
     labels.push_back(std::to_string(option.value) + " " + option.label);
   }
-  return detail::join(labels);
+  return text::join(labels, ", ");
 }
 
 Result<int> option_value(const OptionSet& set, std::string_view label) {

@@ -1,5 +1,6 @@
 #include "leadsync/odata/batch.hpp"
 
+#include "leadsync/core/text.hpp"
 #include "leadsync/core/uuid.hpp"
 #include "leadsync/odata/response.hpp"
 
@@ -181,14 +182,6 @@ Failure protocol_error(const http::Response& response, std::string what) {
   return Failure{std::move(error)};
 }
 
-std::string_view trim(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t");
-  if (first == std::string_view::npos) {
-    return {};
-  }
-  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
-}
-
 // Reads the line at position (CRLF or a bare LF ends it) and moves position past its line break.
 std::string_view next_line(std::string_view text, std::size_t& position) {
   const auto newline = text.find('\n', position);
@@ -216,8 +209,8 @@ Result<http::Headers> read_headers(const http::Response& response, std::string_v
                                                   "'{}'",
                                                   line));
     }
-    headers.add(std::string(trim(line.substr(0, colon))),
-                std::string(trim(line.substr(colon + 1))));
+    headers.add(std::string(text::trim(line.substr(0, colon), text::space_and_tab)),
+                std::string(text::trim(line.substr(colon + 1), text::space_and_tab)));
   }
   return headers;
 }
@@ -225,18 +218,20 @@ Result<http::Headers> read_headers(const http::Response& response, std::string_v
 // The boundary of a multipart/mixed Content-Type, or empty when the type is something else.
 std::string multipart_boundary(std::string_view content_type) {
   std::size_t position = 0;
-  const std::string_view media_type = trim(content_type.substr(0, content_type.find(';')));
+  const std::string_view media_type =
+      text::trim(content_type.substr(0, content_type.find(';')), text::space_and_tab);
   if (!http::iequals(media_type, "multipart/mixed")) {
     return {};
   }
   while ((position = content_type.find(';', position)) != std::string_view::npos) {
     ++position;
     const std::string_view parameter =
-        trim(content_type.substr(position, content_type.find(';', position) - position));
+        text::trim(content_type.substr(position, content_type.find(';', position) - position),
+                   text::space_and_tab);
     const auto equals = parameter.find('=');
     if (equals != std::string_view::npos &&
-        http::iequals(trim(parameter.substr(0, equals)), "boundary")) {
-      std::string_view value = trim(parameter.substr(equals + 1));
+        http::iequals(text::trim(parameter.substr(0, equals), text::space_and_tab), "boundary")) {
+      std::string_view value = text::trim(parameter.substr(equals + 1), text::space_and_tab);
       if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
         value = value.substr(1, value.size() - 2);
       }
@@ -267,7 +262,7 @@ Result<std::vector<MimePart>> split_multipart(const http::Response& response, st
     if (closed) {
       line.remove_prefix(2);
     }
-    if (trim(line).empty()) {
+    if (text::trim(line, text::space_and_tab).empty()) {
       delimiters.push_back({line_start, position});
     } else {
       closed = false;

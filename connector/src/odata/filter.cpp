@@ -1,5 +1,6 @@
 #include "leadsync/odata/filter.hpp"
 
+#include "leadsync/core/text.hpp"
 #include "odata_text.hpp"
 
 #include <array>
@@ -94,7 +95,7 @@ Result<std::string> format_guid(const Guid& guid) {
                             "example 1b4e28ba-2fa1-4d2b-883f-0016d3cca427",
                             guid.value));
   }
-  return lower_ascii(guid.value);
+  return text::ascii_lower(guid.value);
 }
 
 Result<std::string> format_date(const DateOnly& date) {

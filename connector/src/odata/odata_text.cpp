@@ -1,5 +1,6 @@
 #include "odata_text.hpp"
 
+#include "leadsync/core/text.hpp"
 #include "leadsync/http/url.hpp"
 
 #include <algorithm>
@@ -9,16 +10,6 @@ namespace leadsync::odata {
 
 namespace {
 
-bool is_ascii_letter(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
-bool is_ascii_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-bool is_hex_digit(char c) {
-  return is_ascii_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
 // Grammar characters kept as they are outside string literals; the @odata/parser grammar needs
 // '/' in navigation paths and ':' in timestamps unencoded.
 constexpr std::string_view syntax_characters = "(),/:";
@@ -26,11 +17,12 @@ constexpr std::string_view syntax_characters = "(),/:";
 } // namespace
 
 bool is_identifier(std::string_view text) {
-  if (text.empty() || !(is_ascii_letter(text.front()) || text.front() == '_')) {
+  if (text.empty() || !(text::is_ascii_alpha(text.front()) || text.front() == '_')) {
     return false;
   }
-  return std::all_of(text.begin(), text.end(),
-                     [](char c) { return is_ascii_letter(c) || is_ascii_digit(c) || c == '_'; });
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    return text::is_ascii_alpha(c) || text::is_ascii_digit(c) || c == '_';
+  });
 }
 
 bool is_column_path(std::string_view text) {
@@ -52,19 +44,12 @@ bool is_guid(std::string_view text) {
     return false;
   }
   for (std::size_t i = 0; i < shape.size(); ++i) {
-    const bool matches = shape[i] == '-' ? text[i] == '-' : is_hex_digit(text[i]);
+    const bool matches = shape[i] == '-' ? text[i] == '-' : text::hex_value(text[i]) >= 0;
     if (!matches) {
       return false;
     }
   }
   return true;
-}
-
-std::string lower_ascii(std::string_view text) {
-  std::string lowered(text);
-  std::transform(lowered.begin(), lowered.end(), lowered.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return lowered;
 }
 
 std::string encode_for_url(std::string_view odata_text) {

@@ -13,7 +13,6 @@ bool is_identifier(std::string_view text);
 bool is_column_path(std::string_view text);
 // 8-4-4-4-12 hexadecimal digits, no braces.
 bool is_guid(std::string_view text);
-std::string lower_ascii(std::string_view text);
 
 // Percent-encodes rendered OData text (a $filter, a key predicate value) for a URL. Everything
 // inside a string literal, quotes included, is encoded except the unreserved characters; outside

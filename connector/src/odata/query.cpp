@@ -1,5 +1,6 @@
 #include "leadsync/odata/query.hpp"
 
+#include "leadsync/core/text.hpp"
 #include "odata_text.hpp"
 
 #include <fmt/format.h>
@@ -95,7 +96,7 @@ Result<std::string> key_by_id(std::string_view guid) {
                             "hexadecimal digits",
                             guid));
   }
-  return "(" + lower_ascii(guid) + ")";
+  return "(" + text::ascii_lower(guid) + ")";
 }
 
 Result<std::string> key_by_alternate(const std::vector<std::pair<std::string, Literal>>& columns) {

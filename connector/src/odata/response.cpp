@@ -1,6 +1,7 @@
 #include "leadsync/odata/response.hpp"
 
 #include "leadsync/core/json_limits.hpp"
+#include "leadsync/core/text.hpp"
 #include "odata_text.hpp"
 
 #include <algorithm>
@@ -33,8 +34,7 @@ Failure protocol_error(const http::Response& response, std::string what) {
 
 // The first characters of a body for a message, cut at a UTF-8 character boundary.
 std::string body_excerpt(std::string_view body) {
-  const auto last = body.find_last_not_of(" \t\r\n");
-  body = body.substr(0, last == std::string_view::npos ? 0 : last + 1);
+  body = text::trim_right(body, text::space_tab_cr_lf);
   if (body.size() <= body_excerpt_length) {
     return std::string(body);
   }
@@ -238,7 +238,7 @@ Result<std::string> entity_id_from_header(const http::Response& response) {
       inside.remove_prefix(equals + 1);
     }
     if (is_guid(inside)) {
-      return lower_ascii(inside);
+      return text::ascii_lower(inside);
     }
   }
   return protocol_error(response,

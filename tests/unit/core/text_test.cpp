@@ -10,12 +10,34 @@
 namespace leadsync::text {
 namespace {
 
+TEST(AsciiClassTest, TellsAsciiDigitsAndLettersOnly) {
+  EXPECT_TRUE(is_ascii_digit('0'));
+  EXPECT_TRUE(is_ascii_digit('9'));
+  EXPECT_FALSE(is_ascii_digit('a'));
+  EXPECT_FALSE(is_ascii_digit('/')); // the bytes around 0-9 are not digits
+  EXPECT_FALSE(is_ascii_digit(':'));
+  EXPECT_TRUE(is_ascii_alpha('a'));
+  EXPECT_TRUE(is_ascii_alpha('Z'));
+  EXPECT_FALSE(is_ascii_alpha('@')); // the bytes around A-Z and a-z are not letters
+  EXPECT_FALSE(is_ascii_alpha('['));
+  EXPECT_FALSE(is_ascii_alpha('`'));
+  EXPECT_FALSE(is_ascii_alpha('{'));
+  EXPECT_FALSE(is_ascii_alpha('\xC3')); // the first byte of a UTF-8 letter is not one
+  EXPECT_FALSE(is_ascii_alpha('7'));
+}
+
 TEST(AsciiCaseTest, LowersOnlyAsciiLettersAndLeavesUtf8Alone) {
   EXPECT_EQ(ascii_lower("Content-TYPE: ÄÖ Ω"), "content-type: ÄÖ Ω");
   EXPECT_EQ(ascii_lower('Q'), 'q');
   EXPECT_EQ(ascii_lower('['), '['); // the byte after 'Z' is not a letter
   EXPECT_EQ(ascii_upper('q'), 'Q');
   EXPECT_EQ(ascii_upper('{'), '{');
+}
+
+TEST(AsciiCaseTest, RaisesOnlyAsciiLettersAndLeavesUtf8Alone) {
+  EXPECT_EQ(ascii_upper("de-at: äö ω"), "DE-AT: äö ω");
+  EXPECT_EQ(ascii_upper("`az{"), "`AZ{"); // the bytes around a-z are not letters
+  EXPECT_EQ(ascii_upper(""), "");
 }
 
 TEST(AsciiCaseTest, ComparesIgnoringAsciiCaseOnly) {
@@ -36,6 +58,8 @@ TEST(TrimTest, RemovesAsciiWhitespaceAtBothEndsByDefault) {
 TEST(TrimTest, RemovesOnlyTheBlanksItIsGiven) {
   EXPECT_EQ(trim(" \"quoted\"\t", " \t\""), "quoted");
   EXPECT_EQ(trim("\n value \n", " "), "\n value \n");
+  EXPECT_EQ(trim("\t value\r\n", space_and_tab), "value\r\n");
+  EXPECT_EQ(trim("\r\n value\t\f", space_tab_cr_lf), "value\t\f");
   EXPECT_EQ(trim("\xC2\xA0x\xC2\xA0"), "\xC2\xA0x\xC2\xA0"); // no-break space is not ASCII
 }
 

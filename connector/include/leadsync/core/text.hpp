@@ -12,9 +12,21 @@ namespace leadsync::text {
 
 // The blanks `trim` removes by default: space, tab, CR, LF, form feed, vertical tab.
 inline constexpr std::string_view ascii_whitespace = " \t\r\n\f\v";
+// The blanks within one line (HTTP's optional whitespace, a CSV cell's padding): space and tab.
+inline constexpr std::string_view space_and_tab = " \t";
+// Space, tab and the line ends (CR, LF): the blanks around a value read from a line or a cell.
+inline constexpr std::string_view space_tab_cr_lf = " \t\r\n";
 
 constexpr bool is_ascii_space(char c) noexcept {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+constexpr bool is_ascii_digit(char c) noexcept {
+  return c >= '0' && c <= '9';
+}
+
+constexpr bool is_ascii_alpha(char c) noexcept {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
 constexpr char ascii_lower(char c) noexcept {
@@ -27,6 +39,9 @@ constexpr char ascii_upper(char c) noexcept {
 
 // A copy with A-Z lowered; every other byte (UTF-8 included) unchanged.
 std::string ascii_lower(std::string_view text);
+
+// A copy with a-z raised; every other byte (UTF-8 included) unchanged.
+std::string ascii_upper(std::string_view text);
 
 // Equal ignoring ASCII case ("Content-Type" and "content-type").
 bool iequals(std::string_view a, std::string_view b) noexcept;

@@ -4,6 +4,7 @@
 // repeat.
 
 #include "leadsync/core/result.hpp"
+#include "leadsync/core/text.hpp"
 
 #include <cstddef>
 #include <initializer_list>
@@ -15,8 +16,9 @@
 
 namespace leadsync::http {
 
-// ASCII case-insensitive comparison, as HTTP field names and tokens need.
-bool iequals(std::string_view a, std::string_view b) noexcept;
+// ASCII case-insensitive comparison, as HTTP field names and tokens need (the one in core/text,
+// named here for the many HTTP callers).
+using text::iequals;
 
 // True for the bytes a header field value may not hold: CR, LF, NUL and the other C0 controls
 // except HT, and DEL (RFC 9110 section 5.5: a value is VCHAR, SP, HT and obs-text). A CR LF in a

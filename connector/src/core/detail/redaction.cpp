@@ -1,6 +1,7 @@
 #include "detail/redaction.hpp"
 
 #include "leadsync/core/log.hpp"
+#include "leadsync/core/text.hpp"
 
 #include <algorithm>
 #include <array>
@@ -10,20 +11,11 @@ namespace leadsync::log {
 namespace detail {
 namespace {
 
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-bool is_alpha(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
 bool is_word_char(char c) {
-  return is_digit(c) || is_alpha(c) || c == '_';
+  return text::is_ascii_digit(c) || text::is_ascii_alpha(c) || c == '_';
 }
 bool is_blank(char c) {
   return c == ' ' || c == '\t';
-}
-char to_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
 // True when the lower-case `word` stands at `pos` as a whole word, compared case-insensitively.
@@ -32,7 +24,7 @@ bool word_at(std::string_view text, std::size_t pos, std::string_view word) {
     return false;
   }
   for (std::size_t k = 0; k < word.size(); ++k) {
-    if (to_lower(text[pos + k]) != word[k]) {
+    if (text::ascii_lower(text[pos + k]) != word[k]) {
       return false;
     }
   }
@@ -74,7 +66,7 @@ struct Span {
 };
 
 bool is_bearer_token_char(char c) {
-  return is_digit(c) || is_alpha(c) ||
+  return text::is_ascii_digit(c) || text::is_ascii_alpha(c) ||
          std::string_view("-._~+/=").find(c) != std::string_view::npos;
 }
 
@@ -162,7 +154,7 @@ bool is_email_local_char(char c) {
   return is_word_char(c) || c == '.' || c == '%' || c == '+' || c == '-';
 }
 bool is_domain_char(char c) {
-  return is_digit(c) || is_alpha(c) || c == '.' || c == '-';
+  return text::is_ascii_digit(c) || text::is_ascii_alpha(c) || c == '.' || c == '-';
 }
 
 // A host name with at least one dot, ending in an alphabetic top-level label of two or more
@@ -177,7 +169,7 @@ bool is_plausible_domain(std::string_view domain) {
     return false;
   }
   for (const char c : top_level) {
-    if (!is_alpha(c)) {
+    if (!text::is_ascii_alpha(c)) {
       return false;
     }
   }
@@ -206,7 +198,7 @@ bool touches_word_before(std::string_view text, std::size_t begin) {
   if (before == '-' || before == '.') {
     return is_word_char(further);
   }
-  return before == ':' && is_digit(further);
+  return before == ':' && text::is_ascii_digit(further);
 }
 
 // The same test on the text just after `end`.
@@ -225,12 +217,12 @@ bool touches_word_after(std::string_view text, std::size_t end) {
   if (after == '-' || after == '.') {
     return is_word_char(further);
   }
-  return after == ':' && is_digit(further);
+  return after == ':' && text::is_ascii_digit(further);
 }
 
 std::size_t digit_run(std::string_view text, std::size_t& pos) {
   const std::size_t begin = pos;
-  while (pos < text.size() && is_digit(text[pos])) {
+  while (pos < text.size() && text::is_ascii_digit(text[pos])) {
     ++pos;
   }
   return pos - begin;
@@ -277,7 +269,7 @@ bool is_phone_number(std::string_view candidate) {
   bool has_dot = false;
   bool has_other_separator = false;
   for (const char c : candidate) {
-    if (is_digit(c)) {
+    if (text::is_ascii_digit(c)) {
       ++digits;
     } else if (c == '.') {
       has_dot = true;
@@ -311,7 +303,7 @@ std::string mask_credentials(std::string_view text) {
   std::string out;
   std::size_t copied = 0;
   for (std::size_t pos = 0; pos < text.size(); ++pos) {
-    if (!is_alpha(text[pos]) || (pos > 0 && is_word_char(text[pos - 1]))) {
+    if (!text::is_ascii_alpha(text[pos]) || (pos > 0 && is_word_char(text[pos - 1]))) {
       continue;
     }
     const auto value = credential_value_at(text, pos);
@@ -362,19 +354,20 @@ std::string mask_phones(std::string_view text) {
   std::size_t copied = 0;
   std::size_t pos = 0;
   while (pos < text.size()) {
-    const bool starts = is_digit(text[pos]) ||
-                        (text[pos] == '+' && pos + 1 < text.size() && is_digit(text[pos + 1]));
+    const bool starts =
+        text::is_ascii_digit(text[pos]) ||
+        (text[pos] == '+' && pos + 1 < text.size() && text::is_ascii_digit(text[pos + 1]));
     if (!starts) {
       ++pos;
       continue;
     }
     std::size_t run_end = pos + 1;
     while (run_end < text.size() &&
-           (is_digit(text[run_end]) || is_phone_separator(text[run_end]))) {
+           (text::is_ascii_digit(text[run_end]) || is_phone_separator(text[run_end]))) {
       ++run_end;
     }
     std::size_t end = run_end;
-    while (!is_digit(text[end - 1])) {
+    while (!text::is_ascii_digit(text[end - 1])) {
       --end;
     }
     const auto candidate = text.substr(pos, end - pos);

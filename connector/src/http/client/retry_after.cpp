@@ -2,6 +2,7 @@
 // recipient must accept (5.6.7): IMF-fixdate, the obsolete RFC 850 form and ANSI C's asctime()
 // form.
 
+#include "leadsync/core/text.hpp"
 #include "leadsync/http/policies.hpp"
 
 #include <array>
@@ -191,15 +192,6 @@ std::optional<sys_seconds> parse_asctime_date(std::string_view text) {
   return make_time(*year, *month, *day, *time);
 }
 
-std::string_view trim(std::string_view text) {
-  constexpr std::string_view whitespace = " \t";
-  const auto first = text.find_first_not_of(whitespace);
-  if (first == std::string_view::npos) {
-    return {};
-  }
-  return text.substr(first, text.find_last_not_of(whitespace) - first + 1);
-}
-
 std::optional<std::chrono::seconds> parse_delta_seconds(std::string_view text) {
   std::int64_t seconds = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seconds);
@@ -223,7 +215,7 @@ std::optional<std::chrono::milliseconds> parse_retry_after(const Response& respo
   if (!header) {
     return std::nullopt;
   }
-  const auto text = trim(*header);
+  const auto text = text::trim(*header, text::space_and_tab);
   if (text.empty()) {
     return std::nullopt;
   }

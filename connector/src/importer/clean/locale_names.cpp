@@ -115,7 +115,7 @@ std::optional<std::string> canonical_tag(std::string_view text) {
   for (std::size_t i = 1; i < parts.size(); ++i) {
     auto& part = parts[i];
     if (part.size() == 4 && all_of_kind(part, detail::is_ascii_alpha)) {
-      part[0] = static_cast<char>(part[0] - 'a' + 'A'); // script: Title case
+      part[0] = detail::ascii_upper(part[0]); // script: Title case
     } else if (part.size() == 2 && all_of_kind(part, detail::is_ascii_alpha)) {
       part = detail::ascii_upper(part); // region
     } else if (!(part.size() == 3 && all_of_kind(part, detail::is_ascii_digit))) {

@@ -3,6 +3,7 @@
 #include "leadsync/importer/row_to_lead.hpp"
 
 #include "clean/detail/text.hpp"
+#include "leadsync/core/text.hpp"
 
 #include <algorithm>
 #include <array>
@@ -55,27 +56,6 @@ std::optional<Field> find_field(std::string_view name) {
   return static_cast<Field>(found - field_names.begin());
 }
 
-std::string join(const std::vector<std::string>& parts, std::string_view separator) {
-  std::string joined;
-  for (const auto& part : parts) {
-    if (!joined.empty()) {
-      joined += separator;
-    }
-    joined += part;
-  }
-  return joined;
-}
-
-std::string_view trim_spaces(std::string_view text) {
-  while (!text.empty() && text.front() == ' ') {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && text.back() == ' ') {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
 // Digits with optional thousands groups ("1,200", "1 200", "1.200", "1'200") from text[pos];
 // advances pos.
 std::optional<std::int64_t> read_grouped_integer(std::string_view text, std::size_t& pos) {
@@ -107,20 +87,20 @@ std::optional<std::int64_t> read_grouped_integer(std::string_view text, std::siz
 // "1,200", "51-200" (the lower bound), "500+", "~40".
 std::optional<std::int64_t> parse_employee_count(std::string_view text) {
   if (text.starts_with('~') || text.starts_with('>')) {
-    text = trim_spaces(text.substr(1));
+    text = text::trim(text.substr(1), " ");
   }
   std::size_t pos = 0;
   const auto value = read_grouped_integer(text, pos);
   if (!value) {
     return std::nullopt;
   }
-  auto rest = trim_spaces(text.substr(pos));
+  auto rest = text::trim(text.substr(pos), " ");
   if (rest.empty() || rest == "+") {
     return value;
   }
   for (const std::string_view dash : {"-", "\u2013", "\u2014", "to"}) {
     if (rest.starts_with(dash)) {
-      auto upper = trim_spaces(rest.substr(dash.size()));
+      auto upper = text::trim(rest.substr(dash.size()), " ");
       std::size_t upper_pos = 0;
       if (read_grouped_integer(upper, upper_pos) &&
           (upper_pos == upper.size() || upper.substr(upper_pos) == "+")) {
@@ -226,7 +206,7 @@ std::vector<std::string> split_on(std::string_view text, std::string_view separa
     if (end == std::string_view::npos) {
       end = text.size();
     }
-    if (const auto part = trim_spaces(text.substr(start, end - start)); !part.empty()) {
+    if (const auto part = text::trim(text.substr(start, end - start), " "); !part.empty()) {
       parts.emplace_back(part);
     }
     start = end + 1;
@@ -493,7 +473,7 @@ private:
       parts.push_back(std::move(notes_));
     }
     parts.insert(parts.end(), unmapped_lines_.begin(), unmapped_lines_.end());
-    result_.lead.description = join(parts, "\n");
+    result_.lead.description = text::join(parts, "\n");
   }
 
   void decide() {
@@ -508,12 +488,12 @@ private:
     if (!reachable) {
       reasons.push_back(contact_problems_.empty()
                             ? std::string("no valid e-mail or phone: none given")
-                            : "no valid e-mail or phone: " + join(contact_problems_, "; "));
+                            : "no valid e-mail or phone: " + text::join(contact_problems_, "; "));
     } else {
       result_.problems.insert(result_.problems.end(), contact_problems_.begin(),
                               contact_problems_.end());
     }
-    result_.reject_reason = join(reasons, "; ");
+    result_.reject_reason = text::join(reasons, "; ");
   }
 
   const RowContext& context_;

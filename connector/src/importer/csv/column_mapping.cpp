@@ -2,9 +2,9 @@
 
 #include "leadsync/core/bounded_read.hpp"
 #include "leadsync/core/error.hpp"
+#include "leadsync/core/text.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdint>
 #include <cstring>
 #include <toml++/toml.h>
@@ -19,35 +19,16 @@ static_assert(TOML_EXCEPTIONS, "leadsync expects toml++ with exceptions enabled"
 namespace leadsync::importer {
 namespace {
 
-std::string_view trim(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t");
-  if (first == std::string_view::npos) {
-    return {};
-  }
-  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
-}
-
-std::string ascii_lower(std::string_view text) {
-  std::string lower(text);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return lower;
-}
-
-std::string join(const std::vector<std::string>& parts, std::string_view separator) {
-  std::string joined;
-  for (const auto& part : parts) {
-    if (!joined.empty()) {
-      joined += separator;
-    }
-    joined += part;
-  }
-  return joined;
+// The header's names for a message. Blank names before the first named column are left out, as
+// this list always has.
+std::string listed_columns(const std::vector<std::string>& header) {
+  const auto named = std::find_if(header.begin(), header.end(),
+                                  [](const std::string& name) { return !name.empty(); });
+  return text::join(std::vector<std::string>(named, header.end()), ", ");
 }
 
 std::string field_list() {
-  std::vector<std::string> names(import_field_names().begin(), import_field_names().end());
-  return join(names, ", ");
+  return text::join(import_field_names(), ", ");
 }
 
 std::string quote_text(std::string_view text) {
@@ -201,7 +182,7 @@ Result<ColumnDictionary> ColumnDictionary::load_text(std::string_view toml_text,
   if (!problems.empty()) {
     return fail(ErrorCategory::config, std::string(source_name) + " has " +
                                            std::to_string(problems.size()) + " problem(s):\n  " +
-                                           join(problems, "\n  "));
+                                           text::join(problems, "\n  "));
   }
   return dictionary;
 }
@@ -221,8 +202,9 @@ Result<ColumnOverride> parse_column_override(std::string_view option) {
                 "--map " + quote_text(option) +
                     ": expected \"Header=field\", e.g. --map \"Work Phone=phone_business\"");
   }
-  ColumnOverride result{std::string(trim(option.substr(0, equals))),
-                        ascii_lower(trim(option.substr(equals + 1)))};
+  ColumnOverride result{
+      std::string(text::trim(option.substr(0, equals), text::space_and_tab)),
+      text::ascii_lower(text::trim(option.substr(equals + 1), text::space_and_tab))};
   if (result.header.empty()) {
     return fail(ErrorCategory::invalid_argument,
                 "--map " + quote_text(option) + ": the header before '=' is empty");
@@ -289,7 +271,7 @@ Result<ColumnMapping> map_columns(const std::vector<std::string>& header,
     if (column == nullptr) {
       problems.push_back("--map " + option + ": the file has no column " +
                          quote_text(override_option.header) +
-                         " (its columns: " + join(header, ", ") + ")");
+                         " (its columns: " + listed_columns(header) + ")");
     } else if (column->source == MappingSource::command_line) {
       problems.push_back("--map " + option + ": the column " + quote_text(column->header) +
                          " is already mapped by another --map");
@@ -306,7 +288,7 @@ Result<ColumnMapping> map_columns(const std::vector<std::string>& header,
     }
   }
   if (!problems.empty()) {
-    return fail(ErrorCategory::invalid_argument, join(problems, "\n"));
+    return fail(ErrorCategory::invalid_argument, text::join(problems, "\n"));
   }
   for (auto& column : mapping.columns) {
     if (column.source == MappingSource::command_line) {

@@ -3,10 +3,10 @@
 #include "csv/detail/line_source.hpp"
 #include "leadsync/core/bounded_read.hpp"
 #include "leadsync/core/error.hpp"
+#include "leadsync/core/text.hpp"
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -24,17 +24,10 @@ std::string delimiter_name(char delimiter) {
   return delimiter == '\t' ? std::string("tab") : "\"" + std::string(1, delimiter) + "\"";
 }
 
-std::string_view trim(std::string_view text, std::string_view blanks = " \t") {
-  const auto first = text.find_first_not_of(blanks);
-  if (first == std::string_view::npos) {
-    return {};
-  }
-  return text.substr(first, text.find_last_not_of(blanks) - first + 1);
-}
-
 bool blank_row(const std::vector<std::string>& fields) {
-  return std::all_of(fields.begin(), fields.end(),
-                     [](const std::string& field) { return trim(field).empty(); });
+  return std::all_of(fields.begin(), fields.end(), [](const std::string& field) {
+    return text::trim(field, text::space_and_tab).empty();
+  });
 }
 
 // The fields of one record, built from its decoded lines (a state machine over RFC 4180 plus
@@ -178,9 +171,7 @@ bool control_unit(std::uint32_t unit) {
 Status refuse_workbooks(const std::string& path, std::string_view sample) {
   constexpr std::string_view zip_magic = "PK\x03\x04";
   constexpr std::string_view ole_magic = "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
-  std::string extension = std::filesystem::path(path).extension().string();
-  std::transform(extension.begin(), extension.end(), extension.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string extension = text::ascii_lower(std::filesystem::path(path).extension().string());
   const bool workbook_extension =
       extension == ".xlsx" || extension == ".xlsm" || extension == ".xlsb" || extension == ".xls";
   std::string what;
@@ -279,7 +270,7 @@ Result<std::optional<char>> parse_delimiter_option(std::string_view option) {
   if (option == "\t") {
     return std::optional<char>('\t');
   }
-  const std::string_view value = trim(option, " ");
+  const std::string_view value = text::trim(option, " ");
   if (value.empty() || value == "auto") {
     return std::optional<char>();
   }
@@ -447,7 +438,7 @@ Status CsvReader::Impl::read_header(const std::string& path) {
   }
   header.clear();
   for (const auto& name : record.fields) {
-    header.emplace_back(trim(name));
+    header.emplace_back(text::trim(name, text::space_and_tab));
   }
   header_line = record.line;
   data_start = record.resume_after();

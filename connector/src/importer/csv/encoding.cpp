@@ -1,10 +1,10 @@
 #include "leadsync/importer/encoding.hpp"
 
 #include "csv/detail/text_decoder.hpp"
+#include "leadsync/core/text.hpp"
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -236,21 +236,6 @@ EncodingChoice guess_code_page(std::string_view sample) {
               std::string(script_names[static_cast<int>(best->script)]) + " in " + best->name};
 }
 
-std::string_view trimmed(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t");
-  if (first == std::string_view::npos) {
-    return {};
-  }
-  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
-}
-
-std::string lower(std::string_view text) {
-  std::string result(text);
-  std::transform(result.begin(), result.end(), result.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return result;
-}
-
 std::string options_list() {
   std::string list;
   for (const auto option : supported_encoding_options()) {
@@ -303,8 +288,8 @@ EncodingChoice detect_encoding(std::string_view sample) {
 }
 
 Result<EncodingChoice> choose_encoding(std::string_view option, std::string_view sample) {
-  option = trimmed(option);
-  const std::string name = lower(option);
+  option = text::trim(option, text::space_and_tab);
+  const std::string name = text::ascii_lower(option);
   const std::string reason = "--encoding " + std::string(option);
   if (name.empty() || name == "auto") {
     return detect_encoding(sample);

@@ -3,6 +3,7 @@
 #include "leadsync/importer/csv_import.hpp"
 
 #include "leadsync/core/process.hpp"
+#include "leadsync/core/text.hpp"
 #include "leadsync/importer/normalize.hpp"
 #include "leadsync/importer/ordered_pipeline.hpp"
 #include "leadsync/importer/rejected_rows.hpp"
@@ -36,13 +37,6 @@ std::string delimiter_text(char delimiter) {
   return delimiter == '\t' ? std::string("tab") : "\"" + std::string(1, delimiter) + "\"";
 }
 
-std::string ascii_upper(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](char c) {
-    return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
-  });
-  return text;
-}
-
 std::string absolute_path(const std::string& path) {
   std::error_code ignored;
   return fs::absolute(path, ignored).lexically_normal().string();
@@ -74,7 +68,7 @@ std::vector<std::string> resume_conflicts(const CsvImportOptions& options,
     conflicts.push_back("the column mapping was " + describe_overrides(interrupted.overrides) +
                         ", now " + describe_overrides(options.overrides));
   }
-  if (!options.region.empty() && ascii_upper(options.region) != interrupted.default_region) {
+  if (!options.region.empty() && text::ascii_upper(options.region) != interrupted.default_region) {
     differs("--region", interrupted.default_region, options.region);
   }
   if (!options.vendor.empty() && options.vendor != interrupted.list.vendor) {
@@ -108,14 +102,6 @@ void be_nicer_once(int nice) {
     }
   }
   done = true;
-}
-
-std::string join(const std::vector<std::string>& parts, std::string_view separator) {
-  std::string text;
-  for (const auto& part : parts) {
-    text += (text.empty() ? "" : std::string(separator)) + part;
-  }
-  return text;
 }
 
 // leadsync cannot see the processes of another host: an import there that committed nothing for
@@ -357,7 +343,7 @@ Result<CsvImport> CsvImport::prepare(store::Store& store, const ColumnDictionary
     if (!conflicts.empty()) {
       return fail(ErrorCategory::invalid_argument,
                   "the interrupted import of " + path +
-                      " ran with other options: " + join(conflicts, "; ") +
+                      " ran with other options: " + text::join(conflicts, "; ") +
                       ". Resume with the same options (or leave them out: --resume takes them "
                       "from the interrupted run), or start over with --restart");
     }
@@ -368,7 +354,7 @@ Result<CsvImport> CsvImport::prepare(store::Store& store, const ColumnDictionary
     settings.delimiter = state->reader->delimiter();
     settings.overrides = given.overrides;
     settings.default_region =
-        ascii_upper(given.region.empty() ? given.default_region : given.region);
+        text::ascii_upper(given.region.empty() ? given.default_region : given.region);
     settings.list.vendor = given.vendor;
     settings.list.list_id =
         given.list_id.empty() ? fs::path(path).filename().string() : given.list_id;

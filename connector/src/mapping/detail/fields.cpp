@@ -1,5 +1,6 @@
 #include "detail/fields.hpp"
 
+#include "leadsync/core/text.hpp"
 #include "leadsync/model/json.hpp"
 
 #include <algorithm>
@@ -132,12 +133,9 @@ template <typename E> Result<E> parse_enum(std::string_view path, std::string_vi
       }
     }
   }
-  std::string expected;
-  for (const auto name : enum_names<E>()) {
-    expected += (expected.empty() ? "" : ", ") + std::string(name);
-  }
-  return fail(ErrorCategory::validation,
-              std::string(path) + ": '" + std::string(text) + "' is not one of " + expected);
+  return fail(ErrorCategory::validation, std::string(path) + ": '" + std::string(text) +
+                                             "' is not one of " +
+                                             text::join(enum_names<E>(), ", "));
 }
 
 // ---- field builders
@@ -564,11 +562,7 @@ std::vector<FieldDef> build_field_defs() {
             providers.push_back(field.provider);
           }
         }
-        std::string joined;
-        for (const auto& provider : providers) {
-          joined += (joined.empty() ? "" : ", ") + provider;
-        }
-        return text_or_empty(joined);
+        return text_or_empty(text::join(providers, ", "));
       }));
   defs.push_back(derived_field(
       "enrichment.last_fetched_at", ValueKind::date_time, [](const Lead& lead, const ReadContext&) {

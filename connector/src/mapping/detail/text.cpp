@@ -128,13 +128,4 @@ std::string fold_case(std::string_view text) {
   return out;
 }
 
-std::string join(const std::vector<std::string>& items, std::string_view separator) {
-  std::string out;
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    out += (i == 0 ? std::string_view() : separator);
-    out += items[i];
-  }
-  return out;
-}
-
 } // namespace leadsync::mapping::detail

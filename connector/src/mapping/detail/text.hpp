@@ -2,6 +2,8 @@
 // UTF-8 helpers for the mapping: Dataverse limits text in characters, and option labels are matched
 // without regard to case.
 
+#include "leadsync/core/text.hpp"
+
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -19,7 +21,10 @@ std::string first_code_points(std::string_view text, std::size_t count);
 // kept.
 std::string fold_case(std::string_view text);
 
-// The items separated by `separator`.
-std::string join(const std::vector<std::string>& items, std::string_view separator = ", ");
+// text::join with the ", " default lead_mapping.cpp's messages use (kept for its callers; new code
+// calls text::join).
+inline std::string join(const std::vector<std::string>& items, std::string_view separator = ", ") {
+  return text::join(items, separator);
+}
 
 } // namespace leadsync::mapping::detail

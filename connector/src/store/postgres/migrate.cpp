@@ -6,6 +6,7 @@
 #include "leadsync/store/migrate.hpp"
 
 #include "leadsync/core/process.hpp"
+#include "leadsync/core/text.hpp"
 #include "leadsync/store/sqlite_store.hpp"
 #include "sqlite/detail/database.hpp"
 #include "sqlite/detail/lookup_backlog.hpp"
@@ -232,14 +233,6 @@ Result<std::vector<std::string>> unmapped_in(sqlite::Database& database) {
   return problems;
 }
 
-std::string joined(const std::vector<std::string>& parts, std::string_view separator) {
-  std::string text;
-  for (const std::string& part : parts) {
-    text += (text.empty() ? "" : std::string(separator)) + part;
-  }
-  return text;
-}
-
 Status refuse_unmapped(sqlite::Database& database) {
   LEADSYNC_TRY(const auto unmapped, unmapped_in(database));
   if (unmapped.empty()) {
@@ -248,7 +241,7 @@ Status refuse_unmapped(sqlite::Database& database) {
   return fail(ErrorCategory::internal,
               "the SQLite store " + database.path() +
                   " does not have the tables and columns this leadsync copies (" +
-                  joined(unmapped, ", ") +
+                  leadsync::text::join(unmapped, ", ") +
                   "); nothing was copied. A table you added by hand must be dropped or moved "
                   "out first; otherwise this is a bug in leadsync (its list of tables to copy "
                   "is out of date): please report it");
@@ -454,7 +447,7 @@ Status check_target_columns(pqxx::work& work) {
   }
   return fail(ErrorCategory::internal,
               "the PostgreSQL schema does not have the tables and columns this leadsync copies (" +
-                  joined(problems, ", ") +
+                  leadsync::text::join(problems, ", ") +
                   "); this is a bug in leadsync (its list of tables to copy is out of date): "
                   "please report it");
 }
@@ -486,7 +479,8 @@ Status claim_empty_target(pqxx::work& work) {
     return ok_status();
   }
   return fail(ErrorCategory::already_exists,
-              "the PostgreSQL database already holds leadsync data (in " + joined(holding, ", ") +
+              "the PostgreSQL database already holds leadsync data (in " +
+                  leadsync::text::join(holding, ", ") +
                   "); nothing was copied. migrate-store copies into an empty database only: "
                   "create a new one (createdb -E UTF8 -T template0 NAME) and point --to at it");
 }
@@ -555,7 +549,8 @@ Status refuse_busy_source(sqlite::Database& database, TimePoint now) {
     return ok_status();
   }
   return fail(ErrorCategory::conflict,
-              "the SQLite store " + database.path() + " is in use: " + joined(uses, "; ") +
+              "the SQLite store " + database.path() +
+                  " is in use: " + leadsync::text::join(uses, "; ") +
                   ". Nothing was copied: stop the daemon and any push first (or let them "
                   "finish, and leases of a stopped process expire), then run migrate-store "
                   "again");

@@ -1,6 +1,7 @@
 #include "providers/detail/http_support.hpp"
 
 #include "leadsync/core/json_limits.hpp"
+#include "leadsync/core/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -12,14 +13,9 @@
 namespace leadsync::enrich::providers::support {
 namespace {
 
-std::string trim(std::string_view text) {
-  const auto begin = text.find_first_not_of(" \t\"");
-  if (begin == std::string_view::npos) {
-    return {};
-  }
-  const auto end = text.find_last_not_of(" \t\"");
-  return std::string(text.substr(begin, end - begin + 1));
-}
+// What may surround a number or a time in a provider's header value (copied after trimming:
+// sscanf reads it as a C string).
+constexpr std::string_view blanks_and_quotes = " \t\"";
 
 std::optional<std::int64_t> parse_int(std::string_view text) {
   std::int64_t value = 0;
@@ -237,7 +233,7 @@ std::optional<std::int64_t> parse_limit_value(std::string_view text) {
     end = text.size();
   }
   // A bare value must be only the number (a date or "1.5" is not a count).
-  const std::string trimmed = trim(text);
+  const std::string trimmed(text::trim(text, blanks_and_quotes));
   if (!trimmed.empty() && trimmed.front() != '{' && trimmed.front() != '[') {
     return parse_int(trimmed);
   }
@@ -245,7 +241,7 @@ std::optional<std::int64_t> parse_limit_value(std::string_view text) {
 }
 
 std::optional<std::chrono::system_clock::time_point> parse_iso8601_utc(std::string_view text) {
-  const std::string copy = trim(text);
+  const std::string copy(text::trim(text, blanks_and_quotes));
   int year = 0;
   unsigned month = 0;
   unsigned day = 0;
@@ -276,7 +272,7 @@ std::optional<std::chrono::system_clock::time_point> parse_iso8601_utc(std::stri
 
 std::optional<std::chrono::system_clock::time_point>
 parse_reset(std::string_view text, ResetUnit unit, std::chrono::system_clock::time_point now) {
-  const std::string value = trim(text);
+  const std::string value(text::trim(text, blanks_and_quotes));
   if (unit == ResetUnit::iso8601 || unit == ResetUnit::automatic) {
     if (auto time = parse_iso8601_utc(value)) {
       return time;
@@ -305,7 +301,7 @@ parse_reset(std::string_view text, ResetUnit unit, std::chrono::system_clock::ti
 
 std::optional<std::chrono::seconds> parse_retry_after(std::string_view text,
                                                       std::chrono::system_clock::time_point now) {
-  const std::string value = trim(text);
+  const std::string value(text::trim(text, blanks_and_quotes));
   if (const auto seconds = parse_int(value)) {
     if (*seconds < 0 || *seconds > longest_wait_seconds) {
       return std::nullopt;
@@ -482,7 +478,7 @@ std::optional<std::int64_t> revenue_lower_bound(std::string_view text) {
   }
   double scale = 1;
   if (i < text.size()) {
-    switch (std::toupper(static_cast<unsigned char>(text[i]))) {
+    switch (text::ascii_upper(text[i])) {
     case 'K':
       scale = 1e3;
       break;

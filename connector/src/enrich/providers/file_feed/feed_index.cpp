@@ -2,6 +2,7 @@
 
 #include "leadsync/core/error.hpp"
 #include "leadsync/core/json_limits.hpp"
+#include "leadsync/core/text.hpp"
 #include "leadsync/importer/csv_reader.hpp"
 #include "providers/file_feed/feed_record.hpp"
 
@@ -164,9 +165,7 @@ constexpr std::string_view no_key_text =
 } // namespace
 
 std::optional<FeedFormat> feed_format(const fs::path& file) {
-  std::string extension = file.extension().string();
-  std::transform(extension.begin(), extension.end(), extension.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string extension = text::ascii_lower(file.extension().string());
   if (extension == ".jsonl" || extension == ".ndjson" || extension == ".json") {
     return FeedFormat::json_lines;
   }
@@ -454,7 +453,7 @@ Status FeedIndexer::read_json_lines(FileRun& run, const CancellationToken& cance
     if (run.lines == 1 && text.substr(0, 3) == "\xEF\xBB\xBF") {
       text.remove_prefix(3); // UTF-8 byte order mark
     }
-    text = trim(text);
+    text = text::trim(text, text::space_tab_cr_lf);
     if (text.empty()) {
       return; // blank lines separate nothing and are no records
     }

@@ -1,6 +1,7 @@
 #include "providers/file_feed/feed_record.hpp"
 
 #include "leadsync/core/json_limits.hpp"
+#include "leadsync/core/text.hpp"
 
 #include <algorithm>
 #include <array>
@@ -8,40 +9,18 @@
 
 namespace leadsync::enrich::providers::file_feed {
 
-std::string_view trim(std::string_view text) {
-  const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!text.empty() && is_space(text.front())) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && is_space(text.back())) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
 namespace {
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-bool starts_with(std::string_view text, std::string_view prefix) {
-  return text.substr(0, prefix.size()) == prefix;
-}
 
 // "https://www.Example.com/x" -> "example.com/x" (lower-case, scheme and "www." gone).
 std::string strip_scheme_and_www(std::string_view text) {
-  std::string out = lower(trim(text));
+  std::string out = text::ascii_lower(text::trim(text, text::space_tab_cr_lf));
   for (const std::string_view scheme : {"https://", "http://", "//"}) {
-    if (starts_with(out, scheme)) {
+    if (out.starts_with(scheme)) {
       out.erase(0, scheme.size());
       break;
     }
   }
-  if (starts_with(out, "www.")) {
+  if (out.starts_with("www.")) {
     out.erase(0, 4);
   }
   return out;
@@ -99,8 +78,8 @@ void add_key(std::vector<store::FeedKey>& keys, store::FeedKeyKind kind, std::st
 } // namespace
 
 std::string normalize_email(std::string_view text) {
-  std::string email = lower(trim(text));
-  if (starts_with(email, "mailto:")) {
+  std::string email = text::ascii_lower(text::trim(text, text::space_tab_cr_lf));
+  if (email.starts_with("mailto:")) {
     email.erase(0, 7);
   }
   const auto at = email.find('@');
@@ -121,7 +100,7 @@ std::string normalize_email(std::string_view text) {
 
 std::string normalize_phone(std::string_view text) {
   std::string phone;
-  for (const char c : trim(text)) {
+  for (const char c : text::trim(text, text::space_tab_cr_lf)) {
     if (c == ' ' || c == '-' || c == '.' || c == '(' || c == ')') {
       continue;
     }
@@ -146,7 +125,7 @@ std::string normalize_profile(std::string_view text) {
   while (!url.empty() && url.back() == '/') {
     url.pop_back();
   }
-  if (starts_with(url, "x.com/")) {
+  if (url.starts_with("x.com/")) {
     url = "twitter.com/" + url.substr(6);
   }
   const auto slash = url.find('/');
@@ -214,7 +193,7 @@ nlohmann::json csv_row_to_record(const std::vector<std::string>& header,
   const std::size_t count = std::min(header.size(), fields.size());
   for (std::size_t i = 0; i < count; ++i) {
     const std::string& column = header[i];
-    const std::string_view cell = trim(fields[i]);
+    const std::string_view cell = text::trim(fields[i], text::space_tab_cr_lf);
     if (column.empty() || cell.empty()) {
       continue;
     }
@@ -234,7 +213,7 @@ nlohmann::json csv_row_to_record(const std::vector<std::string>& header,
     std::string_view rest = cell;
     while (!rest.empty()) {
       const auto semicolon = rest.find(';');
-      const std::string_view item = trim(rest.substr(0, semicolon));
+      const std::string_view item = text::trim(rest.substr(0, semicolon), text::space_tab_cr_lf);
       if (!item.empty()) {
         if (column == "emails") {
           items.push_back(nlohmann::json{{"address", std::string(item)}});
@@ -258,7 +237,7 @@ std::vector<FoundField> company_fields(const nlohmann::json& record) {
     return fields;
   }
   const auto add = [&](const char* field, std::string value) {
-    const std::string_view trimmed = trim(value);
+    const std::string_view trimmed = text::trim(value, text::space_tab_cr_lf);
     if (!trimmed.empty()) {
       fields.push_back(FoundField{.field = field, .value = std::string(trimmed)});
     }
@@ -274,7 +253,7 @@ std::vector<FoundField> company_fields(const nlohmann::json& record) {
     size = std::to_string(count->get<std::int64_t>());
   }
   std::string lower_bound;
-  for (const char c : trim(size)) {
+  for (const char c : text::trim(size, text::space_tab_cr_lf)) {
     if (std::isdigit(static_cast<unsigned char>(c)) != 0) {
       lower_bound.push_back(c);
     } else if (c != ',') {

@@ -13,9 +13,6 @@
 
 namespace leadsync::enrich::providers::file_feed {
 
-// The text without leading and trailing spaces, tabs, CRs and LFs.
-std::string_view trim(std::string_view text);
-
 // Normalizers: each returns "" when the text is not usable as a key of its kind.
 // E-mail: trimmed, lower-case; one '@' with a local part and a dotted domain.
 std::string normalize_email(std::string_view text);

@@ -26,14 +26,6 @@ const std::vector<std::string_view>& our_fields() {
   return fields;
 }
 
-std::string join(const std::vector<std::string_view>& names) {
-  std::string out;
-  for (const auto name : names) {
-    out += (out.empty() ? "" : ", ") + std::string(name);
-  }
-  return out;
-}
-
 int line_of(const toml::node& node) {
   return static_cast<int>(node.source().begin.line);
 }
@@ -102,7 +94,7 @@ private:
       const auto suggestion = text::closest_match(name, allowed, 3);
       problem(line,
               (where.empty() ? "" : where + ": ") + "unknown key \"" + name + "\"" +
-                  (suggestion.empty() ? "; use one of: " + join(allowed)
+                  (suggestion.empty() ? "; use one of: " + text::join(allowed, ", ")
                                       : "; did you mean \"" + std::string(suggestion) + "\"?"));
     }
   }
@@ -146,7 +138,7 @@ private:
     if (node == nullptr) {
       problem(1, "send_fields is missing; list the query fields this API may receive, e.g. "
                  "send_fields = [\"email\"] (fields: " +
-                     join(query_field_names()) + ")");
+                     text::join(query_field_names(), ", ") + ")");
       return;
     }
     const auto* array = node->as_array();
@@ -160,7 +152,7 @@ private:
       if (value == nullptr || std::find(names.begin(), names.end(), value->get()) == names.end()) {
         problem(line_of(item),
                 "send_fields: " + (value ? "\"" + value->get() + "\"" : std::string("a value")) +
-                    " is not a query field; use " + join(names));
+                    " is not a query field; use " + text::join(names, ", "));
         continue;
       }
       spec.send_fields.insert(value->get());
@@ -195,7 +187,8 @@ private:
 
   std::string sendable_hint(const Spec& spec) const {
     std::vector<std::string_view> names(spec.send_fields.begin(), spec.send_fields.end());
-    return "is not in send_fields (" + (names.empty() ? std::string("empty") : join(names)) +
+    return "is not in send_fields (" +
+           (names.empty() ? std::string("empty") : text::join(names, ", ")) +
            "); add it there if this API may receive it";
   }
 
@@ -599,7 +592,7 @@ private:
           const auto suggestion = text::closest_match(*text, fields, 4);
           problem(line_of(*field),
                   where + ".field \"" + *text + "\" is not an enrichable field" +
-                      (suggestion.empty() ? "; use one of: " + join(fields)
+                      (suggestion.empty() ? "; use one of: " + text::join(fields, ", ")
                                           : "; did you mean \"" + std::string(suggestion) + "\"?"));
         }
         rule.field = *text;

@@ -1,6 +1,8 @@
 #pragma once
 // Small helpers shared by the cleaning sources: UTF-8 decoding, ASCII case, stable 64-bit hashing.
 
+#include "leadsync/core/text.hpp"
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -50,46 +52,13 @@ inline bool is_ascii(std::string_view text) {
   return true;
 }
 
-inline char ascii_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-inline std::string ascii_lower(std::string_view text) {
-  std::string lowered(text);
-  for (auto& c : lowered) {
-    c = ascii_lower(c);
-  }
-  return lowered;
-}
-
-inline std::string ascii_upper(std::string_view text) {
-  std::string upper(text);
-  for (auto& c : upper) {
-    if (c >= 'a' && c <= 'z') {
-      c = static_cast<char>(c - 'a' + 'A');
-    }
-  }
-  return upper;
-}
-
-inline bool is_ascii_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-inline bool is_ascii_alpha(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-inline bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) {
-      return false;
-    }
-  }
-  return true;
-}
+// ASCII case and classes from core/text (one home, issue 19), under the names the cleaning
+// sources use.
+using text::ascii_lower;
+using text::ascii_upper;
+using text::iequals;
+using text::is_ascii_alpha;
+using text::is_ascii_digit;
 
 inline bool istarts_with(std::string_view text, std::string_view prefix) {
   return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);
