@@ -41,7 +41,7 @@ using leadsync::bench::ChildRun;
 using leadsync::bench::run_child;
 using leadsync::bench::with_commas;
 using Json = nlohmann::json;
-using leadsync::testing::http_json;
+using leadsync::testing::emulator_admin;
 using leadsync::testing::mix;
 using leadsync::testing::PersonFacts;
 
@@ -179,7 +179,7 @@ struct PdlFigures {
 };
 
 PdlFigures pdl_figures(std::uint16_t port) {
-  const auto stats = http_json(port, "GET", "/_emulator/stats");
+  const auto stats = emulator_admin(port, "GET", "/_emulator/stats");
   if (!stats) {
     std::fprintf(stderr, "enrich_bench: no stats from the emulator\n");
     std::exit(1);

@@ -72,7 +72,7 @@ namespace fs = std::filesystem;
 using Json = nlohmann::json;
 using leadsync::bench::run_child;
 using leadsync::bench::with_commas;
-using leadsync::testing::http_json;
+using leadsync::testing::emulator_admin;
 using leadsync::testing::mix;
 using leadsync::testing::PersonFacts;
 using leadsync::testing::RawConnection;
@@ -349,7 +349,7 @@ std::string crm_headers() {
 
 Json admin_json(std::uint16_t port, const std::string& what, const std::string& method,
                 const std::string& path, const std::string& body = {}) {
-  auto answer = http_json(port, method, path, body);
+  auto answer = emulator_admin(port, method, path, body);
   if (!answer) {
     die(what + ": " + method + " " + path + " got no 200 answer");
   }
@@ -1236,7 +1236,7 @@ bool run_throughput(const Options& options, const fs::path& work, const Child& f
     auto next = std::chrono::steady_clock::now();
     while (std::chrono::steady_clock::now() < deadline) {
       if (first_post_ms == 0) {
-        const auto answer = http_json(crm_port, "GET", "/_emulator/stats");
+        const auto answer = emulator_admin(crm_port, "GET", "/_emulator/stats");
         if (answer) {
           std::int64_t first = 0;
           for (const auto& [id, delivery] : deliveries_of(*answer)) {

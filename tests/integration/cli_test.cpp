@@ -4,6 +4,7 @@
 #include "leadsync_test_paths.hpp"
 #include "support/cli_process.hpp"
 #include "support/emulator_process.hpp"
+#include "support/loopback_ports.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -55,12 +56,22 @@ TEST_F(CliTest, InitWritesAConfigThatChecksClean) {
   EXPECT_TRUE(fs::exists(config()));
   EXPECT_NE(init_run.out.find("leadsync.toml"), std::string::npos);
 
-  // The configuration and the store are fine; no CRM listens at the default URL in this test, so
-  // check ends with exit status 3 and says what to look at.
+  // init points the config at the local emulator's default address. Something may listen there on
+  // this machine, so check runs against a port held closed instead: the configuration and the store
+  // are fine, no CRM answers, and check ends with exit status 3 and says what to look at.
+  std::string text = read_file(config());
+  const std::string default_url = "url = \"http://127.0.0.1:8765\"";
+  const auto at = text.find(default_url);
+  ASSERT_NE(at, std::string::npos) << text;
+  const leadsync::test::ClosedPort closed;
+  ASSERT_NE(closed.port(), 0);
+  text.replace(at, default_url.size(), "url = \"" + closed.url() + "\"");
+  write("leadsync.toml", text);
+
   const auto check = leadsync("-c " + config() + " check");
   EXPECT_EQ(check.exit_code, 3) << check.err;
   EXPECT_NE(check.out.find("config"), std::string::npos) << check.out;
-  EXPECT_NE(check.err.find("cannot reach http://127.0.0.1:8765"), std::string::npos) << check.err;
+  EXPECT_NE(check.err.find("cannot reach " + closed.url()), std::string::npos) << check.err;
 }
 
 TEST_F(CliTest, InitRefusesToOverwriteWithoutForce) {

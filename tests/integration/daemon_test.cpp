@@ -9,6 +9,7 @@
 #include "support/cli_process.hpp"
 #include "support/emulator_process.hpp"
 #include "support/feeds_fixture.hpp"
+#include "support/loopback_ports.hpp"
 #include "support/raw_http.hpp"
 #include "support/web_api.hpp"
 
@@ -44,20 +45,7 @@ using namespace std::chrono_literals;
 constexpr const char* crm_token = "daemon-test-token";
 constexpr const char* webhook_key = "daemon-test-webhook-key-0123456789abcdef";
 
-// A TCP port free right now on loopback, so that a restarted daemon listens where the registered
-// webhook points.
-std::uint16_t free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
+using leadsync::test::free_port;
 
 // One query's first column of its first row as an integer, from the daemon's SQLite store.
 std::int64_t sql_count(const fs::path& database, const std::string& query) {

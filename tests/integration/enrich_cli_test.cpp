@@ -14,6 +14,7 @@
 #include "support/cli_process.hpp"
 #include "support/emulator_process.hpp"
 #include "support/feeds_fixture.hpp"
+#include "support/raw_database.hpp"
 
 #include <chrono>
 #include <csignal>
@@ -41,8 +42,8 @@ namespace {
 namespace fs = std::filesystem;
 using leadsync::testing::BackgroundLeadsync;
 using leadsync::testing::CliRun;
+using leadsync::testing::emulator_admin;
 using leadsync::testing::EmulatorProcess;
-using leadsync::testing::http_json;
 using leadsync::testing::mix;
 using leadsync::testing::PersonFacts;
 using leadsync::testing::plant_records;
@@ -454,22 +455,7 @@ std::vector<StoredLead> stored_leads(const fs::path& database) {
   return leads;
 }
 
-// One integer from the state file (-1 when it cannot be read).
-std::int64_t query_integer(const fs::path& database, const std::string& sql) {
-  std::int64_t value = -1;
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(database.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_busy_timeout(db, 5000);
-    sqlite3_stmt* statement = nullptr;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) == SQLITE_OK &&
-        sqlite3_step(statement) == SQLITE_ROW) {
-      value = sqlite3_column_int64(statement, 0);
-    }
-    sqlite3_finalize(statement);
-  }
-  sqlite3_close(db);
-  return value;
-}
+using leadsync::test::query_integer;
 
 // ---- the fixture --------------------------------------------------------------------------------
 
@@ -535,7 +521,7 @@ protected:
     ASSERT_NE(emulator_->port(), 0) << "the feeds emulator did not start";
   }
   Usage usage() {
-    const auto stats = http_json(emulator_->port(), "GET", "/_emulator/stats");
+    const auto stats = emulator_admin(emulator_->port(), "GET", "/_emulator/stats");
     EXPECT_TRUE(stats) << "no stats from the emulator";
     return Usage{stats ? stats->value("endpoints", json::object()) : json::object()};
   }
@@ -1041,7 +1027,7 @@ TEST_F(EnrichCliTest, LeadsOfOneCompanyInOneBatchAreLookedUpAndPaidForOnce) {
       {"companies",
        {{{"name", "Acme One"}, {"website", "acme-one.com"}, {"employee_count", 50}},
         {{"name", "Beta Two"}, {"website", "beta-two.com"}, {"employee_count", 70}}}}};
-  ASSERT_TRUE(http_json(emulator_->port(), "POST", "/_emulator/records", companies.dump()));
+  ASSERT_TRUE(emulator_admin(emulator_->port(), "POST", "/_emulator/records", companies.dump()));
   {
     std::ofstream leads(dir_ / "leads.jsonl", std::ios::binary);
     for (int i = 0; i < 40; ++i) {

@@ -4,7 +4,8 @@
 
 #include "leadsync_test_paths.hpp"
 #include "support/cli_process.hpp"
-#include "unit/importer/csv/csv_test_support.hpp"
+#include "support/csv_fixtures.hpp"
+#include "support/raw_database.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -26,7 +27,7 @@
 namespace {
 
 namespace fs = std::filesystem;
-using leadsync::importer::testing::encode;
+using leadsync::test::encode;
 using leadsync::testing::CliRun;
 using leadsync::testing::read_file;
 using nlohmann::json;
@@ -458,20 +459,7 @@ std::int64_t checkpoint_rows(const fs::path& database) {
   return rows;
 }
 
-std::int64_t query_integer(const fs::path& database, const char* sql) {
-  sqlite3* db = nullptr;
-  std::int64_t value = -1;
-  if (sqlite3_open_v2(database.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_stmt* statement = nullptr;
-    if (sqlite3_prepare_v2(db, sql, -1, &statement, nullptr) == SQLITE_OK &&
-        sqlite3_step(statement) == SQLITE_ROW) {
-      value = sqlite3_column_int64(statement, 0);
-    }
-    sqlite3_finalize(statement);
-  }
-  sqlite3_close(db);
-  return value;
-}
+using leadsync::test::query_integer;
 
 TEST_F(ImportCliTest, AnImportKilledWithSigkillResumesWithoutDuplicates) {
   const auto list = write("big.csv", big_list());

@@ -5,7 +5,9 @@
 
 #include "support/background_leadsync.hpp"
 #include "support/cli_process.hpp"
+#include "support/emulator_admin.hpp"
 #include "support/emulator_process.hpp"
+#include "support/raw_database.hpp"
 #include "support/raw_http.hpp"
 
 #include <algorithm>
@@ -43,27 +45,8 @@ using Clock = std::chrono::steady_clock;
 constexpr int lead_count = 20000;
 constexpr const char* test_token = "push-crash-token";
 
-// One GET to the emulator; the body, or nothing when it did not answer 200 in time.
-std::optional<json> get_json(std::uint16_t port, const std::string& path) {
-  RawConnection connection(port);
-  if (!connection.connected() ||
-      !connection.send("GET " + path +
-                       " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")) {
-    return std::nullopt;
-  }
-  const auto response = connection.read_response(std::chrono::seconds(60));
-  if (!response || RawConnection::status_of(*response) != 200) {
-    return std::nullopt;
-  }
-  auto body = json::parse(response->substr(response->find("\r\n\r\n") + 4), nullptr, false);
-  if (body.is_discarded()) {
-    return std::nullopt;
-  }
-  return body;
-}
-
 std::optional<json> emulator_stats(std::uint16_t port) {
-  return get_json(port, "/_emulator/stats");
+  return leadsync::testing::emulator_admin(port, "GET", "/_emulator/stats");
 }
 
 std::int64_t crm_lead_count(std::uint16_t port) {
@@ -78,7 +61,7 @@ struct CrmLeads {
 };
 
 std::optional<CrmLeads> crm_leads(std::uint16_t port, const std::string& key_column) {
-  const auto records = get_json(port, "/_emulator/records/leads");
+  const auto records = leadsync::testing::emulator_admin(port, "GET", "/_emulator/records/leads");
   if (!records || !records->is_array()) {
     return std::nullopt;
   }
@@ -99,23 +82,7 @@ std::set<std::string> keys_of(const CrmLeads& leads) {
   return keys;
 }
 
-// The values of the first column of every row the query returns, read from leadsync's state file.
-std::vector<std::string> query_strings(const fs::path& database, const std::string& sql) {
-  std::vector<std::string> values;
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(database.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_busy_timeout(db, 5000);
-    sqlite3_stmt* statement = nullptr;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) == SQLITE_OK) {
-      while (sqlite3_step(statement) == SQLITE_ROW) {
-        values.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(statement, 0)));
-      }
-    }
-    sqlite3_finalize(statement);
-  }
-  sqlite3_close(db);
-  return values;
-}
+using leadsync::test::query_strings;
 
 // Waits until `done` holds, polling every 10 ms; false when the deadline passed first.
 template <typename Condition> bool wait_until(Condition done, std::chrono::seconds limit) {

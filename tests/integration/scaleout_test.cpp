@@ -11,6 +11,7 @@
 #include "support/cli_process.hpp"
 #include "support/emulator_process.hpp"
 #include "support/feeds_fixture.hpp"
+#include "support/loopback_ports.hpp"
 #include "support/postgres_server.hpp"
 #include "support/raw_http.hpp"
 #include "support/web_api.hpp"
@@ -62,20 +63,7 @@ constexpr const char* webhook_key = "scaleout-test-webhook-key-0123456789abcdef"
 // Any tenant is accepted; this is the emulator's seeded one (its README, "Seeded rows").
 constexpr const char* tenant = "7c1a3f2e-5b8d-4e61-9a0c-2d4f6b8e1a00";
 
-// A TCP port free right now on loopback, so that a restarted daemon listens where it did; 0 when
-// none could be had.
-std::uint16_t free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  socklen_t length = sizeof address;
-  const bool bound = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-                     ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
-  ::close(fd);
-  return bound ? ntohs(address.sin_port) : 0;
-}
+using leadsync::test::free_port;
 
 // Replaces the first occurrence of `from` in `text`; false when it is not there.
 bool replace_first(std::string& text, const std::string& from, const std::string& to) {
@@ -308,7 +296,7 @@ protected:
     return upserted;
   }
   Json emulator_stats() {
-    const auto stats = leadsync::testing::http_json(crm_->port(), "GET", "/_emulator/stats");
+    const auto stats = leadsync::testing::emulator_admin(crm_->port(), "GET", "/_emulator/stats");
     EXPECT_TRUE(stats.has_value()) << "GET /_emulator/stats failed";
     return stats.value_or(Json::object());
   }

@@ -5,6 +5,7 @@
 #include "leadsync/core/clock.hpp"
 #include "leadsync/core/random.hpp"
 #include "leadsync/store/sqlite_store.hpp"
+#include "support/raw_database.hpp"
 
 #include <array>
 #include <chrono>
@@ -116,61 +117,7 @@ std::vector<std::string> write_and_kill(const fs::path& path, std::size_t kill_a
   return ids;
 }
 
-// Reads the database file directly, without the store.
-class RawDatabase {
-public:
-  explicit RawDatabase(const fs::path& path) {
-    if (sqlite3_open_v2(path.c_str(), &connection_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
-      ADD_FAILURE() << "cannot open " << path << ": " << sqlite3_errmsg(connection_);
-    }
-  }
-  RawDatabase(const RawDatabase&) = delete;
-  RawDatabase& operator=(const RawDatabase&) = delete;
-  ~RawDatabase() { sqlite3_close_v2(connection_); }
-
-  void execute(const std::string& sql) {
-    if (sqlite3_exec(connection_, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
-      ADD_FAILURE() << sql << ": " << sqlite3_errmsg(connection_);
-    }
-  }
-
-  // Runs `sql` once per value, bound to ?1, in one transaction.
-  void run_for_each(const std::string& sql, const std::vector<std::string>& values) {
-    execute("BEGIN");
-    sqlite3_stmt* statement = nullptr;
-    if (sqlite3_prepare_v2(connection_, sql.c_str(), -1, &statement, nullptr) != SQLITE_OK) {
-      ADD_FAILURE() << sql << ": " << sqlite3_errmsg(connection_);
-    }
-    for (const auto& value : values) {
-      sqlite3_bind_text(statement, 1, value.c_str(), -1, SQLITE_TRANSIENT);
-      if (sqlite3_step(statement) != SQLITE_DONE) {
-        ADD_FAILURE() << sql << ": " << sqlite3_errmsg(connection_);
-      }
-      sqlite3_reset(statement);
-    }
-    sqlite3_finalize(statement);
-    execute("COMMIT");
-  }
-
-  // The first column of the first row, as text ("" for NULL).
-  std::string text(const std::string& sql) {
-    sqlite3_stmt* statement = nullptr;
-    std::string value;
-    if (sqlite3_prepare_v2(connection_, sql.c_str(), -1, &statement, nullptr) == SQLITE_OK &&
-        sqlite3_step(statement) == SQLITE_ROW) {
-      if (const auto* column = sqlite3_column_text(statement, 0); column != nullptr) {
-        value = reinterpret_cast<const char*>(column);
-      }
-    } else {
-      ADD_FAILURE() << sql << ": " << sqlite3_errmsg(connection_);
-    }
-    sqlite3_finalize(statement);
-    return value;
-  }
-
-private:
-  sqlite3* connection_ = nullptr;
-};
+using leadsync::test::RawDatabase;
 
 class StoreCrashTest : public ::testing::Test {
 protected:

@@ -6,6 +6,7 @@
 // background_leadsync.hpp).
 
 #include "support/background_leadsync.hpp"
+#include "support/emulator_admin.hpp"
 #include "support/emulator_process.hpp"
 #include "support/raw_http.hpp"
 
@@ -41,37 +42,10 @@ start_feeds_emulator(const std::string& binary, const std::string& key_env,
   return std::make_unique<EmulatorProcess>(binary, args);
 }
 
-// One request to the emulator's admin API; the JSON body of a 200 answer, nothing otherwise.
-inline std::optional<nlohmann::json> http_json(std::uint16_t port, const std::string& method,
-                                               const std::string& path,
-                                               const std::string& body = {}) {
-  RawConnection connection(port);
-  std::string request =
-      method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
-  if (!body.empty()) {
-    request +=
-        "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
-  }
-  request += "\r\n" + body;
-  if (!connection.connected() || !connection.send(request)) {
-    return std::nullopt;
-  }
-  const auto response = connection.read_response(std::chrono::seconds(60));
-  if (!response || RawConnection::status_of(*response) != 200) {
-    return std::nullopt;
-  }
-  auto parsed =
-      nlohmann::json::parse(response->substr(response->find("\r\n\r\n") + 4), nullptr, false);
-  if (parsed.is_discarded()) {
-    return std::nullopt;
-  }
-  return parsed;
-}
-
 // Plants records in the emulator: `kind` is "people" or "companies". False when it refused them.
 inline bool plant_records(std::uint16_t port, const std::string& kind,
                           const nlohmann::json& records) {
-  return http_json(port, "POST", "/_emulator/records", nlohmann::json{{kind, records}}.dump())
+  return emulator_admin(port, "POST", "/_emulator/records", nlohmann::json{{kind, records}}.dump())
       .has_value();
 }
 

@@ -5,11 +5,13 @@
 // already live in tests/support are included, not copied; these existed only inside single
 // integration tests (issue 19 moves shared doubles into tests/support).
 
-#include "faults/store_sql.hpp"
 #include "support/background_leadsync.hpp"
 #include "support/cli_process.hpp"
+#include "support/emulator_admin.hpp"
 #include "support/emulator_process.hpp"
 #include "support/feeds_fixture.hpp"
+#include "support/loopback_ports.hpp"
+#include "support/raw_database.hpp"
 #include "support/raw_http.hpp"
 
 #include <arpa/inet.h>
@@ -36,6 +38,7 @@ namespace leadsync::faults {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
+using test::query_store;
 
 // How many times each job is killed in one test (README "Reliability").
 constexpr int kill_rounds = 5;
@@ -127,28 +130,9 @@ inline bool set_config_value(const fs::path& config, const std::string& section,
   return replaced;
 }
 
-// One request to an emulator's admin API (or any plain-JSON endpoint); the body of a 200 answer.
-inline std::optional<json> admin_get(std::uint16_t port, const std::string& path) {
-  testing::RawConnection connection(port);
-  if (!connection.connected() ||
-      !connection.send("GET " + path +
-                       " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")) {
-    return std::nullopt;
-  }
-  const auto response = connection.read_response(std::chrono::seconds(60));
-  if (!response || testing::RawConnection::status_of(*response) != 200) {
-    return std::nullopt;
-  }
-  auto body = json::parse(response->substr(response->find("\r\n\r\n") + 4), nullptr, false);
-  if (body.is_discarded()) {
-    return std::nullopt;
-  }
-  return body;
-}
-
 // Rows of one Dataverse emulator table as stored (GET /_emulator/records/<entity set>).
 inline std::optional<json> crm_records(std::uint16_t port, const std::string& entity_set) {
-  auto rows = admin_get(port, "/_emulator/records/" + entity_set);
+  auto rows = testing::emulator_admin(port, "GET", "/_emulator/records/" + entity_set);
   if (!rows || !rows->is_array()) {
     return std::nullopt;
   }
@@ -164,7 +148,7 @@ inline bool wait_for_quiet_crm(std::uint16_t port,
   auto quiet_since = Clock::now();
   return wait_until(
       [&] {
-        const auto stats = admin_get(port, "/_emulator/stats");
+        const auto stats = testing::emulator_admin(port, "GET", "/_emulator/stats");
         if (!stats || stats->value("in_flight", 1) != 0) {
           quiet_since = Clock::now();
           return false;
@@ -201,20 +185,7 @@ inline void write_people_list(const fs::path& path, int rows, const std::string&
   }
 }
 
-// A TCP port free right now on loopback, so that a restarted daemon listens where the registered
-// webhook points (from tests/integration/daemon_test.cpp).
-inline std::uint16_t free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
+using leadsync::test::free_port;
 
 // The config `leadsync init` wrote (`init_text`), made a daemon's (as
 // tests/integration/daemon_test.cpp does): the CRM at `crm_url` with a static token from

@@ -28,7 +28,7 @@ constexpr int pdl_bulk_size = 100; // PDL's bulk endpoint takes at most 100 look
 
 // The PDL calls the emulator billed.
 std::int64_t pdl_billed(std::uint16_t port) {
-  const auto stats = leadsync::testing::http_json(port, "GET", "/_emulator/stats");
+  const auto stats = leadsync::testing::emulator_admin(port, "GET", "/_emulator/stats");
   if (!stats) {
     return -1;
   }

@@ -68,7 +68,7 @@ protected:
 
   // Lead rows in the CRM, from the emulator's admin statistics (not throttled); -1 when unknown.
   std::int64_t crm_leads() {
-    const auto stats = leadsync::testing::http_json(crm_->port(), "GET", "/_emulator/stats");
+    const auto stats = leadsync::testing::emulator_admin(crm_->port(), "GET", "/_emulator/stats");
     return stats ? stats->at("rows").value("leads", std::int64_t{0}) : -1;
   }
 

@@ -5,6 +5,7 @@
 #include "faults/service/service_support.hpp"
 #include "support/background_leadsync.hpp"
 #include "support/cli_process.hpp"
+#include "support/loopback_ports.hpp"
 
 #include <arpa/inet.h>
 #include <atomic>
@@ -29,17 +30,7 @@ constexpr const char* fault_client_id = "3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b";
 constexpr const char* secret_env = "LEADSYNC_FAULT_EMULATOR_SECRET";
 constexpr const char* webhook_key = "service-fault-webhook-key-0123456789abcdef";
 
-std::uint16_t free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  (void)::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
+using leadsync::test::free_port;
 
 // The status the emulator's token endpoint answers for `secret` (0: no answer).
 int token_status(std::uint16_t port, const std::string& secret) {
@@ -134,14 +125,15 @@ TEST_F(AuthFaultsTest, APushWhoseTokenExpiresMidRunSignsInAgainAndLosesNothing) 
   int jumps = 0;
   while (!done) {
     std::this_thread::sleep_for(700ms);
-    if (!done && admin(crm_->port(), "POST", "/_emulator/clock", R"({"advance_s": 3600})")) {
+    if (!done &&
+        emulator_admin(crm_->port(), "POST", "/_emulator/clock", R"({"advance_s": 3600})")) {
       ++jumps;
     }
   }
   pusher.join();
   EXPECT_EQ(push.exit_code, 0) << push.out << push.err;
 
-  const auto stats = admin(crm_->port(), "GET", "/_emulator/stats");
+  const auto stats = emulator_admin(crm_->port(), "GET", "/_emulator/stats");
   ASSERT_TRUE(stats);
   const auto refused = stats->at("requests_by_status").value("401", 0);
   std::cout << "token expiry: " << jumps << " clock jumps of 1 h, " << refused
@@ -203,15 +195,15 @@ TEST_F(AuthFaultsTest, ASecretRotatedOnDiskIsPickedUpByTheRunningDaemonWithoutAR
 
   // The rotation: the identity provider takes the new secret, the file gets it, and the daemon's
   // token dies (the CRM's clock two hours ahead), so its next request needs a new token.
-  ASSERT_TRUE(admin(crm_->port(), "POST", "/_emulator/client-secret",
-                    R"({"client_secret": "second-secret-9876543210"})"));
+  ASSERT_TRUE(emulator_admin(crm_->port(), "POST", "/_emulator/client-secret",
+                             R"({"client_secret": "second-secret-9876543210"})"));
   // The identity provider now refuses the old secret and takes the new one.
   EXPECT_EQ(token_status(crm_->port(), "first-secret-0123456789"), 401);
   EXPECT_EQ(token_status(crm_->port(), "second-secret-9876543210"), 200);
   write_secret_file(secret_file(), "second-secret-9876543210");
-  ASSERT_TRUE(admin(crm_->port(), "POST", "/_emulator/clock", R"({"advance_s": 7200})"));
+  ASSERT_TRUE(emulator_admin(crm_->port(), "POST", "/_emulator/clock", R"({"advance_s": 7200})"));
   const auto tokens_before =
-      admin(crm_->port(), "GET", "/_emulator/stats")->value("tokens_issued", 0);
+      emulator_admin(crm_->port(), "GET", "/_emulator/stats")->value("tokens_issued", 0);
 
   ASSERT_NO_FATAL_FAILURE(import_leads("after", batch, batch));
   EXPECT_TRUE(
@@ -221,7 +213,7 @@ TEST_F(AuthFaultsTest, ASecretRotatedOnDiskIsPickedUpByTheRunningDaemonWithoutAR
       << daemon_log();
   EXPECT_TRUE(daemon.running()) << daemon_log();
   EXPECT_EQ(daemon.pid(), daemon_pid);
-  const auto stats = admin(crm_->port(), "GET", "/_emulator/stats");
+  const auto stats = emulator_admin(crm_->port(), "GET", "/_emulator/stats");
   ASSERT_TRUE(stats);
   EXPECT_GT(stats->value("tokens_issued", 0), tokens_before) << "no token after the rotation";
   const auto crm = crm_leads(crm_->port());

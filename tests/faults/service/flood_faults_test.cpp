@@ -6,6 +6,7 @@
 #include "faults/service/service_support.hpp"
 #include "support/background_leadsync.hpp"
 #include "support/cli_process.hpp"
+#include "support/loopback_ports.hpp"
 #include "support/web_api.hpp"
 
 #include <arpa/inet.h>
@@ -37,17 +38,7 @@ constexpr std::int64_t rss_growth_bound_kb = 10240; // allowed growth after warm
 constexpr std::size_t body_limit =
     std::size_t{1024} * 1024; // server.body_limit_kb = 1024 (the default)
 
-std::uint16_t free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  (void)::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
+using leadsync::test::free_port;
 
 std::string post(const std::string& target, const std::string& body,
                  const std::string& extra_headers = {}) {

@@ -4,8 +4,9 @@
 // that can be stopped and started again on the same port (an outage), and a process's resident
 // memory.
 
-#include "faults/store_sql.hpp"
 #include "support/cli_process.hpp"
+#include "support/emulator_admin.hpp"
+#include "support/raw_database.hpp"
 #include "support/raw_http.hpp"
 
 #include <chrono>
@@ -30,6 +31,8 @@ namespace leadsync::faults {
 
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
+using test::query_store;
+using testing::emulator_admin;
 using Clock = std::chrono::steady_clock;
 using testing::RawConnection;
 
@@ -56,31 +59,6 @@ inline bool wait_until(const std::function<bool()>& done, std::chrono::milliseco
   return done();
 }
 
-// One request to an emulator's admin API (or any JSON endpoint): the body of a 200 answer.
-inline std::optional<Json> admin(std::uint16_t port, const std::string& method,
-                                 const std::string& path, const std::string& body = {}) {
-  RawConnection connection(port);
-  std::string request =
-      method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
-  if (!body.empty() || method == "POST") {
-    request +=
-        "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
-  }
-  request += "\r\n" + body;
-  if (!connection.connected() || !connection.send(request)) {
-    return std::nullopt;
-  }
-  const auto response = connection.read_response(std::chrono::seconds(60));
-  if (!response || RawConnection::status_of(*response) != 200) {
-    return std::nullopt;
-  }
-  auto parsed = Json::parse(response->substr(response->find("\r\n\r\n") + 4), nullptr, false);
-  if (parsed.is_discarded()) {
-    return std::nullopt;
-  }
-  return parsed;
-}
-
 // The CRM's lead rows as the emulator stores them: how many, and their alternate-key values.
 struct CrmLeads {
   std::size_t rows = 0;
@@ -88,7 +66,7 @@ struct CrmLeads {
 };
 
 inline std::optional<CrmLeads> crm_leads(std::uint16_t port) {
-  const auto records = admin(port, "GET", "/_emulator/records/leads");
+  const auto records = emulator_admin(port, "GET", "/_emulator/records/leads");
   if (!records || !records->is_array()) {
     return std::nullopt;
   }
@@ -102,7 +80,7 @@ inline std::optional<CrmLeads> crm_leads(std::uint16_t port) {
 
 // Lead rows in the CRM (from the emulator's stats); -1 when it does not answer.
 inline std::int64_t crm_lead_count(std::uint16_t port) {
-  const auto stats = admin(port, "GET", "/_emulator/stats");
+  const auto stats = emulator_admin(port, "GET", "/_emulator/stats");
   return stats ? stats->at("rows").value("leads", std::int64_t{0}) : -1;
 }
 

@@ -122,8 +122,8 @@ TEST(StormFaultsTest, AnEnrichAndPushUnderStormsFaultsAndResetsEverywhereLoseAnd
   EXPECT_EQ(pushed.exit_code, 0) << pushed.out << pushed.err.substr(0, 4000);
 
   // The faults happened, on both sides (else the test proved nothing).
-  const auto crm_stats = admin(crm.port(), "GET", "/_emulator/stats");
-  const auto feeds_stats = admin(feeds->port(), "GET", "/_emulator/stats");
+  const auto crm_stats = emulator_admin(crm.port(), "GET", "/_emulator/stats");
+  const auto feeds_stats = emulator_admin(feeds->port(), "GET", "/_emulator/stats");
   ASSERT_TRUE(crm_stats && feeds_stats);
   auto provider = pdl_tally(*feeds_stats);
   const auto& crm_statuses = crm_stats->at("requests_by_status");
@@ -146,7 +146,7 @@ TEST(StormFaultsTest, AnEnrichAndPushUnderStormsFaultsAndResetsEverywhereLoseAnd
       << "a lead was looked up and paid for twice, or not at all";
   // Every lead in the CRM exactly once, enriched.
   const auto ids = store_strings(scratch.store(), "SELECT id FROM leads WHERE deleted = 0");
-  const auto rows = admin(crm.port(), "GET", "/_emulator/records/leads");
+  const auto rows = emulator_admin(crm.port(), "GET", "/_emulator/records/leads");
   ASSERT_TRUE(rows && rows->is_array());
   std::set<std::string> keys;
   int with_title = 0;

@@ -3,6 +3,7 @@
 #include "leadsync/daemon/scheduler.hpp"
 #include "leadsync/model/json.hpp"
 #include "leadsync/store/open.hpp"
+#include "support/sleepers.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -38,21 +39,7 @@ TimePoint at(const std::string& text) {
                    std::chrono::minutes{minute} + std::chrono::seconds{second}};
 }
 
-// Sleeps by moving the ManualClock, so run() loops without waiting.
-class ClockSleeper final : public Sleeper {
-public:
-  explicit ClockSleeper(ManualClock& clock) : clock_(clock) {}
-  bool sleep_for(std::chrono::nanoseconds duration, const CancellationToken& cancel) override {
-    if (cancel.cancelled()) {
-      return false;
-    }
-    clock_.advance(duration);
-    return true;
-  }
-
-private:
-  ManualClock& clock_;
-};
+using test::ClockSleeper;
 
 class SchedulerTest : public ::testing::Test {
 protected:

@@ -5,7 +5,8 @@
 #include "fakes.hpp"
 #include "leadsync/dataverse/client_credentials.hpp"
 #include "leadsync/http/policies.hpp"
-#include "unit/http/client/log_capture.hpp"
+#include "support/log_capture.hpp"
+#include "support/recording_transport.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -51,8 +52,8 @@ protected:
   }
 
   ManualClock clock_;
-  std::shared_ptr<fakes::RecordingTransport> transport_ =
-      std::make_shared<fakes::RecordingTransport>();
+  std::shared_ptr<test::RecordingTransport> transport_ =
+      std::make_shared<test::RecordingTransport>();
 };
 
 TEST_F(ClientCredentialsTest, PostsTheFormToTheTenantTokenEndpoint) {
@@ -265,7 +266,7 @@ http::TokenRequest cancellable(CancellationToken cancel) {
 constexpr auto due_for_refresh = 3599s - 300s;
 
 TEST_F(ClientCredentialsTest, AFailedEarlyRefreshServesTheCachedTokenAndLogsTheFailureOnce) {
-  const http::fakes::LogCapture log;
+  const test::LogCapture log;
   transport_->then_json(200, token_body("tok-1", 3599));
   transport_->then_respond(503, {}, std::string("busy, secret was ") + test_secret);
   auto provider = make_provider();
@@ -385,8 +386,8 @@ public:
     }
     entered_.count_down();
     release_.wait();
-    return http::fakes::make_response(200, {{"Content-Type", "application/json"}},
-                                      token_body("tok-held", 3599));
+    return test::make_response(200, {{"Content-Type", "application/json"}},
+                               token_body("tok-held", 3599));
   }
   void wait_until_entered() { entered_.wait(); }
   void release() { release_.count_down(); }
@@ -492,7 +493,7 @@ TEST_F(ClientCredentialsTest, ManyWorkersRefused401WithTheSameTokenShareOneRefre
                                    http::CallContext&) -> Result<http::Response> {
     ++crm_calls;
     const bool old_token = request.headers.get("Authorization") == "Bearer tok-1";
-    return http::fakes::make_response(old_token ? 401 : 200);
+    return test::make_response(old_token ? 401 : 200);
   };
 
   std::vector<std::thread> workers;
@@ -500,7 +501,7 @@ TEST_F(ClientCredentialsTest, ManyWorkersRefused401WithTheSameTokenShareOneRefre
   for (int i = 0; i < 8; ++i) {
     workers.emplace_back([&] {
       auto request =
-          http::fakes::make_request("GET", "https://contoso.crm.dynamics.com/api/data/v9.2/leads");
+          test::make_request("GET", "https://contoso.crm.dynamics.com/api/data/v9.2/leads");
       http::CallContext context;
       const auto result = policy.send(request, context, crm);
       if (result.ok() && result->status == 200) {
@@ -540,7 +541,7 @@ ClientCredentialsOptions rotation_options() {
 
 TEST(ClientSecretRotationTest, EachTokenRequestUsesTheSecretAsItIsOnDiskNow) {
   ManualClock clock;
-  auto transport = std::make_shared<fakes::RecordingTransport>();
+  auto transport = std::make_shared<test::RecordingTransport>();
   transport->then_json(200, rotation_token_body("tok-1"))
       .then_json(200, rotation_token_body("tok-2"));
   std::string on_disk = "first-secret";
@@ -560,7 +561,7 @@ TEST(ClientSecretRotationTest, EachTokenRequestUsesTheSecretAsItIsOnDiskNow) {
 
 TEST(ClientSecretRotationTest, AnUnreadableSecretFileKeepsTheLastSecretRead) {
   ManualClock clock;
-  auto transport = std::make_shared<fakes::RecordingTransport>();
+  auto transport = std::make_shared<test::RecordingTransport>();
   transport->then_json(200, rotation_token_body("tok-1"))
       .then_json(200, rotation_token_body("tok-2"));
   bool readable = true;

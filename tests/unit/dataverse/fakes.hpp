@@ -1,11 +1,12 @@
 #pragma once
-// Test doubles shared by the Dataverse client tests: the http tests' scripted RecordingTransport
-// and RecordingSleeper, a wrapper that logs every URL the client produced (one per line, appended
-// to $LEADSYNC_URL_LOG) for the conformance test that parses them, and the wire form of a request.
+// Test doubles for the Dataverse client's unit tests: the support library's RecordingTransport,
+// RecordingSleeper and URL-logging transport under short names, and the wire form of a request.
 
 #include "leadsync/core/clock.hpp"
 #include "leadsync/http/transport.hpp"
-#include "unit/http/client/fakes.hpp"
+#include "support/recording_transport.hpp"
+#include "support/sleepers.hpp"
+#include "support/url_logging_transport.hpp"
 
 #include <chrono>
 #include <cstdlib>
@@ -20,37 +21,12 @@
 
 namespace leadsync::dataverse::fakes {
 
-// Appends a Web API URL to the file named by LEADSYNC_URL_LOG, when set. Each test runs in its own
-// process under ctest, so lines are appended, never truncated. Token endpoint URLs are not OData
-// and are left out.
-inline void log_url(const std::string& url) {
-  static std::mutex mutex;
-  const char* path = std::getenv("LEADSYNC_URL_LOG");
-  if (path == nullptr || *path == '\0' || url.find("/api/data/v") == std::string::npos) {
-    return;
-  }
-  std::lock_guard lock(mutex);
-  std::ofstream(path, std::ios::app) << url << '\n';
-}
+using test::make_response;
+using test::RecordingSleeper;
+using test::RecordingTransport;
 
-using http::fakes::make_response;
-using http::fakes::RecordingSleeper;
-using http::fakes::RecordingTransport;
-
-// Passes every request on to a real transport and logs its URL.
-class UrlLoggingTransport final : public http::Transport {
-public:
-  explicit UrlLoggingTransport(std::shared_ptr<http::Transport> inner) : inner_(std::move(inner)) {}
-
-  Result<http::Response> send(const http::Request& request,
-                              const http::CallContext& context) override {
-    log_url(request.url);
-    return inner_->send(request, context);
-  }
-
-private:
-  std::shared_ptr<http::Transport> inner_;
-};
+using test::log_url;
+using test::UrlLoggingTransport;
 
 // The request as it would go on the wire, without the x-ms-client-request-id (random per call):
 // "METHOD URL", one "Name: value" line per header in order, then a blank line and the body.

@@ -5,6 +5,7 @@
 #include "leadsync/core/cancel.hpp"
 #include "leadsync/core/clock.hpp"
 #include "leadsync/enrich/provider.hpp"
+#include "support/sleepers.hpp"
 
 #include <deque>
 #include <map>
@@ -96,22 +97,6 @@ inline Answer matched(std::vector<FoundField> fields, double confidence = 0.9,
           .note = {}};
 }
 
-// Sleeps by moving a ManualClock, so tests never wait.
-class ClockSleeper final : public Sleeper {
-public:
-  explicit ClockSleeper(ManualClock& clock) : clock_(clock) {}
-  bool sleep_for(std::chrono::nanoseconds duration, const CancellationToken& cancel) override {
-    if (cancel.cancelled()) {
-      return false;
-    }
-    slept += duration;
-    clock_.advance(duration);
-    return true;
-  }
-  std::chrono::nanoseconds slept{0};
-
-private:
-  ManualClock& clock_;
-};
+using test::ClockSleeper;
 
 } // namespace leadsync::enrich::testing

@@ -6,15 +6,15 @@
 #include "leadsync/core/cancel.hpp"
 #include "leadsync/importer/csv_import.hpp"
 #include "leadsync/store/sqlite_store.hpp"
-#include "unit/importer/csv/csv_test_support.hpp"
+#include "support/csv_fixtures.hpp"
 
 #include <gtest/gtest.h>
 
 namespace leadsync::importer {
 namespace {
 
+using test::TempDir;
 using testing::GatedStore;
-using testing::TempDir;
 
 const std::string header = "First Name,Last Name,Email,Phone,Company,Job Title,Country\n";
 

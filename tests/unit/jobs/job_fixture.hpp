@@ -7,7 +7,7 @@
 #include "leadsync/jobs/runtime.hpp"
 #include "leadsync/store/sqlite_store.hpp"
 #include "leadsync_test_paths.hpp"
-#include "unit/importer/csv/csv_test_support.hpp"
+#include "support/csv_fixtures.hpp"
 
 #include <gtest/gtest.h>
 #include <memory>
@@ -16,7 +16,7 @@
 
 namespace leadsync::jobs::testing {
 
-using importer::testing::TempDir;
+using test::TempDir;
 
 class JobTest : public ::testing::Test {
 protected:

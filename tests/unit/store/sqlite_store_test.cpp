@@ -6,6 +6,7 @@
 #include "leadsync/store/open.hpp"
 #include "leadsync/store/sqlite_store.hpp"
 #include "store_test_support.hpp"
+#include "support/raw_database.hpp"
 
 #include <atomic>
 #include <cstdlib>
@@ -26,59 +27,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A plain SQLite connection for looking at (and tampering with) the file behind the store's back.
-class RawDatabase {
-public:
-  explicit RawDatabase(const fs::path& path) {
-    if (sqlite3_open_v2(path.c_str(), &connection_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
-      ADD_FAILURE() << "cannot open " << path << ": " << sqlite3_errmsg(connection_);
-    }
-  }
-  RawDatabase(const RawDatabase&) = delete;
-  RawDatabase& operator=(const RawDatabase&) = delete;
-  ~RawDatabase() { sqlite3_close_v2(connection_); }
-
-  void execute(const std::string& sql) {
-    char* message = nullptr;
-    if (sqlite3_exec(connection_, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
-      ADD_FAILURE() << sql << ": " << (message != nullptr ? message : "?");
-    }
-    sqlite3_free(message);
-  }
-
-  // The first column of the first row, as text.
-  std::string text(const std::string& sql) {
-    sqlite3_stmt* statement = nullptr;
-    std::string value;
-    if (sqlite3_prepare_v2(connection_, sql.c_str(), -1, &statement, nullptr) == SQLITE_OK &&
-        sqlite3_step(statement) == SQLITE_ROW && sqlite3_column_text(statement, 0) != nullptr) {
-      value = reinterpret_cast<const char*>(sqlite3_column_text(statement, 0));
-    } else {
-      ADD_FAILURE() << sql << ": " << sqlite3_errmsg(connection_);
-    }
-    sqlite3_finalize(statement);
-    return value;
-  }
-
-  // The query plan of a statement, one step a line (EXPLAIN QUERY PLAN's detail column).
-  std::string plan(const std::string& sql) {
-    sqlite3_stmt* statement = nullptr;
-    std::string steps;
-    if (sqlite3_prepare_v2(connection_, ("EXPLAIN QUERY PLAN " + sql).c_str(), -1, &statement,
-                           nullptr) != SQLITE_OK) {
-      ADD_FAILURE() << sql << ": " << sqlite3_errmsg(connection_);
-    }
-    while (statement != nullptr && sqlite3_step(statement) == SQLITE_ROW) {
-      steps += reinterpret_cast<const char*>(sqlite3_column_text(statement, 3));
-      steps += '\n';
-    }
-    sqlite3_finalize(statement);
-    return steps;
-  }
-
-private:
-  sqlite3* connection_ = nullptr;
-};
+using test::RawDatabase;
 
 // Takes a database of the current schema back to what version 7 created.
 #define LEADSYNC_BACK_TO_VERSION_7                                                                 \

@@ -7,7 +7,7 @@
 #include "leadsync/http/policies.hpp"
 #include "leadsync/sync/dataverse_crm.hpp"
 #include "push_fixture.hpp"
-#include "unit/http/client/fakes.hpp"
+#include "support/recording_transport.hpp"
 
 #include <chrono>
 #include <functional>
@@ -44,8 +44,8 @@ protected:
   }
 
   SeededRandom random_{15};
-  std::shared_ptr<http::fakes::RecordingTransport> transport_ =
-      std::make_shared<http::fakes::RecordingTransport>();
+  std::shared_ptr<test::RecordingTransport> transport_ =
+      std::make_shared<test::RecordingTransport>();
   std::shared_ptr<http::ConcurrencyLimiter> limiter_ =
       std::make_shared<http::ConcurrencyLimiter>(4);
   std::shared_ptr<dataverse::DataverseClient> client_;

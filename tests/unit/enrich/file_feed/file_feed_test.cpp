@@ -9,7 +9,7 @@
 #include "leadsync/enrich/providers/builtin.hpp"
 #include "leadsync/store/sqlite_store.hpp"
 #include "leadsync_test_paths.hpp"
-#include "unit/importer/csv/csv_test_support.hpp"
+#include "support/csv_fixtures.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -53,7 +53,7 @@ const std::string wei_jsonl =
     R"("job_company_name":"dragon tech","job_company_website":"dragon-tech.cn"})";
 
 // A private temporary folder (the CSV reader tests' helper), removed with its contents.
-using leadsync::importer::testing::TempDir;
+using test::TempDir;
 
 bool has_field(const Answer& answer, const std::string& field, const std::string& value) {
   return std::any_of(answer.fields.begin(), answer.fields.end(), [&](const FoundField& found) {

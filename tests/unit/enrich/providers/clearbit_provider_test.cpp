@@ -1,15 +1,15 @@
 // Each test spells out its own arrange/act/assert, as the pdl and http_json tests do; the repeats
 // of shape between them (and their using-declarations) are deliberate.
 
-#include "fake_transport.hpp"
 #include "leadsync/enrich/providers/builtin.hpp"
+#include "provider_fixture.hpp"
 
 #include <gtest/gtest.h>
 
 namespace leadsync::enrich {
 namespace {
 
-using testing::FakeTransport;
+using test::RecordingTransport;
 using testing::parse_sent;
 using testing::ProviderFixture;
 using namespace std::chrono_literals;
@@ -35,7 +35,7 @@ protected:
     EXPECT_TRUE(made.ok()) << (made.ok() ? "" : made.error().describe());
     return std::move(made).value();
   }
-  FakeTransport& transport() { return *fixture.transport; }
+  RecordingTransport& transport() { return *fixture.transport; }
   static Query query() {
     Query query;
     query.email = "anna@acme.example";
@@ -49,9 +49,9 @@ protected:
 
 TEST_F(ClearbitProviderTest, PersonGroupAsksCombinedFindByEmailWithBasicAuthKeyAsUserName) {
   auto provider = make();
-  transport().respond(200, combined_match);
+  transport().then_body(200, combined_match);
   ASSERT_TRUE(provider->lookup(query(), FieldGroup::person, context).ok());
-  const http::Request sent = transport().request(0);
+  const http::Request sent = transport().call(0).request;
   EXPECT_EQ(sent.method, "GET");
   const auto url = parse_sent(sent.url);
   EXPECT_EQ(url.path, "/v2/combined/find");
@@ -65,7 +65,7 @@ TEST_F(ClearbitProviderTest, PersonGroupAsksCombinedFindByEmailWithBasicAuthKeyA
 
 TEST_F(ClearbitProviderTest, ACombinedMatchFillsPersonAndCompanyFieldsFromBothHalves) {
   auto provider = make();
-  transport().respond(200, combined_match);
+  transport().then_body(200, combined_match);
   const auto answer = provider->lookup(query(), FieldGroup::person, context);
   ASSERT_TRUE(answer.ok()) << answer.error().describe();
   EXPECT_EQ(answer->outcome, Outcome::matched);
@@ -94,7 +94,7 @@ TEST_F(ClearbitProviderTest, ACombinedMatchFillsPersonAndCompanyFieldsFromBothHa
 
 TEST_F(ClearbitProviderTest, AFuzzyPersonMatchGetsTheLowerFixedConfidence) {
   auto provider = make();
-  transport().respond(200, R"({"person": {"fuzzy": true, "linkedin": {"handle": "anna"}},
+  transport().then_body(200, R"({"person": {"fuzzy": true, "linkedin": {"handle": "anna"}},
                                "company": null})");
   const auto answer = provider->lookup(query(), FieldGroup::person, context);
   ASSERT_TRUE(answer.ok());
@@ -106,7 +106,7 @@ TEST_F(ClearbitProviderTest, AFuzzyPersonMatchGetsTheLowerFixedConfidence) {
 
 TEST_F(ClearbitProviderTest, ACombinedAnswerWithBothHalvesNullIsABilledNoMatch) {
   auto provider = make();
-  transport().respond(200, R"({"person": null, "company": null})");
+  transport().then_body(200, R"({"person": null, "company": null})");
   const auto answer = provider->lookup(query(), FieldGroup::person, context);
   ASSERT_TRUE(answer.ok());
   EXPECT_EQ(answer->outcome, Outcome::no_match);
@@ -115,11 +115,11 @@ TEST_F(ClearbitProviderTest, ACombinedAnswerWithBothHalvesNullIsABilledNoMatch) 
 
 TEST_F(ClearbitProviderTest, CompanyGroupAsksCompaniesFindByDomain) {
   auto provider = make();
-  transport().respond(200, R"({"name": "Acme GmbH", "domain": "acme.example",
+  transport().then_body(200, R"({"name": "Acme GmbH", "domain": "acme.example",
       "metrics": {"employees": 40, "annualRevenue": 12500000}, "geo": {"countryCode": "DE"}})");
   const auto answer = provider->lookup(query(), FieldGroup::company, context);
   ASSERT_TRUE(answer.ok()) << answer.error().describe();
-  const auto url = parse_sent(transport().request(0).url);
+  const auto url = parse_sent(transport().call(0).request.url);
   EXPECT_EQ(url.path, "/v2/companies/find");
   EXPECT_EQ(url.params.at("domain"), "acme.example");
   EXPECT_FALSE(url.params.contains("email"));
@@ -134,11 +134,11 @@ TEST_F(ClearbitProviderTest, CompanyGroupAsksCompaniesFindByDomain) {
 
 TEST_F(ClearbitProviderTest, SocialGroupAsksPeopleFindByEmail) {
   auto provider = make();
-  transport().respond(200, R"({"fuzzy": false, "github": {"handle": "annai"},
+  transport().then_body(200, R"({"fuzzy": false, "github": {"handle": "annai"},
                                "twitter": {"handle": "@anna_iv"}})");
   const auto answer = provider->lookup(query(), FieldGroup::social, context);
   ASSERT_TRUE(answer.ok());
-  EXPECT_EQ(parse_sent(transport().request(0).url).path, "/v2/people/find");
+  EXPECT_EQ(parse_sent(transport().call(0).request.url).path, "/v2/people/find");
   EXPECT_EQ(answer->fields, (std::vector<FoundField>{{"social.x_handle", "anna_iv"},
                                                      {"social.github_url", "github.com/annai"}}));
 }
@@ -155,14 +155,14 @@ TEST_F(ClearbitProviderTest, LookupKeysNameTheGroupAndIdentifierAndRespectConsen
   const auto refused = provider->lookup(q, FieldGroup::social, context);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().category, ErrorCategory::invalid_argument);
-  EXPECT_EQ(transport().count(), 0U);
+  EXPECT_EQ(transport().call_count(), 0U);
 }
 
 TEST_F(ClearbitProviderTest, A202IsPendingWithRetryAfterAndTheNextAskGetsTheMatch) {
   auto provider = make();
   transport()
-      .respond(202, R"({"error": {"type": "queued"}})", {{"Retry-After", "10"}})
-      .respond(200, combined_match);
+      .then_body(202, R"({"error": {"type": "queued"}})", {{"Retry-After", "10"}})
+      .then_body(200, combined_match);
   const auto first = provider->lookup(query(), FieldGroup::person, context);
   ASSERT_TRUE(first.ok());
   EXPECT_EQ(first->outcome, Outcome::pending);
@@ -173,12 +173,12 @@ TEST_F(ClearbitProviderTest, A202IsPendingWithRetryAfterAndTheNextAskGetsTheMatc
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(second->outcome, Outcome::matched);
   EXPECT_FALSE(second->fields.empty());
-  EXPECT_EQ(transport().request(0).url, transport().request(1).url);
+  EXPECT_EQ(transport().call(0).request.url, transport().call(1).request.url);
 }
 
 TEST_F(ClearbitProviderTest, A202WithAnEmptyBodyAndNoRetryAfterIsPendingWithoutAHint) {
   auto provider = make();
-  transport().respond(202);
+  transport().then_respond(202);
   const auto answer = provider->lookup(query(), FieldGroup::person, context);
   ASSERT_TRUE(answer.ok());
   EXPECT_EQ(answer->outcome, Outcome::pending);
@@ -189,7 +189,7 @@ TEST_F(ClearbitProviderTest, A404IsANoMatchThatClearbitBills) {
   auto provider = make();
   EXPECT_TRUE(provider->capabilities().bills_misses);
   EXPECT_EQ(provider->capabilities().max_batch, 1U);
-  transport().respond(404, R"({"error":{"type":"unknown_record","message":"Person not found"}})");
+  transport().then_body(404, R"({"error":{"type":"unknown_record","message":"Person not found"}})");
   const auto answer = provider->lookup(query(), FieldGroup::person, context);
   ASSERT_TRUE(answer.ok());
   EXPECT_EQ(answer->outcome, Outcome::no_match);
@@ -198,7 +198,7 @@ TEST_F(ClearbitProviderTest, A404IsANoMatchThatClearbitBills) {
 
 TEST_F(ClearbitProviderTest, A422IsInvalidInputWithClearbitsMessage) {
   auto provider = make();
-  transport().respond(422, R"({"error":{"type":"email_invalid","message":"Invalid email."}})");
+  transport().then_body(422, R"({"error":{"type":"email_invalid","message":"Invalid email."}})");
   const auto answer = provider->lookup(query(), FieldGroup::person, context);
   ASSERT_TRUE(answer.ok());
   EXPECT_EQ(answer->outcome, Outcome::invalid_input);
@@ -208,7 +208,7 @@ TEST_F(ClearbitProviderTest, A422IsInvalidInputWithClearbitsMessage) {
 
 TEST_F(ClearbitProviderTest, A401IsUnauthorized) {
   auto provider = make();
-  transport().respond(401, R"({"error":{"type":"auth_required","message":"API key required"}})");
+  transport().then_body(401, R"({"error":{"type":"auth_required","message":"API key required"}})");
   const auto result = provider->lookup(query(), FieldGroup::company, context);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().category, ErrorCategory::unauthorized);
@@ -217,7 +217,7 @@ TEST_F(ClearbitProviderTest, A401IsUnauthorized) {
 
 TEST_F(ClearbitProviderTest, A402IsOutOfCredits) {
   auto provider = make();
-  transport().respond(402, R"({"error":{"message":"Your account is over its free quota."}})");
+  transport().then_body(402, R"({"error":{"message":"Your account is over its free quota."}})");
   const auto result = provider->lookup(query(), FieldGroup::company, context);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().category, ErrorCategory::forbidden);
@@ -227,7 +227,7 @@ TEST_F(ClearbitProviderTest, A402IsOutOfCredits) {
 
 TEST_F(ClearbitProviderTest, A429IsThrottledAndTheRateLimitHeadersAreReported) {
   auto provider = make();
-  transport().respond(
+  transport().then_body(
       429, R"({"error":{"type":"rate_limit"}})",
       {{"X-RateLimit-Limit", "600"}, {"X-RateLimit-Remaining", "0"}, {"X-RateLimit-Reset", "42"}});
   const auto result = provider->lookup(query(), FieldGroup::person, context);
@@ -240,14 +240,14 @@ TEST_F(ClearbitProviderTest, A429IsThrottledAndTheRateLimitHeadersAreReported) {
   EXPECT_EQ(rate.reset, fixture.clock.now() + 42s); // a small number: seconds from now
   EXPECT_FALSE(rate.retry_after.has_value());
 
-  transport().respond(429, "", {{"Retry-After", "5"}});
+  transport().then_body(429, "", {{"Retry-After", "5"}});
   ASSERT_FALSE(provider->lookup(query(), FieldGroup::person, context).ok());
   EXPECT_EQ(provider->rate_state().retry_after, 5s);
 }
 
 TEST_F(ClearbitProviderTest, A5xxIsUnavailableAndRetryable) {
   auto provider = make();
-  transport().respond(500, "oops");
+  transport().then_body(500, "oops");
   const auto result = provider->lookup(query(), FieldGroup::person, context);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().category, ErrorCategory::unavailable);
@@ -256,11 +256,11 @@ TEST_F(ClearbitProviderTest, A5xxIsUnavailableAndRetryable) {
 
 TEST_F(ClearbitProviderTest, AMalformedBodyIsAProtocolError) {
   auto provider = make();
-  transport().respond(200, "<html>hello</html>");
+  transport().then_body(200, "<html>hello</html>");
   const auto result = provider->lookup(query(), FieldGroup::person, context);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().category, ErrorCategory::protocol);
-  transport().respond(200, R"({"unexpected": true})");
+  transport().then_body(200, R"({"unexpected": true})");
   const auto neither = provider->lookup(query(), FieldGroup::person, context);
   ASSERT_FALSE(neither.ok());
   EXPECT_EQ(neither.error().category, ErrorCategory::protocol);
@@ -268,7 +268,7 @@ TEST_F(ClearbitProviderTest, AMalformedBodyIsAProtocolError) {
 
 TEST_F(ClearbitProviderTest, ATransportTimeoutIsARetryableTimeout) {
   auto provider = make();
-  transport().fail_with(ErrorCategory::timeout, "deadline passed", true);
+  transport().then_fail(ErrorCategory::timeout, "deadline passed", true);
   const auto result = provider->lookup(query(), FieldGroup::person, context);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().category, ErrorCategory::timeout);

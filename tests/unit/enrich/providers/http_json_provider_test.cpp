@@ -1,16 +1,16 @@
 // Each test spells out its own arrange/act/assert, as the pdl and clearbit tests do; the repeats
 // of shape between them (and their using-declarations) are deliberate.
 
-#include "fake_transport.hpp"
 #include "leadsync/enrich/providers/builtin.hpp"
 #include "leadsync_test_paths.hpp"
+#include "provider_fixture.hpp"
 
 #include <gtest/gtest.h>
 
 namespace leadsync::enrich {
 namespace {
 
-using testing::FakeTransport;
+using test::RecordingTransport;
 using testing::parse_sent;
 using testing::ProviderFixture;
 using testing::test_key;
@@ -44,7 +44,7 @@ protected:
     options.spec = "spec.toml"; // relative to base_dir
     return providers::make_http_json(options, fixture.environment());
   }
-  FakeTransport& transport() { return *fixture.transport; }
+  RecordingTransport& transport() { return *fixture.transport; }
 
   ProviderFixture fixture;
   http::CallContext context;
@@ -69,14 +69,14 @@ TEST_F(HttpJsonProviderTest, AKnownLoginIsFetchedDirectlyAndMappedWithTheLoginCo
   auto provider = make(github_options());
   Query query;
   query.github_login = "octocat";
-  transport().respond(200, octocat,
-                      {{"x-ratelimit-limit", "60"},
-                       {"x-ratelimit-remaining", "59"},
-                       {"x-ratelimit-reset", "1790003600"}});
+  transport().then_body(200, octocat,
+                        {{"x-ratelimit-limit", "60"},
+                         {"x-ratelimit-remaining", "59"},
+                         {"x-ratelimit-reset", "1790003600"}});
   const auto answer = provider->lookup(query, FieldGroup::social, context);
   ASSERT_TRUE(answer.ok()) << answer.error().describe();
-  ASSERT_EQ(transport().count(), 1U);
-  const http::Request sent = transport().request(0);
+  ASSERT_EQ(transport().call_count(), 1U);
+  const http::Request sent = transport().call(0).request;
   EXPECT_EQ(sent.method, "GET");
   EXPECT_EQ(sent.url, "http://127.0.0.1:8766/users/octocat");
   EXPECT_EQ(sent.headers.get("Accept"), "application/vnd.github+json");
@@ -104,17 +104,17 @@ TEST_F(HttpJsonProviderTest, AnEmailIsSearchedThenTheFirstHitsProfileIsFetched) 
   Query query;
   query.email = "anna+crm@example.com";
   transport()
-      .respond(200, R"({"total_count": 1, "items": [{"login": "anna-i", "id": 7}]})")
-      .respond(200, R"({"login": "anna-i", "html_url": "https://github.com/anna-i",
+      .then_body(200, R"({"total_count": 1, "items": [{"login": "anna-i", "id": 7}]})")
+      .then_body(200, R"({"login": "anna-i", "html_url": "https://github.com/anna-i",
                         "bio": "Sales at Acme"})");
   const auto answer = provider->lookup(query, FieldGroup::social, context);
   ASSERT_TRUE(answer.ok()) << answer.error().describe();
-  ASSERT_EQ(transport().count(), 2U);
-  const auto search = parse_sent(transport().request(0).url);
+  ASSERT_EQ(transport().call_count(), 2U);
+  const auto search = parse_sent(transport().call(0).request.url);
   EXPECT_EQ(search.path, "/search/users");
   EXPECT_EQ(search.params.at("q"), "anna+crm@example.com in:email");
   EXPECT_EQ(search.query, "q=anna%2Bcrm%40example.com%20in%3Aemail");
-  EXPECT_EQ(transport().request(1).url, "http://127.0.0.1:8766/users/anna-i");
+  EXPECT_EQ(transport().call(1).request.url, "http://127.0.0.1:8766/users/anna-i");
   EXPECT_DOUBLE_EQ(answer->confidence, 0.7);
   EXPECT_EQ(answer->fields,
             (std::vector<FoundField>{{"social.github_url", "https://github.com/anna-i"},
@@ -127,40 +127,41 @@ TEST_F(HttpJsonProviderTest, AnUnknownLoginFallsBackToTheEmailSearchAndAnEmptySe
   query.github_login = "gone";
   query.email = "nobody@example.com";
   transport()
-      .respond(404, R"({"message": "Not Found"})")
-      .respond(200, R"({"total_count": 0, "items": []})");
+      .then_body(404, R"({"message": "Not Found"})")
+      .then_body(200, R"({"total_count": 0, "items": []})");
   const auto answer = provider->lookup(query, FieldGroup::social, context);
   ASSERT_TRUE(answer.ok()) << answer.error().describe();
   EXPECT_EQ(answer->outcome, Outcome::no_match);
   EXPECT_EQ(answer->credits, 0);
-  ASSERT_EQ(transport().count(), 2U);
-  EXPECT_EQ(parse_sent(transport().request(1).url).path, "/search/users");
+  ASSERT_EQ(transport().call_count(), 2U);
+  EXPECT_EQ(parse_sent(transport().call(1).request.url).path, "/search/users");
 }
 
 TEST_F(HttpJsonProviderTest, PlaceholdersArePercentEncodedInThePath) {
   auto provider = make(github_options());
   Query query;
   query.github_login = "a b/c";
-  transport().respond(404);
+  transport().then_respond(404);
   ASSERT_TRUE(provider->lookup(query, FieldGroup::social, context).ok());
-  EXPECT_EQ(transport().request(0).url, "http://127.0.0.1:8766/users/a%20b%2Fc");
+  EXPECT_EQ(transport().call(0).request.url, "http://127.0.0.1:8766/users/a%20b%2Fc");
 }
 
 TEST_F(HttpJsonProviderTest, AConfiguredKeyIsSentInTheAuthHeaderTemplate) {
   auto provider = make(github_options(/*with_key=*/true));
   Query query;
   query.github_login = "octocat";
-  transport().respond(200, octocat);
+  transport().then_body(200, octocat);
   ASSERT_TRUE(provider->lookup(query, FieldGroup::social, context).ok());
-  EXPECT_EQ(transport().request(0).headers.get("Authorization"), std::string("Bearer ") + test_key);
+  EXPECT_EQ(transport().call(0).request.headers.get("Authorization"),
+            std::string("Bearer ") + test_key);
 }
 
 TEST_F(HttpJsonProviderTest, A403WithRemainingZeroIsThrottledButA403WithoutItIsForbidden) {
   auto provider = make(github_options());
   Query query;
   query.github_login = "octocat";
-  transport().respond(403, R"({"message": "API rate limit exceeded"})",
-                      {{"x-ratelimit-remaining", "0"}, {"x-ratelimit-reset", "1790000900"}});
+  transport().then_body(403, R"({"message": "API rate limit exceeded"})",
+                        {{"x-ratelimit-remaining", "0"}, {"x-ratelimit-reset", "1790000900"}});
   const auto limited = provider->lookup(query, FieldGroup::social, context);
   ASSERT_FALSE(limited.ok());
   EXPECT_EQ(limited.error().category, ErrorCategory::throttled);
@@ -168,14 +169,14 @@ TEST_F(HttpJsonProviderTest, A403WithRemainingZeroIsThrottledButA403WithoutItIsF
   EXPECT_EQ(limited.error().http_status, 403);
   EXPECT_EQ(provider->rate_state().reset, Clock::WallTime{std::chrono::seconds{1790000900}});
 
-  transport().respond(403, R"({"message": "Resource not accessible"})",
-                      {{"x-ratelimit-remaining", "4999"}});
+  transport().then_body(403, R"({"message": "Resource not accessible"})",
+                        {{"x-ratelimit-remaining", "4999"}});
   const auto refused = provider->lookup(query, FieldGroup::social, context);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().category, ErrorCategory::forbidden);
   EXPECT_FALSE(refused.error().retryable);
 
-  transport().respond(403, "", {{"retry-after", "60"}}); // a secondary limit
+  transport().then_body(403, "", {{"retry-after", "60"}}); // a secondary limit
   const auto secondary = provider->lookup(query, FieldGroup::social, context);
   ASSERT_FALSE(secondary.ok());
   EXPECT_EQ(secondary.error().category, ErrorCategory::throttled);
@@ -186,7 +187,7 @@ TEST_F(HttpJsonProviderTest, A429IsThrottledWithOrWithoutRetryAfter) {
   auto provider = make(github_options());
   Query query;
   query.github_login = "octocat";
-  transport().respond(429, "", {{"retry-after", "30"}}).respond(429);
+  transport().then_body(429, "", {{"retry-after", "30"}}).then_respond(429);
   const auto first = provider->lookup(query, FieldGroup::social, context);
   ASSERT_FALSE(first.ok());
   EXPECT_EQ(first.error().category, ErrorCategory::throttled);
@@ -202,12 +203,12 @@ TEST_F(HttpJsonProviderTest, FailuresMapLikeTheOtherProviders) {
   Query query;
   query.github_login = "octocat";
   transport()
-      .respond(401, R"({"message": "Bad credentials"})")
-      .respond(402)
-      .respond(422, R"({"message": "Validation Failed"})")
-      .respond(502)
-      .respond(200, "not json")
-      .fail_with(ErrorCategory::timeout, "deadline passed", true);
+      .then_body(401, R"({"message": "Bad credentials"})")
+      .then_respond(402)
+      .then_body(422, R"({"message": "Validation Failed"})")
+      .then_respond(502)
+      .then_body(200, "not json")
+      .then_fail(ErrorCategory::timeout, "deadline passed", true);
   const auto unauthorized = provider->lookup(query, FieldGroup::social, context);
   ASSERT_FALSE(unauthorized.ok());
   EXPECT_EQ(unauthorized.error().category, ErrorCategory::unauthorized);
@@ -238,7 +239,7 @@ TEST_F(HttpJsonProviderTest, AQueryWithNothingUsableSendsNothing) {
   const auto result = provider->lookup(query, FieldGroup::social, context);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().category, ErrorCategory::invalid_argument);
-  EXPECT_EQ(transport().count(), 0U);
+  EXPECT_EQ(transport().call_count(), 0U);
 }
 
 TEST_F(HttpJsonProviderTest, ASpecWithAScorePointerPostBodyAndPendingStatusWorks) {
@@ -286,18 +287,18 @@ prefix = "github.com/"
   query.email = "a\"b@example.com";
   query.domain = "example.com";
   transport()
-      .respond(202, "", {{"retry-after", "9"}})
-      .respond(200, R"({"result": {"score": 85, "title": "CFO", "twitter": "@cfo",
+      .then_body(202, "", {{"retry-after", "9"}})
+      .then_body(200, R"({"result": {"score": 85, "title": "CFO", "twitter": "@cfo",
                                    "site": "https://cfo.example", "gh": "cfo"}})",
-               {{"x-left", "3"}, {"x-reset-in", "60"}})
-      .respond(404);
+                 {{"x-left", "3"}, {"x-reset-in", "60"}})
+      .then_respond(404);
   const auto pending = provider->lookup(query, FieldGroup::person, context);
   ASSERT_TRUE(pending.ok()) << pending.error().describe();
   EXPECT_EQ(pending->outcome, Outcome::pending);
   EXPECT_EQ(pending->retry_after, 9s);
   const auto answer = provider->lookup(query, FieldGroup::person, context);
   ASSERT_TRUE(answer.ok()) << answer.error().describe();
-  const http::Request sent = transport().request(1);
+  const http::Request sent = transport().call(1).request;
   EXPECT_EQ(sent.method, "POST");
   EXPECT_EQ(sent.body, R"({"email": "a\"b@example.com", "domain": "example.com"})");
   EXPECT_EQ(sent.headers.get("X-Token"), test_key);

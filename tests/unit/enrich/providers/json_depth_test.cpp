@@ -1,7 +1,7 @@
 // A provider answering JSON nested 100,000 deep gets a protocol error that says so, never a stack
 // overflow; the provider answers the next lookup (issue 18).
-#include "fake_transport.hpp"
 #include "leadsync/enrich/providers/builtin.hpp"
+#include "provider_fixture.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -30,9 +30,9 @@ TEST(ProviderJsonDepth, PdlRefusesADeepAnswerAndAnswersTheNextLookup) {
   ASSERT_TRUE(made.ok()) << made.error().describe();
   http::CallContext context;
 
-  fixture.transport->respond(200, deep_answer());
+  fixture.transport->then_body(200, deep_answer());
   const auto deep = (*made)->lookup(by_email(), FieldGroup::person, context);
-  fixture.transport->respond(200, R"({"status":200,"likelihood":8,"data":{"full_name":"a b"}})");
+  fixture.transport->then_body(200, R"({"status":200,"likelihood":8,"data":{"full_name":"a b"}})");
   const auto next = (*made)->lookup(by_email(), FieldGroup::person, context);
 
   ASSERT_FALSE(deep.ok());
@@ -48,7 +48,7 @@ TEST(ProviderJsonDepth, PdlBulkRefusesADeepAnswerForEveryQuery) {
   auto made = providers::make_pdl(options, fixture.environment());
   ASSERT_TRUE(made.ok()) << made.error().describe();
   http::CallContext context;
-  fixture.transport->respond(200, std::string(100'000, '[') + std::string(100'000, ']'));
+  fixture.transport->then_body(200, std::string(100'000, '[') + std::string(100'000, ']'));
 
   const auto results =
       (*made)->lookup_many(std::vector<Query>(2, by_email()), FieldGroup::person, context);
@@ -66,8 +66,8 @@ TEST(ProviderJsonDepth, ClearbitRefusesADeepAnswer) {
       providers::make_clearbit(fixture.options("clearbit", "clearbit"), fixture.environment());
   ASSERT_TRUE(made.ok()) << made.error().describe();
   http::CallContext context;
-  fixture.transport->respond(200, R"({"person":)" + std::string(100'000, '[') +
-                                      std::string(100'000, ']') + "}");
+  fixture.transport->then_body(200, R"({"person":)" + std::string(100'000, '[') +
+                                        std::string(100'000, ']') + "}");
 
   const auto deep = (*made)->lookup(by_email(), FieldGroup::person, context);
 

@@ -1,9 +1,9 @@
 // Each test spells out its own arrange/act/assert, as the clearbit and http_json tests do; the
 // repeats of shape between them (and their using-declarations) are deliberate.
 
-#include "fake_transport.hpp"
 #include "leadsync/enrich/providers/builtin.hpp"
 #include "leadsync/enrich/providers/pdl_record.hpp"
+#include "provider_fixture.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -11,7 +11,7 @@
 namespace leadsync::enrich {
 namespace {
 
-using testing::FakeTransport;
+using test::RecordingTransport;
 using testing::parse_sent;
 using testing::ProviderFixture;
 using testing::test_key;
@@ -40,7 +40,7 @@ protected:
     EXPECT_TRUE(made.ok()) << (made.ok() ? "" : made.error().describe());
     return std::move(made).value();
   }
-  FakeTransport& transport() { return *fixture.transport; }
+  RecordingTransport& transport() { return *fixture.transport; }
 
   static Query by_email() {
     Query query;
@@ -54,10 +54,10 @@ protected:
 
 TEST_F(PdlProviderTest, PersonLookupSendsTheEmailMinLikelihoodAndKeyHeaderButNoKeyInTheUrl) {
   auto provider = make(0.55);
-  transport().respond(200, person_match);
+  transport().then_body(200, person_match);
   const auto before = std::chrono::steady_clock::now();
   ASSERT_TRUE(provider->lookup(by_email(), FieldGroup::person, context).ok());
-  const http::Request sent = transport().request(0);
+  const http::Request sent = transport().call(0).request;
   EXPECT_EQ(sent.method, "GET");
   const auto url = parse_sent(sent.url);
   EXPECT_EQ(url.path, "/v5/person/enrich");
@@ -74,17 +74,17 @@ TEST_F(PdlProviderTest, PersonLookupSendsTheEmailMinLikelihoodAndKeyHeaderButNoK
 
 TEST_F(PdlProviderTest, MinLikelihoodIsClampedToOneThroughTen) {
   auto low = make(0.0);
-  transport().respond(404);
+  transport().then_respond(404);
   (void)low->lookup(by_email(), FieldGroup::person, context);
-  EXPECT_EQ(parse_sent(transport().request(0).url).params.at("min_likelihood"), "1");
+  EXPECT_EQ(parse_sent(transport().call(0).request.url).params.at("min_likelihood"), "1");
   auto high = make(1.0);
-  transport().respond(404);
+  transport().then_respond(404);
   (void)high->lookup(by_email(), FieldGroup::person, context);
-  EXPECT_EQ(parse_sent(transport().request(1).url).params.at("min_likelihood"), "10");
+  EXPECT_EQ(parse_sent(transport().call(1).request.url).params.at("min_likelihood"), "10");
   auto exact = make(0.3);
-  transport().respond(404);
+  transport().then_respond(404);
   (void)exact->lookup(by_email(), FieldGroup::person, context);
-  EXPECT_EQ(parse_sent(transport().request(2).url).params.at("min_likelihood"), "3");
+  EXPECT_EQ(parse_sent(transport().call(2).request.url).params.at("min_likelihood"), "3");
 }
 
 TEST_F(PdlProviderTest, PersonIdentifiersArePreferredEmailPhoneProfileThenNameWithCompany) {
@@ -97,9 +97,9 @@ TEST_F(PdlProviderTest, PersonIdentifiersArePreferredEmailPhoneProfileThenNameWi
   query.domain = "acme.example";
   EXPECT_EQ(provider->lookup_key(query, FieldGroup::person),
             "person|name:Anna Ivanova@acme.example");
-  transport().respond(404);
+  transport().then_respond(404);
   ASSERT_TRUE(provider->lookup(query, FieldGroup::person, context).ok());
-  const auto by_name = parse_sent(transport().request(0).url);
+  const auto by_name = parse_sent(transport().call(0).request.url);
   EXPECT_EQ(by_name.params.at("first_name"), "Anna");
   EXPECT_EQ(by_name.params.at("last_name"), "Ivanova");
   EXPECT_EQ(by_name.params.at("company"), "acme.example");
@@ -107,18 +107,18 @@ TEST_F(PdlProviderTest, PersonIdentifiersArePreferredEmailPhoneProfileThenNameWi
   query.linkedin_url = "linkedin.com/in/anna-ivanova";
   EXPECT_EQ(provider->lookup_key(query, FieldGroup::person),
             "person|profile:linkedin.com/in/anna-ivanova");
-  transport().respond(404);
+  transport().then_respond(404);
   ASSERT_TRUE(provider->lookup(query, FieldGroup::person, context).ok());
-  const auto by_profile = parse_sent(transport().request(1).url);
+  const auto by_profile = parse_sent(transport().call(1).request.url);
   EXPECT_EQ(by_profile.params.at("profile"), "linkedin.com/in/anna-ivanova");
   EXPECT_FALSE(by_profile.params.contains("first_name"));
 
   query.phone = "+4915112345678";
   EXPECT_EQ(provider->lookup_key(query, FieldGroup::person), "person|phone:+4915112345678");
-  transport().respond(404);
+  transport().then_respond(404);
   ASSERT_TRUE(provider->lookup(query, FieldGroup::person, context).ok());
-  EXPECT_EQ(parse_sent(transport().request(2).url).params.at("phone"), "+4915112345678");
-  EXPECT_NE(transport().request(2).url.find("phone=%2B4915112345678"), std::string::npos);
+  EXPECT_EQ(parse_sent(transport().call(2).request.url).params.at("phone"), "+4915112345678");
+  EXPECT_NE(transport().call(2).request.url.find("phone=%2B4915112345678"), std::string::npos);
 
   query.email = "anna@acme.example";
   EXPECT_EQ(provider->lookup_key(query, FieldGroup::person), "person|email:anna@acme.example");
@@ -137,12 +137,12 @@ TEST_F(PdlProviderTest, PersonLookupWithoutConsentHasNoKeyAndSendsNothing) {
   const auto result = provider->lookup(query, FieldGroup::person, context);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().category, ErrorCategory::invalid_argument);
-  EXPECT_EQ(transport().count(), 0U);
+  EXPECT_EQ(transport().call_count(), 0U);
 }
 
 TEST_F(PdlProviderTest, APersonMatchBecomesFieldsWithLikelihoodOverTenAsConfidence) {
   auto provider = make();
-  transport().respond(200, person_match, {{"x-call-credits-spent", "3"}});
+  transport().then_body(200, person_match, {{"x-call-credits-spent", "3"}});
   const auto answer = provider->lookup(by_email(), FieldGroup::person, context);
   ASSERT_TRUE(answer.ok()) << answer.error().describe();
   EXPECT_EQ(answer->outcome, Outcome::matched);
@@ -165,7 +165,7 @@ TEST_F(PdlProviderTest, APersonMatchBecomesFieldsWithLikelihoodOverTenAsConfiden
 
 TEST_F(PdlProviderTest, AMatchWithoutACreditsHeaderCostsOneCredit) {
   auto provider = make();
-  transport().respond(200, person_match);
+  transport().then_body(200, person_match);
   const auto answer = provider->lookup(by_email(), FieldGroup::person, context);
   ASSERT_TRUE(answer.ok());
   EXPECT_EQ(answer->credits, 1);
@@ -176,10 +176,10 @@ TEST_F(PdlProviderTest, CompanyLookupAsksByWebsiteOrNameAndReadsTheFlatCompanyRe
   Query query;
   query.domain = "acme.example";
   query.company_name = "Acme";
-  transport().respond(200, company_match);
+  transport().then_body(200, company_match);
   const auto answer = provider->lookup(query, FieldGroup::company, context);
   ASSERT_TRUE(answer.ok()) << answer.error().describe();
-  const auto url = parse_sent(transport().request(0).url);
+  const auto url = parse_sent(transport().call(0).request.url);
   EXPECT_EQ(url.path, "/v5/company/enrich");
   EXPECT_EQ(url.params.at("website"), "acme.example");
   EXPECT_FALSE(url.params.contains("name"));
@@ -197,15 +197,16 @@ TEST_F(PdlProviderTest, CompanyLookupAsksByWebsiteOrNameAndReadsTheFlatCompanyRe
   EXPECT_EQ(answer->fields, expected);
 
   query.domain.clear();
-  transport().respond(404);
+  transport().then_respond(404);
   ASSERT_TRUE(provider->lookup(query, FieldGroup::company, context).ok());
-  EXPECT_EQ(parse_sent(transport().request(1).url).params.at("name"), "Acme");
+  EXPECT_EQ(parse_sent(transport().call(1).request.url).params.at("name"), "Acme");
 }
 
 TEST_F(PdlProviderTest, A404IsAFreeNoMatch) {
   auto provider = make();
-  transport().respond(404, R"({"status":404,"error":{"type":"not_found","message":"No records"}})",
-                      {{"x-call-credits-spent", "0"}});
+  transport().then_body(404,
+                        R"({"status":404,"error":{"type":"not_found","message":"No records"}})",
+                        {{"x-call-credits-spent", "0"}});
   const auto answer = provider->lookup(by_email(), FieldGroup::person, context);
   ASSERT_TRUE(answer.ok());
   EXPECT_EQ(answer->outcome, Outcome::no_match);
@@ -215,7 +216,7 @@ TEST_F(PdlProviderTest, A404IsAFreeNoMatch) {
 
 TEST_F(PdlProviderTest, A400IsInvalidInputCarryingPdlsMessage) {
   auto provider = make();
-  transport().respond(400, R"({"status":400,"error":{"type":"invalid_request_error",
+  transport().then_body(400, R"({"status":400,"error":{"type":"invalid_request_error",
                                  "message":"min_likelihood must be 1..10"}})");
   const auto answer = provider->lookup(by_email(), FieldGroup::person, context);
   ASSERT_TRUE(answer.ok());
@@ -226,7 +227,7 @@ TEST_F(PdlProviderTest, A400IsInvalidInputCarryingPdlsMessage) {
 
 TEST_F(PdlProviderTest, A401IsUnauthorizedAndNotRetryable) {
   auto provider = make();
-  transport().respond(401, R"({"status":401,"error":{"type":"authentication_error"}})");
+  transport().then_body(401, R"({"status":401,"error":{"type":"authentication_error"}})");
   const auto result = provider->lookup(by_email(), FieldGroup::person, context);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().category, ErrorCategory::unauthorized);
@@ -238,7 +239,7 @@ TEST_F(PdlProviderTest, A401IsUnauthorizedAndNotRetryable) {
 
 TEST_F(PdlProviderTest, A402IsForbiddenWithTheOutOfCreditsCode) {
   auto provider = make();
-  transport().respond(402, R"({"status":402,"error":{"type":"payment_required"}})");
+  transport().then_body(402, R"({"status":402,"error":{"type":"payment_required"}})");
   const auto result = provider->lookup(by_email(), FieldGroup::person, context);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().category, ErrorCategory::forbidden);
@@ -248,11 +249,11 @@ TEST_F(PdlProviderTest, A402IsForbiddenWithTheOutOfCreditsCode) {
 
 TEST_F(PdlProviderTest, A429IsThrottledAndRateStateKeepsRetryAfterAndReset) {
   auto provider = make();
-  transport().respond(429, R"({"status":429,"error":{"type":"rate_limit_error"}})",
-                      {{"Retry-After", "17"},
-                       {"x-ratelimit-remaining", R"({"minute": 0})"},
-                       {"x-ratelimit-limit", R"({"minute": 100})"},
-                       {"x-ratelimit-reset", "2026-09-21T14:13:50Z"}});
+  transport().then_body(429, R"({"status":429,"error":{"type":"rate_limit_error"}})",
+                        {{"Retry-After", "17"},
+                         {"x-ratelimit-remaining", R"({"minute": 0})"},
+                         {"x-ratelimit-limit", R"({"minute": 100})"},
+                         {"x-ratelimit-reset", "2026-09-21T14:13:50Z"}});
   const auto result = provider->lookup(by_email(), FieldGroup::person, context);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().category, ErrorCategory::throttled);
@@ -269,7 +270,7 @@ TEST_F(PdlProviderTest, A429IsThrottledAndRateStateKeepsRetryAfterAndReset) {
 
 TEST_F(PdlProviderTest, A429WithoutRetryAfterLeavesRetryAfterUnset) {
   auto provider = make();
-  transport().respond(429, "", {{"x-ratelimit-remaining", "0"}});
+  transport().then_body(429, "", {{"x-ratelimit-remaining", "0"}});
   const auto result = provider->lookup(by_email(), FieldGroup::person, context);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().category, ErrorCategory::throttled);
@@ -279,7 +280,7 @@ TEST_F(PdlProviderTest, A429WithoutRetryAfterLeavesRetryAfterUnset) {
 
 TEST_F(PdlProviderTest, A5xxIsUnavailableAndRetryable) {
   auto provider = make();
-  transport().respond(503, "upstream down");
+  transport().then_body(503, "upstream down");
   const auto result = provider->lookup(by_email(), FieldGroup::person, context);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().category, ErrorCategory::unavailable);
@@ -289,11 +290,11 @@ TEST_F(PdlProviderTest, A5xxIsUnavailableAndRetryable) {
 
 TEST_F(PdlProviderTest, AnUnreadableBodyIsAProtocolError) {
   auto provider = make();
-  transport().respond(200, "{\"status\": 200, \"likeli");
+  transport().then_body(200, "{\"status\": 200, \"likeli");
   const auto result = provider->lookup(by_email(), FieldGroup::person, context);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().category, ErrorCategory::protocol);
-  transport().respond(200, R"({"status": 200, "likelihood": 5})");
+  transport().then_body(200, R"({"status": 200, "likelihood": 5})");
   const auto no_data = provider->lookup(by_email(), FieldGroup::person, context);
   ASSERT_FALSE(no_data.ok());
   EXPECT_EQ(no_data.error().category, ErrorCategory::protocol);
@@ -301,7 +302,7 @@ TEST_F(PdlProviderTest, AnUnreadableBodyIsAProtocolError) {
 
 TEST_F(PdlProviderTest, ATransportTimeoutIsPassedOnAsARetryableTimeout) {
   auto provider = make();
-  transport().fail_with(ErrorCategory::timeout, "deadline passed after 7 s", true);
+  transport().then_fail(ErrorCategory::timeout, "deadline passed after 7 s", true);
   const auto result = provider->lookup(by_email(), FieldGroup::person, context);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().category, ErrorCategory::timeout);
@@ -311,10 +312,10 @@ TEST_F(PdlProviderTest, ATransportTimeoutIsPassedOnAsARetryableTimeout) {
 
 TEST_F(PdlProviderTest, RateStateReadsDictJsonPythonReprAndBareNumbersAndEpochResets) {
   auto provider = make();
-  transport().respond(404, "",
-                      {{"x-ratelimit-remaining", R"({"minute": 99})"},
-                       {"x-ratelimit-limit", "{'minute': 1000, 'day': None}"},
-                       {"x-ratelimit-reset", "1790000060"}});
+  transport().then_body(404, "",
+                        {{"x-ratelimit-remaining", R"({"minute": 99})"},
+                         {"x-ratelimit-limit", "{'minute': 1000, 'day': None}"},
+                         {"x-ratelimit-reset", "1790000060"}});
   ASSERT_TRUE(provider->lookup(by_email(), FieldGroup::person, context).ok());
   RateState rate = provider->rate_state();
   EXPECT_EQ(rate.remaining, 99);
@@ -323,14 +324,14 @@ TEST_F(PdlProviderTest, RateStateReadsDictJsonPythonReprAndBareNumbersAndEpochRe
   EXPECT_EQ(*rate.reset, Clock::WallTime{std::chrono::seconds{1790000060}});
   EXPECT_FALSE(rate.retry_after.has_value());
 
-  transport().respond(404, "", {{"x-ratelimit-remaining", "42"}, {"x-ratelimit-limit", "10000"}});
+  transport().then_body(404, "", {{"x-ratelimit-remaining", "42"}, {"x-ratelimit-limit", "10000"}});
   ASSERT_TRUE(provider->lookup(by_email(), FieldGroup::person, context).ok());
   rate = provider->rate_state();
   EXPECT_EQ(rate.remaining, 42);
   EXPECT_EQ(rate.limit, 10000);
   EXPECT_FALSE(rate.reset.has_value()); // the last response said nothing about it
 
-  transport().respond(404, "", {{"Retry-After", "Mon, 21 Sep 2026 14:14:20 GMT"}});
+  transport().then_body(404, "", {{"Retry-After", "Mon, 21 Sep 2026 14:14:20 GMT"}});
   ASSERT_TRUE(provider->lookup(by_email(), FieldGroup::person, context).ok());
   EXPECT_EQ(provider->rate_state().retry_after, 60s); // the clock is at 14:13:20
 }
@@ -344,15 +345,15 @@ TEST_F(PdlProviderTest, BulkSendsOneCallWithPositionsAndMapsItemsBackInOrder) {
   queries[2].linkedin_url = "linkedin.com/in/c";
   queries[3].email = "d@acme.example";
   // The answer lists the items out of order; metadata.position says which is which.
-  transport().respond(200, R"([
+  transport().then_body(200, R"([
     {"status": 404, "error": {"type": "not_found"}, "metadata": {"position": 2}},
     {"status": 200, "likelihood": 9, "data": {"job_title": "cto"}, "metadata": {"position": 0}},
     {"status": 402, "error": {"type": "payment_required"}, "metadata": {"position": 3}},
     {"status": 400, "error": {"message": "bad phone"}, "metadata": {"position": 1}}])",
-                      {{"x-ratelimit-remaining", "7"}});
+                        {{"x-ratelimit-remaining", "7"}});
   const auto results = provider->lookup_many(queries, FieldGroup::person, context);
-  ASSERT_EQ(transport().count(), 1U);
-  const http::Request sent = transport().request(0);
+  ASSERT_EQ(transport().call_count(), 1U);
+  const http::Request sent = transport().call(0).request;
   EXPECT_EQ(sent.method, "POST");
   EXPECT_EQ(parse_sent(sent.url).path, "/v5/person/bulk");
   EXPECT_EQ(sent.headers.get("X-Api-Key"), test_key);
@@ -389,14 +390,16 @@ TEST_F(PdlProviderTest, BulkSplitsIntoBatchSizeCallsAndSkipsQueriesWithNothingTo
   queries[1].company_name = "Only a company"; // nothing a person lookup can use
   queries[2].email = "c@acme.example";
   queries[3].email = "d@acme.example";
-  transport().respond(200, R"([{"status": 404}, {"status": 404}])");
-  transport().respond(200, R"([{"status": 200, "likelihood": 4, "data": {}}])");
+  transport().then_body(200, R"([{"status": 404}, {"status": 404}])");
+  transport().then_body(200, R"([{"status": 200, "likelihood": 4, "data": {}}])");
   const auto results = provider->lookup_many(queries, FieldGroup::person, context);
-  ASSERT_EQ(transport().count(), 2U);
-  EXPECT_EQ(nlohmann::json::parse(transport().request(0).body).at("requests").size(), 2U);
-  EXPECT_EQ(
-      nlohmann::json::parse(transport().request(1).body).at("requests")[0].at("params").at("email"),
-      "d@acme.example");
+  ASSERT_EQ(transport().call_count(), 2U);
+  EXPECT_EQ(nlohmann::json::parse(transport().call(0).request.body).at("requests").size(), 2U);
+  EXPECT_EQ(nlohmann::json::parse(transport().call(1).request.body)
+                .at("requests")[0]
+                .at("params")
+                .at("email"),
+            "d@acme.example");
   ASSERT_EQ(results.size(), 4U);
   EXPECT_EQ(results[0]->outcome, Outcome::no_match); // items without metadata: in order
   ASSERT_FALSE(results[1].ok());
@@ -409,7 +412,7 @@ TEST_F(PdlProviderTest, BulkSplitsIntoBatchSizeCallsAndSkipsQueriesWithNothingTo
 TEST_F(PdlProviderTest, AFailedBulkCallGivesEveryItemThatError) {
   auto provider = make();
   std::vector<Query> queries(3, by_email());
-  transport().respond(502, "Bad Gateway");
+  transport().then_body(502, "Bad Gateway");
   const auto results = provider->lookup_many(queries, FieldGroup::person, context);
   ASSERT_EQ(results.size(), 3U);
   for (const auto& result : results) {
@@ -417,12 +420,12 @@ TEST_F(PdlProviderTest, AFailedBulkCallGivesEveryItemThatError) {
     EXPECT_EQ(result.error().category, ErrorCategory::unavailable);
     EXPECT_EQ(result.error().http_status, 502);
   }
-  transport().fail_with(ErrorCategory::timeout, "deadline passed", true);
+  transport().then_fail(ErrorCategory::timeout, "deadline passed", true);
   for (const auto& result : provider->lookup_many(queries, FieldGroup::person, context)) {
     ASSERT_FALSE(result.ok());
     EXPECT_EQ(result.error().category, ErrorCategory::timeout);
   }
-  transport().respond(200, R"({"not": "an array"})");
+  transport().then_body(200, R"({"not": "an array"})");
   for (const auto& result : provider->lookup_many(queries, FieldGroup::person, context)) {
     ASSERT_FALSE(result.ok());
     EXPECT_EQ(result.error().category, ErrorCategory::protocol);
@@ -432,7 +435,7 @@ TEST_F(PdlProviderTest, AFailedBulkCallGivesEveryItemThatError) {
 TEST_F(PdlProviderTest, ABulkAnswerMissingAnItemFailsOnlyThatItem) {
   auto provider = make();
   std::vector<Query> queries(2, by_email());
-  transport().respond(200, R"([{"status": 404, "metadata": {"position": 1}}])");
+  transport().then_body(200, R"([{"status": 404, "metadata": {"position": 1}}])");
   const auto results = provider->lookup_many(queries, FieldGroup::person, context);
   ASSERT_FALSE(results[0].ok());
   EXPECT_EQ(results[0].error().category, ErrorCategory::protocol);
@@ -445,10 +448,10 @@ TEST_F(PdlProviderTest, CompanyLookupManyAsksOneByOne) {
   std::vector<Query> queries(2);
   queries[0].domain = "a.example";
   queries[1].domain = "b.example";
-  transport().respond(404).respond(200, company_match);
+  transport().then_respond(404).then_body(200, company_match);
   const auto results = provider->lookup_many(queries, FieldGroup::company, context);
-  ASSERT_EQ(transport().count(), 2U);
-  EXPECT_EQ(parse_sent(transport().request(1).url).params.at("website"), "b.example");
+  ASSERT_EQ(transport().call_count(), 2U);
+  EXPECT_EQ(parse_sent(transport().call(1).request.url).params.at("website"), "b.example");
   EXPECT_EQ(results[0]->outcome, Outcome::no_match);
   EXPECT_EQ(results[1]->outcome, Outcome::matched);
 }

@@ -1,15 +1,16 @@
-#include "fakes.hpp"
 #include "leadsync/http/policies.hpp"
+#include "support/recording_transport.hpp"
+#include "support/scripted_token_provider.hpp"
 
 #include <gtest/gtest.h>
 
 namespace leadsync::http {
 namespace {
 
-using fakes::make_request;
-using fakes::next_to;
-using fakes::RecordingTransport;
-using fakes::ScriptedTokenProvider;
+using test::make_request;
+using test::next_to;
+using test::RecordingTransport;
+using test::ScriptedTokenProvider;
 
 class BearerTokenPolicyTest : public ::testing::Test {
 protected:

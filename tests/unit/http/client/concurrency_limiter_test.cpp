@@ -1,5 +1,5 @@
-#include "fakes.hpp"
 #include "leadsync/http/policies.hpp"
+#include "support/recording_transport.hpp"
 
 #include <algorithm>
 #include <future>
@@ -12,9 +12,9 @@ namespace leadsync::http {
 namespace {
 
 using namespace std::chrono_literals;
-using fakes::make_request;
-using fakes::next_to;
-using fakes::RecordingTransport;
+using test::make_request;
+using test::next_to;
+using test::RecordingTransport;
 using Outcome = ConcurrencyLimiter::Outcome;
 
 // Upper bound for a wait that must end; reached only when the code under test is broken.

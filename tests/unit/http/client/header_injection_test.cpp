@@ -1,7 +1,8 @@
 // A token or header value holding CR LF never reaches the transport: the pipeline checks every
 // header after the policies set them (issue 18).
-#include "fakes.hpp"
 #include "leadsync/http/policies.hpp"
+#include "support/recording_transport.hpp"
+#include "support/scripted_token_provider.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -9,9 +10,9 @@
 namespace leadsync::http {
 namespace {
 
-using fakes::make_request;
-using fakes::RecordingTransport;
-using fakes::ScriptedTokenProvider;
+using test::make_request;
+using test::RecordingTransport;
+using test::ScriptedTokenProvider;
 using ::testing::HasSubstr;
 using ::testing::Not;
 

@@ -1,6 +1,6 @@
-#include "fakes.hpp"
 #include "leadsync/http/policies.hpp"
-#include "log_capture.hpp"
+#include "support/log_capture.hpp"
+#include "support/recording_transport.hpp"
 
 #include <gtest/gtest.h>
 
@@ -8,9 +8,9 @@ namespace leadsync::http {
 namespace {
 
 using namespace std::chrono_literals;
-using fakes::LogCapture;
-using fakes::make_request;
-using fakes::RecordingTransport;
+using test::LogCapture;
+using test::make_request;
+using test::RecordingTransport;
 
 class LogPolicyTest : public ::testing::Test {
 protected:

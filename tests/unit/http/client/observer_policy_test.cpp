@@ -1,10 +1,11 @@
 // The request observer: one observation per logical call, in front of the retry policy, and the
 // route labels it reports calls under.
 
-#include "fakes.hpp"
 #include "leadsync/core/random.hpp"
 #include "leadsync/http/policies.hpp"
 #include "leadsync/http/request_observer.hpp"
+#include "support/recording_transport.hpp"
+#include "support/sleepers.hpp"
 
 #include <gtest/gtest.h>
 #include <memory>
@@ -15,9 +16,9 @@ namespace leadsync::http {
 namespace {
 
 using namespace std::chrono_literals;
-using fakes::make_request;
-using fakes::RecordingSleeper;
-using fakes::RecordingTransport;
+using test::make_request;
+using test::RecordingSleeper;
+using test::RecordingTransport;
 
 class RecordingObserver final : public RequestObserver {
 public:

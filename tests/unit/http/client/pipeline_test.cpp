@@ -1,7 +1,8 @@
-#include "fakes.hpp"
 #include "leadsync/core/random.hpp"
 #include "leadsync/http/pipeline.hpp"
 #include "leadsync/http/policies.hpp"
+#include "support/recording_transport.hpp"
+#include "support/sleepers.hpp"
 
 #include <gtest/gtest.h>
 #include <stdexcept>
@@ -9,9 +10,9 @@
 namespace leadsync::http {
 namespace {
 
-using fakes::make_request;
-using fakes::RecordingSleeper;
-using fakes::RecordingTransport;
+using test::make_request;
+using test::RecordingSleeper;
+using test::RecordingTransport;
 
 // Appends "<name>>" on the way in and "<<name>" on the way out to a shared trace.
 class TracingPolicy final : public Policy {

@@ -1,16 +1,16 @@
-#include "fakes.hpp"
 #include "leadsync/core/random.hpp"
 #include "leadsync/core/uuid.hpp"
 #include "leadsync/http/policies.hpp"
+#include "support/recording_transport.hpp"
 
 #include <gtest/gtest.h>
 
 namespace leadsync::http {
 namespace {
 
-using fakes::make_request;
-using fakes::next_to;
-using fakes::RecordingTransport;
+using test::make_request;
+using test::next_to;
+using test::RecordingTransport;
 
 TEST(RequestIdPolicyTest, SetsAFreshUuidV4AndCopiesItIntoTheContext) {
   SeededRandom random(1);

@@ -1,5 +1,5 @@
-#include "fakes.hpp"
 #include "leadsync/http/policies.hpp"
+#include "support/recording_transport.hpp"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@ namespace leadsync::http {
 namespace {
 
 using namespace std::chrono_literals;
-using fakes::make_response;
+using test::make_response;
 
 // Sunday 2026-11-22 20:00:00 UTC.
 const Clock::WallTime now =

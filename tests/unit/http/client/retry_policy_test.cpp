@@ -1,7 +1,8 @@
-#include "fakes.hpp"
 #include "leadsync/core/random.hpp"
 #include "leadsync/http/policies.hpp"
-#include "log_capture.hpp"
+#include "support/log_capture.hpp"
+#include "support/recording_transport.hpp"
+#include "support/sleepers.hpp"
 
 #include <gtest/gtest.h>
 #include <memory>
@@ -12,11 +13,11 @@ namespace leadsync::http {
 namespace {
 
 using namespace std::chrono_literals;
-using fakes::LogCapture;
-using fakes::make_request;
-using fakes::next_to;
-using fakes::RecordingSleeper;
-using fakes::RecordingTransport;
+using test::LogCapture;
+using test::make_request;
+using test::next_to;
+using test::RecordingSleeper;
+using test::RecordingTransport;
 using Waits = std::vector<std::chrono::milliseconds>;
 
 // Bytes all 0xFF: next_unit() is as close to 1 as it gets, so full jitter waits the whole cap.
@@ -468,8 +469,8 @@ TEST_F(RetryPolicyTest, ConcurrentCallsOfOneJobAddUpInItsCallStats) {
   constexpr int calls_per_thread = 25;
   // Each call is throttled once, then answered.
   const NextPolicy throttled_once = [](Request&, CallContext& call) -> Result<Response> {
-    return call.attempt == 1 ? fakes::make_response(429, {{"Retry-After", "2"}})
-                             : fakes::make_response(200);
+    return call.attempt == 1 ? test::make_response(429, {{"Retry-After", "2"}})
+                             : test::make_response(200);
   };
 
   std::vector<std::thread> workers;

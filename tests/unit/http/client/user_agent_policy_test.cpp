@@ -1,14 +1,14 @@
-#include "fakes.hpp"
 #include "leadsync/http/policies.hpp"
+#include "support/recording_transport.hpp"
 
 #include <gtest/gtest.h>
 
 namespace leadsync::http {
 namespace {
 
-using fakes::make_request;
-using fakes::next_to;
-using fakes::RecordingTransport;
+using test::make_request;
+using test::next_to;
+using test::RecordingTransport;
 
 std::string sent_user_agent(UserAgentPolicy& policy, Request request) {
   RecordingTransport transport;

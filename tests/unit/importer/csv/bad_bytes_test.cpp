@@ -4,7 +4,7 @@
 // errors that name their line and the file offset of the bad byte.
 
 #include "leadsync/importer/csv_reader.hpp"
-#include "unit/importer/csv/csv_test_support.hpp"
+#include "support/csv_fixtures.hpp"
 #include "unit/importer/csv/read_all.hpp"
 
 #include <algorithm>
@@ -16,10 +16,10 @@
 namespace leadsync::importer {
 namespace {
 
-using testing::encode;
-using testing::read_all;
+using test::encode;
+using test::TempDir;
 using ::testing::HasSubstr;
-using testing::TempDir;
+using testing::read_all;
 using Fields = std::vector<std::string>;
 
 constexpr int data_rows = 2000; // about 140 KB: rows run well past the 64 KiB detection sample
@@ -130,9 +130,9 @@ TEST_P(BadBytesInUtf8Test, FileIsReadAsUtf8AndExactlyTheBadRowsAreErrorsWithLine
       continue;
     }
     EXPECT_FALSE(record.ok()) << "row " << i;
-    EXPECT_THAT(record.error, HasSubstr("line " + std::to_string(i + 2) + ": the bytes " +
-                                        testing::hex(bad.bytes) + " " +
-                                        offset_text(bad_offset->second) + " are not valid UTF-8"));
+    EXPECT_THAT(record.error,
+                HasSubstr("line " + std::to_string(i + 2) + ": the bytes " + test::hex(bad.bytes) +
+                          " " + offset_text(bad_offset->second) + " are not valid UTF-8"));
     EXPECT_THAT(record.error, HasSubstr("--encoding"));
     ASSERT_LT(bad_offset->second, file.bytes.size());
     EXPECT_EQ(file.bytes.substr(bad_offset->second, bad.bytes.size()), bad.bytes)

@@ -1,5 +1,5 @@
 #include "leadsync/importer/csv_reader.hpp"
-#include "unit/importer/csv/csv_test_support.hpp"
+#include "support/csv_fixtures.hpp"
 #include "unit/importer/csv/read_all.hpp"
 
 #include <algorithm>
@@ -10,11 +10,11 @@
 namespace leadsync::importer {
 namespace {
 
+using test::encode;
+using test::TempDir;
 using ::testing::ElementsAre;
-using testing::encode;
-using testing::read_all;
 using ::testing::HasSubstr;
-using testing::TempDir;
+using testing::read_all;
 using Fields = std::vector<std::string>;
 
 class CsvReaderTest : public ::testing::Test {
@@ -153,7 +153,7 @@ TEST_F(CsvReaderTest, EncodingOverrideReadsBytesTheDetectorWouldReadOtherwise) {
   const std::string bytes = encode(russian_csv, "WINDOWS-1251");
   auto reader = open(bytes, {.encoding = "koi8-r"});
   EXPECT_EQ(reader.encoding().name, "koi8-r");
-  EXPECT_EQ(reader.header()[0], testing::convert(encode("Имя", "WINDOWS-1251"), "KOI8-R", "UTF-8"));
+  EXPECT_EQ(reader.header()[0], test::convert(encode("Имя", "WINDOWS-1251"), "KOI8-R", "UTF-8"));
   EXPECT_NE(reader.header()[0], "Имя");
 }
 

@@ -2,7 +2,7 @@
 // once, before anything scans the whole file.
 
 #include "leadsync/importer/csv_reader.hpp"
-#include "unit/importer/csv/csv_test_support.hpp"
+#include "support/csv_fixtures.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -14,8 +14,8 @@
 namespace leadsync::importer {
 namespace {
 
+using test::TempDir;
 using ::testing::HasSubstr;
-using testing::TempDir;
 
 class CsvStartTest : public ::testing::Test {
 protected:
@@ -75,12 +75,12 @@ TEST_F(CsvStartTest, AFirstLineOfNulOrControlBytesIsRefused) {
 TEST_F(CsvStartTest, Utf16FilesWithTheirZeroBytesPassWithOrWithoutAByteOrderMark) {
   const std::string text = "First Name,Email\nAda,ada@example.com\n";
   EXPECT_TRUE(
-      check_csv_start(dir.write("le.csv", "\xFF\xFE" + testing::encode(text, "UTF-16LE"))).ok());
+      check_csv_start(dir.write("le.csv", "\xFF\xFE" + test::encode(text, "UTF-16LE"))).ok());
   EXPECT_TRUE(
-      check_csv_start(dir.write("be.csv", "\xFE\xFF" + testing::encode(text, "UTF-16BE"))).ok());
-  EXPECT_TRUE(check_csv_start(dir.write("bare.csv", testing::encode(text, "UTF-16LE"))).ok());
+      check_csv_start(dir.write("be.csv", "\xFE\xFF" + test::encode(text, "UTF-16BE"))).ok());
+  EXPECT_TRUE(check_csv_start(dir.write("bare.csv", test::encode(text, "UTF-16LE"))).ok());
   EXPECT_TRUE(
-      check_csv_start(dir.write("named.csv", testing::encode(text, "UTF-16LE")), "utf-16").ok());
+      check_csv_start(dir.write("named.csv", test::encode(text, "UTF-16LE")), "utf-16").ok());
 }
 
 TEST_F(CsvStartTest, AWorkbookGetsTheSaveAsAdviceNotTheBinaryRefusal) {

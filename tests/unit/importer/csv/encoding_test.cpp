@@ -1,5 +1,5 @@
 #include "leadsync/importer/encoding.hpp"
-#include "unit/importer/csv/csv_test_support.hpp"
+#include "support/csv_fixtures.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -7,7 +7,7 @@
 namespace leadsync::importer {
 namespace {
 
-using testing::encode;
+using test::encode;
 using ::testing::HasSubstr;
 
 const std::string russian_list = "Имя;Фамилия;Компания;Телефон\n"
@@ -88,7 +88,7 @@ TEST(DetectEncoding, Utf8WithOneBadByteAmongManyCharactersIsUtf8) {
   for (const auto& text : {russian_list, arabic_list, western_list}) {
     for (const std::string_view bad : {"\xFF", "\xE9", "\x81", "\xC3", "\xA9", "\xE2\x80"}) {
       const auto choice = detect_encoding(repeated_with(text, 20, text.size(), bad));
-      EXPECT_EQ(choice.name, "UTF-8") << text << " with " << testing::hex(bad);
+      EXPECT_EQ(choice.name, "UTF-8") << text << " with " << test::hex(bad);
       EXPECT_FALSE(choice.refuse_utf8_lines);
       EXPECT_THAT(choice.reason, HasSubstr("UTF-8 apart from 1 invalid byte sequence"));
     }
@@ -119,7 +119,7 @@ TEST(DetectEncoding, AsciiWithOneStrayByteIsUtf8) {
       std::string sample = ascii;
       sample.insert(at, bad);
       const auto choice = detect_encoding(sample);
-      EXPECT_EQ(choice.name, "UTF-8") << testing::hex(bad) << " at " << at;
+      EXPECT_EQ(choice.name, "UTF-8") << test::hex(bad) << " at " << at;
       EXPECT_THAT(choice.reason, HasSubstr("1 invalid byte sequence among 0 multi-byte"));
     }
   }

@@ -5,7 +5,7 @@
 
 #include "leadsync/importer/csv_import.hpp"
 #include "leadsync/store/sqlite_store.hpp"
-#include "unit/importer/csv/csv_test_support.hpp"
+#include "support/csv_fixtures.hpp"
 
 #include <algorithm>
 #include <gmock/gmock.h>
@@ -16,8 +16,8 @@
 namespace leadsync::importer {
 namespace {
 
+using test::TempDir;
 using ::testing::HasSubstr;
-using testing::TempDir;
 
 constexpr int rows = 6000;
 

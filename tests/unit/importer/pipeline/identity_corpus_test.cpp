@@ -3,7 +3,7 @@
 
 #include "leadsync/importer/csv_import.hpp"
 #include "leadsync/store/sqlite_store.hpp"
-#include "unit/importer/csv/csv_test_support.hpp"
+#include "support/csv_fixtures.hpp"
 
 #include <algorithm>
 #include <gtest/gtest.h>
@@ -26,7 +26,7 @@ constexpr bool under_address_sanitizer = false;
 constexpr bool under_address_sanitizer = false;
 #endif
 
-using testing::TempDir;
+using test::TempDir;
 
 const std::string header =
     "First Name,Last Name,Email,Email 2,Phone,Mobile,Company,Website,Country\n";

@@ -1,5 +1,5 @@
 #include "leadsync/importer/import_checkpoint.hpp"
-#include "unit/importer/csv/csv_test_support.hpp"
+#include "support/csv_fixtures.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -7,7 +7,7 @@
 namespace leadsync::importer {
 namespace {
 
-using testing::TempDir;
+using test::TempDir;
 
 ImportCheckpoint sample_checkpoint() {
   ImportCheckpoint checkpoint;

@@ -5,7 +5,7 @@
 #include "leadsync/importer/csv_import.hpp"
 #include "leadsync/store/sqlite_store.hpp"
 #include "recording_store.hpp"
-#include "unit/importer/csv/csv_test_support.hpp"
+#include "support/csv_fixtures.hpp"
 
 #include <fstream>
 #include <gtest/gtest.h>
@@ -14,8 +14,8 @@
 namespace leadsync::importer {
 namespace {
 
+using test::TempDir;
 using testing::RecordingStore;
-using testing::TempDir;
 
 const std::string header = "First Name,Last Name,Email,Phone,Company,Job Title,Country\n";
 

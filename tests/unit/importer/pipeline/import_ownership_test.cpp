@@ -7,8 +7,8 @@
 #include "leadsync/importer/csv_import.hpp"
 #include "leadsync/store/sqlite_store.hpp"
 #include "recording_store.hpp"
+#include "support/csv_fixtures.hpp"
 #include "support/reaped_pid.hpp"
-#include "unit/importer/csv/csv_test_support.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -19,8 +19,8 @@ namespace {
 
 using leadsync::testing::reaped_pid;
 
+using test::TempDir;
 using testing::RecordingStore;
-using testing::TempDir;
 using Start = CsvImportOptions::Start;
 
 const std::string header = "First Name,Last Name,Email,Phone,Company,Job Title,Country\n";

@@ -1,5 +1,5 @@
 #include "leadsync/importer/rejected_rows.hpp"
-#include "unit/importer/csv/csv_test_support.hpp"
+#include "support/csv_fixtures.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -10,7 +10,7 @@
 namespace leadsync::importer {
 namespace {
 
-using testing::TempDir;
+using test::TempDir;
 
 std::string read_all(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

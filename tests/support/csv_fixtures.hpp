@@ -1,7 +1,7 @@
 #pragma once
-// Helpers for the CSV reader tests: a private temporary directory and text in other encodings, made
-// with glibc iconv (the same converter a user's `iconv` command or Excel export would be checked
-// against).
+// CSV fixtures for tests that import files: a private temporary directory to write them in, and
+// text in other encodings, made with glibc iconv (the same converter a user's `iconv` command or
+// an Excel export would be checked against).
 
 #include <cerrno>
 #include <cstdlib>
@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-namespace leadsync::importer::testing {
+namespace leadsync::test {
 
 class TempDir {
 public:
@@ -84,4 +84,4 @@ inline std::string hex(std::string_view bytes) {
   return text;
 }
 
-} // namespace leadsync::importer::testing
+} // namespace leadsync::test

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace leadsync::http::fakes {
+namespace leadsync::test {
 
 class LogCapture {
 public:
@@ -32,4 +32,4 @@ private:
   std::ostringstream out_;
 };
 
-} // namespace leadsync::http::fakes
+} // namespace leadsync::test

@@ -1,12 +1,14 @@
 #pragma once
-// Test doubles for the HTTP enrichment providers: a Transport that records requests and answers
-// from a script, and a fixture that makes provider options with a key file.
+// Test support for the HTTP enrichment providers: a fixture that makes provider options with a key
+// file and answers their requests through a scripted RecordingTransport, and a sent URL taken
+// apart.
 
 #include "leadsync/core/clock.hpp"
 #include "leadsync/core/config.hpp"
 #include "leadsync/enrich/registry.hpp"
 #include "leadsync/http/transport.hpp"
 #include "leadsync/http/url.hpp"
+#include "support/recording_transport.hpp"
 
 #include <deque>
 #include <filesystem>
@@ -19,58 +21,6 @@
 #include <vector>
 
 namespace leadsync::enrich::testing {
-
-// Records every request and answers with the scripted results in order; an unscripted call fails
-// loudly with an internal error.
-class FakeTransport final : public http::Transport {
-public:
-  FakeTransport& respond(int status, std::string body = {}, http::Headers headers = {}) {
-    http::Response response;
-    response.status = status;
-    response.headers = std::move(headers);
-    response.body = std::move(body);
-    std::lock_guard lock(mutex_);
-    script_.emplace_back(std::move(response));
-    return *this;
-  }
-  FakeTransport& fail_with(ErrorCategory category, std::string message, bool retryable) {
-    std::lock_guard lock(mutex_);
-    script_.emplace_back(Error::make(category, std::move(message), retryable));
-    return *this;
-  }
-
-  Result<http::Response> send(const http::Request& request,
-                              const http::CallContext& context) override {
-    (void)context;
-    std::lock_guard lock(mutex_);
-    requests_.push_back(request);
-    if (script_.empty()) {
-      return Error::make(ErrorCategory::internal, "FakeTransport: no scripted answer for " +
-                                                      request.method + " " + request.url);
-    }
-    auto answer = std::move(script_.front());
-    script_.pop_front();
-    return answer;
-  }
-
-  std::vector<http::Request> requests() const {
-    std::lock_guard lock(mutex_);
-    return requests_;
-  }
-  http::Request request(std::size_t index) const {
-    std::lock_guard lock(mutex_);
-    return requests_.at(index);
-  }
-  std::size_t count() const {
-    std::lock_guard lock(mutex_);
-    return requests_.size();
-  }
-
-private:
-  mutable std::mutex mutex_;
-  std::deque<Result<http::Response>> script_;
-  std::vector<http::Request> requests_;
-};
 
 // The path and decoded query parameters of a request URL.
 struct SentUrl {
@@ -133,7 +83,8 @@ public:
         .transport = transport, .clock = &clock, .store = nullptr, .base_dir = dir_};
   }
 
-  std::shared_ptr<FakeTransport> transport = std::make_shared<FakeTransport>();
+  std::shared_ptr<test::RecordingTransport> transport =
+      std::make_shared<test::RecordingTransport>();
   ManualClock clock{Clock::WallTime{std::chrono::seconds{1'790'000'000}}};
   const std::filesystem::path& dir() const { return dir_; }
 

@@ -2,11 +2,12 @@
 // transport built by connect(): static token and client credentials, paging, keyed upserts, $batch,
 // bulk messages, QualifyLead, change tracking, metadata, webhooks, a 429 storm and a fault plan.
 
-#include "fakes.hpp"
 #include "leadsync/dataverse/connect.hpp"
 #include "leadsync/http/cpprest_transport.hpp"
 #include "leadsync/odata/filter.hpp"
 #include "leadsync/odata/query.hpp"
+#include "support/emulator_admin_transport.hpp"
+#include "support/url_logging_transport.hpp"
 
 #include <atomic>
 #include <cstdlib>
@@ -79,7 +80,7 @@ protected:
   Connection connect_client(ConnectOptions options = {}) {
     options.wrap_transport = [](std::shared_ptr<http::Transport> inner) {
       return std::shared_ptr<http::Transport>(
-          std::make_shared<fakes::UrlLoggingTransport>(std::move(inner)));
+          std::make_shared<test::UrlLoggingTransport>(std::move(inner)));
     };
     auto connection = connect(config_, options);
     if (!connection.ok()) {
@@ -91,19 +92,7 @@ protected:
 
   // The emulator's admin endpoints (not part of the Web API, so not in the URL log).
   Json admin(const std::string& method, const std::string& path, const Json& body = nullptr) {
-    http::Request request;
-    request.method = method;
-    request.url = emulator_->base_url() + "/_emulator/" + path;
-    if (!body.is_null()) {
-      request.headers.set("Content-Type", "application/json");
-      request.body = body.dump();
-    }
-    auto response = admin_transport_->send(request, {});
-    if (!response.ok() || response->status != 200) {
-      ADD_FAILURE() << "admin " << method << " " << path << " failed";
-      return nullptr;
-    }
-    return Json::parse(response->body);
+    return test::emulator_admin(*admin_transport_, emulator_->base_url(), method, path, body);
   }
 
   // Stored lead rows whose leadsync_externalid starts with the prefix, by external id.

@@ -2,12 +2,12 @@
 // derived-type cast, DataverseClient::table_columns over them, and sync::CrmMetadata comparing the
 // shipped mapping with the emulator's lead table (what `leadsync check` does).
 
-#include "fakes.hpp"
 #include "leadsync/dataverse/connect.hpp"
 #include "leadsync/mapping/lead_mapping.hpp"
 #include "leadsync/mapping/metadata.hpp"
 #include "leadsync/sync/crm_metadata.hpp"
 #include "leadsync_test_paths.hpp"
+#include "support/url_logging_transport.hpp"
 
 #include <atomic>
 #include <cstdlib>
@@ -107,7 +107,7 @@ public:
 
   Result<http::Response> send(const http::Request& request,
                               const http::CallContext& context) override {
-    fakes::log_url(request.url);
+    test::log_url(request.url);
     ++count_;
     return inner_->send(request, context);
   }

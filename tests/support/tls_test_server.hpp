@@ -1,9 +1,14 @@
 #pragma once
-// A one-purpose HTTPS server on loopback for the transport's TLS tests: a fresh self-signed
-// certificate for 127.0.0.1 (which doubles as its own CA), and a fixed 200 answer to every request.
+// A one-purpose HTTPS server on loopback for TLS tests (the transport, `leadsync check`): a fresh
+// self-signed certificate for 127.0.0.1 (which doubles as its own CA), and a fixed 200 answer to
+// every request.
 
+// clang-format off
+#include <utility> // first: Boost 1.74's asio/awaitable.hpp uses std::exchange without including it
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
+// clang-format on
+
 #include <cstdint>
 #include <memory>
 #include <openssl/evp.h>
@@ -14,7 +19,7 @@
 #include <string>
 #include <thread>
 
-namespace leadsync::http::fakes {
+namespace leadsync::test {
 
 struct SelfSignedCertificate {
   std::string certificate_pem;
@@ -129,4 +134,4 @@ private:
   std::thread thread_;
 };
 
-} // namespace leadsync::http::fakes
+} // namespace leadsync::test

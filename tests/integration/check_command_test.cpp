@@ -2,13 +2,9 @@
 // code and advice for each CRM-side problem (design section 4: 2 configuration, 3 unreachable or
 // refused credentials).
 
-// clang-format off
-#include <utility> // first: Boost 1.74's asio/awaitable.hpp uses std::exchange without including it
-#include "unit/http/client/tls_test_server.hpp"
 #include "leadsync_test_paths.hpp"
-// clang-format on
-
 #include "support/cli_process.hpp"
+#include "support/tls_test_server.hpp"
 
 #include <dvemu/emulator.hpp>
 #include <filesystem>
@@ -194,8 +190,7 @@ TEST_F(CheckCommandTest, WithoutTheTokenAReachableCrmIsAConfigurationError) {
 }
 
 TEST_F(CheckCommandTest, AnUntrustedCertificateExitsThreePointingAtTheCaSetting) {
-  const leadsync::http::fakes::TlsTestServer server(
-      leadsync::http::fakes::make_self_signed_certificate());
+  const leadsync::test::TlsTestServer server(leadsync::test::make_self_signed_certificate());
   std::ofstream(dir_ / "leadsync.toml")
       << "[crm]\nurl = \"https://127.0.0.1:" << server.port() << "\"\n[crm.auth]\n"
       << static_token_auth() << "\n[store]\nurl = \"sqlite://state.db\"\n";

@@ -9,6 +9,7 @@
 #include "leadsync/sync/pull.hpp"
 #include "leadsync/sync/push.hpp"
 #include "leadsync_test_paths.hpp"
+#include "support/emulator_admin_transport.hpp"
 
 #include <cstdlib>
 #include <dvemu/emulator.hpp>
@@ -113,19 +114,7 @@ protected:
   }
 
   Json admin(const std::string& method, const std::string& path, const Json& body = nullptr) {
-    http::Request request;
-    request.method = method;
-    request.url = emulator_->base_url() + "/_emulator/" + path;
-    if (!body.is_null()) {
-      request.headers.set("Content-Type", "application/json");
-      request.body = body.dump();
-    }
-    auto response = admin_transport_->send(request, {});
-    if (!response.ok() || response->status != 200) {
-      ADD_FAILURE() << "admin " << method << " " << path << " failed";
-      return nullptr;
-    }
-    return Json::parse(response->body);
+    return test::emulator_admin(*admin_transport_, emulator_->base_url(), method, path, body);
   }
 
   // The CRM's lead rows by external id; fails the test when one is there twice.

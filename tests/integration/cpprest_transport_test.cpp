@@ -3,8 +3,8 @@
 
 #include "leadsync/http/cpprest_transport.hpp"
 #include "leadsync/http/server.hpp"
-#include "log_capture.hpp"
-#include "tls_test_server.hpp"
+#include "support/log_capture.hpp"
+#include "support/tls_test_server.hpp"
 
 #include <algorithm>
 #include <arpa/inet.h>
@@ -25,7 +25,7 @@ namespace leadsync::http {
 namespace {
 
 using namespace std::chrono_literals;
-using fakes::LogCapture;
+using test::LogCapture;
 
 // Upper bound for something that must end; reached only when the code under test is broken.
 constexpr auto hang_guard = 10s;
@@ -498,8 +498,8 @@ protected:
 
   std::string url() const { return "https://127.0.0.1:" + std::to_string(server_.port()) + "/"; }
 
-  fakes::SelfSignedCertificate certificate_ = fakes::make_self_signed_certificate();
-  fakes::TlsTestServer server_{certificate_};
+  test::SelfSignedCertificate certificate_ = test::make_self_signed_certificate();
+  test::TlsTestServer server_{certificate_};
   std::filesystem::path ca_file_;
 };
 
@@ -527,7 +527,7 @@ TEST_F(CpprestTlsTest, CaFileMakesTheCertificateTrusted) {
 
   ASSERT_TRUE(result.ok()) << result.error().describe();
   EXPECT_EQ(result->status, 200);
-  EXPECT_EQ(result->body, fakes::TlsTestServer::body);
+  EXPECT_EQ(result->body, test::TlsTestServer::body);
 }
 
 TEST_F(CpprestTlsTest, SkippingVerificationWorksAndWarns) {
@@ -539,7 +539,7 @@ TEST_F(CpprestTlsTest, SkippingVerificationWorksAndWarns) {
   const auto result = transport->send(make("GET", url()), {});
 
   ASSERT_TRUE(result.ok()) << result.error().describe();
-  EXPECT_EQ(result->body, fakes::TlsTestServer::body);
+  EXPECT_EQ(result->body, test::TlsTestServer::body);
   EXPECT_NE(log.text().find("TLS certificate verification is OFF"), std::string::npos)
       << log.text();
 }
