@@ -1,6 +1,7 @@
 #include "commands.hpp"
 #include "crm_commands.hpp"
 #include "exit_codes.hpp"
+#include "leadsync/core/text.hpp"
 #include "leadsync/jobs/presence.hpp"
 #include "output.hpp"
 
@@ -12,14 +13,6 @@
 namespace leadsync::cli {
 
 namespace {
-
-std::string joined(const std::vector<std::string>& items) {
-  std::string text;
-  for (const auto& item : items) {
-    text += (text.empty() ? "" : ", ") + item;
-  }
-  return text;
-}
 
 void print_summary(std::ostream& out, const jobs::PushOutcome& outcome) {
   const auto& report = outcome.report;
@@ -51,7 +44,7 @@ void print_summary(std::ostream& out, const jobs::PushOutcome& outcome) {
     }
     out << fmt::format("  {} change(s) are being pushed by another leadsync ({}); a push after it "
                        "finishes, or after its lease expires, picks up what it leaves\n",
-                       held, joined(holders));
+                       held, text::join(holders, ", "));
   }
   if (report.dead_lettered > 0) {
     out << fmt::format("  {} lead(s) refused by the CRM are in the dead letters: see `leadsync dlq "
@@ -142,7 +135,7 @@ int run_push_command(Context& context, const jobs::PushRequest& request) {
     }
     out << fmt::format("took back {} change(s) held by a push that stopped without "
                        "finishing (process {})\n",
-                       outcome->taken_back.freed, joined(pids));
+                       outcome->taken_back.freed, text::join(pids, ", "));
   }
   print_summary(out, *outcome);
   if (outcome->left.any()) {

@@ -174,10 +174,7 @@ std::string heading_of(const Section& section) {
 }
 
 std::string to_lower(std::string_view text) {
-  std::string lower(text);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return lower;
+  return text::ascii_lower(text);
 }
 
 // " (did you mean 'x'?)" for the closest candidate within edit distance 2, else "; known keys:
@@ -241,9 +238,7 @@ std::string provider_key_message(std::string_view section, std::string_view prov
       });
   std::string file_stem(usable ? provider_name : "provider");
   std::replace(file_stem.begin(), file_stem.end(), '-', '_');
-  std::string env = "LEADSYNC_" + file_stem + "_API_KEY";
-  std::transform(env.begin(), env.end(), env.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  const std::string env = text::ascii_upper("LEADSYNC_" + file_stem + "_API_KEY");
   return move_to_file_or_env(std::string(section) + ".api_key",
                              "/etc/leadsync/" + file_stem + "_api_key", env);
 }
@@ -340,8 +335,7 @@ public:
     }
     // Region codes are compared upper-case; "de" means "DE". validate() checks their form.
     for (auto& region : loaded_.config.enrich.blocked_regions) {
-      std::transform(region.begin(), region.end(), region.begin(),
-                     [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+      region = text::ascii_upper(region);
     }
   }
 

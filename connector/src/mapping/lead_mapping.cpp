@@ -528,8 +528,8 @@ private:
           defined.push_back(name);
         }
         add(key, line_of(node),
-            "unknown option set " + quote_value(field.option_set) +
-                " (defined: " + (defined.empty() ? std::string("none") : detail::join(defined)) +
+            "unknown option set " + quote_value(field.option_set) + " (defined: " +
+                (defined.empty() ? std::string("none") : text::join(defined, ", ")) +
                 "); add [option_sets." + field.option_set + "] or correct the name");
         return false;
       }
@@ -757,7 +757,7 @@ private:
     if (!missing.empty()) {
       add(key + ".type", field.line,
           "option set " + field.option_set + " gives no value for " + field.field + " " +
-              detail::join(missing) +
+              text::join(missing, ", ") +
               ": add each name to the internal list of the option it should become");
     }
   }
@@ -908,7 +908,7 @@ Result<FieldSet> parse_field_set(const std::vector<std::string>& paths) {
   if (!unknown.empty()) {
     return fail(ErrorCategory::config,
                 "unknown internal field" + std::string(unknown.size() == 1 ? " " : "s ") +
-                    detail::join(unknown) +
+                    text::join(unknown, ", ") +
                     " in pull.crm_owned_fields; the fields are listed at the top of "
                     "mappings/lead.toml");
   }

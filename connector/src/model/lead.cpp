@@ -1,6 +1,6 @@
 #include "leadsync/model/lead.hpp"
 
-#include "detail/text.hpp"
+#include "leadsync/core/text.hpp"
 
 #include <algorithm>
 #include <set>
@@ -42,7 +42,7 @@ ListAgeBucket list_age_bucket(const Origin& origin, Date today) {
 int list_count(const Origin& origin) {
   std::set<std::pair<std::string, std::string>> distinct;
   for (const auto& list : origin.lists) {
-    distinct.emplace(detail::ascii_lower(list.vendor), list.list_id);
+    distinct.emplace(text::ascii_lower(list.vendor), list.list_id);
   }
   return static_cast<int>(distinct.size());
 }
@@ -63,8 +63,8 @@ std::vector<std::string> phone_numbers_e164(const Lead& lead) {
 }
 
 std::string display_name(const Lead& lead) {
-  const auto first = detail::trim(lead.person.first_name);
-  const auto last = detail::trim(lead.person.last_name);
+  const auto first = text::trim(lead.person.first_name);
+  const auto last = text::trim(lead.person.last_name);
   std::string name(first);
   if (!first.empty() && !last.empty()) {
     name += ' ';
@@ -73,7 +73,7 @@ std::string display_name(const Lead& lead) {
   if (!name.empty()) {
     return name;
   }
-  if (const auto company = detail::trim(lead.company.name); !company.empty()) {
+  if (const auto company = text::trim(lead.company.name); !company.empty()) {
     return std::string(company);
   }
   if (auto email = primary_email(lead); !email.empty()) {

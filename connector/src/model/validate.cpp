@@ -1,6 +1,6 @@
 #include "leadsync/model/validate.hpp"
 
-#include "detail/text.hpp"
+#include "leadsync/core/text.hpp"
 #include "leadsync/core/uuid.hpp"
 
 #include <algorithm>
@@ -19,13 +19,13 @@ constexpr int first_disqualified_status = 4; // lost
 constexpr int last_disqualified_status = 7;  // cancelled
 
 bool blank(std::string_view text) {
-  return detail::trim(text).empty();
+  return text::trim(text).empty();
 }
 
 // Plausible, not proven: one '@', a local part, a dotted domain, no whitespace. Full checks belong
 // to the importer's normalizer.
 bool plausible_email(std::string_view email) {
-  if (std::any_of(email.begin(), email.end(), detail::is_ascii_space) ||
+  if (std::any_of(email.begin(), email.end(), text::is_ascii_space) ||
       std::count(email.begin(), email.end(), '@') != 1) {
     return false;
   }

@@ -2,6 +2,7 @@
 
 #include "leadsync/core/bounded_read.hpp"
 #include "leadsync/core/text.hpp"
+#include "leadsync/core/toml_problems.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -196,29 +197,7 @@ std::string folded(std::string_view text) {
 }
 
 std::string_view type_name(const toml::node& node) {
-  switch (node.type()) {
-  case toml::node_type::table:
-    return "a table";
-  case toml::node_type::array:
-    return "an array";
-  case toml::node_type::string:
-    return "a string";
-  case toml::node_type::integer:
-    return "an integer";
-  case toml::node_type::floating_point:
-    return "a floating-point number";
-  case toml::node_type::boolean:
-    return "a boolean";
-  case toml::node_type::date:
-    return "a date";
-  case toml::node_type::time:
-    return "a time";
-  case toml::node_type::date_time:
-    return "a date-time";
-  case toml::node_type::none:
-    break;
-  }
-  return "nothing";
+  return config::type_name(node.type());
 }
 
 std::string format_number(double value) {

@@ -1,8 +1,9 @@
 #include "leadsync/sync/push.hpp"
 
 #include "leadsync/core/log.hpp"
-#include "leadsync/dataverse/client.hpp" // the QualifyOptions and PredictiveScore the Crm takes
 #include "leadsync/core/mutex.hpp"
+#include "leadsync/core/text.hpp"
+#include "leadsync/dataverse/client.hpp" // the QualifyOptions and PredictiveScore the Crm takes
 
 #include <algorithm>
 #include <atomic>
@@ -67,10 +68,7 @@ bool is_hand_merged(const model::Lead& lead) {
 
 // Dataverse writes GUIDs in lower case; compare ours whatever their case.
 bool same_guid(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) ==
-           std::tolower(static_cast<unsigned char>(y));
-  });
+  return text::iequals(a, b);
 }
 
 // Further merges of a target are followed at most this far (a longer chain is a loop).

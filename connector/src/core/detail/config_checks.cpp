@@ -18,21 +18,11 @@ namespace leadsync::config::detail {
 
 namespace {
 
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-bool is_alpha(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-char to_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
+using text::is_ascii_alpha;
+using text::is_ascii_digit;
 
 bool equals_ignoring_case(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return to_lower(x) == to_lower(y);
-         });
+  return text::iequals(a, b);
 }
 
 // Letters, digits and _, not starting with a digit.
@@ -42,22 +32,23 @@ bool is_header_name(std::string_view text) {
   constexpr std::size_t max_length = 64;
   return !text.empty() && text.size() <= max_length &&
          std::all_of(text.begin(), text.end(), [&](char c) {
-           return is_alpha(c) || is_digit(c) || specials.find(c) != std::string_view::npos;
+           return is_ascii_alpha(c) || is_ascii_digit(c) ||
+                  specials.find(c) != std::string_view::npos;
          });
 }
 
 bool is_identifier(std::string_view text) {
-  if (text.empty() || is_digit(text.front())) {
+  if (text.empty() || is_ascii_digit(text.front())) {
     return false;
   }
   return std::all_of(text.begin(), text.end(),
-                     [](char c) { return is_digit(c) || is_alpha(c) || c == '_'; });
+                     [](char c) { return is_ascii_digit(c) || is_ascii_alpha(c) || c == '_'; });
 }
 
 // A decimal number of at most `max_digits` digits and nothing else.
 std::optional<int> parse_number(std::string_view text, std::size_t max_digits = 5) {
   if (text.empty() || text.size() > max_digits ||
-      !std::all_of(text.begin(), text.end(), is_digit)) {
+      !std::all_of(text.begin(), text.end(), is_ascii_digit)) {
     return std::nullopt;
   }
   int value = 0;
@@ -115,7 +106,7 @@ std::optional<HostPort> parse_host_port(std::string_view text) {
     result.host = text.substr(1, close - 1);
     rest = text.substr(close + 1);
     const bool v6_chars = std::all_of(result.host.begin(), result.host.end(), [](char c) {
-      return is_digit(c) || (to_lower(c) >= 'a' && to_lower(c) <= 'f') || c == ':' || c == '.';
+      return text::hex_value(c) >= 0 || c == ':' || c == '.';
     });
     if (!v6_chars || result.host.find(':') == std::string_view::npos) {
       return std::nullopt;
@@ -125,7 +116,7 @@ std::optional<HostPort> parse_host_port(std::string_view text) {
     result.host = text.substr(0, colon);
     rest = colon == std::string_view::npos ? std::string_view() : text.substr(colon);
     const bool host_chars = std::all_of(result.host.begin(), result.host.end(), [](char c) {
-      return is_digit(c) || is_alpha(c) || c == '.' || c == '-';
+      return is_ascii_digit(c) || is_ascii_alpha(c) || c == '.' || c == '-';
     });
     if (!host_chars) {
       return std::nullopt;
@@ -184,11 +175,7 @@ std::string in_quotes(std::string_view text) {
 }
 
 std::string joined(std::initializer_list<std::string_view> values) {
-  std::string text;
-  for (const auto value : values) {
-    text += (text.empty() ? "" : ", ") + std::string(value);
-  }
-  return text;
+  return text::join(values, ", ");
 }
 
 class Checker {
@@ -551,7 +538,7 @@ private:
         continue;
       }
       if (!std::all_of(name.begin(), name.end(), [](char c) {
-            return (c >= 'a' && c <= 'z') || is_digit(c) || c == '_' || c == '-';
+            return (c >= 'a' && c <= 'z') || is_ascii_digit(c) || c == '_' || c == '-';
           })) {
         add(path + ".name",
             fmt::format("must be made of lower-case letters, digits, _ and -, like \"pdl\" or "

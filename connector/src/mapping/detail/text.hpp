@@ -21,10 +21,4 @@ std::string first_code_points(std::string_view text, std::size_t count);
 // kept.
 std::string fold_case(std::string_view text);
 
-// text::join with the ", " default lead_mapping.cpp's messages use (kept for its callers; new code
-// calls text::join).
-inline std::string join(const std::vector<std::string>& items, std::string_view separator = ", ") {
-  return text::join(items, separator);
-}
-
 } // namespace leadsync::mapping::detail
