@@ -111,6 +111,16 @@ Result<std::string> canonical_id(const std::string& id) {
   return parsed->to_string();
 }
 
+Result<std::vector<std::string>> canonical_ids(const std::vector<std::string>& ids) {
+  std::vector<std::string> canonical;
+  canonical.reserve(ids.size());
+  for (const auto& id : ids) {
+    LEADSYNC_TRY(auto one, canonical_id(id));
+    canonical.push_back(std::move(one));
+  }
+  return canonical;
+}
+
 Status assign_id(model::Lead& lead, const Clock& clock, Random& random) {
   if (lead.identity.id.empty()) {
     lead.identity.id = Uuid::generate_v7(clock.now(), random).to_string();

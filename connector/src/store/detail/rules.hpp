@@ -54,6 +54,8 @@ std::string position_of(std::string_view what, std::size_t index, std::size_t co
 
 // The canonical (lower-case) form of a lead id; invalid_argument for an empty or malformed one.
 Result<std::string> canonical_id(const std::string& id);
+// canonical_id of each, in order; the first invalid one fails the whole list.
+Result<std::vector<std::string>> canonical_ids(const std::vector<std::string>& ids);
 // A given id is checked and put in canonical form; an empty one is assigned. Version 7 ids grow
 // with time, so the indexes keyed by lead id are appended to rather than written all over.
 Status assign_id(model::Lead& lead, const Clock& clock, Random& random);

@@ -37,6 +37,7 @@ namespace {
 
 using store::detail::ascii_lower;
 using store::detail::canonical_id;
+using store::detail::canonical_ids;
 using store::detail::lead_exists;
 using store::detail::lead_not_found;
 using store::detail::outbox_operation;
@@ -646,12 +647,7 @@ Result<model::Lead> PostgresStore::get_lead(const std::string& id) {
 // One statement for the batch (id = ANY of an array): a push reads each claimed batch so, not a
 // lead at a time (a transaction of three round trips each).
 Result<std::vector<model::Lead>> PostgresStore::get_leads(const std::vector<std::string>& ids) {
-  std::vector<std::string> canonical;
-  canonical.reserve(ids.size());
-  for (const auto& id : ids) {
-    LEADSYNC_TRY(auto one, canonical_id(id));
-    canonical.push_back(std::move(one));
-  }
+  LEADSYNC_TRY(const auto canonical, canonical_ids(ids));
   std::vector<model::Lead> leads;
   if (canonical.empty()) {
     return leads;

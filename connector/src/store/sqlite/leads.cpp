@@ -89,12 +89,7 @@ Result<model::Lead> SqliteStore::get_lead(const std::string& id) {
 
 // One lookup by primary key each, under one lock: SQLite has no round trips to save.
 Result<std::vector<model::Lead>> SqliteStore::get_leads(const std::vector<std::string>& ids) {
-  std::vector<std::string> canonical;
-  canonical.reserve(ids.size());
-  for (const auto& id : ids) {
-    LEADSYNC_TRY(auto one, canonical_id(id));
-    canonical.push_back(std::move(one));
-  }
+  LEADSYNC_TRY(const auto canonical, canonical_ids(ids));
   std::vector<model::Lead> leads;
   leads.reserve(ids.size());
   std::lock_guard lock(mutex_);

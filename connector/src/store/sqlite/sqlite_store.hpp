@@ -29,6 +29,7 @@ namespace leadsync::store::sqlite {
 
 using detail::ascii_lower;
 using detail::canonical_id;
+using detail::canonical_ids;
 using detail::from_millis;
 using detail::parse_cursor;
 using detail::parse_duplicate_status;
