@@ -49,15 +49,7 @@ double unix_seconds(Clock::WallTime time) {
 }
 
 // Every lifecycle stage, so that leadsync_leads{stage} has a series (0) for stages with no lead.
-constexpr std::array<model::LifecycleStage, 8> all_stages = {
-    model::LifecycleStage::new_lead,
-    model::LifecycleStage::cold,
-    model::LifecycleStage::mql,
-    model::LifecycleStage::pql,
-    model::LifecycleStage::service_qualified,
-    model::LifecycleStage::sql,
-    model::LifecycleStage::qualified,
-    model::LifecycleStage::disqualified};
+constexpr const auto& all_stages = model::all_lifecycle_stages;
 
 } // namespace
 

@@ -6,9 +6,21 @@
 #include "leadsync/core/result.hpp"
 #include "leadsync/model/lead.hpp"
 
+#include <array>
 #include <string_view>
 
 namespace leadsync::model {
+
+// Every lifecycle stage, in funnel order (metrics give each a series; mappings list them).
+inline constexpr std::array<LifecycleStage, 8> all_lifecycle_stages{
+    LifecycleStage::new_lead,
+    LifecycleStage::cold,
+    LifecycleStage::mql,
+    LifecycleStage::pql,
+    LifecycleStage::service_qualified,
+    LifecycleStage::sql,
+    LifecycleStage::qualified,
+    LifecycleStage::disqualified};
 
 std::string_view to_string(LifecycleStage stage);
 Result<LifecycleStage> parse_lifecycle_stage(std::string_view text);

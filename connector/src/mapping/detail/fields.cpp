@@ -77,15 +77,7 @@ template <> struct EnumNames<model::Channel> {
 };
 
 template <> struct EnumNames<model::LifecycleStage> {
-  static constexpr std::array<model::LifecycleStage, 8> values{
-      model::LifecycleStage::new_lead,
-      model::LifecycleStage::cold,
-      model::LifecycleStage::mql,
-      model::LifecycleStage::pql,
-      model::LifecycleStage::service_qualified,
-      model::LifecycleStage::sql,
-      model::LifecycleStage::qualified,
-      model::LifecycleStage::disqualified};
+  static constexpr std::array<model::LifecycleStage, 8> values = model::all_lifecycle_stages;
 };
 
 template <typename E> constexpr bool named_by_model = requires {
