@@ -308,24 +308,15 @@ void read_json_field(RawEvent& raw, std::size_t field, const nlohmann::json& val
 }
 
 Status read_jsonl(EventsImporter& importer, std::istream& input) {
+  detail::JsonLinesReader lines(input, "record",
+                                "Write one event object a line, e.g. " + std::string(json_example));
   std::string line;
-  std::int64_t line_number = 0;
-  bool too_long = false;
-  while (detail::read_line_bounded(input, line, detail::max_jsonl_line_bytes, too_long)) {
-    ++line_number;
-    if (too_long) {
-      return fail(ErrorCategory::invalid_argument,
-                  "line " + std::to_string(line_number) +
-                      " is longer than 1 MB, the limit for one record; is this a JSON Lines "
-                      "file? Write one event object a line, e.g. " +
-                      std::string(json_example));
+  for (;;) {
+    LEADSYNC_TRY(const bool more, lines.next(line));
+    if (!more) {
+      break;
     }
-    if (line_number == 1 && line.starts_with("\xEF\xBB\xBF")) {
-      line.erase(0, 3); // UTF-8 byte order mark
-    }
-    if (text::trim(line, text::space_tab_cr_lf).empty()) {
-      continue;
-    }
+    const std::int64_t line_number = lines.line_number();
     // Depth-limited (issue 18): a line nested 100,000 deep is refused, not recursed into.
     auto parsed = parse_untrusted_json(line, "the line");
     if (!parsed) {

@@ -65,23 +65,15 @@ std::map<std::string, std::int64_t> JsonlReport::counts() const {
 Result<JsonlReport> import_jsonl(store::Store& store, std::istream& input,
                                  const JsonlOptions& options) {
   JsonlReport report;
+  detail::JsonLinesReader lines(
+      input, "lead", "Write one lead object a line (leadsync leads show ID --json shows one)");
   std::string line;
-  std::int64_t line_number = 0;
-  bool too_long = false;
-  while (detail::read_line_bounded(input, line, detail::max_jsonl_line_bytes, too_long)) {
-    ++line_number;
-    if (too_long) {
-      return fail(ErrorCategory::invalid_argument,
-                  "line " + std::to_string(line_number) +
-                      " is longer than 1 MB, the limit for one lead; is this a JSON Lines file? "
-                      "Write one lead object a line (leadsync leads show ID --json shows one)");
+  for (;;) {
+    LEADSYNC_TRY(const bool more, lines.next(line));
+    if (!more) {
+      break;
     }
-    if (line_number == 1 && line.starts_with("\xEF\xBB\xBF")) {
-      line.erase(0, 3); // UTF-8 byte order mark
-    }
-    if (text::trim(line, text::space_tab_cr_lf).empty()) {
-      continue;
-    }
+    const std::int64_t line_number = lines.line_number();
     ++report.lines_read;
     auto parsed = model::lead_from_json_text(line);
     if (!parsed.ok()) {
