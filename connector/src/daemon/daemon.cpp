@@ -12,8 +12,8 @@
 #include "leadsync/daemon/watch_folder.hpp"
 #include "leadsync/dataverse/connect.hpp"
 #include "leadsync/enrich/enricher.hpp"
-#include "leadsync/http/options_from_config.hpp"
 #include "leadsync/http/failure.hpp"
+#include "leadsync/http/options_from_config.hpp"
 #include "leadsync/http/server.hpp"
 #include "leadsync/jobs/enrich.hpp"
 #include "leadsync/jobs/import.hpp"
@@ -159,8 +159,8 @@ private:
   std::unique_ptr<store::WorkWaiter> waiter_; // PostgreSQL's LISTEN; null for SQLite
   std::thread notify_thread_;
   Mutex runtime_mutex_;
-  // Not GUARDED_BY(runtime_mutex_): start() sets and reads it before any other thread runs.
-  std::shared_ptr<jobs::Runtime> runtime_;
+  // Swapped by reload(); readers take a copy of the pointer (runtime()).
+  std::shared_ptr<jobs::Runtime> runtime_ GUARDED_BY(runtime_mutex_);
   config::Config config_; // the running config (main loop only)
 
   std::unique_ptr<Metrics> metrics_;
@@ -265,14 +265,18 @@ Status Daemon::start() {
     return ok_status();
   });
   observer_ = crm_request_observer(*metrics_);
-  LEADSYNC_TRY(runtime_, make_runtime(config_, true));
-  for (const auto& warning : runtime_->recovery().warnings) {
+  LEADSYNC_TRY(const auto runtime, make_runtime(config_, true));
+  {
+    MutexLock lock(runtime_mutex_); // uncontended: no other thread runs yet
+    runtime_ = runtime;
+  }
+  for (const auto& warning : runtime->recovery().warnings) {
     log::get()->warn("start-up recovery: {}", warning);
   }
-  if (runtime_->recovery().runs_interrupted > 0 || runtime_->recovery().leases.freed > 0) {
+  if (runtime->recovery().runs_interrupted > 0 || runtime->recovery().leases.freed > 0) {
     log::get()->info("start-up recovery: {} run(s) of stopped processes marked interrupted, {} "
                      "change(s) they held freed",
-                     runtime_->recovery().runs_interrupted, runtime_->recovery().leases.freed);
+                     runtime->recovery().runs_interrupted, runtime->recovery().leases.freed);
   }
 
   LEADSYNC_TRY(const Secret secret, load_webhook_secret(config_));
@@ -299,7 +303,7 @@ Status Daemon::start() {
                                 .stats = nullptr,
                                 .deadline = std::chrono::steady_clock::now() + 10s};
     std::optional<Error> unreachable;
-    if (auto link = runtime_->crm(); !link.ok()) {
+    if (auto link = runtime->crm(); !link.ok()) {
       unreachable = link.error();
     } else if (auto who = (*link)->connection.client->who_am_i(probe); !who.ok()) {
       unreachable = who.error();

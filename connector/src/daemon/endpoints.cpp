@@ -2,6 +2,7 @@
 
 #include "leadsync/core/json_limits.hpp"
 #include "leadsync/core/log.hpp"
+#include "leadsync/core/mutex.hpp"
 #include "leadsync/core/text.hpp"
 #include "leadsync/dataverse/webhook_payload.hpp"
 #include "leadsync/http/failure.hpp"
@@ -12,7 +13,6 @@
 #include <algorithm>
 #include <atomic>
 #include <fmt/format.h>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -108,12 +108,12 @@ struct Endpoints::State {
   Digest secret_digest{};
   std::atomic<Clock::SteadyTime::rep> last_beat{0};
 
-  std::mutex readiness_mutex;
+  Mutex readiness_mutex;
   struct Check {
     bool ok = false;
     std::string detail;
   };
-  std::array<Check, all_readiness_checks.size()> checks{};
+  std::array<Check, all_readiness_checks.size()> checks GUARDED_BY(readiness_mutex){};
 
   std::atomic<bool> logged_unauthorized{false};
   std::atomic<bool> logged_too_large{false};
@@ -172,7 +172,7 @@ void Endpoints::heartbeat() {
 }
 
 void Endpoints::set_readiness(ReadinessCheck check, bool ok, std::string_view detail) {
-  std::lock_guard lock(state_->readiness_mutex);
+  MutexLock lock(state_->readiness_mutex);
   auto& entry = state_->checks.at(static_cast<std::size_t>(check));
   entry.ok = ok;
   entry.detail = log::redact(detail);
@@ -239,7 +239,7 @@ http::Response Endpoints::readyz(std::string_view query) {
   std::string failing;
   bool ready = true;
   {
-    std::lock_guard lock(state_->readiness_mutex);
+    MutexLock lock(state_->readiness_mutex);
     for (const auto check : all_readiness_checks) {
       const auto& entry = state_->checks.at(static_cast<std::size_t>(check));
       ready = ready && entry.ok;

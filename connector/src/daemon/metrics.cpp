@@ -1,11 +1,11 @@
 #include "leadsync/daemon/metrics.hpp"
 
 #include "leadsync/core/log.hpp"
+#include "leadsync/core/mutex.hpp"
 #include "leadsync/http/failure.hpp"
 #include "leadsync/model/json.hpp"
 
 #include <algorithm>
-#include <mutex>
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
@@ -243,11 +243,12 @@ struct Metrics::Families {
   Family<Gauge>& start_time;
   Family<Counter>& refresh_failures;
 
-  std::mutex mutex; // guards refresh and stages_seen
-  Refresh refresh;
-  std::set<std::string> stages_seen; // stages reported by the store besides all_stages
-  std::mutex refresh_mutex;          // held through a refresh; guards refresh_failing
-  bool refresh_failing = false;
+  Mutex mutex;
+  Refresh refresh GUARDED_BY(mutex);
+  // Stages reported by the store besides all_stages.
+  std::set<std::string> stages_seen GUARDED_BY(mutex);
+  Mutex refresh_mutex; // held through a refresh (which takes `mutex`)
+  bool refresh_failing GUARDED_BY(refresh_mutex) = false;
 };
 
 Metrics::Metrics(const MetricsOptions& options)
@@ -409,7 +410,7 @@ void Metrics::set_store_stats(const store::StoreStats& stats) {
   auto& f = *families_;
   f.outbox_pending.Add({}).Set(static_cast<double>(stats.outbox_pending + stats.outbox_leased));
   f.dead_letters.Add({}).Set(static_cast<double>(stats.dead_letters));
-  std::lock_guard lock(f.mutex);
+  MutexLock lock(f.mutex);
   for (const auto stage : all_stages) {
     const std::string name(model::to_string(stage));
     const auto found = stats.leads_by_stage.find(name);
@@ -467,7 +468,7 @@ Status Metrics::refresh_from_store(store::Store& store) {
 }
 
 void Metrics::set_refresh(Refresh refresh) {
-  std::lock_guard lock(families_->mutex);
+  MutexLock lock(families_->mutex);
   families_->refresh = std::move(refresh);
 }
 
@@ -475,10 +476,10 @@ std::string Metrics::scrape() {
   auto& f = *families_;
   {
     // One refresh at a time: two scrapes at once would only do the same store reads twice.
-    std::lock_guard refreshing(f.refresh_mutex);
+    MutexLock refreshing(f.refresh_mutex);
     Refresh refresh;
     {
-      std::lock_guard lock(f.mutex);
+      MutexLock lock(f.mutex);
       refresh = f.refresh;
     }
     if (refresh) {

@@ -12,6 +12,7 @@
 //   lead_write_channel (LISTEN/NOTIFY; see ForeignWrites).
 
 #include "detail/rules.hpp"
+#include "leadsync/core/mutex.hpp"
 #include "leadsync/core/process.hpp"
 #include "leadsync/model/json.hpp"
 #include "postgres/detail/sql.hpp"
@@ -25,7 +26,6 @@
 #include <cstdint>
 #include <limits>
 #include <map>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <tuple>
@@ -471,8 +471,8 @@ class ForeignWrites {
 public:
   static constexpr std::chrono::minutes idle_limit{10};
 
-  Result<std::int64_t> marker(ConnectionPool& pool, const std::string& token) {
-    std::lock_guard lock(mutex_);
+  Result<std::int64_t> marker(ConnectionPool& pool, const std::string& token) EXCLUDES(mutex_) {
+    MutexLock lock(mutex_);
     last_read_ = std::chrono::steady_clock::now();
     if (!connection_) {
       LEADSYNC_TRY(connection_, pool.dedicated_connection());
@@ -514,20 +514,12 @@ public:
 
   // Reads what arrived without waiting (or stops listening when nobody asked for a while). Never
   // delays the caller: skipped while a marker is being read.
-  void tend() {
-    std::unique_lock lock(mutex_, std::try_to_lock);
-    if (!lock.owns_lock() || !connection_) {
+  void tend() EXCLUDES(mutex_) {
+    if (!mutex_.try_lock()) {
       return;
     }
-    if (std::chrono::steady_clock::now() - last_read_ > idle_limit) {
-      drop();
-      return;
-    }
-    try {
-      connection_->get_notifs();
-    } catch (const std::exception&) {
-      drop(); // the next marker reconnects and reports a change
-    }
+    tend_locked();
+    mutex_.unlock();
   }
 
 private:
@@ -549,19 +541,35 @@ private:
     std::int64_t& count_;
   };
 
+  void tend_locked() REQUIRES(mutex_) {
+    if (!connection_) {
+      return;
+    }
+    if (std::chrono::steady_clock::now() - last_read_ > idle_limit) {
+      drop();
+      return;
+    }
+    try {
+      connection_->get_notifs();
+    } catch (const std::exception&) {
+      drop(); // the next marker reconnects and reports a change
+    }
+  }
+
   // Stops listening; writes from now on go unseen, so the marker changes.
-  void drop() {
+  void drop() REQUIRES(mutex_) {
     receiver_.reset(); // before its connection
     connection_.reset();
     ++count_;
   }
 
-  std::mutex mutex_;
-  std::int64_t count_ = 0;
-  int backend_pid_ = 0;
-  std::chrono::steady_clock::time_point last_read_{};
-  std::unique_ptr<pqxx::connection> connection_;
-  std::unique_ptr<Receiver> receiver_; // destroyed before connection_
+  Mutex mutex_;
+  // Also counted by receiver_, whose callbacks run inside get_notifs(), with the lock held.
+  std::int64_t count_ GUARDED_BY(mutex_) = 0;
+  int backend_pid_ GUARDED_BY(mutex_) = 0;
+  std::chrono::steady_clock::time_point last_read_ GUARDED_BY(mutex_){};
+  std::unique_ptr<pqxx::connection> connection_ GUARDED_BY(mutex_);
+  std::unique_ptr<Receiver> receiver_ GUARDED_BY(mutex_); // destroyed before connection_
 };
 
 ForeignWritesHandle make_foreign_writes() {

@@ -10,7 +10,7 @@ Checkpointer::Checkpointer(Database database) : database_(std::move(database)) {
 
 Checkpointer::~Checkpointer() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     stopping_ = true;
   }
   wake_.notify_one();
@@ -19,22 +19,28 @@ Checkpointer::~Checkpointer() {
 
 void Checkpointer::request() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     requested_ = true;
   }
   wake_.notify_one();
 }
 
 void Checkpointer::wait_idle() {
-  std::unique_lock lock(mutex_);
-  idle_.wait(lock, [this] { return !checkpointing_; });
+  UniqueLock lock(mutex_);
+  idle_.wait(lock, [this] {
+    mutex_.assert_held();
+    return !checkpointing_;
+  });
 }
 
 void Checkpointer::run() {
   for (;;) {
     {
-      std::unique_lock lock(mutex_);
-      wake_.wait(lock, [this] { return requested_ || stopping_; });
+      UniqueLock lock(mutex_);
+      wake_.wait(lock, [this] {
+        mutex_.assert_held();
+        return requested_ || stopping_;
+      });
       if (stopping_) {
         return;
       }
@@ -45,7 +51,7 @@ void Checkpointer::run() {
     // the size stays as a backstop.
     (void)database_.checkpoint_passive();
     {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       checkpointing_ = false;
     }
     idle_.notify_all();

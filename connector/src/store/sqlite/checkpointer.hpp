@@ -1,10 +1,9 @@
 #pragma once
 // The SQLite store's background WAL checkpoint (private to store/sqlite/).
 
+#include "leadsync/core/mutex.hpp"
 #include "sqlite/detail/database.hpp"
 
-#include <condition_variable>
-#include <mutex>
 #include <thread>
 
 namespace leadsync::store::sqlite {
@@ -21,23 +20,23 @@ public:
   ~Checkpointer();
 
   // Asks the thread for a passive checkpoint (requests while one runs fold into one).
-  void request();
+  void request() EXCLUDES(mutex_);
 
   // Returns once no checkpoint of this thread is running. A checkpoint the writer starts while this
   // thread is in one would only get SQLITE_BUSY: starved of CPU mid-checkpoint, the thread once
   // let the log grow to 7 MB past a 256 KB backstop while every commit's own attempt failed.
-  void wait_idle();
+  void wait_idle() EXCLUDES(mutex_);
 
 private:
-  void run();
+  void run() EXCLUDES(mutex_);
 
   Database database_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::condition_variable idle_;
-  bool requested_ = false;
-  bool checkpointing_ = false;
-  bool stopping_ = false;
+  Mutex mutex_;
+  CondVar wake_;
+  CondVar idle_;
+  bool requested_ GUARDED_BY(mutex_) = false;
+  bool checkpointing_ GUARDED_BY(mutex_) = false;
+  bool stopping_ GUARDED_BY(mutex_) = false;
   std::thread thread_;
 };
 

@@ -6,7 +6,7 @@
 namespace leadsync::store::sqlite {
 
 Result<std::vector<DeadLetter>> SqliteStore::list_dead_letters(std::size_t limit) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto query, database_.query(sql({"SELECT ", dead_letter_columns,
                                                 " FROM dead_letters ORDER BY id LIMIT ?"}),
                                            sql_limit(limit)));
@@ -22,7 +22,7 @@ Result<std::vector<DeadLetter>> SqliteStore::list_dead_letters(std::size_t limit
 }
 
 Result<DeadLetter> SqliteStore::get_dead_letter(std::int64_t id) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto query,
                database_.query(
                    sql({"SELECT ", dead_letter_columns, " FROM dead_letters WHERE id = ?"}), id));
@@ -34,7 +34,7 @@ Result<DeadLetter> SqliteStore::get_dead_letter(std::int64_t id) {
 }
 
 Status SqliteStore::drop_dead_letter(std::int64_t id) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto query, database_.query("DELETE FROM dead_letters WHERE id = ?", id));
   LEADSYNC_CHECK(query.run());
   if (database_.changes() == 0) {
@@ -44,7 +44,7 @@ Status SqliteStore::drop_dead_letter(std::int64_t id) {
 }
 
 Result<OutboxEntry> SqliteStore::retry_dead_letter(std::int64_t id) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
   OutboxEntry entry;
   {

@@ -9,7 +9,7 @@ namespace leadsync::store::sqlite {
 // ---- enrichment
 Result<std::optional<CachedAnswer>>
 SqliteStore::get_cached_answer(const std::string& provider, const std::string& key, TimePoint at) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto query, database_.query("SELECT answer, matched, fetched_at, expires_at "
                                            "FROM enrichment_cache WHERE provider = ? AND key = ? "
                                            "AND expires_at > ?",
@@ -31,7 +31,7 @@ Status SqliteStore::put_cached_answers(const std::vector<CachedAnswer>& answers)
   if (answers.empty()) {
     return ok_status();
   }
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
   for (const auto& answer : answers) {
     LEADSYNC_TRY(auto upsert,
@@ -50,7 +50,7 @@ Status SqliteStore::put_cached_answers(const std::vector<CachedAnswer>& answers)
 
 // Deletes what get_cached_answer no longer returns at `at` (expires_at <= at).
 Result<std::int64_t> SqliteStore::prune_cached_answers(TimePoint at) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto remove, database_.query("DELETE FROM enrichment_cache WHERE expires_at <= ?",
                                             to_millis(at)));
   LEADSYNC_CHECK(remove.run());
@@ -59,7 +59,7 @@ Result<std::int64_t> SqliteStore::prune_cached_answers(TimePoint at) {
 
 Result<ProviderUsage> SqliteStore::get_usage(const std::string& provider,
                                              const std::string& period) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto query, database_.query("SELECT requests, credits FROM provider_usage "
                                            "WHERE provider = ? AND period = ?",
                                            provider, period));
@@ -76,7 +76,7 @@ Status SqliteStore::add_usage(const std::string& provider, const std::vector<std
   if (periods.empty()) {
     return ok_status();
   }
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   const auto now_millis = to_millis(clock_.now());
   LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
   for (const auto& period : periods) {
@@ -95,7 +95,7 @@ Status SqliteStore::add_usage(const std::string& provider, const std::vector<std
 
 Status SqliteStore::put_pending_lookup(const PendingLookup& pending) {
   LEADSYNC_CHECK(detail::check_pending_lookup(pending));
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto upsert,
                database_.query("INSERT INTO pending_lookups (provider, key, lead_id, "
                                "lookup_group, not_before, attempts, created_at) "
@@ -111,7 +111,7 @@ Status SqliteStore::put_pending_lookup(const PendingLookup& pending) {
 
 Status SqliteStore::delete_pending_lookup(const std::string& provider, const std::string& key,
                                           const std::string& lead_id) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto remove, database_.query("DELETE FROM pending_lookups WHERE provider = ? "
                                             "AND key = ? AND lead_id = ?",
                                             provider, key, lead_id));
@@ -119,7 +119,7 @@ Status SqliteStore::delete_pending_lookup(const std::string& provider, const std
 }
 
 Result<std::vector<PendingLookup>> SqliteStore::list_pending_lookups(std::size_t limit) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto query,
                database_.query("SELECT provider, key, lead_id, lookup_group, not_before, "
                                "attempts, created_at FROM pending_lookups "
@@ -143,7 +143,7 @@ Result<std::vector<PendingLookup>> SqliteStore::list_pending_lookups(std::size_t
 
 Result<std::optional<FeedFileState>> SqliteStore::get_feed_file(const std::string& provider,
                                                                 const std::string& path) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto query, database_.query(sql({"SELECT ", feed_file_columns,
                                                 " FROM feed_files WHERE provider = ? AND "
                                                 "path = ?"}),
@@ -156,7 +156,7 @@ Result<std::optional<FeedFileState>> SqliteStore::get_feed_file(const std::strin
 }
 
 Result<std::vector<FeedFileState>> SqliteStore::list_feed_files(const std::string& provider) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto query,
                database_.query(sql({"SELECT ", feed_file_columns,
                                     " FROM feed_files WHERE provider = ? ORDER BY path"}),
@@ -174,7 +174,7 @@ Result<std::vector<FeedFileState>> SqliteStore::list_feed_files(const std::strin
 Status SqliteStore::replace_feed_file(const FeedFileState& state,
                                       const std::vector<FeedRecord>& records, bool append) {
   LEADSYNC_CHECK(detail::check_feed_file(state, records));
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
   {
     LEADSYNC_TRY(auto upsert,
@@ -219,7 +219,7 @@ Status SqliteStore::replace_feed_file(const FeedFileState& state,
 
 // No error when the file is not indexed.
 Status SqliteStore::remove_feed_file(const std::string& provider, const std::string& path) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
   LEADSYNC_CHECK(delete_feed_records(provider, path));
   {
@@ -238,7 +238,7 @@ SqliteStore::find_feed_records(const std::string& provider, const FeedKey& key, 
   if (limit == 0 || key.value.empty()) {
     return records;
   }
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto transaction, Transaction::begin(database_, Transaction::Mode::read));
   std::vector<std::int64_t> ids;
   {

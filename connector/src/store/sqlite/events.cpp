@@ -8,7 +8,7 @@ namespace leadsync::store::sqlite {
 
 Result<model::BehaviourEvent> SqliteStore::add_event(model::BehaviourEvent event) {
   LEADSYNC_TRY(auto document, detail::prepare_event(event));
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
   LEADSYNC_TRY(const bool added, insert_event(event, document));
   if (!added) {
@@ -33,7 +33,7 @@ Result<AddEventsResult> SqliteStore::add_events(const std::vector<model::Behavio
     documents.push_back(std::move(document).value());
   }
   AddEventsResult result;
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
   for (std::size_t i = 0; i < prepared.size(); ++i) {
     auto added = insert_event(prepared[i], documents[i]);
@@ -53,7 +53,7 @@ Result<AddEventsResult> SqliteStore::add_events(const std::vector<model::Behavio
 
 Result<std::vector<model::BehaviourEvent>> SqliteStore::list_events(const std::string& lead_id) {
   LEADSYNC_TRY(const auto canonical, canonical_id(lead_id));
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto query, database_.query("SELECT id, occurred_at, doc FROM behaviour_events "
                                            "WHERE lead_id = ? ORDER BY occurred_at, id",
                                            canonical));

@@ -12,7 +12,7 @@ namespace leadsync::store::sqlite {
 
 Result<model::Lead> SqliteStore::create_lead(model::Lead lead, const WriteOptions& options) {
   LEADSYNC_CHECK(detail::assign_id(lead, clock_, random_));
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
   LEADSYNC_CHECK(insert_lead(lead, options));
   LEADSYNC_CHECK(transaction.commit());
@@ -21,7 +21,7 @@ Result<model::Lead> SqliteStore::create_lead(model::Lead lead, const WriteOption
 
 Result<model::Lead> SqliteStore::update_lead(model::Lead lead, const WriteOptions& options) {
   LEADSYNC_TRY(lead.identity.id, canonical_id(lead.identity.id));
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
   LEADSYNC_CHECK(apply_update(lead, options));
   LEADSYNC_CHECK(transaction.commit());
@@ -33,7 +33,7 @@ SqliteStore::write_batch(std::vector<LeadWrite> writes,
                          const std::optional<CheckpointValue>& checkpoint,
                          const std::vector<DuplicatePair>& pairs) {
   LEADSYNC_CHECK(detail::prepare_writes(writes, checkpoint, clock_, random_));
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
   for (std::size_t i = 0; i < writes.size(); ++i) {
     auto& write = writes[i];
@@ -59,7 +59,7 @@ SqliteStore::write_batch(std::vector<LeadWrite> writes,
 }
 
 Status SqliteStore::finish_bulk_load() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
   LEADSYNC_CHECK(sqlite::merge_lookup_backlog(database_));
   return transaction.commit();
@@ -69,7 +69,7 @@ Status SqliteStore::finish_bulk_load() {
 Result<model::Lead> SqliteStore::tombstone_lead(const std::string& id,
                                                 const WriteOptions& options) {
   LEADSYNC_TRY(const auto canonical, canonical_id(id));
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
   LEADSYNC_TRY(auto lead, load_lead(canonical));
   if (!detail::make_tombstone(lead, now())) {
@@ -83,7 +83,7 @@ Result<model::Lead> SqliteStore::tombstone_lead(const std::string& id,
 
 Result<model::Lead> SqliteStore::get_lead(const std::string& id) {
   LEADSYNC_TRY(const auto canonical, canonical_id(id));
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return load_lead(canonical);
 }
 
@@ -92,7 +92,7 @@ Result<std::vector<model::Lead>> SqliteStore::get_leads(const std::vector<std::s
   LEADSYNC_TRY(const auto canonical, canonical_ids(ids));
   std::vector<model::Lead> leads;
   leads.reserve(ids.size());
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   for (const auto& id : canonical) {
     auto lead = load_lead(id);
     if (lead.ok()) {
@@ -132,7 +132,7 @@ Result<std::vector<model::Lead>> SqliteStore::find_leads(const LeadLookup& looku
   if (keys.empty()) {
     return std::vector<model::Lead>{};
   }
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(
       auto query,
       database_.query(
@@ -162,7 +162,7 @@ Result<std::vector<model::Lead>> SqliteStore::find_leads(const LeadLookup& looku
 
 Status
 SqliteStore::scan_lookup_keys(const std::function<void(LookupKind, std::string_view)>& visit) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   // Each part reads one index in its own order: no sorting, no lookups into the leads table.
   LEADSYNC_TRY(auto query, database_.query("SELECT 0, email FROM lead_emails UNION ALL "
                                            "SELECT 1, e164 FROM lead_phones UNION ALL "
@@ -183,7 +183,7 @@ SqliteStore::scan_lookup_keys(const std::function<void(LookupKind, std::string_v
 
 Status SqliteStore::scan_person_names(
     const std::function<void(std::string_view, std::string_view)>& visit) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto query, database_.query("SELECT json_extract(doc, '$.person.first_name'), "
                                            "json_extract(doc, '$.person.last_name') "
                                            "FROM leads WHERE deleted = 0"));
@@ -201,7 +201,7 @@ Result<std::vector<DuplicatePair>> SqliteStore::find_duplicate_pairs(const Dupli
   if (!query.lead_id.empty()) {
     LEADSYNC_TRY(lead, canonical_id(query.lead_id));
   }
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto found,
                database_.query("SELECT " + std::string(duplicate_pair_columns) +
                                    " FROM duplicate_pairs WHERE status = ?1 AND (?2 = '' OR "
@@ -223,7 +223,7 @@ Result<DuplicatePair> SqliteStore::get_duplicate_pair(const std::string& lead_a,
                                                       const std::string& lead_b) {
   LEADSYNC_TRY(const auto a, canonical_id(lead_a));
   LEADSYNC_TRY(const auto b, canonical_id(lead_b));
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto query, database_.query("SELECT " + std::string(duplicate_pair_columns) +
                                                " FROM duplicate_pairs WHERE lead_low = ? AND "
                                                "lead_high = ?",
@@ -237,7 +237,7 @@ Result<DuplicatePair> SqliteStore::get_duplicate_pair(const std::string& lead_a,
 
 // SQLite's data_version changes when another connection commits, never for this one's own.
 Result<std::int64_t> SqliteStore::foreign_write_marker() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return database_.query_integer("PRAGMA data_version");
 }
 
@@ -288,7 +288,7 @@ Result<LeadPage> SqliteStore::list_leads(const LeadFilter& filter, const PageReq
   // One row more than asked tells whether another page follows.
   parameters.emplace_back(static_cast<std::int64_t>(limit + 1));
 
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto query, database_.query(text));
   for (std::size_t i = 0; i < parameters.size(); ++i) {
     query.bind(static_cast<int>(i + 1), parameters[i]);
@@ -363,7 +363,7 @@ Result<std::vector<model::Lead>> SqliteStore::find_live_leads(std::string_view c
   if (value.empty()) {
     return std::vector<model::Lead>{};
   }
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto query,
                database_.query(sql({"SELECT ", lead_columns, " FROM leads ", condition,
                                     " AND leads.deleted = 0 ORDER BY leads.created_at, leads.id"}),
@@ -433,6 +433,7 @@ Status SqliteStore::write_backlog(const model::Lead& lead, bool new_lead) {
     LEADSYNC_CHECK(remove_rows("lookup_backlog", id));
   }
   const auto add = [&](int kind, const std::set<std::string>& values) -> Status {
+    mutex_.assert_held(); // called below, under the caller's lock
     for (const auto& value : values) {
       LEADSYNC_TRY(auto insert, database_.query("INSERT OR IGNORE INTO lookup_backlog (lead_id, "
                                                 "kind, value) VALUES (?, ?, ?)",

@@ -15,7 +15,7 @@ Result<std::vector<OutboxEntry>> SqliteStore::claim_outbox(const ClaimRequest& r
   if (request.max_entries == 0) {
     return std::vector<OutboxEntry>{};
   }
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   const std::int64_t now = to_millis(clock_.now());
   const std::int64_t lease_until =
       now + std::chrono::duration_cast<std::chrono::milliseconds>(request.lease).count();
@@ -42,7 +42,7 @@ Result<std::vector<OutboxEntry>> SqliteStore::claim_outbox(const ClaimRequest& r
 }
 
 Result<std::map<std::string, std::int64_t>> SqliteStore::outbox_lease_holders() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto query,
                database_.query("SELECT lease_owner, count(*) FROM outbox WHERE lease_owner <> '' "
                                "AND lease_until >= ? GROUP BY lease_owner",
@@ -59,7 +59,7 @@ Result<std::map<std::string, std::int64_t>> SqliteStore::outbox_lease_holders() 
 
 Result<std::int64_t> SqliteStore::release_leases_of(const std::string& worker_prefix) {
   LEADSYNC_CHECK(detail::check_release_prefix(worker_prefix));
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   // substr rather than LIKE: a worker name may hold '%' or '_'.
   LEADSYNC_TRY(
       auto query,
@@ -74,7 +74,7 @@ Result<std::int64_t> SqliteStore::release_leases_of(const std::string& worker_pr
 // Entries it no longer holds are left for their new holder and reported in the error.
 Status SqliteStore::complete_outbox(const std::vector<std::int64_t>& seqs,
                                     const std::string& worker) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
   std::vector<std::int64_t> lost;
   std::vector<std::int64_t> missing;
@@ -95,7 +95,7 @@ Status SqliteStore::complete_outbox(const std::vector<std::int64_t>& seqs,
 
 Status SqliteStore::release_outbox(std::int64_t seq, const std::string& worker,
                                    const std::string& error, std::optional<TimePoint> not_before) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
   LEADSYNC_CHECK(require_lease(seq, worker));
   {
@@ -111,7 +111,7 @@ Status SqliteStore::release_outbox(std::int64_t seq, const std::string& worker,
 
 Result<DeadLetter> SqliteStore::dead_letter_outbox(std::int64_t seq, const std::string& worker,
                                                    const Error& error) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
   LEADSYNC_CHECK(require_lease(seq, worker));
   OutboxEntry entry;
@@ -153,7 +153,7 @@ Result<DeadLetter> SqliteStore::dead_letter_outbox(std::int64_t seq, const std::
 }
 
 Result<std::vector<OutboxEntry>> SqliteStore::pending_outbox(std::size_t limit) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto query, database_.query(sql({"SELECT ", outbox_columns,
                                                 " FROM outbox ORDER BY seq LIMIT ?"}),
                                            sql_limit(limit)));

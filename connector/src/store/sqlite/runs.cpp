@@ -9,7 +9,7 @@
 namespace leadsync::store::sqlite {
 
 Result<std::optional<std::string>> SqliteStore::get_checkpoint(const std::string& name) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto query, database_.query("SELECT value FROM checkpoints WHERE name = ?", name));
   LEADSYNC_TRY(const bool found, query.step());
   if (!found) {
@@ -20,7 +20,7 @@ Result<std::optional<std::string>> SqliteStore::get_checkpoint(const std::string
 
 Status SqliteStore::put_checkpoint(const std::string& name, const std::string& value) {
   LEADSYNC_CHECK(detail::check_checkpoint_name(name));
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return save_checkpoint(name, value);
 }
 
@@ -30,7 +30,7 @@ Result<bool> SqliteStore::put_checkpoint_if(const std::string& name,
                                             const std::optional<std::string>& expected,
                                             const std::string& value) {
   LEADSYNC_CHECK(detail::check_checkpoint_name(name));
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
   std::optional<std::string> stored;
   {
@@ -49,7 +49,7 @@ Result<bool> SqliteStore::put_checkpoint_if(const std::string& name,
 }
 
 Result<std::map<std::string, std::string>> SqliteStore::list_checkpoints() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto query, database_.query("SELECT name, value FROM checkpoints"));
   std::map<std::string, std::string> checkpoints;
   for (;;) {
@@ -67,7 +67,7 @@ Result<RunRecord> SqliteStore::begin_run(const std::string& kind) {
   run.kind = kind;
   run.status = "running";
   run.owner = this_process_name();
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   run.started_at = now();
   LEADSYNC_TRY(auto insert,
                database_.query("INSERT INTO runs (kind, status, started_at, owner) "
@@ -80,7 +80,7 @@ Result<RunRecord> SqliteStore::begin_run(const std::string& kind) {
 
 Status SqliteStore::finish_run(const RunRecord& run) {
   LEADSYNC_CHECK(detail::check_run_end(run));
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   const auto finished_at = to_millis(run.finished_at.value_or(clock_.now()));
   LEADSYNC_TRY(auto update,
                database_.query("UPDATE runs SET status = ?, finished_at = ?, counts = ?, "
@@ -95,7 +95,7 @@ Status SqliteStore::finish_run(const RunRecord& run) {
 }
 
 Result<std::vector<RunRecord>> SqliteStore::list_runs(std::size_t limit) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(
       auto query,
       database_.query("SELECT id, kind, status, started_at, finished_at, counts, message, owner "

@@ -32,7 +32,7 @@ namespace leadsync::store {
 namespace sqlite {
 
 Result<StoreStats> SqliteStore::stats() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   StoreStats stats;
   LEADSYNC_TRY(auto transaction, Transaction::begin(database_, Transaction::Mode::read));
   {

@@ -6,6 +6,7 @@
 
 #include "detail/rules.hpp"
 #include "leadsync/core/clock.hpp"
+#include "leadsync/core/mutex.hpp"
 #include "leadsync/core/random.hpp"
 #include "leadsync/store/store.hpp"
 #include "sqlite/checkpointer.hpp"
@@ -16,7 +17,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -70,6 +70,7 @@ public:
         checkpointer_(std::move(checkpointer)) {
     if (checkpointer_) {
       database_.on_wal_commit([this, checkpoint_pages](int frames) {
+        mutex_.assert_held(); // called inside a commit, which holds the lock
         if (frames >= 4 * checkpoint_pages) {
           // The checkpointer is falling behind: let its pass end, then copy the rest here.
           checkpointer_->wait_idle();
@@ -213,35 +214,39 @@ private:
 
   // What the database keeps: wall time at millisecond precision.
   TimePoint now() const { return detail::stored_time(clock_.now()); }
-  Status save_duplicate_pair(const DuplicatePair& pair);
-  Status insert_lead(model::Lead& lead, const WriteOptions& options);
-  Status apply_update(model::Lead& lead, const WriteOptions& options);
-  Status delete_feed_records(const std::string& provider, const std::string& path);
-  Status save_checkpoint(const std::string& name, const std::string& value);
-  Result<bool> insert_event(model::BehaviourEvent& event, const std::string& document);
-  Result<std::optional<StoredVersion>> find_version(const std::string& id);
-  Result<model::Lead> load_lead(const std::string& id);
+  // The helpers below but find_live_leads run inside a public method, with mutex_ held.
+  Status save_duplicate_pair(const DuplicatePair& pair) REQUIRES(mutex_);
+  Status insert_lead(model::Lead& lead, const WriteOptions& options) REQUIRES(mutex_);
+  Status apply_update(model::Lead& lead, const WriteOptions& options) REQUIRES(mutex_);
+  Status delete_feed_records(const std::string& provider, const std::string& path) REQUIRES(mutex_);
+  Status save_checkpoint(const std::string& name, const std::string& value) REQUIRES(mutex_);
+  Result<bool> insert_event(model::BehaviourEvent& event, const std::string& document)
+      REQUIRES(mutex_);
+  Result<std::optional<StoredVersion>> find_version(const std::string& id) REQUIRES(mutex_);
+  Result<model::Lead> load_lead(const std::string& id) REQUIRES(mutex_);
+  // Takes the lock itself.
   Result<std::vector<model::Lead>> find_live_leads(std::string_view condition,
-                                                   const std::string& value);
+                                                   const std::string& value) EXCLUDES(mutex_);
   Status save_lead(const model::Lead& lead, std::optional<OutboxOperation> operation,
-                   bool new_lead = false, bool bulk = false);
-  Status write_lookups(const model::Lead& lead, bool new_lead);
-  Status write_backlog(const model::Lead& lead, bool new_lead);
+                   bool new_lead = false, bool bulk = false) REQUIRES(mutex_);
+  Status write_lookups(const model::Lead& lead, bool new_lead) REQUIRES(mutex_);
+  Status write_backlog(const model::Lead& lead, bool new_lead) REQUIRES(mutex_);
   static std::set<std::string> domain_keys(const model::Lead& lead);
-  Status remove_rows(std::string_view table, const std::string& lead_id);
+  Status remove_rows(std::string_view table, const std::string& lead_id) REQUIRES(mutex_);
   Status replace_rows(std::string_view table, std::string_view column, const std::string& lead_id,
-                      const std::set<std::string>& values, bool new_lead);
+                      const std::set<std::string>& values, bool new_lead) REQUIRES(mutex_);
   Status enqueue(const std::string& lead_id, OutboxOperation operation, std::int64_t lead_version,
-                 TimePoint created_at);
-  Result<std::optional<std::string>> lease_owner(std::int64_t seq);
-  Result<std::optional<std::string>> webhook_lease_owner(std::int64_t seq);
-  Status require_webhook_lease(std::int64_t seq, const std::string& worker);
+                 TimePoint created_at) REQUIRES(mutex_);
+  Result<std::optional<std::string>> lease_owner(std::int64_t seq) REQUIRES(mutex_);
+  Result<std::optional<std::string>> webhook_lease_owner(std::int64_t seq) REQUIRES(mutex_);
+  Status require_webhook_lease(std::int64_t seq, const std::string& worker) REQUIRES(mutex_);
   Status finish_webhook_event(std::int64_t seq, WebhookEventState state,
-                              const std::optional<std::string>& error, TimePoint now);
-  Status require_lease(std::int64_t seq, const std::string& worker);
+                              const std::optional<std::string>& error, TimePoint now)
+      REQUIRES(mutex_);
+  Status require_lease(std::int64_t seq, const std::string& worker) REQUIRES(mutex_);
   FolderRemover folder_; // first: destroyed last, after the database is closed
-  std::mutex mutex_;
-  Database database_;
+  Mutex mutex_;
+  Database database_ GUARDED_BY(mutex_);
   Clock& clock_;
   Random& random_;
   std::unique_ptr<Checkpointer> checkpointer_; // file databases only

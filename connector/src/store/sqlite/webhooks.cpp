@@ -13,7 +13,7 @@ namespace leadsync::store::sqlite {
 Result<AddWebhookEventResult> SqliteStore::add_webhook_event(const WebhookEvent& event) {
   LEADSYNC_CHECK(detail::check_webhook_event(event));
   const auto received_at = detail::received_at_millis(event, clock_.now());
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
   AddWebhookEventResult result;
   {
@@ -55,7 +55,7 @@ SqliteStore::claim_webhook_events(const std::string& worker, std::size_t max_ent
     return std::vector<WebhookEvent>{};
   }
   const std::int64_t now_millis = to_millis(now);
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
   std::vector<WebhookEvent> claimed;
   {
@@ -80,7 +80,7 @@ SqliteStore::claim_webhook_events(const std::string& worker, std::size_t max_ent
 // its lease expired unnoticed); the others are left alone and named in the error.
 Status SqliteStore::complete_webhook_events(const std::vector<std::int64_t>& seqs,
                                             const std::string& worker, TimePoint now) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
   std::vector<std::int64_t> lost;
   std::vector<std::int64_t> missing;
@@ -100,7 +100,7 @@ Status SqliteStore::complete_webhook_events(const std::vector<std::int64_t>& seq
 
 Status SqliteStore::retry_webhook_event(std::int64_t seq, const std::string& worker,
                                         const std::string& error, TimePoint not_before) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
   LEADSYNC_CHECK(require_webhook_lease(seq, worker));
   {
@@ -116,7 +116,7 @@ Status SqliteStore::retry_webhook_event(std::int64_t seq, const std::string& wor
 
 Status SqliteStore::fail_webhook_event(std::int64_t seq, const std::string& worker,
                                        const std::string& error, TimePoint now) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
   LEADSYNC_CHECK(require_webhook_lease(seq, worker));
   LEADSYNC_CHECK(finish_webhook_event(seq, WebhookEventState::failed, error, now));
@@ -124,7 +124,7 @@ Status SqliteStore::fail_webhook_event(std::int64_t seq, const std::string& work
 }
 
 Result<WebhookQueueStats> SqliteStore::webhook_queue_stats() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto query, database_.query("SELECT coalesce(sum(state = 'pending'), 0), "
                                            "coalesce(sum(state = 'done'), 0), "
                                            "coalesce(sum(state = 'failed'), 0), "
@@ -138,7 +138,7 @@ Result<WebhookQueueStats> SqliteStore::webhook_queue_stats() {
 }
 
 Result<std::vector<WebhookEvent>> SqliteStore::list_webhook_events(std::size_t limit) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto query, database_.query(sql({"SELECT ", webhook_event_columns,
                                                 " FROM webhook_events ORDER BY seq DESC LIMIT ?"}),
                                            sql_limit(limit)));
@@ -146,7 +146,7 @@ Result<std::vector<WebhookEvent>> SqliteStore::list_webhook_events(std::size_t l
 }
 
 Result<std::int64_t> SqliteStore::prune_webhook_events(TimePoint before) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto remove, database_.query("DELETE FROM webhook_events WHERE state <> "
                                             "'pending' AND finished_at < ?",
                                             to_millis(before)));

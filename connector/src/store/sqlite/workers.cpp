@@ -15,7 +15,7 @@ Status SqliteStore::register_worker(const WorkerInfo& worker) {
                 "register_worker needs the worker's id: process_name(), \"<host>:<pid>\"");
   }
   const auto started_at = to_millis(worker.started_at);
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto upsert,
                database_.query("INSERT INTO workers (id, host, pid, kind, crm_user, started_at, "
                                "heartbeat_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) "
@@ -40,7 +40,7 @@ Result<Heartbeat> SqliteStore::heartbeat_worker(const std::string& worker_id, Ti
   }
   const std::int64_t now_millis = to_millis(now);
   const std::int64_t lease_until = now_millis + lease.count();
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
   {
     LEADSYNC_TRY(auto beat, database_.query("UPDATE workers SET heartbeat_at = ? WHERE id = ?",
@@ -77,7 +77,7 @@ Result<Heartbeat> SqliteStore::heartbeat_worker(const std::string& worker_id, Ti
 // Its leases are left as they are: a worker that stops cleanly has given its work back, and
 // one that did not loses its leases when they expire or when it is reaped.
 Status SqliteStore::unregister_worker(const std::string& worker_id) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto remove, database_.query("DELETE FROM workers WHERE id = ?", worker_id));
   return remove.run();
 }
@@ -89,7 +89,7 @@ Result<std::vector<WorkerInfo>> SqliteStore::list_workers(TimePoint alive_since,
   const std::string webhook_events_held =
       "(SELECT count(*) FROM webhook_events AS e WHERE e.state = 'pending' AND " +
       owned_by("e.lease_owner", "w.id") + " AND e.lease_until >= ?2)";
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto query,
                database_.query("SELECT w.id, w.host, w.pid, w.kind, w.crm_user, w.started_at, "
                                "w.heartbeat_at, " +
@@ -118,7 +118,7 @@ Result<std::vector<WorkerInfo>> SqliteStore::list_workers(TimePoint alive_since,
 // One transaction: a worker is removed together with the freeing of its leases, so a worker
 // that heartbeats meanwhile either keeps everything or learns (not_found) that it lost it.
 Result<ReapedWorkers> SqliteStore::reap_dead_workers(TimePoint dead_before) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
   ReapedWorkers reaped;
   {
@@ -172,7 +172,7 @@ Result<bool> SqliteStore::try_lease(const std::string& name, const std::string& 
                 "a singleton lease must be longer than zero (lease '" + name + "')");
   }
   const std::int64_t now_millis = to_millis(now);
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(auto transaction, Transaction::begin(database_));
   bool taken = false;
   {
@@ -193,7 +193,7 @@ Result<bool> SqliteStore::try_lease(const std::string& name, const std::string& 
 }
 
 Status SqliteStore::release_lease(const std::string& name, const std::string& owner) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   LEADSYNC_TRY(
       auto release,
       database_.query("DELETE FROM singleton_leases WHERE name = ? AND owner = ?", name, owner));

@@ -211,7 +211,7 @@ void Emulator::Impl::serve_admin(const Request& request, Exchange& exchange) {
     }
     leadsync::log::Redactor::instance().add_secret(secret->get<std::string>());
     {
-      std::lock_guard lock(secret_mutex);
+      leadsync::MutexLock lock(secret_mutex);
       options.auth.client_secret = secret->get<std::string>();
     }
     finish(exchange, admin_json(200, Json{{"rotated", true}}));

@@ -93,7 +93,7 @@ Emulator::Impl::Impl(EmulatorOptions emulator_options)
 }
 
 leadsync::Result<std::uint16_t> Emulator::Impl::start() {
-  std::lock_guard lock(lifecycle_mutex);
+  leadsync::MutexLock lock(lifecycle_mutex);
   if (running || server) {
     return fail(ErrorCategory::invalid_argument,
                 "the emulator was already started; create a new one to start again");
@@ -159,7 +159,7 @@ leadsync::Result<std::uint16_t> Emulator::Impl::start() {
 }
 
 void Emulator::Impl::stop() {
-  std::lock_guard lock(lifecycle_mutex);
+  leadsync::MutexLock lock(lifecycle_mutex);
   if (!running) {
     return;
   }

@@ -8,6 +8,7 @@
 #include "dvemu/web_api.hpp"
 #include "emulator_support.hpp"
 #include "faults.hpp"
+#include "leadsync/core/mutex.hpp"
 #include "limiter.hpp"
 #include "timing.hpp"
 #include "tokens.hpp"
@@ -18,7 +19,6 @@
 #include <leadsync/http/server.hpp>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,24 +32,24 @@ class WebhookDispatcher; // webhooks.hpp
 class Counters {
 public:
   void record(const std::string& outcome) {
-    std::lock_guard lock(mutex_);
+    leadsync::MutexLock lock(mutex_);
     ++total_;
     ++by_status_[outcome];
   }
   void record_throttled() {
-    std::lock_guard lock(mutex_);
+    leadsync::MutexLock lock(mutex_);
     ++throttled_;
   }
   void record_fault(Fault fault) {
-    std::lock_guard lock(mutex_);
+    leadsync::MutexLock lock(mutex_);
     ++faults_[std::string(fault_name(fault))];
   }
   void record_token_issued() {
-    std::lock_guard lock(mutex_);
+    leadsync::MutexLock lock(mutex_);
     ++tokens_issued_;
   }
   void reset() {
-    std::lock_guard lock(mutex_);
+    leadsync::MutexLock lock(mutex_);
     total_ = 0;
     throttled_ = 0;
     tokens_issued_ = 0;
@@ -57,7 +57,7 @@ public:
     faults_.clear();
   }
   void write(Json& stats) const {
-    std::lock_guard lock(mutex_);
+    leadsync::MutexLock lock(mutex_);
     stats["requests_total"] = total_;
     stats["requests_by_status"] = by_status_;
     stats["throttled"] = throttled_;
@@ -66,12 +66,12 @@ public:
   }
 
 private:
-  mutable std::mutex mutex_;
-  std::int64_t total_ = 0;
-  std::int64_t throttled_ = 0;
-  std::int64_t tokens_issued_ = 0;
-  std::map<std::string, std::int64_t> by_status_;
-  std::map<std::string, std::int64_t> faults_;
+  mutable leadsync::Mutex mutex_;
+  std::int64_t total_ GUARDED_BY(mutex_) = 0;
+  std::int64_t throttled_ GUARDED_BY(mutex_) = 0;
+  std::int64_t tokens_issued_ GUARDED_BY(mutex_) = 0;
+  std::map<std::string, std::int64_t> by_status_ GUARDED_BY(mutex_);
+  std::map<std::string, std::int64_t> faults_ GUARDED_BY(mutex_);
 };
 
 } // namespace detail
@@ -125,13 +125,13 @@ struct Emulator::Impl {
   detail::TokenRegistry tokens;
   // Guards options.auth.client_secret, which POST /_emulator/client-secret replaces (a secret
   // rotated in Entra while clients run).
-  mutable std::mutex secret_mutex;
+  mutable leadsync::Mutex secret_mutex;
   detail::Counters counters;
   std::string host;
   std::uint16_t port = 0;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
-  std::mutex lifecycle_mutex;
-  bool running = false;
+  leadsync::Mutex lifecycle_mutex;
+  bool running GUARDED_BY(lifecycle_mutex) = false;
 };
 
 } // namespace dvemu

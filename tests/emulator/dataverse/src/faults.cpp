@@ -31,18 +31,18 @@ std::string_view fault_name(Fault fault) {
 }
 
 FaultOptions FaultPlan::options() const {
-  std::lock_guard lock(mutex_);
+  leadsync::MutexLock lock(mutex_);
   return options_;
 }
 
 void FaultPlan::configure(const FaultOptions& options) {
-  std::lock_guard lock(mutex_);
+  leadsync::MutexLock lock(mutex_);
   options_ = options;
   random_ = std::make_unique<leadsync::SeededRandom>(options.seed);
 }
 
 Fault FaultPlan::draw() {
-  std::lock_guard lock(mutex_);
+  leadsync::MutexLock lock(mutex_);
   const std::array<std::pair<double, Fault>, 5> rates{{{options_.rate_500, Fault::error_500},
                                                        {options_.rate_503, Fault::error_503},
                                                        {options_.rate_reset, Fault::reset},

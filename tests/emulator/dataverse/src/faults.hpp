@@ -3,10 +3,10 @@
 // a revoked token.
 
 #include "dvemu/options.hpp"
+#include "leadsync/core/mutex.hpp"
 
 #include <leadsync/core/random.hpp>
 #include <memory>
-#include <mutex>
 #include <string_view>
 
 namespace dvemu::detail {
@@ -28,10 +28,10 @@ public:
   Fault draw();
 
 private:
-  mutable std::mutex mutex_;
-  FaultOptions options_;
-  std::unique_ptr<leadsync::SeededRandom> random_ =
-      std::make_unique<leadsync::SeededRandom>(options_.seed);
+  mutable leadsync::Mutex mutex_;
+  FaultOptions options_ GUARDED_BY(mutex_);
+  std::unique_ptr<leadsync::SeededRandom>
+      random_ GUARDED_BY(mutex_) = std::make_unique<leadsync::SeededRandom>(options_.seed);
 };
 
 } // namespace dvemu::detail

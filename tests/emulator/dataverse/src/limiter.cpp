@@ -6,17 +6,17 @@
 namespace dvemu::detail {
 
 LimitOptions Limiter::limits() const {
-  std::lock_guard lock(mutex_);
+  leadsync::MutexLock lock(mutex_);
   return limits_;
 }
 
 void Limiter::configure(const LimitOptions& limits) {
-  std::lock_guard lock(mutex_);
+  leadsync::MutexLock lock(mutex_);
   limits_ = limits;
 }
 
 std::optional<Throttle> Limiter::admit(const std::string& user, SteadyTime now) {
-  std::lock_guard lock(mutex_);
+  leadsync::MutexLock lock(mutex_);
   auto& window = users_[user];
   ++window.seen;
   auto refusal = check(window, now);
@@ -34,7 +34,7 @@ std::optional<Throttle> Limiter::admit(const std::string& user, SteadyTime now) 
 }
 
 void Limiter::finish(const std::string& user, SteadyTime now, std::int64_t execution_ms) {
-  std::lock_guard lock(mutex_);
+  leadsync::MutexLock lock(mutex_);
   auto& window = users_[user];
   window.in_flight = std::max<std::int64_t>(0, window.in_flight - 1);
   in_flight_total_ = std::max<std::int64_t>(0, in_flight_total_ - 1);
@@ -45,14 +45,14 @@ void Limiter::finish(const std::string& user, SteadyTime now, std::int64_t execu
 }
 
 Remaining Limiter::remaining(const std::string& user, SteadyTime now) {
-  std::lock_guard lock(mutex_);
+  leadsync::MutexLock lock(mutex_);
   auto& window = users_[user];
   prune(window, now);
   return remaining_in(window, now);
 }
 
 UserFigures Limiter::figures(const std::string& user, SteadyTime now) const {
-  std::lock_guard lock(mutex_);
+  leadsync::MutexLock lock(mutex_);
   const auto found = users_.find(user);
   const UserWindow unused;
   const auto& window = found == users_.end() ? unused : found->second;
@@ -63,17 +63,17 @@ UserFigures Limiter::figures(const std::string& user, SteadyTime now) const {
 }
 
 std::int64_t Limiter::max_in_flight_seen() const {
-  std::lock_guard lock(mutex_);
+  leadsync::MutexLock lock(mutex_);
   return max_in_flight_seen_;
 }
 
 std::int64_t Limiter::in_flight() const {
-  std::lock_guard lock(mutex_);
+  leadsync::MutexLock lock(mutex_);
   return in_flight_total_;
 }
 
 void Limiter::reset() {
-  std::lock_guard lock(mutex_);
+  leadsync::MutexLock lock(mutex_);
   for (auto& [user, window] : users_) {
     window.requests.clear();
     window.executions.clear();

@@ -4,11 +4,11 @@
 #include "dvemu/options.hpp"
 #include "dvemu/service_error.hpp"
 #include "emulator_support.hpp"
+#include "leadsync/core/mutex.hpp"
 
 #include <cstdint>
 #include <deque>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -71,21 +71,21 @@ private:
 
   // Why the user's next request is refused, if it is: concurrency first (it errors immediately),
   // then the two limits measured over the window.
-  std::optional<Throttle> check(UserWindow& window, SteadyTime now) const;
+  std::optional<Throttle> check(UserWindow& window, SteadyTime now) const REQUIRES(mutex_);
 
   // What is left of the window at `now`, counting only what the window still holds (the window
   // need not be pruned).
-  Remaining remaining_in(const UserWindow& window, SteadyTime now) const;
+  Remaining remaining_in(const UserWindow& window, SteadyTime now) const REQUIRES(mutex_);
 
-  void prune(UserWindow& window, SteadyTime now) const;
+  void prune(UserWindow& window, SteadyTime now) const REQUIRES(mutex_);
 
   static std::int64_t seconds_until(SteadyTime when, SteadyTime now);
 
-  mutable std::mutex mutex_;
-  LimitOptions limits_;
-  std::map<std::string, UserWindow> users_;
-  std::int64_t in_flight_total_ = 0;
-  std::int64_t max_in_flight_seen_ = 0;
+  mutable leadsync::Mutex mutex_;
+  LimitOptions limits_ GUARDED_BY(mutex_);
+  std::map<std::string, UserWindow> users_ GUARDED_BY(mutex_);
+  std::int64_t in_flight_total_ GUARDED_BY(mutex_) = 0;
+  std::int64_t max_in_flight_seen_ GUARDED_BY(mutex_) = 0;
 };
 
 } // namespace dvemu::detail

@@ -3,13 +3,12 @@
 // back for the latency model.
 
 #include "emulator_support.hpp"
+#include "leadsync/core/mutex.hpp"
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <queue>
 #include <thread>
 #include <vector>
@@ -41,25 +40,26 @@ public:
     worker_ = std::thread([this] { run(); });
   }
 
-  void run_at(std::chrono::steady_clock::time_point due, std::function<void()> task) {
+  void run_at(std::chrono::steady_clock::time_point due, std::function<void()> task)
+      EXCLUDES(mutex_) {
     {
-      std::lock_guard lock(mutex_);
+      leadsync::MutexLock lock(mutex_);
       tasks_.push(Task{due, next_sequence_++, std::move(task)});
     }
     wake_.notify_one();
   }
 
   // Pending tasks are dropped: after the server stopped nobody can receive their answers.
-  void stop() {
+  void stop() EXCLUDES(mutex_) {
     {
-      std::lock_guard lock(mutex_);
+      leadsync::MutexLock lock(mutex_);
       stopping_ = true;
     }
     wake_.notify_one();
     if (worker_.joinable()) {
       worker_.join();
     }
-    std::lock_guard lock(mutex_);
+    leadsync::MutexLock lock(mutex_);
     tasks_ = {};
   }
 
@@ -75,8 +75,8 @@ private:
     }
   };
 
-  void run() {
-    std::unique_lock lock(mutex_);
+  void run() EXCLUDES(mutex_) {
+    leadsync::UniqueLock lock(mutex_);
     while (!stopping_) {
       if (tasks_.empty()) {
         wake_.wait(lock);
@@ -95,11 +95,11 @@ private:
     }
   }
 
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::priority_queue<Task, std::vector<Task>, Later> tasks_;
-  std::uint64_t next_sequence_ = 0;
-  bool stopping_ = false;
+  leadsync::Mutex mutex_;
+  leadsync::CondVar wake_;
+  std::priority_queue<Task, std::vector<Task>, Later> tasks_ GUARDED_BY(mutex_);
+  std::uint64_t next_sequence_ GUARDED_BY(mutex_) = 0;
+  bool stopping_ GUARDED_BY(mutex_) = false;
   std::thread worker_;
 };
 

@@ -17,14 +17,14 @@ namespace detail {
 
 void TokenRegistry::issue(const std::string& token, const std::string& user, WallTime expires,
                           WallTime now) {
-  std::lock_guard lock(mutex_);
+  leadsync::MutexLock lock(mutex_);
   std::erase_if(tokens_, [&](const auto& entry) { return entry.second.expires <= now; });
   tokens_[token] = Issued{user, expires};
 }
 
 std::pair<TokenState, std::string>
 TokenRegistry::check(const std::string& token, const std::string& static_user, WallTime now) const {
-  std::lock_guard lock(mutex_);
+  leadsync::MutexLock lock(mutex_);
   if (revoked_.count(token) > 0) {
     return {TokenState::revoked, {}};
   }
@@ -42,13 +42,13 @@ TokenRegistry::check(const std::string& token, const std::string& static_user, W
 }
 
 void TokenRegistry::revoke(const std::string& token) {
-  std::lock_guard lock(mutex_);
+  leadsync::MutexLock lock(mutex_);
   tokens_.erase(token);
   revoked_.insert(token);
 }
 
 void TokenRegistry::restore_static_token() {
-  std::lock_guard lock(mutex_);
+  leadsync::MutexLock lock(mutex_);
   revoked_.erase(static_token_);
 }
 
@@ -233,7 +233,7 @@ Response Emulator::Impl::issue_token(const Request& request, const std::string& 
                        "'client_assertion' or 'client_secret'.");
   }
   const std::string accepted_secret = [this] {
-    std::lock_guard lock(secret_mutex);
+    leadsync::MutexLock lock(secret_mutex);
     return options.auth.client_secret;
   }();
   if (!accepted_secret.empty() && *client_secret != accepted_secret) {

@@ -2,9 +2,9 @@
 // The access tokens the token endpoint issued, and those revoked.
 
 #include "emulator_support.hpp"
+#include "leadsync/core/mutex.hpp"
 
 #include <map>
-#include <mutex>
 #include <set>
 #include <string>
 #include <utility>
@@ -32,10 +32,10 @@ private:
     std::string user;
     WallTime expires;
   };
-  mutable std::mutex mutex_;
-  std::string static_token_;
-  std::map<std::string, Issued> tokens_;
-  std::set<std::string> revoked_;
+  mutable leadsync::Mutex mutex_;
+  std::string static_token_ GUARDED_BY(mutex_);
+  std::map<std::string, Issued> tokens_ GUARDED_BY(mutex_);
+  std::set<std::string> revoked_ GUARDED_BY(mutex_);
 };
 
 } // namespace dvemu::detail

@@ -219,7 +219,7 @@ void WebhookDispatcher::start() {
 
 void WebhookDispatcher::stop() {
   {
-    std::lock_guard lock(mutex_);
+    leadsync::MutexLock lock(mutex_);
     stopping_ = true;
     io_.stop();
   }
@@ -232,7 +232,7 @@ void WebhookDispatcher::stop() {
 void WebhookDispatcher::record_created(const EntityDef& entity, const StoredRecord& record,
                                        const std::string& user_id) {
   {
-    std::lock_guard lock(mutex_);
+    leadsync::MutexLock lock(mutex_);
     if (stopping_) {
       return;
     }
@@ -244,7 +244,7 @@ void WebhookDispatcher::record_created(const EntityDef& entity, const StoredReco
 void WebhookDispatcher::write_stats(Json& stats) const {
   Json deliveries = Json::array();
   {
-    std::lock_guard lock(mutex_);
+    leadsync::MutexLock lock(mutex_);
     for (const auto& delivery : deliveries_) {
       deliveries.push_back(delivery);
     }
@@ -259,7 +259,7 @@ void WebhookDispatcher::reset_stats() {
   delivered_ = 0;
   failed_ = 0;
   attempts_ = 0;
-  std::lock_guard lock(mutex_);
+  leadsync::MutexLock lock(mutex_);
   deliveries_.clear();
 }
 
@@ -272,8 +272,11 @@ void WebhookDispatcher::run() {
   for (;;) {
     std::deque<CreatedRow> batch;
     {
-      std::unique_lock lock(mutex_);
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      leadsync::UniqueLock lock(mutex_);
+      wake_.wait(lock, [this] {
+        mutex_.assert_held();
+        return stopping_ || !queue_.empty();
+      });
       if (stopping_) {
         return;
       }
@@ -297,7 +300,7 @@ void WebhookDispatcher::run() {
 }
 
 bool WebhookDispatcher::stopping() const {
-  std::lock_guard lock(mutex_);
+  leadsync::MutexLock lock(mutex_);
   return stopping_;
 }
 
@@ -559,7 +562,7 @@ void WebhookDispatcher::record_delivery(const WebhookTarget& target, const Creat
                    {"started_ms", unix_ms(started_at)},
                    {"ms", std::chrono::duration_cast<std::chrono::milliseconds>(took).count()},
                    {"at_ms", unix_ms(clock_.now())}};
-  std::lock_guard lock(mutex_);
+  leadsync::MutexLock lock(mutex_);
   deliveries_.push_back(std::move(delivery));
   while (deliveries_.size() > max_kept_deliveries) {
     deliveries_.pop_front();
@@ -612,7 +615,7 @@ WebhookDispatcher::post(const leadsync::http::Url& url,
         });
       });
   {
-    std::lock_guard lock(mutex_);
+    leadsync::MutexLock lock(mutex_);
     if (stopping_) {
       return {0, "the emulator is stopping"};
     }

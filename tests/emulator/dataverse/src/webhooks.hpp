@@ -7,17 +7,16 @@
 #include "dvemu/schema.hpp"
 #include "dvemu/web_api.hpp"
 #include "emulator_support.hpp"
+#include "leadsync/core/mutex.hpp"
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <leadsync/core/clock.hpp>
 #include <leadsync/http/url.hpp>
 #include <map>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <utility>
@@ -111,17 +110,19 @@ private:
   const Identity identity_;
   const std::string organization_host_; // x-ms-dynamics-organization: the environment's domain name
 
-  mutable std::mutex mutex_; // guards queue_, stopping_ and io_.restart()/stop()
-  std::condition_variable wake_;
-  std::deque<CreatedRow> queue_;
-  bool stopping_ = false;
+  // Also held around io_.restart() and io_.stop() (io_ itself runs unlocked, so it is not
+  // GUARDED_BY).
+  mutable leadsync::Mutex mutex_;
+  leadsync::CondVar wake_;
+  std::deque<CreatedRow> queue_ GUARDED_BY(mutex_);
+  bool stopping_ GUARDED_BY(mutex_) = false;
   boost::asio::io_context io_;
   std::thread worker_;
   std::atomic<std::int64_t> delivered_{0};
   std::atomic<std::int64_t> failed_{0};
   std::atomic<std::int64_t> attempts_{0};
   static constexpr std::size_t max_kept_deliveries = 2000;
-  std::deque<Json> deliveries_; // guarded by mutex_
+  std::deque<Json> deliveries_ GUARDED_BY(mutex_);
 };
 
 } // namespace dvemu::detail

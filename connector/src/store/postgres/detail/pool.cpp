@@ -53,8 +53,11 @@ Error error_from(const std::exception& problem, std::string_view what) {
 Result<std::unique_ptr<ConnectionPool>> ConnectionPool::open(std::string url, std::size_t size) {
   std::unique_ptr<ConnectionPool> pool(new ConnectionPool(std::move(url), size == 0 ? 1 : size));
   LEADSYNC_TRY(auto first, pool->connect());
-  pool->idle_.push_back(std::move(first));
-  pool->open_ = 1;
+  {
+    MutexLock lock(pool->mutex_); // uncontended: no other thread has the pool yet
+    pool->idle_.push_back(std::move(first));
+    pool->open_ = 1;
+  }
   return pool;
 }
 
@@ -81,8 +84,11 @@ Status ConnectionPool::transact(std::string_view what,
   for (int attempt = 1;; ++attempt) {
     std::unique_ptr<pqxx::connection> connection;
     {
-      std::unique_lock lock(mutex_);
-      released_.wait(lock, [this] { return !idle_.empty() || open_ < size_; });
+      UniqueLock lock(mutex_);
+      released_.wait(lock, [this] {
+        mutex_.assert_held();
+        return !idle_.empty() || open_ < size_;
+      });
       if (!idle_.empty()) {
         connection = std::move(idle_.back());
         idle_.pop_back();
@@ -93,7 +99,7 @@ Status ConnectionPool::transact(std::string_view what,
     if (!connection) {
       auto opened = connect();
       if (!opened.ok()) {
-        std::lock_guard lock(mutex_);
+        MutexLock lock(mutex_);
         --open_;
         released_.notify_one();
         return opened.error();
@@ -123,7 +129,7 @@ Status ConnectionPool::transact(std::string_view what,
       keep = connection->is_open();
     }
     {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       if (keep) {
         idle_.push_back(std::move(connection));
       } else {

@@ -2,13 +2,12 @@
 // A small pool of libpqxx connections, and the one way the PostgreSQL store runs SQL: a body in a
 // transaction, with libpqxx's exceptions turned into Results. Internal to store/.
 
+#include "leadsync/core/mutex.hpp"
 #include "leadsync/core/result.hpp"
 
-#include <condition_variable>
 #include <cstddef>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <pqxx/pqxx>
 #include <string>
 #include <string_view>
@@ -25,7 +24,8 @@ public:
   // back otherwise). A serialization failure or deadlock runs the body again (up to 3 times); a
   // lost connection is dropped from the pool and reported as a retryable storage error. `what`
   // names the operation in error messages ("claim the outbox").
-  Status transact(std::string_view what, const std::function<Status(pqxx::work&)>& body);
+  Status transact(std::string_view what, const std::function<Status(pqxx::work&)>& body)
+      EXCLUDES(mutex_);
 
   // A connection of its own, outside the pool (LISTEN needs one that stays open).
   Result<std::unique_ptr<pqxx::connection>> dedicated_connection();
@@ -38,10 +38,10 @@ private:
 
   std::string url_;
   std::size_t size_;
-  std::mutex mutex_;
-  std::condition_variable released_;
-  std::vector<std::unique_ptr<pqxx::connection>> idle_;
-  std::size_t open_ = 0; // connections lent out or idle
+  Mutex mutex_;
+  CondVar released_;
+  std::vector<std::unique_ptr<pqxx::connection>> idle_ GUARDED_BY(mutex_);
+  std::size_t open_ GUARDED_BY(mutex_) = 0; // connections lent out or idle
 };
 
 // An Error from a libpqxx exception (storage; SQLSTATE and the server's message kept; retryable
