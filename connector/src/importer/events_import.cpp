@@ -344,7 +344,7 @@ Status read_jsonl(EventsImporter& importer, std::istream& input) {
   }
   if (input.bad()) {
     return fail(ErrorCategory::storage,
-                "reading the events failed after line " + std::to_string(line_number));
+                "reading the events failed after line " + std::to_string(lines.line_number()));
   }
   return importer.flush();
 }

@@ -115,7 +115,7 @@ Result<JsonlReport> import_jsonl(store::Store& store, std::istream& input,
   }
   if (input.bad()) {
     return fail(ErrorCategory::invalid_argument,
-                "could not read the input after line " + std::to_string(line_number));
+                "could not read the input after line " + std::to_string(lines.line_number()));
   }
   return report;
 }
