@@ -100,7 +100,7 @@ int main(int argc, char** argv) {
   ::setenv("LEADSYNC_BENCH_TOKEN", "bench-token", 1);
   leadsync::config::Config config;
   config.crm.url = process.url();
-  config.crm.auth.mode = config::AuthMode::static_token;
+  config.crm.auth.mode = leadsync::config::AuthMode::static_token;
   config.crm.auth.token.env = "LEADSYNC_BENCH_TOKEN";
   config.push.max_parallel = threads;
   auto connection = leadsync::dataverse::connect(config);
