@@ -17,14 +17,7 @@ constexpr std::array<model::ListAgeBucket, 6> age_buckets = {
     model::ListAgeBucket::days_1_7,   model::ListAgeBucket::days_8_30,
     model::ListAgeBucket::days_31_60, model::ListAgeBucket::days_61_90,
     model::ListAgeBucket::older,      model::ListAgeBucket::unknown};
-constexpr std::array<LifecycleStage, 8> stages = {LifecycleStage::new_lead,
-                                                  LifecycleStage::cold,
-                                                  LifecycleStage::mql,
-                                                  LifecycleStage::pql,
-                                                  LifecycleStage::service_qualified,
-                                                  LifecycleStage::sql,
-                                                  LifecycleStage::qualified,
-                                                  LifecycleStage::disqualified};
+constexpr const auto& stages = model::all_lifecycle_stages;
 
 model::Date date_of(model::TimePoint time) {
   return model::Date{std::chrono::floor<std::chrono::days>(time)};
