@@ -153,7 +153,7 @@ Result<std::vector<model::Lead>> SqliteStore::find_leads(const LeadLookup& looku
                                                    "ELSE value IN (SELECT value FROM "
                                                    "json_each(?3)) AND created_at < ?4 END",
                ") SELECT ", lead_columns,
-               " FROM leads JOIN hits ON hits.id = leads.id WHERE leads.deleted = 0 "
+               " FROM leads JOIN hits ON hits.id = leads.id WHERE leads.deleted = 0 ",
                "ORDER BY leads.created_at, leads.id"}),
           nlohmann::json(keys.emails).dump(), nlohmann::json(keys.phones).dump(),
           nlohmann::json(keys.domains).dump(), keys.domain_created_before));
