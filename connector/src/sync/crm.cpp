@@ -2,6 +2,7 @@
 #include "leadsync/odata/query.hpp"
 #include "leadsync/odata/response.hpp"
 #include "leadsync/sync/dataverse_crm.hpp"
+#include "leadsync/sync/keyed_write.hpp"
 
 #include <fmt/format.h>
 

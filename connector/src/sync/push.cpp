@@ -4,6 +4,7 @@
 #include "leadsync/core/mutex.hpp"
 #include "leadsync/core/text.hpp"
 #include "leadsync/dataverse/client.hpp" // the QualifyOptions and PredictiveScore the Crm takes
+#include "leadsync/sync/keyed_write.hpp"
 
 #include <algorithm>
 #include <atomic>

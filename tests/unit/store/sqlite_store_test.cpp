@@ -5,7 +5,7 @@
 #include "leadsync/core/random.hpp"
 #include "leadsync/store/open.hpp"
 #include "leadsync/store/sqlite_store.hpp"
-#include "store_test_support.hpp"
+#include "support/store/store_test_support.hpp"
 #include "support/raw_database.hpp"
 
 #include <atomic>

@@ -1,10 +1,10 @@
 // Runs the Store contract (store_contract.hpp) against the SQLite store, in memory and on disk.
 
 #include "leadsync/store/sqlite_store.hpp"
-#include "store_contract.hpp"
-#include "store_contract_bulk.hpp"
-#include "store_contract_order.hpp"
-#include "store_contract_workers.hpp"
+#include "support/store/store_contract.hpp"
+#include "support/store/store_contract_bulk.hpp"
+#include "support/store/store_contract_order.hpp"
+#include "support/store/store_contract_workers.hpp"
 
 namespace leadsync::store::testing {
 namespace {

@@ -2,7 +2,7 @@
 // and on disk; the shared-store tests (two handles, reopening) need the file.
 
 #include "leadsync/store/sqlite_store.hpp"
-#include "webhook_events_contract.hpp"
+#include "support/store/webhook_events_contract.hpp"
 
 namespace leadsync::store::webhook_testing {
 namespace {

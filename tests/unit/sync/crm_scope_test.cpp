@@ -6,6 +6,7 @@
 #include "leadsync/dataverse/client.hpp"
 #include "leadsync/http/policies.hpp"
 #include "leadsync/sync/dataverse_crm.hpp"
+#include "leadsync/sync/keyed_write.hpp"
 #include "push_fixture.hpp"
 #include "support/recording_transport.hpp"
 

@@ -5,6 +5,7 @@
 #include "leadsync/dataverse/client.hpp"
 #include "leadsync/mapping/lookup.hpp"
 #include "leadsync/sync/crm.hpp"
+#include "leadsync/sync/keyed_write.hpp"
 
 #include <functional>
 #include <map>

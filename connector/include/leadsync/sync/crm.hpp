@@ -7,7 +7,7 @@
 
 #include "leadsync/core/result.hpp"
 
-#include <nlohmann/json.hpp> // KeyedWrite holds its body by value
+#include <nlohmann/json_fwd.hpp> // declarations only: the bodies are built where they are used
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,12 +22,8 @@ namespace leadsync::sync {
 
 using Json = nlohmann::json;
 
-// One keyed PATCH upsert of a $batch: the row URL relative to the service root
-// ("leads(leadsync_externalid='x')" or "leads(<leadid>)") and the body.
-struct KeyedWrite {
-  std::string row_url;
-  Json body;
-};
+// One keyed PATCH upsert (sync/keyed_write.hpp: it holds its JSON body by value).
+struct KeyedWrite;
 
 // The result of one keyed write inside a $batch.
 struct WriteResult {

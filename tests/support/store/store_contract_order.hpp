@@ -6,7 +6,7 @@
 // the StoreContract suite: include it right after store_contract.hpp, from the one translation
 // unit per test executable that includes that.
 
-#include "store_contract.hpp"
+#include "support/store/store_contract.hpp"
 
 #include <array>
 #include <atomic>

@@ -6,7 +6,7 @@
 // Lease owners: a worker id is "<host>:<pid>" (process_name()); its claims may use "<id>:<suffix>"
 // (a thread). "h:12" owns "h:12" and "h:12:0" but never "h:123" or "h:120".
 
-#include "store_contract.hpp"
+#include "support/store/store_contract.hpp"
 
 #include <array>
 #include <atomic>

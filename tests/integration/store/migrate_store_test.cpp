@@ -9,7 +9,7 @@
 #include "leadsync/store/migrate.hpp"
 #include "leadsync/store/postgres_store.hpp"
 #include "leadsync/store/sqlite_store.hpp"
-#include "store_test_support.hpp"
+#include "support/store/store_test_support.hpp"
 #include "support/postgres_server.hpp"
 
 #include <algorithm>

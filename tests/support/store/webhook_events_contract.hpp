@@ -11,7 +11,7 @@
 #include "leadsync/core/clock.hpp"
 #include "leadsync/core/random.hpp"
 #include "leadsync/store/store.hpp"
-#include "store_test_support.hpp"
+#include "support/store/store_test_support.hpp"
 
 #include <algorithm>
 #include <atomic>

@@ -9,7 +9,7 @@
 #include "leadsync/core/random.hpp"
 #include "leadsync/core/uuid.hpp"
 #include "leadsync/store/store.hpp"
-#include "store_test_support.hpp"
+#include "support/store/store_test_support.hpp"
 
 #include <algorithm>
 #include <atomic>

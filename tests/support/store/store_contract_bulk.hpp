@@ -4,7 +4,7 @@
 // this handle and from another one. Include after store_contract.hpp, from the same translation
 // unit.
 
-#include "store_contract.hpp"
+#include "support/store/store_contract.hpp"
 
 #include <set>
 #include <string>

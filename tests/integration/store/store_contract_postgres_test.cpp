@@ -3,10 +3,10 @@
 // to the same schema again.
 
 #include "leadsync/store/postgres_store.hpp"
-#include "store_contract.hpp"
-#include "store_contract_bulk.hpp"
-#include "store_contract_order.hpp"
-#include "store_contract_workers.hpp"
+#include "support/store/store_contract.hpp"
+#include "support/store/store_contract_bulk.hpp"
+#include "support/store/store_contract_order.hpp"
+#include "support/store/store_contract_workers.hpp"
 #include "support/postgres_server.hpp"
 
 namespace leadsync::store::testing {

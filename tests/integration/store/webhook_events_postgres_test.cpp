@@ -4,7 +4,7 @@
 
 #include "leadsync/store/postgres_store.hpp"
 #include "support/postgres_server.hpp"
-#include "webhook_events_contract.hpp"
+#include "support/store/webhook_events_contract.hpp"
 
 #include <chrono>
 #include <future>
