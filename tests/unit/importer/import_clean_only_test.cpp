@@ -4,6 +4,7 @@
 #include "leadsync/importer/csv_import.hpp"
 #include "leadsync/store/sqlite_store.hpp"
 #include "support/csv_fixtures.hpp"
+#include "support/tmpdir_override.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -22,29 +23,6 @@ std::string good_row(int n) {
   return "Person" + id + ",Tester,person" + id + "@company" + id + ".com,+1 212 456 " +
          std::to_string(1000 + n) + ",Company " + id + ",Engineer,USA\n";
 }
-
-// Points TMPDIR (where a dry run makes its scratch store) at a folder of its own while it lives.
-class TemporaryFolderOverride {
-public:
-  explicit TemporaryFolderOverride(const std::filesystem::path& folder) {
-    if (const char* given = std::getenv("TMPDIR"); given != nullptr) {
-      previous_ = given;
-    }
-    ::setenv("TMPDIR", folder.c_str(), 1);
-  }
-  TemporaryFolderOverride(const TemporaryFolderOverride&) = delete;
-  TemporaryFolderOverride& operator=(const TemporaryFolderOverride&) = delete;
-  ~TemporaryFolderOverride() {
-    if (previous_) {
-      ::setenv("TMPDIR", previous_->c_str(), 1);
-    } else {
-      ::unsetenv("TMPDIR");
-    }
-  }
-
-private:
-  std::optional<std::string> previous_;
-};
 
 bool is_empty_folder(const std::filesystem::path& folder) {
   return std::filesystem::directory_iterator(folder) == std::filesystem::directory_iterator();
@@ -96,7 +74,7 @@ TEST_F(CleanOnlyTest, CountsTheRowsAndStoresNothing) {
   GatedStore gated(*store_);
   const auto scratch_parent = dir_.path() / "tmp";
   std::filesystem::create_directory(scratch_parent);
-  const TemporaryFolderOverride temporary(scratch_parent);
+  const test::TmpdirOverride temporary(scratch_parent);
   auto prepared = CsvImport::prepare(gated, dictionary_, options, clock_, random_).value();
   std::size_t progress_calls = 0;
   bool scratch_seen = false;

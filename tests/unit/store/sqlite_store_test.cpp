@@ -5,8 +5,9 @@
 #include "leadsync/core/random.hpp"
 #include "leadsync/store/open.hpp"
 #include "leadsync/store/sqlite_store.hpp"
-#include "support/store/store_test_support.hpp"
 #include "support/raw_database.hpp"
+#include "support/store/store_test_support.hpp"
+#include "support/tmpdir_override.hpp"
 
 #include <atomic>
 #include <cstdlib>
@@ -92,29 +93,6 @@ TEST_F(SqliteStoreTest, NewDatabaseAndItsFolderAreOnlyAccessibleByTheOwner) {
   EXPECT_EQ(permissions_of(dir_ / "var" / "lib"), 0700U);
 }
 
-// Points TMPDIR at `folder` while it lives.
-class TemporaryDirectoryOverride {
-public:
-  explicit TemporaryDirectoryOverride(const fs::path& folder) {
-    if (const char* given = std::getenv("TMPDIR"); given != nullptr) {
-      previous_ = given;
-    }
-    ::setenv("TMPDIR", folder.c_str(), 1);
-  }
-  TemporaryDirectoryOverride(const TemporaryDirectoryOverride&) = delete;
-  TemporaryDirectoryOverride& operator=(const TemporaryDirectoryOverride&) = delete;
-  ~TemporaryDirectoryOverride() {
-    if (previous_) {
-      ::setenv("TMPDIR", previous_->c_str(), 1);
-    } else {
-      ::unsetenv("TMPDIR");
-    }
-  }
-
-private:
-  std::optional<std::string> previous_;
-};
-
 std::vector<fs::path> entries_of(const fs::path& folder) {
   std::vector<fs::path> entries;
   for (const auto& entry : fs::directory_iterator(folder)) {
@@ -124,7 +102,7 @@ std::vector<fs::path> entries_of(const fs::path& folder) {
 }
 
 TEST_F(SqliteStoreTest, ATemporaryStoreLivesInAFolderOfItsOwnThatIsRemovedWithIt) {
-  const TemporaryDirectoryOverride tmpdir(dir_);
+  const test::TmpdirOverride tmpdir(dir_);
   auto store = open_temporary_sqlite_store(clock_, random_);
   ASSERT_TRUE(store.ok()) << store.error().describe();
   ASSERT_TRUE((*store)->create_lead(sample_lead()).ok());
@@ -139,7 +117,7 @@ TEST_F(SqliteStoreTest, ATemporaryStoreLivesInAFolderOfItsOwnThatIsRemovedWithIt
 }
 
 TEST_F(SqliteStoreTest, EachScratchStoreStartsEmptyAndKeepsItsWritesToItself) {
-  const TemporaryDirectoryOverride tmpdir(dir_);
+  const test::TmpdirOverride tmpdir(dir_);
   const auto make_scratch = scratch_store_factory(clock_, random_);
   auto first = make_scratch();
   auto second = make_scratch();
@@ -153,7 +131,7 @@ TEST_F(SqliteStoreTest, EachScratchStoreStartsEmptyAndKeepsItsWritesToItself) {
 }
 
 TEST_F(SqliteStoreTest, ATemporaryStoreNeedsAWritableTemporaryDirectory) {
-  const TemporaryDirectoryOverride tmpdir(dir_ / "missing");
+  const test::TmpdirOverride tmpdir(dir_ / "missing");
   auto store = open_temporary_sqlite_store(clock_, random_);
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.error().category, ErrorCategory::storage);
